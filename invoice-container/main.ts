@@ -1,0 +1,64 @@
+/**
+ * The invoice worker's process entry (the ECS task's command). The worker's logic lives in
+ * runtime/handlers/invoice-worker.ts; this file only wires settings, clients and signals.
+ */
+import { writeFileSync } from "node:fs";
+import { createClients, destroyClients } from "../runtime/clients";
+import { createLogger, errorFields } from "../runtime/log";
+import { loadWorkerSettings, SettingsError } from "../runtime/settings";
+import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
+import { renderInvoicePdf } from "../runtime/invoices/pdf";
+
+/** Where the loop records that it is alive; the container's HEALTHCHECK reads its age. */
+export const HEARTBEAT_FILE = process.env.WORKER_HEARTBEAT_FILE ?? "/tmp/invoice-worker.heartbeat";
+/** ECS waits 30 s between SIGTERM and SIGKILL; finish well before. */
+const DRAIN_DEADLINE_MS = 25_000;
+
+function main(): void {
+  let settings;
+  try {
+    settings = loadWorkerSettings();
+  } catch (e) {
+    process.stderr.write(`${e instanceof SettingsError ? e.message : String(e)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const log = createLogger("invoice-worker", settings.logLevel);
+  const clients = createClients({ region: settings.region });
+  const beat = () => {
+    try {
+      writeFileSync(HEARTBEAT_FILE, String(Date.now()));
+    } catch {
+      // a read-only filesystem must not stop the worker
+    }
+  };
+  const loop = startWorkerLoop(
+    { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: renderInvoicePdf, now: () => new Date(), log },
+    { onPoll: beat },
+  );
+  log.info("worker started", { concurrency: settings.concurrency, waitSeconds: settings.waitSeconds, pid: process.pid });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping: draining in-flight messages", { signal, ...loop.stats() });
+    const force = setTimeout(() => {
+      log.error("drain deadline passed; exiting with work in flight", loop.stats());
+      process.exit(1);
+    }, DRAIN_DEADLINE_MS);
+    force.unref();
+    loop.stop().then(() => {
+      log.info("worker stopped", loop.stats());
+      destroyClients(clients);
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  loop.done.catch((e) => {
+    log.error("worker loop crashed", errorFields(e));
+    process.exit(1);
+  });
+}
+
+main();

@@ -1,0 +1,132 @@
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
+import { CreateEmailIdentityCommand } from "@aws-sdk/client-sesv2";
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import type { AwsClients } from "../runtime/clients";
+import { ENV, INVOICE_PREFIX } from "../runtime/settings";
+import { TABLE_DESIGN } from "../runtime/domain/store";
+
+/** What to create on the local AWS; names default to the local stack's. */
+export interface LocalResourceArgs {
+  readonly prefix: string;
+  readonly region: string;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly sender: string;
+  /** Also create a queue that receives the bucket's object-created events (the local stand-in for Lambda's S3 trigger). */
+  readonly bucketEventsQueue: boolean;
+}
+
+/** Names and addresses of what was created. */
+export interface LocalResources {
+  readonly table: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly bucket: string;
+  readonly sender: string;
+  readonly linkKeyId: string;
+  readonly bucketEventsQueueUrl?: string;
+}
+
+/** Creates the table, queues, bucket, sender identity and link-signing key the pipeline needs. */
+export async function provisionLocalResources(clients: AwsClients, ddbRaw: DynamoDBClient, a: LocalResourceArgs): Promise<LocalResources> {
+  const table = `${a.prefix}-orders`;
+  await ddbRaw.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: TABLE_DESIGN.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLE_DESIGN.customerIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLE_DESIGN.customerIndex.sortKey, AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: TABLE_DESIGN.partitionKey, KeyType: "HASH" }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE_DESIGN.customerIndex.name,
+          KeySchema: [
+            { AttributeName: TABLE_DESIGN.customerIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: TABLE_DESIGN.customerIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    }),
+  );
+  await ddbRaw.send(
+    new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: TABLE_DESIGN.ttlAttribute, Enabled: true } }),
+  );
+
+  const dlq = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: `${a.prefix}-orders-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }),
+  );
+  const dlqArn = (
+    await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))
+  ).Attributes!.QueueArn!;
+  const q = await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${a.prefix}-orders`,
+      Attributes: {
+        VisibilityTimeout: String(a.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: a.maxReceiveCount }),
+      },
+    }),
+  );
+
+  const bucket = `${a.prefix}-invoices`;
+  await clients.s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      ...(a.region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: a.region as never } }),
+    }),
+  );
+  let bucketEventsQueueUrl: string | undefined;
+  if (a.bucketEventsQueue) {
+    const ev = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${a.prefix}-invoice-events`, Attributes: { VisibilityTimeout: "60" } }));
+    bucketEventsQueueUrl = ev.QueueUrl!;
+    const evArn = (
+      await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: ev.QueueUrl!, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn!;
+    await clients.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              QueueArn: evArn,
+              Events: ["s3:ObjectCreated:*"],
+              Filter: { Key: { FilterRules: [{ Name: "prefix", Value: INVOICE_PREFIX }, { Name: "suffix", Value: ".pdf" }] } },
+            },
+          ],
+        },
+      }),
+    );
+  }
+
+  await clients.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: a.sender }));
+  const key = await clients.kms.send(
+    new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
+  );
+
+  return { table, queueUrl: q.QueueUrl!, dlqUrl: dlq.QueueUrl!, bucket, sender: a.sender, linkKeyId: key.KeyMetadata!.KeyId!, bucketEventsQueueUrl };
+}
+
+/** The runtime environment (ENV names) that points every part at these resources. */
+export function runtimeEnv(r: LocalResources, extra: { region: string; endpoint: string; linkBaseUrl: string; taxRateBps: number; seller: { name: string; address: string; taxId?: string; email?: string } }): Record<string, string> {
+  return {
+    [ENV.region]: extra.region,
+    [ENV.endpoint]: extra.endpoint,
+    [ENV.ordersTable]: r.table,
+    [ENV.ordersQueueUrl]: r.queueUrl,
+    [ENV.invoicesBucket]: r.bucket,
+    [ENV.emailSender]: r.sender,
+    [ENV.taxRateBps]: String(extra.taxRateBps),
+    [ENV.sellerName]: extra.seller.name,
+    [ENV.sellerAddress]: extra.seller.address,
+    ...(extra.seller.taxId ? { [ENV.sellerTaxId]: extra.seller.taxId } : {}),
+    ...(extra.seller.email ? { [ENV.sellerEmail]: extra.seller.email } : {}),
+    [ENV.linkKeyId]: r.linkKeyId,
+    [ENV.linkBaseUrl]: extra.linkBaseUrl,
+  };
+}

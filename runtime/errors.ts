@@ -1,0 +1,122 @@
+/**
+ * Named errors of the order API and the one place that maps them to an HTTP status and a
+ * stable, machine-readable code. Messages are written for people; details never hold secrets.
+ */
+export type ErrorCode =
+  | "INVALID_JSON"
+  | "VALIDATION_FAILED"
+  | "PAYMENT_DATA_NOT_ALLOWED"
+  | "UNAUTHENTICATED"
+  | "NOT_FOUND"
+  | "IDEMPOTENCY_KEY_REUSED"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "ORDER_REJECTED"
+  | "METHOD_NOT_ALLOWED"
+  | "LINK_INVALID"
+  | "LINK_EXPIRED"
+  | "INTERNAL";
+
+/** One entry of `details` for a schema violation: where and what. */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Base class of every error the API answers with its own status. */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: ErrorCode;
+  constructor(message: string, readonly details?: readonly FieldIssue[]) {
+    super(message);
+  }
+}
+
+/** The body is not parseable JSON. */
+export class InvalidJson extends ApiError {
+  override name = "InvalidJson";
+  readonly status = 400;
+  readonly code = "INVALID_JSON" as const;
+}
+/** The body is JSON but breaks the schema; details list the failing paths. */
+export class ValidationFailed extends ApiError {
+  override name = "ValidationFailed";
+  readonly status = 400;
+  readonly code = "VALIDATION_FAILED" as const;
+}
+/** Something that looks like a card number was sent; it is neither logged nor stored. */
+export class PaymentDataNotAllowed extends ApiError {
+  override name = "PaymentDataNotAllowed";
+  readonly status = 400;
+  readonly code = "PAYMENT_DATA_NOT_ALLOWED" as const;
+}
+/** No customer identity on the request. */
+export class Unauthenticated extends ApiError {
+  override name = "Unauthenticated";
+  readonly status = 401;
+  readonly code = "UNAUTHENTICATED" as const;
+}
+/** Unknown route, unknown order, or an order of somebody else. */
+export class NotFound extends ApiError {
+  override name = "NotFound";
+  readonly status = 404;
+  readonly code = "NOT_FOUND" as const;
+}
+/** The route exists, the method does not. */
+export class MethodNotAllowed extends ApiError {
+  override name = "MethodNotAllowed";
+  readonly status = 405;
+  readonly code = "METHOD_NOT_ALLOWED" as const;
+}
+/** The Idempotency-Key was used before with a different request body. */
+export class IdempotencyKeyReused extends ApiError {
+  override name = "IdempotencyKeyReused";
+  readonly status = 409;
+  readonly code = "IDEMPOTENCY_KEY_REUSED" as const;
+}
+/** The body is larger than the API accepts. */
+export class PayloadTooLarge extends ApiError {
+  override name = "PayloadTooLarge";
+  readonly status = 413;
+  readonly code = "PAYLOAD_TOO_LARGE" as const;
+}
+/** The body is not declared as JSON. */
+export class UnsupportedMediaType extends ApiError {
+  override name = "UnsupportedMediaType";
+  readonly status = 415;
+  readonly code = "UNSUPPORTED_MEDIA_TYPE" as const;
+}
+/** Valid JSON describing an order that cannot exist (mixed currencies, totals out of range). */
+export class OrderRejected extends ApiError {
+  override name = "OrderRejected";
+  readonly status = 422;
+  readonly code = "ORDER_REJECTED" as const;
+}
+/** An invoice link whose signature does not verify. */
+export class LinkInvalid extends ApiError {
+  override name = "LinkInvalid";
+  readonly status = 403;
+  readonly code = "LINK_INVALID" as const;
+}
+/** An invoice link past its expiry. */
+export class LinkExpired extends ApiError {
+  override name = "LinkExpired";
+  readonly status = 410;
+  readonly code = "LINK_EXPIRED" as const;
+}
+
+/** The JSON error body every failing response carries. */
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details?: readonly FieldIssue[] };
+}
+
+/** Maps any thrown value to a status and body; unknown errors become a 500 that reveals nothing. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof ApiError) {
+    return {
+      status: err.status,
+      body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+    };
+  }
+  return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } } };
+}

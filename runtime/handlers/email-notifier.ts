@@ -1,0 +1,157 @@
+import type { S3Event } from "aws-lambda";
+import { SendEmailCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { OrderStore, type OrderRecord } from "../domain/store";
+import { formatMoney } from "../domain/money";
+import { INVOICE_PREFIX, type NotifierSettings } from "../settings";
+import { invoiceLink, type LinkSigner } from "../invoices/link";
+import { errorFields, type Logger } from "../log";
+
+/** What the email notifier needs from the outside world. */
+export interface NotifierDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly ses: SESv2Client;
+  readonly links: LinkSigner;
+  readonly settings: NotifierSettings;
+  readonly now: () => Date;
+  readonly log: Logger;
+}
+
+/** The part of an S3 event record the notifier reads. */
+const s3RecordSchema = () =>
+  z.object({
+  eventName: z.string(),
+  s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
+});
+/** An S3 notification as Lambda receives it; a `s3:TestEvent` has no Records. */
+export const s3EventSchema = () => z.object({ Records: z.array(s3RecordSchema()).optional(), Event: z.string().optional() });
+
+/** The invoice arrived before the worker committed INVOICED; retrying later will succeed. */
+export class InvoiceNotCommitted extends Error {
+  override name = "InvoiceNotCommitted";
+}
+
+/** Some records failed; thrown after every record was tried so the event is retried. */
+export class NotificationFailures extends Error {
+  override name = "NotificationFailures";
+  constructor(readonly failures: { key: string; error: string }[]) {
+    super(`${failures.length} invoice notification(s) failed: ${failures.map((f) => `${f.key} (${f.error})`).join(", ")}`);
+  }
+}
+
+/** S3 sends keys form-encoded ("invoices%2Ford_1.pdf", spaces as "+"). */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, " "));
+}
+
+const INVOICE_KEY = new RegExp(`^${INVOICE_PREFIX}(ord_[A-Za-z0-9]{10,40})\\.pdf$`);
+/** How long a claim to send protects against a parallel sender. */
+const CLAIM_LEASE_MS = 5 * 60 * 1000;
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** Subject, text and HTML of the invoice email. */
+export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: string, linkTtlDays: number) {
+  const o = rec.order;
+  const fm = (n: number) => formatMoney(n, o.currency);
+  const greeting = `Hello ${o.customer.name ?? o.shippingAddress.name},`;
+  const subject = `Your invoice ${rec.invoiceNumber} from ${sellerName}`;
+  const lines = [
+    greeting,
+    "",
+    `thank you for your order ${o.orderId}. Your invoice ${rec.invoiceNumber} is ready.`,
+    "",
+    `Subtotal: ${fm(o.subtotalMinor)}`,
+    `Tax:      ${fm(o.taxMinor)}`,
+    `Total:    ${fm(o.totalMinor)}`,
+    "",
+    `Download your invoice (PDF): ${link}`,
+    `The link works for ${linkTtlDays} days.`,
+    "",
+    sellerName,
+  ];
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<p>${escapeHtml(greeting)}</p>
+<p>thank you for your order <code>${escapeHtml(o.orderId)}</code>. Your invoice <strong>${escapeHtml(rec.invoiceNumber ?? "")}</strong> is ready.</p>
+<table cellpadding="4">
+<tr><td>Subtotal</td><td align="right">${escapeHtml(fm(o.subtotalMinor))}</td></tr>
+<tr><td>Tax</td><td align="right">${escapeHtml(fm(o.taxMinor))}</td></tr>
+<tr><td><strong>Total</strong></td><td align="right"><strong>${escapeHtml(fm(o.totalMinor))}</strong></td></tr>
+</table>
+<p><a href="${escapeHtml(link)}">Download your invoice (PDF)</a> &mdash; the link works for ${linkTtlDays} days.</p>
+<p>${escapeHtml(sellerName)}</p>
+</body></html>`;
+  return { subject, text: lines.join("\n"), html };
+}
+
+/** What happened to one record. */
+export type RecordOutcome = "sent" | "ignored" | "already-notified" | "claimed-elsewhere" | "unknown-order";
+
+/** Handles one invoice object: claim, mail, mark NOTIFIED; never mails twice for one invoice. */
+export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<RecordOutcome> {
+  const m = INVOICE_KEY.exec(key);
+  if (!m) return "ignored";
+  const orderId = m[1];
+  const log = deps.log.child({ orderId });
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const rec = await store.get(orderId);
+  if (!rec) {
+    log.warn("invoice for an unknown order; nothing to send", { key });
+    return "unknown-order";
+  }
+  if (rec.status === "NOTIFIED") return "already-notified";
+  if (rec.status !== "INVOICED") throw new InvoiceNotCommitted(`order ${orderId} is ${rec.status}, not yet INVOICED`);
+  if (!(await store.claimNotification(orderId, deps.now(), CLAIM_LEASE_MS))) return "claimed-elsewhere";
+  try {
+    const s = deps.settings;
+    const expires = Math.floor(deps.now().getTime() / 1000) + s.linkTtlDays * 86400;
+    const link = await invoiceLink(deps.links, s.linkBaseUrl, orderId, expires);
+    const mail = composeInvoiceEmail(rec, link, s.seller.name, s.linkTtlDays);
+    const sent = await deps.ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: s.sender,
+        Destination: { ToAddresses: [rec.order.customer.email] },
+        Content: {
+          Simple: {
+            Subject: { Data: mail.subject, Charset: "UTF-8" },
+            Body: { Text: { Data: mail.text, Charset: "UTF-8" }, Html: { Data: mail.html, Charset: "UTF-8" } },
+          },
+        },
+        EmailTags: [{ Name: "kind", Value: "invoice" }],
+      }),
+    );
+    await store.markNotified(orderId, deps.now(), sent.MessageId);
+    log.info("invoice email sent", { invoiceNumber: rec.invoiceNumber, messageId: sent.MessageId });
+    return "sent";
+  } catch (e) {
+    await store.releaseNotification(orderId).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The S3 ObjectCreated handler: every record, not only the first. Failures are collected and
+ * thrown at the end so the event is retried; records already done are skipped on the retry.
+ */
+export async function handleS3Event(event: unknown, deps: NotifierDeps): Promise<Record<RecordOutcome, number>> {
+  const parsed = s3EventSchema().parse(event) as S3Event & { Event?: string };
+  const counts: Record<RecordOutcome, number> = { sent: 0, ignored: 0, "already-notified": 0, "claimed-elsewhere": 0, "unknown-order": 0 };
+  const failures: { key: string; error: string }[] = [];
+  for (const r of parsed.Records ?? []) {
+    const key = decodeS3Key(r.s3.object.key);
+    if (!r.eventName.startsWith("ObjectCreated") || r.s3.bucket.name !== deps.settings.invoicesBucket) {
+      counts.ignored++;
+      continue;
+    }
+    try {
+      counts[await notifyInvoice(key, deps)]++;
+    } catch (e) {
+      deps.log.error("notification failed", { key, ...errorFields(e) });
+      failures.push({ key, error: e instanceof Error ? e.name : "Error" });
+    }
+  }
+  if (failures.length) throw new NotificationFailures(failures);
+  return counts;
+}

@@ -1,0 +1,182 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { orderMessageSchema } from "../domain/order";
+import { OrderStore } from "../domain/store";
+import type { WorkerSettings } from "../settings";
+import type { InvoiceDocument } from "../invoices/document";
+import { errorFields, type Logger } from "../log";
+
+/** What the invoice worker needs from the outside world. */
+export interface WorkerDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly settings: WorkerSettings;
+  readonly render: (doc: InvoiceDocument) => Uint8Array;
+  readonly now: () => Date;
+  readonly log: Logger;
+}
+
+/** A queue message that can never succeed (bad JSON, wrong schema); left for the DLQ. */
+export class PoisonMessage extends Error {
+  override name = "PoisonMessage";
+}
+
+/** What processing one message did. */
+export type MessageOutcome = "invoiced" | "duplicate";
+
+/**
+ * Turns one order message into an invoice: number (once), PDF at its deterministic key, then
+ * INVOICED. Every step is safe to repeat, so a redelivered message makes no second invoice.
+ */
+export async function processOrderMessage(body: string, deps: WorkerDeps): Promise<{ orderId: string; outcome: MessageOutcome }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new PoisonMessage("message body is not JSON");
+  }
+  const parsed = orderMessageSchema().safeParse(json);
+  if (!parsed.success) throw new PoisonMessage(`message does not match the order schema: ${parsed.error.issues[0]?.path.join(".")}`);
+  const { order } = parsed.data;
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const log = deps.log.child({ orderId: order.orderId });
+
+  const before = await store.get(order.orderId);
+  if (!before) throw new Error(`order ${order.orderId} is not recorded`);
+  if (before.status !== "PENDING") {
+    log.info("duplicate delivery: order already invoiced", { status: before.status });
+    return { orderId: order.orderId, outcome: "duplicate" };
+  }
+  const numbered = await store.assignInvoiceNumber(order.orderId, deps.now());
+  // Render from the stored order, the source of truth, not from the message copy.
+  const pdf = deps.render({
+    order: numbered.order,
+    invoiceNumber: numbered.invoiceNumber!,
+    issuedAt: new Date(numbered.invoiceIssuedAt!),
+    seller: deps.settings.seller,
+  });
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: deps.settings.invoicesBucket,
+      Key: numbered.invoiceKey!,
+      Body: pdf,
+      ContentType: "application/pdf",
+      Metadata: { "order-id": order.orderId, "invoice-number": numbered.invoiceNumber! },
+    }),
+  );
+  const moved = await store.markInvoiced(order.orderId, deps.now());
+  log.info(moved ? "invoice stored" : "invoice re-stored for an order already invoiced", {
+    invoiceNumber: numbered.invoiceNumber,
+    key: numbered.invoiceKey,
+    bytes: pdf.byteLength,
+  });
+  return { orderId: order.orderId, outcome: moved ? "invoiced" : "duplicate" };
+}
+
+/** Backoff before a failed message is seen again: 10 s, 20 s, 40 s ... at most 5 min. */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(300, 10 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+/** A running worker loop. */
+export interface WorkerLoop {
+  /** Stops polling, lets in-flight messages finish, resolves when drained. */
+  stop(): Promise<void>;
+  /** Resolves when the loop has ended (after stop, or on a fatal error). */
+  readonly done: Promise<void>;
+  /** Count of messages finished and failed so far. */
+  stats(): { processed: number; failed: number; inFlight: number };
+}
+
+/**
+ * Long-polls the orders queue and processes messages with bounded concurrency. A message is
+ * deleted only after its work is done; a failure leaves it to SQS (and finally the DLQ).
+ */
+export function startWorkerLoop(deps: WorkerDeps, hooks: { onPoll?: () => void } = {}): WorkerLoop {
+  const s = deps.settings;
+  let stopping = false;
+  let processed = 0;
+  let failed = 0;
+  const inFlight = new Set<Promise<void>>();
+  const poll = new AbortController();
+  let slotFreed: (() => void) | undefined;
+
+  const handle = async (m: Message) => {
+    const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
+    try {
+      const r = await processOrderMessage(m.Body ?? "", deps);
+      await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: s.ordersQueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+      processed++;
+      deps.log.debug("message done", { orderId: r.orderId, outcome: r.outcome });
+    } catch (e) {
+      failed++;
+      deps.log.error("message failed; left for retry", { messageId: m.MessageId, receiveCount, ...errorFields(e) });
+      await deps.sqs
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: s.ordersQueueUrl,
+            ReceiptHandle: m.ReceiptHandle!,
+            VisibilityTimeout: retryDelaySeconds(receiveCount),
+          }),
+        )
+        .catch(() => undefined);
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      if (inFlight.size >= s.concurrency) {
+        await new Promise<void>((r) => (slotFreed = r));
+        continue;
+      }
+      hooks.onPoll?.();
+      let messages: Message[] = [];
+      try {
+        const r = await deps.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: s.ordersQueueUrl,
+            MaxNumberOfMessages: Math.min(s.batchSize, s.concurrency - inFlight.size),
+            WaitTimeSeconds: s.waitSeconds,
+            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+          }),
+          { abortSignal: poll.signal },
+        );
+        messages = r.Messages ?? [];
+      } catch (e) {
+        if (stopping) break;
+        deps.log.error("receive failed; retrying shortly", errorFields(e));
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      for (const m of messages) {
+        const p = handle(m).finally(() => {
+          inFlight.delete(p);
+          slotFreed?.();
+          slotFreed = undefined;
+        });
+        inFlight.add(p);
+      }
+    }
+    await Promise.allSettled([...inFlight]);
+  };
+
+  const done = loop();
+  return {
+    done,
+    stats: () => ({ processed, failed, inFlight: inFlight.size }),
+    async stop() {
+      stopping = true;
+      poll.abort(); // ends the 20 s long poll at once; messages it would have got stay on the queue
+      slotFreed?.();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,314 @@
+import { createHash } from "node:crypto";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ZodError } from "zod";
+import {
+  createOrderBodySchema,
+  customerSchema,
+  ImpossibleOrder,
+  LIMITS,
+  priceOrder,
+  type Customer,
+  type PricedOrder,
+  type OrderMessage,
+} from "../domain/order";
+import { containsCardNumber, jsonContainsCardNumber } from "../domain/card";
+import { OrderStore, type OrderRecord } from "../domain/store";
+import {
+  IdempotencyKeyReused,
+  InvalidJson,
+  LinkExpired,
+  LinkInvalid,
+  MethodNotAllowed,
+  NotFound,
+  OrderRejected,
+  PayloadTooLarge,
+  PaymentDataNotAllowed,
+  Unauthenticated,
+  UnsupportedMediaType,
+  ValidationFailed,
+  toErrorResponse,
+  type FieldIssue,
+} from "../errors";
+import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
+import type { LinkSigner } from "../invoices/link";
+import { errorFields, type Logger } from "../log";
+
+/** What the order API needs from the outside world. */
+export interface OrderApiDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly links: LinkSigner;
+  readonly settings: ApiSettings;
+  readonly now: () => Date;
+  readonly newOrderId: () => string;
+  readonly log: Logger;
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode: status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower && v != null) return v;
+  return undefined;
+}
+
+/** The customer from the Cognito authorizer's claims; the body never names the customer. */
+export function customerFromClaims(event: APIGatewayProxyEvent): Customer {
+  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
+  const parsed = customerSchema().safeParse({
+    id: claims.sub,
+    email: claims.email,
+    name: typeof claims.name === "string" && claims.name.trim() ? claims.name.trim() : undefined,
+  });
+  if (!parsed.success) throw new Unauthenticated("Sign in to place or view orders: the request carries no verified customer identity.");
+  return parsed.data;
+}
+
+function issuesOf(err: ZodError): FieldIssue[] {
+  return err.issues.slice(0, 50).map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
+}
+
+/** Canonical JSON (sorted keys), so equal bodies hash equally whatever their spacing or key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+function money(amount: number, currency: string) {
+  return { amount, currency };
+}
+
+/** The 202 body of POST /orders; derived from the stored order so a replay is byte-identical. */
+export function acceptedBody(order: PricedOrder) {
+  return {
+    orderId: order.orderId,
+    status: "PENDING" as const,
+    createdAt: order.createdAt,
+    currency: order.currency,
+    subtotal: money(order.subtotalMinor, order.currency),
+    tax: money(order.taxMinor, order.currency),
+    total: money(order.totalMinor, order.currency),
+    links: { self: `/orders/${order.orderId}` },
+  };
+}
+
+function readBody(event: APIGatewayProxyEvent): string {
+  const raw = event.body ?? "";
+  return event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+}
+
+async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder): Promise<void> {
+  const msg: OrderMessage = { v: 1, order };
+  await deps.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: deps.settings.ordersQueueUrl,
+      MessageBody: JSON.stringify(msg),
+      MessageAttributes: { orderId: { DataType: "String", StringValue: order.orderId } },
+    }),
+  );
+  await store.markEnqueued(order.orderId, deps.now());
+}
+
+/** Finishes an order whose record exists (a replay): sends its message if that never happened. */
+async function completeExisting(deps: OrderApiDeps, store: OrderStore, orderId: string, log: Logger): Promise<APIGatewayProxyResult> {
+  const rec = await store.get(orderId);
+  if (!rec) throw new Error(`Idempotency record points at missing order ${orderId}`);
+  if (!rec.enqueuedAt) {
+    log.warn("completing an order whose message was never sent", { orderId });
+    await enqueue(deps, store, rec.order);
+  }
+  return json(202, acceptedBody(rec.order), { "idempotent-replayed": "true", location: `/orders/${orderId}` });
+}
+
+/** POST /orders: validate, price, record, enqueue; 202 only once the message is on the queue. */
+export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const customer = customerFromClaims(event);
+  const contentType = header(event, "content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(contentType.trim())) {
+    throw new UnsupportedMediaType("Send the order as JSON with the header Content-Type: application/json.");
+  }
+  const raw = readBody(event);
+  if (Buffer.byteLength(raw, "utf8") > LIMITS.maxBodyBytes) {
+    throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
+  }
+  // Checked before parsing so a card number is refused even inside malformed JSON.
+  if (containsCardNumber(raw)) {
+    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
+  }
+  let parsedJson: unknown;
+  try {
+    parsedJson = JSON.parse(raw);
+  } catch {
+    throw new InvalidJson("The request body is not valid JSON.");
+  }
+  if (jsonContainsCardNumber(parsedJson)) {
+    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
+  }
+  const body = createOrderBodySchema().safeParse(parsedJson);
+  if (!body.success) throw new ValidationFailed("The order is not valid; see details for each problem.", issuesOf(body.error));
+
+  const idemKey = header(event, "idempotency-key");
+  if (idemKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idemKey)) {
+    throw new ValidationFailed("The Idempotency-Key header must be 1 to 128 visible ASCII characters.", [
+      { path: "headers.Idempotency-Key", message: "must be 1 to 128 visible ASCII characters" },
+    ]);
+  }
+
+  const now = deps.now();
+  let order: PricedOrder;
+  try {
+    order = priceOrder(body.data, customer, deps.settings.taxRateBps, deps.newOrderId(), now);
+  } catch (e) {
+    if (e instanceof ImpossibleOrder) throw new OrderRejected(e.message, [{ path: e.path, message: e.message }]);
+    throw e;
+  }
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const log = deps.log.child({ orderId: order.orderId });
+
+  if (idemKey !== undefined) {
+    const keyHash = sha256(idemKey);
+    const requestHash = sha256(canonical(body.data));
+    const expires = Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await store.getIdempotency(customer.id, keyHash, now);
+      if (existing) {
+        if (existing.requestHash !== requestHash) {
+          throw new IdempotencyKeyReused("This Idempotency-Key was already used for a different order. Use a new key for a new order.");
+        }
+        return completeExisting(deps, store, existing.orderId, deps.log.child({ orderId: existing.orderId }));
+      }
+      // An expired record may still be in the table (TTL deletes lazily): replace it conditionally.
+      const created = await store.replaceExpiredIdempotency(order, keyHash, requestHash, expires, now);
+      if (created === "created") break;
+      if (attempt === 2) throw new Error("Idempotency record kept changing under us");
+    }
+    await enqueue(deps, store, order); // on failure the client retries with the same key and completes it
+  } else {
+    await store.createOrder(order);
+    try {
+      await enqueue(deps, store, order);
+    } catch (e) {
+      // No key to retry with: take back the record so nothing half-written is left.
+      await store.deleteUnqueuedOrder(order.orderId).catch((d) => log.error("could not remove unqueued order", errorFields(d)));
+      throw e;
+    }
+  }
+  log.info("order accepted", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
+  return json(202, acceptedBody(order), { location: `/orders/${order.orderId}` });
+}
+
+/** The body of GET /orders/{orderId}. */
+export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
+  const o = rec.order;
+  return {
+    orderId: o.orderId,
+    status: rec.status,
+    createdAt: o.createdAt,
+    currency: o.currency,
+    lines: o.lines.map((l) => ({
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitPrice: money(l.unitPriceMinor, o.currency),
+      lineTotal: money(l.lineTotalMinor, o.currency),
+    })),
+    shippingAddress: o.shippingAddress,
+    subtotal: money(o.subtotalMinor, o.currency),
+    taxRateBps: o.taxRateBps,
+    tax: money(o.taxMinor, o.currency),
+    total: money(o.totalMinor, o.currency),
+    invoice:
+      rec.invoiceNumber && (rec.status === "INVOICED" || rec.status === "NOTIFIED")
+        ? { number: rec.invoiceNumber, issuedAt: rec.invoiceIssuedAt, url: invoiceUrl }
+        : null,
+    notifiedAt: rec.notifiedAt ?? null,
+  };
+}
+
+const ORDER_ID = /^ord_[A-Za-z0-9]{10,40}$/;
+
+async function presign(deps: OrderApiDeps, rec: OrderRecord): Promise<string> {
+  return getSignedUrl(
+    deps.s3,
+    new GetObjectCommand({
+      Bucket: deps.settings.invoicesBucket,
+      Key: rec.invoiceKey!,
+      ResponseContentType: "application/pdf",
+      ResponseContentDisposition: `inline; filename="${rec.invoiceNumber}.pdf"`,
+    }),
+    { expiresIn: deps.settings.presignTtlSeconds },
+  );
+}
+
+/** GET /orders/{orderId}: the owner sees it; anyone else gets 404, as if it did not exist. */
+export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const customer = customerFromClaims(event);
+  const orderId = event.pathParameters?.orderId ?? "";
+  const notFound = new NotFound("No such order.");
+  if (!ORDER_ID.test(orderId)) throw notFound;
+  const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
+  if (!rec || rec.order.customer.id !== customer.id) throw notFound;
+  const invoiced = rec.invoiceKey && (rec.status === "INVOICED" || rec.status === "NOTIFIED");
+  return json(200, orderView(rec, invoiced ? await presign(deps, rec) : undefined));
+}
+
+/** GET /invoices/{orderId}?expires&sig: the emailed link; a valid one redirects to a fresh presigned URL. */
+export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const orderId = event.pathParameters?.orderId ?? "";
+  const q = event.queryStringParameters ?? {};
+  const expires = Number(q.expires);
+  const sig = q.sig ?? "";
+  if (!ORDER_ID.test(orderId) || !Number.isSafeInteger(expires) || !sig) {
+    throw new LinkInvalid("This invoice link is incomplete. Open the link from your email again.");
+  }
+  if (!(await deps.links.verify(orderId, expires, sig))) {
+    throw new LinkInvalid("This invoice link is not valid. Open the link from your email again.");
+  }
+  if (expires * 1000 <= deps.now().getTime()) {
+    throw new LinkExpired("This invoice link has expired. Sign in to your account to download the invoice.");
+  }
+  const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
+  if (!rec || !rec.invoiceKey || !(rec.status === "INVOICED" || rec.status === "NOTIFIED")) throw new NotFound("No such invoice.");
+  return { statusCode: 302, headers: { location: await presign(deps, rec), "cache-control": "no-store" }, body: "" };
+}
+
+type Route = (event: APIGatewayProxyEvent, deps: OrderApiDeps) => Promise<APIGatewayProxyResult>;
+/** The API's routes, by API Gateway resource path and method. */
+export const ROUTES: Record<string, Record<string, Route>> = {
+  "/orders": { POST: handleCreateOrder },
+  "/orders/{orderId}": { GET: handleGetOrder },
+  "/invoices/{orderId}": { GET: handleInvoiceLink },
+};
+
+/** The Lambda proxy entry: routes, and turns every error into the one JSON error shape. */
+export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const log = deps.log.child({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
+  try {
+    const methods = ROUTES[event.resource];
+    if (!methods) throw new NotFound("No such route.");
+    const route = methods[event.httpMethod];
+    if (!route) throw new MethodNotAllowed(`Use ${Object.keys(methods).join(" or ")} on this route.`);
+    return await route(event, { ...deps, log });
+  } catch (err) {
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500) log.error("request failed", errorFields(err));
+    else log.info("request refused", { status, code: body.error.code });
+    return json(status, body);
+  }
+}

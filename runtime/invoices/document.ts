@@ -1,0 +1,17 @@
+import type { PricedOrder } from "../domain/order";
+import type { Seller } from "../settings";
+
+/** Everything printed on an invoice. Rendering is a pure function of this value. */
+export interface InvoiceDocument {
+  readonly order: PricedOrder;
+  /** Formatted sequential number, e.g. "INV-000042". */
+  readonly invoiceNumber: string;
+  /** When the number was assigned: the invoice date, fixed so a re-render is identical. */
+  readonly issuedAt: Date;
+  readonly seller: Seller;
+}
+
+/** Formats the sequential counter value as the printed invoice number. */
+export function formatInvoiceNumber(n: number): string {
+  return `INV-${String(n).padStart(6, "0")}`;
+}

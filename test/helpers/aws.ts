@@ -1,0 +1,76 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createClients, destroyClients, type AwsClients } from "../../runtime/clients";
+import { startMoto, type MotoServer } from "../../local/moto";
+import { provisionLocalResources, runtimeEnv, type LocalResources } from "../../local/provision";
+import { loadApiSettings, loadNotifierSettings, loadWorkerSettings } from "../../runtime/settings";
+
+// Fake credentials: moto accepts any, and no test may ever reach a real account.
+process.env.AWS_ACCESS_KEY_ID = "testing";
+process.env.AWS_SECRET_ACCESS_KEY = "testing";
+process.env.AWS_SESSION_TOKEN = "testing";
+delete process.env.AWS_PROFILE;
+
+export const REGION = "us-east-1";
+export const SENDER = "invoices@shop.example";
+export const LINK_BASE = "https://api.shop.example/test";
+
+let shared: Promise<MotoServer> | undefined;
+
+/** The moto_server of this test run: started once, on a free loopback port, stopped at exit. */
+export function motoServer(): Promise<MotoServer> {
+  shared ??= startMoto();
+  return shared;
+}
+
+/** A fresh local AWS for one test: moto reset, resources created, clients and settings built. */
+export interface LocalAws {
+  moto: MotoServer;
+  clients: AwsClients;
+  ddbRaw: DynamoDBClient;
+  resources: LocalResources;
+  env: Record<string, string>;
+}
+
+/**
+ * Registers hooks that give every test of the enclosing describe a clean moto with the
+ * pipeline's resources. Returns a holder filled before each test.
+ */
+export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: number } = {}): LocalAws {
+  const ctx = {} as LocalAws;
+  before(async function () {
+    this.timeout(30000);
+    ctx.moto = await motoServer();
+    ctx.clients = createClients({ region: REGION, endpoint: ctx.moto.endpoint });
+    ctx.ddbRaw = new DynamoDBClient({ region: REGION, endpoint: ctx.moto.endpoint });
+  });
+  beforeEach(async () => {
+    await ctx.moto.reset();
+    ctx.resources = await provisionLocalResources(ctx.clients, ctx.ddbRaw, {
+      prefix: "test",
+      region: REGION,
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+      sender: SENDER,
+      bucketEventsQueue: opts.bucketEventsQueue ?? false,
+    });
+    ctx.env = runtimeEnv(ctx.resources, {
+      region: REGION,
+      endpoint: ctx.moto.endpoint,
+      linkBaseUrl: LINK_BASE,
+      taxRateBps: opts.taxRateBps ?? 2000,
+      seller: { name: "Acme Shop GmbH", address: "Hauptstr. 1|10115 Berlin|Germany", taxId: "DE123456789", email: "billing@shop.example" },
+    });
+  });
+  after(() => {
+    if (ctx.clients) destroyClients(ctx.clients);
+    ctx.ddbRaw?.destroy();
+  });
+  return ctx;
+}
+
+/** Settings of each part, built from a LocalAws env exactly as the processes would. */
+export const settingsOf = (ctx: LocalAws) => ({
+  api: loadApiSettings(ctx.env),
+  worker: loadWorkerSettings({ ...ctx.env, WORKER_WAIT_SECONDS: "1" }),
+  notifier: loadNotifierSettings(ctx.env),
+});

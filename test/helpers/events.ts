@@ -1,0 +1,100 @@
+import type { APIGatewayProxyEvent } from "aws-lambda";
+
+/** A Cognito user's claims as the REST API authorizer passes them. */
+export interface Claims {
+  sub: string;
+  email: string;
+  name?: string;
+}
+
+export const ALICE: Claims = { sub: "4f1c2a9e-1111-4a1b-9c1d-aaaaaaaaaaaa", email: "alice@example.com", name: "Alice Example" };
+export const BOB: Claims = { sub: "4f1c2a9e-2222-4a1b-9c1d-bbbbbbbbbbbb", email: "bob@example.com", name: "Bob Example" };
+
+/** Builds an API Gateway REST proxy event shaped as AWS sends it. */
+export function apiEvent(o: {
+  method: string;
+  resource: string;
+  path: string;
+  body?: string | null;
+  headers?: Record<string, string>;
+  claims?: Claims | null;
+  pathParameters?: Record<string, string> | null;
+  query?: Record<string, string> | null;
+}): APIGatewayProxyEvent {
+  const claims = o.claims === undefined ? ALICE : o.claims;
+  return {
+    resource: o.resource,
+    path: o.path,
+    httpMethod: o.method,
+    headers: o.headers ?? {},
+    multiValueHeaders: Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k, [v]])),
+    queryStringParameters: o.query ?? null,
+    multiValueQueryStringParameters: o.query ? Object.fromEntries(Object.entries(o.query).map(([k, v]) => [k, [v]])) : null,
+    pathParameters: o.pathParameters ?? null,
+    stageVariables: null,
+    body: o.body ?? null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "abc123",
+      stage: "test",
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      httpMethod: o.method,
+      path: `/test${o.path}`,
+      resourceId: "res",
+      resourcePath: o.resource,
+      protocol: "HTTP/1.1",
+      requestTimeEpoch: Date.now(),
+      identity: { sourceIp: "203.0.113.9", userAgent: "test" } as never,
+      authorizer: claims ? { claims: { ...claims, "cognito:username": claims.sub, token_use: "id" } } : null,
+    },
+  } as APIGatewayProxyEvent;
+}
+
+/** A valid POST /orders body. */
+export function orderBody(overrides: Record<string, unknown> = {}) {
+  return {
+    items: [
+      { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPrice: { amount: 1999, currency: "EUR" } },
+      { sku: "MUG-01", name: "Coffee mug", quantity: 1, unitPrice: { amount: 850, currency: "EUR" } },
+    ],
+    shippingAddress: { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" },
+    payment: { provider: "stripe", token: "tok_1NXa2bCdEfGh", last4: "4242", brand: "Visa" },
+    ...overrides,
+  };
+}
+
+/** POST /orders as a JSON request of `claims`. */
+export function postOrder(body: unknown, o: { claims?: Claims | null; headers?: Record<string, string> } = {}) {
+  return apiEvent({
+    method: "POST",
+    resource: "/orders",
+    path: "/orders",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "Content-Type": "application/json", ...(o.headers ?? {}) },
+    claims: o.claims,
+  });
+}
+
+/** GET /orders/{orderId} of `claims`. */
+export function getOrder(orderId: string, claims: Claims | null = ALICE) {
+  return apiEvent({ method: "GET", resource: "/orders/{orderId}", path: `/orders/${orderId}`, pathParameters: { orderId }, claims });
+}
+
+/** An S3 ObjectCreated notification for the given keys, encoded as S3 encodes them. */
+export function s3Event(bucket: string, keys: string[]) {
+  return {
+    Records: keys.map((key) => ({
+      eventVersion: "2.1",
+      eventSource: "aws:s3",
+      awsRegion: "us-east-1",
+      eventTime: new Date().toISOString(),
+      eventName: "ObjectCreated:Put",
+      s3: {
+        s3SchemaVersion: "1.0",
+        bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+        object: { key: encodeURIComponent(key).replace(/%20/g, "+"), size: 1000 },
+      },
+    })),
+  };
+}
