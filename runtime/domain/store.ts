@@ -89,45 +89,6 @@ export class OrderStore {
     );
   }
 
-  /**
-   * Records a new order and its Idempotency-Key in one transaction. Returns "conflict" when the
-   * key exists already (a concurrent or earlier request won), in which case nothing was written.
-   */
-  async createOrderWithKey(
-    order: PricedOrder,
-    keyHash: string,
-    requestHash: string,
-    expiresAtEpoch: number,
-  ): Promise<"created" | "conflict"> {
-    try {
-      await this.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk: idempotencyPk(order.customer.id, keyHash),
-                  type: "idempotency",
-                  orderId: order.orderId,
-                  requestHash,
-                  createdAt: order.createdAt,
-                  [TABLE_DESIGN.ttlAttribute]: expiresAtEpoch,
-                },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-            { Put: { TableName: this.table, Item: this.orderItem(order), ConditionExpression: "attribute_not_exists(pk)" } },
-          ],
-        }),
-      );
-      return "created";
-    } catch (e) {
-      if (isTxCancelled(e)) return "conflict";
-      throw e;
-    }
-  }
-
   /** Reads a live Idempotency-Key record (expired ones count as absent, whether or not TTL removed them). */
   async getIdempotency(customerId: string, keyHash: string, now: Date): Promise<IdempotencyRecord | undefined> {
     const r = await this.ddb.send(
@@ -141,8 +102,11 @@ export class OrderStore {
     return { orderId: String(item.orderId), requestHash: String(item.requestHash), createdAt: String(item.createdAt) };
   }
 
-  /** Replaces an expired Idempotency-Key record; "conflict" when a live one appeared meanwhile. */
-  async replaceExpiredIdempotency(
+  /**
+   * Records a new order and its Idempotency-Key in one transaction; an expired key record (TTL
+   * deletes lazily) is replaced. "conflict" when a live record exists: nothing was written.
+   */
+  async createOrderWithKey(
     order: PricedOrder,
     keyHash: string,
     requestHash: string,
@@ -262,17 +226,17 @@ export class OrderStore {
     }
   }
 
-  /** Moves the order to INVOICED; false when it was already past PENDING (a redelivery). */
-  async markInvoiced(orderId: string, at: Date): Promise<boolean> {
+  /** One conditional update of an order; false when the condition did not hold. */
+  private async updateOrderIf(orderId: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: orderPk(orderId) },
-          UpdateExpression: "SET #s = :invoiced, invoicedAt = :at",
-          ConditionExpression: "#s = :pending AND attribute_exists(invoiceNumber)",
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: { ":invoiced": "INVOICED", ":pending": "PENDING", ":at": at.toISOString() },
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -280,62 +244,42 @@ export class OrderStore {
       if (isConditionFailure(e)) return false;
       throw e;
     }
+  }
+
+  /** Moves the order to INVOICED; false when it was already past PENDING (a redelivery). */
+  markInvoiced(orderId: string, at: Date): Promise<boolean> {
+    return this.updateOrderIf(orderId, "SET #s = :invoiced, invoicedAt = :at", "#s = :pending AND attribute_exists(invoiceNumber)", {
+      ":invoiced": "INVOICED",
+      ":pending": "PENDING",
+      ":at": at.toISOString(),
+    });
   }
 
   /**
    * Claims the right to email the customer: succeeds for one caller while the order is INVOICED
    * and nobody else holds a claim younger than `leaseMs`.
    */
-  async claimNotification(orderId: string, now: Date, leaseMs: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: orderPk(orderId) },
-          UpdateExpression: "SET notifyClaimedAt = :now",
-          ConditionExpression: "#s = :invoiced AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :stale)",
-          ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: {
-            ":invoiced": "INVOICED",
-            ":now": now.toISOString(),
-            ":stale": new Date(now.getTime() - leaseMs).toISOString(),
-          },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+  claimNotification(orderId: string, now: Date, leaseMs: number): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET notifyClaimedAt = :now",
+      "#s = :invoiced AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :stale)",
+      { ":invoiced": "INVOICED", ":now": now.toISOString(), ":stale": new Date(now.getTime() - leaseMs).toISOString() },
+    );
   }
 
   /** Gives up a claim after a failed send, so a retry may send. */
   async releaseNotification(orderId: string): Promise<void> {
-    await this.ddb.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: orderPk(orderId) },
-        UpdateExpression: "REMOVE notifyClaimedAt",
-        ConditionExpression: "#s = :invoiced",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":invoiced": "INVOICED" },
-      }),
-    ).catch((e) => {
-      if (!isConditionFailure(e)) throw e;
-    });
+    await this.updateOrderIf(orderId, "REMOVE notifyClaimedAt", "#s = :invoiced", { ":invoiced": "INVOICED" });
   }
 
-  /** Moves the order to NOTIFIED after the email went out. */
-  async markNotified(orderId: string, at: Date, messageId: string | undefined): Promise<void> {
-    await this.ddb.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: orderPk(orderId) },
-        UpdateExpression: "SET #s = :notified, notifiedAt = :at, emailMessageId = :mid REMOVE notifyClaimedAt",
-        ConditionExpression: "#s = :invoiced",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":notified": "NOTIFIED", ":invoiced": "INVOICED", ":at": at.toISOString(), ":mid": messageId ?? "unknown" },
-      }),
+  /** Moves the order to NOTIFIED after the email went out; false if it was no longer INVOICED. */
+  markNotified(orderId: string, at: Date, messageId: string | undefined): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET #s = :notified, notifiedAt = :at, emailMessageId = :mid REMOVE notifyClaimedAt",
+      "#s = :invoiced",
+      { ":notified": "NOTIFIED", ":invoiced": "INVOICED", ":at": at.toISOString(), ":mid": messageId ?? "unknown" },
     );
   }
 }

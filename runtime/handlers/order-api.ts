@@ -194,7 +194,7 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
         return completeExisting(deps, store, existing.orderId, deps.log.child({ orderId: existing.orderId }));
       }
       // An expired record may still be in the table (TTL deletes lazily): replace it conditionally.
-      const created = await store.replaceExpiredIdempotency(order, keyHash, requestHash, expires, now);
+      const created = await store.createOrderWithKey(order, keyHash, requestHash, expires, now);
       if (created === "created") break;
       if (attempt === 2) throw new Error("Idempotency record kept changing under us");
     }

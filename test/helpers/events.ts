@@ -71,7 +71,9 @@ export function postOrder(body: unknown, o: { claims?: Claims | null; headers?: 
     resource: "/orders",
     path: "/orders",
     body: typeof body === "string" ? body : JSON.stringify(body),
-    headers: { "Content-Type": "application/json", ...(o.headers ?? {}) },
+    headers: Object.keys(o.headers ?? {}).some((k) => k.toLowerCase() === "content-type")
+      ? { ...o.headers }
+      : { "Content-Type": "application/json", ...(o.headers ?? {}) },
     claims: o.claims,
   });
 }

@@ -1,0 +1,82 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { type LocalAws, settingsOf } from "./aws";
+import { createLogger, type Logger } from "../../runtime/log";
+import { kmsLinkSigner } from "../../runtime/invoices/link";
+import { newOrderId } from "../../runtime/domain/ids";
+import type { OrderApiDeps } from "../../runtime/handlers/order-api";
+import type { WorkerDeps } from "../../runtime/handlers/invoice-worker";
+import type { NotifierDeps } from "../../runtime/handlers/email-notifier";
+import { renderInvoicePdf } from "../../runtime/invoices/pdf";
+
+/** A logger that keeps its lines, so tests can check what was (and was not) logged. */
+export function capturingLogger(part = "test"): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger(part, "debug", {}, (l) => lines.push(l)), lines };
+}
+
+/** Order API deps wired to the test's moto, with overridable parts. */
+export function apiDeps(ctx: LocalAws, o: Partial<OrderApiDeps> = {}): OrderApiDeps {
+  return {
+    ddb: ctx.clients.ddb,
+    sqs: ctx.clients.sqs,
+    s3: ctx.clients.s3,
+    links: kmsLinkSigner(ctx.clients.kms, ctx.resources.linkKeyId),
+    settings: settingsOf(ctx).api,
+    now: () => new Date(),
+    newOrderId,
+    log: capturingLogger("order-api").log,
+    ...o,
+  };
+}
+
+/** Worker deps wired to the test's moto. */
+export function workerDeps(ctx: LocalAws, o: Partial<WorkerDeps> = {}): WorkerDeps {
+  return {
+    ddb: ctx.clients.ddb,
+    sqs: ctx.clients.sqs,
+    s3: ctx.clients.s3,
+    settings: settingsOf(ctx).worker,
+    render: renderInvoicePdf,
+    now: () => new Date(),
+    log: capturingLogger("invoice-worker").log,
+    ...o,
+  };
+}
+
+/** Notifier deps wired to the test's moto. */
+export function notifierDeps(ctx: LocalAws, o: Partial<NotifierDeps> = {}): NotifierDeps {
+  return {
+    ddb: ctx.clients.ddb,
+    ses: ctx.clients.ses,
+    links: kmsLinkSigner(ctx.clients.kms, ctx.resources.linkKeyId),
+    settings: settingsOf(ctx).notifier,
+    now: () => new Date(),
+    log: capturingLogger("email-notifier").log,
+    ...o,
+  };
+}
+
+/** Every item of the orders table. */
+export async function tableItems(ctx: LocalAws): Promise<Record<string, unknown>[]> {
+  const r = await ctx.clients.ddb.send(new ScanCommand({ TableName: ctx.resources.table, ConsistentRead: true }));
+  return r.Items ?? [];
+}
+
+/** How many messages wait (visible + in flight) on a queue. */
+export async function queueDepth(ctx: LocalAws, url = ctx.resources.queueUrl): Promise<number> {
+  const r = await ctx.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
+  return Number(r.Attributes!.ApproximateNumberOfMessages) + Number(r.Attributes!.ApproximateNumberOfMessagesNotVisible);
+}
+
+/** Receives (and hides) every visible message of a queue. */
+export async function drainQueue(ctx: LocalAws, url = ctx.resources.queueUrl): Promise<{ body: string; receiptHandle: string }[]> {
+  const out: { body: string; receiptHandle: string }[] = [];
+  for (;;) {
+    const r = await ctx.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    if (!r.Messages?.length) return out;
+    out.push(...r.Messages.map((m) => ({ body: m.Body!, receiptHandle: m.ReceiptHandle! })));
+  }
+}

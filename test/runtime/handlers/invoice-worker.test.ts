@@ -1,0 +1,132 @@
+import { expect } from "chai";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { useLocalAws } from "../../helpers/aws";
+import { apiDeps, drainQueue, queueDepth, tableItems, workerDeps, capturingLogger } from "../../helpers/deps";
+import { orderBody, postOrder } from "../../helpers/events";
+import { handleApiRequest } from "../../../runtime/handlers/order-api";
+import { PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
+import type { LocalAws } from "../../helpers/aws";
+// pdf-parse's package index runs a self-test when loaded without a parent; its lib entry does not.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
+
+/** Places `n` orders through the API handler and returns the queued message bodies. */
+async function placeOrders(ctx: LocalAws, n: number): Promise<string[]> {
+  for (let i = 0; i < n; i++) {
+    const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+    expect(r.statusCode).to.equal(202);
+  }
+  return (await drainQueue(ctx)).map((m) => m.body);
+}
+
+async function orderItem(ctx: LocalAws, orderId: string) {
+  return (await ctx.clients.ddb.send(new GetCommand({ TableName: ctx.resources.table, Key: { pk: `ORDER#${orderId}` } }))).Item!;
+}
+
+async function pdfAt(ctx: LocalAws, key: string): Promise<Buffer> {
+  const o = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: ctx.resources.bucket, Key: key }));
+  return Buffer.from(await o.Body!.transformToByteArray());
+}
+
+describe("invoice worker", () => {
+  const ctx = useLocalAws();
+
+  describe("processOrderMessage", () => {
+    it("stores the invoice PDF at invoices/{orderId}.pdf and moves the order to INVOICED", async () => {
+      // Prepare
+      const [body] = await placeOrders(ctx, 1);
+      const orderId = JSON.parse(body).order.orderId;
+      // Act
+      const r = await processOrderMessage(body, workerDeps(ctx));
+      // Assess
+      expect(r).to.deep.equal({ orderId, outcome: "invoiced" });
+      const item = await orderItem(ctx, orderId);
+      expect(item).to.include({ status: "INVOICED", invoiceNumber: "INV-000001", invoiceKey: `invoices/${orderId}.pdf` });
+      const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: ctx.resources.bucket, Key: `invoices/${orderId}.pdf` }));
+      expect(head.ContentType).to.equal("application/pdf");
+      expect(head.Metadata).to.include({ "order-id": orderId, "invoice-number": "INV-000001" });
+      const pdf = await pdfParse(await pdfAt(ctx, `invoices/${orderId}.pdf`));
+      expect(pdf.text).to.contain("INV-000001").and.contain(orderId).and.contain("TSHIRT-RED-M");
+    });
+
+    it("makes one invoice with one number when a message is delivered twice", async () => {
+      const [body] = await placeOrders(ctx, 1);
+      const first = await processOrderMessage(body, workerDeps(ctx));
+      const second = await processOrderMessage(body, workerDeps(ctx));
+      expect([first.outcome, second.outcome]).to.deep.equal(["invoiced", "duplicate"]);
+      const objects = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: ctx.resources.bucket }));
+      expect(objects.KeyCount).to.equal(1);
+      const counter = (await tableItems(ctx)).find((i) => i.pk === "COUNTER#invoice");
+      expect(counter?.value).to.equal(1);
+    });
+
+    it("gives one number when two workers take the same message at once", async () => {
+      const [body] = await placeOrders(ctx, 1);
+      const results = await Promise.all([processOrderMessage(body, workerDeps(ctx)), processOrderMessage(body, workerDeps(ctx))]);
+      const orderId = results[0].orderId;
+      expect((await orderItem(ctx, orderId)).invoiceNumber).to.equal("INV-000001");
+      const counter = (await tableItems(ctx)).find((i) => i.pk === "COUNTER#invoice");
+      expect(counter?.value).to.equal(1);
+    });
+
+    it("numbers concurrent orders uniquely and without gaps", async () => {
+      // Prepare
+      const bodies = await placeOrders(ctx, 8);
+      // Act: every message processed concurrently, each delivered twice.
+      await Promise.all([...bodies, ...bodies].map((b) => processOrderMessage(b, workerDeps(ctx))));
+      // Assess
+      const numbers = (await tableItems(ctx)).filter((i) => i.type === "order").map((i) => i.invoiceSeq as number).sort((a, b) => a - b);
+      expect(numbers).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    const poison: [string, string][] = [
+      ["not JSON", "hello"],
+      ["JSON of the wrong shape", JSON.stringify({ v: 1, order: { orderId: "x" } })],
+      ["an unknown message version", JSON.stringify({ v: 2, order: {} })],
+    ];
+    for (const [what, body] of poison) {
+      it(`refuses a message that is ${what}`, async () => {
+        let err: unknown;
+        await processOrderMessage(body, workerDeps(ctx)).catch((e) => (err = e));
+        expect(err).to.be.instanceOf(PoisonMessage);
+        expect((await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: ctx.resources.bucket }))).KeyCount).to.equal(0);
+      });
+    }
+  });
+
+  describe("the polling loop", () => {
+    it("consumes the queue, deletes finished messages and stops when asked", async () => {
+      // Prepare
+      const n = 5;
+      for (let i = 0; i < n; i++) await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+      // Act
+      const loop = startWorkerLoop(workerDeps(ctx));
+      const deadline = Date.now() + 20000;
+      while (loop.stats().processed < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await loop.stop();
+      // Assess
+      expect(loop.stats()).to.deep.equal({ processed: n, failed: 0, inFlight: 0 });
+      expect(await queueDepth(ctx)).to.equal(0);
+      const statuses = (await tableItems(ctx)).filter((i) => i.type === "order").map((i) => i.status);
+      expect(statuses).to.deep.equal(Array(n).fill("INVOICED"));
+    });
+
+    it("leaves a failing message on the queue for a retry instead of deleting it", async () => {
+      await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.queueUrl, MessageBody: "not an order" }));
+      const { log, lines } = capturingLogger();
+      const loop = startWorkerLoop(workerDeps(ctx, { log }));
+      const deadline = Date.now() + 10000;
+      while (loop.stats().failed < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await loop.stop();
+      expect(loop.stats().failed).to.equal(1);
+      expect(await queueDepth(ctx)).to.equal(1);
+      expect(lines.some((l) => JSON.parse(l).errorName === "PoisonMessage")).to.equal(true);
+    });
+
+    it("backs off retries exponentially up to five minutes", () => {
+      expect([1, 2, 3, 4, 10].map(retryDelaySeconds)).to.deep.equal([10, 20, 40, 80, 300]);
+    });
+  });
+});
