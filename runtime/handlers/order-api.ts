@@ -288,6 +288,18 @@ export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: Order
   return { statusCode: 302, headers: { location: await presign(deps, rec), "cache-control": "no-store" }, body: "" };
 }
 
+/**
+ * The API's public contract: every route, and who may call it. The Pulumi ApiTier and the local
+ * gateway both build their routes from this list. "cognito": the user-pool authorizer must pass;
+ * "signed-link": no authorizer, the KMS HMAC signature in the query string is the credential.
+ */
+export const API_ROUTES = [
+  { method: "POST", resource: "/orders", auth: "cognito" },
+  { method: "GET", resource: "/orders/{orderId}", auth: "cognito" },
+  { method: "GET", resource: "/invoices/{orderId}", auth: "signed-link" },
+] as const;
+export type ApiRoute = (typeof API_ROUTES)[number];
+
 type Route = (event: APIGatewayProxyEvent, deps: OrderApiDeps) => Promise<APIGatewayProxyResult>;
 /** The API's routes, by API Gateway resource path and method. */
 export const ROUTES: Record<string, Record<string, Route>> = {

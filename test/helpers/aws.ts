@@ -4,6 +4,7 @@ import { startMoto, type MotoServer } from "../../local/moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "../../local/provision";
 import { loadApiSettings, loadNotifierSettings, loadWorkerSettings } from "../../runtime/settings";
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // a known notice on Node 20, noise in test output
 // Fake credentials: moto accepts any, and no test may ever reach a real account.
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
