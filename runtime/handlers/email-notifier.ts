@@ -46,6 +46,9 @@ export function decodeS3Key(key: string): string {
 }
 
 const INVOICE_KEY = new RegExp(`^${INVOICE_PREFIX}(ord_[A-Za-z0-9]{10,40})\\.pdf$`);
+/** How often and how long to re-read an order whose invoice is stored but not yet committed. */
+const COMMIT_WAIT_STEPS = 5;
+const COMMIT_WAIT_MS = 100;
 /** How long a claim to send protects against a parallel sender. */
 const CLAIM_LEASE_MS = 5 * 60 * 1000;
 
@@ -96,7 +99,12 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
   const orderId = m[1];
   const log = deps.log.child({ orderId });
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
-  const rec = await store.get(orderId);
+  let rec = await store.get(orderId);
+  // The PDF lands a moment before the worker commits INVOICED: wait briefly before failing the event.
+  for (let i = 0; rec?.status === "PENDING" && rec.invoiceNumber && i < COMMIT_WAIT_STEPS; i++) {
+    await new Promise((r) => setTimeout(r, COMMIT_WAIT_MS));
+    rec = await store.get(orderId);
+  }
   if (!rec) {
     log.warn("invoice for an unknown order; nothing to send", { key });
     return "unknown-order";

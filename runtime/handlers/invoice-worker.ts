@@ -22,6 +22,22 @@ export interface WorkerDeps {
   readonly render: (doc: InvoiceDocument) => Uint8Array;
   readonly now: () => Date;
   readonly log: Logger;
+  /**
+   * Runs invoice numbering one at a time within this process. The loop sets it: the counter is
+   * one item, so concurrent numbering in one task only burns transaction retries. Across tasks
+   * the conditional transaction arbitrates. @default no serialization
+   */
+  readonly serializeNumbering?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Runs async sections one at a time, in call order. */
+export function createSerialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /** A queue message that can never succeed (bad JSON, wrong schema); left for the DLQ. */
@@ -55,21 +71,25 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
     log.info("duplicate delivery: order already invoiced", { status: before.status });
     return { orderId: order.orderId, outcome: "duplicate" };
   }
-  const numbered = await store.assignInvoiceNumber(order.orderId, deps.now());
+  const serialize = deps.serializeNumbering ?? (<T>(fn: () => Promise<T>) => fn());
+  const numbered = await serialize(() => store.assignInvoiceNumber(order.orderId, deps.now()));
+  if (!numbered.invoiceNumber || !numbered.invoiceKey || !numbered.invoiceIssuedAt) {
+    throw new Error(`order ${order.orderId} came back with an incomplete invoice assignment`);
+  }
   // Render from the stored order, the source of truth, not from the message copy.
   const pdf = deps.render({
     order: numbered.order,
-    invoiceNumber: numbered.invoiceNumber!,
-    issuedAt: new Date(numbered.invoiceIssuedAt!),
+    invoiceNumber: numbered.invoiceNumber,
+    issuedAt: new Date(numbered.invoiceIssuedAt),
     seller: deps.settings.seller,
   });
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: deps.settings.invoicesBucket,
-      Key: numbered.invoiceKey!,
+      Key: numbered.invoiceKey,
       Body: pdf,
       ContentType: "application/pdf",
-      Metadata: { "order-id": order.orderId, "invoice-number": numbered.invoiceNumber! },
+      Metadata: { "order-id": order.orderId, "invoice-number": numbered.invoiceNumber },
     }),
   );
   const moved = await store.markInvoiced(order.orderId, deps.now());
@@ -100,7 +120,8 @@ export interface WorkerLoop {
  * Long-polls the orders queue and processes messages with bounded concurrency. A message is
  * deleted only after its work is done; a failure leaves it to SQS (and finally the DLQ).
  */
-export function startWorkerLoop(deps: WorkerDeps, hooks: { onPoll?: () => void } = {}): WorkerLoop {
+export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => void } = {}): WorkerLoop {
+  const deps: WorkerDeps = { ...loopDeps, serializeNumbering: loopDeps.serializeNumbering ?? createSerialQueue() };
   const s = deps.settings;
   let stopping = false;
   let processed = 0;

@@ -6,7 +6,7 @@ import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, drainQueue, queueDepth, tableItems, workerDeps, capturingLogger } from "../../helpers/deps";
 import { orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
-import { PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
+import { createSerialQueue, PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
 import type { LocalAws } from "../../helpers/aws";
 // pdf-parse's package index runs a self-test when loaded without a parent; its lib entry does not.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -71,11 +71,12 @@ describe("invoice worker", () => {
       expect(counter?.value).to.equal(1);
     });
 
-    it("numbers concurrent orders uniquely and without gaps", async () => {
+    it("numbers concurrent orders uniquely and without gaps, as the loop runs them", async () => {
       // Prepare
       const bodies = await placeOrders(ctx, 8);
+      const deps = workerDeps(ctx, { serializeNumbering: createSerialQueue() });
       // Act: every message processed concurrently, each delivered twice.
-      await Promise.all([...bodies, ...bodies].map((b) => processOrderMessage(b, workerDeps(ctx))));
+      await Promise.all([...bodies, ...bodies].map((b) => processOrderMessage(b, deps)));
       // Assess
       const numbers = (await tableItems(ctx)).filter((i) => i.type === "order").map((i) => i.invoiceSeq as number).sort((a, b) => a - b);
       expect(numbers).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);

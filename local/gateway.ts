@@ -1,0 +1,183 @@
+import * as http from "node:http";
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { JWTPayload } from "jose";
+import { API_ROUTES, type ApiRoute } from "../runtime/handlers/order-api";
+import { TokenRejected } from "./auth";
+
+/** What the local API gateway needs: the Lambda handler, a token verifier and extra local routes. */
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly stage: string;
+  readonly handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  readonly verify: (authorization: string | undefined) => Promise<JWTPayload>;
+  /** Routes served by the gateway itself (under /_local/); return undefined to fall through. */
+  readonly localRoutes?: (req: http.IncomingMessage, url: URL) => Promise<{ status: number; headers: Record<string, string>; body: string } | undefined>;
+  readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** API Gateway's own limit is 10 MB; the handler enforces the API's 64 KB. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+
+/** Matches a path against a resource template such as /orders/{orderId}. */
+export function matchRoute(method: string, path: string): { route: ApiRoute; params: Record<string, string> } | { methodMismatch: true } | undefined {
+  let pathMatched = false;
+  for (const route of API_ROUTES) {
+    const names: string[] = [];
+    const re = new RegExp(
+      "^" + route.resource.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$",
+    );
+    const m = re.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    const params: Record<string, string> = {};
+    names.forEach((n, i) => {
+      try {
+        params[n] = decodeURIComponent(m[i + 1]);
+      } catch {
+        params[n] = m[i + 1];
+      }
+    });
+    return { route, params };
+  }
+  return pathMatched ? { methodMismatch: true } : undefined;
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve("too-large");
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** Claims as the REST API's Cognito authorizer hands them to Lambda: every value a string. */
+function claimsOf(p: JWTPayload): Record<string, string> {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** Turns an HTTP request into the REST proxy event API Gateway would send. */
+export function toProxyEvent(
+  req: http.IncomingMessage,
+  url: URL,
+  route: ApiRoute,
+  params: Record<string, string>,
+  body: Buffer,
+  stage: string,
+  claims: Record<string, string> | undefined,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const [k, v] = [req.rawHeaders[i], req.rawHeaders[i + 1]];
+    headers[k] = v;
+    (multiValueHeaders[k] ??= []).push(v);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  const text = body.toString("utf8");
+  const isText = Buffer.from(text, "utf8").equals(body);
+  return {
+    resource: route.resource,
+    path: url.pathname,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: Object.keys(params).length ? params : null,
+    stageVariables: null,
+    body: body.length ? (isText ? text : body.toString("base64")) : null,
+    isBase64Encoded: body.length > 0 && !isText,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      stage,
+      requestId: randomUUID(),
+      httpMethod: route.method,
+      path: `/${stage}${url.pathname}`,
+      resourceId: "local",
+      resourcePath: route.resource,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestTimeEpoch: Date.now(),
+      identity: { sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: req.headers["user-agent"] ?? null } as never,
+      authorizer: claims ? { claims } : null,
+    },
+  } as APIGatewayProxyEvent;
+}
+
+/** Starts the local API gateway; resolves once it listens. */
+export async function startGateway(o: GatewayOptions): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const started = Date.now();
+    const send = (status: number, headers: Record<string, string>, body: string | Buffer) => {
+      res.writeHead(status, headers);
+      res.end(body);
+      o.log(`${req.method} ${req.url?.split("?")[0]} -> ${status}`, { ms: Date.now() - started });
+    };
+    (async () => {
+      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+      if (url.pathname.startsWith("/_local/") && o.localRoutes) {
+        const r = await o.localRoutes(req, url);
+        if (r) return send(r.status, r.headers, r.body);
+      }
+      const jsonHeaders = { "content-type": "application/json; charset=utf-8" };
+      const match = matchRoute(req.method ?? "GET", url.pathname);
+      if (!match) return send(404, jsonHeaders, errorBody("NOT_FOUND", "No such route."));
+      if ("methodMismatch" in match) return send(405, jsonHeaders, errorBody("METHOD_NOT_ALLOWED", "This method is not allowed on this route."));
+      let claims: Record<string, string> | undefined;
+      if (match.route.auth === "cognito") {
+        try {
+          claims = claimsOf(await o.verify(req.headers.authorization));
+        } catch (e) {
+          if (!(e instanceof TokenRejected)) throw e;
+          // The authorizer answers before the Lambda runs, as API Gateway does.
+          return send(401, { ...jsonHeaders, "www-authenticate": "Bearer" }, errorBody("UNAUTHENTICATED", "Sign in first: send a valid ID token as 'Authorization: Bearer <token>'."));
+        }
+      }
+      const body = await readBody(req);
+      if (body === "too-large") return send(413, jsonHeaders, errorBody("PAYLOAD_TOO_LARGE", "The request body is too large."));
+      const event = toProxyEvent(req, url, match.route, match.params, body, o.stage, claims);
+      const result = await o.handler(event);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+      send(result.statusCode, headers, result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
+    })().catch((e) => {
+      o.log("gateway error", { error: (e as Error).message });
+      if (!res.headersSent) send(502, { "content-type": "application/json" }, errorBody("INTERNAL", "The local gateway failed to invoke the handler."));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    url: `http://${o.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

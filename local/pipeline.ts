@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { createClients, destroyClients } from "../runtime/clients";
+import { createEmailNotifierHandler, createOrderApiHandler } from "../runtime/lambda/entries";
+import { startMoto, type MotoServer } from "./moto";
+import { provisionLocalResources, runtimeEnv, type LocalResources } from "./provision";
+import { cognitoVerifier, createLocalUser, createLocalUserPool, type LocalUser, type LocalUserPool } from "./auth";
+import { startGateway } from "./gateway";
+import { startNotifierDriver } from "./notifier-driver";
+import { LocalInbox, inboxHtml } from "./inbox";
+import { formatLogLine, lineSplitter } from "./logfmt";
+import type { LocalStackSettings } from "./stack-settings";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Options of the local pipeline. */
+export interface LocalPipelineOptions {
+  /** Port of the local API gateway; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Host to bind. @default "127.0.0.1" */
+  readonly host?: string;
+  /** An AWS endpoint already running (moto, LocalStack); when unset, a moto_server is started and owned. */
+  readonly endpoint?: string;
+  /** The stack settings the Pulumi program would use (names, redrive, tax, seller). */
+  readonly stack: LocalStackSettings;
+  /** Where formatted log lines go. @default stdout */
+  readonly print?: (line: string) => void;
+}
+
+/** A running local pipeline. */
+export interface LocalPipeline {
+  readonly apiUrl: string;
+  readonly inboxUrl: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly pool: LocalUserPool;
+  readonly demoUser: LocalUser;
+  readonly resources: LocalResources;
+  /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
+  readonly pids: { moto?: number; worker: number };
+  /** Stops every part and the moto_server it started. */
+  stop(): Promise<void>;
+}
+
+function startWorker(env: Record<string, string>, print: (l: string) => void): { child: ChildProcess; stop(): Promise<void> } {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "invoice-container/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, WORKER_HEARTBEAT_FILE: path.join(require("node:os").tmpdir(), `invoice-worker-${process.pid}.heartbeat`) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", lineSplitter((l) => print(formatLogLine(l, "worker"))));
+  child.stderr!.on("data", lineSplitter((l) => print(formatLogLine(l, "worker"))));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM"); // the worker drains in-flight messages, as on ECS
+      const t = setTimeout(() => child.kill("SIGKILL"), 30000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Brings up the whole pipeline on this machine: AWS (moto), gateway, worker process, notifier. */
+export async function startLocalPipeline(o: LocalPipelineOptions): Promise<LocalPipeline> {
+  const print = o.print ?? ((l: string) => process.stdout.write(l + "\n"));
+  const sys = (msg: string, fields?: Record<string, unknown>) =>
+    print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "local", msg, ...fields }), "local"));
+  const s = o.stack;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    // moto accepts any credentials; never let the local pipeline pick up real ones.
+    const creds = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_SESSION_TOKEN: "local", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+    Object.assign(process.env, creds);
+    let moto: MotoServer | undefined;
+    let endpoint = o.endpoint;
+    if (!endpoint) {
+      moto = await startMoto();
+      cleanups.push(() => moto!.stop());
+      endpoint = moto.endpoint;
+      sys("moto_server started", { endpoint, pid: moto.pid });
+    } else sys("using the AWS endpoint from AWS_ENDPOINT_URL", { endpoint });
+
+    const clients = createClients({ region: s.region, endpoint });
+    const ddbRaw = new DynamoDBClient({ region: s.region, endpoint });
+    const cognito = new CognitoIdentityProviderClient({ region: s.region, endpoint });
+    cleanups.push(() => {
+      destroyClients(clients);
+      ddbRaw.destroy();
+      cognito.destroy();
+    });
+
+    // A run id keeps names unique when an external endpoint already holds an earlier run.
+    const prefix = `${s.prefix}-${randomBytes(3).toString("hex")}`;
+    const resources = await provisionLocalResources(clients, ddbRaw, {
+      prefix,
+      region: s.region,
+      maxReceiveCount: s.maxReceiveCount,
+      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+      sender: s.sender,
+      bucketEventsQueue: true,
+    });
+    const pool = await createLocalUserPool(cognito, endpoint, s.region, prefix);
+    const demoUser: LocalUser = { email: "demo@shop.example", name: "Demo Customer", password: `Demo-${randomBytes(9).toString("base64url")}1a` };
+    await createLocalUser(cognito, pool, demoUser);
+    sys("resources created", { table: resources.table, queue: resources.queueUrl.split("/").pop(), bucket: resources.bucket, userPool: pool.poolId });
+
+    // The gateway listens first: its URL is the base of the emailed invoice links.
+    let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
+    const inbox = new LocalInbox(endpoint);
+    const verify = await cognitoVerifier(pool);
+    const gateway = await startGateway({
+      host: o.host ?? "127.0.0.1",
+      port: o.port ?? 3000,
+      stage: s.stage,
+      handler: (e) => apiHandler!(e),
+      verify,
+      log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "gateway", msg, ...f }), "gateway")),
+      localRoutes: async (req, url) => {
+        if (url.pathname === "/_local/inbox" && req.method === "GET") {
+          const mails = await inbox.list();
+          if ((req.headers.accept ?? "").includes("application/json")) {
+            return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ emails: mails }) };
+          }
+          return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: inboxHtml(mails) };
+        }
+        if (url.pathname === "/_local/health") return { status: 200, headers: { "content-type": "application/json" }, body: '{"ok":true}' };
+        return undefined;
+      },
+    });
+    cleanups.push(() => gateway.close());
+    const env = {
+      ...creds,
+      ...runtimeEnv(resources, { region: s.region, endpoint, linkBaseUrl: gateway.url, taxRateBps: s.taxRateBps, seller: s.seller }),
+      INVOICE_LINK_TTL_DAYS: String(s.linkTtlDays),
+      LOG_LEVEL: "info",
+    };
+    const writeLog = (part: string) => (line: string) => print(formatLogLine(line, part));
+    apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
+
+    const worker = startWorker({ ...env, WORKER_WAIT_SECONDS: "20" }, print);
+    cleanups.push(() => worker.stop());
+
+    const notifier = startNotifierDriver({
+      sqs: clients.sqs,
+      queueUrl: resources.bucketEventsQueueUrl!,
+      handler: createEmailNotifierHandler(env, { writeLog: writeLog("notifier") }),
+      log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "notifier", msg, ...f }), "notifier")),
+    });
+    cleanups.push(() => notifier.stop());
+
+    return {
+      apiUrl: gateway.url,
+      inboxUrl: `${gateway.url}/_local/inbox`,
+      endpoint,
+      region: s.region,
+      pool,
+      demoUser,
+      resources,
+      pids: { moto: moto?.pid, worker: worker.child.pid! },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,48 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** What `npm start` writes for `npm run token` and `npm run demo` to find the running pipeline. */
+export interface LocalSession {
+  readonly apiUrl: string;
+  readonly inboxUrl: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly poolId: string;
+  readonly clientId: string;
+  readonly demoUser: { email: string; password: string };
+  readonly pid: number;
+}
+
+/** Where the session file lives (gitignored). */
+export const SESSION_FILE = path.resolve(__dirname, "..", ".local-state", "session.json");
+
+/** Writes the session file, readable only by this user (it holds the demo password). */
+export function writeSession(s: LocalSession, file = SESSION_FILE): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+}
+
+/** Reads the session of a running `npm start`, or explains what to do. */
+export function readSession(file = SESSION_FILE): LocalSession {
+  let s: LocalSession;
+  try {
+    s = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    throw new Error("The local pipeline is not running: start it with `npm start` in another terminal.");
+  }
+  try {
+    process.kill(s.pid, 0);
+  } catch {
+    throw new Error(`The local pipeline that wrote ${file} (pid ${s.pid}) is gone: start it again with \`npm start\`.`);
+  }
+  return s;
+}
+
+/** Removes the session file if it is ours. */
+export function removeSession(pid = process.pid, file = SESSION_FILE): void {
+  try {
+    if (JSON.parse(fs.readFileSync(file, "utf8")).pid === pid) fs.unlinkSync(file);
+  } catch {
+    // nothing to remove
+  }
+}

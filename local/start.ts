@@ -1,0 +1,62 @@
+/**
+ * `npm start`: the whole pipeline on this machine with moto_server as the AWS. See README.
+ * Settings: PORT (3000), STACK (dev: whose Pulumi.<stack>.yaml supplies names and settings),
+ * AWS_ENDPOINT_URL (use a running moto or LocalStack instead of starting moto_server).
+ */
+import { startLocalPipeline } from "./pipeline";
+import { localStackSettings } from "./stack-settings";
+import { MotoMissing } from "./moto";
+import { removeSession, writeSession } from "./session";
+
+async function main(): Promise<void> {
+  const stack = process.env.STACK ?? "dev";
+  const port = process.env.PORT ? Number(process.env.PORT) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  const p = await startLocalPipeline({ port, endpoint: process.env.AWS_ENDPOINT_URL || undefined, stack: localStackSettings(stack) });
+  writeSession({
+    apiUrl: p.apiUrl,
+    inboxUrl: p.inboxUrl,
+    endpoint: p.endpoint,
+    region: p.region,
+    poolId: p.pool.poolId,
+    clientId: p.pool.clientId,
+    demoUser: { email: p.demoUser.email, password: p.demoUser.password },
+    pid: process.pid,
+  });
+  const banner = [
+    "",
+    "  shop-backend is running locally (no AWS account needed)",
+    "",
+    `  API        ${p.apiUrl}        (POST /orders, GET /orders/{id}, GET /invoices/{id})`,
+    `  Inbox      ${p.inboxUrl}   (the emails SES would have sent)`,
+    `  Demo user  ${p.demoUser.email}   password ${p.demoUser.password}`,
+    `  AWS        ${p.endpoint}   (moto_server)`,
+    "",
+    "  Try it (in another terminal):",
+    `    TOKEN=$(npm run --silent token)`,
+    `    curl -s -X POST ${p.apiUrl}/orders -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
+    `      -d '{"items":[{"sku":"MUG-01","name":"Coffee mug","quantity":2,"unitPrice":{"amount":1250,"currency":"EUR"}}],"shippingAddress":{"name":"Demo Customer","line1":"Main St 1","city":"Berlin","postalCode":"10115","country":"DE"},"payment":{"provider":"stripe","token":"tok_demo_12345678"}}'`,
+    `    open ${p.inboxUrl}`,
+    "    npm run demo          # 20 sample orders and a latency summary",
+    "",
+    "  Ctrl-C stops everything.",
+    "",
+  ];
+  process.stdout.write(banner.join("\n") + "\n");
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the worker, the gateway and moto_server...\n`);
+    await p.stop();
+    removeSession();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((e) => {
+  process.stderr.write(`\nnpm start failed: ${e instanceof MotoMissing ? e.message : (e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

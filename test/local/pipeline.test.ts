@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { importPKCS8, SignJWT, decodeJwt, generateKeyPair } from "jose";
+import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
+import { localStackSettings } from "../../local/stack-settings";
+import { createLocalUser, signIn } from "../../local/auth";
+import { runDemo } from "../../local/demo";
+import { orderBody } from "../helpers/events";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * moto signs Cognito tokens with a private key it ships (n, e, d only); with it a test can mint an
+ * expired but well-signed token. Python's cryptography (moto's own dependency) recovers the primes.
+ */
+function motoSigningKeyPem(): string {
+  const script = [
+    "import base64, gzip, json, os, moto.cognitoidp",
+    "from cryptography.hazmat.primitives.asymmetric import rsa",
+    "from cryptography.hazmat.primitives import serialization",
+    "k = json.loads(gzip.open(os.path.dirname(moto.cognitoidp.__file__) + '/resources/jwks-private.json.gz').read())",
+    "i = lambda s: int.from_bytes(base64.urlsafe_b64decode(s + '=' * (-len(s) % 4)), 'big')",
+    "n, e, d = i(k['n']), i(k['e']), i(k['d'])",
+    "p, q = rsa.rsa_recover_prime_factors(n, e, d)",
+    "key = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n)).private_key()",
+    "print(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())",
+  ].join("\n");
+  return execFileSync("python3", ["-c", script]).toString();
+}
+
+describe("local pipeline (npm start)", function () {
+  this.timeout(90000);
+  let p: LocalPipeline;
+  let cognito: CognitoIdentityProviderClient;
+  let token: string;
+  const lines: string[] = [];
+
+  before(async () => {
+    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: (l) => lines.push(l) });
+    cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    token = await signIn(cognito, p.pool, p.demoUser.email, p.demoUser.password);
+  });
+  after(async () => {
+    cognito?.destroy();
+    await p?.stop();
+  });
+
+  const post = (body: unknown, auth: string | null = `Bearer ${token}`) =>
+    fetch(`${p.apiUrl}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  it("takes an order over HTTP through to an email whose link opens the invoice PDF", async () => {
+    // Act: place the order
+    const r = await post(orderBody());
+    expect(r.status).to.equal(202);
+    const { orderId } = (await r.json()) as { orderId: string };
+    // Wait for the email in the local inbox
+    type Mail = { subject: string; to: string[]; invoiceLink?: string };
+    let mail: Mail | undefined;
+    const deadline = Date.now() + 30000;
+    while (!mail && Date.now() < deadline) {
+      const inbox = (await (await fetch(p.inboxUrl, { headers: { accept: "application/json" } })).json()) as { emails: Mail[] };
+      mail = inbox.emails.find((m) => m.invoiceLink?.includes(orderId));
+      if (!mail) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(mail, "email in the inbox").to.not.equal(undefined);
+    expect(mail!.to).to.deep.equal([p.demoUser.email]);
+    // Follow the link: gateway -> signed-link route -> redirect -> moto S3 -> PDF
+    const pdfRes = await fetch(mail!.invoiceLink!);
+    expect(pdfRes.status).to.equal(200);
+    const pdf = await pdfParse(Buffer.from(await pdfRes.arrayBuffer()));
+    expect(pdf.text).to.contain("TSHIRT-RED-M").and.contain("MUG-01").and.contain("58.18");
+    // The order reports NOTIFIED
+    const view = (await (await fetch(`${p.apiUrl}/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      status: string;
+      invoice: { number: string };
+    };
+    expect(view.status).to.equal("NOTIFIED");
+    expect(view.invoice.number).to.match(/^INV-\d{6}$/);
+    // Every part logged, one line per event, with the order id
+    for (const part of ["api", "worker", "notifier"]) {
+      expect(lines.some((l) => l.includes(` ${part}`) && l.includes(orderId)), `${part} logged the order`).to.equal(true);
+    }
+  });
+
+  it("answers 401 before the handler runs to no token, a forged token and an expired token", async () => {
+    const claims = decodeJwt(token);
+    const { privateKey: forgedKey } = await generateKeyPair("RS256");
+    const forged = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: "dummy" }).sign(forgedKey);
+    const motoKey = await importPKCS8(motoSigningKeyPem(), "RS256");
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ ...claims, iat: now - 7200, exp: now - 3600 }).setProtectedHeader({ alg: "RS256", kid: "dummy" }).sign(motoKey);
+    const fresh = await new SignJWT({ ...claims, iat: now, exp: now + 600 }).setProtectedHeader({ alg: "RS256", kid: "dummy" }).sign(motoKey);
+    const before = lines.filter((l) => l.includes("order accepted")).length;
+    for (const [what, auth] of [["no token", null], ["a forged token", `Bearer ${forged}`], ["an expired token", `Bearer ${expired}`], ["garbage", "Bearer abc"]] as const) {
+      const r = await post(orderBody(), auth);
+      expect(r.status, what).to.equal(401);
+      expect(((await r.json()) as { error: { code: string } }).error.code).to.equal("UNAUTHENTICATED");
+    }
+    expect(lines.filter((l) => l.includes("order accepted")).length).to.equal(before);
+    // Control: the same claims signed by the pool's key and not expired pass.
+    expect((await post(orderBody(), `Bearer ${fresh}`)).status).to.equal(202);
+  });
+
+  it("answers 404 to another customer's order", async () => {
+    const { orderId } = (await (await post(orderBody())).json()) as { orderId: string };
+    const other = { email: "eve@example.com", name: "Eve", password: "Eve-Password-123" };
+    await createLocalUser(cognito, p.pool, other);
+    const eve = await signIn(cognito, p.pool, other.email, other.password);
+    const r = await fetch(`${p.apiUrl}/orders/${orderId}`, { headers: { authorization: `Bearer ${eve}` } });
+    expect(r.status).to.equal(404);
+    const mine = await fetch(`${p.apiUrl}/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(mine.status).to.equal(200);
+  });
+
+  it("runs the demo: every order accepted, invoiced and emailed", async () => {
+    const s = await runDemo({ apiUrl: p.apiUrl, token, count: 5, timeoutMs: 60000 });
+    expect(s).to.include({ requested: 5, accepted: 5, invoiced: 5, emailed: 5, failed: 0 });
+    expect(s.latencyMs!.max).to.be.greaterThan(0);
+  });
+
+  it("stops every process it started", async () => {
+    const { moto, worker } = p.pids;
+    expect(alive(moto!)).to.equal(true);
+    expect(alive(worker)).to.equal(true);
+    await p.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alive(moto!), "moto_server").to.equal(false);
+    expect(alive(worker), "worker").to.equal(false);
+  });
+});
