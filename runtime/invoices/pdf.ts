@@ -1,0 +1,373 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { jsPDF } from "jspdf";
+import { formatMoney } from "../domain/money";
+import type { PricedLine } from "../domain/order";
+import type { InvoiceDocument } from "./document";
+
+// A4 portrait in points.
+const PAGE_WIDTH = 595.28;
+const PAGE_HEIGHT = 841.89;
+const LEFT = 48;
+const RIGHT = PAGE_WIDTH - 48;
+const TOP = 48;
+/** Lowest y a table row may reach; the footer lives below it. */
+const BOTTOM = PAGE_HEIGHT - 64;
+const FOOTER_Y = PAGE_HEIGHT - 40;
+
+/** PostScript-style names, distinct per weight: a viewer that caches fonts by name must not mix them up. */
+const FONTS = {
+  normal: { name: "DejaVuSans", file: "DejaVuSans.ttf" },
+  bold: { name: "DejaVuSans-Bold", file: "DejaVuSans-Bold.ttf" },
+} as const;
+const BODY_SIZE = 9;
+const SMALL_SIZE = 8;
+const LINE_HEIGHT = 1.3;
+const MUTED = 100;
+const RULE = 200;
+const HEADER_FILL = 235;
+
+const CELL_PAD = 4;
+const ROW_PAD = 4;
+/** Enough for any 200-character item name (the API's limit); caps a row's height should that move. */
+const MAX_CELL_LINES = 12;
+/** Room the totals block needs under the last row, so it never lands on a page of its own. */
+const TOTALS_HEIGHT = 72;
+
+type Align = "left" | "right";
+interface Column {
+  readonly title: string;
+  readonly width: number;
+  readonly align: Align;
+  readonly cell: (line: PricedLine, currency: string) => string;
+}
+
+const FIXED_COLUMNS_WIDTH = 92 + 40 + 88 + 96;
+const COLUMNS: readonly Column[] = [
+  { title: "SKU", width: 92, align: "left", cell: (l) => l.sku },
+  { title: "Description", width: RIGHT - LEFT - FIXED_COLUMNS_WIDTH, align: "left", cell: (l) => l.name },
+  { title: "Qty", width: 40, align: "right", cell: (l) => String(l.quantity) },
+  { title: "Unit price", width: 88, align: "right", cell: (l, c) => formatMoney(l.unitPriceMinor, c) },
+  { title: "Line total", width: 96, align: "right", cell: (l, c) => formatMoney(l.lineTotalMinor, c) },
+];
+/** Amounts shrink to fit their column instead of wrapping: a number split over two lines misleads. */
+const isAmount = (column: Column) => column.align === "right";
+
+/** Renders the invoice as a PDF; the same document always yields the same bytes. */
+export function renderInvoicePdf(doc: InvoiceDocument): Uint8Array {
+  const pdf = new jsPDF({ unit: "pt", format: "a4", compress: true, putOnlyUsedFonts: true });
+  embedFonts(pdf);
+  pdf.setProperties({
+    title: `Invoice ${doc.invoiceNumber}`,
+    subject: `Invoice ${doc.invoiceNumber} for order ${doc.order.orderId}`,
+    author: doc.seller.name,
+    creator: "shop-backend invoice worker",
+  });
+  pdf.setLanguage("en-US");
+  // jsPDF stamps the wall clock and a random file id by default; both must come from the document.
+  pdf.setCreationDate(pdfDate(doc.issuedAt));
+  pdf.setFileId(createHash("sha256").update(`${doc.invoiceNumber}\n${doc.order.orderId}`).digest("hex").slice(0, 32));
+
+  const pen = new Pen(pdf);
+  let y = drawHeading(pen, doc);
+  y = drawTableHeader(pen, y);
+  const { lines, currency } = doc.order;
+  lines.forEach((line, i) => {
+    const row = layoutRow(pen, line, currency);
+    const needed = row.height + (i === lines.length - 1 ? TOTALS_HEIGHT : 0);
+    if (y + needed > BOTTOM) {
+      pdf.addPage();
+      y = drawTableHeader(pen, drawContinuationHeading(pen, doc));
+    }
+    y = drawRow(pen, row, y);
+  });
+  drawTotals(pen, doc, y);
+  drawFooters(pen, doc);
+  return new Uint8Array(pdf.output("arraybuffer"));
+}
+
+/** Formats a tax rate in basis points as a percentage: 2000 -> "20%", 725 -> "7.25%", 1050 -> "10.5%". */
+export function formatTaxRate(bps: number): string {
+  const whole = Math.trunc(bps / 100);
+  const fraction = String(bps % 100).padStart(2, "0").replace(/0+$/, "");
+  return `${whole}${fraction ? `.${fraction}` : ""}%`;
+}
+
+function drawHeading(pen: Pen, doc: InvoiceDocument): number {
+  const { seller, order } = doc;
+  const sellerWidth = 250;
+  let left = TOP;
+  left = pen.paragraph(seller.name, LEFT, left, sellerWidth, { size: 12, bold: true, maxLines: 2 });
+  for (const line of seller.addressLines) left = pen.paragraph(line, LEFT, left, sellerWidth);
+  if (seller.taxId) left = pen.paragraph(`Tax ID: ${seller.taxId}`, LEFT, left, sellerWidth);
+  if (seller.email) left = pen.paragraph(seller.email, LEFT, left, sellerWidth);
+
+  pen.single("Invoice", RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
+  let right = TOP + 34;
+  const labelX = RIGHT - 230;
+  const valueX = labelX + 80;
+  for (const [label, value] of [
+    ["Invoice number", doc.invoiceNumber],
+    ["Invoice date", isoDate(doc.issuedAt)],
+    ["Order", order.orderId],
+  ]) {
+    pen.single(label, labelX, right, valueX - labelX, { muted: true });
+    right = pen.paragraph(value, valueX, right, RIGHT - valueX, { maxLines: 2 });
+  }
+
+  let y = Math.max(left, right) + 24;
+  const column = (RIGHT - LEFT) / 2;
+  const customer = [order.customer.name, order.customer.email].filter((s): s is string => Boolean(s));
+  const address = order.shippingAddress;
+  const shipTo = [
+    address.name,
+    address.line1,
+    address.line2,
+    [address.postalCode, address.city].join(" "),
+    address.region,
+    countryName(address.country),
+  ].filter((s): s is string => Boolean(s));
+  const billed = pen.block("Bill to", customer, LEFT, y, column - 16);
+  const shipped = pen.block("Ship to", shipTo, LEFT + column, y, column - 16);
+  y = Math.max(billed, shipped) + 20;
+  return y;
+}
+
+function drawContinuationHeading(pen: Pen, doc: InvoiceDocument): number {
+  pen.single(`Invoice ${doc.invoiceNumber} (continued)`, LEFT, TOP, 250, { bold: true, size: 10 });
+  pen.single(`Order ${doc.order.orderId}`, RIGHT, TOP, 250, { muted: true, align: "right" });
+  return TOP + 28;
+}
+
+function drawTableHeader(pen: Pen, y: number): number {
+  const height = BODY_SIZE * LINE_HEIGHT + 2 * ROW_PAD;
+  pen.pdf.setFillColor(HEADER_FILL, HEADER_FILL, HEADER_FILL);
+  pen.pdf.rect(LEFT, y, RIGHT - LEFT, height, "F");
+  let x = LEFT;
+  for (const column of COLUMNS) {
+    const textX = column.align === "right" ? x + column.width - CELL_PAD : x + CELL_PAD;
+    pen.single(column.title, textX, y + ROW_PAD, column.width - 2 * CELL_PAD, { bold: true, align: column.align });
+    x += column.width;
+  }
+  return y + height;
+}
+
+interface Row {
+  readonly cells: ReadonlyArray<{ readonly lines: string[]; readonly size: number }>;
+  readonly height: number;
+}
+
+function layoutRow(pen: Pen, line: PricedLine, currency: string): Row {
+  const cells = COLUMNS.map((column) => {
+    const text = column.cell(line, currency);
+    const width = column.width - 2 * CELL_PAD;
+    if (!isAmount(column)) return { lines: pen.wrap(text, width, BODY_SIZE, MAX_CELL_LINES), size: BODY_SIZE };
+    const clean = pen.prepare(text);
+    return { lines: [clean], size: pen.fitSize(clean, width, BODY_SIZE) };
+  });
+  const height = Math.max(...cells.map((c) => c.lines.length)) * BODY_SIZE * LINE_HEIGHT + 2 * ROW_PAD;
+  return { cells, height };
+}
+
+function drawRow(pen: Pen, row: Row, y: number): number {
+  let x = LEFT;
+  row.cells.forEach((cell, i) => {
+    const column = COLUMNS[i];
+    const textX = column.align === "right" ? x + column.width - CELL_PAD : x + CELL_PAD;
+    pen.lines(cell.lines, textX, y + ROW_PAD, { size: cell.size, align: column.align });
+    x += column.width;
+  });
+  const bottom = y + row.height;
+  pen.pdf.setDrawColor(RULE);
+  pen.pdf.setLineWidth(0.5);
+  pen.pdf.line(LEFT, bottom, RIGHT, bottom);
+  return bottom;
+}
+
+function drawTotals(pen: Pen, doc: InvoiceDocument, top: number): void {
+  const { order } = doc;
+  const labelX = RIGHT - 230;
+  const width = 130;
+  const step = BODY_SIZE * LINE_HEIGHT + 4;
+  let y = top + 10;
+  for (const [label, amount] of [
+    ["Subtotal", order.subtotalMinor],
+    [`Tax (${formatTaxRate(order.taxRateBps)})`, order.taxMinor],
+  ] as const) {
+    pen.single(label, labelX, y, 90, {});
+    pen.single(formatMoney(amount, order.currency), RIGHT - CELL_PAD, y, width, { align: "right" });
+    y += step;
+  }
+  pen.pdf.setDrawColor(RULE);
+  pen.pdf.line(labelX, y, RIGHT, y);
+  y += 6;
+  pen.single("Total", labelX, y, 90, { bold: true, size: 11 });
+  pen.single(formatMoney(order.totalMinor, order.currency), RIGHT - CELL_PAD, y, width, { bold: true, size: 11, align: "right" });
+}
+
+function drawFooters(pen: Pen, doc: InvoiceDocument): void {
+  const pages = pen.pdf.getNumberOfPages();
+  for (let page = 1; page <= pages; page++) {
+    pen.pdf.setPage(page);
+    pen.single(`${doc.seller.name} · Invoice ${doc.invoiceNumber}`, LEFT, FOOTER_Y, 330, { size: SMALL_SIZE, muted: true });
+    pen.single(`Page ${page} of ${pages}`, RIGHT, FOOTER_Y, 120, { size: SMALL_SIZE, muted: true, align: "right" });
+  }
+}
+
+/**
+ * Our strings are in logical order and jsPDF lays glyphs out left to right. Its default bidi options
+ * reverse Latin text next to Hebrew and leave pure Hebrew unreversed; these reorder each line from
+ * logical to visual order, with the direction taken from the line's first strong character.
+ */
+const BIDI = { isInputVisual: false, isOutputVisual: true, isOutputRtl: false, isSymmetricSwapping: true } as const;
+
+interface TextStyle {
+  readonly size?: number;
+  readonly bold?: boolean;
+  readonly muted?: boolean;
+  readonly align?: Align;
+  readonly maxLines?: number;
+}
+
+/**
+ * Draws text in the embedded font. Every string passes through `prepare`, because jsPDF silently
+ * drops each character its font has no glyph for: a "?" at least shows that something was there.
+ */
+class Pen {
+  constructor(readonly pdf: jsPDF) {}
+
+  /** Selects the style and returns the text reduced to characters the selected font can draw. */
+  prepare(text: string, style: TextStyle = {}): string {
+    this.pdf.setFont(FONTS[style.bold ? "bold" : "normal"].name, "normal");
+    this.pdf.setFontSize(style.size ?? BODY_SIZE);
+    this.pdf.setTextColor(style.muted ? MUTED : 0);
+    const metadata: { characterToGlyph(code: number): number } = this.pdf.getFont().metadata;
+    return drawable(text, (code) => code <= 0xffff && metadata.characterToGlyph(code) !== 0);
+  }
+
+  /** The font size, at most `size` and at least 5 pt, at which `text` fits `width` on one line. */
+  fitSize(text: string, width: number, size: number): number {
+    const unitWidth = this.pdf.getStringUnitWidth(text);
+    return Math.max(5, Math.min(size, Math.floor((width / unitWidth) * 4) / 4));
+  }
+
+  /** Wraps `text` into at most `maxLines` lines of `width`, ending with "…" when cut short. */
+  wrap(text: string, width: number, size: number, maxLines: number, bold = false): string[] {
+    const clean = this.prepare(text, { size, bold });
+    const lines: string[] = this.pdf.splitTextToSize(clean, width);
+    if (lines.length <= maxLines) return lines;
+    const kept = lines.slice(0, maxLines);
+    kept[maxLines - 1] = this.ellipsize(`${kept[maxLines - 1]}…`, width);
+    return kept;
+  }
+
+  /** Draws already prepared lines with their top at `y`. */
+  lines(lines: string[], x: number, y: number, style: TextStyle): void {
+    this.prepare("", style);
+    this.pdf.text(lines, x, y, { baseline: "top", align: style.align ?? "left", lineHeightFactor: LINE_HEIGHT, ...BIDI });
+  }
+
+  /** Draws one line with its top at `y`, shrunk to fit `width`, or cut short where even that fails. */
+  single(text: string, x: number, y: number, width: number, style: TextStyle): void {
+    const clean = this.prepare(text, style);
+    const size = this.fitSize(clean, width, style.size ?? BODY_SIZE);
+    this.pdf.setFontSize(size);
+    this.lines([this.ellipsize(clean, width)], x, y, { ...style, size });
+  }
+
+  /** `text` if it fits `width` in the current font and size, else its longest prefix that fits with "…". */
+  ellipsize(text: string, width: number): string {
+    if (this.pdf.getTextWidth(text) <= width) return text;
+    const chars = [...text];
+    while (chars.length > 0 && this.pdf.getTextWidth(`${chars.join("")}…`) > width) chars.pop();
+    return `${chars.join("").trimEnd()}…`;
+  }
+
+  /** Draws wrapped text with its top at `y`; returns the y below it. */
+  paragraph(text: string, x: number, y: number, width: number, style: TextStyle = {}): number {
+    const size = style.size ?? BODY_SIZE;
+    const lines = this.wrap(text, width, size, style.maxLines ?? 3, style.bold);
+    this.lines(lines, x, y, { ...style, size });
+    return y + lines.length * size * LINE_HEIGHT;
+  }
+
+  /** Draws a labelled block of lines (an address); returns the y below it. */
+  block(label: string, lines: string[], x: number, y: number, width: number): number {
+    this.single(label, x, y, width, { bold: true, size: SMALL_SIZE, muted: true });
+    let bottom = y + SMALL_SIZE * LINE_HEIGHT + 2;
+    for (const line of lines) bottom = this.paragraph(line, x, bottom, width);
+    return bottom;
+  }
+}
+
+/**
+ * Reduces text to what the font can draw: composed (NFC) so accents use precomposed glyphs, control
+ * characters as spaces, a missing accented letter as its base letter, a missing invisible character
+ * (joiner, variation selector, lone mark) as nothing, anything else as "?".
+ */
+function drawable(text: string, hasGlyph: (code: number) => boolean): string {
+  let out = "";
+  for (const char of text.normalize("NFC").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")) {
+    if (hasGlyph(char.codePointAt(0)!)) {
+      out += char;
+      continue;
+    }
+    const base = char.normalize("NFD").replace(/[\p{M}\p{Default_Ignorable_Code_Point}]/gu, "");
+    if (base === "") continue;
+    out += [...base].every((c) => hasGlyph(c.codePointAt(0)!)) ? base : "?";
+  }
+  return out;
+}
+
+/**
+ * The TrueType files as jsPDF's binary strings, read once per process. DejaVu Sans draws Latin,
+ * Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic and every currency sign Intl prints in en-US;
+ * CJK falls back to "?".
+ */
+const fontFiles = new Map<string, string>();
+
+function embedFonts(pdf: jsPDF): void {
+  for (const { name, file } of Object.values(FONTS)) {
+    if (!fontFiles.has(file)) {
+      const ttf = readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`));
+      fontFiles.set(file, withoutGlyphNames(ttf).toString("latin1"));
+    }
+    pdf.addFileToVFS(file, fontFiles.get(file)!);
+    pdf.addFont(file, name, "normal");
+  }
+}
+
+/**
+ * jsPDF subsets the glyphs but copies the `post` table whole: DejaVu's glyph names are over half of
+ * each embedded font. A version 3 `post` table (no names) is valid and halves every invoice.
+ */
+function withoutGlyphNames(ttf: Buffer): Buffer {
+  const font = Buffer.from(ttf);
+  const tables = font.readUInt16BE(4);
+  for (let i = 0; i < tables; i++) {
+    const entry = 12 + 16 * i;
+    if (font.toString("latin1", entry, entry + 4) !== "post") continue;
+    font.writeUInt32BE(0x00030000, font.readUInt32BE(entry + 8));
+    font.writeUInt32BE(32, entry + 12);
+  }
+  return font;
+}
+
+/** The date as a PDF date string in UTC, so the bytes do not depend on the machine's time zone. */
+function pdfDate(date: Date): string | Date {
+  const t = date.toISOString();
+  const year = date.getUTCFullYear();
+  // jsPDF rejects date strings outside 1970-2037; a Date object it formats in local time instead.
+  if (year < 1970 || year > 2037) return date;
+  return `D:${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}${t.slice(11, 13)}${t.slice(14, 16)}${t.slice(17, 19)}+00'00'`;
+}
+
+/** YYYY-MM-DD in UTC. */
+function isoDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+function countryName(code: string): string {
+  return regionNames.of(code) ?? code;
+}

@@ -1,0 +1,54 @@
+import { newOrderId } from "../../runtime/domain/ids";
+import { taxOf } from "../../runtime/domain/money";
+import { pricedOrderSchema, type PricedLine, type PricedOrder } from "../../runtime/domain/order";
+import { ALICE } from "./events";
+
+/** The i-th (0-based) line of a test order: distinct fixed-width SKU, varied quantity and price. */
+export function makePricedLine(i: number, overrides: Partial<PricedLine> = {}): PricedLine {
+  const quantity = overrides.quantity ?? 1 + (i % 5);
+  const unitPriceMinor = overrides.unitPriceMinor ?? 199 + 100 * i;
+  return {
+    sku: `SKU-${String(i + 1).padStart(4, "0")}`,
+    name: `Test item ${i + 1}`,
+    ...overrides,
+    quantity,
+    unitPriceMinor,
+    lineTotalMinor: overrides.lineTotalMinor ?? unitPriceMinor * quantity,
+  };
+}
+
+/** Subtotal, tax and total of `lines` at `taxRateBps`, computed the way pricing does. */
+export function totalsOf(
+  lines: readonly PricedLine[],
+  taxRateBps: number,
+): Pick<PricedOrder, "subtotalMinor" | "taxRateBps" | "taxMinor" | "totalMinor"> {
+  const subtotalMinor = lines.reduce((sum, l) => sum + l.lineTotalMinor, 0);
+  const taxMinor = taxOf(subtotalMinor, taxRateBps);
+  return { subtotalMinor, taxRateBps, taxMinor, totalMinor: subtotalMinor + taxMinor };
+}
+
+/**
+ * A valid PricedOrder (checked by pricedOrderSchema) of ALICE: a fresh order id, `lineCount` generated
+ * lines (default 1) unless `lines` is given, EUR, 20 % tax, totals computed from the lines unless overridden.
+ */
+export function makePricedOrder(overrides: Partial<PricedOrder> & { lineCount?: number } = {}): PricedOrder {
+  const { lineCount = 1, ...fields } = overrides;
+  const lines = fields.lines ?? Array.from({ length: lineCount }, (_, i) => makePricedLine(i));
+  return pricedOrderSchema().parse({
+    orderId: newOrderId(),
+    customer: { id: ALICE.sub, email: ALICE.email, name: ALICE.name },
+    currency: "EUR",
+    lines,
+    shippingAddress: {
+      name: "Alice Example",
+      line1: "Hauptstr. 5",
+      city: "Berlin",
+      postalCode: "10115",
+      country: "DE",
+    },
+    payment: { provider: "stripe", last4: "4242", brand: "Visa" },
+    ...totalsOf(lines, fields.taxRateBps ?? 2000),
+    createdAt: "2025-03-14T09:26:53.000Z",
+    ...fields,
+  });
+}

@@ -1,0 +1,303 @@
+import { expect } from "chai";
+import { formatMoney } from "../../../runtime/domain/money";
+import { LIMITS, type PricedOrder } from "../../../runtime/domain/order";
+import type { InvoiceDocument } from "../../../runtime/invoices/document";
+import { formatTaxRate, renderInvoicePdf } from "../../../runtime/invoices/pdf";
+import type { Seller } from "../../../runtime/settings";
+import { makePricedLine, makePricedOrder, totalsOf } from "../../helpers/orders";
+
+// The package's index.js runs a debug self-test when it thinks it is the main module; the library
+// file is the parser alone.
+const pdfParse: (data: Buffer, options: { pagerender: (page: PdfPage) => Promise<string> }) => Promise<{
+  numpages: number;
+  text: string;
+  info: Record<string, unknown>;
+}> = require("pdf-parse/lib/pdf-parse.js");
+
+interface PdfPage {
+  view: number[];
+  getTextContent(): Promise<{ items: Array<{ str: string; transform: number[]; width: number }> }>;
+}
+interface TextItem {
+  readonly str: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+}
+interface ReadPage {
+  /** The page's text, top to bottom, items of one baseline joined by a space. */
+  readonly text: string;
+  readonly items: TextItem[];
+  readonly width: number;
+}
+
+/** Parses the PDF with pdf.js (through pdf-parse) and returns every page's text and positions. */
+async function readPdf(bytes: Uint8Array): Promise<{ numpages: number; text: string; pages: ReadPage[]; info: Record<string, unknown> }> {
+  const pages: ReadPage[] = [];
+  const result = await pdfParse(Buffer.from(bytes), {
+    pagerender: async (page) => {
+      const content = await page.getTextContent();
+      const items = content.items.map((i) => ({ str: i.str, x: i.transform[4], y: i.transform[5], width: i.width }));
+      const text = baselines(items)
+        .map((line) => line.map((i) => i.str).join(" "))
+        .join("\n");
+      pages.push({ text, items, width: page.view[2] });
+      return text;
+    },
+  });
+  // pdf-parse turns a page that fails to render into empty text; make that loud.
+  expect(pages, "pages read").to.have.length(result.numpages);
+  return { numpages: result.numpages, text: pages.map((p) => p.text).join("\n"), pages, info: result.info };
+}
+
+/** Items grouped by baseline, top to bottom, each baseline left to right. */
+function baselines(items: TextItem[]): TextItem[][] {
+  const byY = new Map<number, TextItem[]>();
+  for (const item of items) {
+    const y = Math.round(item.y * 10) / 10;
+    byY.set(y, [...(byY.get(y) ?? []), item]);
+  }
+  return [...byY.entries()].sort(([a], [b]) => b - a).map(([, line]) => line.sort((a, b) => a.x - b.x));
+}
+
+const SELLER: Seller = {
+  name: "Nordwind Handel GmbH",
+  addressLines: ["Friedrichstraße 12", "10117 Berlin", "Germany"],
+  taxId: "DE129273398",
+  email: "billing@nordwind.example",
+};
+
+function invoiceOf(order: PricedOrder, overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
+  return { order, invoiceNumber: "INV-000042", issuedAt: new Date("2025-03-14T09:27:00.000Z"), seller: SELLER, ...overrides };
+}
+
+/** An order with `count` lines. No valid PricedOrder has more than LIMITS.maxLines, so above that the schema is bypassed. */
+function orderWithLines(count: number): PricedOrder {
+  if (count <= LIMITS.maxLines) return makePricedOrder({ lineCount: count });
+  const lines = Array.from({ length: count }, (_, i) => makePricedLine(i));
+  return { ...makePricedOrder(), lines, ...totalsOf(lines, 2000) };
+}
+
+describe("renderInvoicePdf", () => {
+  it("renders a one-line order on one page with seller, invoice, order, customer, address and totals", async () => {
+    // Prepare: 2 x 19.99 = 39.98; 20 % tax = 8.00 (7.996); total 47.98
+    const order = makePricedOrder({ lines: [makePricedLine(0, { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPriceMinor: 1999 })] });
+
+    // Act
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+    // Assess
+    expect(pdf.numpages).to.equal(1);
+    const expected = [
+      "Invoice",
+      "Nordwind Handel GmbH",
+      "Friedrichstraße 12",
+      "Tax ID: DE129273398",
+      "billing@nordwind.example",
+      "Invoice number INV-000042",
+      "Invoice date 2025-03-14",
+      `Order ${order.orderId}`,
+      "Alice Example",
+      "alice@example.com",
+      "Hauptstr. 5",
+      "10115 Berlin",
+      "Germany",
+      "TSHIRT-RED-M T-shirt, red, M 2 €19.99 €39.98",
+      "Subtotal €39.98",
+      "Tax (20%) €8.00",
+      "Total €47.98",
+      "Page 1 of 1",
+    ];
+    for (const text of expected) expect(pdf.text).to.contain(text);
+  });
+
+  for (const lineCount of [LIMITS.maxLines, 300]) {
+    it(`flows a ${lineCount}-line order over several pages, each with the table header and "Page X of Y"`, async () => {
+      // Prepare
+      const order = orderWithLines(lineCount);
+
+      // Act
+      const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+      // Assess
+      expect(pdf.numpages).to.be.greaterThan(1);
+      pdf.pages.forEach((page, i) => {
+        expect(page.text, `page ${i + 1}`).to.contain("SKU Description Qty Unit price Line total");
+        expect(page.text, `page ${i + 1}`).to.contain(`Page ${i + 1} of ${pdf.numpages}`);
+      });
+      const skus = pdf.text.match(/SKU-\d{4}/g) ?? [];
+      expect(skus).to.deep.equal(order.lines.map((l) => l.sku));
+      const last = pdf.pages[pdf.numpages - 1].text;
+      expect(last).to.contain(`Subtotal ${formatMoney(order.subtotalMinor, "EUR")}`);
+      expect(last).to.contain(`Total ${formatMoney(order.totalMinor, "EUR")}`);
+    });
+  }
+
+  it("keeps long SKUs, long item names and the largest amounts inside their columns", async () => {
+    // Prepare: the longest SKU and name the API accepts, and the largest unit price and quantity.
+    const sku = "X".repeat(LIMITS.maxSkuLength);
+    const name = "Handmade ceramic espresso cup with saucer, glazed in deep ocean blue ".repeat(3).slice(0, LIMITS.maxNameLength);
+    const order = makePricedOrder({
+      lines: [makePricedLine(0, { sku, name, quantity: LIMITS.maxQuantity, unitPriceMinor: LIMITS.maxUnitPriceMinor })],
+    });
+
+    // Act
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+    // Assess: no two texts on a baseline overlap, nothing leaves the page, and nothing is lost.
+    const [page] = pdf.pages;
+    for (const line of baselines(page.items)) {
+      line.forEach((item, i) => {
+        expect(item.x, item.str).to.be.at.least(0);
+        expect(item.x + item.width, item.str).to.be.at.most(i + 1 < line.length ? line[i + 1].x : page.width);
+      });
+    }
+    const column = (title: string) => {
+      const header = page.items.find((i) => i.str === title)!;
+      return page.items.filter((i) => Math.abs(i.x - header.x) < 0.5 && i.y < header.y).map((i) => i.str);
+    };
+    expect(column("SKU").join("")).to.equal(sku);
+    expect(column("Description").join(" ")).to.equal(name.trim());
+    expect(pdf.text).to.contain("€1,000,000.00 €1,000,000,000.00");
+  });
+
+  const names: { name: string; shown: string; why: string }[] = [
+    { name: "Zoë Ångström", shown: "Zoë Ångström", why: "Latin-1 accents" },
+    { name: "Łukasz Żółć", shown: "Łukasz Żółć", why: "Latin Extended letters" },
+    { name: "Дмитрий Иванов", shown: "Дмитрий Иванов", why: "Cyrillic" },
+    { name: "O'Brien – “quoted”", shown: "O'Brien – “quoted”", why: "typographic dash and quotes" },
+    { name: "Jose\u0301 Nun\u0303ez", shown: "José Nuñez", why: "combining accents, composed" },
+    { name: "李小龙 Lee", shown: "??? Lee", why: "CJK, which the font lacks, as question marks" },
+    { name: "Sam 😀 Smith", shown: "Sam ? Smith", why: "an emoji, outside the font, as a question mark" },
+    { name: "דוד כהן", shown: "דוד כהן", why: "Hebrew, laid out right to left" },
+    { name: "كتاب عربي", shown: "كتاب عربي", why: "Arabic, shaped and laid out right to left" },
+  ];
+  for (const { name, shown, why } of names) {
+    it(`prints a customer named "${name}" (${why}) as "${shown}"`, async () => {
+      // Prepare
+      const order = makePricedOrder({
+        customer: { id: "user-1", email: "customer@example.com", name },
+        shippingAddress: { name, line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" },
+      });
+
+      // Act
+      const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+      // Assess
+      expect(pdf.numpages).to.equal(1);
+      expect(pdf.text).to.contain(shown);
+      expect(pdf.text).to.contain("customer@example.com");
+      expect(pdf.text).to.contain("1 Main St");
+    });
+  }
+
+  it("keeps Latin text readable on a line that starts right to left", async () => {
+    // Prepare: the footer reads "<seller> · Invoice <number>".
+    const seller = { ...SELLER, name: "דוד כהן בע״מ" };
+
+    // Act
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(makePricedOrder(), { seller })));
+
+    // Assess
+    expect(pdf.text).to.contain("Invoice INV-000042");
+    expect(pdf.text).to.contain("דוד כהן בע״מ");
+  });
+
+  it("renders the same document to identical bytes, as a redelivered message must", () => {
+    // Prepare
+    const document = invoiceOf(makePricedOrder({ lineCount: 3 }));
+
+    // Act
+    const first = renderInvoicePdf(document);
+    const second = renderInvoicePdf(structuredClone(document));
+
+    // Assess
+    expect(Buffer.compare(first, second)).to.equal(0);
+  });
+
+  it("renders the same bytes whatever the machine's time zone", () => {
+    // Prepare
+    const document = invoiceOf(makePricedOrder());
+    const zone = process.env.TZ;
+
+    // Act
+    let inTokyo: Uint8Array;
+    let inNewYork: Uint8Array;
+    try {
+      process.env.TZ = "Asia/Tokyo";
+      inTokyo = renderInvoicePdf(document);
+      process.env.TZ = "America/New_York";
+      inNewYork = renderInvoicePdf(document);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+
+    // Assess
+    expect(Buffer.compare(inTokyo, inNewYork)).to.equal(0);
+  });
+
+  it("records title, subject, author, creator and the issue time as document properties", async () => {
+    // Prepare
+    const order = makePricedOrder();
+
+    // Act
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+    // Assess
+    expect(pdf.info).to.include({
+      Title: "Invoice INV-000042",
+      Subject: `Invoice INV-000042 for order ${order.orderId}`,
+      Author: "Nordwind Handel GmbH",
+      Creator: "shop-backend invoice worker",
+      CreationDate: "D:20250314092700+00'00'",
+    });
+  });
+
+  const currencies: { currency: string; unitPriceMinor: number; shown: string[] }[] = [
+    // 2 x unit price, 20 % tax
+    { currency: "EUR", unitPriceMinor: 1999, shown: ["€19.99", "Subtotal €39.98", "Tax (20%) €8.00", "Total €47.98"] },
+    { currency: "USD", unitPriceMinor: 1999, shown: ["$19.99", "Subtotal $39.98", "Tax (20%) $8.00", "Total $47.98"] },
+    { currency: "JPY", unitPriceMinor: 1500, shown: ["¥1,500", "Subtotal ¥3,000", "Tax (20%) ¥600", "Total ¥3,600"] },
+    { currency: "KWD", unitPriceMinor: 1999, shown: ["KWD 1.999", "Subtotal KWD 3.998", "Tax (20%) KWD 0.800", "Total KWD 4.798"] },
+  ];
+  for (const { currency, unitPriceMinor, shown } of currencies) {
+    it(`prints ${currency} amounts with the currency's minor digits`, async () => {
+      // Prepare
+      const order = makePricedOrder({ currency, lines: [makePricedLine(0, { quantity: 2, unitPriceMinor })] });
+
+      // Act
+      const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+      // Assess
+      const text = pdf.text.replace(/\u00a0/g, " ");
+      for (const s of shown) expect(text).to.contain(s);
+      if (currency === "JPY") expect(text).not.to.match(/¥[\d,]+\.\d/);
+    });
+  }
+
+  it("shows the tax rate as a percentage on the tax line", async () => {
+    // Prepare
+    const order = makePricedOrder({ taxRateBps: 725 });
+
+    // Act
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
+
+    // Assess
+    expect(pdf.text).to.contain("Tax (7.25%)");
+  });
+});
+
+describe("formatTaxRate", () => {
+  const cases: [number, string][] = [
+    [2000, "20%"],
+    [725, "7.25%"],
+    [1050, "10.5%"],
+    [5, "0.05%"],
+    [0, "0%"],
+    [10_000, "100%"],
+  ];
+  for (const [bps, expected] of cases) {
+    it(`formats ${bps} basis points as ${expected}`, () => expect(formatTaxRate(bps)).to.equal(expected));
+  }
+});
