@@ -35,6 +35,8 @@ export interface DemoSummary {
   readonly failed: number;
   /** Order accepted -> email sent, from the server's own timestamps (ms). */
   readonly latencyMs: { p50: number; p95: number; max: number } | undefined;
+  /** Why orders were refused, one line each. */
+  readonly errors: readonly string[];
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -44,6 +46,7 @@ export async function runDemo(o: { apiUrl: string; token: string; count: number;
   const auth = { authorization: `Bearer ${o.token}` };
   const ids: string[] = [];
   let failed = 0;
+  const errors: string[] = [];
   let next = 0;
   const place = async () => {
     while (next < o.count) {
@@ -55,9 +58,13 @@ export async function runDemo(o: { apiUrl: string; token: string; count: number;
           body: JSON.stringify(sampleOrder(i)),
         });
         if (r.status === 202) ids.push(((await r.json()) as { orderId: string }).orderId);
-        else failed++;
-      } catch {
+        else {
+          failed++;
+          errors.push(`order ${i}: ${r.status} ${await r.text()}`);
+        }
+      } catch (e) {
         failed++;
+        errors.push(`order ${i}: ${(e as Error).message}`);
       }
     }
   };
@@ -75,6 +82,7 @@ export async function runDemo(o: { apiUrl: string; token: string; count: number;
       emailed: statuses.filter((s) => s.status === "NOTIFIED").length,
       failed,
       latencyMs: lat.length ? { p50: pct(lat, 50), p95: pct(lat, 95), max: lat[lat.length - 1] } : undefined,
+      errors,
     };
   };
   while (Date.now() < deadline) {
@@ -139,6 +147,7 @@ async function main(): Promise<void> {
     },
   });
   process.stdout.write(`${tty ? "\n" : ""}\n${summaryTable(result)}\nemails: ${s.inboxUrl}\n`);
+  for (const e of result.errors) process.stdout.write(`refused: ${e}\n`);
   if (result.emailed !== count) process.exitCode = 1;
 }
 

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { parseStackConfig } from "../components/config";
+import { visibilityTimeoutSeconds } from "../components/scaling";
 
 /** What the local pipeline takes from a Pulumi stack's configuration. */
 export interface LocalStackSettings {
@@ -31,11 +33,24 @@ export function readStackConfigFile(stack: string, root = ROOT): { project: stri
   return { project, raw };
 }
 
-/** INTERIM: replaced by the stack config parser. */
-export function localStackSettings(stack: string): LocalStackSettings {
+/**
+ * The local pipeline's settings, from the same Pulumi.<stack>.yaml and the same parser
+ * (components/config.ts) as the deployed stack, so redrive, visibility timeout, tax, seller and
+ * sender match what `pulumi up` would create.
+ */
+export function localStackSettings(stack: string, root = ROOT): LocalStackSettings {
+  const { project, raw } = readStackConfigFile(stack, root);
+  const c = parseStackConfig(raw, stack);
   return {
-    stack, stage: stack, prefix: `shop-${stack}`, region: "us-east-1", maxReceiveCount: 5, visibilityTimeoutSeconds: 120,
-    taxRateBps: 2000, sender: "invoices@shop.example", linkTtlDays: 30,
-    seller: { name: "Acme Shop GmbH", address: "Hauptstr. 1|10115 Berlin|Germany", taxId: "DE123456789", email: "billing@shop.example" },
+    stack,
+    stage: c.stack,
+    prefix: `${project}-${stack}`,
+    region: c.region,
+    maxReceiveCount: c.queue.maxReceiveCount,
+    visibilityTimeoutSeconds: visibilityTimeoutSeconds(c.worker.messageBudgetSeconds),
+    taxRateBps: c.taxRateBps,
+    sender: c.emailSender,
+    linkTtlDays: c.notifier.linkTtlDays,
+    seller: { name: c.seller.name, address: c.seller.address, taxId: c.seller.taxId, email: c.seller.email },
   };
 }

@@ -7,6 +7,7 @@ import { localStackSettings } from "../../local/stack-settings";
 import { createLocalUser, signIn } from "../../local/auth";
 import { runDemo } from "../../local/demo";
 import { orderBody } from "../helpers/events";
+import { formatMoney, taxOf } from "../../runtime/domain/money";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
 
@@ -82,7 +83,8 @@ describe("local pipeline (npm start)", function () {
     const pdfRes = await fetch(mail!.invoiceLink!);
     expect(pdfRes.status).to.equal(200);
     const pdf = await pdfParse(Buffer.from(await pdfRes.arrayBuffer()));
-    expect(pdf.text).to.contain("TSHIRT-RED-M").and.contain("MUG-01").and.contain("58.18");
+    const total = formatMoney(4848 + taxOf(4848, localStackSettings("dev").taxRateBps), "EUR");
+    expect(pdf.text).to.contain("TSHIRT-RED-M").and.contain("MUG-01").and.contain(total);
     // The order reports NOTIFIED
     const view = (await (await fetch(`${p.apiUrl}/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       status: string;
@@ -128,6 +130,7 @@ describe("local pipeline (npm start)", function () {
 
   it("runs the demo: every order accepted, invoiced and emailed", async () => {
     const s = await runDemo({ apiUrl: p.apiUrl, token, count: 5, timeoutMs: 60000 });
+    expect(s.errors).to.deep.equal([]);
     expect(s).to.include({ requested: 5, accepted: 5, invoiced: 5, emailed: 5, failed: 0 });
     expect(s.latencyMs!.max).to.be.greaterThan(0);
   });

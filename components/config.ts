@@ -1,0 +1,233 @@
+import { z } from "zod";
+import { fargateMemoryFits } from "./scaling";
+
+/**
+ * The stack's settings: every key the Pulumi program reads, parsed once into a typed StackConfig.
+ * No Pulumi import here, so the local pipeline can parse Pulumi.<stack>.yaml with the same function.
+ */
+
+/** The Pulumi project name; stack files spell keys `shop-backend:<key>`. */
+export const PROJECT = "shop-backend";
+/** The provider key that names the region. */
+export const REGION_KEY = "aws:region";
+
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** Task CPU units Fargate offers. */
+export const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
+
+/** Raised when the stack's configuration is incomplete or contradictory; lists every problem at once. */
+export class StackConfigError extends Error {
+  override name = "StackConfigError";
+}
+
+// YAML gives booleans and numbers; `pulumi.Config.get` gives strings. Both are accepted.
+const bool = (dflt: boolean) =>
+  z.preprocess(
+    (v) => (v === "true" ? true : v === "false" ? false : v),
+    z.boolean({ invalid_type_error: "must be true or false" }).default(dflt),
+  );
+const int = (min: number, max: number, dflt?: number) => {
+  const n = z.coerce.number({ invalid_type_error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+  return dflt === undefined ? n : n.default(dflt);
+};
+const text = () => z.string({ required_error: "is required" }).trim().min(1, "must not be empty");
+const email = () => text().email("must be an email address");
+const optionalText = () => z.string().trim().optional().transform((s) => s || undefined);
+
+/** The keys of the project namespace, with their rules and defaults. Built by a function: zod objects stay out of module scope. */
+const keySchema = () =>
+  z
+    .object({
+      // The seller and the mail
+      emailSender: email(),
+      sellerName: text(),
+      sellerAddress: text(),
+      sellerTaxId: optionalText(),
+      sellerEmail: optionalText().pipe(z.string().email("must be an email address").optional()),
+      taxRateBps: int(0, 10_000, 0),
+      logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+      logRetentionDays: z.coerce
+        .number()
+        .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`)
+        .default(30),
+      alarmEmail: optionalText().pipe(z.string().email("must be an email address").optional()),
+      // Order API
+      apiMemoryMb: int(128, 10_240, 512),
+      apiTimeoutSeconds: int(1, 29, 10),
+      apiThrottleRateLimit: int(1, 10_000, 50),
+      apiThrottleBurstLimit: int(1, 5_000, 100),
+      apiGatewayAccountLogsRole: bool(true),
+      invoicePresignTtlSeconds: int(10, 3600, 300),
+      // Email notifier
+      notifierMemoryMb: int(128, 10_240, 256),
+      notifierTimeoutSeconds: int(1, 900, 30),
+      invoiceLinkTtlDays: int(7, 365, 30),
+      // Data stores
+      bucketVersioning: bool(true),
+      invoiceArchiveAfterDays: int(0, 36_500, 90),
+      invoiceExpireAfterDays: int(0, 36_500, 0),
+      noncurrentVersionExpireDays: int(1, 3650, 30),
+      deletionProtection: bool(true),
+      pointInTimeRecovery: bool(true),
+      // Queue
+      maxReceiveCount: int(1, 1000, 5),
+      oldestMessageAlarmSeconds: int(60, 1_209_600, 900),
+      // Worker
+      workerCpu: z.coerce
+        .number()
+        .refine((c) => (FARGATE_CPU as readonly number[]).includes(c), `must be one of ${FARGATE_CPU.join(", ")}`)
+        .default(512),
+      workerMemoryMb: int(512, 30_720, 1024),
+      workerArchitecture: z.enum(["x86_64", "arm64"]).default("x86_64"),
+      workerSpot: bool(false),
+      workerMinTasks: int(0, 100, 0),
+      workerMaxTasks: int(1, 100, 4),
+      workerConcurrency: int(1, 64, 4),
+      workerMessageBudgetSeconds: int(5, 900, 60),
+      workerBacklogPerTask: int(2, 10_000, 20),
+      workerScaleInIdleMinutes: int(1, 60, 5),
+      // Network of the worker
+      networkMode: z.enum(["public", "private"]).default("private"),
+      vpcCidr: z
+        .string()
+        .regex(/^\d{1,3}\.\d{1,3}\.0\.0\/16$/, "must be a /16 such as 10.40.0.0/16")
+        .default("10.40.0.0/16"),
+    })
+    .strict();
+
+/** Every key of the project namespace the program reads. */
+export const CONFIG_KEYS = Object.keys(keySchema().shape) as readonly (keyof z.infer<ReturnType<typeof keySchema>>)[];
+
+/** The typed settings of one stack. */
+export interface StackConfig {
+  /** Stack name; also the API stage name and the prefix of resource names. */
+  readonly stack: string;
+  readonly region: string;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+  readonly logRetentionDays: number;
+  /** Where CloudWatch alarms send mail; no topic when unset. */
+  readonly alarmEmail?: string;
+  readonly seller: { readonly name: string; readonly address: string; readonly taxId?: string; readonly email?: string };
+  readonly emailSender: string;
+  readonly taxRateBps: number;
+  readonly api: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+    /** Whether this stack sets the region's API Gateway CloudWatch role (needed once per account and region for access logs). */
+    readonly manageAccountLogsRole: boolean;
+    readonly presignTtlSeconds: number;
+  };
+  readonly notifier: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly linkTtlDays: number };
+  readonly data: {
+    readonly bucketVersioning: boolean;
+    /** Days until invoices move to STANDARD_IA; 0 keeps them in STANDARD. */
+    readonly archiveAfterDays: number;
+    /** Days until invoices are deleted; 0 keeps them forever. */
+    readonly expireAfterDays: number;
+    readonly noncurrentVersionExpireDays: number;
+    readonly deletionProtection: boolean;
+    readonly pointInTimeRecovery: boolean;
+  };
+  readonly queue: { readonly maxReceiveCount: number; readonly oldestMessageAlarmSeconds: number };
+  readonly worker: {
+    readonly cpu: number;
+    readonly memoryMb: number;
+    readonly architecture: "x86_64" | "arm64";
+    readonly spot: boolean;
+    readonly minTasks: number;
+    readonly maxTasks: number;
+    readonly concurrency: number;
+    readonly messageBudgetSeconds: number;
+    readonly backlogPerTask: number;
+    readonly scaleInIdleMinutes: number;
+  };
+  readonly network: { readonly mode: "public" | "private"; readonly vpcCidr: string };
+}
+
+/**
+ * Parses a stack's raw configuration into a StackConfig. `raw` holds the project's keys with or
+ * without the `shop-backend:` prefix, plus `aws:region`; other namespaces are ignored.
+ * Unknown project keys are refused, so a misspelt key never silently falls back to its default.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined || value === null) continue;
+    if (key.startsWith(`${PROJECT}:`)) own[key.slice(PROJECT.length + 1)] = value;
+    else if (!key.includes(":")) own[key] = value;
+  }
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stack)) problems.push(`stack name "${stack}" must be letters, digits, "-" or "_" (it names the API stage)`);
+  const region = raw[REGION_KEY];
+  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(`${REGION_KEY} must name an AWS region such as eu-central-1`);
+
+  const parsed = keySchema().safeParse(own);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") problems.push(`unknown key(s): ${issue.keys.map((k) => `${PROJECT}:${k}`).join(", ")}`);
+      else problems.push(`${PROJECT}:${issue.path.join(".")} ${issue.message}`);
+    }
+  } else {
+    problems.push(...contradictions(parsed.data));
+  }
+  if (problems.length) throw new StackConfigError(`stack "${stack}": invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  const c = parsed.success ? parsed.data : (undefined as never);
+  return {
+    stack,
+    region: region as string,
+    logLevel: c.logLevel,
+    logRetentionDays: c.logRetentionDays,
+    alarmEmail: c.alarmEmail,
+    seller: { name: c.sellerName, address: c.sellerAddress, taxId: c.sellerTaxId, email: c.sellerEmail },
+    emailSender: c.emailSender,
+    taxRateBps: c.taxRateBps,
+    api: {
+      memoryMb: c.apiMemoryMb,
+      timeoutSeconds: c.apiTimeoutSeconds,
+      throttle: { rateLimit: c.apiThrottleRateLimit, burstLimit: c.apiThrottleBurstLimit },
+      manageAccountLogsRole: c.apiGatewayAccountLogsRole,
+      presignTtlSeconds: c.invoicePresignTtlSeconds,
+    },
+    notifier: { memoryMb: c.notifierMemoryMb, timeoutSeconds: c.notifierTimeoutSeconds, linkTtlDays: c.invoiceLinkTtlDays },
+    data: {
+      bucketVersioning: c.bucketVersioning,
+      archiveAfterDays: c.invoiceArchiveAfterDays,
+      expireAfterDays: c.invoiceExpireAfterDays,
+      noncurrentVersionExpireDays: c.noncurrentVersionExpireDays,
+      deletionProtection: c.deletionProtection,
+      pointInTimeRecovery: c.pointInTimeRecovery,
+    },
+    queue: { maxReceiveCount: c.maxReceiveCount, oldestMessageAlarmSeconds: c.oldestMessageAlarmSeconds },
+    worker: {
+      cpu: c.workerCpu,
+      memoryMb: c.workerMemoryMb,
+      architecture: c.workerArchitecture,
+      spot: c.workerSpot,
+      minTasks: c.workerMinTasks,
+      maxTasks: c.workerMaxTasks,
+      concurrency: c.workerConcurrency,
+      messageBudgetSeconds: c.workerMessageBudgetSeconds,
+      backlogPerTask: c.workerBacklogPerTask,
+      scaleInIdleMinutes: c.workerScaleInIdleMinutes,
+    },
+    network: { mode: c.networkMode, vpcCidr: c.vpcCidr },
+  };
+}
+
+/** Settings that are valid one by one but not together; each message names the keys involved. */
+function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
+  const k = (name: string) => `${PROJECT}:${name}`;
+  const out: string[] = [];
+  if (c.workerMinTasks > c.workerMaxTasks) out.push(`${k("workerMinTasks")} (${c.workerMinTasks}) exceeds ${k("workerMaxTasks")} (${c.workerMaxTasks})`);
+  if (!fargateMemoryFits(c.workerCpu, c.workerMemoryMb)) {
+    out.push(`${k("workerMemoryMb")} ${c.workerMemoryMb} is not a Fargate size for ${k("workerCpu")} ${c.workerCpu}`);
+  }
+  if (c.invoiceArchiveAfterDays > 0 && c.invoiceArchiveAfterDays < 30) out.push(`${k("invoiceArchiveAfterDays")} must be 0 (off) or at least 30: S3 moves objects to STANDARD_IA after 30 days at the earliest`);
+  if (c.invoiceExpireAfterDays > 0 && c.invoiceArchiveAfterDays > 0 && c.invoiceExpireAfterDays <= c.invoiceArchiveAfterDays) {
+    out.push(`${k("invoiceExpireAfterDays")} (${c.invoiceExpireAfterDays}) must come after ${k("invoiceArchiveAfterDays")} (${c.invoiceArchiveAfterDays})`);
+  }
+  if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
+  return out;
+}

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { createEmailNotifierHandler } from "../runtime/lambda/entries";
+import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
+import { createHandlerFunction } from "./lambda";
+import { sellerEnvironment, type SellerConfig } from "./environment";
+import { notifierFunctionPolicy } from "./policies";
+
+/** Arguments of the notification tier. */
+export interface NotificationTierArgs {
+  readonly bucketName: pulumi.Input<string>;
+  readonly bucketArn: pulumi.Input<string>;
+  readonly tableName: pulumi.Input<string>;
+  readonly tableArn: pulumi.Input<string>;
+  /** The KMS HMAC key that signs invoice links. */
+  readonly linkKeyArn: pulumi.Input<string>;
+  /** The API's stage URL; emailed links point at its /invoices/{orderId} route. */
+  readonly linkBaseUrl: pulumi.Input<string>;
+  /** The From address; it becomes an SES email identity that must be verified once. */
+  readonly sender: string;
+  readonly seller: SellerConfig;
+  /** How long an emailed link works. @default 30 */
+  readonly linkTtlDays?: number;
+  /** @default "info" */
+  readonly logLevel?: LogLevel;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** @default 30 */
+  readonly timeoutSeconds?: number;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/** Only finished invoices wake the notifier. */
+const INVOICE_SUFFIX = ".pdf";
+
+/** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
+export class NotificationTier extends pulumi.ComponentResource {
+  public readonly senderIdentity: aws.sesv2.EmailIdentity;
+  public readonly handler: aws.lambda.CallbackFunction<unknown, unknown>;
+  public readonly functionLogGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: NotificationTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shop:notification:NotificationTier", name, {}, opts);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.sender)) throw new Error(`NotificationTier ${name}: sender "${args.sender}" is not an email address`);
+    const parent = { parent: this };
+
+    this.senderIdentity = new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.sender }, parent);
+
+    const notifier = createHandlerFunction(
+      `${name}-handler`,
+      {
+        description: "Emails the customer a signed link when an invoice PDF lands in the bucket",
+        callbackFactory: () => createEmailNotifierHandler(),
+        policy: (logGroupArn) =>
+          pulumi
+            .all([args.tableArn, this.senderIdentity.arn, args.linkKeyArn, logGroupArn])
+            .apply(([tableArn, senderIdentityArn, linkKeyArn, lg]) => notifierFunctionPolicy({ tableArn, senderIdentityArn, linkKeyArn, logGroupArn: lg })),
+        environment: {
+          [ENV.ordersTable]: args.tableName,
+          [ENV.invoicesBucket]: args.bucketName,
+          [ENV.emailSender]: args.sender,
+          ...sellerEnvironment(args.seller),
+          [ENV.linkKeyId]: args.linkKeyArn,
+          [ENV.linkBaseUrl]: args.linkBaseUrl,
+          [ENV.linkTtlDays]: String(args.linkTtlDays ?? 30),
+          [ENV.logLevel]: args.logLevel ?? "info",
+        },
+        memoryMb: args.memoryMb ?? 256,
+        timeoutSeconds: args.timeoutSeconds ?? 30,
+        logRetentionDays: args.logRetentionDays ?? 30,
+      },
+      this,
+    );
+    this.handler = notifier.fn;
+
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const permission = new aws.lambda.Permission(
+      `${name}-s3-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: notifier.fn.name,
+        principal: "s3.amazonaws.com",
+        sourceArn: args.bucketArn,
+        sourceAccount: accountId,
+      },
+      parent,
+    );
+    new aws.s3.BucketNotification(
+      `${name}-invoice-created`,
+      {
+        bucket: args.bucketName,
+        lambdaFunctions: [{ lambdaFunctionArn: notifier.fn.arn, events: ["s3:ObjectCreated:*"], filterPrefix: INVOICE_PREFIX, filterSuffix: INVOICE_SUFFIX }],
+      },
+      // S3 checks that it may invoke the function when the notification is saved.
+      { ...parent, dependsOn: [permission] },
+    );
+
+    this.functionLogGroupName = notifier.logGroup.name;
+    this.registerOutputs({ senderIdentity: this.senderIdentity.emailIdentity, functionLogGroupName: this.functionLogGroupName });
+  }
+}

@@ -1,0 +1,130 @@
+import { INVOICE_PREFIX } from "../runtime/settings";
+
+/**
+ * IAM documents of the stack as pure functions of ARNs, so tests read exactly what each role may
+ * do. Actions are the ones the runtime's handlers call; nothing is granted on "*" except
+ * ecr:GetAuthorizationToken, which has no resource-level form.
+ */
+
+/** One IAM statement. */
+export interface Statement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: readonly string[];
+  /** Absent only in trust policies, whose subject is the role itself. */
+  readonly Resource?: string | readonly string[];
+  readonly Principal?: unknown;
+  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
+}
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly Statement[];
+}
+
+const doc = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+/** The trust policy that lets one AWS service assume a role. */
+export function assumeRolePolicy(service: "lambda.amazonaws.com" | "ecs-tasks.amazonaws.com" | "apigateway.amazonaws.com"): PolicyDocument {
+  return doc({ Sid: "AssumeRole", Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole"] });
+}
+
+/** Writing to one log group's streams. */
+const logsStatement = (logGroupArn: string): Statement => ({
+  Sid: "WriteOwnLogs",
+  Effect: "Allow",
+  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+  Resource: `${logGroupArn}:*`,
+});
+
+/** ARN pattern of the invoice PDFs, the only objects the pipeline reads or writes. */
+export const invoiceObjectsArn = (bucketArn: string): string => `${bucketArn}/${INVOICE_PREFIX}*`;
+
+/** ARNs the order API Lambda works on. */
+export interface ApiFunctionArns {
+  readonly tableArn: string;
+  readonly queueArn: string;
+  readonly bucketArn: string;
+  readonly linkKeyArn: string;
+  readonly logGroupArn: string;
+}
+
+/**
+ * The order API: orders, idempotency records (TransactWriteItems of two Puts needs PutItem),
+ * enqueue, presign invoice downloads (the URL carries the role's GetObject right), verify links.
+ */
+export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
+  return doc(
+    { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
+    { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
+    { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },
+    logsStatement(a.logGroupArn),
+  );
+}
+
+/** ARNs the email notifier Lambda works on. */
+export interface NotifierFunctionArns {
+  readonly tableArn: string;
+  readonly senderIdentityArn: string;
+  readonly linkKeyArn: string;
+  readonly logGroupArn: string;
+}
+
+/** The notifier: read the order, claim and mark it; send as the verified sender; sign links. */
+export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument {
+  return doc(
+    { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    { Sid: "SendAsSender", Effect: "Allow", Action: ["ses:SendEmail"], Resource: a.senderIdentityArn },
+    { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: a.linkKeyArn },
+    logsStatement(a.logGroupArn),
+  );
+}
+
+/** ARNs the invoice worker's task role works on. */
+export interface WorkerTaskArns {
+  readonly tableArn: string;
+  readonly queueArn: string;
+  readonly bucketArn: string;
+}
+
+/**
+ * The worker: consume the queue; number invoices (TransactWriteItems of a counter Put and an
+ * order Update needs PutItem and UpdateItem); store the PDF.
+ */
+export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
+  return doc(
+    { Sid: "ConsumeOrders", Effect: "Allow", Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"], Resource: a.queueArn },
+    { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: invoiceObjectsArn(a.bucketArn) },
+  );
+}
+
+/** What ECS itself needs to start the worker: pull its image and write its logs. */
+export function workerExecutionPolicy(a: { readonly repositoryArn: string; readonly logGroupArn: string }): PolicyDocument {
+  return doc(
+    { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+    { Sid: "PullWorkerImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: a.repositoryArn },
+    logsStatement(a.logGroupArn),
+  );
+}
+
+/** The invoices bucket refuses every request that does not come over TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return doc({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: ["s3:*"],
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  });
+}
+
+/** The ECR repository ARN behind a repository URL (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
+export function ecrRepositoryArn(repositoryUrl: string, partition = "aws"): string {
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)$/.exec(repositoryUrl);
+  if (!m) throw new Error(`not an ECR repository URL: ${repositoryUrl}`);
+  return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
+}

@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { visibilityTimeoutSeconds } from "./scaling";
+
+/** Arguments of the orders queue tier. */
+export interface QueueTierArgs {
+  /** Seconds the worker may spend on one message; the visibility timeout derives from it. */
+  readonly messageBudgetSeconds: number;
+  /** Deliveries before a message moves to the DLQ. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Age of the oldest waiting message that raises the alarm. @default 900 */
+  readonly oldestMessageAlarmSeconds?: number;
+  /** Where the alarms send mail; no SNS topic when unset. @default undefined */
+  readonly alarmEmail?: string;
+}
+
+/** SQS's longest retention, so a failed order stays inspectable for two weeks. */
+const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+/** The orders queue keeps messages four days (the SQS default), well past any outage of the worker. */
+const QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
+const ALARM_PERIOD_SECONDS = 60;
+
+/** The orders queue, its dead-letter queue, and the alarms that say an order is stuck. */
+export class QueueTier extends pulumi.ComponentResource {
+  public readonly queue: aws.sqs.Queue;
+  public readonly deadLetterQueue: aws.sqs.Queue;
+  public readonly dlqDepthAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly alarmTopic?: aws.sns.Topic;
+  public readonly queueUrl: pulumi.Output<string>;
+  public readonly queueArn: pulumi.Output<string>;
+  public readonly queueName: pulumi.Output<string>;
+  public readonly deadLetterQueueUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: QueueTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shop:queue:QueueTier", name, {}, opts);
+    const maxReceiveCount = args.maxReceiveCount ?? 5;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new Error(`QueueTier ${name}: maxReceiveCount must be a positive whole number`);
+    const parent = { parent: this };
+
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true },
+      parent,
+    );
+    this.queue = new aws.sqs.Queue(
+      `${name}-orders`,
+      {
+        visibilityTimeoutSeconds: visibilityTimeoutSeconds(args.messageBudgetSeconds),
+        messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount })),
+      },
+      parent,
+    );
+    // Only the orders queue may redrive into the DLQ.
+    new aws.sqs.RedriveAllowPolicy(
+      `${name}-dlq-redrive-allow`,
+      {
+        queueUrl: this.deadLetterQueue.url,
+        redriveAllowPolicy: this.queue.arn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
+      },
+      parent,
+    );
+
+    if (args.alarmEmail) {
+      this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
+      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.alarmTopic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
+    }
+    const actions = this.alarmTopic ? [this.alarmTopic.arn] : [];
+
+    this.dlqDepthAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-dlq-not-empty`,
+      {
+        alarmDescription: "An order message failed every delivery and waits in the dead-letter queue.",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: this.deadLetterQueue.name },
+        statistic: "Maximum",
+        period: ALARM_PERIOD_SECONDS,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: actions,
+        okActions: actions,
+      },
+      parent,
+    );
+    this.oldestMessageAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-oldest-message-age`,
+      {
+        alarmDescription: "Orders wait too long for an invoice: the worker is down, stuck or too small.",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: this.queue.name },
+        statistic: "Maximum",
+        period: ALARM_PERIOD_SECONDS,
+        evaluationPeriods: 3,
+        threshold: args.oldestMessageAlarmSeconds ?? 900,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: actions,
+        okActions: actions,
+      },
+      parent,
+    );
+
+    this.queueUrl = this.queue.url;
+    this.queueArn = this.queue.arn;
+    this.queueName = this.queue.name;
+    this.deadLetterQueueUrl = this.deadLetterQueue.url;
+    this.registerOutputs({ queueUrl: this.queueUrl, deadLetterQueueUrl: this.deadLetterQueueUrl });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Pure sizing and scaling decisions of the queue and the worker, tested without Pulumi.
+ */
+
+/** Fargate memory (MiB) allowed for each CPU size. */
+const FARGATE_MEMORY: Record<number, (mb: number) => boolean> = {
+  256: (mb) => [512, 1024, 2048].includes(mb),
+  512: (mb) => mb >= 1024 && mb <= 4096 && mb % 1024 === 0,
+  1024: (mb) => mb >= 2048 && mb <= 8192 && mb % 1024 === 0,
+  2048: (mb) => mb >= 4096 && mb <= 16384 && mb % 1024 === 0,
+  4096: (mb) => mb >= 8192 && mb <= 30720 && mb % 1024 === 0,
+};
+
+/** Is `memoryMb` a valid Fargate task size for `cpu` units? */
+export function fargateMemoryFits(cpu: number, memoryMb: number): boolean {
+  return FARGATE_MEMORY[cpu]?.(memoryMb) ?? false;
+}
+
+/** SQS refuses visibility timeouts above 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * The orders queue's visibility timeout. The worker starts a message as soon as it receives it
+ * (it never asks for more than its free slots), so one message is hidden for at most its budget;
+ * twice the budget leaves room for SDK and transaction retries before SQS hands it out again.
+ */
+export function visibilityTimeoutSeconds(messageBudgetSeconds: number): number {
+  if (!Number.isInteger(messageBudgetSeconds) || messageBudgetSeconds < 1) throw new RangeError("messageBudgetSeconds must be a positive whole number");
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(30, 2 * messageBudgetSeconds));
+}
+
+/** One step of a step-scaling policy, bounds relative to the alarm threshold (upper bound exclusive). */
+export interface ScalingStep {
+  readonly metricIntervalLowerBound?: number;
+  readonly metricIntervalUpperBound?: number;
+  readonly scalingAdjustment: number;
+}
+
+/** The scale-out alarm fires when at least this many messages wait. One is enough: min 0 must wake up. */
+export const SCALE_OUT_THRESHOLD = 1;
+
+/**
+ * Scale-out steps on the number of visible messages: one more task while the backlog is under
+ * what one task clears, two more up to five times that, four more beyond. The scalable target
+ * clamps the result to the configured maximum.
+ */
+export function scaleOutSteps(backlogPerTask: number): ScalingStep[] {
+  if (!Number.isInteger(backlogPerTask) || backlogPerTask < 2) throw new RangeError("backlogPerTask must be a whole number of at least 2");
+  const edge = (messages: number) => messages - SCALE_OUT_THRESHOLD;
+  return [
+    { metricIntervalLowerBound: 0, metricIntervalUpperBound: edge(backlogPerTask), scalingAdjustment: 1 },
+    { metricIntervalLowerBound: edge(backlogPerTask), metricIntervalUpperBound: edge(5 * backlogPerTask), scalingAdjustment: 2 },
+    { metricIntervalLowerBound: edge(5 * backlogPerTask), scalingAdjustment: 4 },
+  ];
+}
+
+/** The scale-in step: when nothing is waiting or in flight, set the service to its minimum. */
+export function scaleInSteps(minTasks: number): ScalingStep[] {
+  return [{ metricIntervalUpperBound: 0, scalingAdjustment: minTasks }];
+}
+
+/** The Fargate capacity the service runs on. */
+export function capacityProviderStrategy(spot: boolean): { capacityProvider: "FARGATE" | "FARGATE_SPOT"; weight: number; base: number }[] {
+  return [{ capacityProvider: spot ? "FARGATE_SPOT" : "FARGATE", weight: 1, base: 0 }];
+}
+
+/** The image platform and the task's CPU architecture for a configured architecture; they must agree. */
+export function workerPlatform(architecture: "x86_64" | "arm64"): { dockerPlatform: string; cpuArchitecture: "X86_64" | "ARM64" } {
+  return architecture === "arm64"
+    ? { dockerPlatform: "linux/arm64", cpuArchitecture: "ARM64" }
+    : { dockerPlatform: "linux/amd64", cpuArchitecture: "X86_64" };
+}

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, PROJECT, REGION_KEY, parseStackConfig } from "./components/config";
+import { DataStores } from "./components/data-stores";
+import { QueueTier } from "./components/queue-tier";
+import { ApiTier } from "./components/api-tier";
+import { NotificationTier } from "./components/notification-tier";
+import { Network } from "./components/network";
+import { WorkerTier } from "./components/worker-tier";
+
+// Read the configuration once, typed and checked; every problem is reported before anything is created.
+const projectConfig = new pulumi.Config(PROJECT);
+const raw: Record<string, unknown> = { [REGION_KEY]: new pulumi.Config("aws").get("region") };
+for (const key of CONFIG_KEYS) raw[key] = projectConfig.get(key);
+const config = parseStackConfig(raw, pulumi.getStack());
+const prefix = `shop-${config.stack}`;
+
+const data = new DataStores(`${prefix}-data`, {
+  bucketVersioning: config.data.bucketVersioning,
+  archiveAfterDays: config.data.archiveAfterDays,
+  expireAfterDays: config.data.expireAfterDays,
+  noncurrentVersionExpireDays: config.data.noncurrentVersionExpireDays,
+  deletionProtection: config.data.deletionProtection,
+  pointInTimeRecovery: config.data.pointInTimeRecovery,
+});
+
+const queue = new QueueTier(`${prefix}-queue`, {
+  messageBudgetSeconds: config.worker.messageBudgetSeconds,
+  maxReceiveCount: config.queue.maxReceiveCount,
+  oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
+  alarmEmail: config.alarmEmail,
+});
+
+const api = new ApiTier(`${prefix}-api`, {
+  stageName: config.stack,
+  tableName: data.tableName,
+  tableArn: data.tableArn,
+  queueUrl: queue.queueUrl,
+  queueArn: queue.queueArn,
+  bucketName: data.bucketName,
+  bucketArn: data.bucketArn,
+  linkKeyArn: data.linkKeyArn,
+  taxRateBps: config.taxRateBps,
+  presignTtlSeconds: config.api.presignTtlSeconds,
+  logLevel: config.logLevel,
+  memoryMb: config.api.memoryMb,
+  timeoutSeconds: config.api.timeoutSeconds,
+  logRetentionDays: config.logRetentionDays,
+  throttle: config.api.throttle,
+  manageAccountLogsRole: config.api.manageAccountLogsRole,
+  deletionProtection: config.data.deletionProtection,
+});
+
+const notifications = new NotificationTier(`${prefix}-notify`, {
+  bucketName: data.bucketName,
+  bucketArn: data.bucketArn,
+  tableName: data.tableName,
+  tableArn: data.tableArn,
+  linkKeyArn: data.linkKeyArn,
+  linkBaseUrl: api.url,
+  sender: config.emailSender,
+  seller: config.seller,
+  linkTtlDays: config.notifier.linkTtlDays,
+  logLevel: config.logLevel,
+  memoryMb: config.notifier.memoryMb,
+  timeoutSeconds: config.notifier.timeoutSeconds,
+  logRetentionDays: config.logRetentionDays,
+});
+
+const network = new Network(`${prefix}-net`, { mode: config.network.mode, region: config.region, vpcCidr: config.network.vpcCidr });
+
+const worker = new WorkerTier(`${prefix}-worker`, {
+  region: config.region,
+  queueUrl: queue.queueUrl,
+  queueArn: queue.queueArn,
+  queueName: queue.queueName,
+  tableName: data.tableName,
+  tableArn: data.tableArn,
+  bucketName: data.bucketName,
+  bucketArn: data.bucketArn,
+  subnetIds: network.subnetIds,
+  securityGroupIds: [network.securityGroupId],
+  assignPublicIp: network.assignPublicIp,
+  seller: config.seller,
+  messageBudgetSeconds: config.worker.messageBudgetSeconds,
+  concurrency: config.worker.concurrency,
+  cpu: config.worker.cpu,
+  memoryMb: config.worker.memoryMb,
+  architecture: config.worker.architecture,
+  spot: config.worker.spot,
+  minTasks: config.worker.minTasks,
+  maxTasks: config.worker.maxTasks,
+  backlogPerTask: config.worker.backlogPerTask,
+  scaleInIdleMinutes: config.worker.scaleInIdleMinutes,
+  logLevel: config.logLevel,
+  logRetentionDays: config.logRetentionDays,
+  forceDeleteImages: !config.data.deletionProtection,
+});
+
+export const apiUrl = api.url;
+export const userPoolId = api.userPoolId;
+export const userPoolClientId = api.userPoolClientId;
+export const queueUrl = queue.queueUrl;
+export const deadLetterQueueUrl = queue.deadLetterQueueUrl;
+export const bucketName = data.bucketName;
+export const tableName = data.tableName;
+export const imageUri = worker.imageUri;
+export const senderIdentity = notifications.senderIdentity.emailIdentity;
+export const logGroups = {
+  api: api.functionLogGroupName,
+  apiAccess: api.accessLogGroupName,
+  notifier: notifications.functionLogGroupName,
+  worker: worker.logGroupName,
+};

@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, parseStackConfig } from "../../components/config";
+import { ROOT, stackFileConfig } from "../helpers/pulumi-mocks";
+
+/** A stack file's config with its YAML types (as the local pipeline reads it). */
+const yamlConfig = (stack: string) => (parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+
+const minimal = (extra: Record<string, unknown> = {}) => ({
+  [REGION_KEY]: "eu-west-1",
+  [`${PROJECT}:emailSender`]: "invoices@shop.example",
+  [`${PROJECT}:sellerName`]: "Acme",
+  [`${PROJECT}:sellerAddress`]: "Street 1|City",
+  ...extra,
+});
+
+describe("parseStackConfig", () => {
+  for (const stack of ["dev", "prod"]) {
+    it(`finds every key the program reads in Pulumi.${stack}.yaml, and no other`, () => {
+      const keys = Object.keys(yamlConfig(stack)).sort();
+      expect(keys).to.deep.equal([REGION_KEY, ...CONFIG_KEYS.map((k) => `${PROJECT}:${k}`)].sort());
+    });
+
+    it(`reads Pulumi.${stack}.yaml the same from YAML values and from Pulumi's strings`, () => {
+      expect(parseStackConfig(yamlConfig(stack), stack)).to.deep.equal(parseStackConfig(stackFileConfig(stack), stack));
+    });
+  }
+
+  it("gives the dev and prod stacks the settings the issue asks for", () => {
+    const dev = parseStackConfig(yamlConfig("dev"), "dev");
+    const prod = parseStackConfig(yamlConfig("prod"), "prod");
+    expect([dev.worker.spot, dev.worker.minTasks, dev.data.deletionProtection, dev.data.pointInTimeRecovery, dev.network.mode]).to.deep.equal([true, 0, false, false, "public"]);
+    expect([prod.worker.spot, prod.worker.minTasks, prod.data.deletionProtection, prod.data.pointInTimeRecovery, prod.network.mode]).to.deep.equal([false, 1, true, true, "private"]);
+    expect(prod.logRetentionDays).to.be.greaterThan(dev.logRetentionDays);
+  });
+
+  it("applies documented defaults to a minimal config, with or without the project prefix", () => {
+    const c = parseStackConfig(minimal(), "staging");
+    expect(c).to.deep.include({ stack: "staging", region: "eu-west-1", taxRateBps: 0, logLevel: "info", logRetentionDays: 30, alarmEmail: undefined });
+    expect(c.worker).to.deep.equal({
+      cpu: 512,
+      memoryMb: 1024,
+      architecture: "x86_64",
+      spot: false,
+      minTasks: 0,
+      maxTasks: 4,
+      concurrency: 4,
+      messageBudgetSeconds: 60,
+      backlogPerTask: 20,
+      scaleInIdleMinutes: 5,
+    });
+    expect(c.data).to.deep.equal({
+      bucketVersioning: true,
+      archiveAfterDays: 90,
+      expireAfterDays: 0,
+      noncurrentVersionExpireDays: 30,
+      deletionProtection: true,
+      pointInTimeRecovery: true,
+    });
+    const bare = Object.fromEntries(Object.entries(minimal()).map(([k, v]) => [k.replace(`${PROJECT}:`, ""), v]));
+    expect(parseStackConfig(bare, "staging")).to.deep.equal(c);
+  });
+
+  const refusals: { what: string; raw: Record<string, unknown>; stack?: string; message: RegExp }[] = [
+    { what: "a misspelt key", raw: minimal({ [`${PROJECT}:workerMaxTask`]: 3 }), message: /unknown key\(s\): shop-backend:workerMaxTask/ },
+    { what: "a missing sender", raw: { ...minimal(), [`${PROJECT}:emailSender`]: undefined }, message: /shop-backend:emailSender is required/ },
+    { what: "a region that is not one", raw: minimal({ [REGION_KEY]: "Frankfurt" }), message: /aws:region must name an AWS region/ },
+    { what: "min tasks above max", raw: minimal({ [`${PROJECT}:workerMinTasks`]: 5, [`${PROJECT}:workerMaxTasks`]: 2 }), message: /workerMinTasks \(5\) exceeds shop-backend:workerMaxTasks \(2\)/ },
+    { what: "a memory size Fargate lacks", raw: minimal({ [`${PROJECT}:workerCpu`]: 256, [`${PROJECT}:workerMemoryMb`]: 4096 }), message: /workerMemoryMb 4096 is not a Fargate size/ },
+    { what: "a boolean spelt yes", raw: minimal({ [`${PROJECT}:workerSpot`]: "yes" }), message: /workerSpot must be true or false/ },
+    { what: "an API timeout API Gateway cannot wait for", raw: minimal({ [`${PROJECT}:apiTimeoutSeconds`]: 60 }), message: /apiTimeoutSeconds must be at most 29/ },
+    { what: "a log retention CloudWatch lacks", raw: minimal({ [`${PROJECT}:logRetentionDays`]: 10 }), message: /logRetentionDays must be one of/ },
+    { what: "expiry before archiving", raw: minimal({ [`${PROJECT}:invoiceExpireAfterDays`]: 60 }), message: /invoiceExpireAfterDays \(60\) must come after/ },
+    { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
+  ];
+  for (const r of refusals) {
+    it(`refuses ${r.what}, naming the key`, () => {
+      expect(() => parseStackConfig(r.raw, r.stack ?? "dev")).to.throw(StackConfigError, r.message);
+    });
+  }
+
+  it("lists every problem at once", () => {
+    try {
+      parseStackConfig({ [`${PROJECT}:workerSpot`]: "maybe" }, "dev");
+      expect.fail("should refuse");
+    } catch (e) {
+      const lines = (e as Error).message.split("\n").filter((l) => l.startsWith("  - "));
+      expect(lines.length).to.be.greaterThanOrEqual(5);
+    }
+  });
+});
+
+describe("the stack config module", () => {
+  it("loads without Pulumi, so the local pipeline can parse stack files with it", () => {
+    // Prepare / act: a fresh process that loads only the parser.
+    const r = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "-e", "require('./components/config'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@pulumi'))))"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    // Assess
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,107 @@
+import { expect } from "chai";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { ROOT, programRun } from "../helpers/pulumi-mocks";
+import { useLocalAws } from "../helpers/aws";
+import { apiDeps, tableItems } from "../helpers/deps";
+import { orderBody, postOrder } from "../helpers/events";
+import { handleApiRequest } from "../../runtime/handlers/order-api";
+import { WORKER_HEALTHCHECK } from "../../components/worker-tier";
+
+/**
+ * The worker image without Docker: the Dockerfile's shape is checked as text, its compile step is
+ * run as the build stage runs it, and the compiled entry is started with exactly the task
+ * definition's environment against moto_server.
+ */
+
+const DOCKERFILE = fs.readFileSync(path.join(ROOT, "invoice-container/Dockerfile"), "utf8");
+const instructions = (name: string) => DOCKERFILE.split("\n").filter((l) => l.startsWith(`${name} `));
+
+describe("invoice-container/Dockerfile", () => {
+  it("is multi-stage on a pinned Node 22 image", () => {
+    expect(DOCKERFILE).to.match(/^ARG NODE_IMAGE=node:22\.\d+\.\d+-bookworm-slim$/m);
+    expect(instructions("FROM")).to.deep.equal(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE} AS deps", "FROM ${NODE_IMAGE}"]);
+  });
+
+  it("compiles with tsconfig.build.json and ships production dependencies only, from the lockfile", () => {
+    expect(DOCKERFILE).to.contain("RUN npx tsc -p tsconfig.build.json");
+    expect(DOCKERFILE).to.match(/RUN npm ci --omit=dev /);
+    expect(instructions("COPY").filter((l) => l.includes("--from="))).to.deep.equal(["COPY --from=deps /app/node_modules ./node_modules", "COPY --from=build /src/dist ./dist"]);
+  });
+
+  it("runs as the unprivileged node user with the same health check as the task definition", () => {
+    expect(instructions("USER")).to.deep.equal(["USER node"]);
+    expect(DOCKERFILE).to.contain(`CMD ${JSON.stringify([...WORKER_HEALTHCHECK].slice(1)).replace(/,/g, ", ")}`);
+    expect(instructions("CMD")).to.deep.equal(['CMD ["node", "dist/invoice-container/main.js"]']);
+  });
+
+  it("has a .dockerignore that lets in exactly what the build copies", () => {
+    const ignore = fs.readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(ignore).to.deep.equal(["**", "!package.json", "!package-lock.json", "!tsconfig.json", "!tsconfig.build.json", "!runtime/**", "!invoice-container/**"]);
+    const copied = instructions("COPY")
+      .filter((l) => !l.includes("--from="))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1));
+    expect(copied.sort()).to.deep.equal(["invoice-container", "package-lock.json", "package-lock.json", "package.json", "package.json", "runtime", "tsconfig.build.json", "tsconfig.json"]);
+  });
+});
+
+describe("the compiled worker under its task definition's environment", function () {
+  this.timeout(90000);
+  const ctx = useLocalAws();
+  const out = path.join(ROOT, "bin", "image-dist");
+  let containerEnv: Record<string, string>;
+  before(async () => {
+    const run = await programRun("dev");
+    const [container] = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+    containerEnv = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    // The build stage's compile step, into a folder that still sees the project's node_modules.
+    await promisify(execFile)(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", out], { cwd: ROOT });
+  });
+
+  const envFor = (heartbeat: string) => {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_ENDPOINT_URL: ctx.moto.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      WORKER_HEARTBEAT_FILE: heartbeat,
+    };
+    // Every variable the task definition sets, resource names pointed at moto's.
+    for (const [k, v] of Object.entries(containerEnv)) env[k] = ctx.env[k] ?? v;
+    return env;
+  };
+  const healthy = (env: Record<string, string>) => spawnSync(process.execPath, [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
+
+  it("invoices a queued order, reports healthy while polling, and exits 0 on SIGTERM", async () => {
+    // Prepare: one order on the queue.
+    const created = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+    const orderId = JSON.parse(created.body).orderId;
+    const heartbeat = path.join(os.tmpdir(), `shop-heartbeat-${process.pid}`);
+    fs.rmSync(heartbeat, { force: true });
+    const env = envFor(heartbeat);
+    expect(healthy(env)).to.equal(1);
+    // Act: start the compiled entry as ECS would.
+    const child = spawn(process.execPath, [path.join(out, "invoice-container/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const deadline = Date.now() + 30000;
+    let status: unknown;
+    while (Date.now() < deadline) {
+      status = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)?.status;
+      if (status === "INVOICED" || child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Assess
+    expect(status, stderr).to.equal("INVOICED");
+    expect(healthy(env)).to.equal(0);
+    child.kill("SIGTERM");
+    expect(await exited).to.equal(0);
+    expect(healthy({ ...env, WORKER_HEARTBEAT_MAX_AGE_SECONDS: "0" })).to.equal(1);
+    fs.rmSync(heartbeat, { force: true });
+  });
+});

@@ -1,0 +1,268 @@
+import { expect } from "chai";
+import { capacityProviderStrategy, fargateMemoryFits, scaleInSteps, scaleOutSteps, visibilityTimeoutSeconds, workerPlatform } from "../../components/scaling";
+import {
+  apiFunctionPolicy,
+  assumeRolePolicy,
+  ecrRepositoryArn,
+  notifierFunctionPolicy,
+  workerExecutionPolicy,
+  workerTaskPolicy,
+  type PolicyDocument,
+} from "../../components/policies";
+import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "../../components/api-routes";
+import { installedPackageNames, lambdaCodePathOptions } from "../../components/packaging";
+import { endpointSlug, gatewayEndpointServices, interfaceEndpointServices, subnetCidrs } from "../../components/network-plan";
+import { lifecycleRule } from "../../components/data-plan";
+import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
+import { API_ROUTES } from "../../runtime/handlers/order-api";
+
+describe("scaling decisions", () => {
+  describe("visibilityTimeoutSeconds", () => {
+    const cases = [
+      { budget: 5, expected: 30 },
+      { budget: 60, expected: 120 },
+      { budget: 900, expected: 1800 },
+      { budget: 30_000, expected: 43_200 },
+    ];
+    for (const c of cases) {
+      it(`hides a message ${c.expected} s for a ${c.budget} s budget`, () => {
+        expect(visibilityTimeoutSeconds(c.budget)).to.equal(c.expected);
+      });
+    }
+    it("refuses a budget that is not a positive whole number", () => {
+      expect(() => visibilityTimeoutSeconds(0)).to.throw(RangeError);
+      expect(() => visibilityTimeoutSeconds(1.5)).to.throw(RangeError);
+    });
+  });
+
+  describe("scaleOutSteps", () => {
+    it("adds one task from the first waiting message, two past one task's backlog, four past five", () => {
+      // Bounds are relative to the alarm threshold of one message.
+      expect(scaleOutSteps(20)).to.deep.equal([
+        { metricIntervalLowerBound: 0, metricIntervalUpperBound: 19, scalingAdjustment: 1 },
+        { metricIntervalLowerBound: 19, metricIntervalUpperBound: 99, scalingAdjustment: 2 },
+        { metricIntervalLowerBound: 99, scalingAdjustment: 4 },
+      ]);
+    });
+    it("covers every backlog from one message up, without gaps or overlaps", () => {
+      for (const bpt of [2, 7, 50]) {
+        const steps = scaleOutSteps(bpt);
+        expect(steps[0].metricIntervalLowerBound).to.equal(0);
+        for (let i = 1; i < steps.length; i++) expect(steps[i].metricIntervalLowerBound).to.equal(steps[i - 1].metricIntervalUpperBound);
+        expect(steps[steps.length - 1].metricIntervalUpperBound).to.equal(undefined);
+      }
+    });
+    it("refuses a backlog per task under two", () => {
+      expect(() => scaleOutSteps(1)).to.throw(RangeError);
+    });
+  });
+
+  it("scales in to exactly the minimum once the queue is idle", () => {
+    expect(scaleInSteps(0)).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: 0 }]);
+    expect(scaleInSteps(2)).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: 2 }]);
+  });
+
+  it("runs on Spot only when asked", () => {
+    expect(capacityProviderStrategy(true)).to.deep.equal([{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }]);
+    expect(capacityProviderStrategy(false)).to.deep.equal([{ capacityProvider: "FARGATE", weight: 1, base: 0 }]);
+  });
+
+  it("builds the image for the architecture the task runs on", () => {
+    expect(workerPlatform("x86_64")).to.deep.equal({ dockerPlatform: "linux/amd64", cpuArchitecture: "X86_64" });
+    expect(workerPlatform("arm64")).to.deep.equal({ dockerPlatform: "linux/arm64", cpuArchitecture: "ARM64" });
+  });
+
+  describe("fargateMemoryFits", () => {
+    const cases: [number, number, boolean][] = [
+      [256, 512, true],
+      [256, 4096, false],
+      [512, 1024, true],
+      [512, 1536, false],
+      [1024, 8192, true],
+      [4096, 30720, true],
+      [300, 1024, false],
+    ];
+    for (const [cpu, mem, ok] of cases) it(`${ok ? "accepts" : "refuses"} ${cpu} CPU with ${mem} MiB`, () => expect(fargateMemoryFits(cpu, mem)).to.equal(ok));
+  });
+});
+
+describe("IAM policy documents", () => {
+  const arns = {
+    tableArn: "arn:aws:dynamodb:eu-west-1:1:table/t",
+    queueArn: "arn:aws:sqs:eu-west-1:1:q",
+    bucketArn: "arn:aws:s3:::b",
+    linkKeyArn: "arn:aws:kms:eu-west-1:1:key/k",
+    logGroupArn: "arn:aws:logs:eu-west-1:1:log-group:g",
+    senderIdentityArn: "arn:aws:ses:eu-west-1:1:identity/a@b.example",
+    repositoryArn: "arn:aws:ecr:eu-west-1:1:repository/r",
+  };
+  const actions = (d: PolicyDocument) => d.Statement.flatMap((s) => s.Action).sort();
+
+  it("lets the API do its table writes, enqueue, presign and verify, and nothing else", () => {
+    expect(actions(apiFunctionPolicy(arns))).to.deep.equal([
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "kms:VerifyMac",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:GetObject",
+      "sqs:SendMessage",
+    ]);
+  });
+
+  it("lets the notifier read and mark orders, send as the sender and sign links", () => {
+    expect(actions(notifierFunctionPolicy(arns))).to.deep.equal([
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "kms:GenerateMac",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "ses:SendEmail",
+    ]);
+  });
+
+  it("lets the worker consume, number and store, with no SendMessage and no reads of invoices", () => {
+    expect(actions(workerTaskPolicy(arns))).to.deep.equal([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "s3:PutObject",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:ReceiveMessage",
+    ]);
+  });
+
+  it("never allows a wildcard action, and a wildcard resource only for the ECR login", () => {
+    for (const d of [apiFunctionPolicy(arns), notifierFunctionPolicy(arns), workerTaskPolicy(arns), workerExecutionPolicy(arns)]) {
+      for (const s of d.Statement) {
+        for (const a of s.Action) expect(a).to.not.include("*");
+        if (s.Resource === "*") expect(s.Action).to.deep.equal(["ecr:GetAuthorizationToken"]);
+      }
+    }
+  });
+
+  it("trusts exactly one service per role", () => {
+    expect(assumeRolePolicy("ecs-tasks.amazonaws.com")).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "AssumeRole", Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: ["sts:AssumeRole"] }],
+    });
+  });
+
+  it("derives an ECR repository ARN from its URL", () => {
+    expect(ecrRepositoryArn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/worker-1a2b")).to.equal("arn:aws:ecr:eu-west-1:123456789012:repository/shop/worker-1a2b");
+    expect(() => ecrRepositoryArn("docker.io/library/node")).to.throw(/not an ECR repository URL/);
+  });
+});
+
+describe("API route decisions", () => {
+  it("takes every route of the runtime's contract, Cognito on the order routes, none on the invoice link", () => {
+    expect(methodSpecs()).to.deep.equal([
+      { method: "POST", resource: "/orders", authorization: "COGNITO_USER_POOLS" },
+      { method: "GET", resource: "/orders/{orderId}", authorization: "COGNITO_USER_POOLS" },
+      { method: "GET", resource: "/invoices/{orderId}", authorization: "NONE" },
+    ]);
+    expect(methodSpecs().length).to.equal(API_ROUTES.length);
+  });
+
+  it("creates parents before children", () => {
+    expect(resourcePaths(methodSpecs())).to.deep.equal(["/invoices", "/orders", "/invoices/{orderId}", "/orders/{orderId}"]);
+    expect(pathSlug("/orders/{orderId}")).to.equal("orders-orderId");
+  });
+
+  it("changes the deployment trigger when a route, its authorization or a gateway response changes, not when the order does", () => {
+    const specs = methodSpecs();
+    const responses = gatewayResponses();
+    const base = deploymentTrigger(specs, responses);
+    expect(deploymentTrigger([...specs].reverse(), responses)).to.equal(base);
+    expect(deploymentTrigger([...specs, { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" } as never], responses)).to.not.equal(base);
+    expect(deploymentTrigger(specs.map((s) => ({ ...s, authorization: "NONE" as const })), responses)).to.not.equal(base);
+    expect(deploymentTrigger(specs, responses.slice(1))).to.not.equal(base);
+  });
+
+  it("logs JSON access lines without the query string, which carries the link signature", () => {
+    const format = JSON.parse(ACCESS_LOG_FORMAT);
+    expect(format.requestId).to.equal("$context.requestId");
+    expect(ACCESS_LOG_FORMAT).to.not.match(/querystring|\$context\.path\b/i);
+  });
+
+  it("answers the gateway's own errors in the API's error shape", () => {
+    for (const r of gatewayResponses()) {
+      expect(Object.keys(r.body)).to.deep.equal(["error"]);
+      expect(Object.keys(r.body.error)).to.deep.equal(["code", "message"]);
+    }
+    expect(gatewayResponses().map((r) => [r.responseType, r.statusCode, r.body.error.code])).to.deep.equal([
+      ["UNAUTHORIZED", "401", "UNAUTHENTICATED"],
+      ["MISSING_AUTHENTICATION_TOKEN", "404", "NOT_FOUND"],
+      ["DEFAULT_5XX", undefined, "INTERNAL"],
+    ]);
+  });
+});
+
+describe("Lambda packaging", () => {
+  it("lists installed package names from a lockfile, nested ones included", () => {
+    const lock = { packages: { "": {}, "node_modules/zod": {}, "node_modules/@smithy/core": {}, "node_modules/a/node_modules/tslib": {} } };
+    expect(installedPackageNames(lock)).to.deep.equal(["@smithy/core", "tslib", "zod"]);
+  });
+
+  it("excludes the SDK the runtime provides and the worker's PDF packages, keeping zod", () => {
+    const opts = lambdaCodePathOptions(["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@smithy/core", "@aws-crypto/util", "jspdf", "zod", "tslib"]);
+    expect(opts.extraExcludePackages).to.deep.equal([
+      "@aws-crypto/util",
+      "@aws-sdk/client-s3",
+      "@aws-sdk/s3-request-presigner",
+      "@smithy/core",
+      "dejavu-fonts-ttf",
+      "jspdf",
+    ]);
+  });
+});
+
+describe("network plan", () => {
+  it("carves /20 subnets from the /16", () => {
+    expect(subnetCidrs("10.40.0.0/16", 2)).to.deep.equal(["10.40.0.0/20", "10.40.16.0/20"]);
+    expect(() => subnetCidrs("10.40.0.0/24", 2)).to.throw(/\/16/);
+  });
+
+  it("gives private tasks an endpoint for every AWS API they and ECS call", () => {
+    expect(gatewayEndpointServices("eu-west-1")).to.deep.equal(["com.amazonaws.eu-west-1.s3", "com.amazonaws.eu-west-1.dynamodb"]);
+    expect(interfaceEndpointServices("eu-west-1").map(endpointSlug)).to.deep.equal(["sqs", "ecr-api", "ecr-dkr", "logs"]);
+  });
+});
+
+describe("invoice bucket lifecycle", () => {
+  it("archives, expires and prunes old versions only as configured", () => {
+    expect(lifecycleRule(90, 0, 30)).to.deep.equal({
+      id: "invoices",
+      status: "Enabled",
+      filter: { prefix: "invoices/" },
+      transitions: [{ days: 90, storageClass: "STANDARD_IA" }],
+      noncurrentVersionExpiration: { noncurrentDays: 30 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    });
+    expect(lifecycleRule(0, 30, undefined)).to.deep.equal({
+      id: "invoices",
+      status: "Enabled",
+      filter: { prefix: "invoices/" },
+      transitions: [],
+      expiration: { days: 30 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    });
+  });
+});
+
+describe("worker heartbeat", () => {
+  it("allows a busy loop one message budget plus one long poll, twice over", () => {
+    expect(heartbeatMaxAgeSeconds(60, 20)).to.equal(160);
+  });
+
+  it("is fresh only for a recent, well-formed beat", () => {
+    const now = 1_700_000_000_000;
+    expect(heartbeatIsFresh(String(now - 10_000), now, 160)).to.equal(true);
+    expect(heartbeatIsFresh(String(now - 161_000), now, 160)).to.equal(false);
+    expect(heartbeatIsFresh("", now, 160)).to.equal(false);
+    expect(heartbeatIsFresh("garbage", now, 160)).to.equal(false);
+  });
+});

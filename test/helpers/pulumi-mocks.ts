@@ -1,0 +1,174 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { PROJECT } from "../../components/config";
+
+/**
+ * The one mock monitor of the infrastructure tests: runs index.ts under Pulumi mocks with a
+ * stack's real Pulumi.<stack>.yaml, records every registered resource with its inputs, its
+ * invented outputs and its URN, and resolves the stack's exports. One run per stack and
+ * process: tests share it (see `programRun`).
+ */
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const ACCOUNT = "123456789012";
+export const MOCK_REGION = "eu-central-1";
+
+/** One resource as the program registered it. */
+export interface MockedResource {
+  readonly type: string;
+  readonly name: string;
+  /** The inputs the program gave (Outputs resolved). */
+  readonly inputs: Record<string, any>;
+  /** What the mock answered: the inputs plus invented ids, ARNs and URLs. */
+  readonly state: Record<string, any>;
+  /** `urn:pulumi:<stack>::<project>::<parentType>$<type>::<name>`; parents are read from it. */
+  urn: string;
+}
+
+/** The result of one program run. */
+export interface ProgramRun {
+  readonly stack: string;
+  readonly resources: readonly MockedResource[];
+  readonly outputs: Record<string, any>;
+  /** Resources of one type. */
+  ofType(type: string): MockedResource[];
+  /** The one resource of a type whose name ends with `suffix`; throws unless exactly one matches. */
+  one(type: string, suffix?: string): MockedResource;
+  /** Count of resources per type. */
+  counts(): Record<string, number>;
+  /** The type of a resource's direct parent, from its URN; undefined for the stack's own children. */
+  parentType(r: MockedResource): string | undefined;
+}
+
+/** A stack file's config as `pulumi` hands it to a program: every value a string. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const doc = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+const service = (type: string) => type.split(":")[1]?.split("/")[0] ?? "mock";
+const kind = (type: string) => (type.split(":")[1]?.split("/")[1] ?? "resource").toLowerCase();
+
+/** Outputs a provider would compute; without them they resolve to undefined and vanish from downstream inputs. */
+function invent(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const arnBase = `arn:aws:${service(type)}:${MOCK_REGION}:${ACCOUNT}`;
+  const base = { ...inputs, arn: `${arnBase}:${kind(type)}/${name}`, name: inputs.name ?? name };
+  switch (type) {
+    case "aws:sqs/queue:Queue":
+      return { ...base, arn: `${arnBase}:${name}`, url: `https://sqs.${MOCK_REGION}.amazonaws.com/${ACCOUNT}/${name}` };
+    case "aws:s3/bucket:Bucket":
+      return { ...base, bucket: name, arn: `arn:aws:s3:::${name}` };
+    case "aws:dynamodb/table:Table":
+      return { ...base, arn: `${arnBase}:table/${name}` };
+    case "aws:kms/key:Key":
+      return { ...base, arn: `${arnBase}:key/${name}-key-id`, keyId: `${name}-key-id` };
+    case "aws:iam/role:Role":
+      return { ...base, arn: `arn:aws:iam::${ACCOUNT}:role/${name}` };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { ...base, arn: `arn:aws:logs:${MOCK_REGION}:${ACCOUNT}:log-group:${name}` };
+    case "aws:lambda/function:Function": {
+      const arn = `arn:aws:lambda:${MOCK_REGION}:${ACCOUNT}:function:${name}`;
+      return { ...base, arn, invokeArn: `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${arn}/invocations` };
+    }
+    case "aws:apigateway/restApi:RestApi":
+      return { ...base, rootResourceId: `${name}-root`, executionArn: `arn:aws:execute-api:${MOCK_REGION}:${ACCOUNT}:${name}-id` };
+    case "aws:apigateway/stage:Stage":
+      return { ...base, invokeUrl: `https://${inputs.restApi}.execute-api.${MOCK_REGION}.amazonaws.com/${inputs.stageName}` };
+    case "aws:sesv2/emailIdentity:EmailIdentity":
+      return { ...base, arn: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${inputs.emailIdentity}` };
+    case "awsx:ecr:Repository":
+      return { ...inputs, url: `${ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
+    case "awsx:ecr:Image":
+      return { ...inputs, imageUri: `${inputs.repositoryUrl}@sha256:${"ab".repeat(32)}` };
+    default:
+      return base;
+  }
+}
+
+/** Answers to the data-source calls the program makes. */
+function answer(token: string): Record<string, any> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAMOCK", id: ACCOUNT };
+    case "aws:ec2/getVpc:getVpc":
+      return { id: "vpc-default", cidrBlock: "172.31.0.0/16", default: true };
+    case "aws:ec2/getSubnets:getSubnets":
+      return { id: MOCK_REGION, ids: ["subnet-default-a", "subnet-default-b", "subnet-default-c"] };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { id: MOCK_REGION, names: ["eu-central-1a", "eu-central-1b", "eu-central-1c"], zoneIds: ["euc1-az2", "euc1-az3", "euc1-az1"] };
+    default:
+      throw new Error(`the mock has no answer for ${token}`);
+  }
+}
+
+const settled = (o: unknown) => new Promise<any>((resolve) => (pulumi.output(o) as pulumi.Output<any>).apply((v: unknown) => (resolve(v), v)));
+
+/** Runs index.ts once under mocks with the given stack's config (plus overrides). */
+export async function runProgram(stack: string, overrides: Record<string, string> = {}): Promise<ProgramRun> {
+  const resources: MockedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state = invent(args.type, args.name, args.inputs);
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "" });
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => answer(args.token),
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...overrides });
+  const index = require.resolve(path.join(ROOT, "index.ts"));
+  delete require.cache[index];
+  const program = (await import(index)) as Record<string, unknown>;
+  const outputs: Record<string, any> = {};
+  for (const [k, v] of Object.entries(program)) outputs[k] = await settled(v);
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+  const byKey = new Map(resources.map((r) => [`${r.type}::${r.name}`, r]));
+  for (const urn of monitor.resources.keys()) {
+    const [, , qualifiedType, name] = urn.split("::");
+    const r = byKey.get(`${qualifiedType.split("$").pop()}::${name}`);
+    if (r) r.urn = urn;
+  }
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  return {
+    stack,
+    resources,
+    outputs,
+    ofType,
+    one(type, suffix = "") {
+      const found = ofType(type).filter((r) => r.name.endsWith(suffix));
+      if (found.length !== 1) throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+      return found[0];
+    },
+    counts() {
+      const c: Record<string, number> = {};
+      for (const r of resources) c[r.type] = (c[r.type] ?? 0) + 1;
+      return c;
+    },
+    parentType(r) {
+      const qualified = r.urn.split("::")[2] ?? "";
+      const parts = qualified.split("$");
+      return parts.length > 1 ? parts[parts.length - 2] : undefined;
+    },
+  };
+}
+
+const runs = new Map<string, Promise<ProgramRun>>();
+/** The shared run of a stack's program (computed once per test process, in order). */
+export function programRun(stack: "dev" | "prod"): Promise<ProgramRun> {
+  // Runs are serialised: mocks are process-wide state.
+  let run = runs.get(stack);
+  if (!run) {
+    const previous = Promise.all([...runs.values()]).catch(() => undefined);
+    run = previous.then(() => runProgram(stack));
+    runs.set(stack, run);
+  }
+  return run;
+}
