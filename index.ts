@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, PROJECT, REGION_KEY, parseStackConfig } from "./components/config";
+import { CONFIG_KEYS, PROJECT, REGION_KEY, parseStackConfig, resourcePrefix } from "./components/config";
 import { DataStores } from "./components/data-stores";
 import { QueueTier } from "./components/queue-tier";
 import { ApiTier } from "./components/api-tier";
@@ -12,7 +12,7 @@ const projectConfig = new pulumi.Config(PROJECT);
 const raw: Record<string, unknown> = { [REGION_KEY]: new pulumi.Config("aws").get("region") };
 for (const key of CONFIG_KEYS) raw[key] = projectConfig.get(key);
 const config = parseStackConfig(raw, pulumi.getStack());
-const prefix = `shop-${config.stack}`;
+const prefix = resourcePrefix(config.stack);
 
 const data = new DataStores(`${prefix}-data`, {
   bucketVersioning: config.data.bucketVersioning,

@@ -8,6 +8,11 @@ import { fargateMemoryFits } from "./scaling";
 
 /** The Pulumi project name; stack files spell keys `shop-backend:<key>`. */
 export const PROJECT = "shop-backend";
+/** Prefix of every resource name of a stack; the local pipeline uses it too. */
+export function resourcePrefix(stack: string): string {
+  return `shop-${stack}`;
+}
+
 /** The provider key that names the region. */
 export const REGION_KEY = "aws:region";
 

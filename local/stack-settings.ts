@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { parseStackConfig } from "../components/config";
+import { parseStackConfig, resourcePrefix } from "../components/config";
 import { visibilityTimeoutSeconds } from "../components/scaling";
 
 /** What the local pipeline takes from a Pulumi stack's configuration. */
@@ -39,12 +39,12 @@ export function readStackConfigFile(stack: string, root = ROOT): { project: stri
  * sender match what `pulumi up` would create.
  */
 export function localStackSettings(stack: string, root = ROOT): LocalStackSettings {
-  const { project, raw } = readStackConfigFile(stack, root);
+  const { raw } = readStackConfigFile(stack, root);
   const c = parseStackConfig(raw, stack);
   return {
     stack,
     stage: c.stack,
-    prefix: `${project}-${stack}`,
+    prefix: resourcePrefix(stack),
     region: c.region,
     maxReceiveCount: c.queue.maxReceiveCount,
     visibilityTimeoutSeconds: visibilityTimeoutSeconds(c.worker.messageBudgetSeconds),

@@ -45,6 +45,11 @@ export class PoisonMessage extends Error {
   override name = "PoisonMessage";
 }
 
+/** Processing a message took longer than its budget. */
+export class MessageOverBudget extends Error {
+  override name = "MessageOverBudget";
+}
+
 /** What processing one message did. */
 export type MessageOutcome = "invoiced" | "duplicate";
 
@@ -132,8 +137,14 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
 
   const handle = async (m: Message) => {
     const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
+    let budgetTimer: NodeJS.Timeout | undefined;
     try {
-      const r = await processOrderMessage(m.Body ?? "", deps);
+      // Past its budget a message may become visible again (the visibility timeout derives from
+      // the budget), so it is not deleted then; the late work itself is safe to repeat.
+      const overBudget = new Promise<never>((_, reject) => {
+        budgetTimer = setTimeout(() => reject(new MessageOverBudget(`message took longer than ${s.messageBudgetSeconds} s`)), s.messageBudgetSeconds * 1000);
+      });
+      const r = await Promise.race([processOrderMessage(m.Body ?? "", deps), overBudget]);
       await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: s.ordersQueueUrl, ReceiptHandle: m.ReceiptHandle! }));
       processed++;
       deps.log.debug("message done", { orderId: r.orderId, outcome: r.outcome });
@@ -149,6 +160,8 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
           }),
         )
         .catch(() => undefined);
+    } finally {
+      clearTimeout(budgetTimer);
     }
   };
 

@@ -8,6 +8,7 @@ import { orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { createSerialQueue, PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
 import type { LocalAws } from "../../helpers/aws";
+import { renderInvoicePdf } from "../../../runtime/invoices/pdf";
 // pdf-parse's package index runs a self-test when loaded without a parent; its lib entry does not.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
@@ -124,6 +125,22 @@ describe("invoice worker", () => {
       expect(loop.stats().failed).to.equal(1);
       expect(await queueDepth(ctx)).to.equal(1);
       expect(lines.some((l) => JSON.parse(l).errorName === "PoisonMessage")).to.equal(true);
+    });
+
+    it("does not delete a message whose processing overran its budget", async () => {
+      // Prepare: a renderer slower than the budget (a fault moto cannot produce).
+      await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+      const { log, lines } = capturingLogger();
+      const deps = workerDeps(ctx, { log, render: (doc) => { const end = Date.now() + 400; while (Date.now() < end); return renderInvoicePdf(doc); } });
+      const loop = startWorkerLoop({ ...deps, settings: { ...deps.settings, messageBudgetSeconds: 0.2 } });
+      // Act
+      const deadline = Date.now() + 10000;
+      while (loop.stats().failed < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await loop.stop();
+      // Assess: counted as failed and left on the queue for a retry.
+      expect(loop.stats()).to.include({ failed: 1, processed: 0 });
+      expect(await queueDepth(ctx)).to.equal(1);
+      expect(lines.some((l) => JSON.parse(l).errorName === "MessageOverBudget")).to.equal(true);
     });
 
     it("backs off retries exponentially up to five minutes", () => {
