@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { visibilityTimeoutSeconds } from "./scaling";
+import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS, visibilityTimeoutSeconds } from "./scaling";
 
 /** Arguments of the orders queue tier. */
 export interface QueueTierArgs {
@@ -14,10 +14,6 @@ export interface QueueTierArgs {
   readonly alarmEmail?: string;
 }
 
-/** SQS's longest retention, so a failed order stays inspectable for two weeks. */
-const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-/** The orders queue keeps messages four days (the SQS default), well past any outage of the worker. */
-const QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
 const ALARM_PERIOD_SECONDS = 60;
 
 /** The orders queue, its dead-letter queue, and the alarms that say an order is stuck. */

@@ -70,3 +70,8 @@ export function workerPlatform(architecture: "x86_64" | "arm64"): { dockerPlatfo
     ? { dockerPlatform: "linux/arm64", cpuArchitecture: "ARM64" }
     : { dockerPlatform: "linux/amd64", cpuArchitecture: "X86_64" };
 }
+
+/** SQS's longest retention, so a failed order stays inspectable for two weeks. */
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+/** The orders queue keeps messages four days (the SQS default), well past any outage of the worker. */
+export const QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;

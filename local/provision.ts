@@ -6,6 +6,7 @@ import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import type { AwsClients } from "../runtime/clients";
 import { ENV, INVOICE_PREFIX } from "../runtime/settings";
 import { TABLE_DESIGN } from "../runtime/domain/store";
+import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS } from "../components/scaling";
 
 /** What to create on the local AWS; names default to the local stack's. */
 export interface LocalResourceArgs {
@@ -59,7 +60,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   );
 
   const dlq = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${a.prefix}-orders-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }),
+    new CreateQueueCommand({ QueueName: `${a.prefix}-orders-dlq`, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }),
   );
   const dlqArn = (
     await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))
@@ -69,6 +70,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
       QueueName: `${a.prefix}-orders`,
       Attributes: {
         VisibilityTimeout: String(a.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: a.maxReceiveCount }),
       },
     }),

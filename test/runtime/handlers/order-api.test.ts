@@ -90,6 +90,16 @@ describe("order API handler", () => {
       expect(await queueDepth(ctx)).to.equal(1);
     });
 
+    it("forgets an Idempotency-Key after 24 hours, even before TTL has removed it", async () => {
+      const headers = { "Idempotency-Key": "old-key" };
+      const first = JSON.parse((await handleApiRequest(postOrder(orderBody(), { headers }), apiDeps(ctx))).body);
+      const tomorrow = () => new Date(Date.now() + 24 * 3600 * 1000 + 60_000);
+      const later = await handleApiRequest(postOrder(orderBody(), { headers }), apiDeps(ctx, { now: tomorrow }));
+      expect(later.statusCode).to.equal(202);
+      expect(JSON.parse(later.body).orderId).not.to.equal(first.orderId);
+      expect(await queueDepth(ctx)).to.equal(2);
+    });
+
     it("scopes an Idempotency-Key to its customer", async () => {
       const headers = { "Idempotency-Key": "same-key" };
       const a = bodyOf(await handleApiRequest(postOrder(orderBody(), { headers, claims: ALICE }), apiDeps(ctx)));
