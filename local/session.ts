@@ -10,11 +10,14 @@ export interface LocalSession {
   readonly poolId: string;
   readonly clientId: string;
   readonly demoUser: { email: string; password: string };
+  /** The `npm start` process. */
   readonly pid: number;
+  /** Processes it started and will stop: moto_server (when it owns one) and the worker. */
+  readonly children: { readonly moto?: number; readonly worker: number };
 }
 
-/** Where the session file lives (gitignored). */
-export const SESSION_FILE = path.resolve(__dirname, "..", ".local-state", "session.json");
+/** Where the session file lives (gitignored); SHOP_LOCAL_SESSION moves it (tests use that). */
+export const SESSION_FILE = process.env.SHOP_LOCAL_SESSION ?? path.resolve(__dirname, "..", ".local-state", "session.json");
 
 /** Writes the session file, readable only by this user (it holds the demo password). */
 export function writeSession(s: LocalSession, file = SESSION_FILE): void {

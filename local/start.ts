@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole pipeline on this machine with moto_server as the AWS. See README.
  * Settings: PORT (3000), STACK (dev: whose Pulumi.<stack>.yaml supplies names and settings),
- * AWS_ENDPOINT_URL (use a running moto or LocalStack instead of starting moto_server).
+ * AWS_ENDPOINT_URL (use a running moto or LocalStack instead of starting moto_server),
+ * SHOP_LOCAL_SESSION (where to write the session file that `npm run token` and `npm run demo` read).
  */
 import { startLocalPipeline } from "./pipeline";
 import { localStackSettings } from "./stack-settings";
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     clientId: p.pool.clientId,
     demoUser: { email: p.demoUser.email, password: p.demoUser.password },
     pid: process.pid,
+    children: p.pids,
   });
   const banner = [
     "",

@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { importPKCS8, SignJWT, decodeJwt, generateKeyPair } from "jose";
 import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
@@ -10,6 +13,8 @@ import { orderBody } from "../helpers/events";
 import { formatMoney, taxOf } from "../../runtime/domain/money";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
+
+const ROOT = path.resolve(__dirname, "../..");
 
 const alive = (pid: number) => {
   try {
@@ -143,5 +148,43 @@ describe("local pipeline (npm start)", function () {
     await new Promise((r) => setTimeout(r, 200));
     expect(alive(moto!), "moto_server").to.equal(false);
     expect(alive(worker), "worker").to.equal(false);
+  });
+});
+
+describe("npm start as a process", function () {
+  this.timeout(90000);
+
+  it("prints the banner, serves the banner's curl order with a token from `npm run token`, and leaves nothing behind on Ctrl-C", async () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-start-"));
+    const env = { ...process.env, PORT: "0", SHOP_LOCAL_SESSION: path.join(dir, "session.json") };
+    const run = (file: string) => spawn(process.execPath, ["-r", "ts-node/register/transpile-only", file], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const start = run("local/start.ts");
+    let out = "";
+    start.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => start.on("exit", (code) => r(code)));
+    const deadline = Date.now() + 60000;
+    while (!fs.existsSync(env.SHOP_LOCAL_SESSION) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const session = JSON.parse(fs.readFileSync(env.SHOP_LOCAL_SESSION, "utf8"));
+    expect(out).to.contain(session.apiUrl).and.contain(session.inboxUrl).and.contain("npm run --silent token").and.contain("curl");
+    // Act: the banner's steps
+    const tokenProc = run("local/token.ts");
+    let token = "";
+    tokenProc.stdout!.on("data", (b: Buffer) => (token += b.toString()));
+    expect(await new Promise((r) => tokenProc.on("exit", r))).to.equal(0);
+    const curlBody = /-d '([^']+)'/.exec(out)![1];
+    const r = await fetch(`${session.apiUrl}/orders`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token.trim()}`, "content-type": "application/json" },
+      body: curlBody,
+    });
+    expect(r.status).to.equal(202);
+    // Ctrl-C
+    start.kill("SIGINT");
+    // Assess
+    expect(await exited).to.equal(0);
+    await new Promise((res) => setTimeout(res, 200));
+    for (const pid of [session.pid, session.children.moto, session.children.worker]) expect(alive(pid), `pid ${pid}`).to.equal(false);
+    expect(fs.existsSync(env.SHOP_LOCAL_SESSION), "session file removed").to.equal(false);
   });
 });
