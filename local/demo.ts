@@ -1,5 +1,5 @@
 /** `npm run demo [N]`: places N sample orders through the local HTTP API and reports how they flowed. */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { readSession } from "./session";
 import { signIn } from "./auth";
@@ -22,7 +22,8 @@ export function sampleOrder(i: number) {
       return { sku: c.sku, name: c.name, quantity: 1 + ((i + k) % 3), unitPrice: { amount: c.price, currency: "EUR" } };
     }),
     shippingAddress: { name: "Demo Customer", line1: `Main St ${i + 1}`, city: "Berlin", postalCode: "10115", country: "DE" },
-    payment: { provider: "stripe", token: `tok_demo_${randomUUID().replace(/-/g, "")}` },
+    // Letters only: a hex UUID can hold a Luhn-valid run of 13+ digits, which the API refuses as a card number.
+    payment: { provider: "stripe", token: `tok_demo_${randomBytes(18).toString("base64url").replace(/[^A-Za-z]/g, "") || "x"}` },
   };
 }
 
