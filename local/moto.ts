@@ -1,10 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
+import * as path from "node:path";
 
 /** A moto_server process owned by this process, on a free loopback port. */
 export interface MotoServer {
   readonly endpoint: string;
   readonly pid: number;
+  /** Whether DynamoDB requests are handled one at a time (see local/moto_server.py). */
+  readonly serializedDynamoDb: boolean;
   /** Clears every service's state (milliseconds). */
   reset(): Promise<void>;
   /** Stops the server and waits for it to exit. */
@@ -16,9 +19,28 @@ export class MotoMissing extends Error {
   override name = "MotoMissing";
 }
 
+let pythonProbe: { python: string | undefined } | undefined;
+/** The Python that has moto installed (MOTO_PYTHON, else python3), or undefined. Probed once per process. */
+export function motoPython(): string | undefined {
+  if (!pythonProbe) {
+    const python = process.env.MOTO_PYTHON ?? "python3";
+    const ok = spawnSync(python, ["-c", "import moto.server, werkzeug"], { stdio: "ignore" }).status === 0;
+    pythonProbe = { python: ok ? python : undefined };
+  }
+  return pythonProbe.python;
+}
+
 /** Is moto_server on PATH? */
 export function motoAvailable(): boolean {
   return spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
+}
+
+/** The command that runs moto: our launcher (DynamoDB serialized) when moto's Python is found, else plain moto_server. */
+function motoCommand(host: string, port: number): { cmd: string; args: string[]; serializedDynamoDb: boolean } | undefined {
+  const python = motoPython();
+  if (python) return { cmd: python, args: [path.join(__dirname, "moto_server.py"), host, String(port)], serializedDynamoDb: true };
+  if (motoAvailable()) return { cmd: "moto_server", args: ["-H", host, "-p", String(port)], serializedDynamoDb: false };
+  return undefined;
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -54,7 +76,7 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
  * this process (it is killed on exit), so nothing is left running.
  */
 export async function startMoto(opts: { timeoutMs?: number; log?: (line: string) => void } = {}): Promise<MotoServer> {
-  if (!motoAvailable()) {
+  if (!motoCommand("127.0.0.1", 0)) {
     throw new MotoMissing(
       "moto_server was not found on PATH. Install it with `pip install 'moto[server]'` " +
         "(Python 3.9+), or set AWS_ENDPOINT_URL to a running moto or LocalStack endpoint.",
@@ -62,7 +84,8 @@ export async function startMoto(opts: { timeoutMs?: number; log?: (line: string)
   }
   for (let tries = 0; ; tries++) {
     const port = await freePort();
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    const command = motoCommand("127.0.0.1", port)!;
+    const child = spawn(command.cmd, command.args, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
     });
@@ -83,6 +106,7 @@ export async function startMoto(opts: { timeoutMs?: number; log?: (line: string)
     return {
       endpoint,
       pid: child.pid!,
+      serializedDynamoDb: command.serializedDynamoDb,
       async reset() {
         const r = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
         if (!r.ok) throw new Error(`moto reset failed: ${r.status}`);
