@@ -8,9 +8,10 @@ import { createLogger, errorFields } from "../runtime/log";
 import { loadWorkerSettings, SettingsError } from "../runtime/settings";
 import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
 import { renderInvoicePdf } from "../runtime/invoices/pdf";
+import { DEFAULT_HEARTBEAT_FILE, HEARTBEAT_FILE_ENV } from "./heartbeat";
 
 /** Where the loop records that it is alive; the container's HEALTHCHECK reads its age. */
-export const HEARTBEAT_FILE = process.env.WORKER_HEARTBEAT_FILE ?? "/tmp/invoice-worker.heartbeat";
+const HEARTBEAT_FILE = process.env[HEARTBEAT_FILE_ENV] || DEFAULT_HEARTBEAT_FILE;
 /** ECS waits 30 s between SIGTERM and SIGKILL; finish well before. */
 const DRAIN_DEADLINE_MS = 25_000;
 

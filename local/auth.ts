@@ -69,7 +69,7 @@ export async function createLocalUser(cognito: CognitoIdentityProviderClient, po
 }
 
 /** Signs a user in with USER_PASSWORD_AUTH and returns the ID token (what the API's authorizer expects). */
-export async function signIn(cognito: CognitoIdentityProviderClient, pool: LocalUserPool, email: string, password: string): Promise<string> {
+export async function signIn(cognito: CognitoIdentityProviderClient, pool: Pick<LocalUserPool, "clientId">, email: string, password: string): Promise<string> {
   const r = await cognito.send(
     new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: email, PASSWORD: password } }),
   );

@@ -1,8 +1,6 @@
 /** `npm run demo [N]`: places N sample orders through the local HTTP API and reports how they flowed. */
 import { randomBytes, randomUUID } from "node:crypto";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { readSession } from "./session";
-import { signIn } from "./auth";
+import { demoUserToken, readSession } from "./session";
 
 const CATALOG = [
   { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", price: 1999 },
@@ -130,9 +128,7 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? process.env.ORDERS ?? 20);
   if (!Number.isInteger(count) || count < 1 || count > 1000) throw new Error("usage: npm run demo [N]   (N from 1 to 1000, default 20)");
   const s = readSession();
-  const cognito = new CognitoIdentityProviderClient({ region: s.region, endpoint: s.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  const token = await signIn(cognito, { poolId: s.poolId, clientId: s.clientId, issuer: "", jwksUrl: "" }, s.demoUser.email, s.demoUser.password);
-  cognito.destroy();
+  const token = await demoUserToken(s);
   process.stdout.write(`placing ${count} orders at ${s.apiUrl} ...\n`);
   const tty = process.stdout.isTTY;
   let lastLine = "";

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { JWTPayload } from "jose";
 import { API_ROUTES, type ApiRoute } from "../runtime/handlers/order-api";
 import { TokenRejected } from "./auth";
+import { gatewayResponses } from "../components/api-routes";
 
 /** What the local API gateway needs: the Lambda handler, a token verifier and extra local routes. */
 export interface GatewayOptions {
@@ -22,18 +23,29 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
-/** Matches a path against a resource template such as /orders/{orderId}. */
-export function matchRoute(method: string, path: string): { route: ApiRoute; params: Record<string, string> } | { methodMismatch: true } | undefined {
-  let pathMatched = false;
-  for (const route of API_ROUTES) {
-    const names: string[] = [];
-    const re = new RegExp(
-      "^" + route.resource.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$",
-    );
+/** The bodies and statuses the deployed API Gateway answers with itself (components/api-routes.ts). */
+const GATEWAY_RESPONSES = Object.fromEntries(gatewayResponses().map((r) => [r.responseType, r]));
+const gatewayAnswer = (type: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN" | "DEFAULT_5XX", fallbackStatus: number) => {
+  const r = GATEWAY_RESPONSES[type];
+  return { status: Number(r.statusCode ?? fallbackStatus), body: JSON.stringify(r.body) };
+};
+
+/** Each route's resource template as a regular expression, compiled once. */
+const ROUTE_PATTERNS = API_ROUTES.map((route) => {
+  const names: string[] = [];
+  const re = new RegExp("^" + route.resource.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$");
+  return { route, re, names };
+});
+
+/**
+ * Matches a request against the routes. Like API Gateway, an unknown path and a known path with
+ * a method it does not define are both "no route".
+ */
+export function matchRoute(method: string, path: string): { route: ApiRoute; params: Record<string, string> } | undefined {
+  for (const { route, re, names } of ROUTE_PATTERNS) {
+    if (route.method !== method) continue;
     const m = re.exec(path);
     if (!m) continue;
-    pathMatched = true;
-    if (route.method !== method) continue;
     const params: Record<string, string> = {};
     names.forEach((n, i) => {
       try {
@@ -44,7 +56,7 @@ export function matchRoute(method: string, path: string): { route: ApiRoute; par
     });
     return { route, params };
   }
-  return pathMatched ? { methodMismatch: true } : undefined;
+  return undefined;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
@@ -142,8 +154,10 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
       }
       const jsonHeaders = { "content-type": "application/json; charset=utf-8" };
       const match = matchRoute(req.method ?? "GET", url.pathname);
-      if (!match) return send(404, jsonHeaders, errorBody("NOT_FOUND", "No such route."));
-      if ("methodMismatch" in match) return send(405, jsonHeaders, errorBody("METHOD_NOT_ALLOWED", "This method is not allowed on this route."));
+      if (!match) {
+        const a = gatewayAnswer("MISSING_AUTHENTICATION_TOKEN", 403);
+        return send(a.status, jsonHeaders, a.body);
+      }
       let claims: Record<string, string> | undefined;
       if (match.route.auth === "cognito") {
         try {
@@ -151,7 +165,8 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
         } catch (e) {
           if (!(e instanceof TokenRejected)) throw e;
           // The authorizer answers before the Lambda runs, as API Gateway does.
-          return send(401, { ...jsonHeaders, "www-authenticate": "Bearer" }, errorBody("UNAUTHENTICATED", "Sign in first: send a valid ID token as 'Authorization: Bearer <token>'."));
+          const a = gatewayAnswer("UNAUTHORIZED", 401);
+          return send(a.status, { ...jsonHeaders, "www-authenticate": "Bearer" }, a.body);
         }
       }
       const body = await readBody(req);
@@ -163,7 +178,8 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
       send(result.statusCode, headers, result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
     })().catch((e) => {
       o.log("gateway error", { error: (e as Error).message });
-      if (!res.headersSent) send(502, { "content-type": "application/json" }, errorBody("INTERNAL", "The local gateway failed to invoke the handler."));
+      const a = gatewayAnswer("DEFAULT_5XX", 502);
+      if (!res.headersSent) send(a.status, { "content-type": "application/json" }, a.body);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { motoSentEmails } from "./moto";
+import { escapeHtml } from "../runtime/handlers/email-notifier";
 
 /** One email as the local inbox shows it. */
 export interface InboxEmail {
@@ -37,17 +38,16 @@ export class LocalInbox {
   }
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** The inbox as an HTML page; each email's own HTML is shown sandboxed in an iframe. */
 export function inboxHtml(mails: InboxEmail[]): string {
   const items = mails
     .map(
       (m) => `<article>
-<h2>${esc(m.subject)}</h2>
-<p class="meta">to ${esc(m.to.join(", "))} &middot; from ${esc(m.from)} &middot; ${esc(m.receivedAt)}</p>
-${m.invoiceLink ? `<p><a href="${esc(m.invoiceLink)}">Open the invoice (PDF)</a></p>` : ""}
-<iframe sandbox srcdoc="${esc(m.html)}"></iframe>
+<h2>${escapeHtml(m.subject)}</h2>
+<p class="meta">to ${escapeHtml(m.to.join(", "))} &middot; from ${escapeHtml(m.from)} &middot; ${escapeHtml(m.receivedAt)}</p>
+${m.invoiceLink ? `<p><a href="${escapeHtml(m.invoiceLink)}">Open the invoice (PDF)</a></p>` : ""}
+<iframe sandbox srcdoc="${escapeHtml(m.html)}"></iframe>
 </article>`,
     )
     .join("\n");

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
@@ -11,10 +9,11 @@ import { cognitoVerifier, createLocalUser, createLocalUserPool, type LocalUser, 
 import { startGateway } from "./gateway";
 import { startNotifierDriver } from "./notifier-driver";
 import { LocalInbox, inboxHtml } from "./inbox";
-import { formatLogLine, lineSplitter } from "./logfmt";
+import { formatLogLine } from "./logfmt";
+import { spawnWorkerProcess } from "./worker-process";
+import { ENV } from "../runtime/settings";
 import type { LocalStackSettings } from "./stack-settings";
 
-const ROOT = path.resolve(__dirname, "..");
 
 /** Options of the local pipeline. */
 export interface LocalPipelineOptions {
@@ -43,27 +42,6 @@ export interface LocalPipeline {
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
   stop(): Promise<void>;
-}
-
-function startWorker(env: Record<string, string>, print: (l: string) => void): { child: ChildProcess; stop(): Promise<void> } {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "invoice-container/main.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, WORKER_HEARTBEAT_FILE: path.join(require("node:os").tmpdir(), `invoice-worker-${process.pid}.heartbeat`) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", lineSplitter((l) => print(formatLogLine(l, "worker"))));
-  child.stderr!.on("data", lineSplitter((l) => print(formatLogLine(l, "worker"))));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return {
-    child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM"); // the worker drains in-flight messages, as on ECS
-      const t = setTimeout(() => child.kill("SIGKILL"), 30000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
 }
 
 /** Brings up the whole pipeline on this machine: AWS (moto), gateway, worker process, notifier. */
@@ -140,14 +118,20 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     cleanups.push(() => gateway.close());
     const env = {
       ...creds,
-      ...runtimeEnv(resources, { region: s.region, endpoint, linkBaseUrl: gateway.url, taxRateBps: s.taxRateBps, seller: s.seller }),
-      INVOICE_LINK_TTL_DAYS: String(s.linkTtlDays),
-      LOG_LEVEL: "info",
+      ...runtimeEnv(resources, {
+        region: s.region,
+        endpoint,
+        linkBaseUrl: gateway.url,
+        linkTtlDays: s.linkTtlDays,
+        taxRateBps: s.taxRateBps,
+        seller: s.seller,
+        logLevel: "info",
+      }),
     };
     const writeLog = (part: string) => (line: string) => print(formatLogLine(line, part));
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
 
-    const worker = startWorker({ ...env, WORKER_WAIT_SECONDS: "20" }, print);
+    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "20" }, { stdout: (l) => print(formatLogLine(l, "worker")) });
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({

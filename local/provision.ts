@@ -4,7 +4,8 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "
 import { CreateEmailIdentityCommand } from "@aws-sdk/client-sesv2";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import type { AwsClients } from "../runtime/clients";
-import { ENV, INVOICE_PREFIX } from "../runtime/settings";
+import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
+import { sellerEnvironment, type SellerConfig } from "../components/environment";
 import { TABLE_DESIGN } from "../runtime/domain/store";
 import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS } from "../components/scaling";
 
@@ -115,7 +116,10 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
 }
 
 /** The runtime environment (ENV names) that points every part at these resources. */
-export function runtimeEnv(r: LocalResources, extra: { region: string; endpoint: string; linkBaseUrl: string; taxRateBps: number; seller: { name: string; address: string; taxId?: string; email?: string } }): Record<string, string> {
+export function runtimeEnv(
+  r: LocalResources,
+  extra: { region: string; endpoint: string; linkBaseUrl: string; linkTtlDays?: number; taxRateBps: number; seller: SellerConfig; logLevel?: LogLevel },
+): Record<string, string> {
   return {
     [ENV.region]: extra.region,
     [ENV.endpoint]: extra.endpoint,
@@ -124,11 +128,10 @@ export function runtimeEnv(r: LocalResources, extra: { region: string; endpoint:
     [ENV.invoicesBucket]: r.bucket,
     [ENV.emailSender]: r.sender,
     [ENV.taxRateBps]: String(extra.taxRateBps),
-    [ENV.sellerName]: extra.seller.name,
-    [ENV.sellerAddress]: extra.seller.address,
-    ...(extra.seller.taxId ? { [ENV.sellerTaxId]: extra.seller.taxId } : {}),
-    ...(extra.seller.email ? { [ENV.sellerEmail]: extra.seller.email } : {}),
+    ...sellerEnvironment(extra.seller),
     [ENV.linkKeyId]: r.linkKeyId,
     [ENV.linkBaseUrl]: extra.linkBaseUrl,
+    ...(extra.linkTtlDays !== undefined ? { [ENV.linkTtlDays]: String(extra.linkTtlDays) } : {}),
+    ...(extra.logLevel ? { [ENV.logLevel]: extra.logLevel } : {}),
   };
 }

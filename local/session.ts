@@ -1,5 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { signIn } from "./auth";
 
 /** What `npm start` writes for `npm run token` and `npm run demo` to find the running pipeline. */
 export interface LocalSession {
@@ -47,5 +49,19 @@ export function removeSession(pid = process.pid, file = SESSION_FILE): void {
     if (JSON.parse(fs.readFileSync(file, "utf8")).pid === pid) fs.unlinkSync(file);
   } catch {
     // nothing to remove
+  }
+}
+
+/** Signs the session's demo user in and returns a fresh ID token. */
+export async function demoUserToken(s: LocalSession): Promise<string> {
+  const cognito = new CognitoIdentityProviderClient({
+    region: s.region,
+    endpoint: s.endpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  try {
+    return await signIn(cognito, { clientId: s.clientId }, s.demoUser.email, s.demoUser.password);
+  } finally {
+    cognito.destroy();
   }
 }

@@ -20,17 +20,10 @@ export interface LocalStackSettings {
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** Reads Pulumi.yaml's project name and Pulumi.<stack>.yaml's config map (keys without the project prefix). */
-export function readStackConfigFile(stack: string, root = ROOT): { project: string; raw: Record<string, unknown> } {
-  const project = String((parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name);
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) {
-    if (k.startsWith(`${project}:`)) raw[k.slice(project.length + 1)] = v;
-    else raw[k] = v; // provider keys such as aws:region keep their namespace
-  }
-  return { project, raw };
+/** Reads the config map of Pulumi.<stack>.yaml as written (parseStackConfig takes the keys with their prefixes). */
+export function readStackConfigFile(stack: string, root = ROOT): Record<string, unknown> {
+  const doc = (parseYaml(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return doc.config ?? {};
 }
 
 /**
@@ -39,8 +32,7 @@ export function readStackConfigFile(stack: string, root = ROOT): { project: stri
  * sender match what `pulumi up` would create.
  */
 export function localStackSettings(stack: string, root = ROOT): LocalStackSettings {
-  const { raw } = readStackConfigFile(stack, root);
-  const c = parseStackConfig(raw, stack);
+  const c = parseStackConfig(readStackConfigFile(stack, root), stack);
   return {
     stack,
     stage: c.stack,

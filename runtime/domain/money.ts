@@ -19,15 +19,9 @@ export function minorDigits(currency: string): number {
   return MINOR_DIGITS[currency.toUpperCase()] ?? 2;
 }
 
-/** Is `code` a currency the runtime knows how to format (Intl accepts it)? */
-export function isKnownCurrency(code: string): boolean {
-  if (!/^[A-Z]{3}$/.test(code)) return false;
-  try {
-    const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.("currency");
-    return supported ? supported.includes(code) : true;
-  } catch {
-    return false;
-  }
+/** The ISO 4217 codes the runtime knows how to format (Intl's list); build once, look up often. */
+export function knownCurrencies(): ReadonlySet<string> {
+  return new Set(Intl.supportedValuesOf("currency"));
 }
 
 /**

@@ -40,6 +40,14 @@ export interface OrderRecord {
   readonly emailMessageId?: string;
 }
 
+/** An order whose invoice PDF is stored and committed. */
+export type InvoicedRecord = OrderRecord & Required<Pick<OrderRecord, "invoiceNumber" | "invoiceKey" | "invoiceIssuedAt">>;
+
+/** Does the order have a committed invoice (INVOICED or later)? */
+export function hasInvoice(rec: OrderRecord): rec is InvoicedRecord {
+  return Boolean(rec.invoiceNumber && rec.invoiceKey && rec.invoiceIssuedAt) && (rec.status === "INVOICED" || rec.status === "NOTIFIED");
+}
+
 /** An Idempotency-Key as remembered for 24 h. */
 export interface IdempotencyRecord {
   readonly orderId: string;
@@ -175,16 +183,21 @@ export class OrderStore {
   /**
    * Gives the order the next invoice number, once. The counter increment and the assignment
    * happen in one transaction, so numbers are gap-free and a redelivered message reuses the
-   * number it got the first time.
+   * number it got the first time. `current` is the order as the caller just read it; it is read
+   * again only when another writer won the race.
    */
-  async assignInvoiceNumber(orderId: string, now: Date, maxAttempts = 25): Promise<OrderRecord> {
+  async assignInvoiceNumber(current: OrderRecord, now: Date, maxAttempts = 25): Promise<OrderRecord> {
+    const orderId = current.order.orderId;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(orderId);
-      if (!current) throw new Error(`Order ${orderId} does not exist`);
       if (current.invoiceNumber) return current;
       const c = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: COUNTER_PK }, ConsistentRead: true }));
       const last = typeof c.Item?.value === "number" ? c.Item.value : 0;
-      const next = last + 1;
+      const assigned = {
+        invoiceSeq: last + 1,
+        invoiceNumber: formatInvoiceNumber(last + 1),
+        invoiceKey: invoiceKey(orderId),
+        invoiceIssuedAt: now.toISOString(),
+      };
       try {
         await this.ddb.send(
           new TransactWriteCommand({
@@ -192,7 +205,7 @@ export class OrderStore {
               {
                 Put: {
                   TableName: this.table,
-                  Item: { pk: COUNTER_PK, type: "counter", value: next },
+                  Item: { pk: COUNTER_PK, type: "counter", value: assigned.invoiceSeq },
                   ConditionExpression: last === 0 ? "attribute_not_exists(pk) OR #v = :last" : "#v = :last",
                   ExpressionAttributeNames: { "#v": "value" },
                   ExpressionAttributeValues: { ":last": last },
@@ -205,23 +218,24 @@ export class OrderStore {
                   UpdateExpression: "SET invoiceSeq = :n, invoiceNumber = :num, invoiceKey = :key, invoiceIssuedAt = :at",
                   ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(invoiceNumber)",
                   ExpressionAttributeValues: {
-                    ":n": next,
-                    ":num": formatInvoiceNumber(next),
-                    ":key": invoiceKey(orderId),
-                    ":at": now.toISOString(),
+                    ":n": assigned.invoiceSeq,
+                    ":num": assigned.invoiceNumber,
+                    ":key": assigned.invoiceKey,
+                    ":at": assigned.invoiceIssuedAt,
                   },
                 },
               },
             ],
           }),
         );
-        const done = await this.get(orderId);
-        if (!done) throw new Error(`Order ${orderId} vanished`);
-        return done;
+        return { ...current, ...assigned };
       } catch (e) {
         if (!isTxCancelled(e) || attempt >= maxAttempts) throw e;
         // Another worker took the number (or numbered this order): re-read and try again.
         await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        const reread = await this.get(orderId);
+        if (!reread) throw new Error(`Order ${orderId} does not exist`);
+        current = reread;
       }
     }
   }

@@ -52,7 +52,8 @@ const COMMIT_WAIT_MS = 100;
 /** How long a claim to send protects against a parallel sender. */
 const CLAIM_LEASE_MS = 5 * 60 * 1000;
 
-const escapeHtml = (s: string) =>
+/** Escapes text for HTML content and attribute values. */
+export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Subject, text and HTML of the invoice email. */

@@ -77,7 +77,7 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
     return { orderId: order.orderId, outcome: "duplicate" };
   }
   const serialize = deps.serializeNumbering ?? (<T>(fn: () => Promise<T>) => fn());
-  const numbered = await serialize(() => store.assignInvoiceNumber(order.orderId, deps.now()));
+  const numbered = await serialize(() => store.assignInvoiceNumber(before, deps.now()));
   if (!numbered.invoiceNumber || !numbered.invoiceKey || !numbered.invoiceIssuedAt) {
     throw new Error(`order ${order.orderId} came back with an incomplete invoice assignment`);
   }

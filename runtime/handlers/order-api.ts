@@ -16,7 +16,7 @@ import {
   type OrderMessage,
 } from "../domain/order";
 import { containsCardNumber, jsonContainsCardNumber } from "../domain/card";
-import { OrderStore, type OrderRecord } from "../domain/store";
+import { OrderStore, hasInvoice, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import {
   IdempotencyKeyReused,
   InvalidJson,
@@ -233,22 +233,19 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
     taxRateBps: o.taxRateBps,
     tax: money(o.taxMinor, o.currency),
     total: money(o.totalMinor, o.currency),
-    invoice:
-      rec.invoiceNumber && (rec.status === "INVOICED" || rec.status === "NOTIFIED")
-        ? { number: rec.invoiceNumber, issuedAt: rec.invoiceIssuedAt, url: invoiceUrl }
-        : null,
+    invoice: hasInvoice(rec) ? { number: rec.invoiceNumber, issuedAt: rec.invoiceIssuedAt, url: invoiceUrl } : null,
     notifiedAt: rec.notifiedAt ?? null,
   };
 }
 
 const ORDER_ID = /^ord_[A-Za-z0-9]{10,40}$/;
 
-async function presign(deps: OrderApiDeps, rec: OrderRecord): Promise<string> {
+async function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
   return getSignedUrl(
     deps.s3,
     new GetObjectCommand({
       Bucket: deps.settings.invoicesBucket,
-      Key: rec.invoiceKey!,
+      Key: rec.invoiceKey,
       ResponseContentType: "application/pdf",
       ResponseContentDisposition: `inline; filename="${rec.invoiceNumber}.pdf"`,
     }),
@@ -264,8 +261,7 @@ export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApi
   if (!ORDER_ID.test(orderId)) throw notFound;
   const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
   if (!rec || rec.order.customer.id !== customer.id) throw notFound;
-  const invoiced = rec.invoiceKey && (rec.status === "INVOICED" || rec.status === "NOTIFIED");
-  return json(200, orderView(rec, invoiced ? await presign(deps, rec) : undefined));
+  return json(200, orderView(rec, hasInvoice(rec) ? await presign(deps, rec) : undefined));
 }
 
 /** GET /invoices/{orderId}?expires&sig: the emailed link; a valid one redirects to a fresh presigned URL. */
@@ -284,39 +280,31 @@ export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: Order
     throw new LinkExpired("This invoice link has expired. Sign in to your account to download the invoice.");
   }
   const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
-  if (!rec || !rec.invoiceKey || !(rec.status === "INVOICED" || rec.status === "NOTIFIED")) throw new NotFound("No such invoice.");
+  if (!rec || !hasInvoice(rec)) throw new NotFound("No such invoice.");
   return { statusCode: 302, headers: { location: await presign(deps, rec), "cache-control": "no-store" }, body: "" };
 }
 
 /**
- * The API's public contract: every route, and who may call it. The Pulumi ApiTier and the local
- * gateway both build their routes from this list. "cognito": the user-pool authorizer must pass;
- * "signed-link": no authorizer, the KMS HMAC signature in the query string is the credential.
+ * The API's public contract: every route, who may call it and what handles it. The Pulumi ApiTier
+ * and the local gateway build their routes from this list. "cognito": the user-pool authorizer
+ * must pass; "signed-link": no authorizer, the KMS HMAC signature in the query string is the credential.
  */
 export const API_ROUTES = [
-  { method: "POST", resource: "/orders", auth: "cognito" },
-  { method: "GET", resource: "/orders/{orderId}", auth: "cognito" },
-  { method: "GET", resource: "/invoices/{orderId}", auth: "signed-link" },
+  { method: "POST", resource: "/orders", auth: "cognito", handler: handleCreateOrder },
+  { method: "GET", resource: "/orders/{orderId}", auth: "cognito", handler: handleGetOrder },
+  { method: "GET", resource: "/invoices/{orderId}", auth: "signed-link", handler: handleInvoiceLink },
 ] as const;
 export type ApiRoute = (typeof API_ROUTES)[number];
-
-type Route = (event: APIGatewayProxyEvent, deps: OrderApiDeps) => Promise<APIGatewayProxyResult>;
-/** The API's routes, by API Gateway resource path and method. */
-export const ROUTES: Record<string, Record<string, Route>> = {
-  "/orders": { POST: handleCreateOrder },
-  "/orders/{orderId}": { GET: handleGetOrder },
-  "/invoices/{orderId}": { GET: handleInvoiceLink },
-};
 
 /** The Lambda proxy entry: routes, and turns every error into the one JSON error shape. */
 export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
   const log = deps.log.child({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
   try {
-    const methods = ROUTES[event.resource];
-    if (!methods) throw new NotFound("No such route.");
-    const route = methods[event.httpMethod];
-    if (!route) throw new MethodNotAllowed(`Use ${Object.keys(methods).join(" or ")} on this route.`);
-    return await route(event, { ...deps, log });
+    const onResource = API_ROUTES.filter((r) => r.resource === event.resource);
+    if (!onResource.length) throw new NotFound("No such route.");
+    const route = onResource.find((r) => r.method === event.httpMethod);
+    if (!route) throw new MethodNotAllowed(`Use ${onResource.map((r) => r.method).join(" or ")} on this route.`);
+    return await route.handler(event, { ...deps, log });
   } catch (err) {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) log.error("request failed", errorFields(err));

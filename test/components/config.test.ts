@@ -1,13 +1,11 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, parseStackConfig } from "../../components/config";
 import { ROOT, stackFileConfig } from "../helpers/pulumi-mocks";
+import { readStackConfigFile } from "../../local/stack-settings";
 
 /** A stack file's config with its YAML types (as the local pipeline reads it). */
-const yamlConfig = (stack: string) => (parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+const yamlConfig = (stack: string) => readStackConfigFile(stack);
 
 const minimal = (extra: Record<string, unknown> = {}) => ({
   [REGION_KEY]: "eu-west-1",

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { waitUntil } from "../helpers/wait";
 import { execFile, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -89,13 +90,11 @@ describe("the compiled worker under its task definition's environment", function
     let stderr = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    const deadline = Date.now() + 30000;
     let status: unknown;
-    while (Date.now() < deadline) {
+    await waitUntil(async () => {
       status = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)?.status;
-      if (status === "INVOICED" || child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return status === "INVOICED" || child.exitCode !== null;
+    }, 30000, 200);
     // Assess
     expect(status, stderr).to.equal("INVOICED");
     expect(healthy(env)).to.equal(0);

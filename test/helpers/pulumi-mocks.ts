@@ -1,7 +1,6 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { readStackConfigFile } from "../../local/stack-settings";
 import { PROJECT } from "../../components/config";
 
 /**
@@ -44,8 +43,7 @@ export interface ProgramRun {
 
 /** A stack file's config as `pulumi` hands it to a program: every value a string. */
 export function stackFileConfig(stack: string): Record<string, string> {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(Object.entries(readStackConfigFile(stack)).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 const service = (type: string) => type.split(":")[1]?.split("/")[0] ?? "mock";

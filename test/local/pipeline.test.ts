@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { sleep, waitUntil } from "../helpers/wait";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -75,13 +76,10 @@ describe("local pipeline (npm start)", function () {
     const { orderId } = (await r.json()) as { orderId: string };
     // Wait for the email in the local inbox
     type Mail = { subject: string; to: string[]; invoiceLink?: string };
-    let mail: Mail | undefined;
-    const deadline = Date.now() + 30000;
-    while (!mail && Date.now() < deadline) {
+    const mail = await waitUntil(async () => {
       const inbox = (await (await fetch(p.inboxUrl, { headers: { accept: "application/json" } })).json()) as { emails: Mail[] };
-      mail = inbox.emails.find((m) => m.invoiceLink?.includes(orderId));
-      if (!mail) await new Promise((res) => setTimeout(res, 200));
-    }
+      return inbox.emails.find((m) => m.invoiceLink?.includes(orderId));
+    }, 30000, 200);
     expect(mail, "email in the inbox").to.not.equal(undefined);
     expect(mail!.to).to.deep.equal([p.demoUser.email]);
     // Follow the link: gateway -> signed-link route -> redirect -> moto S3 -> PDF
@@ -122,6 +120,14 @@ describe("local pipeline (npm start)", function () {
     expect((await post(orderBody(), `Bearer ${fresh}`)).status).to.equal(202);
   });
 
+  it("answers an unknown route and a method a route does not define with 404, as the deployed API Gateway does", async () => {
+    for (const [method, route] of [["GET", "/admin"], ["DELETE", "/orders"], ["PUT", "/orders/ord_ZZZZZZZZZZZZZZZZZZZZ"]]) {
+      const r = await fetch(`${p.apiUrl}${route}`, { method, headers: { authorization: `Bearer ${token}` } });
+      expect(r.status, `${method} ${route}`).to.equal(404);
+      expect(((await r.json()) as { error: { code: string } }).error.code).to.equal("NOT_FOUND");
+    }
+  });
+
   it("answers 404 to another customer's order", async () => {
     const { orderId } = (await (await post(orderBody())).json()) as { orderId: string };
     const other = { email: "eve@example.com", name: "Eve", password: "Eve-Password-123" };
@@ -145,7 +151,7 @@ describe("local pipeline (npm start)", function () {
     expect(alive(moto!)).to.equal(true);
     expect(alive(worker)).to.equal(true);
     await p.stop();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(alive(moto!), "moto_server").to.equal(false);
     expect(alive(worker), "worker").to.equal(false);
   });
@@ -163,8 +169,7 @@ describe("npm start as a process", function () {
     let out = "";
     start.stdout!.on("data", (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((r) => start.on("exit", (code) => r(code)));
-    const deadline = Date.now() + 60000;
-    while (!fs.existsSync(env.SHOP_LOCAL_SESSION) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => fs.existsSync(env.SHOP_LOCAL_SESSION), 60000, 100);
     const session = JSON.parse(fs.readFileSync(env.SHOP_LOCAL_SESSION, "utf8"));
     expect(out).to.contain(session.apiUrl).and.contain(session.inboxUrl).and.contain("npm run --silent token").and.contain("curl");
     // Act: the banner's steps
@@ -183,7 +188,7 @@ describe("npm start as a process", function () {
     start.kill("SIGINT");
     // Assess
     expect(await exited).to.equal(0);
-    await new Promise((res) => setTimeout(res, 200));
+    await sleep(200);
     for (const pid of [session.pid, session.children.moto, session.children.worker]) expect(alive(pid), `pid ${pid}`).to.equal(false);
     expect(fs.existsSync(env.SHOP_LOCAL_SESSION), "session file removed").to.equal(false);
   });

@@ -11,7 +11,7 @@ describe("OrderStore", () => {
     // Prepare: an invoiced order
     const order = makePricedOrder();
     await store().createOrder(order);
-    await store().assignInvoiceNumber(order.orderId, new Date());
+    await store().assignInvoiceNumber((await store().get(order.orderId))!, new Date());
     expect(await store().markInvoiced(order.orderId, new Date())).to.equal(true);
     // Act
     const wins = await Promise.all(Array.from({ length: 20 }, () => store().claimNotification(order.orderId, new Date(), 60_000)));
@@ -23,7 +23,7 @@ describe("OrderStore", () => {
     const orders = Array.from({ length: 10 }, () => makePricedOrder());
     for (const o of orders) await store().createOrder(o);
     // Every order numbered twice at once, with no in-process serialization: only DynamoDB arbitrates.
-    const results = await Promise.all([...orders, ...orders].map((o) => store().assignInvoiceNumber(o.orderId, new Date())));
+    const results = await Promise.all([...orders, ...orders].map(async (o) => store().assignInvoiceNumber((await store().get(o.orderId))!, new Date())));
     const byOrder = new Map<string, Set<number>>();
     for (const r of results) byOrder.set(r.order.orderId, (byOrder.get(r.order.orderId) ?? new Set()).add(r.invoiceSeq!));
     expect([...byOrder.values()].map((s) => s.size)).to.deep.equal(Array(10).fill(1));

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { waitUntil } from "../../helpers/wait";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
@@ -105,8 +106,7 @@ describe("invoice worker", () => {
       for (let i = 0; i < n; i++) await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
       // Act
       const loop = startWorkerLoop(workerDeps(ctx));
-      const deadline = Date.now() + 20000;
-      while (loop.stats().processed < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await waitUntil(() => loop.stats().processed >= n, 20000);
       await loop.stop();
       // Assess
       expect(loop.stats()).to.deep.equal({ processed: n, failed: 0, inFlight: 0 });
@@ -119,8 +119,7 @@ describe("invoice worker", () => {
       await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.queueUrl, MessageBody: "not an order" }));
       const { log, lines } = capturingLogger();
       const loop = startWorkerLoop(workerDeps(ctx, { log }));
-      const deadline = Date.now() + 10000;
-      while (loop.stats().failed < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => loop.stats().failed >= 1, 10000);
       await loop.stop();
       expect(loop.stats().failed).to.equal(1);
       expect(await queueDepth(ctx)).to.equal(1);
@@ -134,8 +133,7 @@ describe("invoice worker", () => {
       const deps = workerDeps(ctx, { log, render: (doc) => { const end = Date.now() + 400; while (Date.now() < end); return renderInvoicePdf(doc); } });
       const loop = startWorkerLoop({ ...deps, settings: { ...deps.settings, messageBudgetSeconds: 0.2 } });
       // Act
-      const deadline = Date.now() + 10000;
-      while (loop.stats().failed < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => loop.stats().failed >= 1, 10000);
       await loop.stop();
       // Assess: counted as failed and left on the queue for a retry.
       expect(loop.stats()).to.include({ failed: 1, processed: 0 });
