@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { createOrderApiHandler } from "../runtime/lambda/entries";
 import { ENV, type LogLevel } from "../runtime/settings";
 import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "./api-routes";
 import { createHandlerFunction } from "./lambda";
@@ -54,7 +53,7 @@ export class ApiTier extends pulumi.ComponentResource {
   public readonly userPoolClient: aws.cognito.UserPoolClient;
   public readonly restApi: aws.apigateway.RestApi;
   public readonly stage: aws.apigateway.Stage;
-  public readonly handler: aws.lambda.CallbackFunction<unknown, unknown>;
+  public readonly handler: aws.lambda.Function;
   public readonly url: pulumi.Output<string>;
   public readonly userPoolId: pulumi.Output<string>;
   public readonly userPoolClientId: pulumi.Output<string>;
@@ -102,7 +101,7 @@ export class ApiTier extends pulumi.ComponentResource {
       `${name}-handler`,
       {
         description: "Order API: POST /orders, GET /orders/{orderId}, GET /invoices/{orderId}",
-        callbackFactory: () => createOrderApiHandler(),
+        entry: "order-api",
         policy: (logGroupArn) =>
           pulumi
             .all([args.tableArn, args.queueArn, args.bucketArn, args.linkKeyArn, logGroupArn])

@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { PolicyDocument } from "./policies";
 import { createServiceRole } from "./iam";
-import { lambdaCodePathOptions, readInstalledPackages } from "./packaging";
+import { LAMBDA_HANDLER, lambdaArchive, type LambdaEntry } from "./lambda-bundle";
 
 /** What a handler Lambda of a tier needs; every field is required so no default hides a choice. */
-export interface HandlerFunctionArgs<E, R> {
-  /** Runs once per container: builds clients from the environment and returns the handler. */
-  readonly callbackFactory: aws.lambda.CallbackFactory<E, R>;
+export interface HandlerFunctionArgs {
+  /** Which entry of LAMBDA_ENTRIES the function runs (its serialized, bundled callback factory). */
+  readonly entry: LambdaEntry;
   /** The function's whole permission set, given its own log group's ARN. */
   readonly policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
   /** Environment variables, named by runtime/settings.ts ENV. */
@@ -20,7 +20,7 @@ export interface HandlerFunctionArgs<E, R> {
 
 /** The resources behind one handler Lambda. */
 export interface HandlerFunction {
-  readonly fn: aws.lambda.CallbackFunction<unknown, unknown>;
+  readonly fn: aws.lambda.Function;
   readonly role: aws.iam.Role;
   readonly logGroup: aws.cloudwatch.LogGroup;
 }
@@ -28,9 +28,10 @@ export interface HandlerFunction {
 /**
  * Creates a handler Lambda under `parent`: its log group with retention, a role that may do
  * exactly what `policy` says (never CallbackFunction's default FullAccess set), and an arm64
- * nodejs22.x function whose archive holds the serialized closure and zod, not the AWS SDK.
+ * nodejs22.x function whose archive is one file: its serialized callback factory bundled by
+ * esbuild with every dependency, the AWS SDK included (components/lambda-bundle.ts).
  */
-export function createHandlerFunction<E, R>(name: string, args: HandlerFunctionArgs<E, R>, parent: pulumi.Resource): HandlerFunction {
+export function createHandlerFunction(name: string, args: HandlerFunctionArgs, parent: pulumi.Resource): HandlerFunction {
   const opts = { parent };
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, opts);
   const { role, policy } = createServiceRole(
@@ -38,22 +39,22 @@ export function createHandlerFunction<E, R>(name: string, args: HandlerFunctionA
     { service: "lambda.amazonaws.com", description: `${args.description}: least privilege`, policy: args.policy(logGroup.arn) },
     parent,
   );
-  const fn = new aws.lambda.CallbackFunction<E, R>(
+  const fn = new aws.lambda.Function(
     name,
     {
       description: args.description,
-      role,
+      role: role.arn,
+      code: lambdaArchive(args.entry),
+      handler: LAMBDA_HANDLER,
       runtime: aws.lambda.Runtime.NodeJS22dX,
       architectures: ["arm64"],
       memorySize: args.memoryMb,
       timeout: args.timeoutSeconds,
       environment: { variables: args.environment },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-      callbackFactory: args.callbackFactory,
-      codePathOptions: lambdaCodePathOptions(readInstalledPackages()),
     },
     // The first invocation must already hold its permissions.
     { parent, dependsOn: [policy] },
   );
-  return { fn: fn as unknown as aws.lambda.CallbackFunction<unknown, unknown>, role, logGroup };
+  return { fn, role, logGroup };
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { createEmailNotifierHandler } from "../runtime/lambda/entries";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
 import { createHandlerFunction } from "./lambda";
 import { sellerEnvironment, type SellerConfig } from "./environment";
@@ -37,7 +36,7 @@ const INVOICE_SUFFIX = ".pdf";
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {
   public readonly senderIdentity: aws.sesv2.EmailIdentity;
-  public readonly handler: aws.lambda.CallbackFunction<unknown, unknown>;
+  public readonly handler: aws.lambda.Function;
   public readonly functionLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: NotificationTierArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -51,7 +50,7 @@ export class NotificationTier extends pulumi.ComponentResource {
       `${name}-handler`,
       {
         description: "Emails the customer a signed link when an invoice PDF lands in the bucket",
-        callbackFactory: () => createEmailNotifierHandler(),
+        entry: "email-notifier",
         policy: (logGroupArn) =>
           pulumi
             .all([args.tableArn, this.senderIdentity.arn, args.linkKeyArn, logGroupArn])

@@ -24,24 +24,36 @@ export interface ClientOptions {
   readonly maxAttempts?: number;
 }
 
-/**
- * Builds the clients from the environment. With an endpoint override S3 uses path-style
- * addressing, since virtual-host names under localhost do not resolve.
- */
-export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {
+/** The settings every client shares: region, endpoint override, retry budget. */
+export interface ClientConfig {
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly maxAttempts: number;
+}
+
+/** Resolves the shared client settings from options and the standard AWS environment. */
+export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = opts.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
-  const base = { region, maxAttempts: opts.maxAttempts ?? 3, ...(endpoint ? { endpoint } : {}) };
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(base), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return {
-    sqs: new SQSClient(base),
-    ddb,
-    s3: new S3Client({ ...base, forcePathStyle: Boolean(endpoint) }),
-    ses: new SESv2Client(base),
-    kms: new KMSClient(base),
-  };
+  return { region, maxAttempts: opts.maxAttempts ?? 3, ...(endpoint ? { endpoint } : {}) };
+}
+
+// One builder per client, so a bundled Lambda holds only the SDK clients its handler uses.
+/** The SQS client. */
+export const sqsClient = (c: ClientConfig) => new SQSClient(c);
+/** The DynamoDB document client (undefined attributes dropped). */
+export const ddbClient = (c: ClientConfig) => DynamoDBDocumentClient.from(new DynamoDBClient(c), { marshallOptions: { removeUndefinedValues: true } });
+/** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */
+export const s3Client = (c: ClientConfig) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) });
+/** The SES client. */
+export const sesClient = (c: ClientConfig) => new SESv2Client(c);
+/** The KMS client. */
+export const kmsClient = (c: ClientConfig) => new KMSClient(c);
+
+/** Builds every client from the environment (the worker, the local pipeline and tests). */
+export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {
+  const c = clientConfig(opts, env);
+  return { sqs: sqsClient(c), ddb: ddbClient(c), s3: s3Client(c), ses: sesClient(c), kms: kmsClient(c) };
 }
 
 /** Closes every client's sockets, so a process can exit without waiting on keep-alives. */

@@ -12,7 +12,6 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "ORDER_REJECTED"
-  | "METHOD_NOT_ALLOWED"
   | "LINK_INVALID"
   | "LINK_EXPIRED"
   | "INTERNAL";
@@ -56,17 +55,11 @@ export class Unauthenticated extends ApiError {
   readonly status = 401;
   readonly code = "UNAUTHENTICATED" as const;
 }
-/** Unknown route, unknown order, or an order of somebody else. */
+/** Unknown route or method, unknown order, or an order of somebody else. */
 export class NotFound extends ApiError {
   override name = "NotFound";
   readonly status = 404;
   readonly code = "NOT_FOUND" as const;
-}
-/** The route exists, the method does not. */
-export class MethodNotAllowed extends ApiError {
-  override name = "MethodNotAllowed";
-  readonly status = 405;
-  readonly code = "METHOD_NOT_ALLOWED" as const;
 }
 /** The Idempotency-Key was used before with a different request body. */
 export class IdempotencyKeyReused extends ApiError {

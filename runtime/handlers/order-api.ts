@@ -22,7 +22,6 @@ import {
   InvalidJson,
   LinkExpired,
   LinkInvalid,
-  MethodNotAllowed,
   NotFound,
   OrderRejected,
   PayloadTooLarge,
@@ -300,10 +299,9 @@ export type ApiRoute = (typeof API_ROUTES)[number];
 export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
   const log = deps.log.child({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
   try {
-    const onResource = API_ROUTES.filter((r) => r.resource === event.resource);
-    if (!onResource.length) throw new NotFound("No such route.");
-    const route = onResource.find((r) => r.method === event.httpMethod);
-    if (!route) throw new MethodNotAllowed(`Use ${onResource.map((r) => r.method).join(" or ")} on this route.`);
+    // API Gateway answers unknown routes and methods itself (404); this guards a misrouted event the same way.
+    const route = API_ROUTES.find((r) => r.resource === event.resource && r.method === event.httpMethod);
+    if (!route) throw new NotFound("No such route.");
     return await route.handler(event, { ...deps, log });
   } catch (err) {
     const { status, body } = toErrorResponse(err);

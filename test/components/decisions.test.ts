@@ -10,7 +10,6 @@ import {
   type PolicyDocument,
 } from "../../components/policies";
 import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "../../components/api-routes";
-import { installedPackageNames, lambdaCodePathOptions } from "../../components/packaging";
 import { endpointSlug, gatewayEndpointServices, interfaceEndpointServices, subnetCidrs } from "../../components/network-plan";
 import { lifecycleRule } from "../../components/data-plan";
 import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
@@ -197,25 +196,6 @@ describe("API route decisions", () => {
       ["UNAUTHORIZED", "401", "UNAUTHENTICATED"],
       ["MISSING_AUTHENTICATION_TOKEN", "404", "NOT_FOUND"],
       ["DEFAULT_5XX", undefined, "INTERNAL"],
-    ]);
-  });
-});
-
-describe("Lambda packaging", () => {
-  it("lists installed package names from a lockfile, nested ones included", () => {
-    const lock = { packages: { "": {}, "node_modules/zod": {}, "node_modules/@smithy/core": {}, "node_modules/a/node_modules/tslib": {} } };
-    expect(installedPackageNames(lock)).to.deep.equal(["@smithy/core", "tslib", "zod"]);
-  });
-
-  it("excludes the SDK the runtime provides and the worker's PDF packages, keeping zod", () => {
-    const opts = lambdaCodePathOptions(["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@smithy/core", "@aws-crypto/util", "jspdf", "zod", "tslib"]);
-    expect(opts.extraExcludePackages).to.deep.equal([
-      "@aws-crypto/util",
-      "@aws-sdk/client-s3",
-      "@aws-sdk/s3-request-presigner",
-      "@smithy/core",
-      "dejavu-fonts-ttf",
-      "jspdf",
     ]);
   });
 });

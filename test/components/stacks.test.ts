@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ACCOUNT, MOCK_REGION, ROOT, programRun, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
+import { LAMBDA_HANDLER } from "../../components/lambda-bundle";
 
 /** Resource counts both stacks share. */
 const COMMON_COUNTS: Record<string, number> = {
@@ -371,7 +372,7 @@ for (const stack of ["dev", "prod"] as const) {
         const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
         const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
         for (const f of [api, notify]) {
-          expect([f.runtime, f.architectures, f.handler]).to.deep.equal(["nodejs22.x", ["arm64"], "__index.handler"]);
+          expect([f.runtime, f.architectures, f.handler]).to.deep.equal(["nodejs22.x", ["arm64"], LAMBDA_HANDLER]);
         }
         expect([api.memorySize, api.timeout]).to.deep.equal(stack === "dev" ? [512, 10] : [1024, 10]);
         expect([notify.memorySize, notify.timeout]).to.deep.equal([256, 30]);

@@ -1,0 +1,21 @@
+import { clientConfig, ddbClient, kmsClient, sesClient } from "../clients";
+import { createLogger } from "../log";
+import { loadNotifierSettings } from "../settings";
+import { handleS3Event } from "../handlers/email-notifier";
+import { kmsLinkSigner } from "../invoices/link";
+import type { EntryOptions } from "./entry-options";
+
+/** The email notifier Lambda's entry factory (S3 ObjectCreated events); see createOrderApiHandler. */
+export function createEmailNotifierHandler(env: NodeJS.ProcessEnv = process.env, opts: EntryOptions = {}): (event: unknown) => Promise<unknown> {
+  const settings = loadNotifierSettings(env);
+  const c = clientConfig({ region: settings.region }, env);
+  const deps = {
+    ddb: ddbClient(c),
+    ses: sesClient(c),
+    links: kmsLinkSigner(kmsClient(c), settings.linkKeyId),
+    settings,
+    now: () => new Date(),
+    log: createLogger("email-notifier", settings.logLevel, {}, opts.writeLog),
+  };
+  return (event) => handleS3Event(event, deps);
+}

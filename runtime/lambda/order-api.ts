@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { clientConfig, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
+import { createLogger } from "../log";
+import { loadApiSettings } from "../settings";
+import { handleApiRequest } from "../handlers/order-api";
+import { kmsLinkSigner } from "../invoices/link";
+import { newOrderId } from "../domain/ids";
+import type { EntryOptions } from "./entry-options";
+
+/**
+ * The order API Lambda's entry factory: runs once per container (the serialized callback
+ * factory calls it), reads settings from the environment, builds the clients it needs, and
+ * returns the handler.
+ */
+export function createOrderApiHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: EntryOptions = {},
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const settings = loadApiSettings(env);
+  const c = clientConfig({ region: settings.region }, env);
+  const kms = kmsClient(c);
+  const deps = {
+    ddb: ddbClient(c),
+    sqs: sqsClient(c),
+    s3: s3Client(c),
+    links: kmsLinkSigner(kms, settings.linkKeyId),
+    settings,
+    now: () => new Date(),
+    newOrderId,
+    log: createLogger("order-api", settings.logLevel, {}, opts.writeLog),
+  };
+  return (event) => handleApiRequest(event, deps);
+}

@@ -1,0 +1,270 @@
+import { expect } from "chai";
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { useLocalAws, LINK_BASE, type LocalAws } from "../helpers/aws";
+import { drainQueue, queueDepth, tableItems, workerDeps } from "../helpers/deps";
+import { orderBody } from "../helpers/events";
+import { apiTarget, contractTargets, type ApiTarget, type ApiResponse, type ApiRequest } from "./targets";
+import { orderMessageSchema } from "../../runtime/domain/order";
+import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
+import { invoiceLink, kmsLinkSigner } from "../../runtime/invoices/link";
+import { TABLE_DESIGN } from "../../runtime/domain/store";
+
+/**
+ * The order API's contract as the README states it, run against every target: the handler from
+ * source, the archive the stack deploys (in its own process, nothing but the archive and Node),
+ * and the local gateway over HTTP with real Cognito tokens. Same cases, same assertions.
+ */
+
+const post = (body: unknown, o: Partial<ApiRequest> = {}): ApiRequest => ({ method: "POST", path: "/orders", body, ...o });
+const get = (orderId: string, o: Partial<ApiRequest> = {}): ApiRequest => ({ method: "GET", path: `/orders/${encodeURIComponent(orderId)}`, ...o });
+const orders = async (ctx: LocalAws) => (await tableItems(ctx)).filter((i) => i.type === "order");
+
+/** Every error answer has the one documented shape. */
+function expectError(r: ApiResponse, status: number, code: string): { code: string; message: string; details?: { path: string; message: string }[] } {
+  expect(r.status, r.text).to.equal(status);
+  expect(r.headers["content-type"]).to.match(/^application\/json/);
+  const b = r.json();
+  expect(Object.keys(b)).to.deep.equal(["error"]);
+  expect(b.error.code).to.equal(code);
+  expect(b.error.message).to.be.a("string").and.have.length.greaterThan(10);
+  return b.error;
+}
+
+/** Places an order, runs the worker on its message (from source) and returns its id. */
+async function invoicedOrder(t: ApiTarget, ctx: LocalAws): Promise<string> {
+  const r = await t.request(post(orderBody()));
+  expect(r.status).to.equal(202);
+  const [msg] = await drainQueue(ctx);
+  await processOrderMessage(msg.body, workerDeps(ctx));
+  return r.json().orderId;
+}
+
+/** The path (with query) of a link signed by the stack's KMS key, as the notifier would mail it. */
+async function signedLinkPath(ctx: LocalAws, orderId: string, expires: number): Promise<string> {
+  const link = await invoiceLink(kmsLinkSigner(ctx.clients.kms, ctx.resources.linkKeyId), LINK_BASE, orderId, expires);
+  return link.slice(LINK_BASE.length);
+}
+
+const inDays = (d: number) => Math.floor(Date.now() / 1000) + d * 86400;
+
+for (const target of contractTargets(["source", "artifact", "gateway"])) {
+  describe(`order API contract [${target}]`, function () {
+    this.timeout(60000);
+    const ctx = useLocalAws();
+    let t: ApiTarget;
+    beforeEach(() => (t = apiTarget(target, ctx)));
+    afterEach(() => t.stop());
+
+    describe("POST /orders", () => {
+      it("answers 202 with the priced order, records it as PENDING and enqueues exactly one message", async () => {
+        const r = await t.request(post(orderBody()));
+        expect(r.status, r.text).to.equal(202);
+        const b = r.json();
+        expect(b).to.include({ status: "PENDING", currency: "EUR" });
+        expect(b.orderId).to.match(/^ord_[A-Za-z0-9]{20}$/);
+        expect(r.headers.location).to.equal(`/orders/${b.orderId}`);
+        expect(b.total).to.deep.equal({ amount: 5818, currency: "EUR" }); // 48.48 + 20 % (9.70)
+        const alice = await t.identity("alice");
+        const items = await tableItems(ctx);
+        expect(items).to.have.length(1);
+        expect(items[0]).to.include({ pk: `ORDER#${b.orderId}`, status: "PENDING", gsi1pk: `CUSTOMER#${alice.sub}` });
+        const msgs = await drainQueue(ctx);
+        expect(msgs).to.have.length(1);
+        const msg = orderMessageSchema().parse(JSON.parse(msgs[0].body));
+        expect(msg.order.orderId).to.equal(b.orderId);
+        expect(msg.order.customer).to.deep.equal({ id: alice.sub, email: alice.email, name: alice.name });
+      });
+
+      it("keeps the payment token out of the table, the queue and the logs", async () => {
+        expect((await t.request(post(orderBody()))).status).to.equal(202);
+        const stored = JSON.stringify(await tableItems(ctx)) + JSON.stringify(await drainQueue(ctx));
+        expect(stored).not.to.contain("tok_1NXa2bCdEfGh");
+        expect(stored).to.contain('"last4":"4242"');
+        expect(t.logs().join("\n")).not.to.contain("tok_1NXa2bCdEfGh");
+      });
+
+      it("takes the customer from the token, never from the body", async () => {
+        const r = await t.request(post({ ...orderBody(), customer: { email: "victim@example.com" } }, { as: "bob" }));
+        expectError(r, 400, "VALIDATION_FAILED");
+        expect((await t.request(post(orderBody(), { as: "bob" }))).status).to.equal(202);
+        const [msg] = await drainQueue(ctx);
+        expect(JSON.parse(msg.body).order.customer.email).to.equal((await t.identity("bob")).email);
+      });
+
+      it("returns the first response for a repeated Idempotency-Key and creates nothing new", async () => {
+        const headers = { "Idempotency-Key": "checkout-7f3a" };
+        const first = await t.request(post(orderBody(), { headers }));
+        // The same body with other key order and spacing.
+        const again = await t.request(post(JSON.stringify(orderBody(), null, 2), { headers }));
+        expect(first.status).to.equal(202);
+        expect(again.status).to.equal(202);
+        expect(again.text).to.equal(first.text);
+        expect(again.headers["idempotent-replayed"]).to.equal("true");
+        expect(await orders(ctx)).to.have.length(1);
+        expect(await queueDepth(ctx)).to.equal(1);
+      });
+
+      it("answers 409 IDEMPOTENCY_KEY_REUSED when the same key comes with a different body, and writes nothing", async () => {
+        const headers = { "idempotency-key": "checkout-1" };
+        expect((await t.request(post(orderBody(), { headers }))).status).to.equal(202);
+        const other = orderBody({ items: [{ sku: "X", name: "Other", quantity: 1, unitPrice: { amount: 100, currency: "EUR" } }] });
+        expectError(await t.request(post(other, { headers })), 409, "IDEMPOTENCY_KEY_REUSED");
+        expect(await orders(ctx)).to.have.length(1);
+        expect(await queueDepth(ctx)).to.equal(1);
+      });
+
+      it("forgets an Idempotency-Key after 24 hours, even before TTL has removed its record", async () => {
+        const headers = { "Idempotency-Key": "old-key" };
+        const first = (await t.request(post(orderBody(), { headers }))).json();
+        // A day passes: the key record's expiry is behind us, but TTL deletes lazily.
+        for (const rec of (await tableItems(ctx)).filter((i) => i.type === "idempotency")) {
+          await ctx.clients.ddb.send(
+            new UpdateCommand({
+              TableName: ctx.resources.table,
+              Key: { pk: rec.pk },
+              UpdateExpression: "SET #ttl = :past",
+              ExpressionAttributeNames: { "#ttl": TABLE_DESIGN.ttlAttribute },
+              ExpressionAttributeValues: { ":past": Math.floor(Date.now() / 1000) - 60 },
+            }),
+          );
+        }
+        const later = await t.request(post(orderBody(), { headers }));
+        expect(later.status).to.equal(202);
+        expect(later.json().orderId).not.to.equal(first.orderId);
+        expect(await queueDepth(ctx)).to.equal(2);
+      });
+
+      it("scopes an Idempotency-Key to its customer", async () => {
+        const headers = { "Idempotency-Key": "same-key" };
+        const a = (await t.request(post(orderBody(), { headers, as: "alice" }))).json();
+        const b = (await t.request(post(orderBody(), { headers, as: "bob" }))).json();
+        expect(a.orderId).not.to.equal(b.orderId);
+        expect(await queueDepth(ctx)).to.equal(2);
+      });
+
+      it("answers 500 INTERNAL without internals when the table is gone, and keeps serving", async () => {
+        await ctx.ddbRaw.send(new DeleteTableCommand({ TableName: ctx.resources.table }));
+        const r = await t.request(post(orderBody()));
+        const err = expectError(r, 500, "INTERNAL");
+        expect(r.text).not.to.match(/ResourceNotFound|table|dynamo/i);
+        expect(err.message).to.match(/retry/i);
+        expect(await queueDepth(ctx)).to.equal(0);
+        expectError(await t.request(post("{")), 400, "INVALID_JSON");
+      });
+    });
+
+    describe("refusing bad requests", () => {
+      const big = JSON.stringify(orderBody()).padEnd(65 * 1024, " ");
+      const line = (o: Record<string, unknown>) => ({ sku: "A", name: "a", quantity: 1, unitPrice: { amount: 1, currency: "EUR" }, ...o });
+      const cases: { what: string; req: ApiRequest; status: number; code: string; path?: string }[] = [
+        { what: "no token", req: post(orderBody(), { as: null }), status: 401, code: "UNAUTHENTICATED" },
+        { what: "no token on GET", req: get("ord_ZZZZZZZZZZZZZZZZZZZZ", { as: null }), status: 401, code: "UNAUTHENTICATED" },
+        { what: "a text/plain body", req: post(orderBody(), { headers: { "Content-Type": "text/plain" } }), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+        { what: "a form body", req: post("a=1", { headers: { "Content-Type": "application/x-www-form-urlencoded" } }), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+        { what: "a body over 64 KB", req: post(big), status: 413, code: "PAYLOAD_TOO_LARGE" },
+        { what: "malformed JSON", req: post('{"items": ['), status: 400, code: "INVALID_JSON" },
+        { what: "an empty body", req: post(""), status: 400, code: "INVALID_JSON" },
+        { what: "a JSON array", req: post("[]"), status: 400, code: "VALIDATION_FAILED", path: "(body)" },
+        { what: "a zero quantity", req: post(orderBody({ items: [line({ quantity: 0 })] })), status: 400, code: "VALIDATION_FAILED", path: "items.0.quantity" },
+        { what: "an unknown field", req: post({ ...orderBody(), discount: 100 }), status: 400, code: "VALIDATION_FAILED" },
+        { what: "a card number as the token", req: post(orderBody({ payment: { provider: "stripe", token: "4111111111111111" } })), status: 400, code: "PAYMENT_DATA_NOT_ALLOWED" },
+        {
+          what: "a spaced card number in an address line",
+          req: post(orderBody({ shippingAddress: { name: "A", line1: "4111 1111 1111 1111", city: "B", postalCode: "1", country: "DE" } })),
+          status: 400,
+          code: "PAYMENT_DATA_NOT_ALLOWED",
+        },
+        { what: "a card number inside malformed JSON", req: post('{"card": "5500-0000-0000-0004"'), status: 400, code: "PAYMENT_DATA_NOT_ALLOWED" },
+        { what: "mixed currencies", req: post(orderBody({ items: [line({}), line({ sku: "B", unitPrice: { amount: 1, currency: "USD" } })] })), status: 422, code: "ORDER_REJECTED", path: "items.1.unitPrice.currency" },
+        { what: "a zero total", req: post(orderBody({ items: [line({ unitPrice: { amount: 0, currency: "EUR" } })] })), status: 422, code: "ORDER_REJECTED" },
+        { what: "a bad Idempotency-Key", req: post(orderBody(), { headers: { "Idempotency-Key": "has space" } }), status: 400, code: "VALIDATION_FAILED", path: "headers.Idempotency-Key" },
+        { what: "an unknown route", req: { method: "GET", path: "/admin" }, status: 404, code: "NOT_FOUND" },
+        { what: "a method the route does not have", req: { method: "DELETE", path: "/orders" }, status: 404, code: "NOT_FOUND" },
+      ];
+      for (const c of cases) {
+        it(`answers ${c.status} ${c.code} to ${c.what}, writing nothing and logging no card data`, async () => {
+          const r = await t.request(c.req);
+          const err = expectError(r, c.status, c.code);
+          if (c.path) expect((err.details ?? []).map((d) => d.path)).to.include(c.path);
+          expect(await tableItems(ctx)).to.deep.equal([]);
+          expect(await queueDepth(ctx)).to.equal(0);
+          expect(t.logs().join("\n")).not.to.match(/4111|5500-0000/);
+        });
+      }
+    });
+
+    describe("GET /orders/{orderId}", () => {
+      it("shows the owner the order with totals and no invoice yet", async () => {
+        const { orderId } = (await t.request(post(orderBody()))).json();
+        const r = await t.request(get(orderId));
+        expect(r.status).to.equal(200);
+        const b = r.json();
+        expect(b).to.include({ orderId, status: "PENDING", invoice: null });
+        expect(b.lines).to.have.length(2);
+        expect(b.total).to.deep.equal({ amount: 5818, currency: "EUR" });
+      });
+
+      it("shows an invoiced order's number and a URL that serves its PDF", async () => {
+        const orderId = await invoicedOrder(t, ctx);
+        const b = (await t.request(get(orderId))).json();
+        expect(b.status).to.equal("INVOICED");
+        expect(b.invoice.number).to.equal("INV-000001");
+        const pdf = await fetch(b.invoice.url);
+        expect(pdf.status).to.equal(200);
+        expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).to.equal("%PDF-");
+      });
+
+      it("answers another customer, an unknown id and a malformed id with the same 404", async () => {
+        const { orderId } = (await t.request(post(orderBody()))).json();
+        const answers = [
+          await t.request(get(orderId, { as: "bob" })),
+          await t.request(get("ord_ZZZZZZZZZZZZZZZZZZZZ")),
+          await t.request(get("not-an-order")),
+        ];
+        for (const r of answers) {
+          expect(r.status).to.equal(404);
+          expect(r.json()).to.deep.equal({ error: { code: "NOT_FOUND", message: "No such order." } });
+        }
+      });
+    });
+
+    describe("GET /invoices/{orderId} (the emailed link)", () => {
+      it("redirects a valid link, without sign-in, to a short-lived URL of the stored PDF", async () => {
+        const orderId = await invoicedOrder(t, ctx);
+        const r = await t.request({ method: "GET", path: await signedLinkPath(ctx, orderId, inDays(30)), as: null });
+        expect(r.status, r.text).to.equal(302);
+        expect(r.headers["cache-control"]).to.equal("no-store");
+        const served = Buffer.from(await (await fetch(r.headers.location)).arrayBuffer());
+        const stored = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: ctx.resources.bucket, Key: `invoices/${orderId}.pdf` }));
+        expect(served.equals(Buffer.from(await stored.Body!.transformToByteArray()))).to.equal(true);
+      });
+
+      it("answers 403 LINK_INVALID to a tampered expiry, another order's id and a missing signature", async () => {
+        const orderId = await invoicedOrder(t, ctx);
+        const good = new URL(await signedLinkPath(ctx, orderId, inDays(30)), "http://x");
+        const tampered = new URL(good);
+        tampered.searchParams.set("expires", String(inDays(60)));
+        const other = new URL(good);
+        other.pathname = other.pathname.replace(orderId, "ord_ZZZZZZZZZZZZZZZZZZZZ");
+        const unsigned = new URL(good);
+        unsigned.searchParams.delete("sig");
+        for (const u of [tampered, other, unsigned]) {
+          expectError(await t.request({ method: "GET", path: u.pathname + u.search, as: null }), 403, "LINK_INVALID");
+        }
+      });
+
+      it("answers 410 LINK_EXPIRED to a genuine link past its expiry", async () => {
+        const orderId = await invoicedOrder(t, ctx);
+        const r = await t.request({ method: "GET", path: await signedLinkPath(ctx, orderId, inDays(-1)), as: null });
+        expectError(r, 410, "LINK_EXPIRED");
+      });
+
+      it("answers 404 NOT_FOUND to a genuine link of an order not invoiced yet", async () => {
+        const { orderId } = (await t.request(post(orderBody()))).json();
+        expectError(await t.request({ method: "GET", path: await signedLinkPath(ctx, orderId, inDays(30)), as: null }), 404, "NOT_FOUND");
+      });
+    });
+  });
+}

@@ -1,0 +1,44 @@
+// A stand-in for Lambda's Node.js runtime, run as its own process (plain JavaScript: no ts-node,
+// no project modules). It loads the handler the way Lambda does (`<file>.<export>` under the task
+// root), serves invocations sent over IPC one at a time, as one warm container would, and records
+// every module the code asks for that is not a Node built-in: for a self-contained archive that
+// list stays empty, and nothing outside the task folder can be found anyway.
+"use strict";
+const Module = require("node:module");
+const path = require("node:path");
+
+const taskRoot = process.env.LAMBDA_TASK_ROOT;
+const [file, exportName] = process.env._HANDLER.split(".");
+const external = new Set();
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  const builtin = Module.isBuiltin(request);
+  const resolved = resolve.call(this, request, parent, ...rest);
+  if (!builtin && !resolved.startsWith(taskRoot + path.sep)) external.add(request);
+  return resolved;
+};
+process.chdir(taskRoot);
+
+let handler;
+let initError;
+try {
+  handler = require(path.join(taskRoot, file))[exportName];
+  if (typeof handler !== "function") throw new Error(`${process.env._HANDLER} is not a function`);
+} catch (e) {
+  initError = e;
+}
+
+process.on("message", async (msg) => {
+  const context = { awsRequestId: msg.id, functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, getRemainingTimeInMillis: () => 10000 };
+  let reply;
+  try {
+    if (initError) throw initError;
+    reply = { id: msg.id, result: await handler(msg.event, context) };
+  } catch (e) {
+    // As Lambda reports a function error: the type and message, nothing else crosses.
+    reply = { id: msg.id, error: { errorType: (e && e.name) || "Error", errorMessage: String((e && e.message) || e) } };
+  }
+  reply.external = [...external];
+  process.send(reply);
+});
+process.send({ ready: true });
