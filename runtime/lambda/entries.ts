@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { createClients } from "../clients";
+import { API_CLIENT_OPTIONS, createClients } from "../clients";
 import { createLogger } from "../log";
 import { loadApiSettings, loadNotifierSettings } from "../settings";
 import { handleApiRequest } from "../handlers/order-api";
@@ -22,7 +22,7 @@ export function createOrderApiHandler(
   opts: EntryOptions = {},
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const settings = loadApiSettings(env);
-  const c = createClients({ region: settings.region }, env);
+  const c = createClients({ region: settings.region, ...API_CLIENT_OPTIONS }, env);
   const deps = {
     ddb: c.ddb,
     sqs: c.sqs,
