@@ -1,3 +1,4 @@
+import { longPollTimeoutMs } from "../runtime/clients";
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 
 /**
@@ -20,6 +21,7 @@ export function startNotifierDriver(o: {
         messages = (
           await o.sqs.send(new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }), {
             abortSignal: abort.signal,
+            requestTimeout: longPollTimeoutMs(2),
           })
         ).Messages;
       } catch (e) {

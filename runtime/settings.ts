@@ -24,6 +24,8 @@ export const ENV = {
   workerWaitSeconds: "WORKER_WAIT_SECONDS",
   workerBatchSize: "WORKER_BATCH_SIZE",
   workerMessageBudgetSeconds: "WORKER_MESSAGE_BUDGET_SECONDS",
+  workerIntakeGraceSeconds: "WORKER_INTAKE_GRACE_SECONDS",
+  notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
   logLevel: "LOG_LEVEL",
 } as const;
 
@@ -77,6 +79,7 @@ const workerSchema = () =>
   [ENV.workerWaitSeconds]: int(ENV.workerWaitSeconds, 0, 20, 20),
   [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, 10),
   [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, 60),
+  [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
 });
 
 const notifierSchema = () =>
@@ -88,6 +91,7 @@ const notifierSchema = () =>
   [ENV.linkKeyId]: str(ENV.linkKeyId),
   [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
   [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, 30),
+  [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
 });
 
 /** Raised at start-up when the environment is incomplete; lists every problem at once. */
@@ -144,6 +148,8 @@ export interface WorkerSettings {
   readonly waitSeconds: number;
   readonly batchSize: number;
   readonly messageBudgetSeconds: number;
+  /** How long after an intake attempt began its order may stay unconfirmed before the worker drops its message. */
+  readonly intakeGraceSeconds: number;
   readonly logLevel: LogLevel;
 }
 /** Settings of the email notifier Lambda. */
@@ -156,6 +162,8 @@ export interface NotifierSettings {
   readonly linkKeyId: string;
   readonly linkBaseUrl: string;
   readonly linkTtlDays: number;
+  /** How long a claim to send an email protects it; after that a retry may send (at-least-once). */
+  readonly claimLeaseSeconds: number;
   readonly logLevel: LogLevel;
 }
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -188,6 +196,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     waitSeconds: e[ENV.workerWaitSeconds],
     batchSize: e[ENV.workerBatchSize],
     messageBudgetSeconds: e[ENV.workerMessageBudgetSeconds],
+    intakeGraceSeconds: e[ENV.workerIntakeGraceSeconds],
     logLevel: e[ENV.logLevel],
   };
 }
@@ -204,6 +213,7 @@ export function loadNotifierSettings(env: NodeJS.ProcessEnv = process.env): Noti
     linkKeyId: e[ENV.linkKeyId],
     linkBaseUrl: e[ENV.linkBaseUrl].replace(/\/+$/, ""),
     linkTtlDays: e[ENV.linkTtlDays],
+    claimLeaseSeconds: e[ENV.notifyClaimLeaseSeconds],
     logLevel: e[ENV.logLevel],
   };
 }

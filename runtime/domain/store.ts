@@ -29,13 +29,21 @@ const COUNTER_PK = "COUNTER#invoice";
 export interface OrderRecord {
   readonly order: PricedOrder;
   readonly status: OrderStatus;
+  /** When the latest intake attempt began; a message for an order unconfirmed long after it is dropped. */
+  readonly intakeAt?: string;
+  /** When the API confirmed the order (its message is on the queue): the order exists from then on. */
   readonly enqueuedAt?: string;
+  /** Set when the worker gave up on an unconfirmed keyed order; a retry with its key reopens it. */
+  readonly abandonedAt?: string;
+  /** Was the order created with an Idempotency-Key (so a client retry can complete it)? */
+  readonly keyed?: boolean;
   readonly invoiceNumber?: string;
   readonly invoiceSeq?: number;
   readonly invoiceKey?: string;
   readonly invoiceIssuedAt?: string;
   readonly invoicedAt?: string;
   readonly notifyClaimedAt?: string;
+  readonly notifyClaimId?: string;
   readonly notifiedAt?: string;
   readonly emailMessageId?: string;
 }
@@ -79,22 +87,35 @@ export class OrderStore {
     return r.Item ? toRecord(r.Item) : undefined;
   }
 
-  private orderItem(order: PricedOrder) {
+  /** An unconfirmed order item: TTL removes it unless the API confirms it (markEnqueued). */
+  private orderItem(order: PricedOrder, expiresAtEpoch: number, keyed: boolean) {
     return {
       pk: orderPk(order.orderId),
       type: "order",
       [TABLE_DESIGN.customerIndex.partitionKey]: `CUSTOMER#${order.customer.id}`,
       [TABLE_DESIGN.customerIndex.sortKey]: order.createdAt,
       status: "PENDING" as OrderStatus,
+      intakeAt: order.createdAt,
+      keyed,
+      [TABLE_DESIGN.ttlAttribute]: expiresAtEpoch,
       order,
     };
   }
 
-  /** Records a new PENDING order; fails if the id exists. */
-  async createOrder(order: PricedOrder): Promise<void> {
-    await this.ddb.send(
-      new PutCommand({ TableName: this.table, Item: this.orderItem(order), ConditionExpression: "attribute_not_exists(pk)" }),
-    );
+  /**
+   * Records a new, unconfirmed PENDING order. If the id exists and holds this very order (our own
+   * write, whose answer was lost and which the SDK retried), that counts as created.
+   */
+  async createOrder(order: PricedOrder, expiresAtEpoch = Math.floor(Date.parse(order.createdAt) / 1000) + UNCONFIRMED_TTL_SECONDS): Promise<void> {
+    try {
+      await this.ddb.send(
+        new PutCommand({ TableName: this.table, Item: this.orderItem(order, expiresAtEpoch, false), ConditionExpression: "attribute_not_exists(pk)" }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const existing = await this.get(order.orderId);
+      if (!existing || !sameOrder(existing.order, order)) throw e;
+    }
   }
 
   /** Reads a live Idempotency-Key record (expired ones count as absent, whether or not TTL removed them). */
@@ -141,7 +162,7 @@ export class OrderStore {
                 ExpressionAttributeValues: { ":now": Math.floor(now.getTime() / 1000) },
               },
             },
-            { Put: { TableName: this.table, Item: this.orderItem(order), ConditionExpression: "attribute_not_exists(pk)" } },
+            { Put: { TableName: this.table, Item: this.orderItem(order, expiresAtEpoch, true), ConditionExpression: "attribute_not_exists(pk)" } },
           ],
         }),
       );
@@ -152,21 +173,29 @@ export class OrderStore {
     }
   }
 
-  /** Marks the order's queue message as sent. */
+  /**
+   * Confirms the order once its message is on the queue: from here on it exists for every reader
+   * and is no longer subject to TTL. Safe to repeat; fails if the worker abandoned it meanwhile.
+   */
   async markEnqueued(orderId: string, at: Date): Promise<void> {
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: orderPk(orderId) },
-        UpdateExpression: "SET enqueuedAt = if_not_exists(enqueuedAt, :at)",
-        ConditionExpression: "attribute_exists(pk)",
+        UpdateExpression: "SET enqueuedAt = if_not_exists(enqueuedAt, :at) REMOVE #ttl",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(abandonedAt)",
+        ExpressionAttributeNames: { "#ttl": TABLE_DESIGN.ttlAttribute },
         ExpressionAttributeValues: { ":at": at.toISOString() },
       }),
     );
   }
 
-  /** Removes an order that never reached the queue (its creation request failed and has no key to retry with). */
-  async deleteUnqueuedOrder(orderId: string): Promise<void> {
+  /**
+   * Takes back an order whose creation request failed and has no key to retry with. "confirmed"
+   * when it cannot, because its confirmation did commit (an answer lost on the way back): the
+   * order then stands and the request succeeded after all.
+   */
+  async deleteUnqueuedOrder(orderId: string, signal?: AbortSignal): Promise<"removed" | "confirmed"> {
     try {
       await this.ddb.send(
         new DeleteCommand({
@@ -174,9 +203,44 @@ export class OrderStore {
           Key: { pk: orderPk(orderId) },
           ConditionExpression: "attribute_not_exists(enqueuedAt)",
         }),
+        { abortSignal: signal },
       );
+      return "removed";
     } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      if (isConditionFailure(e)) return "confirmed";
+      throw e;
+    }
+  }
+
+  /** A retry with the order's Idempotency-Key starts a fresh intake attempt (undoing a worker's abandon). */
+  async reopenIntake(orderId: string, now: Date): Promise<void> {
+    await this.updateOrderIf(orderId, "SET intakeAt = :now REMOVE abandonedAt", "attribute_exists(pk) AND attribute_not_exists(enqueuedAt)", {
+      ":now": now.toISOString(),
+    });
+  }
+
+  /**
+   * The worker gives up on an order its intake never confirmed (the request failed or died):
+   * a keyless order is deleted, a keyed one marked abandoned so a retry with its key can reopen it.
+   * False when it was confirmed or reopened meanwhile (`seen` is the record the decision was made on).
+   */
+  abandonIntake(seen: OrderRecord, now: Date): Promise<boolean> {
+    const orderId = seen.order.orderId;
+    const cond = "attribute_not_exists(enqueuedAt) AND intakeAt = :seen";
+    const seenAt = seen.intakeAt ?? seen.order.createdAt;
+    if (!seen.keyed) return this.deleteOrderIf(orderId, cond, { ":seen": seenAt });
+    return this.updateOrderIf(orderId, "SET abandonedAt = :now", cond, { ":seen": seenAt, ":now": now.toISOString() });
+  }
+
+  private async deleteOrderIf(orderId: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: orderPk(orderId) }, ConditionExpression: condition, ExpressionAttributeValues: values }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
     }
   }
 
@@ -249,7 +313,7 @@ export class OrderStore {
           Key: { pk: orderPk(orderId) },
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { "#s": "status" },
+          ...(`${update} ${condition}`.includes("#s") ? { ExpressionAttributeNames: { "#s": "status" } } : {}),
           ExpressionAttributeValues: values,
         }),
       );
@@ -270,30 +334,45 @@ export class OrderStore {
   }
 
   /**
-   * Claims the right to email the customer: succeeds for one caller while the order is INVOICED
-   * and nobody else holds a claim younger than `leaseMs`.
+   * Claims the right to email the customer: succeeds while the order is INVOICED and nobody else
+   * holds a claim younger than `leaseMs`. Repeating a claim with the same `claimId` succeeds (the
+   * SDK retrying a claim whose answer was lost must not lock its own caller out).
    */
-  claimNotification(orderId: string, now: Date, leaseMs: number): Promise<boolean> {
+  claimNotification(orderId: string, now: Date, leaseMs: number, claimId: string): Promise<boolean> {
     return this.updateOrderIf(
       orderId,
-      "SET notifyClaimedAt = :now",
-      "#s = :invoiced AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :stale)",
-      { ":invoiced": "INVOICED", ":now": now.toISOString(), ":stale": new Date(now.getTime() - leaseMs).toISOString() },
+      "SET notifyClaimedAt = :now, notifyClaimId = :id",
+      "#s = :invoiced AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :stale OR notifyClaimId = :id)",
+      { ":invoiced": "INVOICED", ":now": now.toISOString(), ":stale": new Date(now.getTime() - leaseMs).toISOString(), ":id": claimId },
     );
   }
 
-  /** Gives up a claim after a failed send, so a retry may send. */
-  async releaseNotification(orderId: string): Promise<void> {
-    await this.updateOrderIf(orderId, "REMOVE notifyClaimedAt", "#s = :invoiced", { ":invoiced": "INVOICED" });
+  /** Gives up this caller's claim, only when the email was certainly not sent. */
+  async releaseNotification(orderId: string, claimId: string): Promise<void> {
+    await this.updateOrderIf(orderId, "REMOVE notifyClaimedAt, notifyClaimId", "#s = :invoiced AND notifyClaimId = :id", {
+      ":invoiced": "INVOICED",
+      ":id": claimId,
+    });
   }
 
-  /** Moves the order to NOTIFIED after the email went out; false if it was no longer INVOICED. */
+  /**
+   * Moves the order to NOTIFIED after the email went out; safe to repeat with the same message id.
+   * False if it was no longer INVOICED for another reason.
+   */
   markNotified(orderId: string, at: Date, messageId: string | undefined): Promise<boolean> {
     return this.updateOrderIf(
       orderId,
-      "SET #s = :notified, notifiedAt = :at, emailMessageId = :mid REMOVE notifyClaimedAt",
-      "#s = :invoiced",
+      "SET #s = :notified, notifiedAt = if_not_exists(notifiedAt, :at), emailMessageId = :mid REMOVE notifyClaimedAt, notifyClaimId",
+      "#s = :invoiced OR (#s = :notified AND emailMessageId = :mid)",
       { ":notified": "NOTIFIED", ":invoiced": "INVOICED", ":at": at.toISOString(), ":mid": messageId ?? "unknown" },
     );
   }
+}
+
+/** How long an unconfirmed keyless order record lives before TTL removes it. */
+export const UNCONFIRMED_TTL_SECONDS = 24 * 60 * 60;
+
+/** Is `b` the same order as `a` (same id, customer, creation time and total)? */
+function sameOrder(a: PricedOrder, b: PricedOrder): boolean {
+  return a.orderId === b.orderId && a.customer.id === b.customer.id && a.createdAt === b.createdAt && a.totalMinor === b.totalMinor;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { S3Event } from "aws-lambda";
 import { SendEmailCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -7,6 +8,7 @@ import { formatMoney } from "../domain/money";
 import { INVOICE_PREFIX, type NotifierSettings } from "../settings";
 import { invoiceLink, type LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
+import { refusedByService } from "../clients";
 
 /** What the email notifier needs from the outside world. */
 export interface NotifierDeps {
@@ -16,6 +18,10 @@ export interface NotifierDeps {
   readonly settings: NotifierSettings;
   readonly now: () => Date;
   readonly log: Logger;
+  /** Identifies one attempt's claim. @default random UUID */
+  readonly newClaimId?: () => string;
+  /** Waits between tries of the NOTIFIED write. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** The part of an S3 event record the notifier reads. */
@@ -30,6 +36,20 @@ export const s3EventSchema = () => z.object({ Records: z.array(s3RecordSchema())
 /** The invoice arrived before the worker committed INVOICED; retrying later will succeed. */
 export class InvoiceNotCommitted extends Error {
   override name = "InvoiceNotCommitted";
+}
+
+/**
+ * Another attempt holds a live claim on this order and has not recorded NOTIFIED: it may be
+ * sending right now, or it died. Failing the event (not counting it as done) makes a later
+ * delivery, after the lease, send the email: a claim is never read as "sent".
+ */
+export class ClaimHeld extends Error {
+  override name = "ClaimHeld";
+}
+
+/** SES accepted the email but NOTIFIED could not be recorded; the claim is kept so no retry sends before the lease ends. */
+export class NotifiedNotRecorded extends Error {
+  override name = "NotifiedNotRecorded";
 }
 
 /** Some records failed; thrown after every record was tried so the event is retried. */
@@ -49,8 +69,9 @@ const INVOICE_KEY = new RegExp(`^${INVOICE_PREFIX}(ord_[A-Za-z0-9]{10,40})\\.pdf
 /** How often and how long to re-read an order whose invoice is stored but not yet committed. */
 const COMMIT_WAIT_STEPS = 5;
 const COMMIT_WAIT_MS = 100;
-/** How long a claim to send protects against a parallel sender. */
-const CLAIM_LEASE_MS = 5 * 60 * 1000;
+/** Tries of the NOTIFIED write once SES has accepted (each with the SDK's own retries), and the first pause between them. */
+const NOTIFIED_WRITE_TRIES = 5;
+const NOTIFIED_WRITE_PAUSE_MS = 200;
 
 /** Escapes text for HTML content and attribute values. */
 export const escapeHtml = (s: string): string =>
@@ -91,7 +112,7 @@ export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: 
 }
 
 /** What happened to one record. */
-export type RecordOutcome = "sent" | "ignored" | "already-notified" | "claimed-elsewhere" | "unknown-order";
+export type RecordOutcome = "sent" | "ignored" | "already-notified" | "unknown-order";
 
 /** Handles one invoice object: claim, mail, mark NOTIFIED; never mails twice for one invoice. */
 export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<RecordOutcome> {
@@ -112,12 +133,28 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
   }
   if (rec.status === "NOTIFIED") return "already-notified";
   if (rec.status !== "INVOICED") throw new InvoiceNotCommitted(`order ${orderId} is ${rec.status}, not yet INVOICED`);
-  if (!(await store.claimNotification(orderId, deps.now(), CLAIM_LEASE_MS))) return "claimed-elsewhere";
+  const s = deps.settings;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const claimId = (deps.newClaimId ?? randomUUID)();
+  if (!(await store.claimNotification(orderId, deps.now(), s.claimLeaseSeconds * 1000, claimId))) {
+    // A parallel delivery usually finishes within moments: wait for its NOTIFIED before failing the event.
+    let now = await store.get(orderId);
+    for (let i = 0; now?.status === "INVOICED" && i < COMMIT_WAIT_STEPS * 2; i++) {
+      await sleep(COMMIT_WAIT_MS * 2);
+      now = await store.get(orderId);
+    }
+    if (now?.status === "NOTIFIED") return "already-notified";
+    log.warn("invoice email claimed by another attempt that has not finished; retrying later", { claimedAt: now?.notifyClaimedAt });
+    throw new ClaimHeld(`order ${orderId}: another attempt holds the email claim since ${now?.notifyClaimedAt}`);
+  }
+  const expires = Math.floor(deps.now().getTime() / 1000) + s.linkTtlDays * 86400;
+  const link = await invoiceLink(deps.links, s.linkBaseUrl, orderId, expires).catch(async (e) => {
+    await store.releaseNotification(orderId, claimId).catch(() => undefined); // nothing was sent
+    throw e;
+  });
+  const mail = composeInvoiceEmail(rec, link, s.seller.name, s.linkTtlDays);
+  let messageId: string | undefined;
   try {
-    const s = deps.settings;
-    const expires = Math.floor(deps.now().getTime() / 1000) + s.linkTtlDays * 86400;
-    const link = await invoiceLink(deps.links, s.linkBaseUrl, orderId, expires);
-    const mail = composeInvoiceEmail(rec, link, s.seller.name, s.linkTtlDays);
     const sent = await deps.ses.send(
       new SendEmailCommand({
         FromEmailAddress: s.sender,
@@ -131,13 +168,40 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
         EmailTags: [{ Name: "kind", Value: "invoice" }],
       }),
     );
-    await store.markNotified(orderId, deps.now(), sent.MessageId);
-    log.info("invoice email sent", { invoiceNumber: rec.invoiceNumber, messageId: sent.MessageId });
-    return "sent";
+    messageId = sent.MessageId;
   } catch (e) {
-    await store.releaseNotification(orderId).catch(() => undefined);
+    if (refusedByService(e)) {
+      // SES refused it (4xx): certainly not sent, so a retry may send at once.
+      await store.releaseNotification(orderId, claimId).catch(() => undefined);
+    } else {
+      // A timeout or 5xx: SES may have accepted it. Keep the claim; a retry after the lease sends (at-least-once).
+      log.error("invoice email may or may not have been sent; a retry after the claim lease sends it", {
+        alarm: "email-outcome-unknown",
+        leaseSeconds: s.claimLeaseSeconds,
+        ...errorFields(e),
+      });
+    }
     throw e;
   }
+  // SES accepted: never release the claim now; record NOTIFIED, retrying through a brown-out.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.markNotified(orderId, deps.now(), messageId);
+      break;
+    } catch (e) {
+      if (attempt >= NOTIFIED_WRITE_TRIES) {
+        log.error("invoice email sent but NOTIFIED not recorded; a retry after the claim lease may send it again", {
+          alarm: "email-notified-unrecorded",
+          messageId,
+          ...errorFields(e),
+        });
+        throw new NotifiedNotRecorded(`order ${orderId}: email ${messageId} sent, NOTIFIED not recorded`);
+      }
+      await sleep(NOTIFIED_WRITE_PAUSE_MS * 2 ** (attempt - 1));
+    }
+  }
+  log.info("invoice email sent", { invoiceNumber: rec.invoiceNumber, messageId });
+  return "sent";
 }
 
 /**
@@ -146,7 +210,7 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
  */
 export async function handleS3Event(event: unknown, deps: NotifierDeps): Promise<Record<RecordOutcome, number>> {
   const parsed = s3EventSchema().parse(event) as S3Event & { Event?: string };
-  const counts: Record<RecordOutcome, number> = { sent: 0, ignored: 0, "already-notified": 0, "claimed-elsewhere": 0, "unknown-order": 0 };
+  const counts: Record<RecordOutcome, number> = { sent: 0, ignored: 0, "already-notified": 0, "unknown-order": 0 };
   const failures: { key: string; error: string }[] = [];
   for (const r of parsed.Records ?? []) {
     const key = decodeS3Key(r.s3.object.key);

@@ -12,6 +12,7 @@ import { OrderStore } from "../domain/store";
 import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
 import { errorFields, type Logger } from "../log";
+import { longPollTimeoutMs } from "../clients";
 
 /** What the invoice worker needs from the outside world. */
 export interface WorkerDeps {
@@ -50,8 +51,23 @@ export class MessageOverBudget extends Error {
   override name = "MessageOverBudget";
 }
 
-/** What processing one message did. */
-export type MessageOutcome = "invoiced" | "duplicate";
+/** The message's order is recorded but its intake is not confirmed yet: look again after `retryAfterSeconds`. */
+export class OrderNotConfirmed extends Error {
+  override name = "OrderNotConfirmed";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What processing one message did; "dropped": its order was never committed (the client was told it failed). */
+export type MessageOutcome = "invoiced" | "duplicate" | "dropped";
+
+/** How often and how long to re-read an order whose message arrived a moment before the API confirmed it. */
+const CONFIRM_WAIT_STEPS = 10;
+const CONFIRM_WAIT_MS = 200;
 
 /**
  * Turns one order message into an invoice: number (once), PDF at its deterministic key, then
@@ -70,8 +86,26 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const log = deps.log.child({ orderId: order.orderId });
 
-  const before = await store.get(order.orderId);
-  if (!before) throw new Error(`order ${order.orderId} is not recorded`);
+  let before = await store.get(order.orderId);
+  // The API sends the message, then confirms the order: wait briefly for a confirmation on its way.
+  for (let i = 0; before && !before.enqueuedAt && before.status === "PENDING" && i < CONFIRM_WAIT_STEPS; i++) {
+    await new Promise((r) => setTimeout(r, CONFIRM_WAIT_MS));
+    before = await store.get(order.orderId);
+  }
+  if (!before) {
+    log.warn("message for an order that was never committed (its request failed); dropped");
+    return { orderId: order.orderId, outcome: "dropped" };
+  }
+  if (!before.enqueuedAt && before.status === "PENDING") {
+    const since = Date.parse(before.intakeAt ?? before.order.createdAt);
+    const waitMs = since + deps.settings.intakeGraceSeconds * 1000 - deps.now().getTime();
+    if (waitMs > 0) throw new OrderNotConfirmed(`order ${order.orderId} is not confirmed yet`, Math.ceil(waitMs / 1000) + 1);
+    if (await store.abandonIntake(before, deps.now())) {
+      log.warn("message for an order whose intake never completed (its request failed); dropped", { keyed: Boolean(before.keyed) });
+      return { orderId: order.orderId, outcome: "dropped" };
+    }
+    throw new OrderNotConfirmed(`order ${order.orderId} changed while being dropped`, 1);
+  }
   if (before.status !== "PENDING") {
     log.info("duplicate delivery: order already invoiced", { status: before.status });
     return { orderId: order.orderId, outcome: "duplicate" };
@@ -150,13 +184,14 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
       deps.log.debug("message done", { orderId: r.orderId, outcome: r.outcome });
     } catch (e) {
       failed++;
-      deps.log.error("message failed; left for retry", { messageId: m.MessageId, receiveCount, ...errorFields(e) });
+      const notConfirmed = e instanceof OrderNotConfirmed;
+      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", { messageId: m.MessageId, receiveCount, ...errorFields(e) });
       await deps.sqs
         .send(
           new ChangeMessageVisibilityCommand({
             QueueUrl: s.ordersQueueUrl,
             ReceiptHandle: m.ReceiptHandle!,
-            VisibilityTimeout: retryDelaySeconds(receiveCount),
+            VisibilityTimeout: notConfirmed ? Math.min(e.retryAfterSeconds, 43_200) : retryDelaySeconds(receiveCount),
           }),
         )
         .catch(() => undefined);
@@ -181,7 +216,7 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
             WaitTimeSeconds: s.waitSeconds,
             MessageSystemAttributeNames: ["ApproximateReceiveCount"],
           }),
-          { abortSignal: poll.signal },
+          { abortSignal: poll.signal, requestTimeout: longPollTimeoutMs(s.waitSeconds) },
         );
         messages = r.Messages ?? [];
       } catch (e) {

@@ -35,6 +35,7 @@ import {
 import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
 import type { LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
+import { isDependencyUnavailable } from "../clients";
 
 /** What the order API needs from the outside world. */
 export interface OrderApiDeps {
@@ -124,12 +125,16 @@ async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder
   await store.markEnqueued(order.orderId, deps.now());
 }
 
+/** Time a keyless intake may spend before its clean-up, so the answer comes within the Lambda's 10 s. */
+const INTAKE_BUDGET_MS = 7500;
+
 /** Finishes an order whose record exists (a replay): sends its message if that never happened. */
 async function completeExisting(deps: OrderApiDeps, store: OrderStore, orderId: string, log: Logger): Promise<APIGatewayProxyResult> {
   const rec = await store.get(orderId);
   if (!rec) throw new Error(`Idempotency record points at missing order ${orderId}`);
   if (!rec.enqueuedAt) {
-    log.warn("completing an order whose message was never sent", { orderId });
+    log.warn("completing an order whose intake was never confirmed", { orderId });
+    await store.reopenIntake(orderId, deps.now()); // a worker that gave up on it meanwhile lets it through again
     await enqueue(deps, store, rec.order);
   }
   return json(202, acceptedBody(rec.order), { "idempotent-replayed": "true", location: `/orders/${orderId}` });
@@ -199,13 +204,24 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     }
     await enqueue(deps, store, order); // on failure the client retries with the same key and completes it
   } else {
-    await store.createOrder(order);
+    const started = Date.now();
     try {
+      await store.createOrder(order);
       await enqueue(deps, store, order);
     } catch (e) {
-      // No key to retry with: take back the record so nothing half-written is left.
-      await store.deleteUnqueuedOrder(order.orderId).catch((d) => log.error("could not remove unqueued order", errorFields(d)));
-      throw e;
+      // No key to retry with: take the order back, unless its confirmation did commit (then it stands).
+      // A message already sent for it is dropped by the worker; a record we cannot remove stays
+      // unconfirmed, invisible to readers, until the worker or TTL removes it.
+      const budget = Math.min(2500, INTAKE_BUDGET_MS - (Date.now() - started));
+      const undo =
+        budget > 0
+          ? await store.deleteUnqueuedOrder(order.orderId, AbortSignal.timeout(budget)).catch((d) => {
+              log.error("could not remove unconfirmed order", errorFields(d));
+              return "unknown" as const;
+            })
+          : "unknown";
+      if (undo !== "confirmed") throw e;
+      log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
     }
   }
   log.info("order accepted", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
@@ -259,7 +275,7 @@ export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApi
   const notFound = new NotFound("No such order.");
   if (!ORDER_ID.test(orderId)) throw notFound;
   const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
-  if (!rec || rec.order.customer.id !== customer.id) throw notFound;
+  if (!rec || rec.order.customer.id !== customer.id || !rec.enqueuedAt) throw notFound; // unconfirmed: not accepted
   return json(200, orderView(rec, hasInvoice(rec) ? await presign(deps, rec) : undefined));
 }
 
@@ -295,6 +311,9 @@ export const API_ROUTES = [
 ] as const;
 export type ApiRoute = (typeof API_ROUTES)[number];
 
+const SERVICE_UNAVAILABLE_MESSAGE =
+  "A service we depend on is not answering. Retry in a few seconds, with the same Idempotency-Key if you sent one.";
+
 /** The Lambda proxy entry: routes, and turns every error into the one JSON error shape. */
 export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
   const log = deps.log.child({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
@@ -304,6 +323,10 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     if (!route) throw new NotFound("No such route.");
     return await route.handler(event, { ...deps, log });
   } catch (err) {
+    if (isDependencyUnavailable(err)) {
+      log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(err) });
+      return json(503, { error: { code: "SERVICE_UNAVAILABLE", message: SERVICE_UNAVAILABLE_MESSAGE } }, { "retry-after": "2" });
+    }
     const { status, body } = toErrorResponse(err);
     if (status >= 500) log.error("request failed", errorFields(err));
     else log.info("request refused", { status, code: body.error.code });

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { clientConfig, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
+import { API_CLIENT_OPTIONS, clientConfig, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
 import { createLogger } from "../log";
 import { loadApiSettings } from "../settings";
 import { handleApiRequest } from "../handlers/order-api";
@@ -17,7 +17,7 @@ export function createOrderApiHandler(
   opts: EntryOptions = {},
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const settings = loadApiSettings(env);
-  const c = clientConfig({ region: settings.region }, env);
+  const c = clientConfig({ region: settings.region, ...API_CLIENT_OPTIONS }, env);
   const kms = kmsClient(c);
   const deps = {
     ddb: ddbClient(c),

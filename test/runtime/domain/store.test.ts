@@ -14,7 +14,7 @@ describe("OrderStore", () => {
     await store().assignInvoiceNumber((await store().get(order.orderId))!, new Date());
     expect(await store().markInvoiced(order.orderId, new Date())).to.equal(true);
     // Act
-    const wins = await Promise.all(Array.from({ length: 20 }, () => store().claimNotification(order.orderId, new Date(), 60_000)));
+    const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store().claimNotification(order.orderId, new Date(), 60_000, `claim-${i}`)));
     // Assess
     expect(wins.filter(Boolean)).to.have.length(1);
   });
