@@ -1,10 +1,11 @@
 /**
  * Detection of card numbers (PANs) anywhere in a request: a Luhn-valid run of 13-19 digits,
- * optionally separated by single spaces or dashes. The API refuses them so that no card number
- * is ever logged, stored or queued.
+ * optionally separated by single spaces, dashes or dots, in any Unicode form that NFKC folds to
+ * ASCII digits (full-width, mathematical). The API refuses them so that no card number is ever
+ * logged, stored or queued.
  */
 
-const CANDIDATE = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
+const CANDIDATE = /(?<![\d])\d(?:[ .\-]?\d){12,18}(?![\d])/g;
 
 /** The Luhn checksum over a string of digits. */
 export function luhnValid(digits: string): boolean {
@@ -25,8 +26,8 @@ export function luhnValid(digits: string): boolean {
 
 /** Does this text hold something that looks like a card number? */
 export function containsCardNumber(text: string): boolean {
-  for (const m of text.matchAll(CANDIDATE)) {
-    const digits = m[0].replace(/[ -]/g, "");
+  for (const m of text.normalize("NFKC").matchAll(CANDIDATE)) {
+    const digits = m[0].replace(/[ .\-]/g, "");
     if (digits.length < 13 || digits.length > 19) continue;
     if (/^(\d)\1+$/.test(digits)) continue; // 0000000000000 and the like are not cards
     if (luhnValid(digits)) return true;
@@ -34,13 +35,26 @@ export function containsCardNumber(text: string): boolean {
   return false;
 }
 
-/** Walks any JSON value and reports whether a string or number in it looks like a card number. */
+/**
+ * Walks any JSON value and reports whether a key, string or integer in it looks like a card number.
+ * Iterative, so no nesting depth can exhaust the stack.
+ */
 export function jsonContainsCardNumber(value: unknown): boolean {
-  if (typeof value === "string") return containsCardNumber(value);
-  if (typeof value === "number") return Number.isInteger(value) && containsCardNumber(String(value));
-  if (Array.isArray(value)) return value.some(jsonContainsCardNumber);
-  if (value && typeof value === "object") {
-    return Object.entries(value).some(([k, v]) => containsCardNumber(k) || jsonContainsCardNumber(v));
+  const pending: unknown[] = [value];
+  while (pending.length) {
+    const v = pending.pop();
+    if (typeof v === "string") {
+      if (containsCardNumber(v)) return true;
+    } else if (typeof v === "number") {
+      if (Number.isInteger(v) && containsCardNumber(String(v))) return true;
+    } else if (Array.isArray(v)) {
+      for (const child of v) pending.push(child);
+    } else if (v && typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) {
+        if (containsCardNumber(k)) return true;
+        pending.push(child);
+      }
+    }
   }
   return false;
 }

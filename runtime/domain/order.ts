@@ -1,4 +1,6 @@
 import { z } from "zod";
+// Generated from the maintained i18n-iso-countries package by scripts/update-country-codes.ts (checked by a test).
+import isoCountryCodes from "./country-codes.json";
 import { knownCurrencies, taxOf } from "./money";
 
 /** Bounds of an order, enforced at the API edge. */
@@ -12,14 +14,89 @@ export const LIMITS = {
   maxNameLength: 200,
   maxAddressLineLength: 200,
   maxIdempotencyKeyLength: 128,
+  maxCityLength: 100,
+  maxRegionLength: 100,
+  /** Objects and arrays nested deeper than this are refused before anything walks the body. */
+  maxJsonDepth: 8,
+  /** Code points one character may combine: the longest emoji ZWJ sequence has 10; stacked marks stop here. */
+  maxCodePointsPerCharacter: 16,
 } as const;
 
 // Schemas are built by functions, not held in module constants: a module-scope zod object cannot be
 // serialized into a Lambda closure (its methods are bound natives). Building one costs microseconds.
-const text = (max: number) => z.string().trim().min(1).max(max);
+
+/**
+ * What "printable" refuses: control characters (C0, DEL, C1), line and paragraph separators, and the
+ * bidi embedding, override and isolate controls, which can make a name display as something else.
+ */
+const NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Measures text as a reader sees it: `characters` counts extended grapheme clusters ("e" + accent, a
+ * flag, a family emoji: one each), `widest` is the most code points one of them combines. Stops past `upTo`.
+ */
+export function measureText(s: string, upTo = Infinity, segmenter = new Intl.Segmenter("en", { granularity: "grapheme" })) {
+  let characters = 0;
+  let widest = 0;
+  for (const { segment } of segmenter.segment(s)) {
+    if (++characters > upTo) break;
+    let cps = 0;
+    for (const _cp of segment) cps++;
+    widest = Math.max(widest, cps);
+  }
+  return { characters, widest };
+}
+
+/** Does the string hold an unpaired UTF-16 surrogate (which no store, PDF or mail can carry)? */
+export const hasLoneSurrogate = (s: string): boolean => /\p{Cs}/u.test(s);
+
+/** Trimmed text of 1..max characters (grapheme clusters) of at most 16 code points each, no unpaired surrogates. */
+const text = (max: number) => {
+  const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" }); // once per schema
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .superRefine((s, ctx) => {
+      const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+      if (hasLoneSurrogate(s)) return issue("must be well-formed Unicode (no unpaired surrogates)");
+      const { characters, widest } = measureText(s, max, segmenter);
+      if (characters > max) issue(`must be at most ${max} characters`);
+      else if (widest > LIMITS.maxCodePointsPerCharacter) {
+        issue(`must not stack more than ${LIMITS.maxCodePointsPerCharacter} code points into one character`);
+      }
+    });
+};
 // Control characters would corrupt the PDF and the email; everything printable, any script, is fine.
 const printable = (max: number) =>
-  text(max).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: "must not contain control characters" });
+  text(max).refine((s) => !NOT_PRINTABLE.test(s), {
+    message: "must not contain control, line-separator or bidi override/isolate characters",
+  });
+
+/** ISO 3166-1 alpha-2 codes, from the maintained i18n-iso-countries table. */
+export function countryCodes(): ReadonlySet<string> {
+  return new Set<string>(isoCountryCodes);
+}
+
+/**
+ * The path ("items.0.name.3") of the first object or array nested deeper than `max` levels (the
+ * body itself is level 1), or undefined. Iterative, so any depth is safe to measure.
+ */
+export function pathBeyondDepth(value: unknown, max: number): string | undefined {
+  const pending: [unknown, number, string][] = [[value, 1, ""]];
+  while (pending.length) {
+    const [v, depth, path] = pending.pop()!;
+    if (!v || typeof v !== "object") continue;
+    if (depth > max) return path;
+    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((c, i) => [i, c]) : Object.entries(v);
+    // Pushed in reverse so the first path reported is the first in document order.
+    for (let i = children.length - 1; i >= 0; i--) {
+      const [k, child] = children[i];
+      pending.push([child, depth + 1, path ? `${path}.${k}` : String(k)]);
+    }
+  }
+  return undefined;
+}
 
 /** An ISO 4217 currency code the runtime can format. */
 export const currencySchema = () => {
@@ -47,6 +124,15 @@ export const orderLineInputSchema = () =>
   })
   .strict();
 
+/** An ISO 3166-1 alpha-2 country code that is assigned (DE, not XX). */
+export const countrySchema = () => {
+  const known = countryCodes(); // once per schema
+  return z
+    .string()
+    .regex(/^[A-Z]{2}$/, "must be an upper-case ISO 3166-1 alpha-2 code such as DE")
+    .refine((c) => known.has(c), { message: "is not an ISO 3166-1 alpha-2 country code" });
+};
+
 /** A postal address. */
 export const addressSchema = () =>
   z
@@ -54,10 +140,10 @@ export const addressSchema = () =>
     name: printable(LIMITS.maxNameLength),
     line1: printable(LIMITS.maxAddressLineLength),
     line2: printable(LIMITS.maxAddressLineLength).optional(),
-    city: printable(100),
-    region: printable(100).optional(),
+    city: printable(LIMITS.maxCityLength),
+    region: printable(LIMITS.maxRegionLength).optional(),
     postalCode: z.string().trim().min(1).max(20).regex(/^[A-Za-z0-9 \-]+$/, "may hold letters, digits, spaces and dashes only"),
-    country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
+    country: countrySchema(),
   })
   .strict();
 

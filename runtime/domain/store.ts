@@ -73,6 +73,11 @@ const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === "ConditionalCheckFailedException";
 const isTxCancelled = (e: unknown) =>
   e instanceof TransactionCanceledException || (e as { name?: string })?.name === "TransactionCanceledException";
+/** Was the transaction cancelled because its `index`-th item exists or is being written by another transaction? */
+const txItemTakenAt = (e: unknown, index: number) => {
+  const code = isTxCancelled(e) ? (e as TransactionCanceledException).CancellationReasons?.[index]?.Code : undefined;
+  return code === "ConditionalCheckFailed" || code === "TransactionConflict";
+};
 
 /** Data access for orders, idempotency keys and the invoice counter. */
 export class OrderStore {
@@ -168,7 +173,9 @@ export class OrderStore {
       );
       return "created";
     } catch (e) {
-      if (isTxCancelled(e)) return "conflict";
+      // Only the key record taken (or being written) is a conflict; any other cancellation is a store
+      // failure (a 500 the client may retry with the same key), never to be mistaken for a reused key.
+      if (txItemTakenAt(e, 0)) return "conflict";
       throw e;
     }
   }

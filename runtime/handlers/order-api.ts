@@ -10,6 +10,7 @@ import {
   customerSchema,
   ImpossibleOrder,
   LIMITS,
+  pathBeyondDepth,
   priceOrder,
   type Customer,
   type PricedOrder,
@@ -108,9 +109,17 @@ export function acceptedBody(order: PricedOrder) {
   };
 }
 
+/** The body as text; a base64 (binary) body must be UTF-8, as JSON is (RFC 8259). */
 function readBody(event: APIGatewayProxyEvent): string {
   const raw = event.body ?? "";
-  return event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  if (!event.isBase64Encoded) return raw;
+  const bytes = Buffer.from(raw, "base64");
+  if (bytes.length > LIMITS.maxBodyBytes) throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidJson("The request body is not valid UTF-8 JSON.");
+  }
 }
 
 async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder): Promise<void> {
@@ -147,6 +156,10 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
   if (!/^application\/json\s*(;|$)/i.test(contentType.trim())) {
     throw new UnsupportedMediaType("Send the order as JSON with the header Content-Type: application/json.");
   }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
+    throw new UnsupportedMediaType("Send the order as UTF-8 JSON: Content-Type: application/json; charset=utf-8.");
+  }
   const raw = readBody(event);
   if (Buffer.byteLength(raw, "utf8") > LIMITS.maxBodyBytes) {
     throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
@@ -160,6 +173,13 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     parsedJson = JSON.parse(raw);
   } catch {
     throw new InvalidJson("The request body is not valid JSON.");
+  }
+  // JSON.parse is iterative; what walks the value after it may not be: bound the depth first.
+  const tooDeep = pathBeyondDepth(parsedJson, LIMITS.maxJsonDepth);
+  if (tooDeep !== undefined) {
+    throw new ValidationFailed(`The order nests objects and arrays deeper than ${LIMITS.maxJsonDepth} levels.`, [
+      { path: tooDeep || "(body)", message: `nests deeper than ${LIMITS.maxJsonDepth} levels` },
+    ]);
   }
   if (jsonContainsCardNumber(parsedJson)) {
     throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");

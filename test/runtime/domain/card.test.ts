@@ -10,6 +10,10 @@ describe("card-number detection", () => {
     ["a 13-digit Visa", "4222222222222"],
     ["a card inside a sentence", "please charge 4242 4242 4242 4242 thanks"],
     ["a card next to letters", "card:4012888888881881;"],
+    ["a card number with dots", "4111.1111.1111.1111"],
+    ["a card number in full-width digits", "４１１１１１１１１１１１１１１１"],
+    ["a card number with no-break spaces", "4111\u00a01111\u00a01111\u00a01111"],
+    ["a card number in mathematical bold digits", "𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏"],
   ];
   for (const [what, text] of positives) {
     it(`finds ${what}`, () => {
@@ -47,5 +51,10 @@ describe("card-number detection", () => {
     expect(jsonContainsCardNumber({ "4111111111111111": 1 })).to.equal(true);
     expect(jsonContainsCardNumber({ n: 4111111111111111 })).to.equal(true);
     expect(jsonContainsCardNumber({ n: 42, s: "hello", t: null, u: true })).to.equal(false);
+  });
+
+  it("walks a value nested 100,000 levels deep without exhausting the stack", () => {
+    const deep = JSON.parse('{"a":'.repeat(100_000) + '"4111 1111 1111 1111"' + "}".repeat(100_000));
+    expect(jsonContainsCardNumber(deep)).to.equal(true);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createOrderBodySchema, ImpossibleOrder, LIMITS, priceOrder } from "../../../runtime/domain/order";
+import { createOrderBodySchema, ImpossibleOrder, LIMITS, pathBeyondDepth, priceOrder } from "../../../runtime/domain/order";
 import { orderBody } from "../../helpers/events";
 
 const customer = { id: "user-1", email: "alice@example.com", name: "Alice" };
@@ -59,6 +59,23 @@ describe("order pricing", () => {
   });
 });
 
+describe("JSON depth", () => {
+  const nest = (depth: number) => JSON.parse("[".repeat(depth) + "]".repeat(depth));
+  const cases: [string, unknown, number, string | undefined][] = [
+    ["the sample order (4 levels)", orderBody(), 4, undefined],
+    ["the sample order at limit 3", orderBody(), 3, "items.0.unitPrice"],
+    ["8 nested arrays at limit 8", nest(8), 8, undefined],
+    ["9 nested arrays at limit 8", nest(9), 8, "0.0.0.0.0.0.0.0"],
+    ["100,000 nested arrays", nest(100_000), 8, "0.0.0.0.0.0.0.0"],
+    ["a scalar", "text", 1, undefined],
+  ];
+  for (const [what, value, max, path] of cases) {
+    it(`measures ${what}: ${path === undefined ? "within" : `beyond at "${path}"`}`, () => {
+      expect(pathBeyondDepth(value, max)).to.equal(path);
+    });
+  }
+});
+
 describe("the POST /orders body schema", () => {
   const base = orderBody();
   const item = base.items[0];
@@ -86,6 +103,19 @@ describe("the POST /orders body schema", () => {
     ["a payment token with spaces", { ...base, payment: { provider: "stripe", token: "tok 123 456" } }, "payment.token"],
     ["last4 of five digits", { ...base, payment: { ...base.payment, last4: "42424" } }, "payment.last4"],
     ["a card number field", { ...base, payment: { ...base.payment, cardNumber: "x" } }, "payment"],
+    ["an unassigned country (XX)", { ...base, shippingAddress: { ...base.shippingAddress, country: "XX" } }, "shippingAddress.country"],
+    ["a lower-case country", { ...base, shippingAddress: { ...base.shippingAddress, country: "de" } }, "shippingAddress.country"],
+    ["a C1 control (NEL) in a name", { ...base, items: [{ ...item, name: "bad\u0085name" }] }, "items.0.name"],
+    ["a bidi override (RLO) in an address line", { ...base, shippingAddress: { ...base.shippingAddress, line1: "Main \u202e1 tS" } }, "shippingAddress.line1"],
+    ["a bidi isolate (FSI) in a city", { ...base, shippingAddress: { ...base.shippingAddress, city: "Ber\u2068lin" } }, "shippingAddress.city"],
+    ["a line separator in a region", { ...base, shippingAddress: { ...base.shippingAddress, region: "BE\u2028X" } }, "shippingAddress.region"],
+    ["a lone high surrogate in a name", { ...base, shippingAddress: { ...base.shippingAddress, name: "A\ud800" } }, "shippingAddress.name"],
+    ["a lone low surrogate in an item name", { ...base, items: [{ ...item, name: "\udfffB" }] }, "items.0.name"],
+    ["201 emoji as a name", { ...base, items: [{ ...item, name: "😀".repeat(201) }] }, "items.0.name"],
+    ["201 CJK characters as a name", { ...base, items: [{ ...item, name: "漢".repeat(201) }] }, "items.0.name"],
+    ["201 e + combining acute", { ...base, items: [{ ...item, name: "e\u0301".repeat(201) }] }, "items.0.name"],
+    ["a letter carrying 16 stacked combining marks", { ...base, items: [{ ...item, name: "Z" + "\u0336".repeat(16) }] }, "items.0.name"],
+    ["a 101-character city", { ...base, shippingAddress: { ...base.shippingAddress, city: "c".repeat(101) } }, "shippingAddress.city"],
   ];
   for (const [what, body, path] of bad) {
     it(`rejects ${what} at "${path}"`, () => {
@@ -102,6 +132,15 @@ describe("the POST /orders body schema", () => {
     ["a non-Latin name", { ...base, items: [{ ...item, name: "Чай зелёный 绿茶" }] }],
     ["an order without last4 and brand", { ...base, payment: { provider: "adyen", token: "ady_ABCDEFGH1234" } }],
     ["a 0-digit currency", { ...base, items: [{ ...item, unitPrice: { amount: 1500, currency: "JPY" } }] }],
+    ["200 emoji as a name (400 UTF-16 units)", { ...base, items: [{ ...item, name: "😀".repeat(200) }] }],
+    ["200 family emoji (7 code points each)", { ...base, items: [{ ...item, name: "👨‍👩‍👧‍👦".repeat(200) }] }],
+    ["200 flags", { ...base, shippingAddress: { ...base.shippingAddress, name: "🇩🇪".repeat(200) } }],
+    ["200 CJK characters", { ...base, shippingAddress: { ...base.shippingAddress, line1: "漢".repeat(200) } }],
+    ["200 e + combining acute (400 code points)", { ...base, items: [{ ...item, name: "e\u0301".repeat(200) }] }],
+    ["a kiss emoji with skin tones (10 code points, one character)", { ...base, items: [{ ...item, name: "👨🏻‍❤️‍💋‍👨🏼" }] }],
+    ["a right-to-left name", { ...base, shippingAddress: { ...base.shippingAddress, name: "שרה כהן", city: "القاهرة", country: "EG" } }],
+    ["Kosovo (XK, in the maintained list)", { ...base, shippingAddress: { ...base.shippingAddress, country: "XK" } }],
+    ["a 100-character city", { ...base, shippingAddress: { ...base.shippingAddress, city: "c".repeat(100) } }],
   ];
   for (const [what, body] of good) {
     it(`accepts ${what}`, () => expect(createOrderBodySchema().safeParse(body).success).to.equal(true));
