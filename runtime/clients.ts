@@ -14,6 +14,16 @@ export interface AwsClients {
   readonly kms: KMSClient;
 }
 
+/** One AWS call as a client sent it (or presigned it): the IAM simulation's input. */
+export interface AwsCallRecord {
+  /** The SDK client, e.g. "DynamoDBClient". */
+  readonly client: string;
+  /** The SDK command, e.g. "PutItemCommand". */
+  readonly command: string;
+  /** The command's input as sent (after the document client's marshalling, where there is one). */
+  readonly input: Record<string, unknown>;
+}
+
 /** Options of the client factory; every field defaults from the standard AWS environment. */
 export interface ClientOptions {
   /** AWS region. @default process.env.AWS_REGION ?? "us-east-1" */
@@ -22,6 +32,23 @@ export interface ClientOptions {
   readonly endpoint?: string;
   /** Maximum SDK attempts per call. @default 3 */
   readonly maxAttempts?: number;
+  /** Tests only: told of every call, presigned ones included, before it is sent. @default none (no middleware added) */
+  readonly onCall?: (call: AwsCallRecord) => void;
+}
+
+type Recordable = { middlewareStack: { add(mw: unknown, opts: { step: "initialize"; name: string }): void } };
+/** Adds the call recorder to a client's middleware stack (the first step, once per call). */
+function recordCalls<C>(client: C, onCall: ((call: AwsCallRecord) => void) | undefined): C {
+  if (!onCall) return client;
+  (client as unknown as Recordable).middlewareStack.add(
+    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
+      (args: { input: Record<string, unknown> }) => {
+        onCall({ client: context.clientName ?? "unknown", command: context.commandName ?? "unknown", input: args.input });
+        return next(args);
+      },
+    { step: "initialize", name: "awsCallRecorder" },
+  );
+  return client;
 }
 
 /**
@@ -32,15 +59,16 @@ export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv =
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = opts.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
   const base = { region, maxAttempts: opts.maxAttempts ?? 3, ...(endpoint ? { endpoint } : {}) };
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(base), {
+  const rec = <C>(client: C) => recordCalls(client, opts.onCall);
+  const ddb = DynamoDBDocumentClient.from(rec(new DynamoDBClient(base)), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return {
-    sqs: new SQSClient(base),
+    sqs: rec(new SQSClient(base)),
     ddb,
-    s3: new S3Client({ ...base, forcePathStyle: Boolean(endpoint) }),
-    ses: new SESv2Client(base),
-    kms: new KMSClient(base),
+    s3: rec(new S3Client({ ...base, forcePathStyle: Boolean(endpoint) })),
+    ses: rec(new SESv2Client(base)),
+    kms: rec(new KMSClient(base)),
   };
 }
 
