@@ -1,22 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, PROJECT, REGION_KEY, parseStackConfig, resourcePrefix } from "./components/config";
+import { parseStackConfig, resourcePrefix } from "./components/config";
 import { DataStores } from "./components/data-stores";
 import { QueueTier } from "./components/queue-tier";
 import { ApiTier } from "./components/api-tier";
 import { NotificationTier } from "./components/notification-tier";
 import { Network } from "./components/network";
+import { sesIdentityArn } from "./components/iam";
 import { WorkerTier } from "./components/worker-tier";
 
 // Read the configuration once, typed and checked; every problem is reported before anything is created.
-const projectConfig = new pulumi.Config(PROJECT);
-const raw: Record<string, unknown> = { [REGION_KEY]: new pulumi.Config("aws").get("region") };
-for (const key of CONFIG_KEYS) raw[key] = projectConfig.get(key);
-const config = parseStackConfig(raw, pulumi.getStack());
+// The stack's whole config map, not only the keys the program knows: a misspelt key must be refused, not ignored.
+const config = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
 const prefix = resourcePrefix(config.stack);
 
 const data = new DataStores(`${prefix}-data`, {
   bucketVersioning: config.data.bucketVersioning,
-  archiveAfterDays: config.data.archiveAfterDays,
   expireAfterDays: config.data.expireAfterDays,
   noncurrentVersionExpireDays: config.data.noncurrentVersionExpireDays,
   deletionProtection: config.data.deletionProtection,
@@ -47,6 +45,8 @@ const api = new ApiTier(`${prefix}-api`, {
   logRetentionDays: config.logRetentionDays,
   throttle: config.api.throttle,
   manageAccountLogsRole: config.api.manageAccountLogsRole,
+  passwordSignIn: config.api.passwordSignIn,
+  signUpEmail: config.api.cognitoEmailViaSes ? { from: config.emailSender, identityArn: sesIdentityArn(config.region, config.emailSender) } : undefined,
   deletionProtection: config.data.deletionProtection,
 });
 
@@ -57,6 +57,7 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
   tableArn: data.tableArn,
   linkKeyArn: data.linkKeyArn,
   linkBaseUrl: api.url,
+  failureQueueArn: queue.emailFailureQueueArn,
   sender: config.emailSender,
   seller: config.seller,
   linkTtlDays: config.notifier.linkTtlDays,
@@ -80,6 +81,7 @@ const worker = new WorkerTier(`${prefix}-worker`, {
   subnetIds: network.subnetIds,
   securityGroupIds: [network.securityGroupId],
   assignPublicIp: network.assignPublicIp,
+  networkReady: network.endpoints,
   seller: config.seller,
   messageBudgetSeconds: config.worker.messageBudgetSeconds,
   concurrency: config.worker.concurrency,
@@ -101,6 +103,8 @@ export const userPoolId = api.userPoolId;
 export const userPoolClientId = api.userPoolClientId;
 export const queueUrl = queue.queueUrl;
 export const deadLetterQueueUrl = queue.deadLetterQueueUrl;
+export const emailFailureQueueUrl = queue.emailFailureQueueUrl;
+export const notifierFunctionName = notifications.handler.name;
 export const bucketName = data.bucketName;
 export const tableName = data.tableName;
 export const imageUri = worker.imageUri;

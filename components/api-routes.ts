@@ -35,13 +35,25 @@ export function pathSlug(resourcePath: string): string {
   return resourcePath.replace(/[{}]/g, "").split("/").filter(Boolean).join("-");
 }
 
+/** What the routes point at: a replaced function or authorizer also takes effect only through a new deployment. */
+export interface DeploymentTargets {
+  /** The integrations' Lambda invoke ARN. */
+  readonly functionInvokeArn: string;
+  /** The Cognito authorizer's id, and the user pools it trusts. */
+  readonly authorizerId: string;
+  readonly userPoolArns: readonly string[];
+}
+
 /**
- * Changes whenever a route, its method, its authorization or a gateway response changes (each
- * takes effect only through a new deployment); the order of the routes does not matter.
+ * Changes whenever a route, its method, its authorization, a gateway response, the function the
+ * routes call or the authorizer they use changes (each takes effect only through a new
+ * deployment); the order of the routes does not matter.
  */
-export function deploymentTrigger(specs: readonly MethodSpec[], responses: readonly GatewayResponseSpec[]): string {
+export function deploymentTrigger(specs: readonly MethodSpec[], responses: readonly GatewayResponseSpec[], targets: DeploymentTargets): string {
   const routes = [...specs].map((s) => `${s.method} ${s.resource} ${s.authorization}`).sort();
-  return createHash("sha256").update(JSON.stringify({ routes, responses })).digest("hex");
+  const { functionInvokeArn, authorizerId } = targets;
+  const userPoolArns = [...targets.userPoolArns].sort();
+  return createHash("sha256").update(JSON.stringify({ routes, responses, functionInvokeArn, authorizerId, userPoolArns })).digest("hex");
 }
 
 /**

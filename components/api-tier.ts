@@ -33,11 +33,28 @@ export interface ApiTierArgs {
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /**
    * Set the region's API Gateway CloudWatch role, which access logging requires. It is one
-   * setting per account and region: leave it to one stack. @default true
+   * setting per account and region: exactly one stack sets it (the dev stack here). @default false
    */
   readonly manageAccountLogsRole?: boolean;
+  /**
+   * Send Cognito's sign-up and recovery mail through SES as this verified identity (Cognito's
+   * default sender has a small daily cap). @default undefined (Cognito's default sender)
+   */
+  readonly signUpEmail?: { readonly from: string; readonly identityArn: pulumi.Input<string> };
+  /** Allow USER_PASSWORD_AUTH on the app client (CLI sign-in); off, clients sign in with SRP. @default true */
+  readonly passwordSignIn?: boolean;
   /** Refuse to delete the user pool. @default true */
   readonly deletionProtection?: boolean;
+}
+
+/**
+ * The app client's sign-in flows: SRP and refresh always; password sign-in (the README's CLI
+ * flow) only where allowed, otherwise admin sign-in, which needs the caller's IAM credentials.
+ */
+export function userPoolClientAuthFlows(passwordSignIn: boolean): string[] {
+  return passwordSignIn
+    ? ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    : ["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
 }
 
 /** The managed policy AWS documents for API Gateway's account-wide logging role (no wildcard actions). */
@@ -78,6 +95,7 @@ export class ApiTier extends pulumi.ComponentResource {
         passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: false, temporaryPasswordValidityDays: 7 },
         accountRecoverySetting: { recoveryMechanisms: [{ name: "verified_email", priority: 1 }] },
         deletionProtection: (args.deletionProtection ?? true) ? "ACTIVE" : "INACTIVE",
+        ...(args.signUpEmail ? { emailConfiguration: { emailSendingAccount: "DEVELOPER", sourceArn: args.signUpEmail.identityArn, fromEmailAddress: args.signUpEmail.from } } : {}),
       },
       parent,
     );
@@ -86,7 +104,7 @@ export class ApiTier extends pulumi.ComponentResource {
       {
         userPoolId: this.userPool.id,
         generateSecret: false,
-        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        explicitAuthFlows: userPoolClientAuthFlows(args.passwordSignIn ?? true),
         preventUserExistenceErrors: "ENABLED",
         enableTokenRevocation: true,
         idTokenValidity: 60,
@@ -214,13 +232,20 @@ export class ApiTier extends pulumi.ComponentResource {
 
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
-      { restApi: this.restApi.id, triggers: { redeployment: deploymentTrigger(specs, responses) } },
+      {
+        restApi: this.restApi.id,
+        triggers: {
+          redeployment: pulumi
+            .all([api.fn.invokeArn, authorizer.id, authorizer.providerArns])
+            .apply(([functionInvokeArn, authorizerId, userPoolArns]) => deploymentTrigger(specs, responses, { functionInvokeArn, authorizerId, userPoolArns: userPoolArns ?? [] })),
+        },
+      },
       { ...parent, dependsOn: routeResources },
     );
 
     const accessLogs = new aws.cloudwatch.LogGroup(`${name}-access-logs`, { retentionInDays: logRetentionDays }, parent);
     const stageDependsOn: pulumi.Resource[] = [];
-    if (args.manageAccountLogsRole ?? true) {
+    if (args.manageAccountLogsRole ?? false) {
       const logsRole = new aws.iam.Role(
         `${name}-gateway-logs-role`,
         { description: "API Gateway writes access logs (account-wide setting)", assumeRolePolicy: JSON.stringify(assumeRolePolicy("apigateway.amazonaws.com")) },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { fargateMemoryFits } from "./scaling";
+import { WORKER_WAIT_SECONDS, drainFitsStopTimeout, maxDrainableBudgetSeconds } from "../invoice-container/drain";
 
 /**
  * The stack's settings: every key the Pulumi program reads, parsed once into a typed StackConfig.
@@ -62,7 +63,9 @@ const keySchema = () =>
       apiTimeoutSeconds: int(1, 29, 10),
       apiThrottleRateLimit: int(1, 10_000, 50),
       apiThrottleBurstLimit: int(1, 5_000, 100),
-      apiGatewayAccountLogsRole: bool(true),
+      apiGatewayAccountLogsRole: bool(false),
+      cognitoEmailViaSes: bool(false),
+      passwordSignIn: bool(true),
       invoicePresignTtlSeconds: int(10, 3600, 300),
       // Email notifier
       notifierMemoryMb: int(128, 10_240, 256),
@@ -70,7 +73,6 @@ const keySchema = () =>
       invoiceLinkTtlDays: int(7, 365, 30),
       // Data stores
       bucketVersioning: bool(true),
-      invoiceArchiveAfterDays: int(0, 36_500, 90),
       invoiceExpireAfterDays: int(0, 36_500, 0),
       noncurrentVersionExpireDays: int(1, 3650, 30),
       deletionProtection: bool(true),
@@ -122,13 +124,15 @@ export interface StackConfig {
     readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
     /** Whether this stack sets the region's API Gateway CloudWatch role (needed once per account and region for access logs). */
     readonly manageAccountLogsRole: boolean;
+    /** Cognito sends sign-up and recovery mail through SES as `emailSender` (no default sender's daily cap). */
+    readonly cognitoEmailViaSes: boolean;
+    /** The app client allows USER_PASSWORD_AUTH (the README's CLI sign-in); off, clients use SRP or admin sign-in. */
+    readonly passwordSignIn: boolean;
     readonly presignTtlSeconds: number;
   };
   readonly notifier: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly linkTtlDays: number };
   readonly data: {
     readonly bucketVersioning: boolean;
-    /** Days until invoices move to STANDARD_IA; 0 keeps them in STANDARD. */
-    readonly archiveAfterDays: number;
     /** Days until invoices are deleted; 0 keeps them forever. */
     readonly expireAfterDays: number;
     readonly noncurrentVersionExpireDays: number;
@@ -193,12 +197,13 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
       timeoutSeconds: c.apiTimeoutSeconds,
       throttle: { rateLimit: c.apiThrottleRateLimit, burstLimit: c.apiThrottleBurstLimit },
       manageAccountLogsRole: c.apiGatewayAccountLogsRole,
+      cognitoEmailViaSes: c.cognitoEmailViaSes,
+      passwordSignIn: c.passwordSignIn,
       presignTtlSeconds: c.invoicePresignTtlSeconds,
     },
     notifier: { memoryMb: c.notifierMemoryMb, timeoutSeconds: c.notifierTimeoutSeconds, linkTtlDays: c.invoiceLinkTtlDays },
     data: {
       bucketVersioning: c.bucketVersioning,
-      archiveAfterDays: c.invoiceArchiveAfterDays,
       expireAfterDays: c.invoiceExpireAfterDays,
       noncurrentVersionExpireDays: c.noncurrentVersionExpireDays,
       deletionProtection: c.deletionProtection,
@@ -229,9 +234,8 @@ function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
   if (!fargateMemoryFits(c.workerCpu, c.workerMemoryMb)) {
     out.push(`${k("workerMemoryMb")} ${c.workerMemoryMb} is not a Fargate size for ${k("workerCpu")} ${c.workerCpu}`);
   }
-  if (c.invoiceArchiveAfterDays > 0 && c.invoiceArchiveAfterDays < 30) out.push(`${k("invoiceArchiveAfterDays")} must be 0 (off) or at least 30: S3 moves objects to STANDARD_IA after 30 days at the earliest`);
-  if (c.invoiceExpireAfterDays > 0 && c.invoiceArchiveAfterDays > 0 && c.invoiceExpireAfterDays <= c.invoiceArchiveAfterDays) {
-    out.push(`${k("invoiceExpireAfterDays")} (${c.invoiceExpireAfterDays}) must come after ${k("invoiceArchiveAfterDays")} (${c.invoiceArchiveAfterDays})`);
+  if (!drainFitsStopTimeout(c.workerMessageBudgetSeconds, WORKER_WAIT_SECONDS)) {
+    out.push(`${k("workerMessageBudgetSeconds")} (${c.workerMessageBudgetSeconds}) must be at most ${maxDrainableBudgetSeconds()}: a task stopped by a deploy or a Spot interruption must finish its messages within Fargate's 120 s stop timeout`);
   }
   if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
   return out;

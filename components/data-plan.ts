@@ -2,13 +2,17 @@ import { INVOICE_PREFIX } from "../runtime/settings";
 
 /** Pure decisions of the data stores, tested without Pulumi. */
 
-/** The invoices' lifecycle: optional move to STANDARD_IA, optional expiry, old versions pruned (when versioned), stray uploads aborted. */
-export function lifecycleRule(archiveAfterDays: number, expireAfterDays: number, noncurrentVersionExpireDays: number | undefined) {
+/**
+ * The invoices' lifecycle: optional expiry, old versions pruned (when versioned), stray uploads
+ * aborted. No STANDARD_IA transition: S3 skips objects under 128 KB by default, and were it forced
+ * (objectSizeGreaterThan) STANDARD_IA bills each object as 128 KB, so a ~55 KB invoice would cost
+ * more there (plus a per-object transition fee), not less.
+ */
+export function lifecycleRule(expireAfterDays: number, noncurrentVersionExpireDays: number | undefined) {
   return {
     id: "invoices",
     status: "Enabled",
     filter: { prefix: INVOICE_PREFIX },
-    transitions: archiveAfterDays > 0 ? [{ days: archiveAfterDays, storageClass: "STANDARD_IA" }] : [],
     ...(expireAfterDays > 0 ? { expiration: { days: expireAfterDays } } : {}),
     ...(noncurrentVersionExpireDays !== undefined ? { noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionExpireDays } } : {}),
     abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },

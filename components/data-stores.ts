@@ -8,8 +8,6 @@ import { lifecycleRule } from "./data-plan";
 export interface DataStoresArgs {
   /** Keep invoice versions (overwrites by a redelivered message stay recoverable). @default true */
   readonly bucketVersioning?: boolean;
-  /** Days until invoices move to STANDARD_IA; 0 keeps them in STANDARD. @default 90 */
-  readonly archiveAfterDays?: number;
   /** Days until invoices are deleted; 0 keeps them forever. @default 0 */
   readonly expireAfterDays?: number;
   /** Days a replaced invoice version is kept. @default 30 */
@@ -40,10 +38,6 @@ export class DataStores extends pulumi.ComponentResource {
   constructor(name: string, args: DataStoresArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("shop:data:DataStores", name, {}, opts);
     const expireAfterDays = args.expireAfterDays ?? 0;
-    const archiveAfterDays = args.archiveAfterDays ?? 90;
-    if (expireAfterDays > 0 && archiveAfterDays > 0 && expireAfterDays <= archiveAfterDays) {
-      throw new Error(`DataStores ${name}: expireAfterDays (${expireAfterDays}) must come after archiveAfterDays (${archiveAfterDays})`);
-    }
     const versioning = args.bucketVersioning ?? true;
     const protect = args.deletionProtection ?? true;
     const parent = { parent: this };
@@ -72,7 +66,7 @@ export class DataStores extends pulumi.ComponentResource {
       : [];
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-invoices-lifecycle`,
-      { bucket: this.bucket.id, rules: [lifecycleRule(archiveAfterDays, expireAfterDays, versioning ? (args.noncurrentVersionExpireDays ?? 30) : undefined)] },
+      { bucket: this.bucket.id, rules: [lifecycleRule(expireAfterDays, versioning ? (args.noncurrentVersionExpireDays ?? 30) : undefined)] },
       { ...parent, dependsOn: versioningConfig },
     );
 

@@ -23,3 +23,11 @@ export function createServiceRole(
   );
   return { role, policy };
 }
+
+/**
+ * The ARN of the SES identity `address` in this account and region. The notification tier creates
+ * that identity, but it needs the API's URL first, so the API tier (Cognito's mail) takes the ARN.
+ */
+export function sesIdentityArn(region: string, address: string): pulumi.Output<string> {
+  return pulumi.interpolate`arn:aws:ses:${region}:${aws.getCallerIdentityOutput().accountId}:identity/${address}`;
+}

@@ -23,6 +23,8 @@ export class Network extends pulumi.ComponentResource {
   public readonly securityGroupId: pulumi.Output<string>;
   /** Tasks need a public IP only where they reach AWS over the internet. */
   public readonly assignPublicIp: boolean;
+  /** The VPC endpoints tasks reach AWS through (private mode); a service must depend on them. */
+  public readonly endpoints: aws.ec2.VpcEndpoint[] = [];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:network:Network", name, {}, opts);
@@ -44,7 +46,9 @@ export class Network extends pulumi.ComponentResource {
         return subnet;
       });
       for (const serviceName of gatewayEndpointServices(args.region)) {
-        new aws.ec2.VpcEndpoint(`${name}-${endpointSlug(serviceName)}`, { vpcId: vpc.id, serviceName, vpcEndpointType: "Gateway", routeTableIds: [routes.id] }, parent);
+        this.endpoints.push(
+          new aws.ec2.VpcEndpoint(`${name}-${endpointSlug(serviceName)}`, { vpcId: vpc.id, serviceName, vpcEndpointType: "Gateway", routeTableIds: [routes.id] }, parent),
+        );
       }
       const endpointGroup = new aws.ec2.SecurityGroup(
         `${name}-endpoints`,
@@ -52,10 +56,12 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
       for (const serviceName of interfaceEndpointServices(args.region)) {
-        new aws.ec2.VpcEndpoint(
-          `${name}-${endpointSlug(serviceName)}`,
-          { vpcId: vpc.id, serviceName, vpcEndpointType: "Interface", privateDnsEnabled: true, subnetIds: subnets.map((s) => s.id), securityGroupIds: [endpointGroup.id] },
-          parent,
+        this.endpoints.push(
+          new aws.ec2.VpcEndpoint(
+            `${name}-${endpointSlug(serviceName)}`,
+            { vpcId: vpc.id, serviceName, vpcEndpointType: "Interface", privateDnsEnabled: true, subnetIds: subnets.map((s) => s.id), securityGroupIds: [endpointGroup.id] },
+            parent,
+          ),
         );
       }
       this.vpcId = vpc.id;

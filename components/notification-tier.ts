@@ -15,6 +15,8 @@ export interface NotificationTierArgs {
   readonly linkKeyArn: pulumi.Input<string>;
   /** The API's stage URL; emailed links point at its /invoices/{orderId} route. */
   readonly linkBaseUrl: pulumi.Input<string>;
+  /** Where a failed asynchronous invocation's event goes (after Lambda's retries). */
+  readonly failureQueueArn: pulumi.Input<string>;
   /** The From address; it becomes an SES email identity that must be verified once. */
   readonly sender: string;
   readonly seller: SellerConfig;
@@ -32,12 +34,15 @@ export interface NotificationTierArgs {
 
 /** Only finished invoices wake the notifier. */
 const INVOICE_SUFFIX = ".pdf";
+/** Lambda's asynchronous retries before the event goes to the failure queue (its maximum). */
+export const NOTIFIER_ASYNC_RETRIES = 2;
 
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {
   public readonly senderIdentity: aws.sesv2.EmailIdentity;
   public readonly handler: aws.lambda.Function;
   public readonly functionLogGroupName: pulumi.Output<string>;
+  public readonly asyncConfig: aws.lambda.FunctionEventInvokeConfig;
 
   constructor(name: string, args: NotificationTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:notification:NotificationTier", name, {}, opts);
@@ -53,8 +58,10 @@ export class NotificationTier extends pulumi.ComponentResource {
         entry: "email-notifier",
         policy: (logGroupArn) =>
           pulumi
-            .all([args.tableArn, this.senderIdentity.arn, args.linkKeyArn, logGroupArn])
-            .apply(([tableArn, senderIdentityArn, linkKeyArn, lg]) => notifierFunctionPolicy({ tableArn, senderIdentityArn, linkKeyArn, logGroupArn: lg })),
+            .all([args.tableArn, this.senderIdentity.arn, args.failureQueueArn, args.linkKeyArn, logGroupArn])
+            .apply(([tableArn, senderIdentityArn, failureQueueArn, linkKeyArn, lg]) =>
+              notifierFunctionPolicy({ tableArn, senderIdentityArn, sender: args.sender, failureQueueArn, linkKeyArn, logGroupArn: lg }),
+            ),
         environment: {
           [ENV.ordersTable]: args.tableName,
           [ENV.invoicesBucket]: args.bucketName,
@@ -72,6 +79,17 @@ export class NotificationTier extends pulumi.ComponentResource {
       this,
     );
     this.handler = notifier.fn;
+    // S3 invokes asynchronously: an event that fails every retry goes to the failure queue, not away.
+    // The function depends on its role's policy, so SendMessage is granted before Lambda checks it here.
+    this.asyncConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-async`,
+      {
+        functionName: notifier.fn.name,
+        maximumRetryAttempts: NOTIFIER_ASYNC_RETRIES,
+        destinationConfig: { onFailure: { destination: args.failureQueueArn } },
+      },
+      parent,
+    );
 
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     const permission = new aws.lambda.Permission(

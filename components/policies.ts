@@ -67,17 +67,42 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
 /** ARNs the email notifier Lambda works on. */
 export interface NotifierFunctionArns {
   readonly tableArn: string;
+  /** The sender's SES identity; sending is granted on every identity of the account, pinned to this From address. */
   readonly senderIdentityArn: string;
+  /** The From address the notifier sends as (runtime ENV emailSender). */
+  readonly sender: string;
+  /** The on-failure destination of the notifier's asynchronous invocations. */
+  readonly failureQueueArn: string;
   readonly linkKeyArn: string;
   readonly logGroupArn: string;
 }
 
-/** The notifier: read the order, claim and mark it; send as the verified sender; sign links. */
+/** Every SES identity of the sender identity's account and region (`.../identity/*`). */
+export function sesIdentitiesArn(senderIdentityArn: string): string {
+  const m = /^(arn:[^:]+:ses:[^:]+:[^:]+:identity\/).+$/.exec(senderIdentityArn);
+  if (!m) throw new Error(`not an SES identity ARN: ${senderIdentityArn}`);
+  return `${m[1]}*`;
+}
+
+/**
+ * The notifier: read the order, claim and mark it; send as the configured sender; sign links;
+ * hand a failed event to its failure queue. In the SES sandbox SES authorizes a send against the
+ * recipient's identity as well as the sender's, so sending is granted on the account's identities
+ * with the From address pinned by condition. SESv2 SendEmail with Simple content is authorized as
+ * ses:SendEmail alone (ses:SendRawEmail only for raw MIME), so nothing else is granted.
+ */
 export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument {
   return doc(
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
-    { Sid: "SendAsSender", Effect: "Allow", Action: ["ses:SendEmail"], Resource: a.senderIdentityArn },
+    {
+      Sid: "SendAsSenderOnly",
+      Effect: "Allow",
+      Action: ["ses:SendEmail"],
+      Resource: sesIdentitiesArn(a.senderIdentityArn),
+      Condition: { StringEquals: { "ses:FromAddress": a.sender } },
+    },
     { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: a.linkKeyArn },
+    { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.failureQueueArn },
     logsStatement(a.logGroupArn),
   );
 }

@@ -16,17 +16,24 @@ export interface QueueTierArgs {
 
 const ALARM_PERIOD_SECONDS = 60;
 
-/** The orders queue, its dead-letter queue, and the alarms that say an order is stuck. */
+/**
+ * The orders queue, its dead-letter queue, the email notifier's failure queue (the on-failure
+ * destination of its asynchronous invocations), and the alarms that say an order or an email is stuck.
+ */
 export class QueueTier extends pulumi.ComponentResource {
   public readonly queue: aws.sqs.Queue;
   public readonly deadLetterQueue: aws.sqs.Queue;
   public readonly dlqDepthAlarm: aws.cloudwatch.MetricAlarm;
   public readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly emailFailureQueue: aws.sqs.Queue;
+  public readonly emailFailureAlarm: aws.cloudwatch.MetricAlarm;
   public readonly alarmTopic?: aws.sns.Topic;
   public readonly queueUrl: pulumi.Output<string>;
   public readonly queueArn: pulumi.Output<string>;
   public readonly queueName: pulumi.Output<string>;
   public readonly deadLetterQueueUrl: pulumi.Output<string>;
+  public readonly emailFailureQueueUrl: pulumi.Output<string>;
+  public readonly emailFailureQueueArn: pulumi.Output<string>;
 
   constructor(name: string, args: QueueTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:queue:QueueTier", name, {}, opts);
@@ -59,29 +66,44 @@ export class QueueTier extends pulumi.ComponentResource {
       parent,
     );
 
+    // Lambda drops an asynchronous event after its retries; this queue keeps it for `npm run redrive`.
+    this.emailFailureQueue = new aws.sqs.Queue(
+      `${name}-email-failures`,
+      { messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true },
+      parent,
+    );
+
     if (args.alarmEmail) {
       this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
       new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.alarmTopic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
     }
     const actions = this.alarmTopic ? [this.alarmTopic.arn] : [];
 
-    this.dlqDepthAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-dlq-not-empty`,
-      {
-        alarmDescription: "An order message failed every delivery and waits in the dead-letter queue.",
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: this.deadLetterQueue.name },
-        statistic: "Maximum",
-        period: ALARM_PERIOD_SECONDS,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: actions,
-        okActions: actions,
-      },
-      parent,
+    // A queue that should stay empty: one message there is one order or email that needs a person.
+    const notEmptyAlarm = (suffix: string, queue: aws.sqs.Queue, alarmDescription: string) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        {
+          alarmDescription,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: queue.name },
+          statistic: "Maximum",
+          period: ALARM_PERIOD_SECONDS,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: actions,
+          okActions: actions,
+        },
+        parent,
+      );
+    this.dlqDepthAlarm = notEmptyAlarm("dlq-not-empty", this.deadLetterQueue, "An order message failed every delivery and waits in the dead-letter queue (npm run redrive -- --queue dlq).");
+    this.emailFailureAlarm = notEmptyAlarm(
+      "email-failures-not-empty",
+      this.emailFailureQueue,
+      "An invoice email failed every attempt; its event waits in the email failure queue (npm run redrive -- --queue email-failures).",
     );
     this.oldestMessageAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-oldest-message-age`,
@@ -106,6 +128,8 @@ export class QueueTier extends pulumi.ComponentResource {
     this.queueArn = this.queue.arn;
     this.queueName = this.queue.name;
     this.deadLetterQueueUrl = this.deadLetterQueue.url;
-    this.registerOutputs({ queueUrl: this.queueUrl, deadLetterQueueUrl: this.deadLetterQueueUrl });
+    this.emailFailureQueueUrl = this.emailFailureQueue.url;
+    this.emailFailureQueueArn = this.emailFailureQueue.arn;
+    this.registerOutputs({ queueUrl: this.queueUrl, deadLetterQueueUrl: this.deadLetterQueueUrl, emailFailureQueueUrl: this.emailFailureQueueUrl });
   }
 }

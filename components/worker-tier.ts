@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import { ENV, type LogLevel } from "../runtime/settings";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
+import { WORKER_WAIT_SECONDS, stopTimeoutSeconds } from "../invoice-container/drain";
 import { ecrRepositoryArn, workerExecutionPolicy, workerTaskPolicy } from "./policies";
 import { createServiceRole } from "./iam";
 import { sellerEnvironment, type SellerConfig } from "./environment";
@@ -14,11 +15,8 @@ export const WORKER_IMAGE_BUILD = { context: ".", dockerfile: "invoice-container
 export const WORKER_CONTAINER = "invoice-worker";
 /** The health-check command, the same script the image's HEALTHCHECK runs. */
 export const WORKER_HEALTHCHECK = ["CMD", "node", "dist/invoice-container/healthcheck.js"] as const;
-/** Long-poll wait and receive batch of the worker loop (SQS maxima). */
-const WAIT_SECONDS = 20;
+/** Receive batch of the worker loop (the SQS maximum); the long-poll wait is WORKER_WAIT_SECONDS. */
 const BATCH_SIZE = 10;
-/** ECS waits this long after SIGTERM; main.ts drains within 25 s. */
-const STOP_TIMEOUT_SECONDS = 30;
 
 /** The provider spells step bounds as strings. */
 const stepAdjustment = (s: ScalingStep) => ({
@@ -42,6 +40,8 @@ export interface WorkerTierArgs {
   readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
   /** True in public subnets, where AWS APIs are reached over the internet. */
   readonly assignPublicIp: boolean;
+  /** What the tasks need before they can start, e.g. the VPC endpoints that pull the image. @default [] */
+  readonly networkReady?: pulumi.Input<pulumi.Resource>[];
   readonly seller: SellerConfig;
   /** Seconds one message may take; sets the queue's visibility timeout too. @default 60 */
   readonly messageBudgetSeconds?: number;
@@ -148,11 +148,11 @@ export class WorkerTier extends pulumi.ComponentResource {
       [ENV.invoicesBucket]: args.bucketName,
       ...sellerEnvironment(args.seller),
       [ENV.workerConcurrency]: String(args.concurrency ?? 4),
-      [ENV.workerWaitSeconds]: String(WAIT_SECONDS),
+      [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),
       [ENV.workerBatchSize]: String(BATCH_SIZE),
       [ENV.workerMessageBudgetSeconds]: String(budget),
       [ENV.logLevel]: args.logLevel ?? "info",
-      [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WAIT_SECONDS)),
+      [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WORKER_WAIT_SECONDS)),
     };
     const containerDefinitions = pulumi
       .all([this.image.imageUri, logGroup.name, pulumi.output(environment)])
@@ -162,7 +162,8 @@ export class WorkerTier extends pulumi.ComponentResource {
             name: WORKER_CONTAINER,
             image,
             essential: true,
-            stopTimeout: STOP_TIMEOUT_SECONDS,
+            // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
+            stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
             environment: Object.entries(env)
               .sort(([a], [b]) => a.localeCompare(b))
               .map(([n, value]) => ({ name: n, value })),
@@ -204,7 +205,8 @@ export class WorkerTier extends pulumi.ComponentResource {
         enableEcsManagedTags: true,
       },
       // Application Auto Scaling owns the task count once the service exists.
-      { ...parent, dependsOn: [capacity], ignoreChanges: ["desiredCount"] },
+      // Tasks in private subnets pull the image through the VPC endpoints: they must exist first.
+      { ...parent, dependsOn: [capacity, ...(args.networkReady ?? [])], ignoreChanges: ["desiredCount"] },
     );
 
     const target = new aws.appautoscaling.Target(

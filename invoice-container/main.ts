@@ -9,11 +9,10 @@ import { loadWorkerSettings, SettingsError } from "../runtime/settings";
 import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
 import { renderInvoicePdf } from "../runtime/invoices/pdf";
 import { DEFAULT_HEARTBEAT_FILE, HEARTBEAT_FILE_ENV } from "./heartbeat";
+import { drainDeadlineSeconds } from "./drain";
 
 /** Where the loop records that it is alive; the container's HEALTHCHECK reads its age. */
 const HEARTBEAT_FILE = process.env[HEARTBEAT_FILE_ENV] || DEFAULT_HEARTBEAT_FILE;
-/** ECS waits 30 s between SIGTERM and SIGKILL; finish well before. */
-const DRAIN_DEADLINE_MS = 25_000;
 
 function main(): void {
   let settings;
@@ -42,11 +41,13 @@ function main(): void {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info("stopping: draining in-flight messages", { signal, ...loop.stats() });
+    // A message started just before the signal may take its whole budget; ECS's stopTimeout (120 s) leaves room for it.
+    const deadlineSeconds = drainDeadlineSeconds(settings.messageBudgetSeconds, settings.waitSeconds);
+    log.info("stopping: draining in-flight messages", { signal, deadlineSeconds, ...loop.stats() });
     const force = setTimeout(() => {
       log.error("drain deadline passed; exiting with work in flight", loop.stats());
       process.exit(1);
-    }, DRAIN_DEADLINE_MS);
+    }, deadlineSeconds * 1000);
     force.unref();
     loop.stop().then(() => {
       log.info("worker stopped", loop.stats());

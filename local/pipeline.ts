@@ -132,7 +132,8 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     const writeLog = (part: string) => (line: string) => print(formatLogLine(line, part));
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
 
-    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "20" }, { stdout: (l) => print(formatLogLine(l, "worker")) });
+    // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
+    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: (l) => print(formatLogLine(l, "worker")) });
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({

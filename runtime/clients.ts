@@ -14,6 +14,16 @@ export interface AwsClients {
   readonly kms: KMSClient;
 }
 
+/** One AWS call as a client sent it (or presigned it): the IAM simulation's input. */
+export interface AwsCallRecord {
+  /** The SDK client, e.g. "DynamoDBClient". */
+  readonly client: string;
+  /** The SDK command, e.g. "PutItemCommand". */
+  readonly command: string;
+  /** The command's input as sent (after the document client's marshalling, where there is one). */
+  readonly input: Record<string, unknown>;
+}
+
 /** Options of the client factory; every field defaults from the standard AWS environment. */
 export interface ClientOptions {
   /** AWS region. @default process.env.AWS_REGION ?? "us-east-1" */
@@ -29,6 +39,23 @@ export interface ClientOptions {
    * hang the caller). Long polls pass their own per call (see `longPollTimeoutMs`). @default 3000
    */
   readonly requestTimeoutMs?: number;
+  /** Tests only: told of every call, presigned ones included, before it is sent. @default none (no middleware added) */
+  readonly onCall?: (call: AwsCallRecord) => void;
+}
+
+type Recordable = { middlewareStack: { add(mw: unknown, opts: { step: "initialize"; name: string }): void } };
+/** Adds the call recorder to a client's middleware stack (the first step, once per call). */
+function recordCalls<C>(client: C, onCall: ((call: AwsCallRecord) => void) | undefined): C {
+  if (!onCall) return client;
+  (client as unknown as Recordable).middlewareStack.add(
+    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
+      (args: { input: Record<string, unknown> }) => {
+        onCall({ client: context.clientName ?? "unknown", command: context.commandName ?? "unknown", input: args.input });
+        return next(args);
+      },
+    { step: "initialize", name: "awsCallRecorder" },
+  );
+  return client;
 }
 
 /** Client settings of the order API Lambda (10 s budget): two attempts of 2.5 s, so one frozen call fails within ~5.5 s. */
@@ -37,12 +64,15 @@ export const API_CLIENT_OPTIONS = { maxAttempts: 2, connectTimeoutMs: 1000, requ
 /** The per-call request timeout of an SQS long poll that waits `waitSeconds`: the wait plus a margin. */
 export const longPollTimeoutMs = (waitSeconds: number): number => (waitSeconds + 5) * 1000;
 
-/** The settings every client shares: region, endpoint override, retry budget, timeouts. */
+/** The settings every client shares: region, endpoint override, retry budget, timeouts, and the tests' recorder. */
 export interface ClientConfig {
-  readonly region: string;
-  readonly endpoint?: string;
-  readonly maxAttempts: number;
-  readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number; readonly throwOnRequestTimeout: true };
+  readonly sdk: {
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly maxAttempts: number;
+    readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number; readonly throwOnRequestTimeout: true };
+  };
+  readonly onCall?: (call: AwsCallRecord) => void;
 }
 
 /** Resolves the shared client settings from options and the standard AWS environment. */
@@ -50,25 +80,29 @@ export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = 
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = opts.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
   return {
-    region,
-    maxAttempts: opts.maxAttempts ?? 3,
-    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting.
-    requestHandler: { connectionTimeout: opts.connectTimeoutMs ?? 1000, requestTimeout: opts.requestTimeoutMs ?? 3000, throwOnRequestTimeout: true },
-    ...(endpoint ? { endpoint } : {}),
+    sdk: {
+      region,
+      maxAttempts: opts.maxAttempts ?? 3,
+      // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      requestHandler: { connectionTimeout: opts.connectTimeoutMs ?? 1000, requestTimeout: opts.requestTimeoutMs ?? 3000, throwOnRequestTimeout: true },
+      ...(endpoint ? { endpoint } : {}),
+    },
+    onCall: opts.onCall,
   };
 }
 
 // One builder per client, so a bundled Lambda holds only the SDK clients its handler uses.
 /** The SQS client. */
-export const sqsClient = (c: ClientConfig) => new SQSClient(c);
-/** The DynamoDB document client (undefined attributes dropped). */
-export const ddbClient = (c: ClientConfig) => DynamoDBDocumentClient.from(new DynamoDBClient(c), { marshallOptions: { removeUndefinedValues: true } });
+export const sqsClient = (c: ClientConfig) => recordCalls(new SQSClient(c.sdk), c.onCall);
+/** The DynamoDB document client (undefined attributes dropped); calls are recorded after marshalling. */
+export const ddbClient = (c: ClientConfig) =>
+  DynamoDBDocumentClient.from(recordCalls(new DynamoDBClient(c.sdk), c.onCall), { marshallOptions: { removeUndefinedValues: true } });
 /** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */
-export const s3Client = (c: ClientConfig) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) });
+export const s3Client = (c: ClientConfig) => recordCalls(new S3Client({ ...c.sdk, forcePathStyle: Boolean(c.sdk.endpoint) }), c.onCall);
 /** The SES client. */
-export const sesClient = (c: ClientConfig) => new SESv2Client(c);
+export const sesClient = (c: ClientConfig) => recordCalls(new SESv2Client(c.sdk), c.onCall);
 /** The KMS client. */
-export const kmsClient = (c: ClientConfig) => new KMSClient(c);
+export const kmsClient = (c: ClientConfig) => recordCalls(new KMSClient(c.sdk), c.onCall);
 
 /** Builds every client from the environment (the worker, the local pipeline and tests). */
 export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {

@@ -147,7 +147,11 @@ export function retryDelaySeconds(receiveCount: number): number {
 
 /** A running worker loop. */
 export interface WorkerLoop {
-  /** Stops polling, lets in-flight messages finish, resolves when drained. */
+  /**
+   * Stops polling, lets in-flight messages finish, resolves when drained. The poll in progress is
+   * not aborted: SQS (and moto) would still hand it messages the process never sees, hidden until
+   * their visibility timeout. It ends within waitSeconds and what it got is made visible again.
+   */
   stop(): Promise<void>;
   /** Resolves when the loop has ended (after stop, or on a fatal error). */
   readonly done: Promise<void>;
@@ -166,7 +170,6 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
   let processed = 0;
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
-  const poll = new AbortController();
   let slotFreed: (() => void) | undefined;
 
   const handle = async (m: Message) => {
@@ -200,6 +203,19 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
     }
   };
 
+  // What the last poll got after stop() is handed back at once, so another task takes it now
+  // rather than after the visibility timeout.
+  const release = async (messages: Message[]) => {
+    await Promise.all(
+      messages.map((m) =>
+        deps.sqs
+          .send(new ChangeMessageVisibilityCommand({ QueueUrl: s.ordersQueueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }))
+          .catch((e) => deps.log.warn("could not release a message received while stopping", { messageId: m.MessageId, ...errorFields(e) })),
+      ),
+    );
+    if (messages.length) deps.log.info("released messages received while stopping", { count: messages.length });
+  };
+
   const loop = async () => {
     while (!stopping) {
       if (inFlight.size >= s.concurrency) {
@@ -216,7 +232,7 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
             WaitTimeSeconds: s.waitSeconds,
             MessageSystemAttributeNames: ["ApproximateReceiveCount"],
           }),
-          { abortSignal: poll.signal, requestTimeout: longPollTimeoutMs(s.waitSeconds) },
+          { requestTimeout: longPollTimeoutMs(s.waitSeconds) },
         );
         messages = r.Messages ?? [];
       } catch (e) {
@@ -224,6 +240,10 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
         deps.log.error("receive failed; retrying shortly", errorFields(e));
         await new Promise((r) => setTimeout(r, 1000));
         continue;
+      }
+      if (stopping) {
+        await release(messages);
+        break;
       }
       for (const m of messages) {
         const p = handle(m).finally(() => {
@@ -243,7 +263,6 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
     stats: () => ({ processed, failed, inFlight: inFlight.size }),
     async stop() {
       stopping = true;
-      poll.abort(); // ends the 20 s long poll at once; messages it would have got stay on the queue
       slotFreed?.();
       await done;
     },

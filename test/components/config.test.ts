@@ -52,7 +52,6 @@ describe("parseStackConfig", () => {
     });
     expect(c.data).to.deep.equal({
       bucketVersioning: true,
-      archiveAfterDays: 90,
       expireAfterDays: 0,
       noncurrentVersionExpireDays: 30,
       deletionProtection: true,
@@ -71,7 +70,8 @@ describe("parseStackConfig", () => {
     { what: "a boolean spelt yes", raw: minimal({ [`${PROJECT}:workerSpot`]: "yes" }), message: /workerSpot must be true or false/ },
     { what: "an API timeout API Gateway cannot wait for", raw: minimal({ [`${PROJECT}:apiTimeoutSeconds`]: 60 }), message: /apiTimeoutSeconds must be at most 29/ },
     { what: "a log retention CloudWatch lacks", raw: minimal({ [`${PROJECT}:logRetentionDays`]: 10 }), message: /logRetentionDays must be one of/ },
-    { what: "expiry before archiving", raw: minimal({ [`${PROJECT}:invoiceExpireAfterDays`]: 60 }), message: /invoiceExpireAfterDays \(60\) must come after/ },
+    { what: "a message budget a stopping task cannot wait for", raw: minimal({ [`${PROJECT}:workerMessageBudgetSeconds`]: 200 }), message: /workerMessageBudgetSeconds \(200\) must be at most 105/ },
+    { what: "the removed STANDARD_IA key", raw: minimal({ [`${PROJECT}:invoiceArchiveAfterDays`]: 90 }), message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/ },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
   ];
   for (const r of refusals) {

@@ -73,6 +73,8 @@ describe("the compiled worker under its task definition's environment", function
     };
     // Every variable the task definition sets, resource names pointed at moto's.
     for (const [k, v] of Object.entries(containerEnv)) env[k] = ctx.env[k] ?? v;
+    // A stop lets the poll in progress end (nothing received is left hidden): a short poll keeps this test quick.
+    env.WORKER_WAIT_SECONDS = "3";
     return env;
   };
   const healthy = (env: Record<string, string>) => spawnSync(process.execPath, [path.join(out, "invoice-container/healthcheck.js")], { env }).status;

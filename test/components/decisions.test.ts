@@ -5,6 +5,7 @@ import {
   assumeRolePolicy,
   ecrRepositoryArn,
   notifierFunctionPolicy,
+  sesIdentitiesArn,
   workerExecutionPolicy,
   workerTaskPolicy,
   type PolicyDocument,
@@ -13,6 +14,7 @@ import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pa
 import { endpointSlug, gatewayEndpointServices, interfaceEndpointServices, subnetCidrs } from "../../components/network-plan";
 import { lifecycleRule } from "../../components/data-plan";
 import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
+import { drainDeadlineSeconds, maxDrainableBudgetSeconds, stopTimeoutSeconds } from "../../invoice-container/drain";
 import { API_ROUTES } from "../../runtime/handlers/order-api";
 
 describe("scaling decisions", () => {
@@ -93,6 +95,8 @@ describe("IAM policy documents", () => {
     linkKeyArn: "arn:aws:kms:eu-west-1:1:key/k",
     logGroupArn: "arn:aws:logs:eu-west-1:1:log-group:g",
     senderIdentityArn: "arn:aws:ses:eu-west-1:1:identity/a@b.example",
+    sender: "a@b.example",
+    failureQueueArn: "arn:aws:sqs:eu-west-1:1:email-failures",
     repositoryArn: "arn:aws:ecr:eu-west-1:1:repository/r",
   };
   const actions = (d: PolicyDocument) => d.Statement.flatMap((s) => s.Action).sort();
@@ -111,7 +115,7 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the notifier read and mark orders, send as the sender and sign links", () => {
+  it("lets the notifier read and mark orders, send as the sender, sign links and record failed events", () => {
     expect(actions(notifierFunctionPolicy(arns))).to.deep.equal([
       "dynamodb:GetItem",
       "dynamodb:UpdateItem",
@@ -119,7 +123,15 @@ describe("IAM policy documents", () => {
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "ses:SendEmail",
+      "sqs:SendMessage",
     ]);
+  });
+
+  it("grants sending on the account's identities (the sandbox checks the recipient's too), pinned to the From address", () => {
+    const send = notifierFunctionPolicy(arns).Statement.find((s) => s.Action.includes("ses:SendEmail"))!;
+    expect(send.Resource).to.equal("arn:aws:ses:eu-west-1:1:identity/*");
+    expect(send.Condition).to.deep.equal({ StringEquals: { "ses:FromAddress": "a@b.example" } });
+    expect(() => sesIdentitiesArn("arn:aws:sqs:eu-west-1:1:q")).to.throw(/not an SES identity ARN/);
   });
 
   it("lets the worker consume, number and store, with no SendMessage and no reads of invoices", () => {
@@ -171,14 +183,21 @@ describe("API route decisions", () => {
     expect(pathSlug("/orders/{orderId}")).to.equal("orders-orderId");
   });
 
-  it("changes the deployment trigger when a route, its authorization or a gateway response changes, not when the order does", () => {
+  it("changes the deployment trigger when a route, its authorization, a gateway response, the function or the authorizer changes, not when the order does", () => {
     const specs = methodSpecs();
     const responses = gatewayResponses();
-    const base = deploymentTrigger(specs, responses);
-    expect(deploymentTrigger([...specs].reverse(), responses)).to.equal(base);
-    expect(deploymentTrigger([...specs, { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" } as never], responses)).to.not.equal(base);
-    expect(deploymentTrigger(specs.map((s) => ({ ...s, authorization: "NONE" as const })), responses)).to.not.equal(base);
-    expect(deploymentTrigger(specs, responses.slice(1))).to.not.equal(base);
+    const targets = { functionInvokeArn: "arn:fn-1", authorizerId: "auth-1", userPoolArns: ["arn:pool-1"] };
+    const base = deploymentTrigger(specs, responses, targets);
+    expect(deploymentTrigger([...specs].reverse(), responses, targets)).to.equal(base);
+    const changed = [
+      deploymentTrigger([...specs, { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" } as never], responses, targets),
+      deploymentTrigger(specs.map((s) => ({ ...s, authorization: "NONE" as const })), responses, targets),
+      deploymentTrigger(specs, responses.slice(1), targets),
+      deploymentTrigger(specs, responses, { ...targets, functionInvokeArn: "arn:fn-2" }),
+      deploymentTrigger(specs, responses, { ...targets, authorizerId: "auth-2" }),
+      deploymentTrigger(specs, responses, { ...targets, userPoolArns: ["arn:pool-2"] }),
+    ];
+    for (const t of changed) expect(t).to.not.equal(base);
   });
 
   it("logs JSON access lines without the query string, which carries the link signature", () => {
@@ -213,23 +232,32 @@ describe("network plan", () => {
 });
 
 describe("invoice bucket lifecycle", () => {
-  it("archives, expires and prunes old versions only as configured", () => {
-    expect(lifecycleRule(90, 0, 30)).to.deep.equal({
+  it("expires and prunes old versions only as configured, and never moves invoices to STANDARD_IA", () => {
+    // ~55 KB PDFs: S3 skips objects under 128 KB, and STANDARD_IA bills them as 128 KB anyway.
+    expect(lifecycleRule(0, 30)).to.deep.equal({
       id: "invoices",
       status: "Enabled",
       filter: { prefix: "invoices/" },
-      transitions: [{ days: 90, storageClass: "STANDARD_IA" }],
       noncurrentVersionExpiration: { noncurrentDays: 30 },
       abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
     });
-    expect(lifecycleRule(0, 30, undefined)).to.deep.equal({
+    expect(lifecycleRule(30, undefined)).to.deep.equal({
       id: "invoices",
       status: "Enabled",
       filter: { prefix: "invoices/" },
-      transitions: [],
       expiration: { days: 30 },
       abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
     });
+  });
+});
+
+describe("worker stop", () => {
+  it("drains for a whole message budget (or the last poll's wait) plus a margin, inside Fargate's 120 s stop timeout", () => {
+    expect(drainDeadlineSeconds(60, 20)).to.equal(70);
+    expect(drainDeadlineSeconds(5, 20)).to.equal(30);
+    expect(stopTimeoutSeconds(60, 20)).to.equal(120);
+    expect(stopTimeoutSeconds(maxDrainableBudgetSeconds(), 20)).to.equal(120);
+    expect(() => stopTimeoutSeconds(maxDrainableBudgetSeconds() + 1, 20)).to.throw(RangeError, /cannot drain within Fargate's 120 s/);
   });
 });
 

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ACCOUNT, MOCK_REGION, ROOT, programRun, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
+import { ACCOUNT, MOCK_REGION, ROOT, programRun, runProgram, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
 import { LAMBDA_HANDLER } from "../../components/lambda-bundle";
+import { deploymentTrigger, gatewayResponses, methodSpecs } from "../../components/api-routes";
+import { drainDeadlineSeconds } from "../../invoice-container/drain";
 
 /** Resource counts both stacks share. */
 const COMMON_COUNTS: Record<string, number> = {
@@ -22,9 +24,9 @@ const COMMON_COUNTS: Record<string, number> = {
   "aws:dynamodb/table:Table": 1,
   "aws:kms/key:Key": 1,
   // queue
-  "aws:sqs/queue:Queue": 2,
+  "aws:sqs/queue:Queue": 3,
   "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
   // api
   "aws:cognito/userPool:UserPool": 1,
   "aws:cognito/userPoolClient:UserPoolClient": 1,
@@ -37,13 +39,12 @@ const COMMON_COUNTS: Record<string, number> = {
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,
   "aws:apigateway/methodSettings:MethodSettings": 1,
-  "aws:apigateway/account:Account": 1,
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
   // lambdas (api + notifier)
   "aws:lambda/function:Function": 2,
   "aws:lambda/permission:Permission": 2,
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
   "aws:cloudwatch/logGroup:LogGroup": 4,
-  "aws:iam/role:Role": 5,
+  "aws:iam/role:Role": 4,
   "aws:iam/rolePolicy:RolePolicy": 4,
   // notification
   "aws:sesv2/emailIdentity:EmailIdentity": 1,
@@ -62,7 +63,12 @@ const COMMON_COUNTS: Record<string, number> = {
 
 /** What each stack adds to the common set. */
 const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
-  dev: {},
+  // Only dev sets the account-wide API Gateway logging role.
+  dev: {
+    "aws:apigateway/account:Account": 1,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+    "aws:iam/role:Role": 5,
+  },
   prod: {
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:sns/topic:Topic": 1,
@@ -147,7 +153,7 @@ for (const stack of ["dev", "prod"] as const) {
 
       it("exports what a user needs, all resolved", () => {
         expect(Object.keys(run.outputs).sort()).to.deep.equal(
-          ["apiUrl", "bucketName", "deadLetterQueueUrl", "imageUri", "logGroups", "queueUrl", "senderIdentity", "tableName", "userPoolClientId", "userPoolId"].sort(),
+          ["apiUrl", "bucketName", "deadLetterQueueUrl", "emailFailureQueueUrl", "imageUri", "notifierFunctionName", "logGroups", "queueUrl", "senderIdentity", "tableName", "userPoolClientId", "userPoolId"].sort(),
         );
         expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+\\.execute-api\\.${MOCK_REGION}\\.amazonaws\\.com/${stack}$`));
         expect(run.outputs.imageUri).to.match(/\.dkr\.ecr\..+@sha256:[0-9a-f]{64}$/);
@@ -166,12 +172,20 @@ for (const stack of ["dev", "prod"] as const) {
         ]);
       });
 
-      it("gives the notifier Lambda exactly what its handler calls", () => {
-        expect(arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity}`);
+      it("gives the notifier Lambda exactly what its handler calls: sending on the account's identities, From pinned (SES sandbox)", () => {
+        const sender = run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity;
+        expect(arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${sender}`);
         expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-notify-handler-policy"))).to.deep.equal([
           { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: arn.table },
-          { Sid: "SendAsSender", Effect: "Allow", Action: ["ses:SendEmail"], Resource: arn.sender },
+          {
+            Sid: "SendAsSenderOnly",
+            Effect: "Allow",
+            Action: ["ses:SendEmail"],
+            Resource: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/*`,
+            Condition: { StringEquals: { "ses:FromAddress": sender } },
+          },
           { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: arn.key },
+          { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn },
           { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn.logs("-notify-handler-logs")}:*` },
         ]);
       });
@@ -207,9 +221,9 @@ for (const stack of ["dev", "prod"] as const) {
             if (s.Resource === "*") expect(s.Action, p.name).to.deep.equal(["ecr:GetAuthorizationToken"]);
           }
         }
-        expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal([
-          "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-        ]);
+        expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal(
+          stack === "dev" ? ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"] : [],
+        );
         const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
         expect([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets]).to.deep.equal([true, true, true, true]);
         expect(JSON.parse(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement).to.deep.equal([
@@ -237,7 +251,7 @@ for (const stack of ["dev", "prod"] as const) {
         );
         expect(trust).to.deep.equal({
           "api-handler-role": "lambda.amazonaws.com",
-          "api-gateway-logs-role": "apigateway.amazonaws.com",
+          ...(stack === "dev" ? { "api-gateway-logs-role": "apigateway.amazonaws.com" } : {}),
           "notify-handler-role": "lambda.amazonaws.com",
           "worker-execution-role": "ecs-tasks.amazonaws.com",
           "worker-task-role": "ecs-tasks.amazonaws.com",
@@ -360,10 +374,73 @@ for (const stack of ["dev", "prod"] as const) {
         expect(invoke.sourceArn).to.equal(`${run.one("aws:apigateway/restApi:RestApi").state.executionArn}/${stack}/*`);
       });
 
-      it("redeploys when the routes change, through a hash trigger", () => {
+      it("redeploys when the routes, the function or the authorizer change, through a hash trigger", () => {
         const d = run.one("aws:apigateway/deployment:Deployment").inputs;
-        expect(d.triggers.redeployment).to.match(/^[0-9a-f]{64}$/);
+        const authorizer = run.one("aws:apigateway/authorizer:Authorizer");
+        expect(d.triggers.redeployment).to.equal(
+          deploymentTrigger(methodSpecs(), gatewayResponses(), {
+            functionInvokeArn: run.one("aws:lambda/function:Function", "-api-handler").state.invokeArn,
+            authorizerId: `${authorizer.name}-id`,
+            userPoolArns: [run.one("aws:cognito/userPool:UserPool").state.arn],
+          }),
+        );
         expect(run.one("aws:apigateway/stage:Stage").inputs.deployment).to.equal(`${run.one("aws:apigateway/deployment:Deployment").name}-id`);
+      });
+    });
+
+    describe("where moto is blind (issue 9)", () => {
+      it("sends a notifier event that failed every retry to an encrypted failure queue kept 14 days, with an alarm", () => {
+        const failures = run.one("aws:sqs/queue:Queue", "-email-failures");
+        expect([failures.inputs.sqsManagedSseEnabled, failures.inputs.messageRetentionSeconds]).to.deep.equal([true, 1_209_600]);
+        const config = run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
+        expect(config).to.deep.equal({
+          functionName: run.one("aws:lambda/function:Function", "-notify-handler").state.name,
+          maximumRetryAttempts: 2,
+          destinationConfig: { onFailure: { destination: failures.state.arn } },
+        });
+        const alarm = run.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-email-failures-not-empty").inputs;
+        expect([alarm.metricName, alarm.dimensions.QueueName, alarm.threshold, alarm.comparisonOperator]).to.deep.equal([
+          "ApproximateNumberOfMessagesVisible",
+          failures.state.name,
+          0,
+          "GreaterThanThreshold",
+        ]);
+        const topic = run.ofType("aws:sns/topic:Topic")[0];
+        expect(alarm.alarmActions).to.deep.equal(topic ? [topic.state.arn] : []);
+        expect(run.outputs.emailFailureQueueUrl).to.equal(failures.state.url);
+      });
+
+      it("gives the worker's container Fargate's 120 s stop timeout, room for a message's whole 60 s budget", () => {
+        const [container] = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        expect(container.stopTimeout).to.equal(120);
+        const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+        expect(drainDeadlineSeconds(Number(env.WORKER_MESSAGE_BUDGET_SECONDS), Number(env.WORKER_WAIT_SECONDS))).to.equal(70);
+      });
+
+      it("keeps invoices in STANDARD: no STANDARD_IA transition S3 would skip for ~55 KB objects", () => {
+        const rule = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0];
+        expect(rule.transitions ?? []).to.deep.equal([]);
+      });
+
+      it(stack === "prod" ? "sends Cognito's mail through SES as the sender and allows no password sign-in" : "keeps Cognito's default mail and password sign-in for the CLI", () => {
+        const pool = run.one("aws:cognito/userPool:UserPool").inputs;
+        const flows = run.one("aws:cognito/userPoolClient:UserPoolClient").inputs.explicitAuthFlows;
+        if (stack === "prod") {
+          const sender = run.one("aws:sesv2/emailIdentity:EmailIdentity");
+          expect(pool.emailConfiguration).to.deep.equal({ emailSendingAccount: "DEVELOPER", sourceArn: sender.state.arn, fromEmailAddress: sender.inputs.emailIdentity });
+          expect(flows).to.deep.equal(["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+        } else {
+          expect(pool.emailConfiguration).to.equal(undefined);
+          expect(flows).to.deep.equal(["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+        }
+      });
+
+      it("starts the worker service only after the VPC endpoints it pulls its image through", () => {
+        const service = run.one("aws:ecs/service:Service");
+        const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.urn);
+        expect(endpoints.length).to.equal(stack === "prod" ? 6 : 0);
+        expect(service.dependsOn).to.include.members(endpoints);
+        expect(service.dependsOn).to.include(run.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn);
       });
     });
 
@@ -451,6 +528,19 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("the program's configuration check", () => {
+  it("refuses a misspelt key in the stack's config, which the program itself never reads", async function () {
+    this.timeout(60000);
+    // Prepare: the shared runs first (mocks are process-wide), then a run of dev with a typo.
+    await programRun("dev");
+    await programRun("prod");
+    // Act / assess
+    let error: unknown;
+    await runProgram("dev", { "shop-backend:workerMaxTask": "3" }).catch((e) => (error = e));
+    expect(String(error)).to.match(/unknown key\(s\): shop-backend:workerMaxTask/);
+  });
+});
 
 describe("dev and prod differ where production differs", () => {
   let dev: ProgramRun;

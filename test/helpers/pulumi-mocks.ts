@@ -24,6 +24,8 @@ export interface MockedResource {
   readonly state: Record<string, any>;
   /** `urn:pulumi:<stack>::<project>::<parentType>$<type>::<name>`; parents are read from it. */
   urn: string;
+  /** URNs of the resources it waits for (dependsOn), as the program sent them. */
+  dependsOn: string[];
 }
 
 /** The result of one program run. */
@@ -110,7 +112,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
     {
       newResource(args) {
         const state = invent(args.type, args.name, args.inputs);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "" });
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [] });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => answer(args.token),
@@ -119,6 +121,14 @@ export async function runProgram(stack: string, overrides: Record<string, string
     stack,
     false,
   );
+  // The mocks see no dependsOn: read it from the registration requests.
+  const dependsOn = new Map<string, string[]>();
+  const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
+  const register = mockMonitor.registerResource.bind(mockMonitor);
+  mockMonitor.registerResource = (req, cb) => {
+    dependsOn.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+    return register(req, cb);
+  };
   pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...overrides });
   const index = require.resolve(path.join(ROOT, "index.ts"));
   delete require.cache[index];
@@ -134,6 +144,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
     const r = byKey.get(`${qualifiedType.split("$").pop()}::${name}`);
     if (r) r.urn = urn;
   }
+  for (const r of resources) r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   return {
     stack,
