@@ -1,10 +1,26 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { lineSplitter } from "./logfmt";
 import { HEARTBEAT_FILE_ENV } from "../invoice-container/heartbeat";
+import { buildWorker } from "../invoice-container/build";
 
-const ROOT = path.resolve(__dirname, "..");
+
+let built: string | undefined;
+/**
+ * The worker entry as the image ships it (invoice-container/build.ts), built once per process into
+ * a folder of its own, outside the project: it must run without node_modules, as in the image.
+ */
+function shippedEntry(): string {
+  if (!built) {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "invoice-worker-image-"));
+    buildWorker(out);
+    process.once("exit", () => fs.rmSync(out, { recursive: true, force: true }));
+    built = path.join(out, "invoice-container/main.js");
+  }
+  return built;
+}
 
 /** The invoice worker running from the container's entry as its own process, as ECS runs it. */
 export interface WorkerProcess {
@@ -15,10 +31,14 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns invoice-container/main.ts with `env` added to this process's, handing on its output line by line. */
+/**
+ * Spawns the worker image's entry (invoice-container/main.ts, bundled) with `env` added to this
+ * process's, handing on its output line by line.
+ */
 export function spawnWorkerProcess(env: Record<string, string>, on: { stdout: (line: string) => void; stderr?: (line: string) => void }): WorkerProcess {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "invoice-container/main.ts")], {
-    cwd: ROOT,
+  const entry = shippedEntry();
+  const child = spawn(process.execPath, [entry], {
+    cwd: path.dirname(entry),
     env: { ...process.env, [HEARTBEAT_FILE_ENV]: path.join(os.tmpdir(), `invoice-worker-${process.pid}-${Date.now()}.heartbeat`), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,75 +1,9 @@
 import { expect } from "chai";
 import { formatMoney } from "../../../runtime/domain/money";
 import { LIMITS, type PricedOrder } from "../../../runtime/domain/order";
-import type { InvoiceDocument } from "../../../runtime/invoices/document";
 import { formatTaxRate, renderInvoicePdf } from "../../../runtime/invoices/pdf";
-import type { Seller } from "../../../runtime/settings";
 import { makePricedLine, makePricedOrder, totalsOf } from "../../helpers/orders";
-
-// The package's index.js runs a debug self-test when it thinks it is the main module; the library
-// file is the parser alone.
-const pdfParse: (data: Buffer, options: { pagerender: (page: PdfPage) => Promise<string> }) => Promise<{
-  numpages: number;
-  text: string;
-  info: Record<string, unknown>;
-}> = require("pdf-parse/lib/pdf-parse.js");
-
-interface PdfPage {
-  view: number[];
-  getTextContent(): Promise<{ items: Array<{ str: string; transform: number[]; width: number }> }>;
-}
-interface TextItem {
-  readonly str: string;
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-}
-interface ReadPage {
-  /** The page's text, top to bottom, items of one baseline joined by a space. */
-  readonly text: string;
-  readonly items: TextItem[];
-  readonly width: number;
-}
-
-/** Parses the PDF with pdf.js (through pdf-parse) and returns every page's text and positions. */
-async function readPdf(bytes: Uint8Array): Promise<{ numpages: number; text: string; pages: ReadPage[]; info: Record<string, unknown> }> {
-  const pages: ReadPage[] = [];
-  const result = await pdfParse(Buffer.from(bytes), {
-    pagerender: async (page) => {
-      const content = await page.getTextContent();
-      const items = content.items.map((i) => ({ str: i.str, x: i.transform[4], y: i.transform[5], width: i.width }));
-      const text = baselines(items)
-        .map((line) => line.map((i) => i.str).join(" "))
-        .join("\n");
-      pages.push({ text, items, width: page.view[2] });
-      return text;
-    },
-  });
-  // pdf-parse turns a page that fails to render into empty text; make that loud.
-  expect(pages, "pages read").to.have.length(result.numpages);
-  return { numpages: result.numpages, text: pages.map((p) => p.text).join("\n"), pages, info: result.info };
-}
-
-/** Items grouped by baseline, top to bottom, each baseline left to right. */
-function baselines(items: TextItem[]): TextItem[][] {
-  const byY = new Map<number, TextItem[]>();
-  for (const item of items) {
-    const y = Math.round(item.y * 10) / 10;
-    byY.set(y, [...(byY.get(y) ?? []), item]);
-  }
-  return [...byY.entries()].sort(([a], [b]) => b - a).map(([, line]) => line.sort((a, b) => a.x - b.x));
-}
-
-const SELLER: Seller = {
-  name: "Nordwind Handel GmbH",
-  addressLines: ["Friedrichstraße 12", "10117 Berlin", "Germany"],
-  taxId: "DE129273398",
-  email: "billing@nordwind.example",
-};
-
-function invoiceOf(order: PricedOrder, overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
-  return { order, invoiceNumber: "INV-000042", issuedAt: new Date("2025-03-14T09:27:00.000Z"), seller: SELLER, ...overrides };
-}
+import { baselines, invoiceOf, readPdf, SELLER } from "./invoices";
 
 /** An order with `count` lines. No valid PricedOrder has more than LIMITS.maxLines, so above that the schema is bypassed. */
 function orderWithLines(count: number): PricedOrder {
