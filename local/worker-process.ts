@@ -31,14 +31,25 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** Which build of the worker's entry runs: the image's bundle (what ships) or the TypeScript source. */
+export type WorkerBuild = "shipped" | "source";
+
+const ROOT = path.resolve(__dirname, "..");
+
 /**
  * Spawns the worker image's entry (invoice-container/main.ts, bundled) with `env` added to this
- * process's, handing on its output line by line.
+ * process's, handing on its output line by line. `build: "source"` runs the same entry from
+ * source through ts-node instead (the worker contract suite runs both).
  */
-export function spawnWorkerProcess(env: Record<string, string>, on: { stdout: (line: string) => void; stderr?: (line: string) => void }): WorkerProcess {
-  const entry = shippedEntry();
-  const child = spawn(process.execPath, [entry], {
-    cwd: path.dirname(entry),
+export function spawnWorkerProcess(
+  env: Record<string, string>,
+  on: { stdout: (line: string) => void; stderr?: (line: string) => void },
+  build: WorkerBuild = "shipped",
+): WorkerProcess {
+  const entry = build === "shipped" ? shippedEntry() : path.join(ROOT, "invoice-container/main.ts");
+  const args = build === "shipped" ? [entry] : ["-r", "ts-node/register/transpile-only", entry];
+  const child = spawn(process.execPath, args, {
+    cwd: build === "shipped" ? path.dirname(entry) : ROOT,
     env: { ...process.env, [HEARTBEAT_FILE_ENV]: path.join(os.tmpdir(), `invoice-worker-${process.pid}-${Date.now()}.heartbeat`), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -10,6 +10,7 @@ import { orderMessageSchema } from "../../runtime/domain/order";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { invoiceLink, kmsLinkSigner } from "../../runtime/invoices/link";
 import { TABLE_DESIGN } from "../../runtime/domain/store";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 
 /**
  * The order API's contract as the README states it, run against every target: the handler from
@@ -152,6 +153,58 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         expect(err.message).to.match(/retry/i);
         expect(await queueDepth(ctx)).to.equal(0);
         expectError(await t.request(post("{")), 400, "INVALID_JSON");
+      });
+    });
+
+    describe("when a dependency fails (faults injected by a proxy in front of the local AWS)", () => {
+      let proxy: FaultProxy;
+      before(async () => (proxy = await startFaultProxy(ctx.moto.endpoint)));
+      beforeEach(() => t.useEndpoint(proxy.url));
+      afterEach(() => proxy.clear());
+      after(() => proxy.close());
+      const queueDown = { service: "sqs", action: "SendMessage", fault: { kind: "fail", status: 500, code: "InternalError" } } as const;
+
+      it("answers 503 SERVICE_UNAVAILABLE with Retry-After while the queue is down; the retry with the same key completes the order once", async () => {
+        const headers = { "Idempotency-Key": "retry-me" };
+        proxy.arm(queueDown);
+        const first = await t.request(post(orderBody(), { headers }));
+        expectError(first, 503, "SERVICE_UNAVAILABLE");
+        expect(first.headers["retry-after"]).to.equal("2");
+        expect(await queueDepth(ctx)).to.equal(0);
+        proxy.clear();
+        const retry = await t.request(post(orderBody(), { headers }));
+        expect(retry.status, retry.text).to.equal(202);
+        const stored = await orders(ctx);
+        expect(stored).to.have.length(1);
+        expect(stored[0].enqueuedAt).to.be.a("string");
+        const msgs = await drainQueue(ctx);
+        expect(msgs.map((m) => JSON.parse(m.body).order.orderId)).to.deep.equal([retry.json().orderId]);
+      });
+
+      it("leaves no order behind when the queue is down and there is no key to retry with", async () => {
+        proxy.arm(queueDown);
+        expectError(await t.request(post(orderBody())), 503, "SERVICE_UNAVAILABLE");
+        expect(await orders(ctx)).to.deep.equal([]);
+        expect(await queueDepth(ctx)).to.equal(0);
+      });
+
+      it("answers 503 while the table does not answer at all, accepts nothing, and serves again after", async () => {
+        const frozen = proxy.arm({ service: "dynamodb", fault: { kind: "freeze" } });
+        expectError(await t.request(post(orderBody())), 503, "SERVICE_UNAVAILABLE");
+        // Released now, the write the client gave up on may still land (as it may on real DynamoDB when a
+        // request times out): it stays an unconfirmed record with an expiry, which no reader shows.
+        proxy.clear(frozen);
+        expect(await queueDepth(ctx)).to.equal(0);
+        const ok = await t.request(post(orderBody()));
+        expect(ok.status).to.equal(202);
+        const all = await orders(ctx);
+        expect(all.filter((o) => o.enqueuedAt).map((o) => (o.order as { orderId: string }).orderId)).to.deep.equal([ok.json().orderId]);
+        for (const stray of all.filter((o) => !o.enqueuedAt)) {
+          expect(stray.enqueuedAt).to.equal(undefined);
+          expect(stray[TABLE_DESIGN.ttlAttribute]).to.be.a("number");
+          expectError(await t.request(get((stray.order as { orderId: string }).orderId)), 404, "NOT_FOUND");
+        }
+        expect(await queueDepth(ctx)).to.equal(1);
       });
     });
 
