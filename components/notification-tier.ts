@@ -4,6 +4,7 @@ import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
 import { createHandlerFunction } from "./lambda";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
+import { NOTIFIER_ASYNC_RETRIES } from "./scaling";
 
 /** Arguments of the notification tier. */
 export interface NotificationTierArgs {
@@ -34,8 +35,7 @@ export interface NotificationTierArgs {
 
 /** Only finished invoices wake the notifier. */
 const INVOICE_SUFFIX = ".pdf";
-/** Lambda's asynchronous retries before the event goes to the failure queue (its maximum). */
-export const NOTIFIER_ASYNC_RETRIES = 2;
+
 
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {

@@ -75,3 +75,6 @@ export function workerPlatform(architecture: "x86_64" | "arm64"): { dockerPlatfo
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** The orders queue keeps messages four days (the SQS default), well past any outage of the worker. */
 export const QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
+
+/** Lambda's asynchronous retries (its maximum) before a failed event goes to the on-failure destination. */
+export const NOTIFIER_ASYNC_RETRIES = 2;

@@ -1,9 +1,23 @@
 import { longPollTimeoutMs } from "../runtime/clients";
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { NOTIFIER_ASYNC_RETRIES } from "../components/scaling";
+
+/** The record Lambda sends to an on-failure destination when an asynchronous event failed every attempt. */
+export function onFailureRecord(event: unknown, error: Error, attempts: number, functionArn: string) {
+  return {
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId: `local-${Date.now()}`, functionArn, condition: "RetriesExhausted", approximateInvokeCount: attempts },
+    requestPayload: event,
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+    responsePayload: { errorType: error.name, errorMessage: error.message },
+  };
+}
 
 /**
  * Delivers the bucket's object-created notifications (queued by S3) to the email handler, as the
- * Lambda S3 trigger would: at least once; a failed event comes back after a short delay.
+ * Lambda S3 trigger would: at least once; a failed event comes back after a short delay, and after
+ * Lambda's retries it goes to the failure queue (when given) as Lambda's on-failure destination would.
  */
 export function startNotifierDriver(o: {
   sqs: SQSClient;
@@ -11,7 +25,10 @@ export function startNotifierDriver(o: {
   handler: (event: unknown) => Promise<unknown>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   retryDelaySeconds?: number;
+  /** The on-failure destination; without it a failed event is retried forever. */
+  failureQueueUrl?: string;
 }): { stop(): Promise<void> } {
+  const attempts = NOTIFIER_ASYNC_RETRIES + 1;
   let stopping = false;
   const abort = new AbortController();
   const loop = (async () => {
@@ -19,7 +36,7 @@ export function startNotifierDriver(o: {
       let messages;
       try {
         messages = (
-          await o.sqs.send(new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }), {
+          await o.sqs.send(new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }), {
             abortSignal: abort.signal,
             requestTimeout: longPollTimeoutMs(2),
           })
@@ -32,10 +49,18 @@ export function startNotifierDriver(o: {
       }
       await Promise.all(
         (messages ?? []).map(async (m) => {
+          const event = JSON.parse(m.Body ?? "{}");
+          const received = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
           try {
-            await o.handler(JSON.parse(m.Body ?? "{}"));
+            await o.handler(event);
             await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
           } catch (e) {
+            if (o.failureQueueUrl && received >= attempts) {
+              o.log("event failed every attempt; sent to the email failure queue", { error: (e as Error).name, attempts: received });
+              await o.sqs.send(new SendMessageCommand({ QueueUrl: o.failureQueueUrl, MessageBody: JSON.stringify(onFailureRecord(event, e as Error, received, "local:email-notifier")) }));
+              await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+              return;
+            }
             o.log("event failed; it will be redelivered", { error: (e as Error).name });
             await o.sqs
               .send(new ChangeMessageVisibilityCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: o.retryDelaySeconds ?? 2 }))

@@ -139,6 +139,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     const notifier = startNotifierDriver({
       sqs: clients.sqs,
       queueUrl: resources.bucketEventsQueueUrl!,
+      failureQueueUrl: resources.emailFailureQueueUrl,
       handler: createEmailNotifierHandler(env, { writeLog: writeLog("notifier") }),
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "notifier", msg, ...f }), "notifier")),
     });

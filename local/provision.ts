@@ -29,6 +29,8 @@ export interface LocalResources {
   readonly sender: string;
   readonly linkKeyId: string;
   readonly bucketEventsQueueUrl?: string;
+  /** Where the notifier driver puts an event that failed every attempt (Lambda's on-failure destination). */
+  readonly emailFailureQueueUrl?: string;
 }
 
 /** Creates the table, queues, bucket, sender identity and link-signing key the pipeline needs. */
@@ -85,7 +87,11 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     }),
   );
   let bucketEventsQueueUrl: string | undefined;
+  let emailFailureQueueUrl: string | undefined;
   if (a.bucketEventsQueue) {
+    emailFailureQueueUrl = (
+      await clients.sqs.send(new CreateQueueCommand({ QueueName: `${a.prefix}-email-failures`, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }))
+    ).QueueUrl!;
     const ev = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${a.prefix}-invoice-events`, Attributes: { VisibilityTimeout: "60" } }));
     bucketEventsQueueUrl = ev.QueueUrl!;
     const evArn = (
@@ -112,7 +118,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
   );
 
-  return { table, queueUrl: q.QueueUrl!, dlqUrl: dlq.QueueUrl!, bucket, sender: a.sender, linkKeyId: key.KeyMetadata!.KeyId!, bucketEventsQueueUrl };
+  return { table, queueUrl: q.QueueUrl!, dlqUrl: dlq.QueueUrl!, bucket, sender: a.sender, linkKeyId: key.KeyMetadata!.KeyId!, bucketEventsQueueUrl, emailFailureQueueUrl };
 }
 
 /** The runtime environment (ENV names) that points every part at these resources. */

@@ -12,6 +12,8 @@ export interface LocalSession {
   readonly poolId: string;
   readonly clientId: string;
   readonly demoUser: { email: string; password: string };
+  /** The queues `npm run redrive -- --local` works on. */
+  readonly queues: { readonly orders: string; readonly dlq: string; readonly emailFailures: string; readonly notifierEvents: string };
   /** The `npm start` process. */
   readonly pid: number;
   /** Processes it started and will stop: moto_server (when it owns one) and the worker. */
@@ -21,10 +23,13 @@ export interface LocalSession {
 /** Where the session file lives (gitignored); SHOP_LOCAL_SESSION moves it (tests use that). */
 export const SESSION_FILE = process.env.SHOP_LOCAL_SESSION ?? path.resolve(__dirname, "..", ".local-state", "session.json");
 
-/** Writes the session file, readable only by this user (it holds the demo password). */
+/** Writes the session file atomically, readable only by this user (it holds the demo password). */
 export function writeSession(s: LocalSession, file = SESSION_FILE): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  // Written aside and renamed: a reader that sees the file sees all of it.
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, JSON.stringify(s, null, 2), { mode: 0o600 });
+  fs.renameSync(partial, file);
 }
 
 /** Reads the session of a running `npm start`, or explains what to do. */

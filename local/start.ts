@@ -22,6 +22,12 @@ async function main(): Promise<void> {
     poolId: p.pool.poolId,
     clientId: p.pool.clientId,
     demoUser: { email: p.demoUser.email, password: p.demoUser.password },
+    queues: {
+      orders: p.resources.queueUrl,
+      dlq: p.resources.dlqUrl,
+      emailFailures: p.resources.emailFailureQueueUrl!,
+      notifierEvents: p.resources.bucketEventsQueueUrl!,
+    },
     pid: process.pid,
     children: p.pids,
   });

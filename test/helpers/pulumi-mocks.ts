@@ -26,6 +26,8 @@ export interface MockedResource {
   urn: string;
   /** URNs of the resources it waits for (dependsOn), as the program sent them. */
   dependsOn: string[];
+  /** Per input property, the URNs of the resources its value came from (as the engine records them). */
+  propertyDependencies: Record<string, string[]>;
 }
 
 /** The result of one program run. */
@@ -112,7 +114,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
     {
       newResource(args) {
         const state = invent(args.type, args.name, args.inputs);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [] });
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [], propertyDependencies: {} });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => answer(args.token),
@@ -123,10 +125,15 @@ export async function runProgram(stack: string, overrides: Record<string, string
   );
   // The mocks see no dependsOn: read it from the registration requests.
   const dependsOn = new Map<string, string[]>();
+  const propertyDependencies = new Map<string, Record<string, string[]>>();
   const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
   const register = mockMonitor.registerResource.bind(mockMonitor);
   mockMonitor.registerResource = (req, cb) => {
-    dependsOn.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+    const key = `${req.getType()}::${req.getName()}`;
+    dependsOn.set(key, req.getDependenciesList());
+    const props: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, prop: string) => (props[prop] = deps.getUrnsList()));
+    propertyDependencies.set(key, props);
     return register(req, cb);
   };
   pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...overrides });
@@ -144,7 +151,10 @@ export async function runProgram(stack: string, overrides: Record<string, string
     const r = byKey.get(`${qualifiedType.split("$").pop()}::${name}`);
     if (r) r.urn = urn;
   }
-  for (const r of resources) r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
+  for (const r of resources) {
+    r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
+    r.propertyDependencies = propertyDependencies.get(`${r.type}::${r.name}`) ?? {};
+  }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   return {
     stack,

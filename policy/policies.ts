@@ -1,0 +1,171 @@
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+
+/**
+ * The stack's guard rails as CrossGuard policies. Plain objects, exported one by one, so tests call
+ * validateResource / validateStack directly (constructing a PolicyPack starts a gRPC server);
+ * policy/index.ts assembles the pack that `pulumi preview --policy-pack policy` runs.
+ * Cross-resource checks follow the engine's property dependencies, which exist in a preview where
+ * ids and ARNs are still unknown.
+ */
+
+type Doc = { Statement?: Statement | Statement[] };
+type Statement = { Effect?: string; Action?: string | string[]; Principal?: unknown; Resource?: unknown };
+
+const parse = (v: unknown): Doc | undefined => {
+  if (typeof v !== "string") return typeof v === "object" && v !== null ? (v as Doc) : undefined;
+  try {
+    return JSON.parse(v) as Doc;
+  } catch {
+    return undefined;
+  }
+};
+const statements = (d: Doc | undefined): Statement[] => (d?.Statement === undefined ? [] : Array.isArray(d.Statement) ? d.Statement : [d.Statement]);
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Resource types whose `policy` input is an IAM document granting something. */
+const POLICY_DOCUMENT_TYPES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:s3/bucketPolicy:BucketPolicy", "aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy"];
+
+/** No Allow statement grants an action with a wildcard ("*", "s3:*", "s3:Get*"). */
+export const noWildcardActions: ResourceValidationPolicy = {
+  name: "no-wildcard-actions",
+  description: "IAM and resource policies allow named actions only, never wildcards.",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (!POLICY_DOCUMENT_TYPES.includes(args.type)) return;
+    for (const s of statements(parse(args.props.policy))) {
+      if (s.Effect !== "Allow") continue;
+      const wild = list(s.Action).filter((a) => a.includes("*"));
+      if (wild.length) report(`${args.name} allows wildcard action(s) ${wild.join(", ")}`);
+    }
+  },
+};
+
+/** Every role is assumed by exactly one AWS service, and nothing else. */
+export const singleServiceTrust: ResourceValidationPolicy = {
+  name: "single-service-trust",
+  description: "Each IAM role trusts exactly one AWS service principal.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== "aws:iam/role:Role") return;
+    const trust = statements(parse(args.props.assumeRolePolicy));
+    const principals = trust.map((s) => s.Principal as { Service?: unknown } | string | undefined);
+    const services = principals.flatMap((p) => (typeof p === "object" && p && Object.keys(p).length === 1 ? list(p.Service as string | string[]) : [undefined]));
+    if (trust.length !== 1 || services.length !== 1 || typeof services[0] !== "string" || !/\.amazonaws\.com$/.test(services[0])) {
+      report(`${args.name} must trust exactly one AWS service, found ${JSON.stringify(principals)}`);
+    }
+  },
+};
+
+/** Log groups keep their logs for a set time, never forever. */
+export const logRetentionSet: ResourceValidationPolicy = {
+  name: "log-retention-set",
+  description: "Every CloudWatch log group has a retention period.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== "aws:cloudwatch/logGroup:LogGroup") return;
+    if (!(Number(args.props.retentionInDays) > 0)) report(`${args.name} keeps its logs forever: set retentionInDays`);
+  },
+};
+
+/** Nothing a bucket holds is public: full public-access blocks, no public ACLs, no policy allowing anyone. */
+export const noPublicBuckets: ResourceValidationPolicy = {
+  name: "no-public-buckets",
+  description: "Buckets block all public access, carry no public ACL and no bucket policy that allows everyone.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const p = args.props;
+    if (args.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") {
+      const off = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((k) => p[k] !== true);
+      if (off.length) report(`${args.name} leaves ${off.join(", ")} off`);
+    }
+    if ((args.type === "aws:s3/bucket:Bucket" || args.type === "aws:s3/bucketAcl:BucketAcl") && /public/.test(String(p.acl ?? ""))) report(`${args.name} has the public ACL ${p.acl}`);
+    if (args.type === "aws:s3/bucketPolicy:BucketPolicy") {
+      for (const s of statements(parse(p.policy))) {
+        const anyone = s.Principal === "*" || list((s.Principal as { AWS?: string | string[] } | undefined)?.AWS).includes("*");
+        if (s.Effect === "Allow" && anyone) report(`${args.name} allows everyone (${list(s.Action).join(", ")})`);
+      }
+    }
+  },
+};
+
+/** Does `from`'s input `prop` come from `to` (by the engine's property dependencies, or by value once known)? */
+function refersTo(from: PolicyResource, prop: string, to: PolicyResource): boolean {
+  if ((from.propertyDependencies[prop] ?? []).some((d) => d.urn === to.urn)) return true;
+  const value = JSON.stringify(from.props[prop] ?? null);
+  return [to.props.arn, to.props.name, to.props.id, to.props.url].some((v) => typeof v === "string" && v !== "" && value.includes(v));
+}
+const ofType = (args: StackValidationArgs, type: string) => args.resources.filter((r) => r.type === type);
+
+/** Every bucket has a public-access block and default encryption of its own. */
+export const bucketsBlockedAndEncrypted: StackValidationPolicy = {
+  name: "buckets-blocked-and-encrypted",
+  description: "Every S3 bucket has a public-access block and a server-side encryption configuration.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const bucket of ofType(args, "aws:s3/bucket:Bucket")) {
+      const has = (type: string) => ofType(args, type).some((r) => refersTo(r, "bucket", bucket));
+      if (!has("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) report(`${bucket.name} has no public-access block`, bucket.urn);
+      if (!has("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration") && !bucket.props.serverSideEncryptionConfiguration) {
+        report(`${bucket.name} has no default encryption`, bucket.urn);
+      }
+    }
+  },
+};
+
+/** Queues are encrypted at rest (SQS-managed or KMS). */
+export const queuesEncrypted: ResourceValidationPolicy = {
+  name: "queues-encrypted",
+  description: "Every SQS queue is encrypted at rest.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== "aws:sqs/queue:Queue") return;
+    if (args.props.sqsManagedSseEnabled !== true && !args.props.kmsMasterKeyId) report(`${args.name} is not encrypted: set sqsManagedSseEnabled or kmsMasterKeyId`);
+  },
+};
+
+/** A Lambda that a service invokes asynchronously keeps the events it fails on. */
+export const asyncLambdaOnFailure: StackValidationPolicy = {
+  name: "async-lambda-on-failure",
+  description: "Every Lambda invoked asynchronously (by S3, SNS or EventBridge) has an on-failure destination.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const asyncPrincipals = ["s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"];
+    for (const fn of ofType(args, "aws:lambda/function:Function")) {
+      const invokedAsync = ofType(args, "aws:lambda/permission:Permission").some((p) => asyncPrincipals.includes(p.props.principal) && refersTo(p, "function", fn));
+      if (!invokedAsync) continue;
+      const config = ofType(args, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) => refersTo(c, "functionName", fn));
+      if (!config?.props.destinationConfig?.onFailure?.destination && !(config?.propertyDependencies.destinationConfig ?? []).length) {
+        report(`${fn.name} is invoked asynchronously but has no on-failure destination: failed events would be dropped`, fn.urn);
+      }
+    }
+  },
+};
+
+/** Every queue sends what it cannot deliver to a DLQ, unless it is itself where failures land. */
+export const queuesHaveDeadLetters: StackValidationPolicy = {
+  name: "queues-have-dead-letters",
+  description: "Every SQS queue has a dead-letter queue, or is itself a dead-letter queue or an on-failure destination.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const queues = ofType(args, "aws:sqs/queue:Queue");
+    const configs = ofType(args, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+    for (const q of queues) {
+      const hasDlq = Boolean(q.props.redrivePolicy) || (q.propertyDependencies.redrivePolicy ?? []).length > 0;
+      const isDlq = queues.some((other) => other !== q && refersTo(other, "redrivePolicy", q));
+      const isFailureDestination = configs.some((c) => refersTo(c, "destinationConfig", q));
+      if (!hasDlq && !isDlq && !isFailureDestination) report(`${q.name} has no dead-letter queue`, q.urn);
+    }
+  },
+};
+
+/** Every policy of the pack. */
+export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  noWildcardActions,
+  singleServiceTrust,
+  logRetentionSet,
+  noPublicBuckets,
+  bucketsBlockedAndEncrypted,
+  queuesEncrypted,
+  asyncLambdaOnFailure,
+  queuesHaveDeadLetters,
+];

@@ -1,0 +1,121 @@
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawn } from "node:child_process";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { CreateEmailIdentityCommand } from "@aws-sdk/client-sesv2";
+import { useLocalAws, settingsOf } from "../helpers/aws";
+import { apiDeps, drainQueue, notifierDeps, queueDepth, tableItems, workerDeps } from "../helpers/deps";
+import { orderBody, postOrder } from "../helpers/events";
+import { waitUntil } from "../helpers/wait";
+import { handleApiRequest } from "../../runtime/handlers/order-api";
+import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
+import { handleS3Event } from "../../runtime/handlers/email-notifier";
+import { motoSentEmails } from "../../local/moto";
+import { startNotifierDriver } from "../../local/notifier-driver";
+import { failedEvent, parseRedriveArgs, redrive, toLocalNotifier, toQueue } from "../../local/redrive";
+import { ROOT } from "../helpers/pulumi-mocks";
+
+const UNVERIFIED_SENDER = "not-yet-verified@shop.example";
+
+describe("npm run redrive against the local pipeline", function () {
+  this.timeout(60000);
+  const ctx = useLocalAws({ bucketEventsQueue: true });
+
+  it("moves the orders DLQ back onto the orders queue, body unchanged, and empties the DLQ", async () => {
+    // Prepare: two dead orders
+    const bodies = ['{"order":"a"}', '{"order":"b"}'];
+    for (const b of bodies) await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.dlqUrl, MessageBody: b }));
+    // Act
+    const r = await redrive(ctx.clients.sqs, ctx.resources.dlqUrl, toQueue(ctx.clients.sqs, ctx.resources.queueUrl));
+    // Assess
+    expect(r).to.deep.equal({ moved: 2, failed: 0 });
+    expect((await drainQueue(ctx)).map((m) => m.body).sort()).to.deep.equal(bodies);
+    expect(await queueDepth(ctx, ctx.resources.dlqUrl)).to.equal(0);
+  });
+
+  it("keeps an email event that failed every attempt, and mails the invoice once it is redriven through the notifier driver", async () => {
+    // Prepare: an invoiced order whose PDF event reaches a notifier that SES refuses (its sender is not verified yet).
+    await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+    const [msg] = await drainQueue(ctx);
+    const { orderId } = await processOrderMessage(msg.body, workerDeps(ctx));
+    const settings = { ...settingsOf(ctx).notifier, sender: UNVERIFIED_SENDER };
+    const logs: string[] = [];
+    const driver = startNotifierDriver({
+      sqs: ctx.clients.sqs,
+      queueUrl: ctx.resources.bucketEventsQueueUrl!,
+      failureQueueUrl: ctx.resources.emailFailureQueueUrl!,
+      handler: (e) => handleS3Event(e, notifierDeps(ctx, { settings })),
+      log: (m) => logs.push(m),
+      retryDelaySeconds: 0,
+    });
+    try {
+      // Act 1: Lambda's three attempts fail; the event lands in the failure queue, not away.
+      expect(await waitUntil(async () => (await queueDepth(ctx, ctx.resources.emailFailureQueueUrl!)) === 1, 30000, 200), logs.join("\n")).to.equal(true);
+      expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(2);
+      expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
+      // Act 2: the operator fixes the cause and redrives.
+      await ctx.clients.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: UNVERIFIED_SENDER }));
+      const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!));
+      // Assess: one mail, the order notified, nothing left in the failure queue.
+      expect(r).to.deep.equal({ moved: 1, failed: 0 });
+      expect(await waitUntil(async () => (await motoSentEmails(ctx.moto.endpoint)).length === 1, 20000, 200)).to.equal(true);
+      const order = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`);
+      expect(order?.status).to.equal("NOTIFIED");
+      expect(await queueDepth(ctx, ctx.resources.emailFailureQueueUrl!)).to.equal(0);
+    } finally {
+      await driver.stop();
+    }
+  });
+
+  it("leaves a message that is not an on-failure record in the queue, and says so", async () => {
+    await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.emailFailureQueueUrl!, MessageBody: '{"Records":[]}' }));
+    const logs: string[] = [];
+    const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!), (m) => logs.push(m));
+    expect(r).to.deep.equal({ moved: 0, failed: 1 });
+    expect(logs).to.have.length(1);
+    expect(() => failedEvent('{"Records":[]}')).to.throw(/not a Lambda on-failure record/);
+  });
+
+  it("runs as `npm run redrive -- --queue dlq --local` against a running pipeline's session", async () => {
+    // Prepare: a session file as npm start writes it (this process stands in for npm start).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-redrive-"));
+    const file = path.join(dir, "session.json");
+    const r = ctx.resources;
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ endpoint: ctx.moto.endpoint, region: "us-east-1", pid: process.pid, queues: { orders: r.queueUrl, dlq: r.dlqUrl, emailFailures: r.emailFailureQueueUrl, notifierEvents: r.bucketEventsQueueUrl } }),
+    );
+    await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: r.dlqUrl, MessageBody: '{"order":"c"}' }));
+    // Act
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "local/redrive-cli.ts", "--queue", "dlq", "--local"], {
+      cwd: ROOT,
+      env: { ...process.env, SHOP_LOCAL_SESSION: file },
+    });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const code = await new Promise((res) => child.on("exit", res));
+    // Assess
+    expect(code, out).to.equal(0);
+    expect(out).to.contain("redrive dlq: 1 moved, 0 left in the queue");
+    expect((await drainQueue(ctx)).map((m) => m.body)).to.deep.equal(['{"order":"c"}']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const argCases: { argv: string[]; ok?: unknown; error?: RegExp }[] = [
+    { argv: ["--queue", "dlq", "--local"], ok: { queue: "dlq", target: { local: true } } },
+    { argv: ["--queue", "email-failures", "--stack", "prod"], ok: { queue: "email-failures", target: { stack: "prod" } } },
+    { argv: ["--queue", "dlq"], ok: { queue: "dlq", target: { stack: "dev" } } },
+    { argv: ["--queue", "orders"], error: /--queue must be dlq or email-failures/ },
+    { argv: ["--queue", "dlq", "--local", "--stack", "dev"], error: /not both/ },
+    { argv: ["--queue", "dlq", "--force"], error: /unknown argument "--force"/ },
+  ];
+  for (const c of argCases) {
+    it(`parses ${c.argv.join(" ")}`, () => {
+      if (c.error) expect(() => parseRedriveArgs(c.argv)).to.throw(c.error);
+      else expect(parseRedriveArgs(c.argv)).to.deep.equal(c.ok);
+    });
+  }
+});

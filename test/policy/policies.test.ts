@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import {
+  POLICIES,
+  asyncLambdaOnFailure,
+  bucketsBlockedAndEncrypted,
+  logRetentionSet,
+  noPublicBuckets,
+  noWildcardActions,
+  queuesEncrypted,
+  queuesHaveDeadLetters,
+  singleServiceTrust,
+} from "../../policy/policies";
+import { programRun, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
+
+/** A resource as CrossGuard hands it to a policy. */
+function resourceArgs(type: string, props: Record<string, unknown>, name = "r"): ResourceValidationArgs {
+  return { type, props, urn: `urn:pulumi:test::shop-backend::${type}::${name}`, name, opts: {} as never, stackTags: new Map(), isType: () => false, asType: () => undefined } as never;
+}
+/** The violations one resource policy reports. */
+function violationsOf(policy: ResourceValidationPolicy, args: ResourceValidationArgs): string[] {
+  const out: string[] = [];
+  const validate = policy.validateResource as (a: ResourceValidationArgs, r: (m: string) => void) => void;
+  validate(args, (m) => out.push(m));
+  return out;
+}
+/** The mocked stack as CrossGuard's stack validation sees it: inputs as props, dependencies by URN. */
+function stackArgs(resources: readonly MockedResource[]): StackValidationArgs {
+  const byUrn = new Map<string, PolicyResource>();
+  const policyResources = resources.map((r) => {
+    const pr = { type: r.type, props: r.inputs, urn: r.urn, name: r.name, opts: {}, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined } as unknown as PolicyResource;
+    byUrn.set(r.urn, pr);
+    return pr;
+  });
+  resources.forEach((r, i) => {
+    const pr = policyResources[i] as { dependencies: PolicyResource[]; propertyDependencies: Record<string, PolicyResource[]> };
+    pr.dependencies = r.dependsOn.map((u) => byUrn.get(u)!).filter(Boolean);
+    for (const [prop, urns] of Object.entries(r.propertyDependencies)) pr.propertyDependencies[prop] = urns.map((u) => byUrn.get(u)!).filter(Boolean);
+  });
+  return { resources: policyResources, stackTags: new Map(), getConfig: () => ({}) as never, notApplicable: () => undefined as never } as StackValidationArgs;
+}
+function stackViolationsOf(policy: StackValidationPolicy, args: StackValidationArgs): string[] {
+  const out: string[] = [];
+  const validate = policy.validateStack as (a: StackValidationArgs, r: (m: string) => void) => void;
+  validate(args, (m) => out.push(m));
+  return out;
+}
+const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+
+describe("policy pack: resource policies", () => {
+  const cases: { policy: ResourceValidationPolicy; what: string; args: ResourceValidationArgs; violations: number }[] = [
+    { policy: noWildcardActions, what: "a role policy with named actions", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "arn:q" }) }), violations: 0 },
+    { policy: noWildcardActions, what: "a role policy granting s3:*", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }) }), violations: 1 },
+    { policy: noWildcardActions, what: "a role policy granting s3:Get*", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["s3:Get*"], Resource: "*" }) }), violations: 1 },
+    { policy: noWildcardActions, what: "a bucket policy denying s3:* without TLS", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }) }), violations: 0 },
+    { policy: singleServiceTrust, what: "a role trusted by Lambda", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }) }), violations: 0 },
+    { policy: singleServiceTrust, what: "a role trusted by two services", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"] }, Action: "sts:AssumeRole" }) }), violations: 1 },
+    { policy: singleServiceTrust, what: "a role trusted by an account", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "sts:AssumeRole" }) }), violations: 1 },
+    { policy: logRetentionSet, what: "a log group kept 30 days", args: resourceArgs("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }), violations: 0 },
+    { policy: logRetentionSet, what: "a log group kept forever", args: resourceArgs("aws:cloudwatch/logGroup:LogGroup", {}), violations: 1 },
+    { policy: noPublicBuckets, what: "a full public-access block", args: resourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }), violations: 0 },
+    { policy: noPublicBuckets, what: "a public-access block with public policies allowed", args: resourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: false }), violations: 1 },
+    { policy: noPublicBuckets, what: "a public-read bucket", args: resourceArgs("aws:s3/bucket:Bucket", { acl: "public-read" }), violations: 1 },
+    { policy: noPublicBuckets, what: "a bucket policy allowing everyone to read", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }) }), violations: 1 },
+    { policy: queuesEncrypted, what: "an SQS-managed encrypted queue", args: resourceArgs("aws:sqs/queue:Queue", { sqsManagedSseEnabled: true }), violations: 0 },
+    { policy: queuesEncrypted, what: "a KMS encrypted queue", args: resourceArgs("aws:sqs/queue:Queue", { kmsMasterKeyId: "alias/q" }), violations: 0 },
+    { policy: queuesEncrypted, what: "an unencrypted queue", args: resourceArgs("aws:sqs/queue:Queue", {}), violations: 1 },
+  ];
+  for (const c of cases) {
+    it(`${c.policy.name}: ${c.violations ? "reports" : "accepts"} ${c.what}`, () => {
+      expect(violationsOf(c.policy, c.args)).to.have.length(c.violations);
+    });
+  }
+});
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`policy pack over the mocked ${stack} stack`, () => {
+    let run: ProgramRun;
+    before(async function () {
+      this.timeout(60000);
+      run = await programRun(stack);
+    });
+
+    it("reports no violation of any policy", () => {
+      const violations: string[] = [];
+      const args = stackArgs(run.resources);
+      for (const policy of POLICIES) {
+        if ("validateStack" in policy) violations.push(...stackViolationsOf(policy, args).map((m) => `${policy.name}: ${m}`));
+        else for (const r of run.resources) violations.push(...violationsOf(policy, resourceArgs(r.type, r.inputs, r.name)).map((m) => `${policy.name}: ${m}`));
+      }
+      expect(violations).to.deep.equal([]);
+    });
+
+    const without = (drop: (r: MockedResource) => boolean) => stackArgs(run.resources.filter((r) => !drop(r)));
+    it("would report the notifier without its on-failure destination, as the stack was before", () => {
+      const v = stackViolationsOf(asyncLambdaOnFailure, without((r) => r.type === "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"));
+      expect(v).to.have.length(1);
+      expect(v[0]).to.match(/-notify-handler is invoked asynchronously but has no on-failure destination/);
+    });
+
+    it("would report a queue without a DLQ, and a bucket without its block or encryption", () => {
+      const noFailureRouting = without((r) => r.type === "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+      expect(stackViolationsOf(queuesHaveDeadLetters, noFailureRouting)).to.deep.equal([`${run.one("aws:sqs/queue:Queue", "-email-failures").name} has no dead-letter queue`]);
+      const bare = without((r) => r.type.startsWith("aws:s3/bucketPublicAccessBlock") || r.type.startsWith("aws:s3/bucketServerSideEncryptionConfiguration"));
+      expect(stackViolationsOf(bucketsBlockedAndEncrypted, bare)).to.have.length(2);
+    });
+  });
+}
