@@ -161,6 +161,25 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
     });
   });
 
+  describe("identity claims as input", () => {
+    it("leaves out a Cognito name holding bidi overrides or controls instead of carrying it to the invoice and email", async () => {
+      // Prepare: a user whose self-chosen name would display reversed ("Eve" + RLO + "fdp.exe")
+      const user = { email: "rlo@example.com", name: "Eve ‮fdp.exe", password: "Rlo-Password-123" };
+      await createLocalUser(ctx.cognito, ctx.p.pool, user);
+      const token = await signIn(ctx.cognito, ctx.p.pool, user.email, user.password);
+      expect(decodeJwt(token).name).to.equal(user.name);
+      // Act
+      const r = await post(ctx, `Bearer ${token}`);
+      // Assess: accepted, and the stored (and queued) customer carries no name
+      expect(r.status).to.equal(202);
+      const { orderId } = JSON.parse(r.body) as { orderId: string };
+      const item = await ctx.clients.ddb.send(new ScanCommand({ TableName: ctx.p.resources.table, ConsistentRead: true }));
+      const stored = (item.Items ?? []).find((i) => i.pk === `ORDER#${orderId}`)!;
+      expect(stored.order.customer).to.deep.equal({ id: decodeJwt(token).sub, email: user.email });
+      expect(JSON.stringify(stored)).to.not.match(/[\u202e\u0085]/);
+    });
+  });
+
   describe("invoice links", () => {
     let orderId: string;
     let link: URL;
