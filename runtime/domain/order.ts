@@ -174,7 +174,9 @@ export const customerSchema = () =>
   z.object({
   id: z.string().min(1).max(128),
   email: z.string().email().max(254),
-  name: z.string().max(200).optional(),
+  // The name claim is the user's own choice (self sign-up): it reaches the PDF and the email only as
+  // printable text, like every name in the body; anything else is left out rather than locking the user out.
+  name: printable(LIMITS.maxNameLength).optional().catch(undefined),
 });
 export type Customer = z.infer<ReturnType<typeof customerSchema>>;
 
