@@ -19,7 +19,8 @@ export interface WorkerDeps {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly settings: WorkerSettings;
-  readonly render: (doc: InvoiceDocument) => Uint8Array;
+  /** Renders the PDF: in-line (renderInvoicePdf) or on a thread pool (invoices/render-pool.ts). */
+  readonly render: (doc: InvoiceDocument) => Uint8Array | Promise<Uint8Array>;
   readonly now: () => Date;
   readonly log: Logger;
   /**
@@ -82,7 +83,7 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
     throw new Error(`order ${order.orderId} came back with an incomplete invoice assignment`);
   }
   // Render from the stored order, the source of truth, not from the message copy.
-  const pdf = deps.render({
+  const pdf = await deps.render({
     order: numbered.order,
     invoiceNumber: numbered.invoiceNumber,
     issuedAt: new Date(numbered.invoiceIssuedAt),
