@@ -7,7 +7,7 @@ import { createClients, destroyClients } from "../runtime/clients";
 import { createLogger, errorFields } from "../runtime/log";
 import { loadWorkerSettings, SettingsError } from "../runtime/settings";
 import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
-import { renderInvoicePdf } from "../runtime/invoices/pdf";
+import { createRenderPool, isRenderThread, renderThreadCount, serveRenderRequests } from "../runtime/invoices/render-pool";
 import { DEFAULT_HEARTBEAT_FILE, HEARTBEAT_FILE_ENV } from "./heartbeat";
 import { drainDeadlineSeconds } from "./drain";
 
@@ -22,6 +22,15 @@ function main(): void {
     process.stderr.write(`${e instanceof SettingsError ? e.message : String(e)}\n`);
     process.exit(78); // EX_CONFIG
   }
+  let renderThreads;
+  try {
+    renderThreads = renderThreadCount();
+  } catch (e) {
+    process.stderr.write(`invoice worker: invalid settings: ${(e as Error).message}\n`);
+    process.exit(78);
+  }
+  // This file is also each render thread's entry (see the end); process.exit ends the threads.
+  const pool = createRenderPool({ size: renderThreads, entry: __filename });
   const log = createLogger("invoice-worker", settings.logLevel);
   const clients = createClients({ region: settings.region });
   const beat = () => {
@@ -32,10 +41,10 @@ function main(): void {
     }
   };
   const loop = startWorkerLoop(
-    { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: renderInvoicePdf, now: () => new Date(), log },
+    { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: pool.render, now: () => new Date(), log },
     { onPoll: beat },
   );
-  log.info("worker started", { concurrency: settings.concurrency, waitSeconds: settings.waitSeconds, pid: process.pid });
+  log.info("worker started", { concurrency: settings.concurrency, renderThreads, waitSeconds: settings.waitSeconds, pid: process.pid });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -63,4 +72,5 @@ function main(): void {
   });
 }
 
-main();
+if (isRenderThread()) serveRenderRequests();
+else main();

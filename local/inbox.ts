@@ -13,31 +13,44 @@ export interface InboxEmail {
   readonly invoiceLink: string | undefined;
 }
 
-/** The emails SES (moto) accepted, newest first; remembers when each was first seen. */
-export class LocalInbox {
-  private readonly firstSeen = new Map<string, string>();
-  constructor(private readonly endpoint: string) {}
-
-  /** Reads the current mail from moto's store. */
-  async list(): Promise<InboxEmail[]> {
-    const sent = await motoSentEmails(this.endpoint);
-    const out = sent.map((m) => {
-      if (!this.firstSeen.has(m.id)) this.firstSeen.set(m.id, new Date().toISOString());
-      const link = /href="([^"]*\/invoices\/[^"]+)"/.exec(m.body)?.[1]?.replace(/&amp;/g, "&");
-      return {
-        id: m.id,
-        from: m.source,
-        to: m.destinations.ToAddresses ?? [],
-        subject: m.subject,
-        receivedAt: this.firstSeen.get(m.id)!,
-        html: m.body,
-        invoiceLink: link,
-      };
-    });
-    return out.reverse();
-  }
+/** What the launcher (local/moto_server.py) answers at /_local/ses/messages. */
+interface SentMessages {
+  /** Messages sent since moto started or was reset. */
+  readonly total: number;
+  readonly messages: Array<{ id: string; source: string; destinations?: { ToAddresses?: string[] }; subject: string; body: string }>;
 }
 
+/**
+ * The emails SES (moto) accepted, newest first; remembers when each was first seen. Each call
+ * fetches only the messages sent since the previous one, not moto's whole state.
+ */
+export class LocalInbox {
+  private mails: InboxEmail[] = [];
+  constructor(private readonly endpoint: string) {}
+
+  /** Reads the mail sent since the last call and returns all of it. */
+  async list(): Promise<InboxEmail[]> {
+    const r = await fetch(`${this.endpoint}/_local/ses/messages?from=${this.mails.length}`);
+    let sent: SentMessages;
+    if (r.status === 404) {
+      // Plain moto_server, without our launcher: only the whole state dump has the mail.
+      const all = await motoSentEmails(this.endpoint);
+      sent = { total: all.length, messages: all.slice(Math.min(this.mails.length, all.length)) };
+    } else if (!r.ok) throw new Error(`moto answered ${r.status} for the sent emails`);
+    else sent = (await r.json()) as SentMessages;
+    if (sent.total < this.mails.length) {
+      // moto was reset: start over.
+      this.mails = [];
+      return this.list();
+    }
+    const receivedAt = new Date().toISOString();
+    for (const m of sent.messages) {
+      const link = /href="([^"]*\/invoices\/[^"]+)"/.exec(m.body)?.[1]?.replace(/&amp;/g, "&");
+      this.mails.push({ id: m.id, from: m.source, to: m.destinations?.ToAddresses ?? [], subject: m.subject, receivedAt, html: m.body, invoiceLink: link });
+    }
+    return [...this.mails].reverse();
+  }
+}
 
 /** The inbox as an HTML page; each email's own HTML is shown sandboxed in an iframe. */
 export function inboxHtml(mails: InboxEmail[]): string {

@@ -6,24 +6,106 @@ TransactWriteItems rolls back by restoring a copy of the whole table taken when 
 losing writes other requests made meanwhile. Serializing the DynamoDB requests (and only them:
 SQS long polls must stay concurrent) restores the guarantees the pipeline relies on.
 
+Serialized, a transaction no longer needs moto's whole-table copy (7 ms on an empty table, about
+390 ms at 1,600 items, on every call): it saves the items it names and, if it fails, puts exactly
+those back.
+
+It also serves `GET /_local/ses/messages?from=N`: the SES messages sent so far from the N-th on, so
+the local inbox reads only new mail instead of moto's whole state dump (/moto-api/data.json).
+
 Usage: python3 local/moto_server.py HOST PORT
 """
+import copy
+import json
 import os
 import signal
 import sys
 import threading
+from urllib.parse import parse_qs
 
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.ses.models import Message
 from werkzeug.serving import run_simple
+
+
+class _NoTableCopy:
+    """The `copy` module as moto's DynamoDB backend sees it, except that a Table is not deep-copied."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _key_of(table, op_type, op):
+    if op_type != "Put":
+        return op["Key"]
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def _transact_write_items_undoing_items(original):
+    """TransactWriteItems that, on failure, restores the items it names rather than whole tables.
+
+    Correct only while DynamoDB requests run one at a time (see main): nothing else can write
+    between the snapshot and the undo.
+    """
+
+    def transact_write_items(self, transact_items):
+        saved = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                table = self.tables[op["TableName"]]
+                key = _key_of(table, op_type, op)
+                item = self.get_item(op["TableName"], key)
+                saved.append((op["TableName"], key, None if item is None else item.to_json()["Attributes"]))
+            except Exception:  # a malformed operation: moto reports it, and it changes nothing
+                continue
+        try:
+            return original(self, transact_items)
+        except Exception:
+            # Newest first, so an item named twice ends as it was before the transaction.
+            for table_name, key, attributes in reversed(saved):
+                if self.get_item(table_name, key) is not None:
+                    self.delete_item(table_name, key)
+                if attributes is not None:
+                    self.put_item(table_name, attributes)
+            raise
+
+    return transact_write_items
+
+
+def _ses_messages(environ, start_response):
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    start = max(0, int(query.get("from", ["0"])[0]))
+    messages = [
+        {"id": m.id, "source": m.source, "destinations": m.destinations, "subject": m.subject, "body": m.body}
+        for m in Message.instances_tracked[start:]
+    ]
+    body = json.dumps({"total": len(Message.instances_tracked), "messages": messages}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
+    dynamodb_models.copy = _NoTableCopy()
+    DynamoDBBackend.transact_write_items = _transact_write_items_undoing_items(DynamoDBBackend.transact_write_items)
     app = DomainDispatcherApplication(create_backend_app)
     dynamodb = threading.Lock()
 
     def serialized(environ, start_response):
+        if environ.get("PATH_INFO") == "/_local/ses/messages":
+            return _ses_messages(environ, start_response)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             with dynamodb:
                 return [b"".join(app(environ, start_response))]

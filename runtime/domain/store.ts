@@ -24,6 +24,8 @@ export const TABLE_DESIGN = {
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
 const idempotencyPk = (customerId: string, keyHash: string) => `IDEMP#${customerId}#${keyHash}`;
 const COUNTER_PK = "COUNTER#invoice";
+/** Orders one numbering transaction can number: TransactWriteItems holds 100 items, one is the counter. */
+export const MAX_NUMBERING_BATCH = 99;
 
 /** An order as stored, with its lifecycle fields. */
 export interface OrderRecord {
@@ -252,23 +254,35 @@ export class OrderStore {
   }
 
   /**
-   * Gives the order the next invoice number, once. The counter increment and the assignment
-   * happen in one transaction, so numbers are gap-free and a redelivered message reuses the
-   * number it got the first time. `current` is the order as the caller just read it; it is read
-   * again only when another writer won the race.
+   * Gives the order the next invoice number, once: `assignInvoiceNumbers` for one order. `current`
+   * is the order as the caller just read it; it is read again only when another writer won the race.
    */
   async assignInvoiceNumber(current: OrderRecord, now: Date, maxAttempts = 25): Promise<OrderRecord> {
-    const orderId = current.order.orderId;
+    return (await this.assignInvoiceNumbers([current], now, maxAttempts))[0];
+  }
+
+  /**
+   * Gives each order the next invoice number, once, in the given order: one transaction moves the
+   * counter by the whole batch and numbers every order in it, so numbers stay unique and gap-free
+   * and the fleet numbers a batch per counter round-trip, not one invoice. An order that already
+   * has a number (a redelivered message, another worker) keeps it and leaves the batch. At most
+   * MAX_NUMBERING_BATCH orders (a transaction holds 100 items, one is the counter).
+   */
+  async assignInvoiceNumbers(batch: readonly OrderRecord[], now: Date, maxAttempts = 25): Promise<OrderRecord[]> {
+    if (batch.length > MAX_NUMBERING_BATCH) throw new Error(`at most ${MAX_NUMBERING_BATCH} orders per numbering transaction, got ${batch.length}`);
+    const result = new Map<string, OrderRecord>(batch.map((r) => [r.order.orderId, r]));
     for (let attempt = 1; ; attempt++) {
-      if (current.invoiceNumber) return current;
+      // Distinct orders still without a number, in the caller's order.
+      const todo = [...result.values()].filter((r) => !r.invoiceNumber);
+      if (todo.length === 0) return batch.map((r) => result.get(r.order.orderId)!);
       const c = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: COUNTER_PK }, ConsistentRead: true }));
       const last = typeof c.Item?.value === "number" ? c.Item.value : 0;
-      const assigned = {
-        invoiceSeq: last + 1,
-        invoiceNumber: formatInvoiceNumber(last + 1),
-        invoiceKey: invoiceKey(orderId),
+      const assigned = todo.map((r, i) => ({
+        invoiceSeq: last + 1 + i,
+        invoiceNumber: formatInvoiceNumber(last + 1 + i),
+        invoiceKey: invoiceKey(r.order.orderId),
         invoiceIssuedAt: now.toISOString(),
-      };
+      }));
       try {
         await this.ddb.send(
           new TransactWriteCommand({
@@ -276,37 +290,42 @@ export class OrderStore {
               {
                 Put: {
                   TableName: this.table,
-                  Item: { pk: COUNTER_PK, type: "counter", value: assigned.invoiceSeq },
+                  Item: { pk: COUNTER_PK, type: "counter", value: last + todo.length },
                   ConditionExpression: last === 0 ? "attribute_not_exists(pk) OR #v = :last" : "#v = :last",
                   ExpressionAttributeNames: { "#v": "value" },
                   ExpressionAttributeValues: { ":last": last },
                 },
               },
-              {
+              ...todo.map((r, i) => ({
                 Update: {
                   TableName: this.table,
-                  Key: { pk: orderPk(orderId) },
+                  Key: { pk: orderPk(r.order.orderId) },
                   UpdateExpression: "SET invoiceSeq = :n, invoiceNumber = :num, invoiceKey = :key, invoiceIssuedAt = :at",
                   ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(invoiceNumber)",
                   ExpressionAttributeValues: {
-                    ":n": assigned.invoiceSeq,
-                    ":num": assigned.invoiceNumber,
-                    ":key": assigned.invoiceKey,
-                    ":at": assigned.invoiceIssuedAt,
+                    ":n": assigned[i].invoiceSeq,
+                    ":num": assigned[i].invoiceNumber,
+                    ":key": assigned[i].invoiceKey,
+                    ":at": assigned[i].invoiceIssuedAt,
                   },
                 },
-              },
+              })),
             ],
           }),
         );
-        return { ...current, ...assigned };
+        todo.forEach((r, i) => result.set(r.order.orderId, { ...r, ...assigned[i] }));
       } catch (e) {
         if (!isTxCancelled(e) || attempt >= maxAttempts) throw e;
-        // Another worker took the number (or numbered this order): re-read and try again.
+        // Another worker moved the counter or numbered some of these orders: re-read the orders the
+        // transaction named (all of them if it did not say), then try again with what is left.
         await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-        const reread = await this.get(orderId);
-        if (!reread) throw new Error(`Order ${orderId} does not exist`);
-        current = reread;
+        const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        const stale = reasons ? todo.filter((_, i) => reasons[i + 1]?.Code && reasons[i + 1].Code !== "None") : todo;
+        for (const r of stale) {
+          const reread = await this.get(r.order.orderId);
+          if (!reread) throw new Error(`Order ${r.order.orderId} does not exist`);
+          result.set(r.order.orderId, reread);
+        }
       }
     }
   }

@@ -8,7 +8,7 @@ import {
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { orderMessageSchema } from "../domain/order";
-import { OrderStore } from "../domain/store";
+import { MAX_NUMBERING_BATCH, OrderStore, type OrderRecord } from "../domain/store";
 import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
 import { errorFields, type Logger } from "../log";
@@ -20,25 +20,46 @@ export interface WorkerDeps {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly settings: WorkerSettings;
-  readonly render: (doc: InvoiceDocument) => Uint8Array;
+  /** Renders the PDF: in-line (renderInvoicePdf) or on a thread pool (invoices/render-pool.ts). */
+  readonly render: (doc: InvoiceDocument) => Uint8Array | Promise<Uint8Array>;
   readonly now: () => Date;
   readonly log: Logger;
   /**
-   * Runs invoice numbering one at a time within this process. The loop sets it: the counter is
-   * one item, so concurrent numbering in one task only burns transaction retries. Across tasks
-   * the conditional transaction arbitrates. @default no serialization
+   * Numbers an order (once). The loop sets a batcher (createNumberingBatcher), so one transaction
+   * numbers every order waiting in this task. @default the store's assignInvoiceNumber, one by one
    */
-  readonly serializeNumbering?: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly numberInvoice?: (current: OrderRecord) => Promise<OrderRecord>;
 }
 
-/** Runs async sections one at a time, in call order. */
-export function createSerialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>) => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
+/**
+ * Group commit for invoice numbers: orders asked for while a numbering transaction runs (or in the
+ * same turn of the event loop) wait and are numbered together by the next one. Per task that is one
+ * counter round-trip per batch; in-process requests never race each other for the counter.
+ */
+export function createNumberingBatcher(store: OrderStore, now: () => Date, maxBatch = MAX_NUMBERING_BATCH): (current: OrderRecord) => Promise<OrderRecord> {
+  const pending: { current: OrderRecord; resolve: (r: OrderRecord) => void; reject: (e: unknown) => void }[] = [];
+  let running = false;
+  const run = async () => {
+    while (pending.length > 0) {
+      const batch = pending.splice(0, maxBatch);
+      try {
+        const numbered = await store.assignInvoiceNumbers(batch.map((b) => b.current), now());
+        batch.forEach((b, i) => b.resolve(numbered[i]));
+      } catch (e) {
+        // One bad order must not fail its neighbours: number them one by one instead.
+        if (batch.length === 1) batch[0].reject(e);
+        else for (const b of batch) await store.assignInvoiceNumber(b.current, now()).then(b.resolve, b.reject);
+      }
+    }
+    running = false;
   };
+  return (current) =>
+    new Promise<OrderRecord>((resolve, reject) => {
+      pending.push({ current, resolve, reject });
+      if (running) return;
+      running = true;
+      setImmediate(run);
+    });
 }
 
 /** A queue message that can never succeed (bad JSON, wrong schema); left for the DLQ. */
@@ -110,13 +131,12 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
     log.info("duplicate delivery: order already invoiced", { status: before.status });
     return { orderId: order.orderId, outcome: "duplicate" };
   }
-  const serialize = deps.serializeNumbering ?? (<T>(fn: () => Promise<T>) => fn());
-  const numbered = await serialize(() => store.assignInvoiceNumber(before, deps.now()));
+  const numbered = await (deps.numberInvoice ? deps.numberInvoice(before) : store.assignInvoiceNumber(before, deps.now()));
   if (!numbered.invoiceNumber || !numbered.invoiceKey || !numbered.invoiceIssuedAt) {
     throw new Error(`order ${order.orderId} came back with an incomplete invoice assignment`);
   }
   // Render from the stored order, the source of truth, not from the message copy.
-  const pdf = deps.render({
+  const pdf = await deps.render({
     order: numbered.order,
     invoiceNumber: numbered.invoiceNumber,
     issuedAt: new Date(numbered.invoiceIssuedAt),
@@ -164,7 +184,10 @@ export interface WorkerLoop {
  * deleted only after its work is done; a failure leaves it to SQS (and finally the DLQ).
  */
 export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => void } = {}): WorkerLoop {
-  const deps: WorkerDeps = { ...loopDeps, serializeNumbering: loopDeps.serializeNumbering ?? createSerialQueue() };
+  const deps: WorkerDeps = {
+    ...loopDeps,
+    numberInvoice: loopDeps.numberInvoice ?? createNumberingBatcher(new OrderStore(loopDeps.ddb, loopDeps.settings.ordersTable), loopDeps.now),
+  };
   const s = deps.settings;
   let stopping = false;
   let processed = 0;

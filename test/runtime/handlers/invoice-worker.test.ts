@@ -7,9 +7,10 @@ import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, drainQueue, queueDepth, tableItems, workerDeps, capturingLogger } from "../../helpers/deps";
 import { orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
-import { createSerialQueue, PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
+import { createNumberingBatcher, PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
 import type { LocalAws } from "../../helpers/aws";
 import { renderInvoicePdf } from "../../../runtime/invoices/pdf";
+import { OrderStore } from "../../../runtime/domain/store";
 // pdf-parse's package index runs a self-test when loaded without a parent; its lib entry does not.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
@@ -76,12 +77,35 @@ describe("invoice worker", () => {
     it("numbers concurrent orders uniquely and without gaps, as the loop runs them", async () => {
       // Prepare
       const bodies = await placeOrders(ctx, 8);
-      const deps = workerDeps(ctx, { serializeNumbering: createSerialQueue() });
+      const deps = workerDeps(ctx, { numberInvoice: createNumberingBatcher(new OrderStore(ctx.clients.ddb, ctx.resources.table), () => new Date()) });
       // Act: every message processed concurrently, each delivered twice.
       await Promise.all([...bodies, ...bodies].map((b) => processOrderMessage(b, deps)));
       // Assess
       const numbers = (await tableItems(ctx)).filter((i) => i.type === "order").map((i) => i.invoiceSeq as number).sort((a, b) => a - b);
       expect(numbers).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it("numbers the orders asked for together in one transaction, a duplicate with its twin's number", async () => {
+      // Prepare: a store that counts numbering transactions; five recorded orders.
+      await placeOrders(ctx, 5);
+      const store = new OrderStore(ctx.clients.ddb, ctx.resources.table);
+      const batches: number[] = [];
+      const counting = Object.assign(Object.create(store), {
+        assignInvoiceNumbers: (batch: Parameters<OrderStore["assignInvoiceNumbers"]>[0], now: Date) => {
+          batches.push(batch.length);
+          return store.assignInvoiceNumbers(batch, now);
+        },
+      }) as OrderStore;
+      const number = createNumberingBatcher(counting, () => new Date());
+      const records = (await tableItems(ctx)).filter((i) => i.type === "order").map((i) => i.pk as string);
+      const current = await Promise.all(records.map((pk) => store.get(pk.slice("ORDER#".length)).then((r) => r!)));
+
+      // Act: all asked for in one turn of the event loop, the first one twice.
+      const numbered = await Promise.all([...current, current[0]].map((r) => number(r)));
+
+      // Assess
+      expect(batches).to.deep.equal([6]);
+      expect(numbered.map((r) => r.invoiceSeq)).to.deep.equal([1, 2, 3, 4, 5, 1]);
     });
 
     const poison: [string, string][] = [
