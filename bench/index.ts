@@ -12,6 +12,7 @@ import type { BenchRow, BenchSection } from "./types";
  * BenchSection. This list is the only place that names them.
  */
 const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
+  ["cost", async () => (await import("./cost")).benchCost],
 ];
 
 function table(rows: readonly BenchRow[]): string {
