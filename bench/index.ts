@@ -13,6 +13,7 @@ import type { BenchRow, BenchSection } from "./types";
  */
 const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
   ["lambda", async () => (await import("./lambda")).benchLambda],
+  ["cost", async () => (await import("./cost")).benchCost],
 ];
 
 function table(rows: readonly BenchRow[]): string {
