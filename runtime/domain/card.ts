@@ -1,11 +1,28 @@
 /**
  * Detection of card numbers (PANs) anywhere in a request: a Luhn-valid run of 13-19 digits,
- * optionally separated by single spaces, dashes or dots, in any Unicode form that NFKC folds to
- * ASCII digits (full-width, mathematical). The API refuses them so that no card number is ever
- * logged, stored or queued.
+ * optionally separated by single spaces, dots or dashes (any Unicode dash), in any script's
+ * decimal digits (ASCII, full-width, mathematical, Arabic-Indic, Devanagari, ...). The API refuses
+ * them so that no card number is ever logged, stored or queued.
  */
 
-const CANDIDATE = /(?<![\d])\d(?:[ .\-]?\d){12,18}(?![\d])/g;
+const CANDIDATE = /(?<![\d])\d(?:[ .\p{Pd}]?\d){12,18}(?![\d])/gu;
+const SEPARATORS = /[ .\p{Pd}]/gu;
+const DECIMAL_DIGIT = /\p{Nd}/gu;
+
+/**
+ * Folds every Unicode decimal digit to its ASCII digit. Unicode encodes each script's digits as
+ * contiguous runs of ten, 0 to 9 (a stability guarantee), so a digit's value is its distance from the
+ * start of its block of consecutive digits, modulo 10.
+ */
+export function foldDigits(text: string): string {
+  return text.replace(DECIMAL_DIGIT, (d) => {
+    const cp = d.codePointAt(0)!;
+    if (cp < 0x80) return d;
+    let start = cp;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    return String((cp - start) % 10);
+  });
+}
 
 /** The Luhn checksum over a string of digits. */
 export function luhnValid(digits: string): boolean {
@@ -26,8 +43,9 @@ export function luhnValid(digits: string): boolean {
 
 /** Does this text hold something that looks like a card number? */
 export function containsCardNumber(text: string): boolean {
-  for (const m of text.normalize("NFKC").matchAll(CANDIDATE)) {
-    const digits = m[0].replace(/[ .\-]/g, "");
+  // NFKC first: it turns no-break and other compatibility spaces into plain ones.
+  for (const m of foldDigits(text.normalize("NFKC")).matchAll(CANDIDATE)) {
+    const digits = m[0].replace(SEPARATORS, "");
     if (digits.length < 13 || digits.length > 19) continue;
     if (/^(\d)\1+$/.test(digits)) continue; // 0000000000000 and the like are not cards
     if (luhnValid(digits)) return true;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { containsCardNumber, jsonContainsCardNumber, luhnValid } from "../../../runtime/domain/card";
+import { containsCardNumber, foldDigits, jsonContainsCardNumber, luhnValid } from "../../../runtime/domain/card";
 
 describe("card-number detection", () => {
   const positives: [string, string][] = [
@@ -14,6 +14,10 @@ describe("card-number detection", () => {
     ["a card number in full-width digits", "４１１１１１１１１１１１１１１１"],
     ["a card number with no-break spaces", "4111\u00a01111\u00a01111\u00a01111"],
     ["a card number in mathematical bold digits", "𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏"],
+    ["a card number in mathematical monospace digits (the last of five adjacent digit blocks)", "𝟺𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷"],
+    ["a card number in Arabic-Indic digits", "٤١١١١١١١١١١١١١١١"],
+    ["a card number in Devanagari digits", "४१११ ११११ ११११ ११११"],
+    ["a card number with en dashes", "4111–1111–1111–1111"],
   ];
   for (const [what, text] of positives) {
     it(`finds ${what}`, () => {
@@ -37,6 +41,10 @@ describe("card-number detection", () => {
       expect(containsCardNumber(text)).to.equal(false);
     });
   }
+
+  it("folds every script's digits to their values", () => {
+    expect(foldDigits("٠١٢٣٤٥٦٧٨٩ ۰۹ ०९ ０９ 𝟎𝟗 𝟶𝟿 abc 09")).to.equal("0123456789 09 09 09 09 09 abc 09");
+  });
 
   it("accepts a real 19-digit Luhn-valid run", () => {
     // Prepare: make a Luhn-valid 19-digit number by choosing the check digit.
