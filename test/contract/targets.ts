@@ -44,10 +44,12 @@ export interface ApiRequest {
   /** Path under the stage, with the query string if any (e.g. `/invoices/ord_1?expires=1&sig=x`). */
   readonly path: string;
   readonly headers?: Record<string, string>;
-  /** A string is sent as is; anything else as JSON. */
+  /** A string or Buffer is sent as is (bytes that are not UTF-8 as API Gateway sends them: base64); anything else as JSON. */
   readonly body?: unknown;
   /** @default "alice" */
   readonly as?: Persona | null;
+  /** Send `headers` exactly as given (no Content-Type added for a body). @default false */
+  readonly exactHeaders?: boolean;
 }
 
 /** The answer a client gets. */
@@ -84,10 +86,13 @@ export interface NotifierTarget {
   stop(): Promise<void>;
 }
 
-const bodyText = (b: unknown) => (b === undefined ? undefined : typeof b === "string" ? b : JSON.stringify(b));
+const bodyText = (b: unknown) => (b === undefined ? undefined : typeof b === "string" ? b : Buffer.isBuffer(b) ? b.toString("utf8") : JSON.stringify(b));
+/** Bytes that do not survive a UTF-8 round trip reach the Lambda base64-encoded, as API Gateway sends them. */
+const isBinary = (b: unknown) => Buffer.isBuffer(b) && !Buffer.from(b.toString("utf8"), "utf8").equals(b);
 
 function withDefaultContentType(r: ApiRequest): Record<string, string> {
   const h = { ...(r.headers ?? {}) };
+  if (r.exactHeaders) return h;
   if (r.body !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === "content-type")) h["Content-Type"] = "application/json";
   return h;
 }
@@ -115,18 +120,18 @@ function toEvent(r: ApiRequest, claims: Claims | null) {
   if (!match) return { answer: gatewayAnswer("MISSING_AUTHENTICATION_TOKEN") };
   if (match.route.auth === "cognito" && !claims) return { answer: gatewayAnswer("UNAUTHORIZED") };
   const query = Object.fromEntries(url.searchParams);
-  return {
-    event: apiEvent({
-      method: r.method,
-      resource: match.route.resource,
-      path: url.pathname,
-      body: bodyText(r.body) ?? null,
-      headers: withDefaultContentType(r),
-      claims: match.route.auth === "cognito" ? claims : null,
-      pathParameters: Object.keys(match.params).length ? match.params : null,
-      query: Object.keys(query).length ? query : null,
-    }),
-  };
+  const event = apiEvent({
+    method: r.method,
+    resource: match.route.resource,
+    path: url.pathname,
+    body: bodyText(r.body) ?? null,
+    headers: withDefaultContentType(r),
+    claims: match.route.auth === "cognito" ? claims : null,
+    pathParameters: Object.keys(match.params).length ? match.params : null,
+    query: Object.keys(query).length ? query : null,
+  });
+  if (isBinary(r.body)) Object.assign(event, { body: (r.body as Buffer).toString("base64"), isBase64Encoded: true });
+  return { event };
 }
 
 /** A handler running for one test: in-process or in its own container process. */
@@ -231,7 +236,7 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
       const persona = r.as === undefined ? "alice" : r.as;
       const headers: Record<string, string> = { ...withDefaultContentType(r) };
       if (persona) headers.Authorization = `Bearer ${g.tokens[persona]}`;
-      return httpRequest(`${g.url}${r.path}`, r.method, headers, bodyText(r.body));
+      return httpRequest(`${g.url}${r.path}`, r.method, headers, Buffer.isBuffer(r.body) ? r.body : bodyText(r.body));
     },
     identity: async (p) => (await start()).claims[p],
     logs: () => lines,
@@ -246,7 +251,7 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
 }
 
 /** A raw HTTP request: no redirect following, no header normalisation beyond Node's. */
-function httpRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<ApiResponse> {
+function httpRequest(url: string, method: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
