@@ -20,7 +20,7 @@ export interface AwsCallRecord {
   readonly client: string;
   /** The SDK command, e.g. "PutItemCommand". */
   readonly command: string;
-  /** The command's input as sent (after the document client's marshalling, where there is one). */
+  /** The command's input as given (for the document client: its plain values, before marshalling). */
   readonly input: Record<string, unknown>;
 }
 

@@ -1,0 +1,46 @@
+/** `npm run smoke -- [--stack dev|prod | --local]`: see local/smoke.ts. */
+import { execFileSync } from "node:child_process";
+import { parseSmokeArgs, runSmoke, smokeEmail, type SmokeTarget } from "./smoke";
+import { readSession } from "./session";
+import { readStackConfigFile } from "./stack-settings";
+import { parseStackConfig } from "../components/config";
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  const args = parseSmokeArgs(process.argv.slice(2));
+  let target: SmokeTarget;
+  if ("local" in args.target) {
+    const s = readSession();
+    target = {
+      apiUrl: s.apiUrl,
+      region: s.region,
+      userPoolId: s.poolId,
+      clientId: s.clientId,
+      cognitoEndpoint: s.endpoint,
+      signIn: "user",
+      email: smokeEmail(true),
+      inboxUrl: s.inboxUrl,
+      timeoutSeconds: args.timeoutSeconds ?? 60,
+    };
+  } else {
+    const stack = args.target.stack;
+    const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" })) as Record<string, string>;
+    const config = parseStackConfig(readStackConfigFile(stack), stack);
+    target = {
+      apiUrl: out.apiUrl,
+      region: config.region,
+      userPoolId: out.userPoolId,
+      clientId: out.userPoolClientId,
+      signIn: config.api.passwordSignIn ? "user" : "admin",
+      email: smokeEmail(false),
+      timeoutSeconds: args.timeoutSeconds ?? 600,
+    };
+  }
+  const r = await runSmoke(target, (line) => process.stdout.write(`smoke: ${line}\n`));
+  process.stdout.write(`smoke: OK (${r.orderId}, NOTIFIED after ${r.notifiedAfterSeconds} s, PDF ${r.pdfBytes} bytes)\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`smoke: FAILED: ${(e as Error).message}\n`);
+  process.exit(1);
+});
