@@ -12,6 +12,8 @@ import type { BenchRow, BenchSection } from "./types";
  * BenchSection. This list is the only place that names them.
  */
 const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
+  ["render", async () => (await import("./render")).default],
+  ["worker", async () => (await import("./worker")).default],
 ];
 
 function table(rows: readonly BenchRow[]): string {
