@@ -14,6 +14,7 @@ import type { BenchRow, BenchSection } from "./types";
 const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
   ["render", async () => (await import("./render")).default],
   ["worker", async () => (await import("./worker")).default],
+  ["numbering", async () => (await import("./numbering")).default],
 ];
 
 function table(rows: readonly BenchRow[]): string {
