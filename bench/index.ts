@@ -15,6 +15,7 @@ const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
   ["render", async () => (await import("./render")).default],
   ["worker", async () => (await import("./worker")).default],
   ["numbering", async () => (await import("./numbering")).default],
+  ["e2e", async () => (await import("./e2e")).default],
 ];
 
 function table(rows: readonly BenchRow[]): string {

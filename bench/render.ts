@@ -54,10 +54,10 @@ export function cpuMsPerCall(fn: () => unknown, reps: number, runs: number): num
 
 const section: BenchSection = async ({ quick }) => {
   const rows: BenchRow[] = [];
-  const runs = quick ? 3 : 7;
+  const runs = quick ? 2 : 7;
   const one = invoiceWithLines(1);
-  const ours = cpuMsPerCall(() => renderInvoicePdf(one), quick ? 40 : 200, runs);
-  const bare = cpuMsPerCall(() => bareJsPdf(one), quick ? 40 : 200, runs);
+  const ours = cpuMsPerCall(() => renderInvoicePdf(one), quick ? 30 : 200, runs);
+  const bare = cpuMsPerCall(() => bareJsPdf(one), quick ? 30 : 200, runs);
   const add = (figure: string, value: number, unit: string, baseline?: number, digits = 1) =>
     rows.push({ section: "rendering", figure, value: round(value, digits), unit, baseline: baseline === undefined ? undefined : { label: "bare jsPDF, core Helvetica", value: round(baseline, digits) } });
   add("1-line invoices/s per core", 1000 / ours, "invoices/s", 1000 / bare, 0);
@@ -66,7 +66,7 @@ const section: BenchSection = async ({ quick }) => {
   let previous = { n: 1, ms: ours, bareMs: bare };
   for (const n of quick ? [10, 100, 1000] : [10, 100, 1000, 5000]) {
     const doc = invoiceWithLines(n);
-    const reps = Math.max(1, Math.round((quick ? 200 : 1500) / n));
+    const reps = Math.max(1, Math.round((quick ? 100 : 1500) / n));
     const ms = cpuMsPerCall(() => renderInvoicePdf(doc), reps, runs);
     const bareMs = cpuMsPerCall(() => bareJsPdf(doc), reps, runs);
     add(`${n} lines: CPU time`, ms, "ms", bareMs);

@@ -64,7 +64,7 @@ const section: BenchSection = async ({ quick }) => {
   try {
     buildWorker(out);
     const entry = path.join(out, "invoice-container/main.js");
-    const count = quick ? 150 : 600;
+    const count = quick ? 60 : 600;
     const runs = quick ? 1 : 3;
     const doc = invoiceWithLines(1);
     const inline: number[] = [];
