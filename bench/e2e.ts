@@ -13,13 +13,15 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { createClients, destroyClients, type AwsClients } from "../runtime/clients";
 import { signIn } from "../local/auth";
 import { runDemo, sampleOrder } from "../local/demo";
 import { startLocalPipeline } from "../local/pipeline";
 import { localStackSettings } from "../local/stack-settings";
-import { percentile, round, type BenchRow, type BenchSection } from "./types";
+import { startMoto } from "../local/moto";
+import { median, percentile, round, type BenchRow, type BenchSection } from "./types";
 
 /** Runs `count` tasks `concurrency` at a time; returns each one's duration (ms) and the wall time. */
 async function timed(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ each: number[]; wallMs: number }> {
@@ -65,8 +67,61 @@ function rawOrderJourney(c: AwsClients, table: string, queueUrl: string, bucket:
   };
 }
 
+/**
+ * Median ms of a two-item TransactWriteItems on a table already holding `size` items, on a moto
+ * started by the launcher with or without its item-level rollback.
+ */
+async function transactionMs(wholeTableRollback: boolean, sizes: number[], reps: number): Promise<number[]> {
+  if (wholeTableRollback) process.env.MOTO_WHOLE_TABLE_ROLLBACK = "1";
+  const moto = await startMoto().finally(() => delete process.env.MOTO_WHOLE_TABLE_ROLLBACK);
+  const clients = createClients({ region: "us-east-1", endpoint: moto.endpoint });
+  const raw = new DynamoDBClient({ region: "us-east-1", endpoint: moto.endpoint });
+  try {
+    const table = "bench-growth";
+    await raw.send(new CreateTableCommand({ TableName: table, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] }));
+    const out: number[] = [];
+    let filled = 0;
+    // Warm-up, not counted: the first transactions pay for moto's and the client's first use.
+    for (let i = 0; i < 3; i++) await clients.ddb.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: "counter", value: -1 } } }] }));
+    for (const size of sizes) {
+      for (; filled < size; filled += 25) {
+        const items = Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: { pk: `item-${filled + i}`, body: "x".repeat(400) } } }));
+        await clients.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: items } }));
+      }
+      const samples: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        await clients.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: table, Item: { pk: "counter", value: i } } },
+              { Put: { TableName: table, Item: { pk: `tx-${size}-${i}`, value: i } } },
+            ],
+          }),
+        );
+        samples.push(performance.now() - t0);
+      }
+      out.push(median(samples));
+    }
+    return out;
+  } finally {
+    raw.destroy();
+    destroyClients(clients);
+    await moto.stop();
+  }
+}
+
 const section: BenchSection = async ({ quick }) => {
   const rows: BenchRow[] = [];
+  // moto accepts any credentials; never let the bench pick up real ones (the pipeline sets the same).
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_SESSION_TOKEN: "local", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+  const sizes = quick ? [0, 800] : [0, 400, 1600];
+  const reps = quick ? 5 : 15;
+  const itemLevel = await transactionMs(false, sizes, reps);
+  const wholeTable = await transactionMs(true, sizes, reps);
+  sizes.forEach((size, i) =>
+    rows.push({ section: "local DynamoDB", figure: `TransactWriteItems on a ${size}-item table`, value: round(itemLevel[i], 1), unit: "ms", baseline: { label: "moto's whole-table copy", value: round(wholeTable[i], 1) } }),
+  );
   const batch = quick ? 10 : 100;
   const intake = quick ? 20 : 200;
   const p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
