@@ -14,6 +14,10 @@ import type { BenchRow, BenchSection } from "./types";
 const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
   ["lambda", async () => (await import("./lambda")).benchLambda],
   ["cost", async () => (await import("./cost")).benchCost],
+  ["render", async () => (await import("./render")).default],
+  ["worker", async () => (await import("./worker")).default],
+  ["numbering", async () => (await import("./numbering")).default],
+  ["e2e", async () => (await import("./e2e")).default],
 ];
 
 function table(rows: readonly BenchRow[]): string {

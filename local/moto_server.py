@@ -98,8 +98,10 @@ def _ses_messages(environ, start_response):
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
-    dynamodb_models.copy = _NoTableCopy()
-    DynamoDBBackend.transact_write_items = _transact_write_items_undoing_items(DynamoDBBackend.transact_write_items)
+    # MOTO_WHOLE_TABLE_ROLLBACK=1 keeps moto's own rollback: only the bench sets it, as its baseline.
+    if os.environ.get("MOTO_WHOLE_TABLE_ROLLBACK") != "1":
+        dynamodb_models.copy = _NoTableCopy()
+        DynamoDBBackend.transact_write_items = _transact_write_items_undoing_items(DynamoDBBackend.transact_write_items)
     app = DomainDispatcherApplication(create_backend_app)
     dynamodb = threading.Lock()
 
