@@ -112,6 +112,8 @@ export interface StackSettings {
   readonly orderGsis: number;
   /** Days until invoices move to Standard-IA (0: never). */
   readonly invoiceArchiveAfterDays: number;
+  /** Smallest object the lifecycle moves: the rule's objectSizeGreaterThan, else S3's default 128 KiB. */
+  readonly archiveMinObjectBytes: number;
 }
 
 /** Figures measured in the bench run (or given by a test). */
@@ -222,6 +224,24 @@ export function dynamoUnitsPerOrder(items: Measured["items"], orderGsis: number,
 }
 
 /**
+ * The AWS calls per order the model prices (one link open), by service, as the handlers make
+ * them on this branch. The bench counts the calls the handlers really make beside these: a
+ * difference means the code path changed and `dynamoUnitsPerOrder` or `costLines` must follow.
+ */
+export const MODEL_CALLS_PER_ORDER: Record<string, number> = {
+  // API: GetItem (key), TransactWriteItems, UpdateItem; worker: GetItem x2, TransactWriteItems,
+  // UpdateItem; notifier: GetItem, UpdateItem x2; link: GetItem.
+  DynamoDB: 11,
+  // send, receive, delete
+  SQS: 3,
+  // PutObject (the GET is the customer's, on a presigned URL)
+  S3: 1,
+  SES: 1,
+  // GenerateMac, VerifyMac
+  KMS: 2,
+};
+
+/**
  * Fargate task-hours in a month of `orders` arriving evenly (a Poisson stream): `busy` is the
  * work itself (CPU time per invoice over the task's vCPU share; one Node process uses at most
  * one vCPU), `covered` the hours at least one task is up because an order arrived within the
@@ -305,7 +325,8 @@ export function costLines(prices: Prices, s: StackSettings, m: Measured, orders:
   add("S3", "PUT (invoice PDF)", "variable", orders, "requests", prices.s3PutRequest);
   add("S3", "GET (invoice download)", "variable", links, "requests", prices.s3GetRequest);
   add("S3", `storage of the month's PDFs (${round(m.pdfBytes / 1024, 1)} KiB each)`, "variable", (orders * m.pdfBytes) / GB, "GB-months", prices.s3StorageGbMonth);
-  if (s.invoiceArchiveAfterDays > 0) add("S3", "lifecycle transitions to Standard-IA", "variable", orders, "requests", prices.s3StandardIaTransition);
+  // Since 2024 S3 lifecycle rules do not move objects under 128 KiB unless the rule filters by size.
+  if (s.invoiceArchiveAfterDays > 0 && m.pdfBytes >= s.archiveMinObjectBytes) add("S3", "lifecycle transitions to Standard-IA", "variable", orders, "requests", prices.s3StandardIaTransition);
   add("Data transfer", "invoice downloads to the internet", "variable", (links * m.pdfBytes) / GB, "GB", prices.dataTransferOutGb);
 
   // SES and KMS.
@@ -349,6 +370,9 @@ export interface ResourceView {
   readonly resources: readonly { readonly type: string; readonly name: string; readonly inputs: Record<string, any> }[];
 }
 
+/** S3's default for lifecycle transitions (all_storage_classes_128K): smaller objects stay where they are. */
+export const S3_DEFAULT_TRANSITION_MIN_BYTES = 128 * 1024;
+
 /** Reads the model's settings from a stack's resources, counting them rather than assuming counts. */
 export function stackSettings(run: ResourceView): StackSettings {
   const ofType = (t: string) => run.resources.filter((r) => r.type === t);
@@ -373,7 +397,8 @@ export function stackSettings(run: ResourceView): StackSettings {
   const methods = ofType("aws:apigateway/method:Method").length;
   const detailed = ofType("aws:apigateway/methodSettings:MethodSettings").some((m) => m.inputs.settings?.metricsEnabled);
   const lifecycle = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").flatMap((r) => r.inputs.rules ?? []);
-  const archive = lifecycle.flatMap((r: any) => r.transitions ?? []).find((t: any) => t.storageClass === "STANDARD_IA");
+  const archiveRule = lifecycle.find((r: any) => (r.transitions ?? []).some((t: any) => t.storageClass === "STANDARD_IA"));
+  const archive = archiveRule?.transitions.find((t: any) => t.storageClass === "STANDARD_IA");
   const arch = (api.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64";
   return {
     stack: run.stack,
@@ -403,6 +428,7 @@ export function stackSettings(run: ResourceView): StackSettings {
     logRetentionDays: one("aws:cloudwatch/logGroup:LogGroup", "-api-handler-logs").retentionInDays,
     orderGsis: gsis.filter((g) => g.projectionType === "ALL").length,
     invoiceArchiveAfterDays: archive?.days ?? 0,
+    archiveMinObjectBytes: archiveRule?.filter?.objectSizeGreaterThan !== undefined ? Number(archiveRule.filter.objectSizeGreaterThan) + 1 : S3_DEFAULT_TRANSITION_MIN_BYTES,
   };
 }
 
@@ -431,6 +457,8 @@ export function accessLogLineBytes(format: string): number {
 /** What one measurement run of the pipeline gives; log bytes per order at each level. */
 export interface PipelineFigures extends Omit<Measured, "appLogBytesPerOrder" | "workerLogBytesPerOrder" | "accessLogBytesPerRequest"> {
   readonly renderCpuMs: number;
+  /** AWS SDK calls per order the handlers made, by service. */
+  readonly callsPerOrder: Record<string, number>;
   readonly appLogBytesPerOrder: Record<"debug" | "info", number>;
   readonly workerLogBytesPerOrder: Record<"debug" | "info", number>;
   readonly orders: number;
@@ -440,8 +468,9 @@ export interface PipelineFigures extends Omit<Measured, "appLogBytesPerOrder" | 
  * Runs `n` orders (after one warm-up) through the real handlers against a fresh moto: POST
  * /orders, the worker's message handling (CPU time by process.cpuUsage, the same process doing
  * nothing else), the notifier's S3 event, and one emailed-link GET. Medians of the warm runs.
+ * The orders start once `settled` has: other work may overlap moto's start, never the timing.
  */
-export async function measurePipeline(n: number): Promise<PipelineFigures> {
+export async function measurePipeline(n: number, settled: Promise<unknown> = Promise.resolve()): Promise<PipelineFigures> {
   const { DynamoDBClient, ScanCommand } = await import("@aws-sdk/client-dynamodb");
   const { ReceiveMessageCommand, DeleteMessageCommand } = await import("@aws-sdk/client-sqs");
   const { startMoto } = await import("../local/moto");
@@ -464,12 +493,27 @@ export async function measurePipeline(n: number): Promise<PipelineFigures> {
   const moto = await startMoto();
   const clients = createClients({ region, endpoint: moto.endpoint });
   const ddbRaw = new DynamoDBClient({ region, endpoint: moto.endpoint });
+  const benchClients = createClients({ region, endpoint: moto.endpoint });
   try {
     const resources = await provisionLocalResources(clients, ddbRaw, { prefix: "cost", region, maxReceiveCount: 3, visibilityTimeoutSeconds: 30, sender: "invoices@shop.example", bucketEventsQueue: false });
     const env = runtimeEnv(resources, { region, endpoint: moto.endpoint, linkBaseUrl: "https://api.shop.example/bench", taxRateBps: 1900, seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany" }, logLevel: "debug" });
     const logged: { part: string; level: string; bytes: number }[] = [];
     const logger = (part: string) => createLogger(part, "debug", {}, (l) => logged.push({ part, level: JSON.parse(l).level, bytes: utf8(l) + 1 }));
     const links = kmsLinkSigner(clients.kms, resources.linkKeyId);
+    // Every SDK request the handlers send, by service (the bench's own calls use other clients).
+    // Counted at the deserialize step, the last before the wire: presigning stops earlier.
+    const calls = new Map<string, number>();
+    const services: [string, { middlewareStack: { add: (mw: any, o: { step: "deserialize"; name: string }) => void } }][] = [
+      ["DynamoDB", clients.ddb],
+      ["SQS", clients.sqs],
+      ["S3", clients.s3],
+      ["SES", clients.ses],
+      ["KMS", clients.kms],
+    ];
+    for (const [service, client] of services) {
+      client.middlewareStack.add((next: (a: unknown) => Promise<unknown>) => (a: unknown) => (calls.set(service, (calls.get(service) ?? 0) + 1), next(a)), { step: "deserialize", name: `costCallCounter${service}` });
+    }
+    const benchLinks = kmsLinkSigner(benchClients.kms, resources.linkKeyId);
     const apiDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, links, settings: loadApiSettings(env), now: () => new Date(), newOrderId, log: logger("order-api") };
     let pdfBytes = 0;
     let renderCpu = 0;
@@ -483,6 +527,7 @@ export async function measurePipeline(n: number): Promise<PipelineFigures> {
     };
     const workerDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings: loadWorkerSettings({ ...env, WORKER_WAIT_SECONDS: "1" }), render, now: () => new Date(), log: logger("invoice-worker") };
     const notifierDeps = { ddb: clients.ddb, ses: clients.ses, links, settings: loadNotifierSettings(env), now: () => new Date(), log: logger("email-notifier") };
+    await settled;
     const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
       const t0 = performance.now();
       const r = await fn();
@@ -494,6 +539,7 @@ export async function measurePipeline(n: number): Promise<PipelineFigures> {
       const [res, post] = await timed(() => handleApiRequest(postOrder(orderBody(), { headers: { "Idempotency-Key": `cost-${i}-${Date.now()}` } }), apiDeps));
       if (res.statusCode !== 202) throw new Error(`POST /orders answered ${res.statusCode}: ${res.body}`);
       const orderId = JSON.parse(res.body).orderId as string;
+      // The worker loop's receive and delete, made here on the counted client.
       const got = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 5 }));
       const m = got.Messages?.[0];
       if (!m?.Body) throw new Error("the order's message did not arrive");
@@ -504,12 +550,13 @@ export async function measurePipeline(n: number): Promise<PipelineFigures> {
       await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: resources.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
       const [sent, notifier] = await timed(() => handleS3Event(s3Event(resources.bucket, [invoiceKey(orderId)]), notifierDeps));
       if (sent.sent !== 1) throw new Error(`notifier answered ${JSON.stringify(sent)}`);
-      const url = new URL(await invoiceLink(links, "https://api.shop.example/bench", orderId, Math.floor(Date.now() / 1000) + 86400));
+      const url = new URL(await invoiceLink(benchLinks, "https://api.shop.example/bench", orderId, Math.floor(Date.now() / 1000) + 86400));
       const event = apiEvent({ method: "GET", resource: "/invoices/{orderId}", path: `/invoices/${orderId}`, pathParameters: { orderId }, claims: null, query: Object.fromEntries(url.searchParams) });
       const [linkRes, link] = await timed(() => handleApiRequest(event, apiDeps));
       if (linkRes.statusCode !== 302) throw new Error(`invoice link answered ${linkRes.statusCode}: ${linkRes.body}`);
       if (i === 0) {
         logged.length = 0; // the warm-up's lines include one-time work
+        calls.clear();
         continue;
       }
       runs.push({ post, worker: (c.user + c.system) / 1000, render: renderCpu, notifier, link, pdf: pdfBytes, message: utf8(m.Body) });
@@ -526,6 +573,7 @@ export async function measurePipeline(n: number): Promise<PipelineFigures> {
     const atInfo = (l: (typeof logged)[number]) => l.level !== "debug";
     return {
       orders: n,
+      callsPerOrder: Object.fromEntries(services.map(([service]) => [service, (calls.get(service) ?? 0) / n])),
       apiPostMs: median(runs.map((r) => r.post)),
       apiLinkMs: median(runs.map((r) => r.link)),
       notifierMs: median(runs.map((r) => r.notifier)),
@@ -540,6 +588,7 @@ export async function measurePipeline(n: number): Promise<PipelineFigures> {
     };
   } finally {
     destroyClients(clients);
+    destroyClients(benchClients);
     ddbRaw.destroy();
     await moto.stop();
   }
@@ -561,8 +610,14 @@ export const benchCost: BenchSection = async ({ quick }) => {
   const section = "cost";
   const rows: BenchRow[] = [];
   const { file, prices } = loadPrices();
-  const figures = await measurePipeline(quick ? 5 : 20);
   const { programRun } = await import("../test/helpers/pulumi-mocks");
+  const t0 = Date.now();
+  const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  // The stacks are read under mocks while moto starts; the orders are timed after both.
+  const stacks = Promise.all((["dev", "prod"] as const).map((stack) => programRun(stack).then(stackSettings)));
+  stacks.then(() => process.stderr.write(`bench: cost: both stacks read under Pulumi mocks after ${elapsed()}\n`), () => undefined);
+  const figures = await measurePipeline(quick ? 5 : 20, stacks);
+  process.stderr.write(`bench: cost: ${figures.orders} orders measured after ${elapsed()}\n`);
   const { ACCESS_LOG_FORMAT } = await import("../components/api-routes");
   const access = accessLogLineBytes(ACCESS_LOG_FORMAT);
   const sample = `median of ${figures.orders} warm orders, handlers from source against moto`;
@@ -570,11 +625,14 @@ export const benchCost: BenchSection = async ({ quick }) => {
   rows.push({ section, figure: "order API GET emailed invoice link", value: round(figures.apiLinkMs, 1), unit: "ms" });
   rows.push({ section, figure: "notifier, one S3 event of an invoiced order", value: round(figures.notifierMs, 1), unit: "ms" });
   rows.push({ section, figure: "worker CPU per invoice (render + AWS calls)", value: round(figures.workerCpuMsPerInvoice, 1), unit: "ms", baseline: { label: "renderInvoicePdf alone", value: round(figures.renderCpuMs, 1) } });
+  for (const [service, expected] of Object.entries(MODEL_CALLS_PER_ORDER)) {
+    rows.push({ section, figure: `${service} calls per order the handlers made`, value: round(figures.callsPerOrder[service] ?? 0, 2), unit: "", baseline: { label: "calls the model prices", value: expected } });
+  }
   rows.push({ section, figure: "invoice PDF", value: round(figures.pdfBytes / 1024, 1), unit: "KiB" });
   rows.push({ section, figure: "DynamoDB items: order / idempotency / counter", value: `${figures.items.order} / ${figures.items.idempotency} / ${figures.items.counter}`, unit: "B" });
   rows.push({ section, figure: "application log bytes per order at info (debug)", value: `${round(figures.appLogBytesPerOrder.info, 0)} (${round(figures.appLogBytesPerOrder.debug, 0)})`, unit: "B" });
-  for (const stack of ["dev", "prod"] as const) {
-    const s = stackSettings(await programRun(stack));
+  for (const s of await stacks) {
+    const stack = s.stack;
     const m = measuredFor(figures, s, access);
     const ddb = dynamoUnitsPerOrder(m.items, s.orderGsis, DEFAULT_WORKLOAD);
     rows.push({ section, figure: `${stack}: DynamoDB units per order (WRU / RRU)`, value: `${ddb.wru} / ${ddb.rru}`, unit: "" });

@@ -45,6 +45,7 @@ function settings(o: Partial<Omit<StackSettings, "worker">> & { worker?: Partial
     logRetentionDays: 30,
     orderGsis: 1,
     invoiceArchiveAfterDays: 0,
+    archiveMinObjectBytes: 128 * 1024,
     ...rest,
     worker: { vcpu: 0.5, memoryGb: 1, architecture: "x86_64", spot: false, minTasks: 1, maxTasks: 4, scaleInIdleMinutes: 5, waitSeconds: 20, publicIp: false, ...worker },
   };
@@ -191,6 +192,19 @@ describe("the cost model (bench/cost.ts)", () => {
       expect(costLines(p, settings({ worker: { publicIp: false } }), measured(), 0, WORKLOAD).some((l) => l.service === "VPC")).to.equal(false);
     });
 
+    const archives = [
+      { what: "a 54 KiB PDF under S3's 128 KiB default", archiveAfterDays: 90, pdf: 54 * 1024, min: 128 * 1024, moves: false },
+      { what: "a 200 KiB PDF", archiveAfterDays: 90, pdf: 200 * 1024, min: 128 * 1024, moves: true },
+      { what: "a 54 KiB PDF under a rule that filters from 1 KiB", archiveAfterDays: 90, pdf: 54 * 1024, min: 1024, moves: true },
+      { what: "a stack that never archives", archiveAfterDays: 0, pdf: 200 * 1024, min: 128 * 1024, moves: false },
+    ];
+    for (const c of archives) {
+      it(`${c.moves ? "charges" : "does not charge"} a Standard-IA transition for ${c.what}`, () => {
+        const lines = costLines(prices({ s3StandardIaTransition: 0.00001 }), settings({ invoiceArchiveAfterDays: c.archiveAfterDays, archiveMinObjectBytes: c.min }), measured({ pdfBytes: c.pdf }), 1000, WORKLOAD);
+        expect(summarize(lines).variable).to.be.closeTo(c.moves ? 0.01 : 0, 1e-12);
+      });
+    }
+
     it("sizes log ingestion from measured bytes per order, Lambda platform lines and access-log lines", () => {
       const p = prices({ logsIngestGb: 1 });
       const w = { ...WORKLOAD, linkOpensPerOrder: 1, platformLogBytesPerInvocation: 100 };
@@ -238,7 +252,7 @@ describe("the cost model (bench/cost.ts)", () => {
         expect(s.apiMemoryMb).to.equal(c.api);
         expect(s.lambdaArchitecture).to.equal("arm64");
         expect(s.worker).to.include({ spot: c.spot, minTasks: c.min, maxTasks: c.max, vcpu: c.vcpu, scaleInIdleMinutes: c.idle, publicIp: c.publicIp, waitSeconds: 20 });
-        expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, kmsKeys: 1, dashboards: 0, orderGsis: 1 });
+        expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 0, orderGsis: 1 });
         // 4 alarms: DLQ depth, oldest message, scale-out (one metric each), scale-in (visible + in flight).
         expect(s.alarmMetrics).to.equal(5);
         // 3 methods with detailed metrics on, 5 metrics each.
