@@ -243,7 +243,7 @@ describe("the cost model (bench/cost.ts)", () => {
 
     const stacks = [
       { stack: "dev", api: 512, spot: true, min: 0, max: 2, vcpu: 0.25, idle: 5, endpointAzs: 0, publicIp: true, retention: 7, level: "debug", archive: 0 },
-      { stack: "prod", api: 1024, spot: false, min: 1, max: 10, vcpu: 0.5, idle: 10, endpointAzs: 8, publicIp: false, retention: 90, level: "info", archive: 90 },
+      { stack: "prod", api: 1024, spot: false, min: 1, max: 10, vcpu: 0.5, idle: 10, endpointAzs: 8, publicIp: false, retention: 90, level: "info", archive: 0 },
     ] as const;
     for (const c of stacks) {
       it(`reads the ${c.stack} stack's own settings from its resources under Pulumi mocks`, async function () {
@@ -253,8 +253,8 @@ describe("the cost model (bench/cost.ts)", () => {
         expect(s.lambdaArchitecture).to.equal("arm64");
         expect(s.worker).to.include({ spot: c.spot, minTasks: c.min, maxTasks: c.max, vcpu: c.vcpu, scaleInIdleMinutes: c.idle, publicIp: c.publicIp, waitSeconds: 20 });
         expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 0, orderGsis: 1 });
-        // 4 alarms: DLQ depth, oldest message, scale-out (one metric each), scale-in (visible + in flight).
-        expect(s.alarmMetrics).to.equal(5);
+        // 5 alarms: DLQ depth, email-failure queue depth, oldest message, scale-out (one metric each), scale-in (visible + in flight).
+        expect(s.alarmMetrics).to.equal(6);
         // 3 methods with detailed metrics on, 5 metrics each.
         expect(s.apiDetailedMetrics).to.equal(15);
       });
