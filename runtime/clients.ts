@@ -2,7 +2,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SESClient } from "@aws-sdk/client-ses";
 import { KMSClient } from "@aws-sdk/client-kms";
 
 /** Every AWS client the pipeline uses. Built once per process and handed to handlers as deps. */
@@ -10,7 +10,7 @@ export interface AwsClients {
   readonly sqs: SQSClient;
   readonly ddb: DynamoDBDocumentClient;
   readonly s3: S3Client;
-  readonly ses: SESv2Client;
+  readonly ses: SESClient;
   readonly kms: KMSClient;
 }
 
@@ -45,8 +45,8 @@ export const sqsClient = (c: ClientConfig) => new SQSClient(c);
 export const ddbClient = (c: ClientConfig) => DynamoDBDocumentClient.from(new DynamoDBClient(c), { marshallOptions: { removeUndefinedValues: true } });
 /** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */
 export const s3Client = (c: ClientConfig) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) });
-/** The SES client. */
-export const sesClient = (c: ClientConfig) => new SESv2Client(c);
+/** The SES (v1 API) client: SendEmail with HTML and text parts. */
+export const sesClient = (c: ClientConfig) => new SESClient(c);
 /** The KMS client. */
 export const kmsClient = (c: ClientConfig) => new KMSClient(c);
 
