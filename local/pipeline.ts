@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { createClients, destroyClients } from "../runtime/clients";
@@ -12,7 +13,6 @@ import { startGateway } from "./gateway";
 import { startNotifierDriver } from "./notifier-driver";
 import { LocalInbox, inboxHtml } from "./inbox";
 import { consoleRoutes } from "./console";
-import * as path from "node:path";
 import { formatLogLine } from "./logfmt";
 import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/settings";
