@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { SendEmailCommand } from "@aws-sdk/client-ses";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { createClients, destroyClients, type AwsClients } from "../runtime/clients";
@@ -62,7 +62,7 @@ function rawOrderJourney(c: AwsClients, table: string, queueUrl: string, bucket:
     );
     await c.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `bench/${pk}.pdf`, Body: pdf }));
     await c.ddb.send(new UpdateCommand({ TableName: table, Key: { pk }, UpdateExpression: "SET invoiced = :t", ExpressionAttributeValues: { ":t": true } }));
-    await c.ses.send(new SendEmailCommand({ FromEmailAddress: sender, Destination: { ToAddresses: ["bench@example.com"] }, Content: { Simple: { Subject: { Data: "bench" }, Body: { Text: { Data: "bench" } } } } }));
+    await c.ses.send(new SendEmailCommand({ Source: sender, Destination: { ToAddresses: ["bench@example.com"] }, Message: { Subject: { Data: "bench" }, Body: { Text: { Data: "bench" } } } }));
     await c.ddb.send(new UpdateCommand({ TableName: table, Key: { pk }, UpdateExpression: "SET notified = :t", ExpressionAttributeValues: { ":t": true } }));
   };
 }

@@ -1,4 +1,5 @@
 import { INVOICE_PREFIX } from "../runtime/settings";
+import { TABLE_DESIGN } from "../runtime/domain/store";
 
 /**
  * IAM documents of the stack as pure functions of ARNs, so tests read exactly what each role may
@@ -52,11 +53,12 @@ export interface ApiFunctionArns {
 
 /**
  * The order API: orders, idempotency records (TransactWriteItems of two Puts needs PutItem),
- * enqueue, presign invoice downloads (the URL carries the role's GetObject right), verify links.
+ * a customer's order history (Query on the byCustomer index only), enqueue, presign invoice downloads (the URL carries the role's GetObject right), verify links.
  */
 export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
   return doc(
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${a.tableArn}/index/${TABLE_DESIGN.customerIndex.name}` },
     { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
     { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
     { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },
@@ -88,7 +90,7 @@ export function sesIdentitiesArn(senderIdentityArn: string): string {
  * The notifier: read the order, claim and mark it; send as the configured sender; sign links;
  * hand a failed event to its failure queue. In the SES sandbox SES authorizes a send against the
  * recipient's identity as well as the sender's, so sending is granted on the account's identities
- * with the From address pinned by condition. SESv2 SendEmail with Simple content is authorized as
+ * with the From address pinned by condition. SES SendEmail (HTML and text parts, not raw MIME) is authorized as
  * ses:SendEmail alone (ses:SendRawEmail only for raw MIME), so nothing else is granted.
  */
 export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument {

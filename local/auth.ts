@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import {
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -66,6 +68,27 @@ export async function createLocalUser(cognito: CognitoIdentityProviderClient, po
     }),
   );
   await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: user.email, Password: user.password, Permanent: true }));
+}
+
+/** An email address a local user may have (what Cognito's email username accepts, roughly). */
+export const LOCAL_EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+/**
+ * A fresh ID token for a local user, created on first use (confirmed, named after its address).
+ * Its password is set anew each time: only this machine's tools sign local users in.
+ */
+export async function localUserToken(cognito: CognitoIdentityProviderClient, pool: LocalUserPool, email: string): Promise<string> {
+  if (!LOCAL_EMAIL.test(email)) throw new Error(`"${email}" is not an email address`);
+  const password = `Local-${randomBytes(12).toString("base64url")}1a`;
+  try {
+    await cognito.send(new AdminGetUserCommand({ UserPoolId: pool.poolId, Username: email }));
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: email, Password: password, Permanent: true }));
+  } catch (e) {
+    if ((e as { name?: string }).name !== "UserNotFoundException") throw e;
+    const local = email.split("@")[0].replace(/[^A-Za-z]+/g, " ").trim() || "Local";
+    await createLocalUser(cognito, pool, { email, name: `${local[0].toUpperCase()}${local.slice(1)} (local)`, password });
+  }
+  return signIn(cognito, pool, email, password);
 }
 
 /** Signs a user in with USER_PASSWORD_AUTH and returns the ID token (what the API's authorizer expects). */

@@ -13,7 +13,7 @@ export interface GatewayOptions {
   readonly stage: string;
   readonly handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   readonly verify: (authorization: string | undefined) => Promise<JWTPayload>;
-  /** Routes served by the gateway itself (under /_local/); return undefined to fall through. */
+  /** Routes served by the gateway itself (under /_local/, and /openapi.json); return undefined to fall through. */
   readonly localRoutes?: (req: http.IncomingMessage, url: URL) => Promise<{ status: number; headers: Record<string, string>; body: string } | undefined>;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -148,7 +148,8 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
     };
     (async () => {
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-      if (url.pathname.startsWith("/_local/") && o.localRoutes) {
+      // The local pipeline's own pages, and the API's OpenAPI document beside the API it describes.
+      if ((url.pathname.startsWith("/_local/") || url.pathname === "/openapi.json") && o.localRoutes) {
         const r = await o.localRoutes(req, url);
         if (r) return send(r.status, r.headers, r.body);
       }

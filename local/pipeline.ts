@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { createClients, destroyClients } from "../runtime/clients";
@@ -6,15 +8,18 @@ import { createOrderApiHandler } from "../runtime/lambda/order-api";
 import { createEmailNotifierHandler } from "../runtime/lambda/email-notifier";
 import { startMoto, type MotoServer } from "./moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "./provision";
-import { cognitoVerifier, createLocalUser, createLocalUserPool, type LocalUser, type LocalUserPool } from "./auth";
+import { cognitoVerifier, createLocalUser, createLocalUserPool, localUserToken, signIn, type LocalUser, type LocalUserPool } from "./auth";
 import { startGateway } from "./gateway";
 import { startNotifierDriver } from "./notifier-driver";
 import { LocalInbox, inboxHtml } from "./inbox";
+import { consoleRoutes } from "./console";
 import { formatLogLine } from "./logfmt";
 import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/settings";
 import type { LocalStackSettings } from "./stack-settings";
 
+/** The checked-in OpenAPI document (`npm run openapi`), served at /openapi.json. */
+const OPENAPI_FILE = path.resolve(__dirname, "..", "openapi", "openapi.json");
 
 /** Options of the local pipeline. */
 export interface LocalPipelineOptions {
@@ -34,6 +39,8 @@ export interface LocalPipelineOptions {
 export interface LocalPipeline {
   readonly apiUrl: string;
   readonly inboxUrl: string;
+  /** The local console page. */
+  readonly consoleUrl: string;
   readonly endpoint: string;
   readonly region: string;
   readonly pool: LocalUserPool;
@@ -97,6 +104,16 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
     const inbox = new LocalInbox(endpoint);
     const verify = await cognitoVerifier(pool);
+    const consolePage = consoleRoutes({
+      sqs: clients.sqs,
+      ddb: clients.ddb,
+      table: resources.table,
+      queueUrl: resources.queueUrl,
+      dlqUrl: resources.dlqUrl,
+      demoEmail: demoUser.email,
+      signInAs: (email) => (email === demoUser.email ? signIn(cognito, pool, email, demoUser.password) : localUserToken(cognito, pool, email)),
+      emailsSent: async () => (await inbox.list()).length,
+    });
     const gateway = await startGateway({
       host: o.host ?? "127.0.0.1",
       port: o.port ?? 3000,
@@ -113,7 +130,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
           return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: inboxHtml(mails) };
         }
         if (url.pathname === "/_local/health") return { status: 200, headers: { "content-type": "application/json" }, body: '{"ok":true}' };
-        return undefined;
+        if (url.pathname === "/openapi.json" && req.method === "GET") {
+          return { status: 200, headers: { "content-type": "application/json; charset=utf-8" }, body: fs.readFileSync(OPENAPI_FILE, "utf8") };
+        }
+        return consolePage(req, url);
       },
     });
     cleanups.push(() => gateway.close());
@@ -148,6 +168,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     return {
       apiUrl: gateway.url,
       inboxUrl: `${gateway.url}/_local/inbox`,
+      consoleUrl: `${gateway.url}/_local/`,
       endpoint,
       region: s.region,
       pool,

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
-import { CreateEmailIdentityCommand } from "@aws-sdk/client-sesv2";
+import { VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import type { AwsClients } from "../runtime/clients";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
@@ -113,7 +113,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     );
   }
 
-  await clients.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: a.sender }));
+  await clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: a.sender }));
   const key = await clients.kms.send(
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
   );

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { signIn } from "./auth";
+import { localUserToken, signIn } from "./auth";
 
 /** What `npm start` writes for `npm run token` and `npm run demo` to find the running pipeline. */
 export interface LocalSession {
@@ -57,16 +57,26 @@ export function removeSession(pid = process.pid, file = SESSION_FILE): void {
   }
 }
 
-/** Signs the session's demo user in and returns a fresh ID token. */
-export async function demoUserToken(s: LocalSession): Promise<string> {
+/** Runs `f` with a Cognito client of the session's endpoint, closed after. */
+async function withCognito<T>(s: LocalSession, f: (c: CognitoIdentityProviderClient) => Promise<T>): Promise<T> {
   const cognito = new CognitoIdentityProviderClient({
     region: s.region,
     endpoint: s.endpoint,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   try {
-    return await signIn(cognito, { clientId: s.clientId }, s.demoUser.email, s.demoUser.password);
+    return await f(cognito);
   } finally {
     cognito.destroy();
   }
+}
+
+/** Signs the session's demo user in and returns a fresh ID token. */
+export function demoUserToken(s: LocalSession): Promise<string> {
+  return withCognito(s, (c) => signIn(c, { clientId: s.clientId }, s.demoUser.email, s.demoUser.password));
+}
+
+/** A fresh ID token of another local user of the session's pool, created on first use. */
+export function userToken(s: LocalSession, email: string): Promise<string> {
+  return withCognito(s, (c) => localUserToken(c, { poolId: s.poolId, clientId: s.clientId, issuer: "", jwksUrl: "" }, email));
 }

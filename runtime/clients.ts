@@ -2,7 +2,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SESClient } from "@aws-sdk/client-ses";
 import { KMSClient } from "@aws-sdk/client-kms";
 
 /** Every AWS client the pipeline uses. Built once per process and handed to handlers as deps. */
@@ -10,7 +10,7 @@ export interface AwsClients {
   readonly sqs: SQSClient;
   readonly ddb: DynamoDBDocumentClient;
   readonly s3: S3Client;
-  readonly ses: SESv2Client;
+  readonly ses: SESClient;
   readonly kms: KMSClient;
 }
 
@@ -99,8 +99,8 @@ export const ddbClient = (c: ClientConfig) =>
   DynamoDBDocumentClient.from(recordCalls(new DynamoDBClient(c.sdk), c.onCall), { marshallOptions: { removeUndefinedValues: true } });
 /** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */
 export const s3Client = (c: ClientConfig) => recordCalls(new S3Client({ ...c.sdk, forcePathStyle: Boolean(c.sdk.endpoint) }), c.onCall);
-/** The SES client. */
-export const sesClient = (c: ClientConfig) => recordCalls(new SESv2Client(c.sdk), c.onCall);
+/** The SES (v1 API) client: SendEmail with HTML and text parts. */
+export const sesClient = (c: ClientConfig) => recordCalls(new SESClient(c.sdk), c.onCall);
 /** The KMS client. */
 export const kmsClient = (c: ClientConfig) => recordCalls(new KMSClient(c.sdk), c.onCall);
 

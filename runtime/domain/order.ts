@@ -273,3 +273,21 @@ export function priceOrder(
 
 /** Lifecycle of an order: PENDING -> INVOICED -> NOTIFIED. */
 export type OrderStatus = "PENDING" | "INVOICED" | "NOTIFIED";
+
+/** Page sizes of GET /orders. */
+export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100, maxCursorLength: 512 } as const;
+
+/** The query string of GET /orders (order history): page size and the opaque cursor of the next page. */
+export const listOrdersQuerySchema = () =>
+  z
+    .object({
+      limit: z
+        .string()
+        .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${LIST_LIMITS.maxLimit}`)
+        .transform(Number)
+        .pipe(z.number().int().min(1).max(LIST_LIMITS.maxLimit))
+        .optional(),
+      cursor: z.string().min(1).max(LIST_LIMITS.maxCursorLength).regex(/^[A-Za-z0-9_-]+$/, "must be a cursor returned by this API").optional(),
+    })
+    .strip();
+export type ListOrdersQuery = z.infer<ReturnType<typeof listOrdersQuerySchema>>;

@@ -3,6 +3,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -92,6 +93,39 @@ export class OrderStore {
   async get(orderId: string): Promise<OrderRecord | undefined> {
     const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: orderPk(orderId) }, ConsistentRead: true }));
     return r.Item ? toRecord(r.Item) : undefined;
+  }
+
+  /**
+   * One page of a customer's orders, newest first, from the byCustomer index. `after` is the
+   * position (createdAt, orderId) of the last order of the previous page. `more` tells whether
+   * another page exists: one item beyond `limit` is read so the last page never points at an empty one.
+   */
+  async listByCustomer(
+    customerId: string,
+    limit: number,
+    after?: { createdAt: string; orderId: string },
+  ): Promise<{ records: OrderRecord[]; more: boolean }> {
+    const { name, partitionKey, sortKey } = TABLE_DESIGN.customerIndex;
+    const customerPk = `CUSTOMER#${customerId}`;
+    const r = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: name,
+        KeyConditionExpression: "#pk = :pk",
+        // Only accepted orders: an unconfirmed record (its request failed) is no order of the customer's.
+        FilterExpression: "attribute_exists(enqueuedAt)",
+        ExpressionAttributeNames: { "#pk": partitionKey },
+        ExpressionAttributeValues: { ":pk": customerPk },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+        ...(after
+          ? { ExclusiveStartKey: { [TABLE_DESIGN.partitionKey]: orderPk(after.orderId), [partitionKey]: customerPk, [sortKey]: after.createdAt } }
+          : {}),
+      }),
+    );
+    const items = r.Items ?? [];
+    // Fewer items with a LastEvaluatedKey: the filter or the 1 MB page cap cut the read short, so more may follow.
+    return { records: items.slice(0, limit).map(toRecord), more: items.length > limit || Boolean(r.LastEvaluatedKey) };
   }
 
   /** An unconfirmed order item: TTL removes it unless the API confirms it (markEnqueued). */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { S3Event } from "aws-lambda";
-import { SendEmailCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
+import { SendEmailCommand, type SESClient } from "@aws-sdk/client-ses";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { OrderStore, type OrderRecord } from "../domain/store";
@@ -13,7 +13,7 @@ import { refusedByService } from "../clients";
 /** What the email notifier needs from the outside world. */
 export interface NotifierDeps {
   readonly ddb: DynamoDBDocumentClient;
-  readonly ses: SESv2Client;
+  readonly ses: SESClient;
   readonly links: LinkSigner;
   readonly settings: NotifierSettings;
   readonly now: () => Date;
@@ -157,15 +157,13 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
   try {
     const sent = await deps.ses.send(
       new SendEmailCommand({
-        FromEmailAddress: s.sender,
+        Source: s.sender,
         Destination: { ToAddresses: [rec.order.customer.email] },
-        Content: {
-          Simple: {
-            Subject: { Data: mail.subject, Charset: "UTF-8" },
-            Body: { Text: { Data: mail.text, Charset: "UTF-8" }, Html: { Data: mail.html, Charset: "UTF-8" } },
-          },
+        Message: {
+          Subject: { Data: mail.subject, Charset: "UTF-8" },
+          Body: { Text: { Data: mail.text, Charset: "UTF-8" }, Html: { Data: mail.html, Charset: "UTF-8" } },
         },
-        EmailTags: [{ Name: "kind", Value: "invoice" }],
+        Tags: [{ Name: "kind", Value: "invoice" }],
       }),
     );
     messageId = sent.MessageId;

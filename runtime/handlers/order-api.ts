@@ -10,6 +10,8 @@ import {
   customerSchema,
   ImpossibleOrder,
   LIMITS,
+  LIST_LIMITS,
+  listOrdersQuerySchema,
   pathBeyondDepth,
   priceOrder,
   type Customer,
@@ -248,14 +250,14 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
   return json(202, acceptedBody(order), { location: `/orders/${order.orderId}` });
 }
 
+/** The fields every view of an order starts with. */
+const orderHead = (rec: OrderRecord) => ({ orderId: rec.order.orderId, status: rec.status, createdAt: rec.order.createdAt, currency: rec.order.currency });
+
 /** The body of GET /orders/{orderId}. */
 export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
   const o = rec.order;
   return {
-    orderId: o.orderId,
-    status: rec.status,
-    createdAt: o.createdAt,
-    currency: o.currency,
+    ...orderHead(rec),
     lines: o.lines.map((l) => ({
       sku: l.sku,
       name: l.name,
@@ -299,6 +301,65 @@ export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApi
   return json(200, orderView(rec, hasInvoice(rec) ? await presign(deps, rec) : undefined));
 }
 
+/** The body of one entry of GET /orders: enough to list an order; its details are one GET away. */
+export function orderSummary(rec: OrderRecord) {
+  const o = rec.order;
+  return {
+    ...orderHead(rec),
+    total: money(o.totalMinor, o.currency),
+    invoiceNumber: hasInvoice(rec) ? rec.invoiceNumber : null,
+    links: { self: `/orders/${o.orderId}` },
+  };
+}
+
+/** A page position bound to its customer: a digest over customer, createdAt and order id. */
+const cursorDigest = (customerId: string, createdAt: string, orderId: string) =>
+  createHash("sha256").update(`orders-cursor|${customerId}|${createdAt}|${orderId}`).digest("base64url").slice(0, 22);
+
+/** The opaque cursor of the page after `rec`, valid only for `customerId`. */
+export function encodeCursor(customerId: string, rec: OrderRecord): string {
+  const { createdAt, orderId } = rec.order;
+  return Buffer.from(JSON.stringify({ t: createdAt, o: orderId, h: cursorDigest(customerId, createdAt, orderId) })).toString("base64url");
+}
+
+/** Reads a cursor back; a malformed, altered or another customer's cursor is a 400, never a page of someone else. */
+export function decodeCursor(customerId: string, cursor: string): { createdAt: string; orderId: string } {
+  const invalid = () =>
+    new ValidationFailed("The cursor is not valid for this listing; start again without a cursor.", [
+      { path: "query.cursor", message: "must be a nextCursor this API returned to you" },
+    ]);
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  const p = v as { t?: unknown; o?: unknown; h?: unknown };
+  if (!p || typeof p.t !== "string" || typeof p.o !== "string" || typeof p.h !== "string") throw invalid();
+  if (!ORDER_ID.test(p.o) || Number.isNaN(Date.parse(p.t)) || p.h !== cursorDigest(customerId, p.t, p.o)) throw invalid();
+  return { createdAt: p.t, orderId: p.o };
+}
+
+/** GET /orders?limit&cursor: the signed-in customer's orders, newest first, a page at a time. */
+export async function handleListOrders(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const customer = customerFromClaims(event);
+  const q = listOrdersQuerySchema().safeParse(event.queryStringParameters ?? {});
+  if (!q.success) {
+    throw new ValidationFailed(
+      "The query string is not valid; see details.",
+      q.error.issues.map((i) => ({ path: `query.${i.path.join(".")}`, message: i.message })),
+    );
+  }
+  const limit = q.data.limit ?? LIST_LIMITS.defaultLimit;
+  const after = q.data.cursor === undefined ? undefined : decodeCursor(customer.id, q.data.cursor);
+  const page = await new OrderStore(deps.ddb, deps.settings.ordersTable).listByCustomer(customer.id, limit, after);
+  const last = page.records[page.records.length - 1];
+  return json(200, {
+    orders: page.records.map(orderSummary),
+    nextCursor: page.more && last ? encodeCursor(customer.id, last) : null,
+  });
+}
+
 /** GET /invoices/{orderId}?expires&sig: the emailed link; a valid one redirects to a fresh presigned URL. */
 export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
   const orderId = event.pathParameters?.orderId ?? "";
@@ -326,6 +387,7 @@ export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: Order
  */
 export const API_ROUTES = [
   { method: "POST", resource: "/orders", auth: "cognito", handler: handleCreateOrder },
+  { method: "GET", resource: "/orders", auth: "cognito", handler: handleListOrders },
   { method: "GET", resource: "/orders/{orderId}", auth: "cognito", handler: handleGetOrder },
   { method: "GET", resource: "/invoices/{orderId}", auth: "signed-link", handler: handleInvoiceLink },
 ] as const;

@@ -106,6 +106,7 @@ describe("IAM policy documents", () => {
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:UpdateItem",
       "kms:VerifyMac",
       "logs:CreateLogStream",
@@ -146,6 +147,11 @@ describe("IAM policy documents", () => {
     ]);
   });
 
+  it("lets the API query only the customer index, not the table", () => {
+    const query = apiFunctionPolicy(arns).Statement.filter((s) => s.Action.includes("dynamodb:Query"));
+    expect(query).to.deep.equal([{ Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byCustomer` }]);
+  });
+
   it("never allows a wildcard action, and a wildcard resource only for the ECR login", () => {
     for (const d of [apiFunctionPolicy(arns), notifierFunctionPolicy(arns), workerTaskPolicy(arns), workerExecutionPolicy(arns)]) {
       for (const s of d.Statement) {
@@ -172,6 +178,7 @@ describe("API route decisions", () => {
   it("takes every route of the runtime's contract, Cognito on the order routes, none on the invoice link", () => {
     expect(methodSpecs()).to.deep.equal([
       { method: "POST", resource: "/orders", authorization: "COGNITO_USER_POOLS" },
+      { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/orders/{orderId}", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/invoices/{orderId}", authorization: "NONE" },
     ]);

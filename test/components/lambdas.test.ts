@@ -58,8 +58,9 @@ describe("Lambda bundles", function () {
   it("each bundle holds only the SDK clients its handler uses", () => {
     expect(inputsUnder(bundles["order-api"], "@aws-sdk/s3-request-presigner")).to.not.be.empty;
     expect(inputsUnder(bundles["order-api"], "@aws-sdk/client-sqs")).to.not.be.empty;
-    expect(inputsUnder(bundles["order-api"], "@aws-sdk/client-sesv2")).to.be.empty;
-    expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/client-sesv2")).to.not.be.empty;
+    expect(inputsUnder(bundles["order-api"], "@aws-sdk/client-ses")).to.be.empty;
+    expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/client-ses")).to.not.be.empty;
+    expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/client-sesv2")).to.be.empty;
     expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/client-sqs")).to.be.empty;
     expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/s3-request-presigner")).to.be.empty;
   });

@@ -33,8 +33,8 @@ const COMMON_COUNTS: Record<string, number> = {
   "aws:apigateway/restApi:RestApi": 1,
   "aws:apigateway/authorizer:Authorizer": 1,
   "aws:apigateway/resource:Resource": 4,
-  "aws:apigateway/method:Method": 3,
-  "aws:apigateway/integration:Integration": 3,
+  "aws:apigateway/method:Method": 4,
+  "aws:apigateway/integration:Integration": 4,
   "aws:apigateway/response:Response": 3,
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,
@@ -165,6 +165,7 @@ for (const stack of ["dev", "prod"] as const) {
       it("gives the order API Lambda exactly what its handlers call", () => {
         expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy"))).to.deep.equal([
           { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: arn.table },
+          { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arn.table}/index/byCustomer` },
           { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: arn.queue },
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn.bucket}/invoices/*` },
           { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: arn.key },
@@ -361,6 +362,7 @@ for (const stack of ["dev", "prod"] as const) {
         );
         expect(methods).to.deep.equal({
           "post-orders": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "get-orders": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-orders-orderId": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-invoices-orderId": ["GET", "NONE", undefined],
         });

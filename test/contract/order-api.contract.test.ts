@@ -283,6 +283,91 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
       });
     });
 
+    describe("GET /orders (order history)", () => {
+      const list = (query: string, o: Partial<ApiRequest> = {}): ApiRequest => ({ method: "GET", path: `/orders${query}`, ...o });
+      /** Places `n` orders as `as`, one after the other, and returns their ids in the order placed. */
+      const place = async (n: number, as: "alice" | "bob" = "alice") => {
+        const ids: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const r = await t.request(post(orderBody(), { as }));
+          expect(r.status, r.text).to.equal(202);
+          ids.push(r.json().orderId);
+        }
+        return ids;
+      };
+
+      it("pages through the customer's own orders, newest first, until nextCursor is null", async () => {
+        const mine = await place(3);
+        const [bobs] = await place(1, "bob");
+        const first = await t.request(list("?limit=2"));
+        expect(first.status, first.text).to.equal(200);
+        expect(first.headers["cache-control"]).to.equal("no-store");
+        const p1 = first.json();
+        expect(p1.orders).to.have.length(2);
+        expect(p1.nextCursor).to.be.a("string").and.match(/^[A-Za-z0-9_-]+$/);
+        const p2 = (await t.request(list(`?limit=2&cursor=${p1.nextCursor}`))).json();
+        expect(p2.orders).to.have.length(1);
+        expect(p2.nextCursor).to.equal(null);
+        const seen = [...p1.orders, ...p2.orders];
+        expect(seen.map((o: { orderId: string }) => o.orderId).sort()).to.deep.equal([...mine].sort());
+        expect(seen.map((o: { orderId: string }) => o.orderId)).not.to.include(bobs);
+        const times = seen.map((o: { createdAt: string }) => o.createdAt);
+        expect(times).to.deep.equal([...times].sort().reverse());
+        expect(seen[0]).to.deep.equal({
+          orderId: seen[0].orderId,
+          status: "PENDING",
+          createdAt: seen[0].createdAt,
+          currency: "EUR",
+          total: { amount: 5818, currency: "EUR" },
+          invoiceNumber: null,
+          links: { self: `/orders/${seen[0].orderId}` },
+        });
+      });
+
+      it("lists up to 20 orders by default and shows an invoiced order's number", async () => {
+        const orderId = await invoicedOrder(t, ctx);
+        const b = (await t.request(list(""))).json();
+        expect(b).to.deep.include({ nextCursor: null });
+        expect(b.orders).to.have.length(1);
+        expect(b.orders[0]).to.include({ orderId, status: "INVOICED", invoiceNumber: "INV-000001" });
+      });
+
+      it("answers a customer without orders with an empty page", async () => {
+        await place(1, "alice");
+        const r = await t.request(list("?limit=5", { as: "bob" }));
+        expect(r.status).to.equal(200);
+        expect(r.json()).to.deep.equal({ orders: [], nextCursor: null });
+      });
+
+      it("answers 400 VALIDATION_FAILED to another customer's cursor, an altered one and a malformed one, showing nothing", async () => {
+        const mine = await place(2);
+        const cursor = (await t.request(list("?limit=1"))).json().nextCursor as string;
+        const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString());
+        const altered = Buffer.from(JSON.stringify({ ...decoded, o: mine.find((id) => id !== decoded.o) })).toString("base64url");
+        for (const [query, as] of [
+          [`?cursor=${cursor}`, "bob"],
+          [`?cursor=${altered}`, "alice"],
+          ["?cursor=bm90LWpzb24", "alice"],
+          ["?cursor=%7B%7D", "alice"],
+        ] as const) {
+          const err = expectError(await t.request(list(query, { as })), 400, "VALIDATION_FAILED");
+          expect((err.details ?? []).map((d) => d.path), query).to.deep.equal(["query.cursor"]);
+        }
+      });
+
+      it("answers 400 VALIDATION_FAILED to a limit that is not a whole number from 1 to 100", async () => {
+        // One test for the table: each case would otherwise pay a cold start on the artifact and gateway targets.
+        for (const limit of ["0", "101", "two", "-1", "1.5", ""]) {
+          const err = expectError(await t.request(list(`?limit=${limit}`)), 400, "VALIDATION_FAILED");
+          expect((err.details ?? []).map((d) => d.path), `limit=${limit}`).to.deep.equal(["query.limit"]);
+        }
+      });
+
+      it("answers 401 UNAUTHENTICATED without a token", async () => {
+        expectError(await t.request(list("?limit=2", { as: null })), 401, "UNAUTHENTICATED");
+      });
+    });
+
     describe("GET /invoices/{orderId} (the emailed link)", () => {
       it("redirects a valid link, without sign-in, to a short-lived URL of the stored PDF", async () => {
         const orderId = await invoicedOrder(t, ctx);

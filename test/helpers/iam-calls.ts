@@ -69,9 +69,9 @@ export function iamRequestsOf(call: AwsCallRecord, arns: ArnMap): IamRequest[] {
     case "KMSClient":
       if (op === "GenerateMac" || op === "VerifyMac") return [req(`kms:${op}`, need(arns.keys, i.KeyId, "key"))];
       break;
-    case "SESv2Client":
+    case "SESClient":
       if (op === "SendEmail") {
-        const from = address(i.FromEmailAddress);
+        const from = address(i.Source);
         const recipients = ["ToAddresses", "CcAddresses", "BccAddresses"].flatMap((k) => (i.Destination?.[k] ?? []) as string[]).map(address);
         const context = { "ses:FromAddress": from, "ses:Recipients": recipients };
         return [

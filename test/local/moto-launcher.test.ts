@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { SendEmailCommand } from "@aws-sdk/client-ses";
 import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { SENDER, useLocalAws } from "../helpers/aws";
 import { LocalInbox } from "../../local/inbox";
@@ -57,9 +57,9 @@ describe("the moto launcher (local/moto_server.py)", () => {
     const send = (subject: string) =>
       ctx.clients.ses.send(
         new SendEmailCommand({
-          FromEmailAddress: SENDER,
+          Source: SENDER,
           Destination: { ToAddresses: ["alice@example.com"] },
-          Content: { Simple: { Subject: { Data: subject }, Body: { Html: { Data: `<p>${subject}</p>` } } } },
+          Message: { Subject: { Data: subject }, Body: { Html: { Data: `<p>${subject}</p>` } } },
         }),
       );
     const inbox = new LocalInbox(ctx.moto.endpoint);

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { CreateEmailIdentityCommand } from "@aws-sdk/client-sesv2";
+import { VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { useLocalAws, settingsOf } from "../helpers/aws";
 import { apiDeps, drainQueue, notifierDeps, queueDepth, tableItems, workerDeps } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
@@ -56,7 +56,7 @@ describe("npm run redrive against the local pipeline", function () {
       expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(2);
       expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
       // Act 2: the operator fixes the cause and redrives.
-      await ctx.clients.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: UNVERIFIED_SENDER }));
+      await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: UNVERIFIED_SENDER }));
       const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!));
       // Assess: one mail, the order notified, nothing left in the failure queue.
       expect(r).to.deep.equal({ moved: 1, failed: 0 });

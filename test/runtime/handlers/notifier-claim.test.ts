@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { CreateEmailIdentityCommand, DeleteEmailIdentityCommand } from "@aws-sdk/client-sesv2";
+import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { useLocalAws, SENDER, type LocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, notifierDeps, tableItems, workerDeps } from "../../helpers/deps";
 import { orderBody, postOrder, s3Event } from "../../helpers/events";
@@ -81,11 +81,11 @@ describe("email notifier: the claim is never read as sent", () => {
 
   it("releases the claim when SES refuses (sender not verified), so the retry sends at once", async () => {
     const orderId = await invoicedOrder(ctx);
-    await ctx.clients.ses.send(new DeleteEmailIdentityCommand({ EmailIdentity: SENDER }));
+    await ctx.clients.ses.send(new DeleteIdentityCommand({ Identity: SENDER }));
     const failed = await settled(handleS3Event(event(orderId), deps()));
     expect(failed.ok ? "ok" : (failed.e as Error).name).to.equal("NotificationFailures");
     expect((await item(orderId)).notifyClaimedAt).to.equal(undefined);
-    await ctx.clients.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: SENDER }));
+    await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
     const counts = await handleS3Event(event(orderId), deps());
     expect([counts.sent, await emails()]).to.deep.equal([1, 1]);
   });

@@ -1,0 +1,93 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { decodeJwt } from "jose";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
+import { localStackSettings } from "../../local/stack-settings";
+import { writeSession } from "../../local/session";
+import { userArg } from "../../local/token";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+describe("npm run token -- --user", () => {
+  const cases: { argv: string[]; user: string | undefined }[] = [
+    { argv: [], user: undefined },
+    { argv: ["--user", "bob@example.com"], user: "bob@example.com" },
+    { argv: ["--user=carol@example.com"], user: "carol@example.com" },
+  ];
+  for (const c of cases) it(`reads ${JSON.stringify(c.argv)} as ${c.user ?? "the demo user"}`, () => expect(userArg(c.argv)).to.equal(c.user));
+  it("refuses --user without an address", () => expect(() => userArg(["--user"])).to.throw(/needs an email address/));
+});
+
+describe("the local pipeline's own routes (/openapi.json, /_local/ console API)", function () {
+  this.timeout(90000);
+  let p: LocalPipeline;
+  let sqs: SQSClient;
+  before(async () => {
+    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
+    sqs = new SQSClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  });
+  after(async () => {
+    sqs?.destroy();
+    await p?.stop();
+  });
+  const post = (url: string, body?: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  it("serves the checked-in OpenAPI document at /openapi.json and the console page at /_local/", async () => {
+    const doc = await fetch(`${p.apiUrl}/openapi.json`);
+    expect(doc.status).to.equal(200);
+    expect(await doc.text()).to.equal(fs.readFileSync(path.join(ROOT, "openapi", "openapi.json"), "utf8"));
+    const page = await fetch(p.consoleUrl);
+    expect(page.headers.get("content-type")).to.match(/^text\/html/);
+    expect(await page.text()).to.contain('<script src="/_local/console.js">');
+  });
+
+  it("signs in a second local user, created on first use, whose token the API accepts", async () => {
+    const r = await post(`${p.apiUrl}/_local/api/sign-in`, { email: "bob@example.com" });
+    expect(r.status).to.equal(200);
+    const { token } = (await r.json()) as { token: string };
+    expect(decodeJwt(token)).to.include({ email: "bob@example.com", token_use: "id" });
+    const again = (await (await post(`${p.apiUrl}/_local/api/sign-in`, { email: "bob@example.com" })).json()) as { token: string };
+    expect(decodeJwt(again.token).sub).to.equal(decodeJwt(token).sub);
+    const list = await fetch(`${p.apiUrl}/orders`, { headers: { authorization: `Bearer ${token}` } });
+    expect(list.status).to.equal(200);
+    expect(await list.json()).to.deep.equal({ orders: [], nextCursor: null });
+    const bad = await post(`${p.apiUrl}/_local/api/sign-in`, { email: "not an address" });
+    expect(bad.status).to.equal(400);
+  });
+
+  it("gives the same user's token through `npm run token -- --user` (the session file of npm start)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-session-"));
+    const file = path.join(dir, "session.json");
+    writeSession(
+      { apiUrl: p.apiUrl, inboxUrl: p.inboxUrl, endpoint: p.endpoint, region: p.region, poolId: p.pool.poolId, clientId: p.pool.clientId, demoUser: { email: p.demoUser.email, password: p.demoUser.password },
+        queues: { orders: p.resources.queueUrl, dlq: p.resources.dlqUrl, emailFailures: p.resources.emailFailureQueueUrl!, notifierEvents: p.resources.bucketEventsQueueUrl! },
+        pid: process.pid, children: p.pids },
+      file,
+    );
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "local/token.ts", "--user", "carol@example.com"], {
+        cwd: ROOT,
+        env: { ...process.env, SHOP_LOCAL_SESSION: file },
+      });
+      expect(decodeJwt(stdout.trim())).to.include({ email: "carol@example.com" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports queue depths and counts, and redrives every DLQ message back to the orders queue", async () => {
+    for (const i of [1, 2]) await sqs.send(new SendMessageCommand({ QueueUrl: p.resources.dlqUrl, MessageBody: `{"poison":${i}}` }));
+    const state = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as { queues: { dlq: { waiting: number } }; orders: Record<string, number>; emailsSent: number };
+    expect(state.queues.dlq.waiting).to.equal(2);
+    expect(state.orders).to.deep.equal({ PENDING: 0, INVOICED: 0, NOTIFIED: 0 });
+    expect(state.emailsSent).to.equal(0);
+    expect(await (await post(`${p.apiUrl}/_local/api/redrive`)).json()).to.deep.equal({ moved: 2 });
+    const after = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as { queues: { dlq: { waiting: number; inFlight: number } } };
+    expect(after.queues.dlq).to.deep.equal({ waiting: 0, inFlight: 0 });
+  });
+});
