@@ -204,6 +204,8 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
           expect(stray[TABLE_DESIGN.ttlAttribute]).to.be.a("number");
           expectError(await t.request(get((stray.order as { orderId: string }).orderId)), 404, "NOT_FOUND");
         }
+        const history = (await t.request({ method: "GET", path: "/orders" })).json();
+        expect(history.orders.map((o: { orderId: string }) => o.orderId)).to.deep.equal([ok.json().orderId]);
         expect(await queueDepth(ctx)).to.equal(1);
       });
     });
