@@ -255,8 +255,8 @@ describe("the cost model (bench/cost.ts)", () => {
         expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 0, orderGsis: 1 });
         // 5 alarms: DLQ depth, email-failure queue depth, oldest message, scale-out (one metric each), scale-in (visible + in flight).
         expect(s.alarmMetrics).to.equal(6);
-        // 3 methods with detailed metrics on, 5 metrics each.
-        expect(s.apiDetailedMetrics).to.equal(15);
+        // 4 methods with detailed metrics on, 5 metrics each.
+        expect(s.apiDetailedMetrics).to.equal(20);
       });
     }
   });

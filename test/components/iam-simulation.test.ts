@@ -101,6 +101,8 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     expect(outcome.sent).to.equal(1);
 
     expect((await handleApiRequest(getOrder(orderId), api)).statusCode).to.equal(200);
+    // The customer's order history (the byCustomer index).
+    expect((await handleApiRequest(apiEvent({ method: "GET", resource: "/orders", path: "/orders" }), api)).statusCode).to.equal(200);
     const link = new URL((await new LocalInbox(moto.endpoint).list())[0].invoiceLink!);
     const viaLink = await handleApiRequest(
       apiEvent({ method: "GET", resource: "/invoices/{orderId}", path: link.pathname, pathParameters: { orderId }, query: Object.fromEntries(link.searchParams), claims: null }),
