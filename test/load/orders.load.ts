@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { endState, orderItems, runClients, settle, startFaultRig, type FaultRig } from "../faults/harness";
+
+const ORDERS = 500;
+const CLIENTS = 20;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+/**
+ * Load, bounded: 500 orders from 20 concurrent clients through the local gateway, on the dev
+ * stack's settings (no faults armed). Asserts nothing is lost or doubled; prints the rates.
+ */
+describe("load: 500 orders from 20 clients through the local pipeline", function () {
+  this.timeout(600_000);
+  let rig: FaultRig;
+  before(async function () {
+    this.timeout(60_000);
+    rig = await startFaultRig({ faultEnv: false });
+  });
+  after(async () => {
+    await rig?.stop();
+  });
+
+  it("accepts, invoices and emails every order exactly once", async () => {
+    const t0 = Date.now();
+    const log = await runClients(rig, { n: ORDERS, concurrency: CLIENTS, keyed: () => false, tag: "load" });
+    const intakeSeconds = (Date.now() - t0) / 1000;
+    process.stdout.write(`      [load] intake done: ${log.accepted.size} accepted in ${intakeSeconds.toFixed(1)} s\n`);
+    let lastPrint = 0;
+    const settled = await settle(rig, 420_000, (orders, events) => {
+      if (Date.now() - lastPrint < 30_000) return;
+      lastPrint = Date.now();
+      process.stdout.write(`      [load] t=${((Date.now() - t0) / 1000).toFixed(0)}s waiting: orders queue ${orders}, S3 events queue ${events}\n`);
+    });
+    const settledSeconds = (Date.now() - t0) / 1000;
+    const s = await endState(rig, log.accepted);
+    const items = await orderItems(rig);
+    const latencies = items.filter((i) => i.notifiedAt).map((i) => Date.parse(String(i.notifiedAt)) - Date.parse(i.order.createdAt)).sort((a, b) => a - b);
+    const statuses: Record<string, number> = {};
+    for (const a of log.attempts) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+    process.stdout.write(
+      `      [load] orders=${ORDERS} clients=${CLIENTS} answers=${JSON.stringify(statuses)} accepted=${log.accepted.size} ` +
+        `accepted/s=${(log.accepted.size / intakeSeconds).toFixed(1)} intake=${intakeSeconds.toFixed(1)}s all-notified=${settledSeconds.toFixed(1)}s\n` +
+        `      [load] order-to-email ms: p50=${percentile(latencies, 50)} p90=${percentile(latencies, 90)} p99=${percentile(latencies, 99)} max=${latencies[latencies.length - 1]}\n` +
+        `      [load] confirmed=${s.confirmed} notified=${s.notified} pdfs=${s.pdfs} duplicates=${s.emailDuplicates} missing=${s.emailMissing} lost=${s.lost.length} dlq=${s.dlq}\n`,
+    );
+    expect(settled, "every order NOTIFIED within 7 minutes of the first").to.equal(true);
+    expect(log.accepted.size, "every order accepted").to.equal(ORDERS);
+    expect(s.lost).to.deep.equal([]);
+    expect(s.unaccepted).to.deep.equal([]);
+    expect(s.numbersGapFree).to.equal(true);
+    expect([s.confirmed, s.notified, s.pdfs, s.emailDuplicates, s.emailMissing, s.wrongAddress, s.dlq]).to.deep.equal([ORDERS, ORDERS, ORDERS, 0, 0, 0, 0]);
+  });
+});
