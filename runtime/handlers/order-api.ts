@@ -128,13 +128,14 @@ async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder
   await store.markEnqueued(order.orderId, deps.now());
 }
 
-/** A keyless order's confirmation may have committed but the store could not be asked: the client must not read this as "failed". */
-class OrderOutcomeUnknown extends Error {
-  override name = "OrderOutcomeUnknown";
-  constructor(readonly cause: unknown) {
-    super("the order's confirmation may have committed; the store did not answer");
-  }
-}
+/**
+ * A keyless order's confirmation may have committed but the store could not be asked: the client
+ * must not read this as "failed". A plain Error with a marker, since error subclasses did not
+ * survive the closure serializer (FIELD-NOTES).
+ */
+const orderOutcomeUnknown = (cause: unknown) =>
+  Object.assign(new Error("the order's confirmation may have committed; the store did not answer"), { name: "OrderOutcomeUnknown", cause, outcomeUnknown: true as const });
+const isOrderOutcomeUnknown = (e: unknown): e is { cause: unknown } => (e as { outcomeUnknown?: boolean } | undefined)?.outcomeUnknown === true;
 
 /** Time a keyless intake may spend before its clean-up, so the answer comes within the Lambda's 10 s. */
 const INTAKE_BUDGET_MS = 7500;
@@ -233,7 +234,7 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
             })
           : "unknown";
       // The confirmation may have committed and we cannot learn whether: say so rather than "failed".
-      if (undo === "unknown" && confirming) throw new OrderOutcomeUnknown(e);
+      if (undo === "unknown" && confirming) throw orderOutcomeUnknown(e);
       if (undo !== "confirmed") throw e;
       log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
     }
@@ -340,7 +341,7 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     if (!route) throw new MethodNotAllowed(`Use ${onResource.map((r) => r.method).join(" or ")} on this route.`);
     return await route.handler(event, { ...deps, log });
   } catch (err) {
-    if (err instanceof OrderOutcomeUnknown) {
+    if (isOrderOutcomeUnknown(err)) {
       log.error("order outcome unknown", { alarm: "order-outcome-unknown", ...errorFields(err.cause) });
       return json(503, { error: { code: "ORDER_OUTCOME_UNKNOWN", message: ORDER_OUTCOME_UNKNOWN_MESSAGE } }, { "retry-after": "5" });
     }
