@@ -3,6 +3,12 @@ import { endState, orderItems, runClients, settle, startFaultRig, type FaultRig 
 
 const ORDERS = 500;
 const CLIENTS = 20;
+/**
+ * The bound after intake. Today the drain is limited by moto's TransactWriteItems, which copies the
+ * whole table per call (the invoice numbering runs one per order): about 1.4 orders/s at 1,000
+ * items on a loaded 2-core machine. Issue 10 makes this faster; the bound keeps the run finite.
+ */
+const SETTLE_DEADLINE_MS = 14 * 60_000;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -11,7 +17,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  * stack's settings (no faults armed). Asserts nothing is lost or doubled; prints the rates.
  */
 describe("load: 500 orders from 20 clients through the local pipeline", function () {
-  this.timeout(600_000);
+  this.timeout(1_200_000);
   let rig: FaultRig;
   before(async function () {
     this.timeout(60_000);
@@ -28,7 +34,7 @@ describe("load: 500 orders from 20 clients through the local pipeline", function
     const intakeSeconds = (Date.now() - t0) / 1000;
     process.stdout.write(`      [load] intake done: ${log.accepted.size} accepted in ${intakeSeconds.toFixed(1)} s (${log.attempts.length} requests)\n`);
     let lastPrint = 0;
-    const settled = await settle(rig, 420_000, (orders, events) => {
+    const settled = await settle(rig, SETTLE_DEADLINE_MS, (orders, events) => {
       if (Date.now() - lastPrint < 30_000) return;
       lastPrint = Date.now();
       process.stdout.write(`      [load] t=${((Date.now() - t0) / 1000).toFixed(0)}s waiting: orders queue ${orders}, S3 events queue ${events}\n`);
@@ -45,7 +51,7 @@ describe("load: 500 orders from 20 clients through the local pipeline", function
         `      [load] order-to-email ms: p50=${percentile(latencies, 50)} p90=${percentile(latencies, 90)} p99=${percentile(latencies, 99)} max=${latencies[latencies.length - 1]}\n` +
         `      [load] confirmed=${s.confirmed} notified=${s.notified} pdfs=${s.pdfs} duplicates=${s.emailDuplicates} missing=${s.emailMissing} lost=${s.lost.length} dlq=${s.dlq}\n`,
     );
-    expect(settled, "every order NOTIFIED within 7 minutes of the first").to.equal(true);
+    expect(settled, `every order NOTIFIED within ${SETTLE_DEADLINE_MS / 60_000} minutes after intake`).to.equal(true);
     expect(log.accepted.size, "every order accepted").to.equal(ORDERS);
     expect(s.lost).to.deep.equal([]);
     expect(s.unaccepted).to.deep.equal([]);
