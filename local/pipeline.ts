@@ -33,6 +33,8 @@ export interface LocalPipelineOptions {
   readonly stack: LocalStackSettings;
   /** Where formatted log lines go. @default stdout */
   readonly print?: (line: string) => void;
+  /** Extra runtime settings for every part (e.g. NOTIFY_CLAIM_LEASE_SECONDS in fault tests). @default none */
+  readonly env?: Record<string, string>;
 }
 
 /** A running local pipeline. */
@@ -46,6 +48,8 @@ export interface LocalPipeline {
   readonly pool: LocalUserPool;
   readonly demoUser: LocalUser;
   readonly resources: LocalResources;
+  /** The runtime environment the parts run with (to start more worker processes). */
+  readonly env: Record<string, string>;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -148,6 +152,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         seller: s.seller,
         logLevel: "info",
       }),
+      ...o.env,
     };
     const writeLog = (part: string) => (line: string) => print(formatLogLine(line, part));
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
@@ -174,6 +179,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       pool,
       demoUser,
       resources,
+      env,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

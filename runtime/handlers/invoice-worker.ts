@@ -217,7 +217,8 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
           new ChangeMessageVisibilityCommand({
             QueueUrl: s.ordersQueueUrl,
             ReceiptHandle: m.ReceiptHandle!,
-            VisibilityTimeout: notConfirmed ? Math.min(e.retryAfterSeconds, 43_200) : retryDelaySeconds(receiveCount),
+            // A poison message can never succeed: back after a second, so it reaches the DLQ after its receives without delay.
+            VisibilityTimeout: notConfirmed ? Math.min(e.retryAfterSeconds, 43_200) : e instanceof PoisonMessage ? 1 : retryDelaySeconds(receiveCount),
           }),
         )
         .catch(() => undefined);

@@ -124,7 +124,8 @@ function readBody(event: APIGatewayProxyEvent): string {
   }
 }
 
-async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder): Promise<void> {
+/** Sends the order's message, then confirms the order; `onConfirming` marks the step whose write may commit unseen. */
+async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder, onConfirming?: () => void): Promise<void> {
   const msg: OrderMessage = { v: 1, order };
   await deps.sqs.send(
     new SendMessageCommand({
@@ -133,8 +134,18 @@ async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder
       MessageAttributes: { orderId: { DataType: "String", StringValue: order.orderId } },
     }),
   );
+  onConfirming?.();
   await store.markEnqueued(order.orderId, deps.now());
 }
+
+/**
+ * A keyless order's confirmation may have committed but the store could not be asked: the client
+ * must not read this as "failed". A plain Error with a marker, since error subclasses did not
+ * survive the closure serializer (FIELD-NOTES).
+ */
+const orderOutcomeUnknown = (cause: unknown) =>
+  Object.assign(new Error("the order's confirmation may have committed; the store did not answer"), { name: "OrderOutcomeUnknown", cause, outcomeUnknown: true as const });
+const isOrderOutcomeUnknown = (e: unknown): e is { cause: unknown } => (e as { outcomeUnknown?: boolean } | undefined)?.outcomeUnknown === true;
 
 /** Time a keyless intake may spend before its clean-up, so the answer comes within the Lambda's 10 s. */
 const INTAKE_BUDGET_MS = 7500;
@@ -227,9 +238,10 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     await enqueue(deps, store, order); // on failure the client retries with the same key and completes it
   } else {
     const started = Date.now();
+    let confirming = false;
     try {
       await store.createOrder(order);
-      await enqueue(deps, store, order);
+      await enqueue(deps, store, order, () => (confirming = true));
     } catch (e) {
       // No key to retry with: take the order back, unless its confirmation did commit (then it stands).
       // A message already sent for it is dropped by the worker; a record we cannot remove stays
@@ -242,6 +254,8 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
               return "unknown" as const;
             })
           : "unknown";
+      // The confirmation may have committed and we cannot learn whether: say so rather than "failed".
+      if (undo === "unknown" && confirming) throw orderOutcomeUnknown(e);
       if (undo !== "confirmed") throw e;
       log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
     }
@@ -393,6 +407,8 @@ export const API_ROUTES = [
 ] as const;
 export type ApiRoute = (typeof API_ROUTES)[number];
 
+const ORDER_OUTCOME_UNKNOWN_MESSAGE =
+  "We could not confirm whether your order was taken; if it was, its invoice will reach you by email. Send an Idempotency-Key to retry safely.";
 const SERVICE_UNAVAILABLE_MESSAGE =
   "A service we depend on is not answering. Retry in a few seconds, with the same Idempotency-Key if you sent one.";
 
@@ -405,6 +421,10 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     if (!route) throw new NotFound("No such route.");
     return await route.handler(event, { ...deps, log });
   } catch (err) {
+    if (isOrderOutcomeUnknown(err)) {
+      log.error("order outcome unknown", { alarm: "order-outcome-unknown", ...errorFields(err.cause) });
+      return json(503, { error: { code: "ORDER_OUTCOME_UNKNOWN", message: ORDER_OUTCOME_UNKNOWN_MESSAGE } }, { "retry-after": "5" });
+    }
     if (isDependencyUnavailable(err)) {
       log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(err) });
       return json(503, { error: { code: "SERVICE_UNAVAILABLE", message: SERVICE_UNAVAILABLE_MESSAGE } }, { "retry-after": "2" });

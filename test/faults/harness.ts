@@ -1,0 +1,260 @@
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
+import { localStackSettings, type LocalStackSettings } from "../../local/stack-settings";
+import { startMoto, motoSentEmails, type MotoServer } from "../../local/moto";
+import { signIn } from "../../local/auth";
+import { spawnWorkerProcess, type WorkerProcess } from "../../local/worker-process";
+import { createClients, destroyClients, type AwsClients } from "../../runtime/clients";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
+import { orderBody } from "../helpers/events";
+import { sleep, waitUntil } from "../helpers/wait";
+import "../helpers/aws"; // test credentials, never real ones
+
+/** Fault-test settings: short leases and graces so recovery happens within a test; the dev stack otherwise. */
+export const FAULT_ENV = {
+  NOTIFY_CLAIM_LEASE_SECONDS: "5",
+  WORKER_INTAKE_GRACE_SECONDS: "5",
+  WORKER_MESSAGE_BUDGET_SECONDS: "5",
+  WORKER_WAIT_SECONDS: "2",
+};
+
+/** The whole local pipeline behind a fault proxy, with a signed-in customer and direct (unfaulted) clients for checks. */
+export interface FaultRig {
+  moto: MotoServer;
+  proxy: FaultProxy;
+  p: LocalPipeline;
+  stack: LocalStackSettings;
+  /** Clients straight to moto: the test's view of the stores, never faulted. */
+  direct: AwsClients;
+  token: string;
+  lines: string[];
+  /** Worker processes this rig started (the pipeline's own is in p.pids.worker). */
+  workers: WorkerProcess[];
+  /** Starts one more worker process on the same queue. */
+  spawnWorker(): WorkerProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up moto, the proxy in front of it and the pipeline pointed at the proxy. `faultEnv`
+ * (default) shortens leases, graces and budgets so recovery happens within a test; without it
+ * the dev stack's settings apply (the load test).
+ */
+export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<FaultRig> {
+  const faultEnv = o.faultEnv ?? true;
+  const env = faultEnv ? FAULT_ENV : {};
+  const moto = await startMoto();
+  const proxy = await startFaultProxy(moto.endpoint);
+  // visibility 8 s = twice the worker's 5 s budget (as the stack derives it); maxReceiveCount as in dev.
+  const dev = localStackSettings("dev");
+  const stack: LocalStackSettings = faultEnv ? { ...dev, visibilityTimeoutSeconds: 8 } : dev;
+  const lines: string[] = [];
+  const p = await startLocalPipeline({ port: 0, endpoint: proxy.url, stack, env, print: (l) => lines.push(l) });
+  // The test's own view waits out a moto catching up after a freeze: lenient timeouts.
+  const direct = createClients({ region: p.region, endpoint: moto.endpoint, requestTimeoutMs: 30_000, maxAttempts: 5 });
+  const cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: moto.endpoint });
+  const token = await signIn(cognito, p.pool, p.demoUser.email, p.demoUser.password);
+  cognito.destroy();
+  const workers: WorkerProcess[] = [];
+  return {
+    moto,
+    proxy,
+    p,
+    stack,
+    direct,
+    token,
+    lines,
+    workers,
+    spawnWorker() {
+      const w = spawnWorkerProcess({ ...p.env, ...env }, { stdout: (l) => lines.push(`worker ${l}`) });
+      workers.push(w);
+      return w;
+    },
+    async stop() {
+      for (const w of workers) await w.stop();
+      await p.stop();
+      destroyClients(direct);
+      await proxy.close();
+      await moto.stop();
+    },
+  };
+}
+
+/** The answer one POST /orders got. */
+export interface Attempt {
+  status: number;
+  code?: string;
+  orderId?: string;
+  key?: string;
+}
+
+/** POSTs one order through the local gateway; a network failure counts as status 0. */
+export async function postOrder(rig: FaultRig, key?: string): Promise<Attempt> {
+  try {
+    const r = await fetch(`${rig.p.apiUrl}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${rig.token}`, ...(key ? { "idempotency-key": key } : {}) },
+      body: JSON.stringify(orderBody()),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const body = (await r.json()) as { orderId?: string; error?: { code: string } };
+    return { status: r.status, code: body.error?.code, orderId: body.orderId, key };
+  } catch {
+    return { status: 0, key };
+  }
+}
+
+/** Statuses a client may see under faults: accepted, or the documented "retry later" answers. */
+export const DOCUMENTED = new Set([202, 500, 503]);
+
+/** What a run of clients saw. */
+export interface ClientLog {
+  attempts: Attempt[];
+  /** Order ids the clients were told were accepted (202), by key for keyed orders. */
+  accepted: Set<string>;
+  /** Keys whose every attempt failed (a keyed client that gave up). */
+  gaveUp: string[];
+  /** The longest any one answer took. */
+  slowestMs: number;
+}
+
+/** `n` orders from `concurrency` clients; keyed ones retry with their key until accepted (up to `retries`), keyless ones do not. */
+export async function runClients(
+  rig: FaultRig,
+  o: { n: number; concurrency: number; keyed: (i: number) => boolean; retries?: number; retryPauseMs?: number; tag: string },
+): Promise<ClientLog> {
+  const log: ClientLog = { attempts: [], accepted: new Set(), gaveUp: [], slowestMs: 0 };
+  let next = 0;
+  const client = async () => {
+    for (let i = next++; i < o.n; i = next++) {
+      const key = o.keyed(i) ? `${o.tag}-${i}` : undefined;
+      for (let attempt = 0; ; attempt++) {
+        const t0 = Date.now();
+        const a = await postOrder(rig, key);
+        log.slowestMs = Math.max(log.slowestMs, Date.now() - t0);
+        log.attempts.push(a);
+        if (a.status === 202) {
+          log.accepted.add(a.orderId!);
+          break;
+        }
+        if (!key || attempt >= (o.retries ?? 20)) {
+          if (key) log.gaveUp.push(key);
+          break;
+        }
+        await sleep(o.retryPauseMs ?? 1000);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, client));
+  return log;
+}
+
+type Item = Record<string, unknown> & { order: { orderId: string; createdAt: string; customer: { email: string } } };
+
+/** Every order item, read straight from moto. */
+export async function orderItems(rig: FaultRig): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await rig.direct.ddb.send(new ScanCommand({ TableName: rig.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }));
+    out.push(...((r.Items ?? []).filter((i) => i.type === "order") as Item[]));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** Visible plus in-flight messages of a queue. */
+export async function depth(rig: FaultRig, url: string): Promise<number> {
+  const r = await rig.direct.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
+  return Number(r.Attributes!.ApproximateNumberOfMessages) + Number(r.Attributes!.ApproximateNumberOfMessagesNotVisible);
+}
+
+/** Sends a raw message to the orders queue (poison, or a copy of a real one). */
+export async function sendRaw(rig: FaultRig, body: string, url = rig.p.resources.queueUrl): Promise<void> {
+  await rig.direct.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+}
+
+/**
+ * Waits until both queues are empty and every confirmed order is NOTIFIED (or the deadline passes).
+ * Queue depths are cheap and checked first: a table scan holds moto's DynamoDB lock, so it runs
+ * only once the queues are drained. `progress` is called with the queue depths on each look.
+ */
+export async function settle(rig: FaultRig, timeoutMs = 120_000, progress?: (orders: number, events: number) => void): Promise<boolean> {
+  return waitUntil(async () => {
+    const orders = await depth(rig, rig.p.resources.queueUrl);
+    const events = await depth(rig, rig.p.resources.bucketEventsQueueUrl!);
+    progress?.(orders, events);
+    if (orders || events) return false;
+    return !(await orderItems(rig)).some((i) => i.enqueuedAt && i.status !== "NOTIFIED");
+  }, timeoutMs, 1000);
+}
+
+/** The end state, straight from the stores. */
+export interface EndState {
+  confirmed: number;
+  notified: number;
+  /** Confirmed orders no client was told were accepted. */
+  unaccepted: string[];
+  /** Accepted orders that are not confirmed and NOTIFIED. */
+  lost: string[];
+  /** Invoice numbers are exactly 1..confirmed. */
+  numbersGapFree: boolean;
+  pdfs: number;
+  /** Orders with more or fewer than one email, and emails to another address. */
+  emailDuplicates: number;
+  emailMissing: number;
+  wrongAddress: number;
+  dlq: number;
+  /** Unconfirmed records left (never visible to readers, never invoiced). */
+  unconfirmed: number;
+  unconfirmedInvoiced: number;
+}
+
+/** Reads the end state and compares it with what the clients were told. */
+export async function endState(rig: FaultRig, accepted: Set<string>): Promise<EndState> {
+  const items = await orderItems(rig);
+  const confirmed = items.filter((i) => i.enqueuedAt);
+  const unconfirmed = items.filter((i) => !i.enqueuedAt);
+  const byId = new Map(items.map((i) => [i.order.orderId, i]));
+  const seqs = confirmed.map((i) => i.invoiceSeq as number).sort((a, b) => a - b);
+  const objects: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await rig.direct.s3.send(new ListObjectsV2Command({ Bucket: rig.p.resources.bucket, ContinuationToken: token }));
+    objects.push(...(r.Contents ?? []).map((c) => c.Key!));
+    token = r.NextContinuationToken;
+  } while (token);
+  const mails = await motoSentEmails(rig.moto.endpoint);
+  const mailsPer = new Map<string, number>();
+  let wrongAddress = 0;
+  for (const m of mails) {
+    const id = /ord_[A-Za-z0-9]{10,40}/.exec(m.body)?.[0] ?? "?";
+    mailsPer.set(id, (mailsPer.get(id) ?? 0) + 1);
+    const to = m.destinations.ToAddresses ?? [];
+    if (to.length !== 1 || to[0] !== byId.get(id)?.order.customer.email) wrongAddress++;
+  }
+  return {
+    confirmed: confirmed.length,
+    notified: confirmed.filter((i) => i.status === "NOTIFIED").length,
+    unaccepted: confirmed.map((i) => i.order.orderId).filter((id) => !accepted.has(id)),
+    lost: [...accepted].filter((id) => byId.get(id)?.status !== "NOTIFIED" || !byId.get(id)?.enqueuedAt),
+    numbersGapFree: seqs.length === confirmed.length && seqs.every((n, i) => n === i + 1),
+    pdfs: objects.filter((k) => k.startsWith("invoices/")).length,
+    emailDuplicates: [...mailsPer.values()].filter((n) => n > 1).length,
+    emailMissing: confirmed.filter((i) => !mailsPer.has(i.order.orderId)).length,
+    wrongAddress,
+    dlq: await depth(rig, rig.p.resources.dlqUrl),
+    unconfirmed: unconfirmed.length,
+    unconfirmedInvoiced: unconfirmed.filter((i) => i.invoiceNumber || objects.includes(`invoices/${i.order.orderId}.pdf`)).length,
+  };
+}
+
+/** One line of figures for the report. */
+export function report(name: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`      [faults] ${name}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
+}

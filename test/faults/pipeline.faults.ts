@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
+import { sleep, waitUntil } from "../helpers/wait";
+import { s3Event } from "../helpers/events";
+import { DOCUMENTED, endState, orderItems, report, runClients, sendRaw, settle, startFaultRig, type ClientLog, type FaultRig } from "./harness";
+
+/**
+ * Faults against the real local pipeline (moto through the launcher, the worker process, the local
+ * gateway, the notifier driver), all AWS calls through the fault proxy. The scenarios share one
+ * pipeline; after each, the end state of everything so far is read straight from the stores.
+ */
+describe("faults: the local pipeline keeps its promises", function () {
+  this.timeout(240_000);
+  let rig: FaultRig;
+  const accepted = new Set<string>();
+  let expectedDlq = 0;
+  const absorb = (log: ClientLog) => {
+    for (const id of log.accepted) accepted.add(id);
+    const undocumented = log.attempts.filter((a) => !DOCUMENTED.has(a.status));
+    expect(undocumented, "answers other than 202/500/503").to.deep.equal([]);
+    return log;
+  };
+  const statusCounts = (log: ClientLog) => {
+    const c: Record<string, number> = {};
+    for (const a of log.attempts) c[a.code ?? a.status] = (c[a.code ?? a.status] ?? 0) + 1;
+    return Object.entries(c).map(([k, v]) => `${k}:${v}`).join(",");
+  };
+
+  /** Waits for the pipeline to settle, then asserts every promise on everything so far. */
+  async function assertEndState(name: string, figures: Record<string, unknown> = {}, outcomeUnknown = 0) {
+    if (!(await settle(rig, 180_000))) {
+      const items = await orderItems(rig);
+      const stuck = items.filter((i) => i.enqueuedAt && i.status !== "NOTIFIED").map((i) => `${i.order.orderId}:${i.status}`);
+      process.stdout.write(`not settled; stuck=${stuck.join(" ")}\n${rig.lines.slice(-60).join("\n")}\n`);
+      expect.fail("pipeline did not settle (every confirmed order NOTIFIED, queues empty)");
+    }
+    let s = await endState(rig, accepted);
+    // A keyless client told ORDER_OUTCOME_UNKNOWN (not "failed") may find its order completed.
+    expect(s.unaccepted.length, "confirmed orders beyond those whose outcome was reported unknown").to.be.at.most(outcomeUnknown);
+    if (s.unaccepted.length) figures = { ...figures, standingUnknown: s.unaccepted.length };
+    for (const id of s.unaccepted) accepted.add(id);
+    s = await endState(rig, accepted);
+    report(name, { ...figures, accepted: accepted.size, confirmed: s.confirmed, duplicates: s.emailDuplicates, lost: s.lost.length, unconfirmedLeft: s.unconfirmed, dlq: s.dlq });
+    expect(s.lost, "accepted orders not NOTIFIED").to.deep.equal([]);
+    expect(s.unaccepted, "confirmed orders no client was told were accepted").to.deep.equal([]);
+    expect(s.numbersGapFree, "invoice numbers 1..N").to.equal(true);
+    expect([s.notified, s.pdfs, s.emailDuplicates, s.emailMissing, s.wrongAddress, s.unconfirmedInvoiced]).to.deep.equal([s.confirmed, s.confirmed, 0, 0, 0, 0]);
+    expect(s.dlq, "DLQ").to.equal(expectedDlq);
+    return s;
+  }
+
+  before(async function () {
+    this.timeout(60_000);
+    rig = await startFaultRig();
+  });
+  afterEach(() => rig?.proxy.clear());
+  after(async () => {
+    await rig?.stop();
+  });
+
+  it("completes every order once while the worker is SIGKILLed repeatedly and restarted", async () => {
+    const clients = runClients(rig, { n: 20, concurrency: 5, keyed: (i) => i % 2 === 0, tag: "kill" });
+    let kills = 0;
+    let pid = rig.p.pids.worker;
+    const started = () => rig.lines.filter((l) => l.includes("worker started")).length;
+    for (; kills < 4; kills++) {
+      // Each worker is killed once it has run a moment (not while it is still booting).
+      await sleep(2000);
+      process.kill(pid, "SIGKILL");
+      const before = started();
+      pid = rig.spawnWorker().child.pid!;
+      await waitUntil(() => started() > before, 30_000, 50);
+    }
+    absorb(await clients);
+    await assertEndState("SIGKILL worker x4", { orders: 20, kills });
+  });
+
+  it("on SIGTERM mid-batch the worker finishes its in-flight messages and exits 0", async () => {
+    const w = rig.workers[rig.workers.length - 1];
+    const before = rig.lines.filter((l) => l.includes("invoice stored")).length;
+    const clients = runClients(rig, { n: 10, concurrency: 5, keyed: () => true, tag: "term" });
+    await waitUntil(() => rig.lines.filter((l) => l.includes("invoice stored")).length > before, 30_000, 20);
+    w.child.kill("SIGTERM");
+    const exit = await w.exited;
+    rig.spawnWorker();
+    absorb(await clients);
+    expect(exit.code).to.equal(0);
+    expect(rig.lines.some((l) => l.includes("worker stopped"))).to.equal(true);
+    await assertEndState("SIGTERM mid-batch", { orders: 10, exitCode: exit.code });
+  });
+
+  it("makes one invoice and one email when the same orders-queue message is delivered twice", async () => {
+    // The queue takes each message but loses the answer once: the SDK sends it again.
+    const rule = rig.proxy.arm({ service: "sqs", action: "SendMessage", fault: { kind: "lost-ack" }, times: 5 });
+    const log = absorb(await runClients(rig, { n: 5, concurrency: 5, keyed: () => false, tag: "dupmsg" }));
+    expect(log.accepted.size).to.equal(5);
+    // And a verbatim copy of each message on top.
+    const items = (await orderItems(rig)).filter((i) => log.accepted.has(i.order.orderId));
+    for (const i of items) await sendRaw(rig, JSON.stringify({ v: 1, order: i.order }));
+    await assertEndState("orders message twice", { doubled: rig.proxy.injected(rule), copies: items.length });
+  });
+
+  it("sends one email when the same S3 event is delivered twice (and a third time later)", async () => {
+    // S3 stores the PDF but loses the answer: the worker puts it again, so S3 raises two events.
+    const rule = rig.proxy.arm({ service: "s3", action: /^PUT \//, fault: { kind: "lost-ack" }, times: 5 });
+    const log = absorb(await runClients(rig, { n: 5, concurrency: 5, keyed: () => true, tag: "dupevt" }));
+    await settle(rig);
+    const bucket = rig.p.resources.bucket;
+    for (const id of log.accepted) await sendRaw(rig, JSON.stringify(s3Event(bucket, [`invoices/${id}.pdf`])), rig.p.resources.bucketEventsQueueUrl);
+    await assertEndState("S3 event twice", { doubledPuts: rig.proxy.injected(rule), replayedEvents: log.accepted.size });
+  });
+
+  it("sends a poison message to the DLQ after the configured receives while the rest flows", async () => {
+    await sendRaw(rig, "this is not an order");
+    const log = absorb(await runClients(rig, { n: 8, concurrency: 4, keyed: () => true, tag: "poison" }));
+    expectedDlq = 1;
+    expect(await waitUntil(async () => (await endState(rig, accepted)).dlq === 1, 60_000, 500)).to.equal(true);
+    await assertEndState("poison message", { orders: log.accepted.size, maxReceiveCount: rig.stack.maxReceiveCount });
+  });
+
+  it("delivers every email once after the email send fails for a while (sender identity missing)", async () => {
+    const sender = rig.stack.sender;
+    await rig.direct.ses.send(new DeleteIdentityCommand({ Identity: sender }));
+    const log = absorb(await runClients(rig, { n: 6, concurrency: 3, keyed: () => true, tag: "ses" }));
+    const failedBefore = rig.lines.filter((l) => l.includes("MessageRejected") || l.includes("notification failed")).length;
+    await waitUntil(() => rig.lines.filter((l) => l.includes("notification failed")).length >= 6, 30_000, 200);
+    await sleep(3000);
+    await rig.direct.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: sender }));
+    await assertEndState("SES refusing then recovering", { orders: log.accepted.size, failedSendsSeen: failedBefore > 0 });
+  });
+
+  it("sends once when the email handler is left holding a claim without sending (it died), after the lease", async () => {
+    // The claim commits; the send never reaches SES (as if the handler died there): the claim is not released.
+    const rule = rig.proxy.arm({ service: "ses", fault: { kind: "fail", status: 500, code: "InternalFailure" }, times: 9 });
+    const log = absorb(await runClients(rig, { n: 3, concurrency: 3, keyed: () => true, tag: "died" }));
+    await waitUntil(() => rig.proxy.injected(rule) >= 9, 60_000, 200);
+    await assertEndState("handler died after claim", { orders: log.accepted.size, sendsFailed: rig.proxy.injected(rule) });
+  });
+
+  it("sends once when SES accepts but the NOTIFIED write fails for a while", async () => {
+    const rule = rig.proxy.arm({ service: "dynamodb", action: "UpdateItem", body: /"NOTIFIED"/, fault: { kind: "fail", status: 500 }, times: 8 });
+    const log = absorb(await runClients(rig, { n: 3, concurrency: 3, keyed: () => true, tag: "notified" }));
+    await waitUntil(() => rig.proxy.injected(rule) >= 8, 60_000, 200);
+    await assertEndState("NOTIFIED write failing", { orders: log.accepted.size, notifiedWritesFailed: rig.proxy.injected(rule) });
+  });
+
+  it("keeps every promise while the store fails every call, then half, then some after committing, with and without keys", async () => {
+    const phases = [
+      { name: "every call", rule: { service: "dynamodb", fault: { kind: "fail", status: 500 } } as const },
+      { name: "half the calls", rule: { service: "dynamodb", fault: { kind: "fail", status: 500 }, ratio: 0.5 } as const },
+      { name: "a third lose their answer after committing", rule: { service: "dynamodb", fault: { kind: "lost-ack" }, ratio: 0.34 } as const },
+    ];
+    const logs: ClientLog[] = [];
+    let injected = 0;
+    for (const ph of phases) {
+      const id = rig.proxy.arm(ph.rule);
+      // Keyed clients retry with their key until accepted (after the phase if need be); keyless ones do not.
+      const run = runClients(rig, { n: 10, concurrency: 5, keyed: (i) => i % 2 === 0, retries: 30, retryPauseMs: 500, tag: `store-${logs.length}` });
+      await sleep(4000);
+      injected += rig.proxy.injected(id);
+      rig.proxy.clear(id);
+      logs.push(absorb(await run));
+    }
+    const all = logs.flatMap((l) => l.attempts);
+    expect(logs.flatMap((l) => l.gaveUp)).to.deep.equal([]);
+    await assertEndState(
+      "store failing",
+      { attempts: all.length, answers: statusCounts({ attempts: all, accepted: new Set(), gaveUp: [], slowestMs: 0 }), faultsInjected: injected, acceptedHere: logs.reduce((n, l) => n + l.accepted.size, 0) },
+      all.filter((a) => a.code === "ORDER_OUTCOME_UNKNOWN").length,
+    );
+  });
+
+  it("answers in time with documented codes while moto is frozen for 10 s, and everything completes after", async () => {
+    const motoPid = rig.moto.pid;
+    const run = runClients(rig, { n: 16, concurrency: 8, keyed: (i) => i % 2 === 0, retries: 30, retryPauseMs: 1000, tag: "frozen" });
+    await sleep(500);
+    process.kill(motoPid, "SIGSTOP");
+    try {
+      await sleep(10_000);
+    } finally {
+      process.kill(motoPid, "SIGCONT");
+    }
+    const log = absorb(await run);
+    expect(log.gaveUp).to.deep.equal([]);
+    const unknown = log.attempts.filter((a) => a.code === "ORDER_OUTCOME_UNKNOWN").length;
+    await assertEndState("moto frozen 10 s", { attempts: log.attempts.length, answers: statusCounts(log), slowestAnswerMs: log.slowestMs }, unknown);
+  });
+
+  it("numbers uniquely and without gaps with two worker processes on one queue", async () => {
+    rig.spawnWorker();
+    const log = absorb(await runClients(rig, { n: 20, concurrency: 10, keyed: () => false, tag: "two" }));
+    await assertEndState("two workers", { orders: log.accepted.size, workers: 2 });
+  });
+});
