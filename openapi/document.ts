@@ -171,7 +171,7 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
           content: json(s.accepted),
         },
       },
-      errors: ["INVALID_JSON", "VALIDATION_FAILED", "PAYMENT_DATA_NOT_ALLOWED", "UNAUTHENTICATED", "IDEMPOTENCY_KEY_REUSED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "ORDER_REJECTED", "INTERNAL"],
+      errors: ["INVALID_JSON", "VALIDATION_FAILED", "PAYMENT_DATA_NOT_ALLOWED", "UNAUTHENTICATED", "IDEMPOTENCY_KEY_REUSED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "ORDER_REJECTED", "SERVICE_UNAVAILABLE", "ORDER_OUTCOME_UNKNOWN", "INTERNAL"],
     },
     "GET /orders": {
       operationId: "listOrders",
@@ -187,7 +187,7 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         })(),
       },
       ok: { 200: { description: "One page", content: json(s.list) } },
-      errors: ["VALIDATION_FAILED", "UNAUTHENTICATED", "INTERNAL"],
+      errors: ["VALIDATION_FAILED", "UNAUTHENTICATED", "SERVICE_UNAVAILABLE", "INTERNAL"],
     },
     "GET /orders/{orderId}": {
       operationId: "getOrder",
@@ -195,7 +195,7 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
       description: "Somebody else's order answers 404, exactly as an order that does not exist.",
       request: { params: orderIdParam },
       ok: { 200: { description: "The order; `invoice` once invoiced", content: json(s.order) } },
-      errors: ["UNAUTHENTICATED", "NOT_FOUND", "INTERNAL"],
+      errors: ["UNAUTHENTICATED", "NOT_FOUND", "SERVICE_UNAVAILABLE", "INTERNAL"],
     },
     "GET /invoices/{orderId}": {
       operationId: "openInvoiceLink",
@@ -210,7 +210,7 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         }),
       },
       ok: { 302: { description: "Redirect to the PDF", headers: { Location: { schema: { type: "string" }, description: "presigned S3 URL" } } } },
-      errors: ["LINK_INVALID", "NOT_FOUND", "LINK_EXPIRED", "INTERNAL"],
+      errors: ["LINK_INVALID", "NOT_FOUND", "LINK_EXPIRED", "SERVICE_UNAVAILABLE", "INTERNAL"],
     },
   };
 }

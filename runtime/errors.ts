@@ -14,6 +14,8 @@ export type ErrorCode =
   | "ORDER_REJECTED"
   | "LINK_INVALID"
   | "LINK_EXPIRED"
+  | "SERVICE_UNAVAILABLE"
+  | "ORDER_OUTCOME_UNKNOWN"
   | "INTERNAL";
 
 /** One entry of `details` for a schema violation: where and what. */
@@ -98,18 +100,35 @@ export class LinkExpired extends ApiError {
   readonly code = "LINK_EXPIRED" as const;
 }
 
+/** A dependency (DynamoDB, SQS, KMS) timed out, throttled or failed; nothing was accepted. */
+export class ServiceUnavailable extends ApiError {
+  override name = "ServiceUnavailable";
+  readonly status = 503;
+  readonly code = "SERVICE_UNAVAILABLE" as const;
+  readonly retryAfterSeconds = 2;
+}
+/** Keyless intake whose confirmation may have committed before the store stopped answering. */
+export class OrderOutcomeUnknown extends ApiError {
+  override name = "OrderOutcomeUnknown";
+  readonly status = 503;
+  readonly code = "ORDER_OUTCOME_UNKNOWN" as const;
+  readonly retryAfterSeconds = 5;
+}
+
 /** The JSON error body every failing response carries. */
 export interface ErrorBody {
   readonly error: { readonly code: ErrorCode; readonly message: string; readonly details?: readonly FieldIssue[] };
 }
 
-/** Maps any thrown value to a status and body; unknown errors become a 500 that reveals nothing. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
+/** Maps any thrown value to a status, body and headers; unknown errors become a 500 that reveals nothing. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof ApiError) {
+    const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
     return {
       status: err.status,
       body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+      headers: retry ? { "retry-after": String(retry) } : {},
     };
   }
-  return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } } };
+  return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } }, headers: {} };
 }

@@ -26,6 +26,8 @@ import {
   LinkExpired,
   LinkInvalid,
   NotFound,
+  OrderOutcomeUnknown,
+  ServiceUnavailable,
   OrderRejected,
   PayloadTooLarge,
   PaymentDataNotAllowed,
@@ -420,18 +422,18 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     const route = API_ROUTES.find((r) => r.resource === event.resource && r.method === event.httpMethod);
     if (!route) throw new NotFound("No such route.");
     return await route.handler(event, { ...deps, log });
-  } catch (err) {
-    if (isOrderOutcomeUnknown(err)) {
-      log.error("order outcome unknown", { alarm: "order-outcome-unknown", ...errorFields(err.cause) });
-      return json(503, { error: { code: "ORDER_OUTCOME_UNKNOWN", message: ORDER_OUTCOME_UNKNOWN_MESSAGE } }, { "retry-after": "5" });
+  } catch (caught) {
+    let err = caught;
+    if (isOrderOutcomeUnknown(caught)) {
+      log.error("order outcome unknown", { alarm: "order-outcome-unknown", ...errorFields(caught.cause) });
+      err = new OrderOutcomeUnknown(ORDER_OUTCOME_UNKNOWN_MESSAGE);
+    } else if (isDependencyUnavailable(caught)) {
+      log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(caught) });
+      err = new ServiceUnavailable(SERVICE_UNAVAILABLE_MESSAGE);
     }
-    if (isDependencyUnavailable(err)) {
-      log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(err) });
-      return json(503, { error: { code: "SERVICE_UNAVAILABLE", message: SERVICE_UNAVAILABLE_MESSAGE } }, { "retry-after": "2" });
-    }
-    const { status, body } = toErrorResponse(err);
-    if (status >= 500) log.error("request failed", errorFields(err));
-    else log.info("request refused", { status, code: body.error.code });
-    return json(status, body);
+    const { status, body, headers } = toErrorResponse(err);
+    if (status >= 500 && status !== 503) log.error("request failed", errorFields(err));
+    else if (status < 500) log.info("request refused", { status, code: body.error.code });
+    return json(status, body, headers);
   }
 }
