@@ -11,6 +11,7 @@ import { startGateway } from "./gateway";
 import { startNotifierDriver } from "./notifier-driver";
 import { LocalInbox, inboxHtml } from "./inbox";
 import { formatLogLine } from "./logfmt";
+import { LocalMetrics, localLogWriter } from "./metrics";
 import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/settings";
 import type { LocalStackSettings } from "./stack-settings";
@@ -39,6 +40,8 @@ export interface LocalPipeline {
   readonly pool: LocalUserPool;
   readonly demoUser: LocalUser;
   readonly resources: LocalResources;
+  /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
+  readonly metrics: LocalMetrics;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -96,6 +99,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     // The gateway listens first: its URL is the base of the emailed invoice links.
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
     const inbox = new LocalInbox(endpoint);
+    const metrics = new LocalMetrics();
     const verify = await cognitoVerifier(pool);
     const gateway = await startGateway({
       host: o.host ?? "127.0.0.1",
@@ -111,6 +115,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
             return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ emails: mails }) };
           }
           return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: inboxHtml(mails) };
+        }
+        if (url.pathname === "/_local/metrics" && req.method === "GET") {
+          const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+          return { status: 200, headers, body: JSON.stringify({ metrics: metrics.summary() }) };
         }
         if (url.pathname === "/_local/health") return { status: 200, headers: { "content-type": "application/json" }, body: '{"ok":true}' };
         return undefined;
@@ -129,11 +137,11 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         logLevel: "info",
       }),
     };
-    const writeLog = (part: string) => (line: string) => print(formatLogLine(line, part));
+    const writeLog = (part: string) => localLogWriter(metrics, part, print);
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
-    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: (l) => print(formatLogLine(l, "worker")) });
+    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: writeLog("worker") });
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({
@@ -153,6 +161,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       pool,
       demoUser,
       resources,
+      metrics,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

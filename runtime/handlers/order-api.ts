@@ -37,6 +37,7 @@ import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
 import type { LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { isDependencyUnavailable } from "../clients";
+import { METRICS, type MetricsEmitter } from "../metrics";
 
 /** What the order API needs from the outside world. */
 export interface OrderApiDeps {
@@ -48,6 +49,7 @@ export interface OrderApiDeps {
   readonly now: () => Date;
   readonly newOrderId: () => string;
   readonly log: Logger;
+  readonly metrics: MetricsEmitter;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -245,6 +247,7 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     }
   }
   log.info("order accepted", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
+  deps.metrics.emit(METRICS.ordersAccepted, 1, {}, { orderId: order.orderId });
   return json(202, acceptedBody(order), { location: `/orders/${order.orderId}` });
 }
 
@@ -336,7 +339,12 @@ const SERVICE_UNAVAILABLE_MESSAGE =
 
 /** The Lambda proxy entry: routes, and turns every error into the one JSON error shape. */
 export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
-  const log = deps.log.child({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
+  const requestId = event.requestContext?.requestId;
+  const log = deps.log.child({ requestId, route: `${event.httpMethod} ${event.resource}` });
+  // Refusals of POST /orders are counted by code; other routes' 4xx (a wrong link, 404) are not orders refused.
+  const refused = (code: string) => {
+    if (event.httpMethod === "POST" && event.resource === "/orders") deps.metrics.emit(METRICS.ordersRefused, 1, { ErrorCode: code }, { requestId });
+  };
   try {
     // API Gateway answers unknown routes and methods itself (404); this guards a misrouted event the same way.
     const route = API_ROUTES.find((r) => r.resource === event.resource && r.method === event.httpMethod);
@@ -345,11 +353,13 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
   } catch (err) {
     if (isDependencyUnavailable(err)) {
       log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(err) });
+      refused("SERVICE_UNAVAILABLE");
       return json(503, { error: { code: "SERVICE_UNAVAILABLE", message: SERVICE_UNAVAILABLE_MESSAGE } }, { "retry-after": "2" });
     }
     const { status, body } = toErrorResponse(err);
     if (status >= 500) log.error("request failed", errorFields(err));
     else log.info("request refused", { status, code: body.error.code });
+    refused(body.error.code);
     return json(status, body);
   }
 }

@@ -3,6 +3,7 @@ import { createLogger } from "../log";
 import { loadNotifierSettings } from "../settings";
 import { handleS3Event } from "../handlers/email-notifier";
 import { kmsLinkSigner } from "../invoices/link";
+import { createEmfEmitter, metricsStack } from "../metrics";
 import type { EntryOptions } from "./entry-options";
 
 /** The email notifier Lambda's entry factory (S3 ObjectCreated events); see createOrderApiHandler. */
@@ -16,6 +17,7 @@ export function createEmailNotifierHandler(env: NodeJS.ProcessEnv = process.env,
     settings,
     now: () => new Date(),
     log: createLogger("email-notifier", settings.logLevel, {}, opts.writeLog),
+    metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
   return (event) => handleS3Event(event, deps);
 }
