@@ -7,7 +7,10 @@ import { createEmfEmitter, metricsStack } from "../metrics";
 import type { EntryOptions } from "./entry-options";
 
 /** The email notifier Lambda's entry factory (S3 ObjectCreated events); see createOrderApiHandler. */
-export function createEmailNotifierHandler(env: NodeJS.ProcessEnv = process.env, opts: EntryOptions = {}): (event: unknown) => Promise<unknown> {
+export function createEmailNotifierHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: EntryOptions = {},
+): (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown> {
   const settings = loadNotifierSettings(env);
   const c = clientConfig({ region: settings.region }, env);
   const deps = {
@@ -19,5 +22,6 @@ export function createEmailNotifierHandler(env: NodeJS.ProcessEnv = process.env,
     log: createLogger("email-notifier", settings.logLevel, {}, opts.writeLog),
     metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
-  return (event) => handleS3Event(event, deps);
+  // Lambda's request id on every line of the invocation: one invocation's lines found together.
+  return (event, context) => handleS3Event(event, context?.awsRequestId ? { ...deps, log: deps.log.child({ requestId: context.awsRequestId }) } : deps);
 }

@@ -5,6 +5,7 @@ import { getOrder, orderBody, postOrder, s3Event } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
+import { createEmailNotifierHandler } from "../../runtime/lambda/email-notifier";
 import { invoiceKey } from "../../runtime/settings";
 import { METRICS, METRICS_NAMESPACE, createEmfEmitter, emfDocument, type MetricDef, metricsStack, parseEmfLine } from "../../runtime/metrics";
 
@@ -119,6 +120,20 @@ describe("metrics (runtime/metrics.ts)", () => {
       expect(np.map((p) => p.name)).to.deep.equal(["EmailsSent", "OrderToEmailLatency"]);
       expect(np[1].value).to.be.within(0, done - created + 1000); // createdAt is whole milliseconds of the API's clock
       for (const p of np) expect(p.properties).to.include({ orderId, invoiceNumber: "INV-000001" });
+    });
+
+    it("notifier entry: every log line of an invocation carries Lambda's request id, with the order id and invoice number", async () => {
+      const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+      const orderId = JSON.parse(r.body).orderId;
+      const [msg] = await drainQueue(ctx);
+      await processOrderMessage(msg.body, workerDeps(ctx));
+      const lines: string[] = [];
+      const handler = createEmailNotifierHandler({ ...ctx.env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" }, { writeLog: (l) => lines.push(l) });
+      await handler(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), { awsRequestId: "req-7f3a" });
+      const logs = lines.map((l) => JSON.parse(l)).filter((l) => !l._aws);
+      const sent = logs.find((l) => l.msg === "invoice email sent");
+      expect(sent).to.include({ requestId: "req-7f3a", orderId, invoiceNumber: "INV-000001" });
+      expect(lines.flatMap(parseEmfLine).map((p) => p.name)).to.deep.equal(["EmailsSent", "OrderToEmailLatency"]);
     });
 
     it("notifier: EmailsFailed for a record that failed (the event is retried)", async () => {
