@@ -221,7 +221,9 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
     } catch (e) {
       failed++;
       const notConfirmed = e instanceof OrderNotConfirmed;
-      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", { messageId: m.MessageId, receiveCount, ...errorFields(e) });
+      // The API names the order in a message attribute: a failed message is found by its order id too.
+      const orderId = m.MessageAttributes?.orderId?.StringValue;
+      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", { orderId, messageId: m.MessageId, receiveCount, ...errorFields(e) });
       await deps.sqs
         .send(
           new ChangeMessageVisibilityCommand({
@@ -264,6 +266,7 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
             MaxNumberOfMessages: Math.min(s.batchSize, s.concurrency - inFlight.size),
             WaitTimeSeconds: s.waitSeconds,
             MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+            MessageAttributeNames: ["orderId"],
           }),
           { requestTimeout: longPollTimeoutMs(s.waitSeconds) },
         );

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { useLocalAws } from "../helpers/aws";
-import { apiDeps, capturingMetrics, drainQueue, notifierDeps, workerDeps } from "../helpers/deps";
+import { waitUntil } from "../helpers/wait";
+import { apiDeps, capturingLogger, capturingMetrics, drainQueue, notifierDeps, workerDeps } from "../helpers/deps";
 import { getOrder, orderBody, postOrder, s3Event } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
-import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
+import { processOrderMessage, startWorkerLoop } from "../../runtime/handlers/invoice-worker";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
 import { createEmailNotifierHandler } from "../../runtime/lambda/email-notifier";
 import { invoiceKey } from "../../runtime/settings";
@@ -134,6 +135,19 @@ describe("metrics (runtime/metrics.ts)", () => {
       const sent = logs.find((l) => l.msg === "invoice email sent");
       expect(sent).to.include({ requestId: "req-7f3a", orderId, invoiceNumber: "INV-000001" });
       expect(lines.flatMap(parseEmfLine).map((p) => p.name)).to.deep.equal(["EmailsSent", "OrderToEmailLatency"]);
+    });
+
+    it("worker loop: a message that fails is logged with its order's id (from the API's message attribute)", async () => {
+      const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+      const orderId = JSON.parse(r.body).orderId;
+      const { log, lines } = capturingLogger("invoice-worker");
+      const m = capturingMetrics();
+      const loop = startWorkerLoop(workerDeps(ctx, { log, metrics: m.metrics, render: () => { throw new Error("renderer down"); } }));
+      await waitUntil(() => loop.stats().failed >= 1, 15000);
+      await loop.stop();
+      const failed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "message failed; left for retry");
+      expect(failed).to.include({ orderId, errorMessage: "renderer down" });
+      expect(m.points()).to.deep.equal([]); // nothing rendered, nothing counted
     });
 
     it("notifier: EmailsFailed for a record that failed (the event is retried)", async () => {
