@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     "",
     `  API        ${p.apiUrl}        (POST /orders, GET /orders/{id}, GET /invoices/{id})`,
     `  Inbox      ${p.inboxUrl}   (the emails SES would have sent)`,
+    `  Metrics    ${p.apiUrl}/_local/metrics   (what the stack's dashboard will show)`,
     `  Demo user  ${p.demoUser.email}   password ${p.demoUser.password}`,
     `  AWS        ${p.endpoint}   (moto_server)`,
     "",
