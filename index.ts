@@ -7,6 +7,7 @@ import { NotificationTier } from "./components/notification-tier";
 import { Network } from "./components/network";
 import { sesIdentityArn } from "./components/iam";
 import { WorkerTier } from "./components/worker-tier";
+import { AlarmTopic, Operations } from "./components/operations";
 
 // Read the configuration once, typed and checked; every problem is reported before anything is created.
 // The stack's whole config map, not only the keys the program knows: a misspelt key must be refused, not ignored.
@@ -21,11 +22,13 @@ const data = new DataStores(`${prefix}-data`, {
   pointInTimeRecovery: config.data.pointInTimeRecovery,
 });
 
+const alarms = new AlarmTopic(`${prefix}-ops`, { alarmEmail: config.alarmEmail });
+
 const queue = new QueueTier(`${prefix}-queue`, {
   messageBudgetSeconds: config.worker.messageBudgetSeconds,
   maxReceiveCount: config.queue.maxReceiveCount,
   oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
-  alarmEmail: config.alarmEmail,
+  alarmTopicArn: alarms.arn,
 });
 
 const api = new ApiTier(`${prefix}-api`, {
@@ -98,6 +101,23 @@ const worker = new WorkerTier(`${prefix}-worker`, {
   forceDeleteImages: !config.data.deletionProtection,
 });
 
+const ops = new Operations(`${prefix}-ops`, {
+  stack: config.stack,
+  region: config.region,
+  alarmTopicArn: alarms.arn,
+  apiName: api.restApi.name,
+  stageName: api.stage.stageName,
+  apiFunctionName: api.handler.name,
+  notifierFunctionName: notifications.handler.name,
+  queueName: queue.queueName,
+  deadLetterQueueName: queue.deadLetterQueue.name,
+  emailFailureQueueName: queue.emailFailureQueue.name,
+  ordersWaitingAlarmName: queue.oldestMessageAlarm.name,
+  clusterName: worker.clusterName,
+  serviceName: worker.serviceName,
+  logGroups: { api: api.functionLogGroupName, worker: worker.logGroupName, notifier: notifications.functionLogGroupName },
+});
+
 export const apiUrl = api.url;
 export const userPoolId = api.userPoolId;
 export const userPoolClientId = api.userPoolClientId;
@@ -109,6 +129,8 @@ export const bucketName = data.bucketName;
 export const tableName = data.tableName;
 export const imageUri = worker.imageUri;
 export const senderIdentity = notifications.senderIdentity.emailIdentity;
+export const alarmTopicArn = alarms.arn;
+export const dashboardName = ops.dashboardName;
 export const logGroups = {
   api: api.functionLogGroupName,
   apiAccess: api.accessLogGroupName,

@@ -477,6 +477,7 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
   const { provisionLocalResources, runtimeEnv } = await import("../local/provision");
   const { createClients, destroyClients } = await import("../runtime/clients");
   const { createLogger } = await import("../runtime/log");
+  const { createEmfEmitter } = await import("../runtime/metrics");
   const { loadApiSettings, loadWorkerSettings, loadNotifierSettings, invoiceKey } = await import("../runtime/settings");
   const { kmsLinkSigner, invoiceLink } = await import("../runtime/invoices/link");
   const { renderInvoicePdf } = await import("../runtime/invoices/pdf");
@@ -499,6 +500,8 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
     const env = runtimeEnv(resources, { region, endpoint: moto.endpoint, linkBaseUrl: "https://api.shop.example/bench", taxRateBps: 1900, seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany" }, logLevel: "debug" });
     const logged: { part: string; level: string; bytes: number }[] = [];
     const logger = (part: string) => createLogger(part, "debug", {}, (l) => logged.push({ part, level: JSON.parse(l).level, bytes: utf8(l) + 1 }));
+    // EMF lines are log bytes too, at every log level.
+    const metrics = (part: string) => createEmfEmitter("bench", (l) => logged.push({ part, level: "metric", bytes: utf8(l) + 1 }));
     const links = kmsLinkSigner(clients.kms, resources.linkKeyId);
     // Every SDK request the handlers send, by service (the bench's own calls use other clients).
     // Counted at the deserialize step, the last before the wire: presigning stops earlier.
@@ -514,7 +517,7 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       client.middlewareStack.add((next: (a: unknown) => Promise<unknown>) => (a: unknown) => (calls.set(service, (calls.get(service) ?? 0) + 1), next(a)), { step: "deserialize", name: `costCallCounter${service}` });
     }
     const benchLinks = kmsLinkSigner(benchClients.kms, resources.linkKeyId);
-    const apiDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, links, settings: loadApiSettings(env), now: () => new Date(), newOrderId, log: logger("order-api") };
+    const apiDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, links, settings: loadApiSettings(env), now: () => new Date(), newOrderId, log: logger("order-api"), metrics: metrics("order-api") };
     let pdfBytes = 0;
     let renderCpu = 0;
     const render: typeof renderInvoicePdf = (doc) => {
@@ -525,8 +528,8 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       pdfBytes = pdf.byteLength;
       return pdf;
     };
-    const workerDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings: loadWorkerSettings({ ...env, WORKER_WAIT_SECONDS: "1" }), render, now: () => new Date(), log: logger("invoice-worker") };
-    const notifierDeps = { ddb: clients.ddb, ses: clients.ses, links, settings: loadNotifierSettings(env), now: () => new Date(), log: logger("email-notifier") };
+    const workerDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings: loadWorkerSettings({ ...env, WORKER_WAIT_SECONDS: "1" }), render, now: () => new Date(), log: logger("invoice-worker"), metrics: metrics("invoice-worker") };
+    const notifierDeps = { ddb: clients.ddb, ses: clients.ses, links, settings: loadNotifierSettings(env), now: () => new Date(), log: logger("email-notifier"), metrics: metrics("email-notifier") };
     await settled;
     const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
       const t0 = performance.now();

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { METRICS_STACK_ENV } from "../runtime/metrics";
 import { ENV, type LogLevel } from "../runtime/settings";
 import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "./api-routes";
 import { createHandlerFunction } from "./lambda";
@@ -131,6 +132,7 @@ export class ApiTier extends pulumi.ComponentResource {
           [ENV.taxRateBps]: String(args.taxRateBps ?? 0),
           [ENV.linkKeyId]: args.linkKeyArn,
           [ENV.presignTtlSeconds]: String(args.presignTtlSeconds ?? 300),
+          [METRICS_STACK_ENV]: pulumi.getStack(),
           [ENV.logLevel]: args.logLevel ?? "info",
         },
         memoryMb: args.memoryMb ?? 512,

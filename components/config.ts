@@ -14,6 +14,11 @@ export function resourcePrefix(stack: string): string {
   return `shop-${stack}`;
 }
 
+/** A production stack ("prod" or "prod-..."): stricter rules apply, e.g. someone must receive the alarms. */
+export function isProductionStack(stack: string): boolean {
+  return stack === "prod" || stack.startsWith("prod-");
+}
+
 /** The provider key that names the region. */
 export const REGION_KEY = "aws:region";
 
@@ -113,7 +118,7 @@ export interface StackConfig {
   readonly region: string;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly logRetentionDays: number;
-  /** Where CloudWatch alarms send mail; no topic when unset. */
+  /** Where CloudWatch alarms send mail (the topic exists either way); required in a production stack. */
   readonly alarmEmail?: string;
   readonly seller: { readonly name: string; readonly address: string; readonly taxId?: string; readonly email?: string };
   readonly emailSender: string;
@@ -180,6 +185,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     }
   } else {
     problems.push(...contradictions(parsed.data));
+    if (isProductionStack(stack) && !parsed.data.alarmEmail) problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
   }
   if (problems.length) throw new StackConfigError(`stack "${stack}": invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   const c = parsed.success ? parsed.data : (undefined as never);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { METRICS_STACK_ENV } from "../runtime/metrics";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
 import { createHandlerFunction } from "./lambda";
 import { sellerEnvironment, type SellerConfig } from "./environment";
@@ -70,6 +71,7 @@ export class NotificationTier extends pulumi.ComponentResource {
           [ENV.linkKeyId]: args.linkKeyArn,
           [ENV.linkBaseUrl]: args.linkBaseUrl,
           [ENV.linkTtlDays]: String(args.linkTtlDays ?? 30),
+          [METRICS_STACK_ENV]: pulumi.getStack(),
           [ENV.logLevel]: args.logLevel ?? "info",
         },
         memoryMb: args.memoryMb ?? 256,

@@ -10,8 +10,8 @@ export interface QueueTierArgs {
   readonly maxReceiveCount?: number;
   /** Age of the oldest waiting message that raises the alarm. @default 900 */
   readonly oldestMessageAlarmSeconds?: number;
-  /** Where the alarms send mail; no SNS topic when unset. @default undefined */
-  readonly alarmEmail?: string;
+  /** The topic the alarms notify (components/operations.ts AlarmTopic); none when unset. @default undefined */
+  readonly alarmTopicArn?: pulumi.Input<string>;
 }
 
 const ALARM_PERIOD_SECONDS = 60;
@@ -27,7 +27,6 @@ export class QueueTier extends pulumi.ComponentResource {
   public readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
   public readonly emailFailureQueue: aws.sqs.Queue;
   public readonly emailFailureAlarm: aws.cloudwatch.MetricAlarm;
-  public readonly alarmTopic?: aws.sns.Topic;
   public readonly queueUrl: pulumi.Output<string>;
   public readonly queueArn: pulumi.Output<string>;
   public readonly queueName: pulumi.Output<string>;
@@ -73,11 +72,7 @@ export class QueueTier extends pulumi.ComponentResource {
       parent,
     );
 
-    if (args.alarmEmail) {
-      this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
-      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.alarmTopic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
-    }
-    const actions = this.alarmTopic ? [this.alarmTopic.arn] : [];
+    const actions = args.alarmTopicArn ? [args.alarmTopicArn] : [];
 
     // A queue that should stay empty: one message there is one order or email that needs a person.
     const notEmptyAlarm = (suffix: string, queue: aws.sqs.Queue, alarmDescription: string) =>

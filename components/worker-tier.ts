@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
+import { METRICS_STACK_ENV } from "../runtime/metrics";
 import { ENV, type LogLevel } from "../runtime/settings";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
 import { WORKER_WAIT_SECONDS, stopTimeoutSeconds } from "../invoice-container/drain";
@@ -134,7 +135,8 @@ export class WorkerTier extends pulumi.ComponentResource {
       this,
     );
 
-    this.cluster = new aws.ecs.Cluster(`${name}-cluster`, {}, parent);
+    // Container Insights publishes RunningTaskCount and DesiredTaskCount (the dashboard and the tasks-below-desired alarm).
+    this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, parent);
     const capacity = new aws.ecs.ClusterCapacityProviders(
       `${name}-capacity`,
       { clusterName: this.cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
@@ -151,6 +153,7 @@ export class WorkerTier extends pulumi.ComponentResource {
       [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),
       [ENV.workerBatchSize]: String(BATCH_SIZE),
       [ENV.workerMessageBudgetSeconds]: String(budget),
+      [METRICS_STACK_ENV]: pulumi.getStack(),
       [ENV.logLevel]: args.logLevel ?? "info",
       [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WORKER_WAIT_SECONDS)),
     };

@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { createClients, destroyClients } from "../runtime/clients";
 import { createLogger, errorFields } from "../runtime/log";
+import { METRICS, createEmfEmitter, metricsStack } from "../runtime/metrics";
 import { loadWorkerSettings, SettingsError } from "../runtime/settings";
 import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
 import { createRenderPool, isRenderThread, renderThreadCount, serveRenderRequests } from "../runtime/invoices/render-pool";
@@ -32,6 +33,7 @@ function main(): void {
   // This file is also each render thread's entry (see the end); process.exit ends the threads.
   const pool = createRenderPool({ size: renderThreads, entry: __filename });
   const log = createLogger("invoice-worker", settings.logLevel);
+  const metrics = createEmfEmitter(metricsStack());
   const clients = createClients({ region: settings.region });
   const beat = () => {
     try {
@@ -41,7 +43,7 @@ function main(): void {
     }
   };
   const loop = startWorkerLoop(
-    { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: pool.render, now: () => new Date(), log },
+    { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: pool.render, now: () => new Date(), log, metrics },
     { onPoll: beat },
   );
   log.info("worker started", { concurrency: settings.concurrency, renderThreads, waitSeconds: settings.waitSeconds, pid: process.pid });
@@ -55,6 +57,7 @@ function main(): void {
     log.info("stopping: draining in-flight messages", { signal, deadlineSeconds, ...loop.stats() });
     const force = setTimeout(() => {
       log.error("drain deadline passed; exiting with work in flight", loop.stats());
+      metrics.emit(METRICS.workerCrashed, 1, {}, { reason: "drain-deadline" });
       process.exit(1);
     }, deadlineSeconds * 1000);
     force.unref();
@@ -68,6 +71,7 @@ function main(): void {
   process.on("SIGINT", () => shutdown("SIGINT"));
   loop.done.catch((e) => {
     log.error("worker loop crashed", errorFields(e));
+    metrics.emit(METRICS.workerCrashed, 1, {}, { reason: "loop-crashed" }); // stdout to a pipe is written synchronously, before the exit
     process.exit(1);
   });
 }

@@ -14,6 +14,7 @@ import { startNotifierDriver } from "./notifier-driver";
 import { LocalInbox, inboxHtml } from "./inbox";
 import { consoleRoutes } from "./console";
 import { formatLogLine } from "./logfmt";
+import { LocalMetrics, localLogWriter } from "./metrics";
 import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/settings";
 import type { LocalStackSettings } from "./stack-settings";
@@ -50,6 +51,8 @@ export interface LocalPipeline {
   readonly resources: LocalResources;
   /** The runtime environment the parts run with (to start more worker processes). */
   readonly env: Record<string, string>;
+  /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
+  readonly metrics: LocalMetrics;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -107,6 +110,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     // The gateway listens first: its URL is the base of the emailed invoice links.
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
     const inbox = new LocalInbox(endpoint);
+    const metrics = new LocalMetrics();
     const verify = await cognitoVerifier(pool);
     const consolePage = consoleRoutes({
       sqs: clients.sqs,
@@ -133,6 +137,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
           }
           return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: inboxHtml(mails) };
         }
+        if (url.pathname === "/_local/metrics" && req.method === "GET") {
+          const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+          return { status: 200, headers, body: JSON.stringify({ metrics: metrics.summary() }) };
+        }
         if (url.pathname === "/_local/health") return { status: 200, headers: { "content-type": "application/json" }, body: '{"ok":true}' };
         if (url.pathname === "/openapi.json" && req.method === "GET") {
           return { status: 200, headers: { "content-type": "application/json; charset=utf-8" }, body: fs.readFileSync(OPENAPI_FILE, "utf8") };
@@ -154,11 +162,11 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       }),
       ...o.env,
     };
-    const writeLog = (part: string) => (line: string) => print(formatLogLine(line, part));
+    const writeLog = (part: string) => localLogWriter(metrics, part, print);
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
-    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: (l) => print(formatLogLine(l, "worker")) });
+    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: writeLog("worker") });
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({
@@ -180,6 +188,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       demoUser,
       resources,
       env,
+      metrics,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     `  OpenAPI    ${p.apiUrl}/openapi.json`,
     `  Console    ${p.consoleUrl}   (sign in, place orders, watch them, inbox, queues, DLQ redrive)`,
     `  Inbox      ${p.inboxUrl}   (the emails SES would have sent)`,
+    `  Metrics    ${p.apiUrl}/_local/metrics   (what the stack's dashboard will show)`,
     `  Demo user  ${p.demoUser.email}   password ${p.demoUser.password}`,
     `  AWS        ${p.endpoint}   (moto_server)`,
     "",

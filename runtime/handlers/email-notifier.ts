@@ -9,6 +9,7 @@ import { INVOICE_PREFIX, type NotifierSettings } from "../settings";
 import { invoiceLink, type LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { refusedByService } from "../clients";
+import { METRICS, type MetricsEmitter } from "../metrics";
 
 /** What the email notifier needs from the outside world. */
 export interface NotifierDeps {
@@ -18,6 +19,7 @@ export interface NotifierDeps {
   readonly settings: NotifierSettings;
   readonly now: () => Date;
   readonly log: Logger;
+  readonly metrics: MetricsEmitter;
   /** Identifies one attempt's claim. @default random UUID */
   readonly newClaimId?: () => string;
   /** Waits between tries of the NOTIFIED write. @default setTimeout */
@@ -199,6 +201,9 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
     }
   }
   log.info("invoice email sent", { invoiceNumber: rec.invoiceNumber, messageId });
+  const props = { orderId, invoiceNumber: rec.invoiceNumber };
+  deps.metrics.emit(METRICS.emailsSent, 1, {}, props);
+  deps.metrics.emit(METRICS.orderToEmailLatency, Math.max(0, deps.now().getTime() - Date.parse(rec.order.createdAt)), {}, props);
   return "sent";
 }
 
@@ -220,6 +225,7 @@ export async function handleS3Event(event: unknown, deps: NotifierDeps): Promise
       counts[await notifyInvoice(key, deps)]++;
     } catch (e) {
       deps.log.error("notification failed", { key, ...errorFields(e) });
+      deps.metrics.emit(METRICS.emailsFailed, 1, {}, { key, errorName: e instanceof Error ? e.name : "Error" });
       failures.push({ key, error: e instanceof Error ? e.name : "Error" });
     }
   }

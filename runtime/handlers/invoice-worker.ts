@@ -13,6 +13,7 @@ import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
 import { errorFields, type Logger } from "../log";
 import { longPollTimeoutMs } from "../clients";
+import { METRICS, type MetricsEmitter } from "../metrics";
 
 /** What the invoice worker needs from the outside world. */
 export interface WorkerDeps {
@@ -24,6 +25,7 @@ export interface WorkerDeps {
   readonly render: (doc: InvoiceDocument) => Uint8Array | Promise<Uint8Array>;
   readonly now: () => Date;
   readonly log: Logger;
+  readonly metrics: MetricsEmitter;
   /**
    * Numbers an order (once). The loop sets a batcher (createNumberingBatcher), so one transaction
    * numbers every order waiting in this task. @default the store's assignInvoiceNumber, one by one
@@ -136,12 +138,14 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
     throw new Error(`order ${order.orderId} came back with an incomplete invoice assignment`);
   }
   // Render from the stored order, the source of truth, not from the message copy.
+  const renderStarted = performance.now();
   const pdf = await deps.render({
     order: numbered.order,
     invoiceNumber: numbered.invoiceNumber,
     issuedAt: new Date(numbered.invoiceIssuedAt),
     seller: deps.settings.seller,
   });
+  const renderMs = performance.now() - renderStarted; // on a pool, includes the wait for a free thread
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: deps.settings.invoicesBucket,
@@ -157,6 +161,12 @@ export async function processOrderMessage(body: string, deps: WorkerDeps): Promi
     key: numbered.invoiceKey,
     bytes: pdf.byteLength,
   });
+  if (moved) {
+    const props = { orderId: order.orderId, invoiceNumber: numbered.invoiceNumber };
+    deps.metrics.emit(METRICS.invoicesRendered, 1, {}, props);
+    deps.metrics.emit(METRICS.renderDuration, Math.round(renderMs), {}, props);
+    deps.metrics.emit(METRICS.pdfBytes, pdf.byteLength, {}, props);
+  }
   return { orderId: order.orderId, outcome: moved ? "invoiced" : "duplicate" };
 }
 
@@ -211,7 +221,9 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
     } catch (e) {
       failed++;
       const notConfirmed = e instanceof OrderNotConfirmed;
-      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", { messageId: m.MessageId, receiveCount, ...errorFields(e) });
+      // The API names the order in a message attribute: a failed message is found by its order id too.
+      const orderId = m.MessageAttributes?.orderId?.StringValue;
+      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", { orderId, messageId: m.MessageId, receiveCount, ...errorFields(e) });
       await deps.sqs
         .send(
           new ChangeMessageVisibilityCommand({
@@ -255,6 +267,7 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
             MaxNumberOfMessages: Math.min(s.batchSize, s.concurrency - inFlight.size),
             WaitTimeSeconds: s.waitSeconds,
             MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+            MessageAttributeNames: ["orderId"],
           }),
           { requestTimeout: longPollTimeoutMs(s.waitSeconds) },
         );

@@ -41,6 +41,7 @@ import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
 import type { LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { isDependencyUnavailable } from "../clients";
+import { METRICS, type MetricsEmitter } from "../metrics";
 
 /** What the order API needs from the outside world. */
 export interface OrderApiDeps {
@@ -52,6 +53,7 @@ export interface OrderApiDeps {
   readonly now: () => Date;
   readonly newOrderId: () => string;
   readonly log: Logger;
+  readonly metrics: MetricsEmitter;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -263,6 +265,7 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     }
   }
   log.info("order accepted", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
+  deps.metrics.emit(METRICS.ordersAccepted, 1, {}, { orderId: order.orderId });
   return json(202, acceptedBody(order), { location: `/orders/${order.orderId}` });
 }
 
@@ -416,7 +419,12 @@ const SERVICE_UNAVAILABLE_MESSAGE =
 
 /** The Lambda proxy entry: routes, and turns every error into the one JSON error shape. */
 export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
-  const log = deps.log.child({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
+  const requestId = event.requestContext?.requestId;
+  const log = deps.log.child({ requestId, route: `${event.httpMethod} ${event.resource}` });
+  // Refusals of POST /orders are counted by code; other routes' 4xx (a wrong link, 404) are not orders refused.
+  const refused = (code: string) => {
+    if (event.httpMethod === "POST" && event.resource === "/orders") deps.metrics.emit(METRICS.ordersRefused, 1, { ErrorCode: code }, { requestId });
+  };
   try {
     // API Gateway answers unknown routes and methods itself (404); this guards a misrouted event the same way.
     const route = API_ROUTES.find((r) => r.resource === event.resource && r.method === event.httpMethod);
@@ -434,6 +442,7 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     const { status, body, headers } = toErrorResponse(err);
     if (status >= 500 && status !== 503) log.error("request failed", errorFields(err));
     else if (status < 500) log.info("request refused", { status, code: body.error.code });
+    refused(body.error.code);
     return json(status, body, headers);
   }
 }

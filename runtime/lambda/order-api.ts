@@ -5,6 +5,7 @@ import { loadApiSettings } from "../settings";
 import { handleApiRequest } from "../handlers/order-api";
 import { kmsLinkSigner } from "../invoices/link";
 import { newOrderId } from "../domain/ids";
+import { createEmfEmitter, metricsStack } from "../metrics";
 import type { EntryOptions } from "./entry-options";
 
 /**
@@ -28,6 +29,7 @@ export function createOrderApiHandler(
     now: () => new Date(),
     newOrderId,
     log: createLogger("order-api", settings.logLevel, {}, opts.writeLog),
+    metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
   return (event) => handleApiRequest(event, deps);
 }

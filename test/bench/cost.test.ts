@@ -252,9 +252,10 @@ describe("the cost model (bench/cost.ts)", () => {
         expect(s.apiMemoryMb).to.equal(c.api);
         expect(s.lambdaArchitecture).to.equal("arm64");
         expect(s.worker).to.include({ spot: c.spot, minTasks: c.min, maxTasks: c.max, vcpu: c.vcpu, scaleInIdleMinutes: c.idle, publicIp: c.publicIp, waitSeconds: 20 });
-        expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 0, orderGsis: 1 });
-        // 5 alarms: DLQ depth, email-failure queue depth, oldest message, scale-out (one metric each), scale-in (visible + in flight).
-        expect(s.alarmMetrics).to.equal(6);
+        expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 1, orderGsis: 1 });
+        // Queue tier: DLQ depth, email failures, oldest message; worker: scale-out, scale-in (visible + in flight): 6 metrics.
+        // Operations (components/operations.ts): 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices: 11.
+        expect(s.alarmMetrics).to.equal(17);
         // 4 methods with detailed metrics on, 5 metrics each.
         expect(s.apiDetailedMetrics).to.equal(20);
       });

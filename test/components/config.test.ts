@@ -35,6 +35,22 @@ describe("parseStackConfig", () => {
     expect(prod.logRetentionDays).to.be.greaterThan(dev.logRetentionDays);
   });
 
+  const alarmEmailCases = [
+    { stack: "prod", alarmEmail: undefined, refused: true },
+    { stack: "prod-eu", alarmEmail: "", refused: true },
+    { stack: "prod", alarmEmail: "ops@shop.example", refused: false },
+    { stack: "dev", alarmEmail: undefined, refused: false },
+    { stack: "production-like", alarmEmail: undefined, refused: false },
+  ];
+  for (const c of alarmEmailCases) {
+    it(`${c.refused ? "refuses" : "accepts"} stack "${c.stack}" with alarmEmail ${JSON.stringify(c.alarmEmail)}`, () => {
+      const raw = minimal(c.alarmEmail === undefined ? {} : { [`${PROJECT}:alarmEmail`]: c.alarmEmail });
+      const parse = () => parseStackConfig(raw, c.stack);
+      if (c.refused) expect(parse).to.throw(StackConfigError, `${PROJECT}:alarmEmail is required in a production stack`);
+      else expect(parse().alarmEmail).to.equal(c.alarmEmail || undefined);
+    });
+  }
+
   it("applies documented defaults to a minimal config, with or without the project prefix", () => {
     const c = parseStackConfig(minimal(), "staging");
     expect(c).to.deep.include({ stack: "staging", region: "eu-west-1", taxRateBps: 0, logLevel: "info", logRetentionDays: 30, alarmEmail: undefined });

@@ -14,6 +14,8 @@ const COMMON_COUNTS: Record<string, number> = {
   "shop:notification:NotificationTier": 1,
   "shop:network:Network": 1,
   "shop:worker:WorkerTier": 1,
+  "shop:ops:AlarmTopic": 1,
+  "shop:ops:Operations": 1,
   // data
   "aws:s3/bucket:Bucket": 1,
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
@@ -26,7 +28,12 @@ const COMMON_COUNTS: Record<string, number> = {
   // queue
   "aws:sqs/queue:Queue": 3,
   "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 14,
+  // operations (test/components/operations.test.ts checks each)
+  "aws:sns/topic:Topic": 1,
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": 1,
+  "aws:cloudwatch/dashboard:Dashboard": 1,
+  "aws:cloudwatch/queryDefinition:QueryDefinition": 2,
   // api
   "aws:cognito/userPool:UserPool": 1,
   "aws:cognito/userPoolClient:UserPoolClient": 1,
@@ -71,7 +78,6 @@ const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
   },
   prod: {
     "aws:s3/bucketVersioning:BucketVersioning": 1,
-    "aws:sns/topic:Topic": 1,
     "aws:sns/topicSubscription:TopicSubscription": 1,
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/subnet:Subnet": 2,
@@ -89,7 +95,10 @@ const OWNER: Record<string, string> = {
   "aws:dynamodb/": "shop:data:DataStores",
   "aws:kms/": "shop:data:DataStores",
   "aws:sqs/": "shop:queue:QueueTier",
-  "aws:sns/": "shop:queue:QueueTier",
+  "aws:sns/": "shop:ops:AlarmTopic",
+  "aws:cloudwatch/dashboard:": "shop:ops:Operations",
+  "aws:cloudwatch/queryDefinition:": "shop:ops:Operations",
+  "aws:cloudwatch/compositeAlarm:": "shop:ops:Operations",
   "aws:cognito/": "shop:api:ApiTier",
   "aws:apigateway/": "shop:api:ApiTier",
   "aws:sesv2/": "shop:notification:NotificationTier",
@@ -153,7 +162,7 @@ for (const stack of ["dev", "prod"] as const) {
 
       it("exports what a user needs, all resolved", () => {
         expect(Object.keys(run.outputs).sort()).to.deep.equal(
-          ["apiUrl", "bucketName", "deadLetterQueueUrl", "emailFailureQueueUrl", "imageUri", "notifierFunctionName", "logGroups", "queueUrl", "senderIdentity", "tableName", "userPoolClientId", "userPoolId"].sort(),
+          ["alarmTopicArn", "apiUrl", "bucketName", "dashboardName", "deadLetterQueueUrl", "emailFailureQueueUrl", "imageUri", "notifierFunctionName", "logGroups", "queueUrl", "senderIdentity", "tableName", "userPoolClientId", "userPoolId"].sort(),
         );
         expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+\\.execute-api\\.${MOCK_REGION}\\.amazonaws\\.com/${stack}$`));
         expect(run.outputs.imageUri).to.match(/\.dkr\.ecr\..+@sha256:[0-9a-f]{64}$/);
@@ -290,8 +299,8 @@ for (const stack of ["dev", "prod"] as const) {
           run.one("aws:sqs/queue:Queue", "-orders").state.name,
           stack === "dev" ? 1800 : 600,
         ]);
-        const topic = run.ofType("aws:sns/topic:Topic")[0];
-        for (const a of [dlqAlarm, age]) expect(a.alarmActions).to.deep.equal(topic ? [topic.state.arn] : []);
+        const topic = run.one("aws:sns/topic:Topic");
+        for (const a of [dlqAlarm, age]) expect(a.alarmActions).to.deep.equal([topic.state.arn]);
       });
     });
 
@@ -407,8 +416,8 @@ for (const stack of ["dev", "prod"] as const) {
           0,
           "GreaterThanThreshold",
         ]);
-        const topic = run.ofType("aws:sns/topic:Topic")[0];
-        expect(alarm.alarmActions).to.deep.equal(topic ? [topic.state.arn] : []);
+        const topic = run.one("aws:sns/topic:Topic");
+        expect(alarm.alarmActions).to.deep.equal([topic.state.arn]);
         expect(run.outputs.emailFailureQueueUrl).to.equal(failures.state.url);
       });
 
@@ -464,6 +473,7 @@ for (const stack of ["dev", "prod"] as const) {
           INVOICE_LINK_KEY_ID: arn.key,
           INVOICE_PRESIGN_TTL_SECONDS: "300",
           LOG_LEVEL: stack === "dev" ? "debug" : "info",
+          METRICS_STACK: stack,
         });
         expect(Object.keys(envOf(run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal(
           [
@@ -473,6 +483,7 @@ for (const stack of ["dev", "prod"] as const) {
             "INVOICE_LINK_KEY_ID",
             "INVOICE_LINK_TTL_DAYS",
             "LOG_LEVEL",
+            "METRICS_STACK",
             "ORDERS_TABLE",
             "SELLER_ADDRESS",
             "SELLER_EMAIL",
@@ -510,6 +521,7 @@ for (const stack of ["dev", "prod"] as const) {
           "AWS_REGION",
           "INVOICES_BUCKET",
           "LOG_LEVEL",
+          "METRICS_STACK",
           "ORDERS_QUEUE_URL",
           "ORDERS_TABLE",
           "SELLER_ADDRESS",
@@ -567,7 +579,7 @@ describe("dev and prod differ where production differs", () => {
       bucketForceDestroy: run.one("aws:s3/bucket:Bucket").inputs.forceDestroy,
       userPoolDeletionProtection: run.one("aws:cognito/userPool:UserPool").inputs.deletionProtection,
       versioning: run.ofType("aws:s3/bucketVersioning:BucketVersioning").map((v) => v.inputs.versioningConfiguration.status),
-      alarmTopics: run.ofType("aws:sns/topic:Topic").length,
+      alarmSubscriptions: run.ofType("aws:sns/topicSubscription:TopicSubscription").length,
       keyDeletionWindow: run.one("aws:kms/key:Key").inputs.deletionWindowInDays,
       forceDeleteImages: run.one("awsx:ecr:Repository").inputs.forceDelete,
     };
@@ -585,7 +597,7 @@ describe("dev and prod differ where production differs", () => {
       bucketForceDestroy: true,
       userPoolDeletionProtection: "INACTIVE",
       versioning: [],
-      alarmTopics: 0,
+      alarmSubscriptions: 0,
       keyDeletionWindow: 7,
       forceDeleteImages: true,
     });
@@ -603,7 +615,7 @@ describe("dev and prod differ where production differs", () => {
       bucketForceDestroy: false,
       userPoolDeletionProtection: "ACTIVE",
       versioning: ["Enabled"],
-      alarmTopics: 1,
+      alarmSubscriptions: 1,
       keyDeletionWindow: 30,
       forceDeleteImages: false,
     });

@@ -8,11 +8,18 @@ import type { OrderApiDeps } from "../../runtime/handlers/order-api";
 import type { WorkerDeps } from "../../runtime/handlers/invoice-worker";
 import type { NotifierDeps } from "../../runtime/handlers/email-notifier";
 import { renderInvoicePdf } from "../../runtime/invoices/pdf";
+import { createEmfEmitter, parseEmfLine, type MetricPoint, type MetricsEmitter } from "../../runtime/metrics";
 
 /** A logger that keeps its lines, so tests can check what was (and was not) logged. */
 export function capturingLogger(part = "test"): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   return { log: createLogger(part, "debug", {}, (l) => lines.push(l)), lines };
+}
+
+/** An EMF emitter that keeps its lines, so tests can check which metrics were emitted. */
+export function capturingMetrics(): { metrics: MetricsEmitter; lines: string[]; points: () => MetricPoint[] } {
+  const lines: string[] = [];
+  return { metrics: createEmfEmitter("test", (l) => lines.push(l)), lines, points: () => lines.flatMap(parseEmfLine) };
 }
 
 /** Order API deps wired to the test's moto, with overridable parts. */
@@ -26,6 +33,7 @@ export function apiDeps(ctx: LocalAws, o: Partial<OrderApiDeps> = {}): OrderApiD
     now: () => new Date(),
     newOrderId,
     log: capturingLogger("order-api").log,
+    metrics: capturingMetrics().metrics,
     ...o,
   };
 }
@@ -40,6 +48,7 @@ export function workerDeps(ctx: LocalAws, o: Partial<WorkerDeps> = {}): WorkerDe
     render: renderInvoicePdf,
     now: () => new Date(),
     log: capturingLogger("invoice-worker").log,
+    metrics: capturingMetrics().metrics,
     ...o,
   };
 }
@@ -53,6 +62,7 @@ export function notifierDeps(ctx: LocalAws, o: Partial<NotifierDeps> = {}): Noti
     settings: settingsOf(ctx).notifier,
     now: () => new Date(),
     log: capturingLogger("email-notifier").log,
+    metrics: capturingMetrics().metrics,
     ...o,
   };
 }

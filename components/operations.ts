@@ -1,0 +1,353 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { METRICS, METRICS_NAMESPACE, type MetricDef } from "../runtime/metrics";
+
+/** Arguments of the alarm topic. */
+export interface AlarmTopicArgs {
+  /** Who is told when an alarm fires or clears; no subscription when unset (dev). @default undefined */
+  readonly alarmEmail?: string;
+}
+
+/** The SNS topic every alarm of the stack notifies, and its email subscription. */
+export class AlarmTopic extends pulumi.ComponentResource {
+  public readonly topic: aws.sns.Topic;
+  public readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shop:ops:AlarmTopic", name, {}, opts);
+    // Not encrypted with the AWS-managed SNS key: CloudWatch alarms cannot publish to a topic under it.
+    this.topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
+    if (args.alarmEmail) {
+      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, { parent: this });
+    }
+    this.arn = this.topic.arn;
+    this.registerOutputs({ arn: this.arn });
+  }
+}
+
+/** The names the alarms, dashboard and queries point at: each is a resource of the stack. */
+export interface OpsNames {
+  readonly stack: string;
+  readonly region: string;
+  readonly apiName: string;
+  readonly stageName: string;
+  readonly apiFunction: string;
+  readonly notifierFunction: string;
+  readonly queue: string;
+  readonly dlq: string;
+  readonly emailFailureQueue: string;
+  readonly cluster: string;
+  readonly service: string;
+}
+
+/** Arguments of the operations component. */
+export interface OperationsArgs {
+  /** The stack's name: the `Stack` dimension of the business metrics. */
+  readonly stack: string;
+  readonly region: string;
+  /** The topic alarms notify (AlarmTopic). */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  readonly apiName: pulumi.Input<string>;
+  readonly stageName: pulumi.Input<string>;
+  readonly apiFunctionName: pulumi.Input<string>;
+  readonly notifierFunctionName: pulumi.Input<string>;
+  readonly queueName: pulumi.Input<string>;
+  readonly deadLetterQueueName: pulumi.Input<string>;
+  readonly emailFailureQueueName: pulumi.Input<string>;
+  readonly clusterName: pulumi.Input<string>;
+  readonly serviceName: pulumi.Input<string>;
+  /** Log groups of the order API Lambda, the worker and the notifier Lambda (for the saved queries). */
+  readonly logGroups: { readonly api: pulumi.Input<string>; readonly worker: pulumi.Input<string>; readonly notifier: pulumi.Input<string> };
+  /** The queue tier's "orders wait too long" alarm; with no invoice made meanwhile it makes the composite fire. */
+  readonly ordersWaitingAlarmName: pulumi.Input<string>;
+}
+
+/** Thresholds of the alarms, in one place (the README's "Operating it" table repeats them). */
+export const ALARM_THRESHOLDS = {
+  /** Unhandled errors of the order API Lambda in 5 minutes (the handler answers known failures itself). */
+  apiLambdaErrors: 1,
+  /** Failed notifier invocations in 5 minutes; Lambda retries, so a few are normal under a brown-out. */
+  notifierLambdaErrors: 5,
+  /** Throttled invocations in 5 minutes, either function. */
+  lambdaThrottles: 1,
+  /** Percent of API requests answered 5xx, over 5 minutes, two periods in a row. */
+  api5xxPercent: 5,
+  /** p99 latency of the API in milliseconds, three 5-minute periods in a row. */
+  apiP99LatencyMs: 3000,
+  /** Worker processes that exited abnormally in 5 minutes. */
+  workerCrashed: 1,
+  /** Minutes the worker service may run fewer tasks than desired (a deploy or a start takes a few). */
+  tasksBelowDesiredMinutes: 15,
+  /** Minutes without a single invoice while order messages wait, for the composite alarm. */
+  noInvoicesMinutes: 15,
+} as const;
+
+const FIVE_MINUTES = 300;
+
+/** The dimensions of a business metric's series in this stack. */
+export function businessDimensions(stack: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { Stack: stack, ...extra };
+}
+
+/** One widget's metric line in the dashboard's JSON form: [namespace, name, dim, value, ..., options]. */
+type MetricLine = (string | Record<string, unknown>)[];
+const line = (namespace: string, name: string, dims: Record<string, string>, opts: Record<string, unknown> = {}): MetricLine => [
+  namespace,
+  name,
+  ...Object.entries(dims).flat(),
+  opts,
+];
+const biz = (n: OpsNames, m: MetricDef, opts: Record<string, unknown> = {}) => line(METRICS_NAMESPACE, m.name, businessDimensions(n.stack), opts);
+
+/** The dashboard's JSON body: the pipeline's flow left to right, top to bottom. */
+export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[] } {
+  const W = 6;
+  const H = 6;
+  const widget = (col: number, row: number, title: string, metrics: MetricLine[], extra: Record<string, unknown> = {}) => ({
+    type: "metric",
+    x: col * W,
+    y: row * H,
+    width: W,
+    height: H,
+    properties: { title, region: n.region, view: "timeSeries", stacked: false, period: 60, metrics, ...extra },
+  });
+  const api = { ApiName: n.apiName, Stage: n.stageName };
+  const refusedSearch = `SEARCH('{${METRICS_NAMESPACE},Stack,ErrorCode} MetricName="${METRICS.ordersRefused.name}" Stack="${n.stack}"', 'Sum', 60)`;
+  return {
+    widgets: [
+      // Row 0: intake -> queue -> worker -> email
+      widget(0, 0, "API requests, 4xx, 5xx", [
+        line("AWS/ApiGateway", "Count", api, { stat: "Sum", label: "requests" }),
+        line("AWS/ApiGateway", "4XXError", api, { stat: "Sum", label: "4xx" }),
+        line("AWS/ApiGateway", "5XXError", api, { stat: "Sum", label: "5xx" }),
+      ]),
+      widget(1, 0, "Orders accepted and refused (by code)", [biz(n, METRICS.ordersAccepted, { stat: "Sum", label: "accepted" }), [{ expression: refusedSearch, id: "refused", label: "refused" }]]),
+      widget(2, 0, "Orders queue: depth and oldest age (s)", [
+        line("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: n.queue }, { stat: "Maximum", label: "waiting" }),
+        line("AWS/SQS", "ApproximateAgeOfOldestMessage", { QueueName: n.queue }, { stat: "Maximum", label: "oldest (s)", yAxis: "right" }),
+      ]),
+      widget(3, 0, "Worker tasks: running vs desired", [
+        line("ECS/ContainerInsights", "RunningTaskCount", { ClusterName: n.cluster, ServiceName: n.service }, { stat: "Average", label: "running" }),
+        line("ECS/ContainerInsights", "DesiredTaskCount", { ClusterName: n.cluster, ServiceName: n.service }, { stat: "Average", label: "desired" }),
+        biz(n, METRICS.workerCrashed, { stat: "Sum", label: "crashed", yAxis: "right" }),
+      ]),
+      // Row 1: worker output -> email -> what is stuck -> the customer's wait
+      widget(0, 1, "Invoices per minute and render time (ms)", [
+        biz(n, METRICS.invoicesRendered, { stat: "Sum", label: "invoices/min" }),
+        biz(n, METRICS.renderDuration, { stat: "p50", label: "render p50", yAxis: "right" }),
+        biz(n, METRICS.renderDuration, { stat: "p99", label: "render p99", yAxis: "right" }),
+        biz(n, METRICS.pdfBytes, { stat: "Average", label: "PDF bytes", visible: false }),
+      ]),
+      widget(1, 1, "Emails sent and failed", [biz(n, METRICS.emailsSent, { stat: "Sum", label: "sent" }), biz(n, METRICS.emailsFailed, { stat: "Sum", label: "failed" })]),
+      widget(2, 1, "Stuck: DLQ and email-failure queue", [
+        line("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: n.dlq }, { stat: "Maximum", label: "orders DLQ" }),
+        line("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: n.emailFailureQueue }, { stat: "Maximum", label: "email failures" }),
+      ]),
+      widget(3, 1, "Order to email (ms): p50 / p99", [
+        biz(n, METRICS.orderToEmailLatency, { stat: "p50", label: "p50" }),
+        biz(n, METRICS.orderToEmailLatency, { stat: "p99", label: "p99" }),
+      ], { period: FIVE_MINUTES }),
+      // Row 2: the functions themselves
+      widget(0, 2, "Lambda errors and throttles", [
+        line("AWS/Lambda", "Errors", { FunctionName: n.apiFunction }, { stat: "Sum", label: "API errors" }),
+        line("AWS/Lambda", "Throttles", { FunctionName: n.apiFunction }, { stat: "Sum", label: "API throttles" }),
+        line("AWS/Lambda", "Errors", { FunctionName: n.notifierFunction }, { stat: "Sum", label: "notifier errors" }),
+        line("AWS/Lambda", "Throttles", { FunctionName: n.notifierFunction }, { stat: "Sum", label: "notifier throttles" }),
+      ]),
+      widget(1, 2, "API latency (ms)", [line("AWS/ApiGateway", "Latency", api, { stat: "p50", label: "p50" }), line("AWS/ApiGateway", "Latency", api, { stat: "p99", label: "p99" })]),
+    ],
+  };
+}
+
+/** The saved Logs Insights queries: name (folders by "/") and query text. */
+export function savedQueries(stack: string): { key: string; name: string; query: string }[] {
+  return [
+    {
+      key: "order-by-id",
+      name: `shop-${stack}/Follow one order (replace the id)`,
+      query: [
+        "fields @timestamp, part, level, msg, orderId, requestId, invoiceNumber, messageId, errorName, errorMessage",
+        '| filter orderId = "ord_REPLACE_WITH_ID"',
+        "| sort @timestamp asc",
+        "| limit 500",
+      ].join("\n"),
+    },
+    {
+      key: "errors-by-code",
+      name: `shop-${stack}/Errors by code (run over the last hour)`,
+      query: [
+        "fields @timestamp, part, coalesce(code, errorName, alarm, msg) as errorCode",
+        '| filter level = "error" or level = "warn" or msg = "request refused"',
+        "| stats count(*) as errors by part, errorCode",
+        "| sort errors desc",
+      ].join("\n"),
+    },
+  ];
+}
+
+/**
+ * What a person is told and the picture they look at: alarms on every part (to the AlarmTopic),
+ * a "no invoices while orders wait" composite, the dashboard, and saved Logs Insights queries.
+ * Every business metric it reads is named in runtime/metrics.ts, the module the code emits from.
+ */
+export class Operations extends pulumi.ComponentResource {
+  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  public readonly noInvoicesWhileOrdersWait: aws.cloudwatch.CompositeAlarm;
+  public readonly dashboard: aws.cloudwatch.Dashboard;
+  public readonly queries: aws.cloudwatch.QueryDefinition[];
+  public readonly dashboardName: pulumi.Output<string>;
+
+  constructor(name: string, args: OperationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shop:ops:Operations", name, {}, opts);
+    const parent = { parent: this };
+    const actions = [args.alarmTopicArn];
+    const T = ALARM_THRESHOLDS;
+    const notify = { alarmActions: actions, okActions: actions, treatMissingData: "notBreaching" };
+
+    const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions">, routed = true) => {
+      const r = new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, routed ? { ...notify, ...a } : { treatMissingData: "notBreaching", ...a }, parent);
+      this.alarms.push(r);
+      return r;
+    };
+    const lambdaAlarm = (suffix: string, fn: pulumi.Input<string>, metricName: "Errors" | "Throttles", threshold: number, alarmDescription: string) =>
+      alarm(suffix, {
+        alarmDescription,
+        namespace: "AWS/Lambda",
+        metricName,
+        dimensions: { FunctionName: fn },
+        statistic: "Sum",
+        period: FIVE_MINUTES,
+        evaluationPeriods: 1,
+        threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+      });
+
+    lambdaAlarm(
+      "api-errors",
+      args.apiFunctionName,
+      "Errors",
+      T.apiLambdaErrors,
+      "The order API Lambda crashed or timed out (customers got 502/504). Run the saved query 'Errors by code' and read the API log group; roll back the last deploy if it started then.",
+    );
+    lambdaAlarm(
+      "api-throttles",
+      args.apiFunctionName,
+      "Throttles",
+      T.lambdaThrottles,
+      "The order API Lambda was throttled: the account's concurrency is used up. Check concurrent executions of the account; raise the quota or lower the stage's throttle (apiThrottleRateLimit).",
+    );
+    lambdaAlarm(
+      "notifier-errors",
+      args.notifierFunctionName,
+      "Errors",
+      T.notifierLambdaErrors,
+      "The email notifier failed repeatedly (SES refusals, DynamoDB or KMS trouble); Lambda retries each event twice. Run 'Errors by code'; events that failed every try land in the email failure queue.",
+    );
+    lambdaAlarm(
+      "notifier-throttles",
+      args.notifierFunctionName,
+      "Throttles",
+      T.lambdaThrottles,
+      "The email notifier was throttled; invoice emails are delayed, not lost (Lambda retries for up to 6 hours). Check the account's concurrency.",
+    );
+    const api = { ApiName: args.apiName, Stage: args.stageName };
+    alarm("api-5xx-rate", {
+      alarmDescription: `More than ${T.api5xxPercent}% of API requests answered 5xx for 10 minutes. Run 'Errors by code': SERVICE_UNAVAILABLE means DynamoDB or SQS is failing (AWS Health), INTERNAL a defect (roll back).`,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      threshold: T.api5xxPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      metricQueries: [
+        { id: "errors", metric: { namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: api, stat: "Sum", period: FIVE_MINUTES } },
+        { id: "requests", metric: { namespace: "AWS/ApiGateway", metricName: "Count", dimensions: api, stat: "Sum", period: FIVE_MINUTES } },
+        { id: "rate", expression: "IF(requests > 0, 100 * errors / requests, 0)", label: "5xx %", returnData: true },
+      ],
+    });
+    alarm("api-p99-latency", {
+      alarmDescription: `The API's p99 latency stayed above ${T.apiP99LatencyMs} ms for 15 minutes. Check the Lambda's duration and DynamoDB/SQS latency on the dashboard; raise apiMemoryMb if the function is CPU-bound.`,
+      namespace: "AWS/ApiGateway",
+      metricName: "Latency",
+      dimensions: api,
+      extendedStatistic: "p99",
+      period: FIVE_MINUTES,
+      evaluationPeriods: 3,
+      threshold: T.apiP99LatencyMs,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    const biz = (m: MetricDef) => ({ namespace: METRICS_NAMESPACE, metricName: m.name, dimensions: businessDimensions(args.stack) });
+    alarm("worker-crashed", {
+      alarmDescription:
+        "An invoice worker process exited abnormally (loop crashed or drain overran). ECS starts a new task; read the worker log group around the alarm (saved query 'Errors by code') and fix the cause before it repeats.",
+      ...biz(METRICS.workerCrashed),
+      statistic: "Sum",
+      period: FIVE_MINUTES,
+      evaluationPeriods: 1,
+      threshold: T.workerCrashed,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
+    alarm("worker-tasks-below-desired", {
+      alarmDescription: `The worker service ran fewer tasks than desired for ${T.tasksBelowDesiredMinutes} minutes: tasks stop (out of memory, failed health check) or cannot start (image pull, subnet, Spot capacity). Read the service's events in the ECS console.`,
+      evaluationPeriods: T.tasksBelowDesiredMinutes,
+      datapointsToAlarm: T.tasksBelowDesiredMinutes,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      metricQueries: [
+        { id: "running", metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: ecs, stat: "Average", period: 60 } },
+        { id: "desired", metric: { namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", dimensions: ecs, stat: "Average", period: 60 } },
+        { id: "missing", expression: "desired - running", label: "tasks missing", returnData: true },
+      ],
+    });
+
+    // Its other part notifies nobody on its own: an idle shop renders no invoice.
+    const noInvoices = alarm(
+      "no-invoices",
+      {
+        alarmDescription: "Part of 'no invoices while orders wait' (with the orders queue's oldest-message alarm): no invoice was rendered. No action on its own (an idle shop renders none).",
+        ...biz(METRICS.invoicesRendered),
+        statistic: "Sum",
+        period: T.noInvoicesMinutes * 60,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      },
+      false,
+    );
+    this.noInvoicesWhileOrdersWait = new aws.cloudwatch.CompositeAlarm(
+      `${name}-no-invoices-while-orders-wait`,
+      {
+        alarmName: `${name}-no-invoices-while-orders-wait`,
+        alarmDescription:
+          "Orders wait and no invoice was made: the worker is down, scaled to zero by mistake, or failing every order. Check running tasks on the dashboard, then the worker log; messages that failed 5 times are in the DLQ (npm run redrive -- --queue dlq).",
+        alarmRule: pulumi.interpolate`ALARM("${args.ordersWaitingAlarmName}") AND ALARM("${noInvoices.name}")`,
+        alarmActions: actions,
+        okActions: actions,
+      },
+      parent,
+    );
+
+    const names = pulumi
+      .all([args.apiName, args.stageName, args.apiFunctionName, args.notifierFunctionName, args.queueName, args.deadLetterQueueName, args.emailFailureQueueName, args.clusterName, args.serviceName])
+      .apply(([apiName, stageName, apiFunction, notifierFunction, queue, dlq, emailFailureQueue, cluster, service]) => ({
+        stack: args.stack,
+        region: args.region,
+        apiName,
+        stageName,
+        apiFunction,
+        notifierFunction,
+        queue,
+        dlq,
+        emailFailureQueue,
+        cluster,
+        service,
+      }));
+    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: `shop-${args.stack}`, dashboardBody: names.apply((n) => JSON.stringify(dashboardBody(n))) }, parent);
+
+    const logGroupNames = [args.logGroups.api, args.logGroups.worker, args.logGroups.notifier];
+    this.queries = savedQueries(args.stack).map((q) => new aws.cloudwatch.QueryDefinition(`${name}-query-${q.key}`, { name: q.name, queryString: q.query, logGroupNames }, parent));
+
+    this.dashboardName = this.dashboard.dashboardName;
+    this.registerOutputs({ dashboardName: this.dashboardName });
+  }
+}

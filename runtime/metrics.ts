@@ -1,0 +1,139 @@
+/**
+ * The business metrics, named in one place: the handlers emit them, the Pulumi dashboard and
+ * alarms read them, and the local pipeline aggregates them. No Pulumi import here.
+ *
+ * Emitted as CloudWatch embedded metric format (EMF): one JSON line per data point on stdout.
+ * CloudWatch Logs extracts the metric from such a line whoever sent it (Lambda's log stream, the
+ * worker's awslogs driver); no agent and no PutMetricData call.
+ */
+
+/** The CloudWatch namespace of every business metric. */
+export const METRICS_NAMESPACE = "ShopBackend";
+/** The environment variable naming the stack; it is the `Stack` dimension of every metric. */
+export const METRICS_STACK_ENV = "METRICS_STACK";
+
+/** CloudWatch units the metrics use. */
+export type MetricUnit = "Count" | "Milliseconds" | "Bytes";
+/** The part of the pipeline that emits a metric. */
+export type MetricPart = "order-api" | "invoice-worker" | "email-notifier";
+
+/** One business metric: its name, unit, who emits it, and the dimension keys beyond `Stack`. */
+export interface MetricDef {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  readonly part: MetricPart;
+  /** Extra dimension keys, set per data point (e.g. the refusal's error code). */
+  readonly dimensions: readonly string[];
+  /** One line for the README and the dashboard. */
+  readonly description: string;
+}
+
+const def = (name: string, unit: MetricUnit, part: MetricPart, description: string, dimensions: readonly string[] = []): MetricDef => ({
+  name,
+  unit,
+  part,
+  dimensions,
+  description,
+});
+
+/** Every business metric the code emits. */
+export const METRICS = {
+  ordersAccepted: def("OrdersAccepted", "Count", "order-api", "orders answered 202 (first acceptance, not replays)"),
+  ordersRefused: def("OrdersRefused", "Count", "order-api", "API requests refused with a 4xx or 5xx, by error code", ["ErrorCode"]),
+  invoicesRendered: def("InvoicesRendered", "Count", "invoice-worker", "invoice PDFs stored"),
+  renderDuration: def("RenderDuration", "Milliseconds", "invoice-worker", "time to render one invoice PDF"),
+  pdfBytes: def("PdfBytes", "Bytes", "invoice-worker", "size of one invoice PDF"),
+  emailsSent: def("EmailsSent", "Count", "email-notifier", "invoice emails SES accepted"),
+  emailsFailed: def("EmailsFailed", "Count", "email-notifier", "invoice email attempts that failed (the event is retried)"),
+  orderToEmailLatency: def("OrderToEmailLatency", "Milliseconds", "email-notifier", "from the order's creation to its invoice email"),
+  workerCrashed: def("WorkerCrashed", "Count", "invoice-worker", "worker processes that exited abnormally (loop crashed, drain overran)"),
+} as const;
+export type MetricKey = keyof typeof METRICS;
+
+/** Values that accompany a data point in its log line (searchable in Logs Insights), never dimensions. */
+export type MetricProperties = Record<string, string | number | undefined>;
+
+/** Emits business metrics; handlers take one through their deps. */
+export interface MetricsEmitter {
+  /** Records one data point of `metric`; `dimensions` must name exactly the metric's extra dimension keys. */
+  emit(metric: MetricDef, value: number, dimensions?: Record<string, string>, properties?: MetricProperties): void;
+}
+
+/** An emitter that drops everything, for tests that do not look at metrics. */
+export const silentMetrics: MetricsEmitter = { emit: () => undefined };
+
+/** The EMF document of one data point. */
+export function emfDocument(
+  metric: MetricDef,
+  value: number,
+  stack: string,
+  timestampMs: number,
+  dimensions: Record<string, string> = {},
+  properties: MetricProperties = {},
+): Record<string, unknown> {
+  const keys = Object.keys(dimensions).sort();
+  const expected = [...metric.dimensions].sort();
+  if (keys.join(",") !== expected.join(",")) {
+    throw new Error(`metric ${metric.name} takes dimensions [${expected.join(", ")}], got [${keys.join(", ")}]`);
+  }
+  if (!Number.isFinite(value)) throw new Error(`metric ${metric.name}: value ${value} is not a finite number`);
+  const props = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
+  return {
+    ...props,
+    _aws: {
+      Timestamp: timestampMs,
+      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["Stack", ...metric.dimensions]], Metrics: [{ Name: metric.name, Unit: metric.unit }] }],
+    },
+    part: metric.part,
+    Stack: stack,
+    ...dimensions,
+    [metric.name]: value,
+  };
+}
+
+/** An emitter writing one EMF JSON line per data point (stdout by default, which CloudWatch Logs reads). */
+export function createEmfEmitter(
+  stack: string,
+  write: (line: string) => void = (l) => process.stdout.write(l + "\n"),
+  now: () => number = Date.now,
+): MetricsEmitter {
+  return { emit: (metric, value, dimensions, properties) => write(JSON.stringify(emfDocument(metric, value, stack, now(), dimensions, properties))) };
+}
+
+/** The stack name the emitters tag metrics with, from the environment. */
+export function metricsStack(env: NodeJS.ProcessEnv = process.env): string {
+  return env[METRICS_STACK_ENV]?.trim() || "local";
+}
+
+/** One data point read back from an EMF line. */
+export interface MetricPoint {
+  readonly name: string;
+  readonly unit: string;
+  readonly value: number;
+  readonly dimensions: Record<string, string>;
+  readonly properties: Record<string, unknown>;
+}
+
+/** Reads the data points of an EMF line; [] for any other line. */
+export function parseEmfLine(line: string): MetricPoint[] {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  const aws = doc?._aws as { CloudWatchMetrics?: { Dimensions?: string[][]; Metrics?: { Name: string; Unit?: string }[] }[] } | undefined;
+  if (!aws || !Array.isArray(aws.CloudWatchMetrics)) return [];
+  const out: MetricPoint[] = [];
+  for (const d of aws.CloudWatchMetrics) {
+    const dimKeys = [...new Set((d.Dimensions ?? []).flat())];
+    const dimensions = Object.fromEntries(dimKeys.map((k) => [k, String(doc[k])]));
+    for (const m of d.Metrics ?? []) {
+      const v = doc[m.Name];
+      for (const value of Array.isArray(v) ? v : [v]) {
+        if (typeof value === "number") out.push({ name: m.Name, unit: m.Unit ?? "None", value, dimensions, properties: doc });
+      }
+    }
+  }
+  return out;
+}
