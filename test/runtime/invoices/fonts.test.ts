@@ -28,7 +28,7 @@ function glyphCount(font: Buffer): number {
 
 describe("invoice fonts", () => {
   for (const { script, name, shown } of SCRIPT_SAMPLES) {
-    it(`prints a ${script} name as "${shown}" and embeds an outline for every glyph it draws`, async () => {
+    it(`prints a name in ${script} as "${shown}" and embeds an outline for every glyph it draws`, async () => {
       // Prepare
       const order = makePricedOrder({
         customer: { id: "user-1", email: "customer@example.com", name },

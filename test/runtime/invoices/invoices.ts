@@ -33,7 +33,7 @@ export const SCRIPT_SAMPLES: ReadonlyArray<{ script: string; name: string; shown
   { script: "Arabic (shaped, right to left)", name: "كتاب عربي", shown: "كتاب عربي" },
   { script: "Han, which the font lacks", name: "李小龙 Lee", shown: "??? Lee" },
   { script: "Devanagari, which the font lacks (its vowel sign, a mark, is dropped)", name: "राम Ram", shown: "?? Ram" },
-  { script: "an emoji, outside the font", name: "Sam 😀 Smith", shown: "Sam ? Smith" },
+  { script: "emoji, outside the font", name: "Sam 😀 Smith", shown: "Sam ? Smith" },
 ];
 
 /** The documents whose read-back text is stored in fixtures/, rendered by the jsPDF renderer before issue 10. */
