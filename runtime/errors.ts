@@ -28,8 +28,10 @@ export interface FieldIssue {
 export abstract class ApiError extends Error {
   abstract readonly status: number;
   abstract readonly code: ErrorCode;
-  constructor(message: string, readonly details?: readonly FieldIssue[]) {
-    super(message);
+  /** When set, the answer carries `Retry-After` with this many seconds. */
+  readonly retryAfterSeconds?: number;
+  constructor(message: string, readonly details?: readonly FieldIssue[], options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 
@@ -105,14 +107,14 @@ export class ServiceUnavailable extends ApiError {
   override name = "ServiceUnavailable";
   readonly status = 503;
   readonly code = "SERVICE_UNAVAILABLE" as const;
-  readonly retryAfterSeconds = 2;
+  override readonly retryAfterSeconds = 2;
 }
 /** Keyless intake whose confirmation may have committed before the store stopped answering. */
 export class OrderOutcomeUnknown extends ApiError {
   override name = "OrderOutcomeUnknown";
   readonly status = 503;
   readonly code = "ORDER_OUTCOME_UNKNOWN" as const;
-  readonly retryAfterSeconds = 5;
+  override readonly retryAfterSeconds = 5;
 }
 
 /** The JSON error body every failing response carries. */
@@ -123,7 +125,7 @@ export interface ErrorBody {
 /** Maps any thrown value to a status, body and headers; unknown errors become a 500 that reveals nothing. */
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof ApiError) {
-    const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const retry = err.retryAfterSeconds;
     return {
       status: err.status,
       body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },

@@ -58,7 +58,7 @@ const seller = () => ({
   [ENV.sellerEmail]: z.string().trim().email(`${ENV.sellerEmail} must be an email address`).optional(),
 });
 
-// Built by functions: module-scope zod objects cannot be serialized into Lambda closures.
+// Built by functions: each process reads its settings once, at start.
 const apiSchema = () =>
   z.object({
   ...common(),

@@ -42,8 +42,7 @@ export function formatMoney(amountMinor: number, currency: string, locale = "en-
 
 /**
  * `formatMoney` for one currency, its Intl formatters built once: building them costs far more than
- * using them (a third of a 1,000-line invoice's rendering). Keep the function, not a module-level
- * cache: serialized Lambda closures do not carry Maps faithfully.
+ * using them (a third of a 1,000-line invoice's rendering). A renderer builds one per invoice.
  */
 export function moneyFormatter(currency: string, locale = "en-US"): (amountMinor: number) => string {
   const digits = minorDigits(currency);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { once } from "../memo";
 // Generated from the maintained i18n-iso-countries package by scripts/update-country-codes.ts (checked by a test).
 import isoCountryCodes from "./country-codes.json";
 import { knownCurrencies, taxOf } from "./money";
@@ -22,8 +23,7 @@ export const LIMITS = {
   maxCodePointsPerCharacter: 16,
 } as const;
 
-// Schemas are built by functions, not held in module constants: a module-scope zod object cannot be
-// serialized into a Lambda closure (its methods are bound natives). Building one costs microseconds.
+// Each schema is built on first use and kept (`once`): the Lambda bundle loads this module as written.
 
 /**
  * What "printable" refuses: control characters (C0, DEL, C1), line and paragraph separators, and the
@@ -99,17 +99,17 @@ export function pathBeyondDepth(value: unknown, max: number): string | undefined
 }
 
 /** An ISO 4217 currency code the runtime can format. */
-export const currencySchema = () => {
+export const currencySchema = once(() => {
   const known = knownCurrencies(); // once per schema, not once per value checked
   return z
     .string()
     .length(3)
     .regex(/^[A-Z]{3}$/, "must be an upper-case ISO 4217 code such as EUR")
     .refine((c) => known.has(c), { message: "is not a known ISO 4217 currency" });
-};
+});
 
 /** A line of the order as the client sends it. */
-export const orderLineInputSchema = () =>
+export const orderLineInputSchema = once(() =>
   z
   .object({
     sku: z.string().trim().min(1).max(LIMITS.maxSkuLength).regex(/^[A-Za-z0-9._\-\/]+$/, "may hold letters, digits and . _ - / only"),
@@ -122,19 +122,19 @@ export const orderLineInputSchema = () =>
       })
       .strict(),
   })
-  .strict();
+  .strict());
 
 /** An ISO 3166-1 alpha-2 country code that is assigned (DE, not XX). */
-export const countrySchema = () => {
+export const countrySchema = once(() => {
   const known = countryCodes(); // once per schema
   return z
     .string()
     .regex(/^[A-Z]{2}$/, "must be an upper-case ISO 3166-1 alpha-2 code such as DE")
     .refine((c) => known.has(c), { message: "is not an ISO 3166-1 alpha-2 country code" });
-};
+});
 
 /** A postal address. */
-export const addressSchema = () =>
+export const addressSchema = once(() =>
   z
   .object({
     name: printable(LIMITS.maxNameLength),
@@ -145,10 +145,10 @@ export const addressSchema = () =>
     postalCode: z.string().trim().min(1).max(20).regex(/^[A-Za-z0-9 \-]+$/, "may hold letters, digits, spaces and dashes only"),
     country: countrySchema(),
   })
-  .strict();
+  .strict());
 
 /** Payment as a provider token; card numbers are never accepted. */
-export const paymentSchema = () =>
+export const paymentSchema = once(() =>
   z
   .object({
     provider: z.string().trim().min(1).max(40).regex(/^[a-z0-9_\-]+$/, "must be a lower-case provider id such as stripe"),
@@ -156,43 +156,43 @@ export const paymentSchema = () =>
     last4: z.string().regex(/^\d{4}$/, "must be exactly four digits").optional(),
     brand: z.string().trim().min(1).max(20).regex(/^[A-Za-z ]+$/).optional(),
   })
-  .strict();
+  .strict());
 
 /** The body of POST /orders. */
-export const createOrderBodySchema = () =>
+export const createOrderBodySchema = once(() =>
   z
   .object({
     items: z.array(orderLineInputSchema()).min(LIMITS.minLines).max(LIMITS.maxLines),
     shippingAddress: addressSchema(),
     payment: paymentSchema(),
   })
-  .strict();
+  .strict());
 export type CreateOrderBody = z.infer<ReturnType<typeof createOrderBodySchema>>;
 
 /** The customer, always from the verified token's claims. */
-export const customerSchema = () =>
+export const customerSchema = once(() =>
   z.object({
   id: z.string().min(1).max(128),
   email: z.string().email().max(254),
   // The name claim is the user's own choice (self sign-up): it reaches the PDF and the email only as
   // printable text, like every name in the body; anything else is left out rather than locking the user out.
   name: printable(LIMITS.maxNameLength).optional().catch(undefined),
-});
+}));
 export type Customer = z.infer<ReturnType<typeof customerSchema>>;
 
 /** A priced line: integer minor units throughout. */
-export const pricedLineSchema = () =>
+export const pricedLineSchema = once(() =>
   z.object({
   sku: z.string(),
   name: z.string(),
   quantity: z.number().int().positive(),
   unitPriceMinor: z.number().int().nonnegative(),
   lineTotalMinor: z.number().int().nonnegative(),
-});
+}));
 export type PricedLine = z.infer<ReturnType<typeof pricedLineSchema>>;
 
 /** An order after server-side pricing: what is stored and what the worker receives. */
-export const pricedOrderSchema = () =>
+export const pricedOrderSchema = once(() =>
   z.object({
   orderId: z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/),
   customer: customerSchema(),
@@ -205,12 +205,12 @@ export const pricedOrderSchema = () =>
   taxMinor: z.number().int().nonnegative(),
   totalMinor: z.number().int().nonnegative(),
   createdAt: z.string().datetime(),
-});
+}));
 export type PricedOrder = z.infer<ReturnType<typeof pricedOrderSchema>>;
 
 /** The SQS message body: the version tag lets a future schema change roll out safely. */
-export const orderMessageSchema = () =>
-  z.object({ v: z.literal(1), order: pricedOrderSchema() });
+export const orderMessageSchema = once(() =>
+  z.object({ v: z.literal(1), order: pricedOrderSchema() }));
 export type OrderMessage = z.infer<ReturnType<typeof orderMessageSchema>>;
 
 /** Why an otherwise valid order cannot exist; becomes a 422. */
@@ -278,7 +278,7 @@ export type OrderStatus = "PENDING" | "INVOICED" | "NOTIFIED";
 export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100, maxCursorLength: 512 } as const;
 
 /** The query string of GET /orders (order history): page size and the opaque cursor of the next page. */
-export const listOrdersQuerySchema = () =>
+export const listOrdersQuerySchema = once(() =>
   z
     .object({
       limit: z
@@ -289,5 +289,5 @@ export const listOrdersQuerySchema = () =>
         .optional(),
       cursor: z.string().min(1).max(LIST_LIMITS.maxCursorLength).regex(/^[A-Za-z0-9_-]+$/, "must be a cursor returned by this API").optional(),
     })
-    .strip();
+    .strip());
 export type ListOrdersQuery = z.infer<ReturnType<typeof listOrdersQuerySchema>>;

@@ -3,6 +3,7 @@ import type { S3Event } from "aws-lambda";
 import { SendEmailCommand, type SESClient } from "@aws-sdk/client-ses";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { once } from "../memo";
 import { OrderStore, type OrderRecord } from "../domain/store";
 import { formatMoney } from "../domain/money";
 import { INVOICE_PREFIX, type NotifierSettings } from "../settings";
@@ -33,7 +34,7 @@ const s3RecordSchema = () =>
   s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
 });
 /** An S3 notification as Lambda receives it; a `s3:TestEvent` has no Records. */
-export const s3EventSchema = () => z.object({ Records: z.array(s3RecordSchema()).optional(), Event: z.string().optional() });
+export const s3EventSchema = once(() => z.object({ Records: z.array(s3RecordSchema()).optional(), Event: z.string().optional() }));
 
 /** The invoice arrived before the worker committed INVOICED; retrying later will succeed. */
 export class InvoiceNotCommitted extends Error {

@@ -142,15 +142,6 @@ async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder
   await store.markEnqueued(order.orderId, deps.now());
 }
 
-/**
- * A keyless order's confirmation may have committed but the store could not be asked: the client
- * must not read this as "failed". A plain Error with a marker, since error subclasses did not
- * survive the closure serializer (FIELD-NOTES).
- */
-const orderOutcomeUnknown = (cause: unknown) =>
-  Object.assign(new Error("the order's confirmation may have committed; the store did not answer"), { name: "OrderOutcomeUnknown", cause, outcomeUnknown: true as const });
-const isOrderOutcomeUnknown = (e: unknown): e is { cause: unknown } => (e as { outcomeUnknown?: boolean } | undefined)?.outcomeUnknown === true;
-
 /** Time a keyless intake may spend before its clean-up, so the answer comes within the Lambda's 10 s. */
 const INTAKE_BUDGET_MS = 7500;
 
@@ -259,7 +250,7 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
             })
           : "unknown";
       // The confirmation may have committed and we cannot learn whether: say so rather than "failed".
-      if (undo === "unknown" && confirming) throw orderOutcomeUnknown(e);
+      if (undo === "unknown" && confirming) throw new OrderOutcomeUnknown(ORDER_OUTCOME_UNKNOWN_MESSAGE, undefined, { cause: e });
       if (undo !== "confirmed") throw e;
       log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
     }
@@ -432,9 +423,8 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     return await route.handler(event, { ...deps, log });
   } catch (caught) {
     let err = caught;
-    if (isOrderOutcomeUnknown(caught)) {
+    if (caught instanceof OrderOutcomeUnknown) {
       log.error("order outcome unknown", { alarm: "order-outcome-unknown", ...errorFields(caught.cause) });
-      err = new OrderOutcomeUnknown(ORDER_OUTCOME_UNKNOWN_MESSAGE);
     } else if (isDependencyUnavailable(caught)) {
       log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(caught) });
       err = new ServiceUnavailable(SERVICE_UNAVAILABLE_MESSAGE);
