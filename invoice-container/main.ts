@@ -46,7 +46,6 @@ function main(): void {
     { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: pool.render, now: () => new Date(), log, metrics },
     { onPoll: beat },
   );
-  log.info("worker started", { concurrency: settings.concurrency, renderThreads, waitSeconds: settings.waitSeconds, pid: process.pid });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -69,6 +68,10 @@ function main(): void {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  // Logged only once the signal handlers are in place: whoever waits for this line (ECS, the local
+  // pipeline, the contract tests) may stop the worker at once, and a SIGTERM before the handler
+  // would kill it with no drain.
+  log.info("worker started", { concurrency: settings.concurrency, renderThreads, waitSeconds: settings.waitSeconds, pid: process.pid });
   loop.done.catch((e) => {
     log.error("worker loop crashed", errorFields(e));
     metrics.emit(METRICS.workerCrashed, 1, {}, { reason: "loop-crashed" }); // stdout to a pipe is written synchronously, before the exit

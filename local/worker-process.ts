@@ -25,8 +25,8 @@ function shippedEntry(): string {
 /** The invoice worker running from the container's entry as its own process, as ECS runs it. */
 export interface WorkerProcess {
   readonly child: ChildProcess;
-  /** Resolves with the exit code and the time it exited. */
-  readonly exited: Promise<{ code: number | null; at: number }>;
+  /** Resolves with the exit code (null when a signal ended it, then `signal` names it) and the time it exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   /** SIGTERM (the worker drains in-flight messages, as on ECS), SIGKILL after 30 s. */
   stop(): Promise<void>;
 }
@@ -55,7 +55,9 @@ export function spawnWorkerProcess(
   });
   child.stdout!.on("data", lineSplitter(on.stdout));
   child.stderr!.on("data", lineSplitter(on.stderr ?? on.stdout));
-  const exited = new Promise<{ code: number | null; at: number }>((r) => child.once("exit", (code) => r({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal, at: Date.now() })),
+  );
   return {
     child,
     exited,

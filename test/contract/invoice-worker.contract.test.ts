@@ -78,8 +78,8 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       worker = start();
       expect(await waitUntil(() => worker!.lines.some((l) => l.includes('"worker started"')), 30000)).to.equal(true);
       worker.child.kill("SIGTERM");
-      const { code } = await worker.exited;
-      expect(code).to.equal(0);
+      const { code, signal } = await worker.exited;
+      expect(code, `ended by signal ${signal}; its last lines:\n${worker.lines.slice(-5).join("\n")}`).to.equal(0);
       const half = (await orders(ctx)).filter((o) => o.invoiceNumber && o.status !== "INVOICED");
       expect(half).to.deep.equal([]);
     });
