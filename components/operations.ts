@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { METRICS, METRICS_NAMESPACE, type MetricDef } from "../runtime/metrics";
+import { METRICS, METRICS_NAMESPACE, metricDimensions, type MetricDef } from "../runtime/metrics";
 
 /** Arguments of the alarm topic. */
 export interface AlarmTopicArgs {
@@ -84,11 +84,6 @@ export const ALARM_THRESHOLDS = {
 
 const FIVE_MINUTES = 300;
 
-/** The dimensions of a business metric's series in this stack. */
-export function businessDimensions(stack: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { Stack: stack, ...extra };
-}
-
 /** One widget's metric line in the dashboard's JSON form: [namespace, name, dim, value, ..., options]. */
 type MetricLine = (string | Record<string, unknown>)[];
 const line = (namespace: string, name: string, dims: Record<string, string>, opts: Record<string, unknown> = {}): MetricLine => [
@@ -97,7 +92,7 @@ const line = (namespace: string, name: string, dims: Record<string, string>, opt
   ...Object.entries(dims).flat(),
   opts,
 ];
-const biz = (n: OpsNames, m: MetricDef, opts: Record<string, unknown> = {}) => line(METRICS_NAMESPACE, m.name, businessDimensions(n.stack), opts);
+const biz = (n: OpsNames, m: MetricDef, opts: Record<string, unknown> = {}) => line(METRICS_NAMESPACE, m.name, metricDimensions(m, n.stack), opts);
 
 /** The dashboard's JSON body: the pipeline's flow left to right, top to bottom. */
 export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[] } {
@@ -112,7 +107,10 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
     properties: { title, region: n.region, view: "timeSeries", stacked: false, period: 60, metrics, ...extra },
   });
   const api = { ApiName: n.apiName, Stage: n.stageName };
-  const refusedSearch = `SEARCH('{${METRICS_NAMESPACE},Stack,ErrorCode} MetricName="${METRICS.ordersRefused.name}" Stack="${n.stack}"', 'Sum', 60)`;
+  // Every series of OrdersRefused in this stack, one per ErrorCode: the schema names all its dimensions.
+  const refused = metricDimensions(METRICS.ordersRefused, n.stack, { ErrorCode: "*" });
+  const fixed = Object.entries(refused).filter(([, v]) => v !== "*").map(([k, v]) => `${k}="${v}"`).join(" ");
+  const refusedSearch = `SEARCH('{${METRICS_NAMESPACE},${Object.keys(refused).join(",")}} MetricName="${METRICS.ordersRefused.name}" ${fixed}', 'Sum', 60)`;
   return {
     widgets: [
       // Row 0: intake -> queue -> worker -> email
@@ -274,7 +272,7 @@ export class Operations extends pulumi.ComponentResource {
       threshold: T.apiP99LatencyMs,
       comparisonOperator: "GreaterThanThreshold",
     });
-    const biz = (m: MetricDef) => ({ namespace: METRICS_NAMESPACE, metricName: m.name, dimensions: businessDimensions(args.stack) });
+    const biz = (m: MetricDef) => ({ namespace: METRICS_NAMESPACE, metricName: m.name, dimensions: metricDimensions(m, args.stack) });
     alarm("worker-crashed", {
       alarmDescription:
         "An invoice worker process exited abnormally (loop crashed or drain overran). ECS starts a new task; read the worker log group around the alarm (saved query 'Errors by code') and fix the cause before it repeats.",

@@ -73,6 +73,13 @@ export interface ClientConfig {
     readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number; readonly throwOnRequestTimeout: true };
   };
   readonly onCall?: (call: AwsCallRecord) => void;
+  /** The Lambda entries' X-Ray tracer (runtime/lambda/observability.ts): wraps each client as it is built. @default none */
+  readonly trace?: <C extends object>(client: C) => C;
+}
+
+/** Builds a client with the config's tracer and call recorder added. */
+function build<C extends object>(c: ClientConfig, client: C): C {
+  return recordCalls(c.trace ? c.trace(client) : client, c.onCall);
 }
 
 /** Resolves the shared client settings from options and the standard AWS environment. */
@@ -93,16 +100,16 @@ export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = 
 
 // One builder per client, so a bundled Lambda holds only the SDK clients its handler uses.
 /** The SQS client. */
-export const sqsClient = (c: ClientConfig) => recordCalls(new SQSClient(c.sdk), c.onCall);
+export const sqsClient = (c: ClientConfig) => build(c, new SQSClient(c.sdk));
 /** The DynamoDB document client (undefined attributes dropped); calls are recorded after marshalling. */
 export const ddbClient = (c: ClientConfig) =>
-  DynamoDBDocumentClient.from(recordCalls(new DynamoDBClient(c.sdk), c.onCall), { marshallOptions: { removeUndefinedValues: true } });
+  DynamoDBDocumentClient.from(build(c, new DynamoDBClient(c.sdk)), { marshallOptions: { removeUndefinedValues: true } });
 /** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */
-export const s3Client = (c: ClientConfig) => recordCalls(new S3Client({ ...c.sdk, forcePathStyle: Boolean(c.sdk.endpoint) }), c.onCall);
+export const s3Client = (c: ClientConfig) => build(c, new S3Client({ ...c.sdk, forcePathStyle: Boolean(c.sdk.endpoint) }));
 /** The SES (v1 API) client: SendEmail with HTML and text parts. */
-export const sesClient = (c: ClientConfig) => recordCalls(new SESClient(c.sdk), c.onCall);
+export const sesClient = (c: ClientConfig) => build(c, new SESClient(c.sdk));
 /** The KMS client. */
-export const kmsClient = (c: ClientConfig) => recordCalls(new KMSClient(c.sdk), c.onCall);
+export const kmsClient = (c: ClientConfig) => build(c, new KMSClient(c.sdk));
 
 /** Builds every client from the environment (the worker, the local pipeline and tests). */
 export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {

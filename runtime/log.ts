@@ -1,3 +1,4 @@
+import { LogFormatter, LogItem, Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "./settings";
 
 /** Fields that may accompany a log line; never payment data or message bodies. */
@@ -12,26 +13,65 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/**
+ * Powertools for AWS Lambda's Logger, printing our line format: `{time, level, part, msg, ...}` (the
+ * local pipeline's one-line human format and the saved Logs Insights queries read these keys).
+ * Powertools adds what it knows of the invocation: `functionRequestId` and `coldStart` once the
+ * entry hands it Lambda's context, and `traceId` (the X-Ray trace) when Lambda traces the call.
+ */
+class ShopLogFormatter extends LogFormatter {
+  formatAttributes(a: Parameters<LogFormatter["formatAttributes"]>[0], extra: Parameters<LogFormatter["formatAttributes"]>[1]): LogItem {
+    return new LogItem({
+      attributes: {
+        time: this.formatTimestamp(a.timestamp),
+        level: a.logLevel.toLowerCase(),
+        part: a.serviceName,
+        msg: a.message,
+        functionRequestId: a.lambdaContext?.awsRequestId,
+        coldStart: a.lambdaContext?.coldStart,
+        traceId: a.xRayTraceId,
+      },
+    }).addAttributes(extra);
+  }
+}
 
-/** Creates a JSON-lines logger writing to `write` (stdout by default). */
+/** Powertools' Logger writing each line to a sink of ours (stdout by default, whatever the level). */
+class SinkLogger extends PowertoolsLogger {
+  sink?: (line: string) => void;
+  protected printLog(logLevel: number, log: LogItem): void {
+    if (!this.sink) return super.printLog(logLevel, log); // only lines printed while the base constructor runs
+    log.prepareForPrint();
+    this.sink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
+}
+
+/** A logger built on Powertools' Logger, with the Powertools instance for the Lambda entries (`addContext`). */
+export interface PowertoolsBackedLogger extends Logger {
+  readonly powertools: PowertoolsLogger;
+}
+
+/** Creates a JSON-lines logger (Powertools' Logger) writing to `write` (stdout by default). */
 export function createLogger(
   part: string,
   level: LogLevel = "info",
   base: LogFields = {},
   write: (line: string) => void = (l) => process.stdout.write(l + "\n"),
-  now: () => Date = () => new Date(),
-): Logger {
-  const emit = (lvl: LogLevel, msg: string, fields?: LogFields) => {
-    if (RANK[lvl] < RANK[level]) return;
-    write(JSON.stringify({ time: now().toISOString(), level: lvl, part, msg, ...base, ...fields }));
-  };
+): PowertoolsBackedLogger {
+  const pt = new SinkLogger({ serviceName: part, logLevel: level, logFormatter: new ShopLogFormatter() });
+  pt.sink = write;
+  return withFields(pt, base);
+}
+
+/** Our Logger over one Powertools instance; `child` adds fields without a second instance. */
+function withFields(pt: PowertoolsLogger, base: LogFields): PowertoolsBackedLogger {
+  const at = (f?: LogFields) => ({ ...base, ...f });
   return {
-    debug: (m, f) => emit("debug", m, f),
-    info: (m, f) => emit("info", m, f),
-    warn: (m, f) => emit("warn", m, f),
-    error: (m, f) => emit("error", m, f),
-    child: (f) => createLogger(part, level, { ...base, ...f }, write, now),
+    powertools: pt,
+    debug: (m, f) => pt.debug(m, at(f)),
+    info: (m, f) => pt.info(m, at(f)),
+    warn: (m, f) => pt.warn(m, at(f)),
+    error: (m, f) => pt.error(m, at(f)),
+    child: (f) => withFields(pt, at(f)),
   };
 }
 

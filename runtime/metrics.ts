@@ -2,10 +2,13 @@
  * The business metrics, named in one place: the handlers emit them, the Pulumi dashboard and
  * alarms read them, and the local pipeline aggregates them. No Pulumi import here.
  *
- * Emitted as CloudWatch embedded metric format (EMF): one JSON line per data point on stdout.
+ * Emitted as CloudWatch embedded metric format (EMF), serialized by Powertools for AWS Lambda's
+ * Metrics: one JSON line per data point on stdout.
  * CloudWatch Logs extracts the metric from such a line whoever sent it (Lambda's log stream, the
  * worker's awslogs driver); no agent and no PutMetricData call.
  */
+
+import { Metrics, MetricUnit as PowertoolsUnit } from "@aws-lambda-powertools/metrics";
 
 /** The CloudWatch namespace of every business metric. */
 export const METRICS_NAMESPACE = "ShopBackend";
@@ -62,7 +65,35 @@ export interface MetricsEmitter {
 /** An emitter that drops everything, for tests that do not look at metrics. */
 export const silentMetrics: MetricsEmitter = { emit: () => undefined };
 
-/** The EMF document of one data point. */
+/** The dimension Powertools' Metrics gives every metric: the part that emits it (its `serviceName`). */
+export const SERVICE_DIMENSION = "service";
+
+/**
+ * The dimensions of a metric's series, exactly as the code emits them: the emitting part, the
+ * stack, and the metric's own (e.g. the refusal's ErrorCode). The dashboard and alarms use this.
+ */
+export function metricDimensions(metric: MetricDef, stack: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { [SERVICE_DIMENSION]: metric.part, Stack: stack, ...extra };
+}
+
+/** One Powertools Metrics instance per part and stack; emfDocument empties it after each use. */
+const powertools = new Map<string, Metrics>();
+function powertoolsMetrics(part: MetricPart, stack: string): Metrics {
+  const key = `${part}\u0000${stack}`;
+  let m = powertools.get(key);
+  if (!m) {
+    m = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: part, defaultDimensions: { Stack: stack } });
+    powertools.set(key, m);
+  }
+  return m;
+}
+
+/**
+ * The EMF document of one data point, serialized by Powertools for AWS Lambda's Metrics (its
+ * namespace, `service` and `Stack` dimensions, metadata and timestamp). Properties become EMF
+ * metadata (strings, searchable in Logs Insights); one that would collide with the directive, a
+ * dimension or the value is left out.
+ */
 export function emfDocument(
   metric: MetricDef,
   value: number,
@@ -77,18 +108,19 @@ export function emfDocument(
     throw new Error(`metric ${metric.name} takes dimensions [${expected.join(", ")}], got [${keys.join(", ")}]`);
   }
   if (!Number.isFinite(value)) throw new Error(`metric ${metric.name}: value ${value} is not a finite number`);
-  const props = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
-  return {
-    ...props,
-    _aws: {
-      Timestamp: timestampMs,
-      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["Stack", ...metric.dimensions]], Metrics: [{ Name: metric.name, Unit: metric.unit }] }],
-    },
-    part: metric.part,
-    Stack: stack,
-    ...dimensions,
-    [metric.name]: value,
-  };
+  const m = powertoolsMetrics(metric.part, stack);
+  const reserved = new Set(["_aws", metric.name, ...Object.keys(metricDimensions(metric, stack, dimensions))]);
+  try {
+    for (const [k, v] of Object.entries(properties)) if (v !== undefined && !reserved.has(k)) m.addMetadata(k, String(v));
+    for (const [k, v] of Object.entries(dimensions)) m.addDimension(k, v);
+    m.setTimestamp(timestampMs);
+    m.addMetric(metric.name, PowertoolsUnit[metric.unit], value);
+    return m.serializeMetrics() as unknown as Record<string, unknown>;
+  } finally {
+    m.clearMetrics();
+    m.clearDimensions();
+    m.clearMetadata();
+  }
 }
 
 /** An emitter writing one EMF JSON line per data point (stdout by default, which CloudWatch Logs reads). */

@@ -2,6 +2,12 @@ import { randomBytes } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/** The shape of an order id (newOrderId makes 20 characters; ids of 10 to 40 are accepted as well-formed). */
+export const ORDER_ID_PATTERN = "ord_[A-Za-z0-9]{10,40}";
+const ORDER_ID = new RegExp(`^${ORDER_ID_PATTERN}$`);
+/** Is `s` a well-formed order id? */
+export const isOrderId = (s: unknown): s is string => typeof s === "string" && ORDER_ID.test(s);
+
 /** A new order id: "ord_" and 20 random base62 characters (~119 bits). */
 export function newOrderId(): string {
   const bytes = randomBytes(40);

@@ -11,6 +11,7 @@ import { invoiceLink, type LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { refusedByService } from "../clients";
 import { METRICS, type MetricsEmitter } from "../metrics";
+import { ORDER_ID_PATTERN } from "../domain/ids";
 
 /** What the email notifier needs from the outside world. */
 export interface NotifierDeps {
@@ -68,7 +69,9 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, " "));
 }
 
-const INVOICE_KEY = new RegExp(`^${INVOICE_PREFIX}(ord_[A-Za-z0-9]{10,40})\\.pdf$`);
+const INVOICE_KEY = new RegExp(`^${INVOICE_PREFIX}(${ORDER_ID_PATTERN})\\.pdf$`);
+/** The order an invoice object belongs to; undefined for any other key. */
+export const orderIdOfInvoiceKey = (key: string): string | undefined => INVOICE_KEY.exec(key)?.[1];
 /** How often and how long to re-read an order whose invoice is stored but not yet committed. */
 const COMMIT_WAIT_STEPS = 5;
 const COMMIT_WAIT_MS = 100;
@@ -119,9 +122,8 @@ export type RecordOutcome = "sent" | "ignored" | "already-notified" | "unknown-o
 
 /** Handles one invoice object: claim, mail, mark NOTIFIED; never mails twice for one invoice. */
 export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<RecordOutcome> {
-  const m = INVOICE_KEY.exec(key);
-  if (!m) return "ignored";
-  const orderId = m[1];
+  const orderId = orderIdOfInvoiceKey(key);
+  if (!orderId) return "ignored";
   const log = deps.log.child({ orderId });
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   let rec = await store.get(orderId);

@@ -40,6 +40,7 @@ import {
 import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
 import type { LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
+import { isOrderId } from "../domain/ids";
 import { isDependencyUnavailable } from "../clients";
 import { METRICS, type MetricsEmitter } from "../metrics";
 
@@ -285,7 +286,6 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
   };
 }
 
-const ORDER_ID = /^ord_[A-Za-z0-9]{10,40}$/;
 
 async function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
   return getSignedUrl(
@@ -305,7 +305,7 @@ export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApi
   const customer = customerFromClaims(event);
   const orderId = event.pathParameters?.orderId ?? "";
   const notFound = new NotFound("No such order.");
-  if (!ORDER_ID.test(orderId)) throw notFound;
+  if (!isOrderId(orderId)) throw notFound;
   const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
   if (!rec || rec.order.customer.id !== customer.id || !rec.enqueuedAt) throw notFound; // unconfirmed: not accepted
   return json(200, orderView(rec, hasInvoice(rec) ? await presign(deps, rec) : undefined));
@@ -346,7 +346,7 @@ export function decodeCursor(customerId: string, cursor: string): { createdAt: s
   }
   const p = v as { t?: unknown; o?: unknown; h?: unknown };
   if (!p || typeof p.t !== "string" || typeof p.o !== "string" || typeof p.h !== "string") throw invalid();
-  if (!ORDER_ID.test(p.o) || Number.isNaN(Date.parse(p.t)) || p.h !== cursorDigest(customerId, p.t, p.o)) throw invalid();
+  if (!isOrderId(p.o) || Number.isNaN(Date.parse(p.t)) || p.h !== cursorDigest(customerId, p.t, p.o)) throw invalid();
   return { createdAt: p.t, orderId: p.o };
 }
 
@@ -376,7 +376,7 @@ export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: Order
   const q = event.queryStringParameters ?? {};
   const expires = Number(q.expires);
   const sig = q.sig ?? "";
-  if (!ORDER_ID.test(orderId) || !Number.isSafeInteger(expires) || !sig) {
+  if (!isOrderId(orderId) || !Number.isSafeInteger(expires) || !sig) {
     throw new LinkInvalid("This invoice link is incomplete. Open the link from your email again.");
   }
   if (!(await deps.links.verify(orderId, expires, sig))) {

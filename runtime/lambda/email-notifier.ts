@@ -1,27 +1,48 @@
+import type { Context } from "aws-lambda";
 import { clientConfig, ddbClient, kmsClient, sesClient } from "../clients";
 import { createLogger } from "../log";
 import { loadNotifierSettings } from "../settings";
-import { handleS3Event } from "../handlers/email-notifier";
+import { decodeS3Key, handleS3Event, orderIdOfInvoiceKey } from "../handlers/email-notifier";
 import { kmsLinkSigner } from "../invoices/link";
 import { createEmfEmitter, metricsStack } from "../metrics";
+import { lambdaInvocation, lambdaTracer, tracedClients } from "./observability";
 import type { EntryOptions } from "./entry-options";
+
+const PART = "email-notifier";
 
 /** The email notifier Lambda's entry factory (S3 ObjectCreated events); see createOrderApiHandler. */
 export function createEmailNotifierHandler(
   env: NodeJS.ProcessEnv = process.env,
   opts: EntryOptions = {},
-): (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown> {
+): (event: unknown, context?: Context) => Promise<unknown> {
   const settings = loadNotifierSettings(env);
-  const c = clientConfig({ region: settings.region }, env);
+  const tracer = lambdaTracer(PART);
+  const c = tracedClients(clientConfig({ region: settings.region }, env), tracer);
+  const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
   const deps = {
     ddb: ddbClient(c),
     ses: sesClient(c),
     links: kmsLinkSigner(kmsClient(c), settings.linkKeyId),
     settings,
     now: () => new Date(),
-    log: createLogger("email-notifier", settings.logLevel, {}, opts.writeLog),
+    log,
     metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
-  // Lambda's request id on every line of the invocation: one invocation's lines found together.
-  return (event, context) => handleS3Event(event, context?.awsRequestId ? { ...deps, log: deps.log.child({ requestId: context.awsRequestId }) } : deps);
+  return lambdaInvocation(
+    PART,
+    tracer,
+    log,
+    // Lambda's request id as `requestId` on every line of the invocation: one invocation's lines found together.
+    (event: unknown, context?: Context) =>
+      handleS3Event(event, context?.awsRequestId ? { ...deps, log: log.child({ requestId: context.awsRequestId }) } : deps),
+    notifierAnnotations,
+  );
+}
+
+/** The orders an S3 event's invoices belong to: the first as the `orderId` annotation, how many in all. */
+export function notifierAnnotations(event: unknown) {
+  const records = (event as { Records?: { s3?: { object?: { key?: unknown } } }[] })?.Records;
+  const keys = Array.isArray(records) ? records.map((r) => r?.s3?.object?.key).filter((k): k is string => typeof k === "string") : [];
+  const orders = keys.map((k) => orderIdOfInvoiceKey(decodeS3Key(k))).filter((id): id is string => id !== undefined);
+  return { orderId: orders[0], records: keys.length };
 }

@@ -1,12 +1,15 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { API_CLIENT_OPTIONS, clientConfig, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
 import { createLogger } from "../log";
 import { loadApiSettings } from "../settings";
 import { handleApiRequest } from "../handlers/order-api";
 import { kmsLinkSigner } from "../invoices/link";
-import { newOrderId } from "../domain/ids";
+import { isOrderId, newOrderId } from "../domain/ids";
 import { createEmfEmitter, metricsStack } from "../metrics";
+import { lambdaInvocation, lambdaTracer, tracedClients } from "./observability";
 import type { EntryOptions } from "./entry-options";
+
+const PART = "order-api";
 
 /**
  * The order API Lambda's entry factory: runs once per container (the serialized callback
@@ -16,10 +19,12 @@ import type { EntryOptions } from "./entry-options";
 export function createOrderApiHandler(
   env: NodeJS.ProcessEnv = process.env,
   opts: EntryOptions = {},
-): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+): (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> {
   const settings = loadApiSettings(env);
-  const c = clientConfig({ region: settings.region, ...API_CLIENT_OPTIONS }, env);
+  const tracer = lambdaTracer(PART);
+  const c = tracedClients(clientConfig({ region: settings.region, ...API_CLIENT_OPTIONS }, env), tracer);
   const kms = kmsClient(c);
+  const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
   const deps = {
     ddb: ddbClient(c),
     sqs: sqsClient(c),
@@ -28,8 +33,25 @@ export function createOrderApiHandler(
     settings,
     now: () => new Date(),
     newOrderId,
-    log: createLogger("order-api", settings.logLevel, {}, opts.writeLog),
+    log,
     metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
-  return (event) => handleApiRequest(event, deps);
+  return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations);
+}
+
+/** The order a request served (from the path or the answer), its route, status and error code. */
+export function apiAnnotations(event: APIGatewayProxyEvent, result: APIGatewayProxyResult | undefined) {
+  let body: { orderId?: unknown; error?: { code?: unknown } } = {};
+  try {
+    body = result?.body ? JSON.parse(result.body) : {};
+  } catch {
+    // not JSON (a redirect, for instance)
+  }
+  const orderId = [event.pathParameters?.orderId, body.orderId].find(isOrderId); // never what a client typed, unchecked
+  return {
+    route: `${event.httpMethod} ${event.resource}`,
+    statusCode: result?.statusCode,
+    orderId,
+    errorCode: typeof body.error?.code === "string" ? body.error.code : undefined,
+  };
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { programRun, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
 import { ALARM_THRESHOLDS as T, dashboardBody, savedQueries, type OpsNames } from "../../components/operations";
-import { METRICS, METRICS_NAMESPACE } from "../../runtime/metrics";
+import { METRICS, METRICS_NAMESPACE, createEmfEmitter, parseEmfLine } from "../../runtime/metrics";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
@@ -54,10 +54,11 @@ function dashboardRefs(body: { widgets: { properties: { title: string; metrics: 
         out.push({ namespace, name, dimensions, where: w.properties.title });
       } else {
         const expr: string = m[0].expression;
-        const search = /^SEARCH\('\{([^}]*)\} MetricName="([^"]+)" Stack="([^"]+)"'/.exec(expr);
+        const search = /^SEARCH\('\{([^}]*)\} MetricName="([^"]+)"((?: \w+="[^"]+")*)'/.exec(expr);
         if (!search) throw new Error(`unexpected expression in "${w.properties.title}": ${expr}`);
         const [namespace, ...keys] = search[1].split(",");
-        out.push({ namespace, name: search[2], dimensions: Object.fromEntries(keys.map((k) => [k, k === "Stack" ? search[3] : "*"])), where: w.properties.title });
+        const fixed = Object.fromEntries([...search[3].matchAll(/(\w+)="([^"]+)"/g)].map((p) => [p[1], p[2]]));
+        out.push({ namespace, name: search[2], dimensions: Object.fromEntries(keys.map((k) => [k, fixed[k] ?? "*"])), where: w.properties.title });
       }
     }
   }
@@ -138,7 +139,7 @@ for (const stack of ["dev", "prod"] as const) {
       expect([n.namespace, n.metricName, n.dimensions, n.statistic, n.period, n.threshold, n.comparisonOperator, n.treatMissingData]).to.deep.equal([
         METRICS_NAMESPACE,
         METRICS.invoicesRendered.name,
-        { Stack: stack },
+        { service: "invoice-worker", Stack: stack },
         "Sum",
         T.noInvoicesMinutes * 60,
         1,
@@ -168,8 +169,13 @@ for (const stack of ["dev", "prod"] as const) {
         const at = `${r.where}: ${r.namespace} ${r.name}`;
         if (r.namespace === METRICS_NAMESPACE) {
           expect(emitted[r.name], at).to.not.equal(undefined);
-          expect(Object.keys(r.dimensions).sort(), at).to.deep.equal(["Stack", ...emitted[r.name].dimensions].sort());
-          expect(r.dimensions.Stack, at).to.equal(stack);
+          // The series the code writes: one data point through the emitter the handlers use, read back.
+          const m = emitted[r.name];
+          const lines: string[] = [];
+          createEmfEmitter(stack, (l) => lines.push(l)).emit(m, 1, Object.fromEntries(m.dimensions.map((d) => [d, "X"])));
+          const [point] = parseEmfLine(lines[0]);
+          expect(Object.keys(r.dimensions).sort(), at).to.deep.equal(Object.keys(point.dimensions).sort());
+          for (const [k, v] of Object.entries(r.dimensions)) if (!m.dimensions.includes(k)) expect(v, `${at} ${k}`).to.equal(point.dimensions[k]);
         } else {
           const known = AWS_METRICS[r.namespace];
           expect(known, at).to.not.equal(undefined);

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent } from "aws-lambda";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 
 /** A Cognito user's claims as the REST API authorizer passes them. */
 export interface Claims {
@@ -98,5 +98,23 @@ export function s3Event(bucket: string, keys: string[]) {
         object: { key: encodeURIComponent(key).replace(/%20/g, "+"), size: 1000 },
       },
     })),
+  };
+}
+
+/** The Lambda context an invocation gets (Node.js runtime's shape), with `awsRequestId`. */
+export function lambdaContext(awsRequestId: string, functionName = "shop-dev-notify-handler"): Context {
+  return {
+    awsRequestId,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: "256",
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "2026/11/26/[$LATEST]0123456789abcdef",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 10000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }

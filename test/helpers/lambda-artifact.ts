@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as dgram from "node:dgram";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -64,9 +66,54 @@ export function lambdaEnv(fn: DeployedFunction, local: Record<string, string>, e
     AWS_SESSION_TOKEN: "testing",
     AWS_ENDPOINT_URL: endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    // What Lambda sets for a function with active tracing: Powertools' Tracer traces only where it sees Lambda.
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
   };
   for (const [k, v] of Object.entries(fn.environment)) env[k] = local[k] ?? v;
   return env;
+}
+
+/** One X-Ray segment document as the SDK sends it to the daemon (the fields the tests read). */
+export interface TraceSegment {
+  readonly id: string;
+  readonly name: string;
+  readonly trace_id: string;
+  readonly parent_id?: string;
+  readonly namespace?: string;
+  readonly annotations?: Record<string, string | number | boolean>;
+  readonly aws?: { operation?: string; table_name?: string; queue_url?: string };
+  readonly error?: boolean;
+  readonly fault?: boolean;
+  readonly subsegments?: TraceSegment[];
+  readonly type?: string;
+}
+
+/** A new X-Ray trace header, as Lambda hands one to a traced invocation: `Root=1-<time>-<96 bits>;Parent=...;Sampled=1`. */
+export function newTraceHeader(): { root: string; header: string } {
+  const root = `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString("hex")}`;
+  return { root, header: `Root=${root};Parent=${randomBytes(8).toString("hex")};Sampled=1` };
+}
+
+/**
+ * The X-Ray daemon's stand-in: the UDP socket Lambda's daemon listens on. The SDK sends each
+ * closed (sub)segment as `{"format":"json","version":1}` and the segment's JSON, one datagram each.
+ */
+async function startTraceDaemon(): Promise<{ address: string; segments: TraceSegment[]; close(): void }> {
+  const socket = dgram.createSocket("udp4");
+  const segments: TraceSegment[] = [];
+  socket.on("message", (m) => {
+    const text = m.toString("utf8");
+    const body = text.slice(text.indexOf("\n") + 1);
+    try {
+      segments.push(JSON.parse(body));
+    } catch {
+      // not a segment document: nothing to record
+    }
+  });
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
+  return { address: `127.0.0.1:${socket.address().port}`, segments, close: () => socket.close() };
 }
 
 /** A warm Lambda container: one process serving invocations in order. */
@@ -75,21 +122,32 @@ export class LambdaProcess {
   readonly logs: string[] = [];
   /** Modules the code required from outside its archive (other than Node built-ins). */
   external: string[] = [];
+  /** The X-Ray segments the function sent to the daemon, in arrival order. */
+  readonly segments: TraceSegment[];
+  /** The trace id (Root) of each invocation, in order. */
+  readonly traces: string[] = [];
   private seq = 0;
   private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  private constructor(private readonly child: ChildProcess, readonly task: string) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly task: string,
+    private readonly daemon: { segments: TraceSegment[]; close(): void },
+  ) {
+    this.segments = daemon.segments;
+  }
 
   /** Starts a container for the unpacked archive; resolves once its handler module is loaded. */
   static async start(fn: DeployedFunction, env: Record<string, string>): Promise<LambdaProcess> {
     const task = unpack(fn);
+    const daemon = await startTraceDaemon();
     const child = fork(path.join(__dirname, "lambda-runtime.js"), [], {
       cwd: task,
-      env: { ...env, LAMBDA_TASK_ROOT: task, _HANDLER: fn.handler, AWS_LAMBDA_FUNCTION_NAME: "test" },
+      env: { ...env, LAMBDA_TASK_ROOT: task, _HANDLER: fn.handler, AWS_LAMBDA_FUNCTION_NAME: "test", AWS_XRAY_DAEMON_ADDRESS: daemon.address },
       execArgv: [],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
-    const p = new LambdaProcess(child, task);
+    const p = new LambdaProcess(child, task, daemon);
     const collect = (b: Buffer) => p.logs.push(...b.toString().split("\n").filter(Boolean));
     child.stdout!.on("data", collect);
     child.stderr!.on("data", collect);
@@ -111,12 +169,14 @@ export class LambdaProcess {
     return p;
   }
 
-  /** Invokes the handler with one event; rejects with the function error Lambda would report. */
+  /** Invokes the handler with one event, traced as Lambda traces it; rejects with the function error Lambda would report. */
   invoke<R = unknown>(event: unknown): Promise<R> {
     const id = `inv-${++this.seq}`;
+    const trace = newTraceHeader();
+    this.traces.push(trace.root);
     return new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ id, event });
+      this.child.send({ id, event, traceHeader: trace.header });
     });
   }
 
@@ -127,6 +187,7 @@ export class LambdaProcess {
       this.child.kill("SIGKILL");
       await exited;
     }
+    this.daemon.close();
     fs.rmSync(this.task, { recursive: true, force: true });
   }
 }

@@ -29,7 +29,18 @@ try {
 }
 
 process.on("message", async (msg) => {
-  const context = { awsRequestId: msg.id, functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, getRemainingTimeInMillis: () => 10000 };
+  // As Lambda's runtime does for each invocation of a traced function: the trace header in the environment.
+  if (msg.traceHeader) process.env._X_AMZN_TRACE_ID = msg.traceHeader;
+  else delete process.env._X_AMZN_TRACE_ID;
+  const fnName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  const context = {
+    awsRequestId: msg.id,
+    functionName: fnName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${fnName}`,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    getRemainingTimeInMillis: () => 10000,
+  };
   let reply;
   try {
     if (initError) throw initError;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { useLocalAws } from "../helpers/aws";
 import { waitUntil } from "../helpers/wait";
 import { apiDeps, capturingLogger, capturingMetrics, drainQueue, notifierDeps, workerDeps } from "../helpers/deps";
-import { getOrder, orderBody, postOrder, s3Event } from "../helpers/events";
+import { getOrder, lambdaContext, orderBody, postOrder, s3Event } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { processOrderMessage, startWorkerLoop } from "../../runtime/handlers/invoice-worker";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
@@ -20,15 +20,15 @@ describe("metrics (runtime/metrics.ts)", () => {
   });
 
   describe("emfDocument", () => {
-    it("writes the EMF shape: namespace, Stack plus the metric's dimensions, unit, value at the root", () => {
+    it("writes the EMF shape (Powertools' Metrics): namespace, service (the part) and Stack plus the metric's dimensions, unit, value at the root", () => {
       const doc = emfDocument(METRICS.ordersRefused, 1, "prod", 1_700_000_000_000, { ErrorCode: "VALIDATION_FAILED" }, { requestId: "r-1" });
       expect(doc).to.deep.equal({
         requestId: "r-1",
         _aws: {
           Timestamp: 1_700_000_000_000,
-          CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["Stack", "ErrorCode"]], Metrics: [{ Name: "OrdersRefused", Unit: "Count" }] }],
+          CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["service", "Stack", "ErrorCode"]], Metrics: [{ Name: "OrdersRefused", Unit: "Count" }] }],
         },
-        part: "order-api",
+        service: "order-api",
         Stack: "prod",
         ErrorCode: "VALIDATION_FAILED",
         OrdersRefused: 1,
@@ -60,7 +60,7 @@ describe("metrics (runtime/metrics.ts)", () => {
       m.emit(METRICS.pdfBytes, 2048, {}, { orderId: "ord_1", invoiceNumber: "INV-000001" });
       expect(lines).to.have.length(1);
       const [p] = parseEmfLine(lines[0]);
-      expect(p).to.deep.include({ name: "PdfBytes", unit: "Bytes", value: 2048, dimensions: { Stack: "dev" } });
+      expect(p).to.deep.include({ name: "PdfBytes", unit: "Bytes", value: 2048, dimensions: { service: "invoice-worker", Stack: "dev" } });
       expect(p.properties).to.include({ orderId: "ord_1", invoiceNumber: "INV-000001" });
     });
 
@@ -91,8 +91,8 @@ describe("metrics (runtime/metrics.ts)", () => {
       expect(missing.statusCode).to.equal(404);
       const points = m.points();
       expect(points.map((p) => [p.name, p.value, p.dimensions])).to.deep.equal([
-        ["OrdersAccepted", 1, { Stack: "test" }],
-        ["OrdersRefused", 1, { Stack: "test", ErrorCode: code }],
+        ["OrdersAccepted", 1, { service: "order-api", Stack: "test" }],
+        ["OrdersRefused", 1, { service: "order-api", Stack: "test", ErrorCode: code }],
       ]);
       expect(points[0].properties.orderId).to.equal(orderId);
     });
@@ -130,7 +130,7 @@ describe("metrics (runtime/metrics.ts)", () => {
       await processOrderMessage(msg.body, workerDeps(ctx));
       const lines: string[] = [];
       const handler = createEmailNotifierHandler({ ...ctx.env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" }, { writeLog: (l) => lines.push(l) });
-      await handler(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), { awsRequestId: "req-7f3a" });
+      await handler(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), lambdaContext("req-7f3a"));
       const logs = lines.map((l) => JSON.parse(l)).filter((l) => !l._aws);
       const sent = logs.find((l) => l.msg === "invoice email sent");
       expect(sent).to.include({ requestId: "req-7f3a", orderId, invoiceNumber: "INV-000001" });
