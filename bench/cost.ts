@@ -56,6 +56,7 @@ export const PRICE_KEYS = [
   "interfaceEndpointAzHour",
   "interfaceEndpointGb",
   "cognitoMau",
+  "xrayTraceRecorded",
 ] as const;
 export type PriceKey = (typeof PRICE_KEYS)[number];
 /** Prices in USD per unit, by key. */
@@ -114,6 +115,8 @@ export interface StackSettings {
   readonly invoiceArchiveAfterDays: number;
   /** Smallest object the lifecycle moves: the rule's objectSizeGreaterThan, else S3's default 128 KiB. */
   readonly archiveMinObjectBytes: number;
+  /** Which invocations X-Ray records: API requests (stage or order API Lambda tracing), notifier invocations (its Lambda's). */
+  readonly traces: { readonly apiRequests: boolean; readonly notifierInvocations: boolean };
 }
 
 /** Figures measured in the bench run (or given by a test). */
@@ -348,6 +351,12 @@ export function costLines(prices: Prices, s: StackSettings, m: Measured, orders:
     add("VPC endpoints", "data processed (queue messages + worker logs)", "variable", (orders * (2 * m.messageBytes + m.workerLogBytesPerOrder)) / GB, "GB", prices.interfaceEndpointGb);
   }
 
+  // X-Ray: one trace per API request (API Gateway starts it, the order API Lambda joins it), another
+  // per notifier invocation (S3 passes no trace on). An upper bound: the default sampling rule
+  // records the first request each second and 5% of the rest, so a busy second records fewer.
+  const traces = (s.traces.apiRequests ? apiRequests : 0) + (s.traces.notifierInvocations ? orders : 0);
+  add("X-Ray", "traces recorded (API requests + notifier invocations, every one sampled)", "variable", traces, "traces", prices.xrayTraceRecorded);
+
   add("Cognito", "customers' sign-ins (assumed within the free MAU tier)", "variable", 0, "MAU", prices.cognitoMau);
   return lines;
 }
@@ -400,6 +409,7 @@ export function stackSettings(run: ResourceView): StackSettings {
   const archiveRule = lifecycle.find((r: any) => (r.transitions ?? []).some((t: any) => t.storageClass === "STANDARD_IA"));
   const archive = archiveRule?.transitions.find((t: any) => t.storageClass === "STANDARD_IA");
   const arch = (api.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64";
+  const active = (fn: Record<string, any>) => fn.tracingConfig?.mode === "Active";
   return {
     stack: run.stack,
     logLevel: api.environment?.variables?.LOG_LEVEL ?? "info",
@@ -429,6 +439,8 @@ export function stackSettings(run: ResourceView): StackSettings {
     orderGsis: gsis.filter((g) => g.projectionType === "ALL").length,
     invoiceArchiveAfterDays: archive?.days ?? 0,
     archiveMinObjectBytes: archiveRule?.filter?.objectSizeGreaterThan !== undefined ? Number(archiveRule.filter.objectSizeGreaterThan) + 1 : S3_DEFAULT_TRANSITION_MIN_BYTES,
+    // Without an upstream trace, an actively traced Lambda samples its invocation itself.
+    traces: { apiRequests: one("aws:apigateway/stage:Stage").xrayTracingEnabled === true || active(api), notifierInvocations: active(notifier) },
   };
 }
 

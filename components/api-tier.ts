@@ -64,7 +64,7 @@ const API_GATEWAY_LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/Amazon
 /**
  * The REST API: a Cognito user pool and client, the order routes behind a user-pool authorizer,
  * the invoice-link route open (its KMS HMAC signature is the credential), all proxied to one
- * Lambda; a stage named after the stack with throttling and JSON access logs.
+ * Lambda; a stage named after the stack with throttling, JSON access logs and X-Ray tracing.
  */
 export class ApiTier extends pulumi.ComponentResource {
   public readonly userPool: aws.cognito.UserPool;
@@ -263,6 +263,8 @@ export class ApiTier extends pulumi.ComponentResource {
         deployment: deployment.id,
         stageName: args.stageName,
         accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        // API Gateway samples requests into X-Ray and passes the trace on to the order API Lambda.
+        xrayTracingEnabled: true,
       },
       { ...parent, dependsOn: stageDependsOn },
     );

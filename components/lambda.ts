@@ -28,8 +28,9 @@ export interface HandlerFunction {
 /**
  * Creates a handler Lambda under `parent`: its log group with retention, a role that may do
  * exactly what `policy` says (never CallbackFunction's default FullAccess set), and an arm64
- * nodejs22.x function whose archive is one file: its serialized callback factory bundled by
- * esbuild with every dependency, the AWS SDK included (components/lambda-bundle.ts).
+ * nodejs22.x function with active X-Ray tracing whose archive is one file: its serialized
+ * callback factory bundled by esbuild with every dependency, the AWS SDK included
+ * (components/lambda-bundle.ts).
  */
 export function createHandlerFunction(name: string, args: HandlerFunctionArgs, parent: pulumi.Resource): HandlerFunction {
   const opts = { parent };
@@ -52,6 +53,9 @@ export function createHandlerFunction(name: string, args: HandlerFunctionArgs, p
       timeout: args.timeoutSeconds,
       environment: { variables: args.environment },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      // Lambda records sampled invocations in X-Ray, following API Gateway's decision when the request carries one;
+      // it sends them with the function's role, so the policy grants traceWritingStatement (components/policies.ts).
+      tracingConfig: { mode: "Active" },
     },
     // The first invocation must already hold its permissions.
     { parent, dependsOn: [policy] },

@@ -3,8 +3,9 @@ import { TABLE_DESIGN } from "../runtime/domain/store";
 
 /**
  * IAM documents of the stack as pure functions of ARNs, so tests read exactly what each role may
- * do. Actions are the ones the runtime's handlers call; nothing is granted on "*" except
- * ecr:GetAuthorizationToken, which has no resource-level form.
+ * do. Actions are the ones the runtime's handlers call; nothing is granted on "*" except actions
+ * that have no resource-level form: ecr:GetAuthorizationToken (the worker's image pull) and the
+ * two X-Ray trace writes of the Lambdas (policy/policies.ts names the same exceptions).
  */
 
 /** One IAM statement. */
@@ -39,6 +40,15 @@ const logsStatement = (logGroupArn: string): Statement => ({
   Resource: `${logGroupArn}:*`,
 });
 
+/** What a Lambda with active tracing sends to X-Ray: its trace segments and the daemon's telemetry. */
+export const XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"] as const;
+
+/**
+ * Writing traces, for the Lambdas only (Active tracing, components/lambda.ts). X-Ray has no
+ * resource-level permissions for these actions, so "*" is the only Resource IAM accepts.
+ */
+const traceWritingStatement: Statement = { Sid: "WriteTraces", Effect: "Allow", Action: [...XRAY_WRITE_ACTIONS], Resource: "*" };
+
 /** ARN pattern of the invoice PDFs, the only objects the pipeline reads or writes. */
 export const invoiceObjectsArn = (bucketArn: string): string => `${bucketArn}/${INVOICE_PREFIX}*`;
 
@@ -53,7 +63,7 @@ export interface ApiFunctionArns {
 
 /**
  * The order API: orders, idempotency records (TransactWriteItems of two Puts needs PutItem),
- * a customer's order history (Query on the byCustomer index only), enqueue, presign invoice downloads (the URL carries the role's GetObject right), verify links.
+ * a customer's order history (Query on the byCustomer index only), enqueue, presign invoice downloads (the URL carries the role's GetObject right), verify links, write its traces.
  */
 export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
   return doc(
@@ -63,6 +73,7 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
     { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
     { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },
     logsStatement(a.logGroupArn),
+    traceWritingStatement,
   );
 }
 
@@ -88,7 +99,7 @@ export function sesIdentitiesArn(senderIdentityArn: string): string {
 
 /**
  * The notifier: read the order, claim and mark it; send as the configured sender; sign links;
- * hand a failed event to its failure queue. In the SES sandbox SES authorizes a send against the
+ * hand a failed event to its failure queue; write its traces. In the SES sandbox SES authorizes a send against the
  * recipient's identity as well as the sender's, so sending is granted on the account's identities
  * with the From address pinned by condition. SES SendEmail (HTML and text parts, not raw MIME) is authorized as
  * ses:SendEmail alone (ses:SendRawEmail only for raw MIME), so nothing else is granted.
@@ -106,6 +117,7 @@ export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument 
     { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: a.linkKeyArn },
     { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.failureQueueArn },
     logsStatement(a.logGroupArn),
+    traceWritingStatement,
   );
 }
 
@@ -118,7 +130,8 @@ export interface WorkerTaskArns {
 
 /**
  * The worker: consume the queue; number invoices (TransactWriteItems of a counter Put and an
- * order Update needs PutItem and UpdateItem); store the PDF.
+ * order Update needs PutItem and UpdateItem); store the PDF. No X-Ray grant: the worker does not
+ * trace (its task runs no X-Ray daemon sidecar to send segments to, so it has nothing to write).
  */
 export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
   return doc(

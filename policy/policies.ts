@@ -40,6 +40,32 @@ export const noWildcardActions: ResourceValidationPolicy = {
   },
 };
 
+/**
+ * The only actions an Allow statement may grant on Resource "*": IAM defines no resource type for
+ * them, so "*" is the only form AWS accepts. Each is named with the reason it is needed; a
+ * statement on "*" holding any other action is reported, even beside these.
+ */
+export const WILDCARD_RESOURCE_EXCEPTIONS: Readonly<Record<string, string>> = {
+  "ecr:GetAuthorizationToken": "ECS logs in to ECR to pull the worker's image",
+  "xray:PutTraceSegments": "the Lambdas' X-Ray daemon sends their trace segments (Active tracing)",
+  "xray:PutTelemetryRecords": "the Lambdas' X-Ray daemon sends its telemetry (Active tracing)",
+};
+
+/** No Allow statement grants an action on every resource ("*"), except the named exceptions above. */
+export const noWildcardResources: ResourceValidationPolicy = {
+  name: "no-wildcard-resources",
+  description: "IAM and resource policies allow actions on named resources; \"*\" only for actions with no resource-level permissions.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!POLICY_DOCUMENT_TYPES.includes(args.type)) return;
+    for (const s of statements(parse(args.props.policy))) {
+      if (s.Effect !== "Allow" || !list(s.Resource as string | string[] | undefined).includes("*")) continue;
+      const other = list(s.Action).filter((a) => !Object.hasOwn(WILDCARD_RESOURCE_EXCEPTIONS, a));
+      if (other.length) report(`${args.name} allows ${other.join(", ")} on every resource ("*")`);
+    }
+  },
+};
+
 /** Every role is assumed by exactly one AWS service, and nothing else. */
 export const singleServiceTrust: ResourceValidationPolicy = {
   name: "single-service-trust",
@@ -161,6 +187,7 @@ export const queuesHaveDeadLetters: StackValidationPolicy = {
 /** Every policy of the pack. */
 export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noWildcardActions,
+  noWildcardResources,
   singleServiceTrust,
   logRetentionSet,
   noPublicBuckets,

@@ -46,6 +46,7 @@ function settings(o: Partial<Omit<StackSettings, "worker">> & { worker?: Partial
     orderGsis: 1,
     invoiceArchiveAfterDays: 0,
     archiveMinObjectBytes: 128 * 1024,
+    traces: { apiRequests: false, notifierInvocations: false },
     ...rest,
     worker: { vcpu: 0.5, memoryGb: 1, architecture: "x86_64", spot: false, minTasks: 1, maxTasks: 4, scaleInIdleMinutes: 5, waitSeconds: 20, publicIp: false, ...worker },
   };
@@ -205,6 +206,21 @@ describe("the cost model (bench/cost.ts)", () => {
       });
     }
 
+    const tracing = [
+      { what: "API requests and notifier invocations", traces: { apiRequests: true, notifierInvocations: true }, recorded: 3000 },
+      { what: "API requests only", traces: { apiRequests: true, notifierInvocations: false }, recorded: 2000 },
+      { what: "nothing (no tracing)", traces: { apiRequests: false, notifierInvocations: false }, recorded: 0 },
+    ];
+    for (const c of tracing) {
+      it(`records an X-Ray trace per traced invocation: ${c.what}`, () => {
+        // 1,000 orders, one link open each: 2,000 API requests (POST + link), 1,000 notifier invocations.
+        const lines = costLines(prices({ xrayTraceRecorded: 0.000005 }), settings({ traces: c.traces }), measured(), 1000, { ...WORKLOAD, linkOpensPerOrder: 1 });
+        const got = line(lines, "X-Ray", /traces recorded/);
+        expect(got.quantity).to.equal(c.recorded);
+        expect(got.usd).to.be.closeTo(c.recorded * 0.000005, 1e-12);
+      });
+    }
+
     it("sizes log ingestion from measured bytes per order, Lambda platform lines and access-log lines", () => {
       const p = prices({ logsIngestGb: 1 });
       const w = { ...WORKLOAD, linkOpensPerOrder: 1, platformLogBytesPerInvocation: 100 };
@@ -253,6 +269,7 @@ describe("the cost model (bench/cost.ts)", () => {
         expect(s.lambdaArchitecture).to.equal("arm64");
         expect(s.worker).to.include({ spot: c.spot, minTasks: c.min, maxTasks: c.max, vcpu: c.vcpu, scaleInIdleMinutes: c.idle, publicIp: c.publicIp, waitSeconds: 20 });
         expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 1, orderGsis: 1 });
+        expect(s.traces).to.deep.equal({ apiRequests: true, notifierInvocations: true });
         // Queue tier: DLQ depth, email failures, oldest message; worker: scale-out, scale-in (visible + in flight): 6 metrics.
         // Operations (components/operations.ts): 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices: 11.
         expect(s.alarmMetrics).to.equal(17);

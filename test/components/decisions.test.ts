@@ -101,7 +101,7 @@ describe("IAM policy documents", () => {
   };
   const actions = (d: PolicyDocument) => d.Statement.flatMap((s) => s.Action).sort();
 
-  it("lets the API do its table writes, enqueue, presign and verify, and nothing else", () => {
+  it("lets the API do its table writes, enqueue, presign, verify and write its traces, and nothing else", () => {
     expect(actions(apiFunctionPolicy(arns))).to.deep.equal([
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
@@ -113,10 +113,12 @@ describe("IAM policy documents", () => {
       "logs:PutLogEvents",
       "s3:GetObject",
       "sqs:SendMessage",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
     ]);
   });
 
-  it("lets the notifier read and mark orders, send as the sender, sign links and record failed events", () => {
+  it("lets the notifier read and mark orders, send as the sender, sign links, record failed events and write its traces", () => {
     expect(actions(notifierFunctionPolicy(arns))).to.deep.equal([
       "dynamodb:GetItem",
       "dynamodb:UpdateItem",
@@ -125,6 +127,8 @@ describe("IAM policy documents", () => {
       "logs:PutLogEvents",
       "ses:SendEmail",
       "sqs:SendMessage",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
     ]);
   });
 
@@ -135,7 +139,7 @@ describe("IAM policy documents", () => {
     expect(() => sesIdentitiesArn("arn:aws:sqs:eu-west-1:1:q")).to.throw(/not an SES identity ARN/);
   });
 
-  it("lets the worker consume, number and store, with no SendMessage and no reads of invoices", () => {
+  it("lets the worker consume, number and store, with no SendMessage, no reads of invoices and no traces", () => {
     expect(actions(workerTaskPolicy(arns))).to.deep.equal([
       "dynamodb:GetItem",
       "dynamodb:PutItem",
@@ -152,13 +156,15 @@ describe("IAM policy documents", () => {
     expect(query).to.deep.equal([{ Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byCustomer` }]);
   });
 
-  it("never allows a wildcard action, and a wildcard resource only for the ECR login", () => {
+  it("never allows a wildcard action, and a wildcard resource only for the ECR login and the Lambdas' X-Ray writes", () => {
+    const onAnyResource = (d: PolicyDocument) => d.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action);
     for (const d of [apiFunctionPolicy(arns), notifierFunctionPolicy(arns), workerTaskPolicy(arns), workerExecutionPolicy(arns)]) {
-      for (const s of d.Statement) {
-        for (const a of s.Action) expect(a).to.not.include("*");
-        if (s.Resource === "*") expect(s.Action).to.deep.equal(["ecr:GetAuthorizationToken"]);
-      }
+      for (const s of d.Statement) for (const a of s.Action) expect(a).to.not.include("*");
     }
+    expect(onAnyResource(apiFunctionPolicy(arns))).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+    expect(onAnyResource(notifierFunctionPolicy(arns))).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+    expect(onAnyResource(workerTaskPolicy(arns))).to.deep.equal([]);
+    expect(onAnyResource(workerExecutionPolicy(arns))).to.deep.equal(["ecr:GetAuthorizationToken"]);
   });
 
   it("trusts exactly one service per role", () => {

@@ -21,17 +21,24 @@ type Role = "api" | "notifier" | "worker";
 const POLICY_OF: Record<Role, string> = { api: "-api-handler-policy", notifier: "-notify-handler-policy", worker: "-worker-task-policy" };
 const ROLE_OF: Record<Role, string> = { api: "-api-handler-role", notifier: "-notify-handler-role", worker: "-worker-task-role" };
 
+/** Active tracing: the code hands its segments to Lambda's X-Ray daemon over UDP, which calls X-Ray with the function's role. */
+const XRAY_DAEMON = "Lambda's X-Ray daemon sends the function's trace segments and telemetry with its role; the code reaches it over UDP, not through an SDK call";
+
 /** Granted actions the code never calls itself, each with the reason it is granted anyway. */
 const UNUSED_WITH_REASON: Record<Role, Record<string, string>> = {
   api: {
     "dynamodb:DeleteItem": "drops the idempotency record when the enqueue fails (a fault path: test/runtime/handlers/order-api.test.ts)",
     "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
     "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
+    "xray:PutTelemetryRecords": XRAY_DAEMON,
+    "xray:PutTraceSegments": XRAY_DAEMON,
   },
   notifier: {
     "sqs:SendMessage": "Lambda sends a failed asynchronous event to the on-failure destination with the function's role",
     "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
     "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
+    "xray:PutTelemetryRecords": XRAY_DAEMON,
+    "xray:PutTraceSegments": XRAY_DAEMON,
   },
   worker: {
     "sqs:ChangeMessageVisibility":
@@ -162,6 +169,24 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     // And the From pin holds: the same send from another address is refused by the stack's policy.
     const spoofed = { ...ses[0].request, context: { ...ses[0].request.context, "ses:FromAddress": "someone-else@shop.example" } };
     expect(await evaluate(policies.notifier, spoofed, principal, ACCOUNT)).to.equal("ImplicitlyDenied");
+  });
+
+  it("lets the two Lambda roles write traces on \"*\" (no SDK call to record: the daemon sends them), and not the worker", async () => {
+    const verdicts: Record<string, string> = {};
+    for (const role of Object.keys(POLICY_OF) as Role[]) {
+      const principal = stack.one("aws:iam/role:Role", ROLE_OF[role]).state.arn;
+      for (const action of ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) {
+        verdicts[`${role} ${action}`] = await evaluate(policies[role], { action, resource: "*", context: {}, origin: "Lambda X-Ray daemon" }, principal, ACCOUNT);
+      }
+    }
+    expect(verdicts).to.deep.equal({
+      "api xray:PutTraceSegments": "Allowed",
+      "api xray:PutTelemetryRecords": "Allowed",
+      "notifier xray:PutTraceSegments": "Allowed",
+      "notifier xray:PutTelemetryRecords": "Allowed",
+      "worker xray:PutTraceSegments": "ImplicitlyDenied",
+      "worker xray:PutTelemetryRecords": "ImplicitlyDenied",
+    });
   });
 
   it("records only when asked: clients built without onCall carry no recorder", () => {

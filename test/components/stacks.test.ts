@@ -179,6 +179,7 @@ for (const stack of ["dev", "prod"] as const) {
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn.bucket}/invoices/*` },
           { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: arn.key },
           { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn.logs("-api-handler-logs")}:*` },
+          { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
       });
 
@@ -197,6 +198,7 @@ for (const stack of ["dev", "prod"] as const) {
           { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: arn.key },
           { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn },
           { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn.logs("-notify-handler-logs")}:*` },
+          { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
       });
 
@@ -228,9 +230,18 @@ for (const stack of ["dev", "prod"] as const) {
           for (const s of statementsOf(p)) {
             expect(s.Effect, p.name).to.equal("Allow");
             for (const a of s.Action) expect(a, `${p.name} ${s.Sid}`).to.not.include("*");
-            if (s.Resource === "*") expect(s.Action, p.name).to.deep.equal(["ecr:GetAuthorizationToken"]);
           }
         }
+        // "*" only where IAM offers no narrower resource: the ECR login, and X-Ray for the two Lambdas.
+        const onAnyResource = Object.fromEntries(
+          run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => [p.name.replace(`shop-${stack}-`, ""), statementsOf(p).filter((s) => s.Resource === "*").flatMap((s) => s.Action)]),
+        );
+        expect(onAnyResource).to.deep.equal({
+          "api-handler-policy": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+          "notify-handler-policy": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+          "worker-execution-policy": ["ecr:GetAuthorizationToken"],
+          "worker-task-policy": [],
+        });
         expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal(
           stack === "dev" ? ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"] : [],
         );
@@ -253,6 +264,18 @@ for (const stack of ["dev", "prod"] as const) {
         for (const sg of run.ofType("aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-worker"))) {
           expect(sg.inputs.ingress ?? []).to.deep.equal([]);
         }
+      });
+
+      it("lets the two Lambda roles write traces and no worker role: the worker does not trace", () => {
+        const xray = (suffix: string) =>
+          statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", suffix))
+            .flatMap((s) => s.Action)
+            .filter((a: string) => a.startsWith("xray:"))
+            .sort();
+        expect(xray("-api-handler-policy")).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+        expect(xray("-notify-handler-policy")).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+        expect(xray("-worker-task-policy")).to.deep.equal([]);
+        expect(xray("-worker-execution-policy")).to.deep.equal([]);
       });
 
       it("gives every role a trust policy for its one service and every function its own role", () => {
@@ -492,6 +515,15 @@ for (const stack of ["dev", "prod"] as const) {
           ],
         );
         expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(run.outputs.apiUrl);
+      });
+
+      it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
+        const tracing = run.ofType("aws:lambda/function:Function").map((f) => [f.name.replace(`shop-${stack}-`, ""), f.inputs.tracingConfig]);
+        expect(tracing).to.have.deep.members([
+          ["api-handler", { mode: "Active" }],
+          ["notify-handler", { mode: "Active" }],
+        ]);
+        expect(run.one("aws:apigateway/stage:Stage").inputs.xrayTracingEnabled).to.equal(true);
       });
 
       it("subscribes the notifier to new invoice PDFs only", () => {

@@ -7,6 +7,7 @@ import {
   logRetentionSet,
   noPublicBuckets,
   noWildcardActions,
+  noWildcardResources,
   queuesEncrypted,
   queuesHaveDeadLetters,
   singleServiceTrust,
@@ -53,6 +54,14 @@ describe("policy pack: resource policies", () => {
     { policy: noWildcardActions, what: "a role policy granting s3:*", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }) }), violations: 1 },
     { policy: noWildcardActions, what: "a role policy granting s3:Get*", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["s3:Get*"], Resource: "*" }) }), violations: 1 },
     { policy: noWildcardActions, what: "a bucket policy denying s3:* without TLS", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }) }), violations: 0 },
+    { policy: noWildcardResources, what: "the Lambdas' X-Ray writes on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" }) }), violations: 0 },
+    { policy: noWildcardResources, what: "the ECR login on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }) }), violations: 0 },
+    { policy: noWildcardResources, what: "a named action on a named resource", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "arn:q" }) }), violations: 0 },
+    { policy: noWildcardResources, what: "an X-Ray write with another action beside it on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["xray:PutTraceSegments", "dynamodb:GetItem"], Resource: "*" }) }), violations: 1 },
+    { policy: noWildcardResources, what: "another X-Ray action (reading traces) on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["xray:BatchGetTraces"], Resource: "*" }) }), violations: 1 },
+    { policy: noWildcardResources, what: "xray:Put* on \"*\" (the exception names actions, not patterns)", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "xray:Put*", Resource: "*" }) }), violations: 1 },
+    { policy: noWildcardResources, what: "a named action with \"*\" among its resources", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:q", "*"] }) }), violations: 1 },
+    { policy: noWildcardResources, what: "a bucket policy denying s3:* on \"*\" without TLS", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }) }), violations: 0 },
     { policy: singleServiceTrust, what: "a role trusted by Lambda", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }) }), violations: 0 },
     { policy: singleServiceTrust, what: "a role trusted by two services", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"] }, Action: "sts:AssumeRole" }) }), violations: 1 },
     { policy: singleServiceTrust, what: "a role trusted by an account", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "sts:AssumeRole" }) }), violations: 1 },
@@ -96,6 +105,19 @@ for (const stack of ["dev", "prod"] as const) {
       const v = stackViolationsOf(asyncLambdaOnFailure, without((r) => r.type === "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"));
       expect(v).to.have.length(1);
       expect(v[0]).to.match(/-notify-handler is invoked asynchronously but has no on-failure destination/);
+    });
+
+    it("would report the order API's X-Ray statement if it let one more action through on \"*\"", () => {
+      const apiPolicy = run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy");
+      const asIs = JSON.parse(apiPolicy.inputs.policy);
+      expect(violationsOf(noWildcardResources, resourceArgs(apiPolicy.type, apiPolicy.inputs, apiPolicy.name))).to.deep.equal([]);
+      const widened = {
+        ...asIs,
+        Statement: asIs.Statement.map((st: { Sid: string; Action: string[] }) => (st.Sid === "WriteTraces" ? { ...st, Action: [...st.Action, "dynamodb:Scan"] } : st)),
+      };
+      expect(violationsOf(noWildcardResources, resourceArgs(apiPolicy.type, { policy: JSON.stringify(widened) }, apiPolicy.name))).to.deep.equal([
+        `${apiPolicy.name} allows dynamodb:Scan on every resource ("*")`,
+      ]);
     });
 
     it("would report a queue without a DLQ, and a bucket without its block or encryption", () => {
