@@ -51,7 +51,7 @@ export const WILDCARD_RESOURCE_EXCEPTIONS: Readonly<Record<string, string>> = {
   "xray:PutTelemetryRecords": "the Lambdas' X-Ray daemon sends its telemetry (Active tracing)",
 };
 
-/** No Allow statement grants an action on every resource ("*"), except the named exceptions above. */
+/** No Allow statement grants an action on every resource ("*"), except the named exceptions above, nor allows by NotAction or NotResource. */
 export const noWildcardResources: ResourceValidationPolicy = {
   name: "no-wildcard-resources",
   description: "IAM and resource policies allow actions on named resources; \"*\" only for actions with no resource-level permissions.",
@@ -59,7 +59,11 @@ export const noWildcardResources: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (!POLICY_DOCUMENT_TYPES.includes(args.type)) return;
     for (const s of statements(parse(args.props.policy))) {
-      if (s.Effect !== "Allow" || !list(s.Resource as string | string[] | undefined).includes("*")) continue;
+      if (s.Effect !== "Allow") continue;
+      // An Allow by exclusion grants every action or resource but the listed: broader than any wildcard.
+      const by = ["NotAction", "NotResource"].filter((k) => k in s);
+      if (by.length) report(`${args.name} allows by ${by.join(" and ")}: name the actions and resources instead`);
+      if (!list(s.Resource as string | string[] | undefined).includes("*")) continue;
       const other = list(s.Action).filter((a) => !Object.hasOwn(WILDCARD_RESOURCE_EXCEPTIONS, a));
       if (other.length) report(`${args.name} allows ${other.join(", ")} on every resource ("*")`);
     }

@@ -106,8 +106,34 @@ export const ddbClient = (c: ClientConfig) =>
   DynamoDBDocumentClient.from(build(c, new DynamoDBClient(c.sdk)), { marshallOptions: { removeUndefinedValues: true } });
 /** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */
 export const s3Client = (c: ClientConfig) => build(c, new S3Client({ ...c.sdk, forcePathStyle: Boolean(c.sdk.endpoint) }));
-/** The SES (v1 API) client: SendEmail with HTML and text parts. */
-export const sesClient = (c: ClientConfig) => build(c, new SESClient(c.sdk));
+/** Replaces every email address in a text with "<email>". */
+export const redactEmails = (text: string): string => text.replace(/[^\s@<>"',;:()]+@[^\s@<>"',;:()]+/g, "<email>");
+
+type ErrorRedactable = {
+  middlewareStack: { add(mw: unknown, opts: { step: "finalizeRequest"; name: string; priority: "high" }): void };
+};
+/**
+ * SES names addresses in its refusals ("Email address is not verified. The following identities
+ * failed the check: customer@…"). This middleware, inside the tracer's (build step) and the
+ * handler's catch, takes them out of the error's message before a trace or a log line records it.
+ */
+function redactEmailsInErrors<C>(client: C): C {
+  (client as unknown as ErrorRedactable).middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        if (e instanceof Error) e.message = redactEmails(e.message);
+        throw e;
+      }
+    },
+    { step: "finalizeRequest", name: "redactEmailsInErrors", priority: "high" },
+  );
+  return client;
+}
+
+/** The SES (v1 API) client: SendEmail with HTML and text parts; no email address in its errors' messages. */
+export const sesClient = (c: ClientConfig) => build(c, redactEmailsInErrors(new SESClient(c.sdk)));
 /** The KMS client. */
 export const kmsClient = (c: ClientConfig) => build(c, new KMSClient(c.sdk));
 

@@ -109,8 +109,9 @@ export function emfDocument(
   }
   if (!Number.isFinite(value)) throw new Error(`metric ${metric.name}: value ${value} is not a finite number`);
   const m = powertoolsMetrics(metric.part, stack);
-  const reserved = new Set(["_aws", metric.name, ...Object.keys(metricDimensions(metric, stack, dimensions))]);
+  const reserved = new Set(["_aws", "part", metric.name, ...Object.keys(metricDimensions(metric, stack, dimensions))]);
   try {
+    m.addMetadata("part", metric.part); // as on the part's log lines: the saved queries select it
     for (const [k, v] of Object.entries(properties)) if (v !== undefined && !reserved.has(k)) m.addMetadata(k, String(v));
     for (const [k, v] of Object.entries(dimensions)) m.addDimension(k, v);
     m.setTimestamp(timestampMs);

@@ -16,7 +16,7 @@ export function createEmailNotifierHandler(
   opts: EntryOptions = {},
 ): (event: unknown, context?: Context) => Promise<unknown> {
   const settings = loadNotifierSettings(env);
-  const tracer = lambdaTracer(PART);
+  const tracer = lambdaTracer(PART, env);
   const c = tracedClients(clientConfig({ region: settings.region }, env), tracer);
   const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
   const deps = {

@@ -17,8 +17,13 @@ import type { PowertoolsBackedLogger } from "../log";
 /** X-Ray annotations of one invocation: indexed, so a trace is found by `annotation.orderId = "..."`. */
 export type TraceAnnotations = Record<string, string | number | boolean | undefined>;
 
-/** The Tracer of one Lambda part. */
-export const lambdaTracer = (part: string): Tracer => new Tracer({ serviceName: part, captureHTTPsRequests: false });
+/**
+ * The Tracer of one Lambda part. Powertools would trace wherever AWS_EXECUTION_ENV is set (ECS and
+ * CloudShell set it too); ours traces only under Lambda's task root, and POWERTOOLS_TRACE_ENABLED=false
+ * still turns it off.
+ */
+export const lambdaTracer = (part: string, env: NodeJS.ProcessEnv = process.env): Tracer =>
+  new Tracer({ serviceName: part, captureHTTPsRequests: false, enabled: Boolean(env.LAMBDA_TASK_ROOT) });
 
 /** The client settings with every SDK client traced by `tracer` (see clientConfig's `trace`). */
 export const tracedClients = (c: ClientConfig, tracer: Tracer): ClientConfig => ({ ...c, trace: (client) => tracer.captureAWSv3Client(client) });
@@ -26,7 +31,8 @@ export const tracedClients = (c: ClientConfig, tracer: Tracer): ClientConfig => 
 /**
  * Wraps a handler as the Lambda entry: Lambda's context into the logger, and (when tracing) a
  * `## <part>` subsegment around the call, annotated with ColdStart, Service and what `annotate`
- * reads off the event and the result. An error is recorded on the subsegment and thrown on.
+ * reads off the event and the result. A thrown error is recorded on the subsegment (a fault) and
+ * thrown on; an answered 5xx is flagged a fault and a 4xx an error, so X-Ray's filters find them.
  */
 export function lambdaInvocation<E, R>(
   part: string,
@@ -34,6 +40,8 @@ export function lambdaInvocation<E, R>(
   log: PowertoolsBackedLogger,
   handler: (event: E, context?: Context) => Promise<R>,
   annotate: (event: E, result: R | undefined) => TraceAnnotations,
+  /** The HTTP status of a result, for handlers that answer failures rather than throw: 5xx flags a fault, 4xx an error. */
+  statusOf: (result: R | undefined) => number | undefined = () => undefined,
 ): (event: E, context?: Context) => Promise<R> {
   return async (event, context) => {
     if (context?.awsRequestId) log.powertools.addContext(context);
@@ -46,6 +54,9 @@ export function lambdaInvocation<E, R>(
     let result: R | undefined;
     try {
       result = await handler(event, context);
+      const status = statusOf(result) ?? 0;
+      if (status >= 500) sub.addFaultFlag();
+      else if (status >= 400) sub.addErrorFlag();
       return result;
     } catch (e) {
       tracer.addErrorAsMetadata(e as Error);

@@ -21,14 +21,15 @@ export function createOrderApiHandler(
   opts: EntryOptions = {},
 ): (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> {
   const settings = loadApiSettings(env);
-  const tracer = lambdaTracer(PART);
+  const tracer = lambdaTracer(PART, env);
   const c = tracedClients(clientConfig({ region: settings.region, ...API_CLIENT_OPTIONS }, env), tracer);
   const kms = kmsClient(c);
   const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
   const deps = {
     ddb: ddbClient(c),
     sqs: sqsClient(c),
-    s3: s3Client(c),
+    // Only presigns (no network call): traced, each presign would show as an S3 GetObject that never happened.
+    s3: s3Client({ ...c, trace: undefined }),
     links: kmsLinkSigner(kms, settings.linkKeyId),
     settings,
     now: () => new Date(),
@@ -36,7 +37,7 @@ export function createOrderApiHandler(
     log,
     metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
-  return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations);
+  return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations, (r) => r?.statusCode);
 }
 
 /** The order a request served (from the path or the answer), its route, status and error code. */

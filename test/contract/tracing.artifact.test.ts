@@ -64,12 +64,28 @@ describe("X-Ray tracing of the deployed Lambdas (the archives, with Lambda's tra
     const second = await handlerSpan(p, p.traces[1], "order-api");
     expect(second.annotations).to.include({ ColdStart: false, statusCode: 400, errorCode: JSON.parse(refused.body).error.code });
     expect(second.annotations).to.not.have.property("orderId");
+    expect([second.error, second.fault], "a 4xx is an error, not a fault").to.deep.equal([true, undefined]);
+    expect([first.error, first.fault]).to.deep.equal([undefined, undefined]);
 
-    // An order read by id carries the id it was asked for.
-    const read = await p.invoke<{ statusCode: number }>(getOrder(orderId));
+    // An invoiced order read by id carries the id it was asked for; presigning its PDF link is no S3 call.
+    const [msg] = await drainQueue(ctx);
+    await processOrderMessage(msg.body, workerDeps(ctx));
+    const read = await p.invoke<{ statusCode: number; body: string }>(getOrder(orderId));
     expect(read.statusCode).to.equal(200);
+    expect(JSON.parse(read.body).invoice.url).to.match(/X-Amz-Signature=/);
     expect((await handlerSpan(p, p.traces[2], "order-api")).annotations).to.include({ orderId, route: "GET /orders/{orderId}" });
+    expect(awsCalls(traceOf(p.segments, p.traces[2])).filter((c) => c.startsWith("S3."))).to.deep.equal([]);
     expect(new Set(p.traces).size).to.equal(3);
+  });
+
+  it("order API: an answered 503 (the store unreachable) is flagged a fault on its subsegment", async () => {
+    const fn = (await deployedLambdas("dev")).api;
+    p = await LambdaProcess.start(fn, lambdaEnv(fn, ctx.env, "http://127.0.0.1:9")); // nothing listens on port 9
+    const r = await p.invoke<{ statusCode: number; body: string }>(postOrder(orderBody()));
+    expect(r.statusCode).to.equal(503);
+    const span = await handlerSpan(p, p.traces[0], "order-api");
+    expect(span.fault).to.equal(true);
+    expect(span.annotations).to.include({ statusCode: 503, errorCode: JSON.parse(r.body).error.code });
   });
 
   it("order API: the log lines of a traced invocation carry its trace id and Lambda's request id", async () => {
@@ -112,5 +128,11 @@ describe("X-Ray tracing of the deployed Lambdas (the archives, with Lambda's tra
     const span = await handlerSpan(p, p.traces[0], "email-notifier");
     expect(span.error || span.fault, JSON.stringify(span)).to.equal(true);
     expect(span.annotations).to.include({ orderId });
+    // SES's refusal names the address it refused; neither the trace nor the log line may keep it.
+    const ses = traceOf(p.segments, p.traces[0]).find((x) => x.name === "SES");
+    expect(JSON.stringify(ses), "SES refused, and its subsegment says why").to.match(/MessageRejected/);
+    const everything = JSON.stringify(p.segments) + p.logs.join("\n");
+    expect(everything).to.not.match(/[\w.+-]+@[\w-]+\.[\w.]+/);
+    expect(p.logs.join("\n")).to.contain("<email>");
   });
 });

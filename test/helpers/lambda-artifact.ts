@@ -113,7 +113,12 @@ async function startTraceDaemon(): Promise<{ address: string; segments: TraceSeg
     }
   });
   await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
-  return { address: `127.0.0.1:${socket.address().port}`, segments, close: () => socket.close() };
+  let open = true;
+  const close = () => {
+    if (open) socket.close();
+    open = false;
+  };
+  return { address: `127.0.0.1:${socket.address().port}`, segments, close };
 }
 
 /** A warm Lambda container: one process serving invocations in order. */
@@ -152,7 +157,11 @@ export class LambdaProcess {
     child.stdout!.on("data", collect);
     child.stderr!.on("data", collect);
     await new Promise<void>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`Lambda process exited ${code} before it was ready:\n${p.logs.join("\n")}`)));
+      child.once("exit", (code) => {
+        daemon.close();
+        fs.rmSync(task, { recursive: true, force: true });
+        reject(new Error(`Lambda process exited ${code} before it was ready:\n${p.logs.join("\n")}`));
+      });
       child.on("message", (m: { ready?: boolean; id?: string; result?: unknown; error?: { errorType: string; errorMessage: string }; external?: string[] }) => {
         if (m.ready) return resolve();
         p.external = m.external ?? [];

@@ -28,6 +28,7 @@ describe("metrics (runtime/metrics.ts)", () => {
           Timestamp: 1_700_000_000_000,
           CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["service", "Stack", "ErrorCode"]], Metrics: [{ Name: "OrdersRefused", Unit: "Count" }] }],
         },
+        part: "order-api",
         service: "order-api",
         Stack: "prod",
         ErrorCode: "VALIDATION_FAILED",
