@@ -59,6 +59,9 @@ function runtimeSdk(dir: string): string {
   return target;
 }
 
+/** Invocations after the first whose median is the warm figure. */
+const WARM_CALLS = 5;
+
 const zipped = (code: string) => deflateRawSync(Buffer.from(code)).length;
 const kib = (n: number) => round(n / 1024, 1);
 
@@ -101,9 +104,14 @@ export const benchLambda: BenchSection = async ({ quick }) => {
       const tReady = performance.now();
       const r = await p.invoke<{ statusCode: number }>({ ...event, requestContext: { ...event.requestContext, requestId: `bench-${t0}` } });
       const tFirst = performance.now();
-      const t2 = performance.now();
-      await p.invoke({ ...event, requestContext: { ...event.requestContext, requestId: `bench-warm-${t0}` } });
-      const tWarm = performance.now() - t2;
+      // Warm: the median of the next WARM_CALLS invocations (the second alone still pays for lazy loading).
+      const warm: number[] = [];
+      for (let i = 0; i < WARM_CALLS; i++) {
+        const t2 = performance.now();
+        await p.invoke({ ...event, requestContext: { ...event.requestContext, requestId: `bench-warm-${t0}-${i}` } });
+        warm.push(performance.now() - t2);
+      }
+      const tWarm = median(warm);
       await p.stop();
       if (r.statusCode !== 202) throw new Error(`cold start invocation answered ${r.statusCode}`);
       return { init: tReady - t0, first: tFirst - t0, warm: tWarm };
@@ -121,7 +129,7 @@ export const benchLambda: BenchSection = async ({ quick }) => {
     const label = "CDK-style bundle, SDK from runtime";
     rows.push({ section, figure: `order API cold start: process start to handler loaded (median of ${runs})`, value: round(a.init, 0), unit: "ms", baseline: { label, value: round(b.init, 0) } });
     rows.push({ section, figure: `order API cold start: to first 202 (median of ${runs})`, value: round(a.first, 0), unit: "ms", baseline: { label, value: round(b.first, 0) } });
-    rows.push({ section, figure: `order API warm POST /orders (median of ${runs})`, value: round(a.warm, 0), unit: "ms", baseline: { label, value: round(b.warm, 0) } });
+    rows.push({ section, figure: `order API warm POST /orders (median of ${runs} processes' medians of ${WARM_CALLS} calls)`, value: round(a.warm, 0), unit: "ms", baseline: { label, value: round(b.warm, 0) } });
   } finally {
     destroyClients(clients);
     ddbRaw.destroy();
