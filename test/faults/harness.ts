@@ -121,15 +121,19 @@ export interface ClientLog {
   slowestMs: number;
 }
 
-/** `n` orders from `concurrency` clients; keyed ones retry with their key until accepted (up to `retries`), keyless ones do not. */
+/**
+ * `n` orders from `concurrency` clients; keyed ones retry with their key until accepted (up to `retries`), keyless ones
+ * do not. With `pauseMs`, each client waits that long before each of its orders after the first, so intake spans time.
+ */
 export async function runClients(
   rig: FaultRig,
-  o: { n: number; concurrency: number; keyed: (i: number) => boolean; retries?: number; retryPauseMs?: number; tag: string },
+  o: { n: number; concurrency: number; keyed: (i: number) => boolean; retries?: number; retryPauseMs?: number; tag: string; pauseMs?: number },
 ): Promise<ClientLog> {
   const log: ClientLog = { attempts: [], accepted: new Set(), gaveUp: [], slowestMs: 0 };
   let next = 0;
   const client = async () => {
     for (let i = next++; i < o.n; i = next++) {
+      if (o.pauseMs && i >= o.concurrency) await sleep(o.pauseMs); // each client's next order after a pause
       const key = o.keyed(i) ? `${o.tag}-${i}` : undefined;
       for (let attempt = 0; ; attempt++) {
         const t0 = Date.now();
@@ -207,6 +211,8 @@ export interface EndState {
   pdfs: number;
   /** Orders with more or fewer than one email, and emails to another address. */
   emailDuplicates: number;
+  /** The orders emailed more than once. */
+  duplicatedOrders: string[];
   emailMissing: number;
   wrongAddress: number;
   dlq: number;
@@ -246,6 +252,7 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
     numbersGapFree: seqs.length === confirmed.length && seqs.every((n, i) => n === i + 1),
     pdfs: objects.filter((k) => k.startsWith("invoices/")).length,
     emailDuplicates: [...mailsPer.values()].filter((n) => n > 1).length,
+    duplicatedOrders: [...mailsPer].filter(([, n]) => n > 1).map(([id]) => id),
     emailMissing: confirmed.filter((i) => !mailsPer.has(i.order.orderId)).length,
     wrongAddress,
     dlq: await depth(rig, rig.p.resources.dlqUrl),

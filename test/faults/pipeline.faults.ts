@@ -14,6 +14,15 @@ describe("faults: the local pipeline keeps its promises", function () {
   let rig: FaultRig;
   const accepted = new Set<string>();
   let expectedDlq = 0;
+  /**
+   * Orders a scenario may leave emailed twice: the README's stated window (SES's answer lost after it accepted), each
+   * with its `alarm=email-outcome-unknown` or `alarm=email-notified-unrecorded` line. Only the scenario that can reach
+   * the window adds to it; every other duplicate fails.
+   */
+  const alarmedDuplicates = new Set<string>();
+  /** Orders whose notifier logged an at-least-once alarm line so far. */
+  const alarmedOrders = () =>
+    new Set(rig.lines.filter((l) => /alarm=email-(outcome-unknown|notified-unrecorded)/.test(l)).map((l) => /orderId=(ord_\w+)/.exec(l)?.[1]).filter((id): id is string => !!id));
   const absorb = (log: ClientLog) => {
     for (const id of log.accepted) accepted.add(id);
     const undocumented = log.attempts.filter((a) => !DOCUMENTED.has(a.status));
@@ -27,7 +36,7 @@ describe("faults: the local pipeline keeps its promises", function () {
   };
 
   /** Waits for the pipeline to settle, then asserts every promise on everything so far. */
-  async function assertEndState(name: string, figures: Record<string, unknown> = {}, outcomeUnknown = 0) {
+  async function assertEndState(name: string, figures: Record<string, unknown> = {}, outcomeUnknown = 0, o: { mayReachEmailWindow?: boolean } = {}) {
     if (!(await settle(rig, 180_000))) {
       const items = await orderItems(rig);
       const stuck = items.filter((i) => i.enqueuedAt && i.status !== "NOTIFIED").map((i) => `${i.order.orderId}:${i.status}`);
@@ -40,11 +49,18 @@ describe("faults: the local pipeline keeps its promises", function () {
     if (s.unaccepted.length) figures = { ...figures, standingUnknown: s.unaccepted.length };
     for (const id of s.unaccepted) accepted.add(id);
     s = await endState(rig, accepted);
-    report(name, { ...figures, accepted: accepted.size, confirmed: s.confirmed, duplicates: s.emailDuplicates, lost: s.lost.length, unconfirmedLeft: s.unconfirmed, dlq: s.dlq });
+    if (o.mayReachEmailWindow) {
+      const alarmed = alarmedOrders();
+      const silent = s.duplicatedOrders.filter((id) => !alarmedDuplicates.has(id) && !alarmed.has(id));
+      expect(silent, "orders emailed twice without an at-least-once alarm line").to.deep.equal([]);
+      for (const id of s.duplicatedOrders) alarmedDuplicates.add(id);
+    }
+    const duplicates = s.duplicatedOrders.filter((id) => !alarmedDuplicates.has(id)).length;
+    report(name, { ...figures, accepted: accepted.size, confirmed: s.confirmed, duplicates, alarmedDuplicates: alarmedDuplicates.size, lost: s.lost.length, unconfirmedLeft: s.unconfirmed, dlq: s.dlq });
     expect(s.lost, "accepted orders not NOTIFIED").to.deep.equal([]);
     expect(s.unaccepted, "confirmed orders no client was told were accepted").to.deep.equal([]);
     expect(s.numbersGapFree, "invoice numbers 1..N").to.equal(true);
-    expect([s.notified, s.pdfs, s.emailDuplicates, s.emailMissing, s.wrongAddress, s.unconfirmedInvoiced]).to.deep.equal([s.confirmed, s.confirmed, 0, 0, 0, 0]);
+    expect([s.notified, s.pdfs, duplicates, s.emailMissing, s.wrongAddress, s.unconfirmedInvoiced]).to.deep.equal([s.confirmed, s.confirmed, 0, 0, 0, 0]);
     expect(s.dlq, "DLQ").to.equal(expectedDlq);
     return s;
   }
@@ -90,9 +106,11 @@ describe("faults: the local pipeline keeps its promises", function () {
   });
 
   it("makes one invoice and one email when the same orders-queue message is delivered twice", async () => {
-    // The queue takes each message but loses the answer once: the SDK sends it again.
+    // The queue takes each message but loses the answer: the SDK sends it again. Five lost answers among five
+    // concurrent requests may fall twice on one request's two attempts (a documented 503), so the clients keep their
+    // Idempotency-Key and retry: every order is then accepted once, whichever requests the faults hit.
     const rule = rig.proxy.arm({ service: "sqs", action: "SendMessage", fault: { kind: "lost-ack" }, times: 5 });
-    const log = absorb(await runClients(rig, { n: 5, concurrency: 5, keyed: () => false, tag: "dupmsg" }));
+    const log = absorb(await runClients(rig, { n: 5, concurrency: 5, keyed: () => true, tag: "dupmsg" }));
     expect(log.accepted.size).to.equal(5);
     // And a verbatim copy of each message on top.
     const items = (await orderItems(rig)).filter((i) => log.accepted.has(i.order.orderId));
@@ -172,7 +190,9 @@ describe("faults: the local pipeline keeps its promises", function () {
 
   it("answers in time with documented codes while moto is frozen for 10 s, and everything completes after", async () => {
     const motoPid = rig.moto.pid;
-    const run = runClients(rig, { n: 16, concurrency: 8, keyed: (i) => i % 2 === 0, retries: 30, retryPauseMs: 1000, tag: "frozen" });
+    // Paced, so orders keep arriving through the freeze whatever the machine's speed (unpaced, a fast machine took all
+    // 16 before it began and the freeze caught only the worker and the notifier).
+    const run = runClients(rig, { n: 16, concurrency: 4, pauseMs: 1000, keyed: (i) => i % 2 === 0, retries: 30, retryPauseMs: 1000, tag: "frozen" });
     await sleep(500);
     process.kill(motoPid, "SIGSTOP");
     try {
@@ -183,7 +203,9 @@ describe("faults: the local pipeline keeps its promises", function () {
     const log = absorb(await run);
     expect(log.gaveUp).to.deep.equal([]);
     const unknown = log.attempts.filter((a) => a.code === "ORDER_OUTCOME_UNKNOWN").length;
-    await assertEndState("moto frozen 10 s", { attempts: log.attempts.length, answers: statusCounts(log), slowestAnswerMs: log.slowestMs }, unknown);
+    expect(log.attempts.filter((a) => a.status === 503).length, "the freeze caught requests in flight").to.be.above(0);
+    // The freeze may also catch an SES send that moto then completes: the README's at-least-once window.
+    await assertEndState("moto frozen 10 s", { attempts: log.attempts.length, answers: statusCounts(log), slowestAnswerMs: log.slowestMs }, unknown, { mayReachEmailWindow: true });
   });
 
   it("numbers uniquely and without gaps with two worker processes on one queue", async () => {
