@@ -91,9 +91,6 @@ export const benchLambda: BenchSection = async ({ quick }) => {
       AWS_SECRET_ACCESS_KEY: "bench",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       LOG_LEVEL: "warn",
-      // As Lambda sets it for a function with active tracing (the stacks' setting): Powertools' Tracer is on, and each
-      // invocation gets a trace header and a stand-in daemon from LambdaProcess.
-      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
     };
     const sdk = runtimeSdk(work);
     const event = postOrder(orderBody());

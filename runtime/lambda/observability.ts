@@ -32,7 +32,8 @@ export const tracedClients = (c: ClientConfig, tracer: Tracer): ClientConfig => 
  * Wraps a handler as the Lambda entry: Lambda's context into the logger, and (when tracing) a
  * `## <part>` subsegment around the call, annotated with ColdStart, Service and what `annotate`
  * reads off the event and the result. A thrown error is recorded on the subsegment (a fault) and
- * thrown on; an answered 5xx is flagged a fault and a 4xx an error, so X-Ray's filters find them.
+ * thrown on; an answer annotated with a 5xx `statusCode` is flagged a fault and a 4xx an error, so
+ * X-Ray's filters find them.
  */
 export function lambdaInvocation<E, R>(
   part: string,
@@ -40,8 +41,6 @@ export function lambdaInvocation<E, R>(
   log: PowertoolsBackedLogger,
   handler: (event: E, context?: Context) => Promise<R>,
   annotate: (event: E, result: R | undefined) => TraceAnnotations,
-  /** The HTTP status of a result, for handlers that answer failures rather than throw: 5xx flags a fault, 4xx an error. */
-  statusOf: (result: R | undefined) => number | undefined = () => undefined,
 ): (event: E, context?: Context) => Promise<R> {
   return async (event, context) => {
     if (context?.awsRequestId) log.powertools.addContext(context);
@@ -54,16 +53,17 @@ export function lambdaInvocation<E, R>(
     let result: R | undefined;
     try {
       result = await handler(event, context);
-      const status = statusOf(result) ?? 0;
-      if (status >= 500) sub.addFaultFlag();
-      else if (status >= 400) sub.addErrorFlag();
       return result;
     } catch (e) {
       tracer.addErrorAsMetadata(e as Error);
       throw e;
     } finally {
       try {
-        for (const [k, v] of Object.entries(annotate(event, result))) if (v !== undefined) tracer.putAnnotation(k, v);
+        const a = annotate(event, result);
+        for (const [k, v] of Object.entries(a)) if (v !== undefined) tracer.putAnnotation(k, v);
+        // A handler that answers its failures (the API) says so by its statusCode annotation.
+        if (typeof a.statusCode === "number" && a.statusCode >= 500) sub.addFaultFlag();
+        else if (typeof a.statusCode === "number" && a.statusCode >= 400) sub.addErrorFlag();
       } catch {
         // an event or result of an unexpected shape has nothing to annotate; the answer stands
       }

@@ -37,7 +37,7 @@ export function createOrderApiHandler(
     log,
     metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
   };
-  return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations, (r) => r?.statusCode);
+  return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations);
 }
 
 /** The order a request served (from the path or the answer), its route, status and error code. */

@@ -20,6 +20,8 @@ export interface DeployedFunction {
   readonly handler: string;
   readonly environment: Record<string, string>;
   readonly runtime: string;
+  /** MB, as the stack sets it. @default 128 (Lambda's default) */
+  readonly memorySize?: number;
 }
 
 /** Reads a function's deployment from a mocked stack's resource. */
@@ -31,7 +33,7 @@ export async function deployedFunction(fn: MockedResource): Promise<DeployedFunc
     if (text === undefined) throw new Error(`archive entry ${name} is not a text asset`);
     files[name] = text;
   }
-  return { files, handler: fn.inputs.handler, environment: fn.inputs.environment?.variables ?? {}, runtime: fn.inputs.runtime };
+  return { files, handler: fn.inputs.handler, environment: fn.inputs.environment?.variables ?? {}, runtime: fn.inputs.runtime, memorySize: fn.inputs.memorySize };
 }
 
 /** The deployed order API and email notifier of the dev stack (one mocked program run per process). */
@@ -66,10 +68,6 @@ export function lambdaEnv(fn: DeployedFunction, local: Record<string, string>, e
     AWS_SESSION_TOKEN: "testing",
     AWS_ENDPOINT_URL: endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    // What Lambda sets for a function with active tracing: Powertools' Tracer traces only where it sees Lambda.
-    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
-    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
   };
   for (const [k, v] of Object.entries(fn.environment)) env[k] = local[k] ?? v;
   return env;
@@ -148,7 +146,17 @@ export class LambdaProcess {
     const daemon = await startTraceDaemon();
     const child = fork(path.join(__dirname, "lambda-runtime.js"), [], {
       cwd: task,
-      env: { ...env, LAMBDA_TASK_ROOT: task, _HANDLER: fn.handler, AWS_LAMBDA_FUNCTION_NAME: "test", AWS_XRAY_DAEMON_ADDRESS: daemon.address },
+      // What Lambda sets for a function with active tracing (Powertools' Tracer traces only where it sees Lambda).
+      env: {
+        ...env,
+        LAMBDA_TASK_ROOT: task,
+        _HANDLER: fn.handler,
+        AWS_LAMBDA_FUNCTION_NAME: "test",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize ?? 128),
+        AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+        AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+        AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+      },
       execArgv: [],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
