@@ -49,7 +49,9 @@ const api = new ApiTier(`${prefix}-api`, {
   throttle: config.api.throttle,
   manageAccountLogsRole: config.api.manageAccountLogsRole,
   passwordSignIn: config.api.passwordSignIn,
-  signUpEmail: config.api.cognitoEmailViaSes ? { from: config.emailSender, identityArn: sesIdentityArn(config.region, config.emailSender) } : undefined,
+  signUpEmail: config.api.cognitoEmailViaSes
+    ? { from: config.emailSender, identityArn: sesIdentityArn(config.region, config.emailSender) }
+    : undefined,
   deletionProtection: config.data.deletionProtection,
 });
 

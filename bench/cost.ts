@@ -76,7 +76,8 @@ export function loadPrices(file = path.join(__dirname, "prices.json")): { file: 
   const prices = {} as Prices;
   for (const k of PRICE_KEYS) {
     const p = parsed.prices[k];
-    if (!p || typeof p.usd !== "number" || !(p.usd >= 0) || !p.unit || !p.source) throw new Error(`${file}: price ${k} is missing or has no usd/unit/source`);
+    if (!p || typeof p.usd !== "number" || !(p.usd >= 0) || !p.unit || !p.source)
+      throw new Error(`${file}: price ${k} is missing or has no usd/unit/source`);
     prices[k] = p.usd;
   }
   return { file: parsed, prices };
@@ -212,7 +213,11 @@ export const readUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096))
  * claim, markNotified) and each link open (GetItem). Transactional writes cost double; every
  * write of an order item also writes each GSI that projects it (standard write, not doubled).
  */
-export function dynamoUnitsPerOrder(items: Measured["items"], orderGsis: number, w: Pick<Workload, "linkOpensPerOrder" | "idempotencyKeyShare">): { wru: number; rru: number } {
+export function dynamoUnitsPerOrder(
+  items: Measured["items"],
+  orderGsis: number,
+  w: Pick<Workload, "linkOpensPerOrder" | "idempotencyKeyShare">,
+): { wru: number; rru: number } {
   const o = writeUnits(items.order);
   const orderWrite = o + orderGsis * o;
   const k = w.idempotencyKeyShare;
@@ -220,7 +225,10 @@ export function dynamoUnitsPerOrder(items: Measured["items"], orderGsis: number,
     rru: k * 1,
     wru: k * (2 * (writeUnits(items.idempotency) + o) + orderGsis * o) + (1 - k) * orderWrite + orderWrite,
   };
-  const worker = { rru: readUnits(items.order) + readUnits(items.counter), wru: 2 * (writeUnits(items.counter) + o) + orderGsis * o + orderWrite };
+  const worker = {
+    rru: readUnits(items.order) + readUnits(items.counter),
+    wru: 2 * (writeUnits(items.counter) + o) + orderGsis * o + orderWrite,
+  };
   const notifier = { rru: readUnits(items.order), wru: 2 * orderWrite };
   const links = { rru: w.linkOpensPerOrder * readUnits(items.order), wru: 0 };
   return { wru: api.wru + worker.wru + notifier.wru + links.wru, rru: api.rru + worker.rru + notifier.rru + links.rru };
@@ -289,8 +297,8 @@ export function costLines(prices: Prices, s: StackSettings, m: Measured, orders:
   add("CloudWatch", "API Gateway detailed metrics", "fixed", s.apiDetailedMetrics, "metric-months", prices.customMetricMonth);
   const gbSecond = s.lambdaArchitecture === "arm64" ? prices.lambdaArmGbSecond : prices.lambdaX86GbSecond;
   // Lambda bills each invocation's duration rounded up to the millisecond.
-  const apiGbs = (s.apiMemoryMb / 1024) * (orders * Math.ceil(m.apiPostMs) + links * Math.ceil(m.apiLinkMs)) / 1000;
-  const notifierGbs = (s.notifierMemoryMb / 1024) * orders * Math.ceil(m.notifierMs) / 1000;
+  const apiGbs = ((s.apiMemoryMb / 1024) * (orders * Math.ceil(m.apiPostMs) + links * Math.ceil(m.apiLinkMs))) / 1000;
+  const notifierGbs = ((s.notifierMemoryMb / 1024) * orders * Math.ceil(m.notifierMs)) / 1000;
   add("Lambda", "requests (order API + notifier)", "variable", apiRequests + orders, "requests", prices.lambdaRequest);
   add("Lambda", `order API duration (${s.apiMemoryMb} MB ${s.lambdaArchitecture})`, "variable", apiGbs, "GB-s", gbSecond);
   add("Lambda", `notifier duration (${s.notifierMemoryMb} MB ${s.lambdaArchitecture})`, "variable", notifierGbs, "GB-s", gbSecond);
@@ -316,20 +324,42 @@ export function costLines(prices: Prices, s: StackSettings, m: Measured, orders:
   const sqsChunks = Math.max(1, Math.ceil(m.messageBytes / 65536));
   add("SQS", "send + receive + delete per order", "variable", orders * (sqsChunks + 2), "requests", prices.sqsRequest);
   add("SQS", "idle long polls of the minimum tasks", "fixed", t.floor * pollsPerHour, "requests", prices.sqsRequest);
-  add("SQS", "idle long polls of tasks above the minimum", "variable", Math.max(0, t.total - t.floor - t.busy) * pollsPerHour, "requests", prices.sqsRequest);
+  add(
+    "SQS",
+    "idle long polls of tasks above the minimum",
+    "variable",
+    Math.max(0, t.total - t.floor - t.busy) * pollsPerHour,
+    "requests",
+    prices.sqsRequest,
+  );
 
   // DynamoDB on demand.
   const ddb = dynamoUnitsPerOrder(m.items, s.orderGsis, w);
   add("DynamoDB", "write request units", "variable", orders * ddb.wru, "WRU", prices.dynamoWriteRequestUnit);
   add("DynamoDB", "read request units", "variable", orders * ddb.rru, "RRU", prices.dynamoReadRequestUnit);
-  add("DynamoDB", "storage of the month's orders (table + GSI copies, 100 B overhead each)", "variable", (orders * (m.items.order + 100) * (1 + s.orderGsis)) / GB, "GB-months", prices.dynamoStorageGbMonth);
+  add(
+    "DynamoDB",
+    "storage of the month's orders (table + GSI copies, 100 B overhead each)",
+    "variable",
+    (orders * (m.items.order + 100) * (1 + s.orderGsis)) / GB,
+    "GB-months",
+    prices.dynamoStorageGbMonth,
+  );
 
   // S3: one PUT per invoice, one GET per link open, a month of storage, the IA move if any.
   add("S3", "PUT (invoice PDF)", "variable", orders, "requests", prices.s3PutRequest);
   add("S3", "GET (invoice download)", "variable", links, "requests", prices.s3GetRequest);
-  add("S3", `storage of the month's PDFs (${round(m.pdfBytes / 1024, 1)} KiB each)`, "variable", (orders * m.pdfBytes) / GB, "GB-months", prices.s3StorageGbMonth);
+  add(
+    "S3",
+    `storage of the month's PDFs (${round(m.pdfBytes / 1024, 1)} KiB each)`,
+    "variable",
+    (orders * m.pdfBytes) / GB,
+    "GB-months",
+    prices.s3StorageGbMonth,
+  );
   // Since 2024 S3 lifecycle rules do not move objects under 128 KiB unless the rule filters by size.
-  if (s.invoiceArchiveAfterDays > 0 && m.pdfBytes >= s.archiveMinObjectBytes) add("S3", "lifecycle transitions to Standard-IA", "variable", orders, "requests", prices.s3StandardIaTransition);
+  if (s.invoiceArchiveAfterDays > 0 && m.pdfBytes >= s.archiveMinObjectBytes)
+    add("S3", "lifecycle transitions to Standard-IA", "variable", orders, "requests", prices.s3StandardIaTransition);
   add("Data transfer", "invoice downloads to the internet", "variable", (links * m.pdfBytes) / GB, "GB", prices.dataTransferOutGb);
 
   // SES and KMS.
@@ -339,23 +369,52 @@ export function costLines(prices: Prices, s: StackSettings, m: Measured, orders:
 
   // CloudWatch: logs (application lines, Lambda platform lines, API access logs), alarms, dashboards.
   const invocations = apiRequests + orders;
-  const logBytes = orders * m.appLogBytesPerOrder + invocations * w.platformLogBytesPerInvocation + apiRequests * m.accessLogBytesPerRequest;
+  const logBytes =
+    orders * m.appLogBytesPerOrder + invocations * w.platformLogBytesPerInvocation + apiRequests * m.accessLogBytesPerRequest;
   add("CloudWatch", `log ingestion (level ${s.logLevel})`, "variable", logBytes / GB, "GB", prices.logsIngestGb);
-  add("CloudWatch", `log storage (${s.logRetentionDays} days retained, uncompressed bound)`, "variable", (logBytes / GB) * (s.logRetentionDays / 30), "GB-months", prices.logsStorageGbMonth);
+  add(
+    "CloudWatch",
+    `log storage (${s.logRetentionDays} days retained, uncompressed bound)`,
+    "variable",
+    (logBytes / GB) * (s.logRetentionDays / 30),
+    "GB-months",
+    prices.logsStorageGbMonth,
+  );
   add("CloudWatch", "alarm metrics", "fixed", s.alarmMetrics, "alarm-metric-months", prices.alarmMetricMonth);
   add("CloudWatch", "dashboards", "fixed", s.dashboards, "dashboard-months", prices.dashboardMonth);
 
   // VPC interface endpoints (prod): hours per AZ, and the bytes the worker sends through them.
   if (s.interfaceEndpointAzs > 0) {
-    add("VPC endpoints", "interface endpoints (per AZ-hour)", "fixed", s.interfaceEndpointAzs * H, "endpoint-AZ-hours", prices.interfaceEndpointAzHour);
-    add("VPC endpoints", "data processed (queue messages + worker logs)", "variable", (orders * (2 * m.messageBytes + m.workerLogBytesPerOrder)) / GB, "GB", prices.interfaceEndpointGb);
+    add(
+      "VPC endpoints",
+      "interface endpoints (per AZ-hour)",
+      "fixed",
+      s.interfaceEndpointAzs * H,
+      "endpoint-AZ-hours",
+      prices.interfaceEndpointAzHour,
+    );
+    add(
+      "VPC endpoints",
+      "data processed (queue messages + worker logs)",
+      "variable",
+      (orders * (2 * m.messageBytes + m.workerLogBytesPerOrder)) / GB,
+      "GB",
+      prices.interfaceEndpointGb,
+    );
   }
 
   // X-Ray: one trace per API request (API Gateway starts it, the order API Lambda joins it), another
   // per notifier invocation (S3 passes no trace on). An upper bound: the default sampling rule
   // records the first request each second and 5% of the rest, so a busy second records fewer.
   const traces = (s.traces.apiRequests ? apiRequests : 0) + (s.traces.notifierInvocations ? orders : 0);
-  add("X-Ray", "traces recorded (API requests + notifier invocations, every one sampled)", "variable", traces, "traces", prices.xrayTraceRecorded);
+  add(
+    "X-Ray",
+    "traces recorded (API requests + notifier invocations, every one sampled)",
+    "variable",
+    traces,
+    "traces",
+    prices.xrayTraceRecorded,
+  );
 
   add("Cognito", "customers' sign-ins (assumed within the free MAU tier)", "variable", 0, "MAU", prices.cognitoMau);
   return lines;
@@ -398,7 +457,9 @@ export function stackSettings(run: ResourceView): StackSettings {
   const service = one("aws:ecs/service:Service");
   const target = one("aws:appautoscaling/target:Target");
   const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.inputs);
-  const scaleIn = alarms.filter((a) => Array.isArray(a.metricQueries) && a.alarmActions?.length && a.comparisonOperator === "LessThanOrEqualToThreshold");
+  const scaleIn = alarms.filter(
+    (a) => Array.isArray(a.metricQueries) && a.alarmActions?.length && a.comparisonOperator === "LessThanOrEqualToThreshold",
+  );
   if (scaleIn.length !== 1) throw new Error(`${run.stack}: expected one scale-in alarm, found ${scaleIn.length}`);
   const scaleInPeriod = scaleIn[0].metricQueries.find((q: any) => q.metric)?.metric.period ?? 60;
   const table = one("aws:dynamodb/table:Table");
@@ -427,7 +488,10 @@ export function stackSettings(run: ResourceView): StackSettings {
       waitSeconds: Number(env.WORKER_WAIT_SECONDS ?? 20),
       publicIp: service.networkConfiguration?.assignPublicIp === true,
     },
-    alarmMetrics: alarms.reduce((n, a) => n + (Array.isArray(a.metricQueries) ? a.metricQueries.filter((q: any) => q.metric).length : 1), 0),
+    alarmMetrics: alarms.reduce(
+      (n, a) => n + (Array.isArray(a.metricQueries) ? a.metricQueries.filter((q: any) => q.metric).length : 1),
+      0,
+    ),
     dashboards: ofType("aws:cloudwatch/dashboard:Dashboard").length,
     kmsKeys: ofType("aws:kms/key:Key").length,
     interfaceEndpointAzs: ofType("aws:ec2/vpcEndpoint:VpcEndpoint")
@@ -438,9 +502,15 @@ export function stackSettings(run: ResourceView): StackSettings {
     logRetentionDays: one("aws:cloudwatch/logGroup:LogGroup", "-api-handler-logs").retentionInDays,
     orderGsis: gsis.filter((g) => g.projectionType === "ALL").length,
     invoiceArchiveAfterDays: archive?.days ?? 0,
-    archiveMinObjectBytes: archiveRule?.filter?.objectSizeGreaterThan !== undefined ? Number(archiveRule.filter.objectSizeGreaterThan) + 1 : S3_DEFAULT_TRANSITION_MIN_BYTES,
+    archiveMinObjectBytes:
+      archiveRule?.filter?.objectSizeGreaterThan !== undefined
+        ? Number(archiveRule.filter.objectSizeGreaterThan) + 1
+        : S3_DEFAULT_TRANSITION_MIN_BYTES,
     // Without an upstream trace, an actively traced Lambda samples its invocation itself.
-    traces: { apiRequests: one("aws:apigateway/stage:Stage").xrayTracingEnabled === true || active(api), notifierInvocations: active(notifier) },
+    traces: {
+      apiRequests: one("aws:apigateway/stage:Stage").xrayTracingEnabled === true || active(api),
+      notifierInvocations: active(notifier),
+    },
   };
 }
 
@@ -508,10 +578,25 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
   const ddbRaw = new DynamoDBClient({ region, endpoint: moto.endpoint });
   const benchClients = createClients({ region, endpoint: moto.endpoint });
   try {
-    const resources = await provisionLocalResources(clients, ddbRaw, { prefix: "cost", region, maxReceiveCount: 3, visibilityTimeoutSeconds: 30, sender: "invoices@shop.example", bucketEventsQueue: false });
-    const env = runtimeEnv(resources, { region, endpoint: moto.endpoint, linkBaseUrl: "https://api.shop.example/bench", taxRateBps: 1900, seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany" }, logLevel: "debug" });
+    const resources = await provisionLocalResources(clients, ddbRaw, {
+      prefix: "cost",
+      region,
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+      sender: "invoices@shop.example",
+      bucketEventsQueue: false,
+    });
+    const env = runtimeEnv(resources, {
+      region,
+      endpoint: moto.endpoint,
+      linkBaseUrl: "https://api.shop.example/bench",
+      taxRateBps: 1900,
+      seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany" },
+      logLevel: "debug",
+    });
     const logged: { part: string; level: string; bytes: number }[] = [];
-    const logger = (part: string) => createLogger(part, "debug", {}, (l) => logged.push({ part, level: JSON.parse(l).level, bytes: utf8(l) + 1 }));
+    const logger = (part: string) =>
+      createLogger(part, "debug", {}, (l) => logged.push({ part, level: JSON.parse(l).level, bytes: utf8(l) + 1 }));
     // EMF lines are log bytes too, at every log level.
     const metrics = (part: string) => createEmfEmitter("bench", (l) => logged.push({ part, level: "metric", bytes: utf8(l) + 1 }));
     const links = kmsLinkSigner(clients.kms, resources.linkKeyId);
@@ -526,10 +611,23 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       ["KMS", clients.kms],
     ];
     for (const [service, client] of services) {
-      client.middlewareStack.add((next: (a: unknown) => Promise<unknown>) => (a: unknown) => (calls.set(service, (calls.get(service) ?? 0) + 1), next(a)), { step: "deserialize", name: `costCallCounter${service}` });
+      client.middlewareStack.add(
+        (next: (a: unknown) => Promise<unknown>) => (a: unknown) => (calls.set(service, (calls.get(service) ?? 0) + 1), next(a)),
+        { step: "deserialize", name: `costCallCounter${service}` },
+      );
     }
     const benchLinks = kmsLinkSigner(benchClients.kms, resources.linkKeyId);
-    const apiDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, links, settings: loadApiSettings(env), now: () => new Date(), newOrderId, log: logger("order-api"), metrics: metrics("order-api") };
+    const apiDeps = {
+      ddb: clients.ddb,
+      sqs: clients.sqs,
+      s3: clients.s3,
+      links,
+      settings: loadApiSettings(env),
+      now: () => new Date(),
+      newOrderId,
+      log: logger("order-api"),
+      metrics: metrics("order-api"),
+    };
     let pdfBytes = 0;
     let renderCpu = 0;
     const render: typeof renderInvoicePdf = (doc) => {
@@ -540,8 +638,25 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       pdfBytes = pdf.byteLength;
       return pdf;
     };
-    const workerDeps = { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings: loadWorkerSettings({ ...env, WORKER_WAIT_SECONDS: "1" }), render, now: () => new Date(), log: logger("invoice-worker"), metrics: metrics("invoice-worker") };
-    const notifierDeps = { ddb: clients.ddb, ses: clients.ses, links, settings: loadNotifierSettings(env), now: () => new Date(), log: logger("email-notifier"), metrics: metrics("email-notifier") };
+    const workerDeps = {
+      ddb: clients.ddb,
+      sqs: clients.sqs,
+      s3: clients.s3,
+      settings: loadWorkerSettings({ ...env, WORKER_WAIT_SECONDS: "1" }),
+      render,
+      now: () => new Date(),
+      log: logger("invoice-worker"),
+      metrics: metrics("invoice-worker"),
+    };
+    const notifierDeps = {
+      ddb: clients.ddb,
+      ses: clients.ses,
+      links,
+      settings: loadNotifierSettings(env),
+      now: () => new Date(),
+      log: logger("email-notifier"),
+      metrics: metrics("email-notifier"),
+    };
     await settled;
     const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
       const t0 = performance.now();
@@ -551,22 +666,34 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
 
     const runs: { post: number; worker: number; render: number; notifier: number; link: number; pdf: number; message: number }[] = [];
     for (let i = 0; i <= n; i++) {
-      const [res, post] = await timed(() => handleApiRequest(postOrder(orderBody(), { headers: { "Idempotency-Key": `cost-${i}-${Date.now()}` } }), apiDeps));
+      const [res, post] = await timed(() =>
+        handleApiRequest(postOrder(orderBody(), { headers: { "Idempotency-Key": `cost-${i}-${Date.now()}` } }), apiDeps),
+      );
       if (res.statusCode !== 202) throw new Error(`POST /orders answered ${res.statusCode}: ${res.body}`);
       const orderId = JSON.parse(res.body).orderId as string;
       // The worker loop's receive and delete, made here on the counted client.
-      const got = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 5 }));
+      const got = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 5 }),
+      );
       const m = got.Messages?.[0];
       if (!m?.Body) throw new Error("the order's message did not arrive");
       const c0 = process.cpuUsage();
       const done = await processOrderMessage(m.Body, workerDeps);
       const c = process.cpuUsage(c0);
-      if (done.orderId !== orderId || done.outcome !== "invoiced") throw new Error(`worker answered ${JSON.stringify(done)} for ${orderId}`);
+      if (done.orderId !== orderId || done.outcome !== "invoiced")
+        throw new Error(`worker answered ${JSON.stringify(done)} for ${orderId}`);
       await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: resources.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
       const [sent, notifier] = await timed(() => handleS3Event(s3Event(resources.bucket, [invoiceKey(orderId)]), notifierDeps));
       if (sent.sent !== 1) throw new Error(`notifier answered ${JSON.stringify(sent)}`);
       const url = new URL(await invoiceLink(benchLinks, "https://api.shop.example/bench", orderId, Math.floor(Date.now() / 1000) + 86400));
-      const event = apiEvent({ method: "GET", resource: "/invoices/{orderId}", path: `/invoices/${orderId}`, pathParameters: { orderId }, claims: null, query: Object.fromEntries(url.searchParams) });
+      const event = apiEvent({
+        method: "GET",
+        resource: "/invoices/{orderId}",
+        path: `/invoices/${orderId}`,
+        pathParameters: { orderId },
+        claims: null,
+        query: Object.fromEntries(url.searchParams),
+      });
       const [linkRes, link] = await timed(() => handleApiRequest(event, apiDeps));
       if (linkRes.statusCode !== 302) throw new Error(`invoice link answered ${linkRes.statusCode}: ${linkRes.body}`);
       if (i === 0) {
@@ -599,7 +726,10 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       // Order items grow over their life; the final (largest) size is charged for every write.
       items: { order: biggest("order"), idempotency: biggest("idempotency"), counter: biggest("counter") },
       appLogBytesPerOrder: { debug: perOrder(() => true), info: perOrder(atInfo) },
-      workerLogBytesPerOrder: { debug: perOrder((l) => l.part === "invoice-worker"), info: perOrder((l) => l.part === "invoice-worker" && atInfo(l)) },
+      workerLogBytesPerOrder: {
+        debug: perOrder((l) => l.part === "invoice-worker"),
+        info: perOrder((l) => l.part === "invoice-worker" && atInfo(l)),
+      },
     };
   } finally {
     destroyClients(clients);
@@ -612,7 +742,12 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
 /** The measured figures as one stack sees them (its log level picks the log bytes). */
 export function measuredFor(p: PipelineFigures, s: StackSettings, accessLogBytesPerRequest: number): Measured {
   const level = s.logLevel === "debug" ? "debug" : "info";
-  return { ...p, appLogBytesPerOrder: p.appLogBytesPerOrder[level], workerLogBytesPerOrder: p.workerLogBytesPerOrder[level], accessLogBytesPerRequest };
+  return {
+    ...p,
+    appLogBytesPerOrder: p.appLogBytesPerOrder[level],
+    workerLogBytesPerOrder: p.workerLogBytesPerOrder[level],
+    accessLogBytesPerRequest,
+  };
 }
 
 /** Orders per month the bench prices. */
@@ -630,7 +765,10 @@ export const benchCost: BenchSection = async ({ quick }) => {
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   // The stacks are read under mocks while moto starts; the orders are timed after both.
   const stacks = Promise.all((["dev", "prod"] as const).map((stack) => programRun(stack).then(stackSettings)));
-  stacks.then(() => process.stderr.write(`bench: cost: both stacks read under Pulumi mocks after ${elapsed()}\n`), () => undefined);
+  stacks.then(
+    () => process.stderr.write(`bench: cost: both stacks read under Pulumi mocks after ${elapsed()}\n`),
+    () => undefined,
+  );
   const figures = await measurePipeline(quick ? 5 : 20, stacks);
   process.stderr.write(`bench: cost: ${figures.orders} orders measured after ${elapsed()}\n`);
   const { ACCESS_LOG_FORMAT } = await import("../components/api-routes");
@@ -639,31 +777,76 @@ export const benchCost: BenchSection = async ({ quick }) => {
   rows.push({ section, figure: `order API POST /orders (${sample})`, value: round(figures.apiPostMs, 1), unit: "ms" });
   rows.push({ section, figure: "order API GET emailed invoice link", value: round(figures.apiLinkMs, 1), unit: "ms" });
   rows.push({ section, figure: "notifier, one S3 event of an invoiced order", value: round(figures.notifierMs, 1), unit: "ms" });
-  rows.push({ section, figure: "worker CPU per invoice (render + AWS calls)", value: round(figures.workerCpuMsPerInvoice, 1), unit: "ms", baseline: { label: "renderInvoicePdf alone", value: round(figures.renderCpuMs, 1) } });
+  rows.push({
+    section,
+    figure: "worker CPU per invoice (render + AWS calls)",
+    value: round(figures.workerCpuMsPerInvoice, 1),
+    unit: "ms",
+    baseline: { label: "renderInvoicePdf alone", value: round(figures.renderCpuMs, 1) },
+  });
   for (const [service, expected] of Object.entries(MODEL_CALLS_PER_ORDER)) {
-    rows.push({ section, figure: `${service} calls per order the handlers made`, value: round(figures.callsPerOrder[service] ?? 0, 2), unit: "", baseline: { label: "calls the model prices", value: expected } });
+    rows.push({
+      section,
+      figure: `${service} calls per order the handlers made`,
+      value: round(figures.callsPerOrder[service] ?? 0, 2),
+      unit: "",
+      baseline: { label: "calls the model prices", value: expected },
+    });
   }
   rows.push({ section, figure: "invoice PDF", value: round(figures.pdfBytes / 1024, 1), unit: "KiB" });
-  rows.push({ section, figure: "DynamoDB items: order / idempotency / counter", value: `${figures.items.order} / ${figures.items.idempotency} / ${figures.items.counter}`, unit: "B" });
-  rows.push({ section, figure: "application log bytes per order at info (debug)", value: `${round(figures.appLogBytesPerOrder.info, 0)} (${round(figures.appLogBytesPerOrder.debug, 0)})`, unit: "B" });
+  rows.push({
+    section,
+    figure: "DynamoDB items: order / idempotency / counter",
+    value: `${figures.items.order} / ${figures.items.idempotency} / ${figures.items.counter}`,
+    unit: "B",
+  });
+  rows.push({
+    section,
+    figure: "application log bytes per order at info (debug)",
+    value: `${round(figures.appLogBytesPerOrder.info, 0)} (${round(figures.appLogBytesPerOrder.debug, 0)})`,
+    unit: "B",
+  });
   for (const s of await stacks) {
     const stack = s.stack;
     const m = measuredFor(figures, s, access);
     const ddb = dynamoUnitsPerOrder(m.items, s.orderGsis, DEFAULT_WORKLOAD);
     rows.push({ section, figure: `${stack}: DynamoDB units per order (WRU / RRU)`, value: `${ddb.wru} / ${ddb.rru}`, unit: "" });
     const floor = summarize(costLines(prices, s, m, 0)).fixed;
-    rows.push({ section, figure: `${stack}: fixed monthly floor (${file.region}, prices of ${file.takenOn})`, value: usd(floor), unit: "$" });
+    rows.push({
+      section,
+      figure: `${stack}: fixed monthly floor (${file.region}, prices of ${file.takenOn})`,
+      value: usd(floor),
+      unit: "$",
+    });
     for (const v of VOLUMES) {
       const sum = summarize(costLines(prices, s, m, v));
-      rows.push({ section, figure: `${stack}: monthly bill at ${volume(v)} orders`, value: usd(sum.total), unit: "$", baseline: { label: "fixed floor alone", value: usd(sum.fixed) } });
-      rows.push({ section, figure: `${stack}: variable cost per 1,000 orders at ${volume(v)}/month, all but SES`, value: usd((sum.variableButSes / v) * 1000), unit: "$", baseline: { label: "SES alone (its $0.10 floor)", value: usd((prices.sesEmail * 1000)) } });
+      rows.push({
+        section,
+        figure: `${stack}: monthly bill at ${volume(v)} orders`,
+        value: usd(sum.total),
+        unit: "$",
+        baseline: { label: "fixed floor alone", value: usd(sum.fixed) },
+      });
+      rows.push({
+        section,
+        figure: `${stack}: variable cost per 1,000 orders at ${volume(v)}/month, all but SES`,
+        value: usd((sum.variableButSes / v) * 1000),
+        unit: "$",
+        baseline: { label: "SES alone (its $0.10 floor)", value: usd(prices.sesEmail * 1000) },
+      });
     }
     // Where the variable money goes, per 1,000 orders at the middle volume.
     const mid = VOLUMES[1];
     const byService = new Map<string, number>();
-    for (const l of costLines(prices, s, m, mid)) if (l.kind === "variable") byService.set(l.service, (byService.get(l.service) ?? 0) + l.usd);
+    for (const l of costLines(prices, s, m, mid))
+      if (l.kind === "variable") byService.set(l.service, (byService.get(l.service) ?? 0) + l.usd);
     for (const [service, x] of [...byService].sort((a, b) => b[1] - a[1])) {
-      rows.push({ section, figure: `${stack}: ${service} per 1,000 orders at ${volume(mid)}/month`, value: usd((x / mid) * 1000), unit: "$" });
+      rows.push({
+        section,
+        figure: `${stack}: ${service} per 1,000 orders at ${volume(mid)}/month`,
+        value: usd((x / mid) * 1000),
+        unit: "$",
+      });
     }
   }
   return rows;

@@ -61,9 +61,29 @@ function rawOrderJourney(c: AwsClients, table: string, queueUrl: string, bucket:
       }),
     );
     await c.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `bench/${pk}.pdf`, Body: pdf }));
-    await c.ddb.send(new UpdateCommand({ TableName: table, Key: { pk }, UpdateExpression: "SET invoiced = :t", ExpressionAttributeValues: { ":t": true } }));
-    await c.ses.send(new SendEmailCommand({ Source: sender, Destination: { ToAddresses: ["bench@example.com"] }, Message: { Subject: { Data: "bench" }, Body: { Text: { Data: "bench" } } } }));
-    await c.ddb.send(new UpdateCommand({ TableName: table, Key: { pk }, UpdateExpression: "SET notified = :t", ExpressionAttributeValues: { ":t": true } }));
+    await c.ddb.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk },
+        UpdateExpression: "SET invoiced = :t",
+        ExpressionAttributeValues: { ":t": true },
+      }),
+    );
+    await c.ses.send(
+      new SendEmailCommand({
+        Source: sender,
+        Destination: { ToAddresses: ["bench@example.com"] },
+        Message: { Subject: { Data: "bench" }, Body: { Text: { Data: "bench" } } },
+      }),
+    );
+    await c.ddb.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk },
+        UpdateExpression: "SET notified = :t",
+        ExpressionAttributeValues: { ":t": true },
+      }),
+    );
   };
 }
 
@@ -78,11 +98,21 @@ async function transactionMs(wholeTableRollback: boolean, sizes: number[], reps:
   const raw = new DynamoDBClient({ region: "us-east-1", endpoint: moto.endpoint });
   try {
     const table = "bench-growth";
-    await raw.send(new CreateTableCommand({ TableName: table, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] }));
+    await raw.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      }),
+    );
     const out: number[] = [];
     let filled = 0;
     // Warm-up, not counted: the first transactions pay for moto's and the client's first use.
-    for (let i = 0; i < 3; i++) await clients.ddb.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: "counter", value: -1 } } }] }));
+    for (let i = 0; i < 3; i++)
+      await clients.ddb.send(
+        new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: "counter", value: -1 } } }] }),
+      );
     for (const size of sizes) {
       for (; filled < size; filled += 25) {
         const items = Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: { pk: `item-${filled + i}`, body: "x".repeat(400) } } }));
@@ -114,13 +144,24 @@ async function transactionMs(wholeTableRollback: boolean, sizes: number[], reps:
 const section: BenchSection = async ({ quick }) => {
   const rows: BenchRow[] = [];
   // moto accepts any credentials; never let the bench pick up real ones (the pipeline sets the same).
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_SESSION_TOKEN: "local", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SESSION_TOKEN: "local",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
   const sizes = quick ? [0, 800] : [0, 400, 1600];
   const reps = quick ? 5 : 15;
   const itemLevel = await transactionMs(false, sizes, reps);
   const wholeTable = await transactionMs(true, sizes, reps);
   sizes.forEach((size, i) =>
-    rows.push({ section: "local DynamoDB", figure: `TransactWriteItems on a ${size}-item table`, value: round(itemLevel[i], 1), unit: "ms", baseline: { label: "moto's whole-table copy", value: round(wholeTable[i], 1) } }),
+    rows.push({
+      section: "local DynamoDB",
+      figure: `TransactWriteItems on a ${size}-item table`,
+      value: round(itemLevel[i], 1),
+      unit: "ms",
+      baseline: { label: "moto's whole-table copy", value: round(wholeTable[i], 1) },
+    }),
   );
   const batch = quick ? 10 : 100;
   const intake = quick ? 20 : 200;
@@ -136,7 +177,10 @@ const section: BenchSection = async ({ quick }) => {
     await runDemo({ apiUrl: p.apiUrl, token, count: 1, timeoutMs: 120_000 });
 
     // End to end: two batches in a row, then the raw ceiling for as many orders.
-    for (const [n, label] of [[1, "first"], [2, "second"]] as const) {
+    for (const [n, label] of [
+      [1, "first"],
+      [2, "second"],
+    ] as const) {
       const t0 = performance.now();
       const s = await runDemo({ apiUrl: p.apiUrl, token, count: batch, timeoutMs: quick ? 60_000 : 240_000 });
       const secs = (performance.now() - t0) / 1000;
@@ -150,8 +194,17 @@ const section: BenchSection = async ({ quick }) => {
     }
     const ceiling = await timed(batch, 5, raw);
     const last = rows.filter((r) => r.figure.endsWith("emailed/s")).pop()!;
-    rows.push({ ...last, figure: "second batch emailed/s vs raw moto calls", baseline: { label: "same AWS calls direct, 5 at a time", value: round((batch / ceiling.wallMs) * 1000, 1) } });
-    rows.push({ section: "local end to end", figure: "raw calls of one order, p50 / p99", value: `${round(percentile(ceiling.each, 50), 0)} / ${round(percentile(ceiling.each, 99), 0)}`, unit: "ms" });
+    rows.push({
+      ...last,
+      figure: "second batch emailed/s vs raw moto calls",
+      baseline: { label: "same AWS calls direct, 5 at a time", value: round((batch / ceiling.wallMs) * 1000, 1) },
+    });
+    rows.push({
+      section: "local end to end",
+      figure: "raw calls of one order, p50 / p99",
+      value: `${round(percentile(ceiling.each, 50), 0)} / ${round(percentile(ceiling.each, 99), 0)}`,
+      unit: "ms",
+    });
 
     // Intake through the gateway, then the bare put + send.
     const post = await timed(intake, 5, async (i) => {
@@ -167,9 +220,27 @@ const section: BenchSection = async ({ quick }) => {
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: scratch, MessageBody: String(i) }));
     });
     const baseline = (v: number) => ({ label: "bare DynamoDB put + SQS send", value: round(v, 0) });
-    rows.push({ section: "local intake", figure: "requests/s, 5 at a time", value: round((intake / post.wallMs) * 1000, 0), unit: "req/s", baseline: baseline((intake / bare.wallMs) * 1000) });
-    rows.push({ section: "local intake", figure: "latency p50", value: round(percentile(post.each, 50), 0), unit: "ms", baseline: baseline(percentile(bare.each, 50)) });
-    rows.push({ section: "local intake", figure: "latency p99", value: round(percentile(post.each, 99), 0), unit: "ms", baseline: baseline(percentile(bare.each, 99)) });
+    rows.push({
+      section: "local intake",
+      figure: "requests/s, 5 at a time",
+      value: round((intake / post.wallMs) * 1000, 0),
+      unit: "req/s",
+      baseline: baseline((intake / bare.wallMs) * 1000),
+    });
+    rows.push({
+      section: "local intake",
+      figure: "latency p50",
+      value: round(percentile(post.each, 50), 0),
+      unit: "ms",
+      baseline: baseline(percentile(bare.each, 50)),
+    });
+    rows.push({
+      section: "local intake",
+      figure: "latency p99",
+      value: round(percentile(post.each, 99), 0),
+      unit: "ms",
+      baseline: baseline(percentile(bare.each, 99)),
+    });
   } finally {
     cognito.destroy();
     destroyClients(clients);

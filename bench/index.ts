@@ -22,7 +22,13 @@ const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
 
 function table(rows: readonly BenchRow[]): string {
   const head = ["section", "figure", "value", "baseline", "baseline value"];
-  const body = rows.map((r) => [r.section, r.figure, `${r.value} ${r.unit}`.trim(), r.baseline?.label ?? "", r.baseline ? `${r.baseline.value} ${r.unit}`.trim() : ""]);
+  const body = rows.map((r) => [
+    r.section,
+    r.figure,
+    `${r.value} ${r.unit}`.trim(),
+    r.baseline?.label ?? "",
+    r.baseline ? `${r.baseline.value} ${r.unit}`.trim() : "",
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");

@@ -72,10 +72,31 @@ export const benchLambda: BenchSection = async ({ quick }) => {
   const section = "lambda";
   const ours = { api: (await buildLambda("order-api")).code, notifier: (await buildLambda("email-notifier")).code };
   const cdk = { api: await cdkStyle("order-api"), notifier: await cdkStyle("email-notifier") };
-  for (const [name, key] of [["order API", "api"], ["email notifier", "notifier"]] as const) {
-    rows.push({ section, figure: `${name} archive: files`, value: 1, unit: "", baseline: { label: "CDK-style bundle (+ runtime SDK)", value: 1 } });
-    rows.push({ section, figure: `${name} archive: bytes`, value: kib(Buffer.byteLength(ours[key])), unit: "KiB", baseline: { label: "CDK-style bundle", value: kib(Buffer.byteLength(cdk[key])) } });
-    rows.push({ section, figure: `${name} archive: zipped`, value: kib(zipped(ours[key])), unit: "KiB", baseline: { label: "CDK-style bundle", value: kib(zipped(cdk[key])) } });
+  for (const [name, key] of [
+    ["order API", "api"],
+    ["email notifier", "notifier"],
+  ] as const) {
+    rows.push({
+      section,
+      figure: `${name} archive: files`,
+      value: 1,
+      unit: "",
+      baseline: { label: "CDK-style bundle (+ runtime SDK)", value: 1 },
+    });
+    rows.push({
+      section,
+      figure: `${name} archive: bytes`,
+      value: kib(Buffer.byteLength(ours[key])),
+      unit: "KiB",
+      baseline: { label: "CDK-style bundle", value: kib(Buffer.byteLength(cdk[key])) },
+    });
+    rows.push({
+      section,
+      figure: `${name} archive: zipped`,
+      value: kib(zipped(ours[key])),
+      unit: "KiB",
+      baseline: { label: "CDK-style bundle", value: kib(zipped(cdk[key])) },
+    });
   }
 
   const moto = await startMoto();
@@ -83,9 +104,22 @@ export const benchLambda: BenchSection = async ({ quick }) => {
   const clients = createClients({ region: "us-east-1", endpoint: moto.endpoint });
   const ddbRaw = new DynamoDBClient({ region: "us-east-1", endpoint: moto.endpoint });
   try {
-    const resources = await provisionLocalResources(clients, ddbRaw, { prefix: "bench", region: "us-east-1", maxReceiveCount: 3, visibilityTimeoutSeconds: 30, sender: "invoices@shop.example", bucketEventsQueue: false });
+    const resources = await provisionLocalResources(clients, ddbRaw, {
+      prefix: "bench",
+      region: "us-east-1",
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+      sender: "invoices@shop.example",
+      bucketEventsQueue: false,
+    });
     const env = {
-      ...runtimeEnv(resources, { region: "us-east-1", endpoint: moto.endpoint, linkBaseUrl: "https://api.shop.example/bench", taxRateBps: 1900, seller: { name: "Bench GmbH", address: "Street 1|Berlin" } }),
+      ...runtimeEnv(resources, {
+        region: "us-east-1",
+        endpoint: moto.endpoint,
+        linkBaseUrl: "https://api.shop.example/bench",
+        taxRateBps: 1900,
+        seller: { name: "Bench GmbH", address: "Street 1|Berlin" },
+      }),
       PATH: process.env.PATH ?? "",
       AWS_ACCESS_KEY_ID: "bench",
       AWS_SECRET_ACCESS_KEY: "bench",
@@ -120,13 +154,35 @@ export const benchLambda: BenchSection = async ({ quick }) => {
       xs.push(await coldStart(ours.api, {}));
       ys.push(await coldStart(cdk.api, { NODE_PATH: sdk }));
     }
-    const med = (rs: typeof xs) => ({ init: median(rs.map((x) => x.init)), first: median(rs.map((x) => x.first)), warm: median(rs.map((x) => x.warm)) });
+    const med = (rs: typeof xs) => ({
+      init: median(rs.map((x) => x.init)),
+      first: median(rs.map((x) => x.first)),
+      warm: median(rs.map((x) => x.warm)),
+    });
     const a = med(xs);
     const b = med(ys);
     const label = "CDK-style bundle, SDK from runtime";
-    rows.push({ section, figure: `order API cold start: process start to handler loaded (median of ${runs})`, value: round(a.init, 0), unit: "ms", baseline: { label, value: round(b.init, 0) } });
-    rows.push({ section, figure: `order API cold start: to first 202 (median of ${runs})`, value: round(a.first, 0), unit: "ms", baseline: { label, value: round(b.first, 0) } });
-    rows.push({ section, figure: `order API warm POST /orders (median of ${runs} processes' medians of ${WARM_CALLS} calls)`, value: round(a.warm, 0), unit: "ms", baseline: { label, value: round(b.warm, 0) } });
+    rows.push({
+      section,
+      figure: `order API cold start: process start to handler loaded (median of ${runs})`,
+      value: round(a.init, 0),
+      unit: "ms",
+      baseline: { label, value: round(b.init, 0) },
+    });
+    rows.push({
+      section,
+      figure: `order API cold start: to first 202 (median of ${runs})`,
+      value: round(a.first, 0),
+      unit: "ms",
+      baseline: { label, value: round(b.first, 0) },
+    });
+    rows.push({
+      section,
+      figure: `order API warm POST /orders (median of ${runs} processes' medians of ${WARM_CALLS} calls)`,
+      value: round(a.warm, 0),
+      unit: "ms",
+      baseline: { label, value: round(b.warm, 0) },
+    });
   } finally {
     destroyClients(clients);
     ddbRaw.destroy();

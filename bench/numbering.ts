@@ -103,7 +103,14 @@ export function simulateNumbering(s: NumberingScenario, seed = 1): NumberingResu
     } else {
       cancelled++;
       const backoff = rnd() * 20 * step.attempt;
-      steps.push({ at: step.at + backoff + vary(s.readMs), task: step.task, kind: "read", seen: -2, batch: step.batch, attempt: step.attempt + 1 });
+      steps.push({
+        at: step.at + backoff + vary(s.readMs),
+        task: step.task,
+        kind: "read",
+        seen: -2,
+        batch: step.batch,
+        attempt: step.attempt + 1,
+      });
     }
   }
   const secs = s.seconds;
@@ -120,25 +127,58 @@ const section: BenchSection = async ({ quick }) => {
   const rows: BenchRow[] = [];
   const seconds = quick ? 5 : 30;
   const batchLabel = "one invoice per transaction (before)";
-  const compare = (label: string, scenario: Omit<NumberingScenario, "maxBatch" | "seconds">, pick: (r: NumberingResult) => number, unit: string, digits = 0) => {
+  const compare = (
+    label: string,
+    scenario: Omit<NumberingScenario, "maxBatch" | "seconds">,
+    pick: (r: NumberingResult) => number,
+    unit: string,
+    digits = 0,
+  ) => {
     const batched = simulateNumbering({ ...scenario, maxBatch: MAX_NUMBERING_BATCH, seconds });
     const single = simulateNumbering({ ...scenario, maxBatch: 1, seconds });
-    rows.push({ section: "numbering (simulated)", figure: label, value: round(pick(batched), digits), unit, baseline: { label: batchLabel, value: round(pick(single), digits) } });
+    rows.push({
+      section: "numbering (simulated)",
+      figure: label,
+      value: round(pick(batched), digits),
+      unit,
+      baseline: { label: batchLabel, value: round(pick(single), digits) },
+    });
   };
   const numbered = (r: NumberingResult) => r.numberedPerSecond;
   for (const tasks of [1, 8, 32]) {
-    compare(`capacity, ${tasks} task(s), read 5 ms, transaction 10 ms, 1 % conflicts`, { tasks, readMs: 5, transactionMs: 10, conflict: 0.01, offeredPerSecond: Infinity }, numbered, "invoices/s");
+    compare(
+      `capacity, ${tasks} task(s), read 5 ms, transaction 10 ms, 1 % conflicts`,
+      { tasks, readMs: 5, transactionMs: 10, conflict: 0.01, offeredPerSecond: Infinity },
+      numbered,
+      "invoices/s",
+    );
   }
-  compare("capacity, 8 tasks, read 10 ms, transaction 25 ms, 5 % conflicts", { tasks: 8, readMs: 10, transactionMs: 25, conflict: 0.05, offeredPerSecond: Infinity }, numbered, "invoices/s");
+  compare(
+    "capacity, 8 tasks, read 10 ms, transaction 25 ms, 5 % conflicts",
+    { tasks: 8, readMs: 10, transactionMs: 25, conflict: 0.05, offeredPerSecond: Infinity },
+    numbered,
+    "invoices/s",
+  );
   const atTarget = { tasks: 8, readMs: 5, transactionMs: 10, conflict: 0.01, offeredPerSecond: 1000 };
   compare("1,000 orders/s offered, 8 tasks: numbered", atTarget, numbered, "invoices/s");
   compare("1,000 orders/s offered, 8 tasks: wait for a number p50", atTarget, (r) => r.waitP50, "ms");
   compare("1,000 orders/s offered, 8 tasks: wait for a number p99", atTarget, (r) => r.waitP99, "ms");
-  compare("1,000 orders/s offered, 8 tasks: counter writes (2 WCU each; one item takes 1,000 WCU/s)", atTarget, (r) => r.transactionsPerSecond * 2, "WCU/s");
+  compare(
+    "1,000 orders/s offered, 8 tasks: counter writes (2 WCU each; one item takes 1,000 WCU/s)",
+    atTarget,
+    (r) => r.transactionsPerSecond * 2,
+    "WCU/s",
+  );
   compare("1,000 orders/s offered, 8 tasks: cancelled transactions", atTarget, (r) => r.cancelledShare * 100, "%", 1);
   // Closed form for the saturated counter: one commit per read + transaction round-trip.
   const round15 = 1000 / (5 + 10);
-  rows.push({ section: "numbering (closed form)", figure: "ceiling: commits/s x invoices per commit, read 5 ms + transaction 10 ms", value: round(round15 * MAX_NUMBERING_BATCH, 0), unit: "invoices/s", baseline: { label: batchLabel, value: round(round15, 0) } });
+  rows.push({
+    section: "numbering (closed form)",
+    figure: "ceiling: commits/s x invoices per commit, read 5 ms + transaction 10 ms",
+    value: round(round15 * MAX_NUMBERING_BATCH, 0),
+    unit: "invoices/s",
+    baseline: { label: batchLabel, value: round(round15, 0) },
+  });
   return rows;
 };
 

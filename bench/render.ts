@@ -33,7 +33,15 @@ function bareJsPdf(doc: InvoiceDocument): Uint8Array {
     pdf.text(s, 48, y);
     y += 12;
   };
-  for (const s of ["Invoice", doc.seller.name, ...doc.seller.addressLines, doc.invoiceNumber, doc.order.orderId, doc.order.customer.name ?? ""]) row(s);
+  for (const s of [
+    "Invoice",
+    doc.seller.name,
+    ...doc.seller.addressLines,
+    doc.invoiceNumber,
+    doc.order.orderId,
+    doc.order.customer.name ?? "",
+  ])
+    row(s);
   for (const l of doc.order.lines) row(`${l.sku} ${l.name} ${l.quantity} ${l.unitPriceMinor} ${l.lineTotalMinor}`);
   for (const s of ["Subtotal", "Tax", "Total", "Page 1 of 1"]) row(s);
   return new Uint8Array(pdf.output("arraybuffer"));
@@ -59,7 +67,13 @@ const section: BenchSection = async ({ quick }) => {
   const ours = cpuMsPerCall(() => renderInvoicePdf(one), quick ? 30 : 200, runs);
   const bare = cpuMsPerCall(() => bareJsPdf(one), quick ? 30 : 200, runs);
   const add = (figure: string, value: number, unit: string, baseline?: number, digits = 1) =>
-    rows.push({ section: "rendering", figure, value: round(value, digits), unit, baseline: baseline === undefined ? undefined : { label: "bare jsPDF, core Helvetica", value: round(baseline, digits) } });
+    rows.push({
+      section: "rendering",
+      figure,
+      value: round(value, digits),
+      unit,
+      baseline: baseline === undefined ? undefined : { label: "bare jsPDF, core Helvetica", value: round(baseline, digits) },
+    });
   add("1-line invoices/s per core", 1000 / ours, "invoices/s", 1000 / bare, 0);
   add("1-line invoice CPU time", ours, "ms", bare, 2);
   add("1-line PDF size", renderInvoicePdf(one).byteLength / 1024, "KiB", bareJsPdf(one).byteLength / 1024);
@@ -71,7 +85,13 @@ const section: BenchSection = async ({ quick }) => {
     const bareMs = cpuMsPerCall(() => bareJsPdf(doc), reps, runs);
     add(`${n} lines: CPU time`, ms, "ms", bareMs);
     // What each line costs from the previous size to this one: flat means linear scaling.
-    add(`${n} lines: CPU per line since ${previous.n}`, ((ms - previous.ms) / (n - previous.n)) * 1000, "µs", ((bareMs - previous.bareMs) / (n - previous.n)) * 1000, 0);
+    add(
+      `${n} lines: CPU per line since ${previous.n}`,
+      ((ms - previous.ms) / (n - previous.n)) * 1000,
+      "µs",
+      ((bareMs - previous.bareMs) / (n - previous.n)) * 1000,
+      0,
+    );
     previous = { n, ms, bareMs };
   }
   return rows;

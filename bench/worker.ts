@@ -39,7 +39,19 @@ function previousImageCopyBytes(): number {
     .split("\n")
     .filter((p) => p.includes(`${path.sep}node_modules${path.sep}`));
   // Count each package directory once, without the nested node_modules of another listed one.
-  const top = [...new Set(listed.map((p) => p.slice(0, p.indexOf("node_modules") + "node_modules".length) + p.slice(p.indexOf("node_modules") + 12).split(path.sep).slice(0, p.slice(p.indexOf("node_modules") + 13).startsWith("@") ? 3 : 2).join(path.sep)))];
+  const top = [
+    ...new Set(
+      listed.map(
+        (p) =>
+          p.slice(0, p.indexOf("node_modules") + "node_modules".length) +
+          p
+            .slice(p.indexOf("node_modules") + 12)
+            .split(path.sep)
+            .slice(0, p.slice(p.indexOf("node_modules") + 13).startsWith("@") ? 3 : 2)
+            .join(path.sep),
+      ),
+    ),
+  ];
   const sources = ["runtime", "invoice-container"].map((d) => bytesBelow(path.join(ROOT, d)));
   return top.reduce((sum, dir) => sum + bytesBelow(dir), 0) + sources.reduce((a, b) => a + b, 0);
 }
@@ -78,15 +90,38 @@ const section: BenchSection = async ({ quick }) => {
     for (const threads of [1, 2, 4]) {
       const rates: number[] = [];
       for (let r = 0; r < runs; r++) rates.push(await poolRate(entry, threads, count));
-      rows.push({ section: "worker", figure: `invoices/s, ${threads} render thread${threads > 1 ? "s" : ""} (${os.availableParallelism()} cores here)`, value: round(median(rates), 0), unit: "invoices/s", baseline });
+      rows.push({
+        section: "worker",
+        figure: `invoices/s, ${threads} render thread${threads > 1 ? "s" : ""} (${os.availableParallelism()} cores here)`,
+        value: round(median(rates), 0),
+        unit: "invoices/s",
+        baseline,
+      });
     }
     // Wall-clock rates share the cores with whatever else runs: show how busy the machine was.
-    rows.push({ section: "worker", figure: "1-min load average during the runs", value: round(os.loadavg()[0], 1), unit: `(${os.availableParallelism()} cores)` });
+    rows.push({
+      section: "worker",
+      figure: "1-min load average during the runs",
+      value: round(os.loadavg()[0], 1),
+      unit: `(${os.availableParallelism()} cores)`,
+    });
     const shipped = bytesBelow(out);
     const before = previousImageCopyBytes();
     const mb = (b: number) => round(b / 1e6, 1);
-    rows.push({ section: "worker image", figure: "copied into the image", value: mb(shipped), unit: "MB", baseline: { label: "production node_modules + tsc output", value: mb(before) } });
-    rows.push({ section: "worker image", figure: `estimated image (assumed base ${BASE_IMAGE_MB} MB + copied)`, value: round(BASE_IMAGE_MB + shipped / 1e6, 0), unit: "MB", baseline: { label: "previous Dockerfile", value: round(BASE_IMAGE_MB + before / 1e6, 0) } });
+    rows.push({
+      section: "worker image",
+      figure: "copied into the image",
+      value: mb(shipped),
+      unit: "MB",
+      baseline: { label: "production node_modules + tsc output", value: mb(before) },
+    });
+    rows.push({
+      section: "worker image",
+      figure: `estimated image (assumed base ${BASE_IMAGE_MB} MB + copied)`,
+      value: round(BASE_IMAGE_MB + shipped / 1e6, 0),
+      unit: "MB",
+      baseline: { label: "previous Dockerfile", value: round(BASE_IMAGE_MB + before / 1e6, 0) },
+    });
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

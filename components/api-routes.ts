@@ -17,7 +17,11 @@ export interface MethodSpec {
 
 /** The methods of the API, one per route of runtime/handlers/order-api.ts API_ROUTES. */
 export function methodSpecs(routes: readonly ApiRoute[] = API_ROUTES): MethodSpec[] {
-  return routes.map((r) => ({ method: r.method, resource: r.resource, authorization: r.auth === "cognito" ? "COGNITO_USER_POOLS" : "NONE" }));
+  return routes.map((r) => ({
+    method: r.method,
+    resource: r.resource,
+    authorization: r.auth === "cognito" ? "COGNITO_USER_POOLS" : "NONE",
+  }));
 }
 
 /** Every resource path the routes need, parents first ("/orders" before "/orders/{orderId}"). */
@@ -49,7 +53,11 @@ export interface DeploymentTargets {
  * routes call or the authorizer they use changes (each takes effect only through a new
  * deployment); the order of the routes does not matter.
  */
-export function deploymentTrigger(specs: readonly MethodSpec[], responses: readonly GatewayResponseSpec[], targets: DeploymentTargets): string {
+export function deploymentTrigger(
+  specs: readonly MethodSpec[],
+  responses: readonly GatewayResponseSpec[],
+  targets: DeploymentTargets,
+): string {
   const routes = [...specs].map((s) => `${s.method} ${s.resource} ${s.authorization}`).sort();
   const { functionInvokeArn, authorizerId } = targets;
   const userPoolArns = [...targets.userPoolArns].sort();
@@ -84,9 +92,16 @@ export interface GatewayResponseSpec {
 /** The gateway's own answers (no token, unknown route, its own failures) in the API's one JSON error shape. */
 export function gatewayResponses(): GatewayResponseSpec[] {
   return [
-    { responseType: "UNAUTHORIZED", statusCode: "401", body: { error: { code: "UNAUTHENTICATED", message: "Sign in and send your ID token as the Authorization header." } } },
+    {
+      responseType: "UNAUTHORIZED",
+      statusCode: "401",
+      body: { error: { code: "UNAUTHENTICATED", message: "Sign in and send your ID token as the Authorization header." } },
+    },
     // API Gateway answers an unknown path or method with 403 "Missing Authentication Token".
     { responseType: "MISSING_AUTHENTICATION_TOKEN", statusCode: "404", body: { error: { code: "NOT_FOUND", message: "No such route." } } },
-    { responseType: "DEFAULT_5XX", body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } } },
+    {
+      responseType: "DEFAULT_5XX",
+      body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } },
+    },
   ];
 }

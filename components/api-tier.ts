@@ -81,9 +81,11 @@ export class ApiTier extends pulumi.ComponentResource {
   constructor(name: string, args: ApiTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:api:ApiTier", name, {}, opts);
     const throttle = args.throttle ?? { rateLimit: 50, burstLimit: 100 };
-    if (throttle.burstLimit < throttle.rateLimit) throw new Error(`ApiTier ${name}: throttle.burstLimit must be at least throttle.rateLimit`);
+    if (throttle.burstLimit < throttle.rateLimit)
+      throw new Error(`ApiTier ${name}: throttle.burstLimit must be at least throttle.rateLimit`);
     const timeoutSeconds = args.timeoutSeconds ?? 10;
-    if (timeoutSeconds > 29) throw new Error(`ApiTier ${name}: timeoutSeconds ${timeoutSeconds} exceeds API Gateway's 29 s integration limit`);
+    if (timeoutSeconds > 29)
+      throw new Error(`ApiTier ${name}: timeoutSeconds ${timeoutSeconds} exceeds API Gateway's 29 s integration limit`);
     const logRetentionDays = args.logRetentionDays ?? 30;
     const parent = { parent: this };
 
@@ -93,10 +95,25 @@ export class ApiTier extends pulumi.ComponentResource {
         usernameAttributes: ["email"],
         autoVerifiedAttributes: ["email"],
         adminCreateUserConfig: { allowAdminCreateUserOnly: false },
-        passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: false, temporaryPasswordValidityDays: 7 },
+        passwordPolicy: {
+          minimumLength: 12,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireNumbers: true,
+          requireSymbols: false,
+          temporaryPasswordValidityDays: 7,
+        },
         accountRecoverySetting: { recoveryMechanisms: [{ name: "verified_email", priority: 1 }] },
         deletionProtection: (args.deletionProtection ?? true) ? "ACTIVE" : "INACTIVE",
-        ...(args.signUpEmail ? { emailConfiguration: { emailSendingAccount: "DEVELOPER", sourceArn: args.signUpEmail.identityArn, fromEmailAddress: args.signUpEmail.from } } : {}),
+        ...(args.signUpEmail
+          ? {
+              emailConfiguration: {
+                emailSendingAccount: "DEVELOPER",
+                sourceArn: args.signUpEmail.identityArn,
+                fromEmailAddress: args.signUpEmail.from,
+              },
+            }
+          : {}),
       },
       parent,
     );
@@ -124,7 +141,9 @@ export class ApiTier extends pulumi.ComponentResource {
         policy: (logGroupArn) =>
           pulumi
             .all([args.tableArn, args.queueArn, args.bucketArn, args.linkKeyArn, logGroupArn])
-            .apply(([tableArn, queueArn, bucketArn, linkKeyArn, lg]) => apiFunctionPolicy({ tableArn, queueArn, bucketArn, linkKeyArn, logGroupArn: lg })),
+            .apply(([tableArn, queueArn, bucketArn, linkKeyArn, lg]) =>
+              apiFunctionPolicy({ tableArn, queueArn, bucketArn, linkKeyArn, logGroupArn: lg }),
+            ),
         environment: {
           [ENV.ordersTable]: args.tableName,
           [ENV.ordersQueueUrl]: args.queueUrl,
@@ -239,7 +258,9 @@ export class ApiTier extends pulumi.ComponentResource {
         triggers: {
           redeployment: pulumi
             .all([api.fn.invokeArn, authorizer.id, authorizer.providerArns])
-            .apply(([functionInvokeArn, authorizerId, userPoolArns]) => deploymentTrigger(specs, responses, { functionInvokeArn, authorizerId, userPoolArns: userPoolArns ?? [] })),
+            .apply(([functionInvokeArn, authorizerId, userPoolArns]) =>
+              deploymentTrigger(specs, responses, { functionInvokeArn, authorizerId, userPoolArns: userPoolArns ?? [] }),
+            ),
         },
       },
       { ...parent, dependsOn: routeResources },
@@ -250,11 +271,20 @@ export class ApiTier extends pulumi.ComponentResource {
     if (args.manageAccountLogsRole ?? false) {
       const logsRole = new aws.iam.Role(
         `${name}-gateway-logs-role`,
-        { description: "API Gateway writes access logs (account-wide setting)", assumeRolePolicy: JSON.stringify(assumeRolePolicy("apigateway.amazonaws.com")) },
+        {
+          description: "API Gateway writes access logs (account-wide setting)",
+          assumeRolePolicy: JSON.stringify(assumeRolePolicy("apigateway.amazonaws.com")),
+        },
         parent,
       );
-      const attachment = new aws.iam.RolePolicyAttachment(`${name}-gateway-logs-policy`, { role: logsRole.name, policyArn: API_GATEWAY_LOGS_POLICY_ARN }, parent);
-      stageDependsOn.push(new aws.apigateway.Account(`${name}-gateway-account`, { cloudwatchRoleArn: logsRole.arn }, { ...parent, dependsOn: [attachment] }));
+      const attachment = new aws.iam.RolePolicyAttachment(
+        `${name}-gateway-logs-policy`,
+        { role: logsRole.name, policyArn: API_GATEWAY_LOGS_POLICY_ARN },
+        parent,
+      );
+      stageDependsOn.push(
+        new aws.apigateway.Account(`${name}-gateway-account`, { cloudwatchRoleArn: logsRole.arn }, { ...parent, dependsOn: [attachment] }),
+      );
     }
     this.stage = new aws.apigateway.Stage(
       `${name}-stage`,

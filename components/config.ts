@@ -23,7 +23,9 @@ export function isProductionStack(stack: string): boolean {
 export const REGION_KEY = "aws:region";
 
 /** Retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 /** Task CPU units Fargate offers. */
 export const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
 
@@ -39,12 +41,21 @@ const bool = (dflt: boolean) =>
     z.boolean({ invalid_type_error: "must be true or false" }).default(dflt),
   );
 const int = (min: number, max: number, dflt?: number) => {
-  const n = z.coerce.number({ invalid_type_error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+  const n = z.coerce
+    .number({ invalid_type_error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
   return dflt === undefined ? n : n.default(dflt);
 };
 const text = () => z.string({ required_error: "is required" }).trim().min(1, "must not be empty");
 const email = () => text().email("must be an email address");
-const optionalText = () => z.string().trim().optional().transform((s) => s || undefined);
+const optionalText = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => s || undefined);
 
 /** The keys of the project namespace, with their rules and defaults. Built by a function: zod objects stay out of module scope. */
 const keySchema = () =>
@@ -173,9 +184,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     else if (!key.includes(":")) own[key] = value;
   }
   const problems: string[] = [];
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stack)) problems.push(`stack name "${stack}" must be letters, digits, "-" or "_" (it names the API stage)`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stack))
+    problems.push(`stack name "${stack}" must be letters, digits, "-" or "_" (it names the API stage)`);
   const region = raw[REGION_KEY];
-  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(`${REGION_KEY} must name an AWS region such as eu-central-1`);
+  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    problems.push(`${REGION_KEY} must name an AWS region such as eu-central-1`);
 
   const parsed = keySchema().safeParse(own);
   if (!parsed.success) {
@@ -185,9 +198,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     }
   } else {
     problems.push(...contradictions(parsed.data));
-    if (isProductionStack(stack) && !parsed.data.alarmEmail) problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
+    if (isProductionStack(stack) && !parsed.data.alarmEmail)
+      problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
   }
-  if (problems.length) throw new StackConfigError(`stack "${stack}": invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  if (problems.length)
+    throw new StackConfigError(`stack "${stack}": invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   const c = parsed.success ? parsed.data : (undefined as never);
   return {
     stack,
@@ -236,13 +251,17 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
 function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
   const k = (name: string) => `${PROJECT}:${name}`;
   const out: string[] = [];
-  if (c.workerMinTasks > c.workerMaxTasks) out.push(`${k("workerMinTasks")} (${c.workerMinTasks}) exceeds ${k("workerMaxTasks")} (${c.workerMaxTasks})`);
+  if (c.workerMinTasks > c.workerMaxTasks)
+    out.push(`${k("workerMinTasks")} (${c.workerMinTasks}) exceeds ${k("workerMaxTasks")} (${c.workerMaxTasks})`);
   if (!fargateMemoryFits(c.workerCpu, c.workerMemoryMb)) {
     out.push(`${k("workerMemoryMb")} ${c.workerMemoryMb} is not a Fargate size for ${k("workerCpu")} ${c.workerCpu}`);
   }
   if (!drainFitsStopTimeout(c.workerMessageBudgetSeconds, WORKER_WAIT_SECONDS)) {
-    out.push(`${k("workerMessageBudgetSeconds")} (${c.workerMessageBudgetSeconds}) must be at most ${maxDrainableBudgetSeconds()}: a task stopped by a deploy or a Spot interruption must finish its messages within Fargate's 120 s stop timeout`);
+    out.push(
+      `${k("workerMessageBudgetSeconds")} (${c.workerMessageBudgetSeconds}) must be at most ${maxDrainableBudgetSeconds()}: a task stopped by a deploy or a Spot interruption must finish its messages within Fargate's 120 s stop timeout`,
+    );
   }
-  if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
+  if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit)
+    out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
   return out;
 }

@@ -48,7 +48,11 @@ export class DataStores extends pulumi.ComponentResource {
       { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       parent,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-invoices-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    new aws.s3.BucketOwnershipControls(
+      `${name}-invoices-ownership`,
+      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
     // SSE-S3: the roles need no KMS grants to read or write invoices; the bucket stays private by policy and blocks.
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-invoices-encryption`,
@@ -62,11 +66,20 @@ export class DataStores extends pulumi.ComponentResource {
     );
     // A bucket that never had versioning needs no versioning resource ("Disabled" is only valid at creation).
     const versioningConfig = versioning
-      ? [new aws.s3.BucketVersioning(`${name}-invoices-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, parent)]
+      ? [
+          new aws.s3.BucketVersioning(
+            `${name}-invoices-versioning`,
+            { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
+            parent,
+          ),
+        ]
       : [];
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-invoices-lifecycle`,
-      { bucket: this.bucket.id, rules: [lifecycleRule(expireAfterDays, versioning ? (args.noncurrentVersionExpireDays ?? 30) : undefined)] },
+      {
+        bucket: this.bucket.id,
+        rules: [lifecycleRule(expireAfterDays, versioning ? (args.noncurrentVersionExpireDays ?? 30) : undefined)],
+      },
       { ...parent, dependsOn: versioningConfig },
     );
 

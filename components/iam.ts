@@ -12,10 +12,18 @@ export interface ServiceRole {
 /** Creates `${name}-role` trusted by `service` and `${name}-policy` holding exactly `policy`. */
 export function createServiceRole(
   name: string,
-  args: { readonly service: Parameters<typeof assumeRolePolicy>[0]; readonly description: string; readonly policy: pulumi.Input<PolicyDocument> },
+  args: {
+    readonly service: Parameters<typeof assumeRolePolicy>[0];
+    readonly description: string;
+    readonly policy: pulumi.Input<PolicyDocument>;
+  },
   parent: pulumi.Resource,
 ): ServiceRole {
-  const role = new aws.iam.Role(`${name}-role`, { description: args.description, assumeRolePolicy: JSON.stringify(assumeRolePolicy(args.service)) }, { parent });
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    { description: args.description, assumeRolePolicy: JSON.stringify(assumeRolePolicy(args.service)) },
+    { parent },
+  );
   const policy = new aws.iam.RolePolicy(
     `${name}-policy`,
     { role: role.id, policy: pulumi.output(args.policy).apply((doc) => JSON.stringify(doc)) },

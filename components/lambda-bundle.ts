@@ -28,7 +28,8 @@ export const LAMBDA_NODE_TARGET = "node22";
  */
 export const LAMBDA_ENTRIES = {
   "order-api": () => (require("../runtime/lambda/order-api") as typeof import("../runtime/lambda/order-api")).createOrderApiHandler(),
-  "email-notifier": () => (require("../runtime/lambda/email-notifier") as typeof import("../runtime/lambda/email-notifier")).createEmailNotifierHandler(),
+  "email-notifier": () =>
+    (require("../runtime/lambda/email-notifier") as typeof import("../runtime/lambda/email-notifier")).createEmailNotifierHandler(),
 } as const;
 /** The name of a Lambda entry. */
 export type LambdaEntry = keyof typeof LAMBDA_ENTRIES;
@@ -76,7 +77,11 @@ export interface LambdaBundle {
  * Bundles serialized closure text into one self-contained CommonJS file for Lambda: the AWS SDK
  * included, nothing left to `require` but Node's built-ins. Deterministic for the same inputs.
  */
-export async function bundleClosure(serialized: string, resolveDir: string, projectRoot = path.resolve(__dirname, "..")): Promise<LambdaBundle> {
+export async function bundleClosure(
+  serialized: string,
+  resolveDir: string,
+  projectRoot = path.resolve(__dirname, ".."),
+): Promise<LambdaBundle> {
   const captured = capturedByValue(serialized);
   if (captured.length) {
     throw new Error(

@@ -34,32 +34,59 @@ export class Network extends pulumi.ComponentResource {
     if (args.mode === "public") {
       const vpc = aws.ec2.getVpcOutput({ default: true }, parent);
       this.vpcId = vpc.id;
-      this.subnetIds = aws.ec2.getSubnetsOutput({ filters: [{ name: "vpc-id", values: [vpc.id] }, { name: "default-for-az", values: ["true"] }] }, parent).ids;
+      this.subnetIds = aws.ec2.getSubnetsOutput(
+        {
+          filters: [
+            { name: "vpc-id", values: [vpc.id] },
+            { name: "default-for-az", values: ["true"] },
+          ],
+        },
+        parent,
+      ).ids;
     } else {
       const cidr = args.vpcCidr ?? "10.40.0.0/16";
       const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true }, parent);
       const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent).names;
       const routes = new aws.ec2.RouteTable(`${name}-private-routes`, { vpcId: vpc.id }, parent);
       const subnets = subnetCidrs(cidr, PRIVATE_AZ_COUNT).map((cidrBlock, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-private-${i}`, { vpcId: vpc.id, cidrBlock, availabilityZone: zones[i], mapPublicIpOnLaunch: false }, parent);
+        const subnet = new aws.ec2.Subnet(
+          `${name}-private-${i}`,
+          { vpcId: vpc.id, cidrBlock, availabilityZone: zones[i], mapPublicIpOnLaunch: false },
+          parent,
+        );
         new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
         return subnet;
       });
       for (const serviceName of gatewayEndpointServices(args.region)) {
         this.endpoints.push(
-          new aws.ec2.VpcEndpoint(`${name}-${endpointSlug(serviceName)}`, { vpcId: vpc.id, serviceName, vpcEndpointType: "Gateway", routeTableIds: [routes.id] }, parent),
+          new aws.ec2.VpcEndpoint(
+            `${name}-${endpointSlug(serviceName)}`,
+            { vpcId: vpc.id, serviceName, vpcEndpointType: "Gateway", routeTableIds: [routes.id] },
+            parent,
+          ),
         );
       }
       const endpointGroup = new aws.ec2.SecurityGroup(
         `${name}-endpoints`,
-        { vpcId: vpc.id, description: "Interface endpoints: HTTPS from the VPC", ingress: [{ ...HTTPS, cidrBlocks: [cidr], description: "HTTPS from the VPC" }] },
+        {
+          vpcId: vpc.id,
+          description: "Interface endpoints: HTTPS from the VPC",
+          ingress: [{ ...HTTPS, cidrBlocks: [cidr], description: "HTTPS from the VPC" }],
+        },
         parent,
       );
       for (const serviceName of interfaceEndpointServices(args.region)) {
         this.endpoints.push(
           new aws.ec2.VpcEndpoint(
             `${name}-${endpointSlug(serviceName)}`,
-            { vpcId: vpc.id, serviceName, vpcEndpointType: "Interface", privateDnsEnabled: true, subnetIds: subnets.map((s) => s.id), securityGroupIds: [endpointGroup.id] },
+            {
+              vpcId: vpc.id,
+              serviceName,
+              vpcEndpointType: "Interface",
+              privateDnsEnabled: true,
+              subnetIds: subnets.map((s) => s.id),
+              securityGroupIds: [endpointGroup.id],
+            },
             parent,
           ),
         );
@@ -70,7 +97,11 @@ export class Network extends pulumi.ComponentResource {
 
     const taskGroup = new aws.ec2.SecurityGroup(
       `${name}-worker`,
-      { vpcId: this.vpcId, description: "Invoice worker: HTTPS out to AWS APIs, nothing in", egress: [{ ...HTTPS, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs" }] },
+      {
+        vpcId: this.vpcId,
+        description: "Invoice worker: HTTPS out to AWS APIs, nothing in",
+        egress: [{ ...HTTPS, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs" }],
+      },
       parent,
     );
     this.securityGroupId = taskGroup.id;

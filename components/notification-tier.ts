@@ -37,7 +37,6 @@ export interface NotificationTierArgs {
 /** Only finished invoices wake the notifier. */
 const INVOICE_SUFFIX = ".pdf";
 
-
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {
   public readonly senderIdentity: aws.sesv2.EmailIdentity;
@@ -47,7 +46,8 @@ export class NotificationTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: NotificationTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:notification:NotificationTier", name, {}, opts);
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.sender)) throw new Error(`NotificationTier ${name}: sender "${args.sender}" is not an email address`);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.sender))
+      throw new Error(`NotificationTier ${name}: sender "${args.sender}" is not an email address`);
     const parent = { parent: this };
 
     this.senderIdentity = new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.sender }, parent);
@@ -109,7 +109,14 @@ export class NotificationTier extends pulumi.ComponentResource {
       `${name}-invoice-created`,
       {
         bucket: args.bucketName,
-        lambdaFunctions: [{ lambdaFunctionArn: notifier.fn.arn, events: ["s3:ObjectCreated:*"], filterPrefix: INVOICE_PREFIX, filterSuffix: INVOICE_SUFFIX }],
+        lambdaFunctions: [
+          {
+            lambdaFunctionArn: notifier.fn.arn,
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: INVOICE_PREFIX,
+            filterSuffix: INVOICE_SUFFIX,
+          },
+        ],
       },
       // S3 checks that it may invoke the function when the notification is saved.
       { ...parent, dependsOn: [permission] },

@@ -18,7 +18,11 @@ export class AlarmTopic extends pulumi.ComponentResource {
     // Not encrypted with the AWS-managed SNS key: CloudWatch alarms cannot publish to a topic under it.
     this.topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
     if (args.alarmEmail) {
-      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, { parent: this });
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-email`,
+        { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail },
+        { parent: this },
+      );
     }
     this.arn = this.topic.arn;
     this.registerOutputs({ arn: this.arn });
@@ -57,7 +61,11 @@ export interface OperationsArgs {
   readonly clusterName: pulumi.Input<string>;
   readonly serviceName: pulumi.Input<string>;
   /** Log groups of the order API Lambda, the worker and the notifier Lambda (for the saved queries). */
-  readonly logGroups: { readonly api: pulumi.Input<string>; readonly worker: pulumi.Input<string>; readonly notifier: pulumi.Input<string> };
+  readonly logGroups: {
+    readonly api: pulumi.Input<string>;
+    readonly worker: pulumi.Input<string>;
+    readonly notifier: pulumi.Input<string>;
+  };
   /** The queue tier's "orders wait too long" alarm; with no invoice made meanwhile it makes the composite fire. */
   readonly ordersWaitingAlarmName: pulumi.Input<string>;
 }
@@ -92,7 +100,8 @@ const line = (namespace: string, name: string, dims: Record<string, string>, opt
   ...Object.entries(dims).flat(),
   opts,
 ];
-const biz = (n: OpsNames, m: MetricDef, opts: Record<string, unknown> = {}) => line(METRICS_NAMESPACE, m.name, metricDimensions(m, n.stack), opts);
+const biz = (n: OpsNames, m: MetricDef, opts: Record<string, unknown> = {}) =>
+  line(METRICS_NAMESPACE, m.name, metricDimensions(m, n.stack), opts);
 
 /** The dashboard's JSON body: the pipeline's flow left to right, top to bottom. */
 export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[] } {
@@ -109,7 +118,10 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
   const api = { ApiName: n.apiName, Stage: n.stageName };
   // Every series of OrdersRefused in this stack, one per ErrorCode: the schema names all its dimensions.
   const refused = metricDimensions(METRICS.ordersRefused, n.stack, { ErrorCode: "*" });
-  const fixed = Object.entries(refused).filter(([, v]) => v !== "*").map(([k, v]) => `${k}="${v}"`).join(" ");
+  const fixed = Object.entries(refused)
+    .filter(([, v]) => v !== "*")
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(" ");
   const refusedSearch = `SEARCH('{${METRICS_NAMESPACE},${Object.keys(refused).join(",")}} MetricName="${METRICS.ordersRefused.name}" ${fixed}', 'Sum', 60)`;
   return {
     widgets: [
@@ -119,14 +131,27 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
         line("AWS/ApiGateway", "4XXError", api, { stat: "Sum", label: "4xx" }),
         line("AWS/ApiGateway", "5XXError", api, { stat: "Sum", label: "5xx" }),
       ]),
-      widget(1, 0, "Orders accepted and refused (by code)", [biz(n, METRICS.ordersAccepted, { stat: "Sum", label: "accepted" }), [{ expression: refusedSearch, id: "refused", label: "refused" }]]),
+      widget(1, 0, "Orders accepted and refused (by code)", [
+        biz(n, METRICS.ordersAccepted, { stat: "Sum", label: "accepted" }),
+        [{ expression: refusedSearch, id: "refused", label: "refused" }],
+      ]),
       widget(2, 0, "Orders queue: depth and oldest age (s)", [
         line("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: n.queue }, { stat: "Maximum", label: "waiting" }),
         line("AWS/SQS", "ApproximateAgeOfOldestMessage", { QueueName: n.queue }, { stat: "Maximum", label: "oldest (s)", yAxis: "right" }),
       ]),
       widget(3, 0, "Worker tasks: running vs desired", [
-        line("ECS/ContainerInsights", "RunningTaskCount", { ClusterName: n.cluster, ServiceName: n.service }, { stat: "Average", label: "running" }),
-        line("ECS/ContainerInsights", "DesiredTaskCount", { ClusterName: n.cluster, ServiceName: n.service }, { stat: "Average", label: "desired" }),
+        line(
+          "ECS/ContainerInsights",
+          "RunningTaskCount",
+          { ClusterName: n.cluster, ServiceName: n.service },
+          { stat: "Average", label: "running" },
+        ),
+        line(
+          "ECS/ContainerInsights",
+          "DesiredTaskCount",
+          { ClusterName: n.cluster, ServiceName: n.service },
+          { stat: "Average", label: "desired" },
+        ),
         biz(n, METRICS.workerCrashed, { stat: "Sum", label: "crashed", yAxis: "right" }),
       ]),
       // Row 1: worker output -> email -> what is stuck -> the customer's wait
@@ -136,15 +161,29 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
         biz(n, METRICS.renderDuration, { stat: "p99", label: "render p99", yAxis: "right" }),
         biz(n, METRICS.pdfBytes, { stat: "Average", label: "PDF bytes", visible: false }),
       ]),
-      widget(1, 1, "Emails sent and failed", [biz(n, METRICS.emailsSent, { stat: "Sum", label: "sent" }), biz(n, METRICS.emailsFailed, { stat: "Sum", label: "failed" })]),
+      widget(1, 1, "Emails sent and failed", [
+        biz(n, METRICS.emailsSent, { stat: "Sum", label: "sent" }),
+        biz(n, METRICS.emailsFailed, { stat: "Sum", label: "failed" }),
+      ]),
       widget(2, 1, "Stuck: DLQ and email-failure queue", [
         line("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: n.dlq }, { stat: "Maximum", label: "orders DLQ" }),
-        line("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: n.emailFailureQueue }, { stat: "Maximum", label: "email failures" }),
+        line(
+          "AWS/SQS",
+          "ApproximateNumberOfMessagesVisible",
+          { QueueName: n.emailFailureQueue },
+          { stat: "Maximum", label: "email failures" },
+        ),
       ]),
-      widget(3, 1, "Order to email (ms): p50 / p99", [
-        biz(n, METRICS.orderToEmailLatency, { stat: "p50", label: "p50" }),
-        biz(n, METRICS.orderToEmailLatency, { stat: "p99", label: "p99" }),
-      ], { period: FIVE_MINUTES }),
+      widget(
+        3,
+        1,
+        "Order to email (ms): p50 / p99",
+        [
+          biz(n, METRICS.orderToEmailLatency, { stat: "p50", label: "p50" }),
+          biz(n, METRICS.orderToEmailLatency, { stat: "p99", label: "p99" }),
+        ],
+        { period: FIVE_MINUTES },
+      ),
       // Row 2: the functions themselves
       widget(0, 2, "Lambda errors and throttles", [
         line("AWS/Lambda", "Errors", { FunctionName: n.apiFunction }, { stat: "Sum", label: "API errors" }),
@@ -152,7 +191,10 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
         line("AWS/Lambda", "Errors", { FunctionName: n.notifierFunction }, { stat: "Sum", label: "notifier errors" }),
         line("AWS/Lambda", "Throttles", { FunctionName: n.notifierFunction }, { stat: "Sum", label: "notifier throttles" }),
       ]),
-      widget(1, 2, "API latency (ms)", [line("AWS/ApiGateway", "Latency", api, { stat: "p50", label: "p50" }), line("AWS/ApiGateway", "Latency", api, { stat: "p99", label: "p99" })]),
+      widget(1, 2, "API latency (ms)", [
+        line("AWS/ApiGateway", "Latency", api, { stat: "p50", label: "p50" }),
+        line("AWS/ApiGateway", "Latency", api, { stat: "p99", label: "p99" }),
+      ]),
     ],
   };
 }
@@ -203,11 +245,21 @@ export class Operations extends pulumi.ComponentResource {
     const notify = { alarmActions: actions, okActions: actions, treatMissingData: "notBreaching" };
 
     const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions">, routed = true) => {
-      const r = new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, routed ? { ...notify, ...a } : { treatMissingData: "notBreaching", ...a }, parent);
+      const r = new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        routed ? { ...notify, ...a } : { treatMissingData: "notBreaching", ...a },
+        parent,
+      );
       this.alarms.push(r);
       return r;
     };
-    const lambdaAlarm = (suffix: string, fn: pulumi.Input<string>, metricName: "Errors" | "Throttles", threshold: number, alarmDescription: string) =>
+    const lambdaAlarm = (
+      suffix: string,
+      fn: pulumi.Input<string>,
+      metricName: "Errors" | "Throttles",
+      threshold: number,
+      alarmDescription: string,
+    ) =>
       alarm(suffix, {
         alarmDescription,
         namespace: "AWS/Lambda",
@@ -256,8 +308,14 @@ export class Operations extends pulumi.ComponentResource {
       threshold: T.api5xxPercent,
       comparisonOperator: "GreaterThanThreshold",
       metricQueries: [
-        { id: "errors", metric: { namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: api, stat: "Sum", period: FIVE_MINUTES } },
-        { id: "requests", metric: { namespace: "AWS/ApiGateway", metricName: "Count", dimensions: api, stat: "Sum", period: FIVE_MINUTES } },
+        {
+          id: "errors",
+          metric: { namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: api, stat: "Sum", period: FIVE_MINUTES },
+        },
+        {
+          id: "requests",
+          metric: { namespace: "AWS/ApiGateway", metricName: "Count", dimensions: api, stat: "Sum", period: FIVE_MINUTES },
+        },
         { id: "rate", expression: "IF(requests > 0, 100 * errors / requests, 0)", label: "5xx %", returnData: true },
       ],
     });
@@ -291,8 +349,14 @@ export class Operations extends pulumi.ComponentResource {
       threshold: 1,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       metricQueries: [
-        { id: "running", metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: ecs, stat: "Average", period: 60 } },
-        { id: "desired", metric: { namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", dimensions: ecs, stat: "Average", period: 60 } },
+        {
+          id: "running",
+          metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: ecs, stat: "Average", period: 60 },
+        },
+        {
+          id: "desired",
+          metric: { namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", dimensions: ecs, stat: "Average", period: 60 },
+        },
         { id: "missing", expression: "desired - running", label: "tasks missing", returnData: true },
       ],
     });
@@ -301,7 +365,8 @@ export class Operations extends pulumi.ComponentResource {
     const noInvoices = alarm(
       "no-invoices",
       {
-        alarmDescription: "Part of 'no invoices while orders wait' (with the orders queue's oldest-message alarm): no invoice was rendered. No action on its own (an idle shop renders none).",
+        alarmDescription:
+          "Part of 'no invoices while orders wait' (with the orders queue's oldest-message alarm): no invoice was rendered. No action on its own (an idle shop renders none).",
         ...biz(METRICS.invoicesRendered),
         statistic: "Sum",
         period: T.noInvoicesMinutes * 60,
@@ -326,7 +391,17 @@ export class Operations extends pulumi.ComponentResource {
     );
 
     const names = pulumi
-      .all([args.apiName, args.stageName, args.apiFunctionName, args.notifierFunctionName, args.queueName, args.deadLetterQueueName, args.emailFailureQueueName, args.clusterName, args.serviceName])
+      .all([
+        args.apiName,
+        args.stageName,
+        args.apiFunctionName,
+        args.notifierFunctionName,
+        args.queueName,
+        args.deadLetterQueueName,
+        args.emailFailureQueueName,
+        args.clusterName,
+        args.serviceName,
+      ])
       .apply(([apiName, stageName, apiFunction, notifierFunction, queue, dlq, emailFailureQueue, cluster, service]) => ({
         stack: args.stack,
         region: args.region,
@@ -340,10 +415,16 @@ export class Operations extends pulumi.ComponentResource {
         cluster,
         service,
       }));
-    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: `shop-${args.stack}`, dashboardBody: names.apply((n) => JSON.stringify(dashboardBody(n))) }, parent);
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      { dashboardName: `shop-${args.stack}`, dashboardBody: names.apply((n) => JSON.stringify(dashboardBody(n))) },
+      parent,
+    );
 
     const logGroupNames = [args.logGroups.api, args.logGroups.worker, args.logGroups.notifier];
-    this.queries = savedQueries(args.stack).map((q) => new aws.cloudwatch.QueryDefinition(`${name}-query-${q.key}`, { name: q.name, queryString: q.query, logGroupNames }, parent));
+    this.queries = savedQueries(args.stack).map(
+      (q) => new aws.cloudwatch.QueryDefinition(`${name}-query-${q.key}`, { name: q.name, queryString: q.query, logGroupNames }, parent),
+    );
 
     this.dashboardName = this.dashboard.dashboardName;
     this.registerOutputs({ dashboardName: this.dashboardName });

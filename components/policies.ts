@@ -67,8 +67,18 @@ export interface ApiFunctionArns {
  */
 export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
   return doc(
-    { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
-    { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${a.tableArn}/index/${TABLE_DESIGN.customerIndex.name}` },
+    {
+      Sid: "OrdersTable",
+      Effect: "Allow",
+      Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: a.tableArn,
+    },
+    {
+      Sid: "OrderHistory",
+      Effect: "Allow",
+      Action: ["dynamodb:Query"],
+      Resource: `${a.tableArn}/index/${TABLE_DESIGN.customerIndex.name}`,
+    },
     { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
     { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
     { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },
@@ -135,7 +145,12 @@ export interface WorkerTaskArns {
  */
 export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
   return doc(
-    { Sid: "ConsumeOrders", Effect: "Allow", Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"], Resource: a.queueArn },
+    {
+      Sid: "ConsumeOrders",
+      Effect: "Allow",
+      Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
+      Resource: a.queueArn,
+    },
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
     { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: invoiceObjectsArn(a.bucketArn) },
   );
@@ -145,7 +160,12 @@ export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
 export function workerExecutionPolicy(a: { readonly repositoryArn: string; readonly logGroupArn: string }): PolicyDocument {
   return doc(
     { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-    { Sid: "PullWorkerImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: a.repositoryArn },
+    {
+      Sid: "PullWorkerImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Resource: a.repositoryArn,
+    },
     logsStatement(a.logGroupArn),
   );
 }

@@ -37,7 +37,8 @@ export class QueueTier extends pulumi.ComponentResource {
   constructor(name: string, args: QueueTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:queue:QueueTier", name, {}, opts);
     const maxReceiveCount = args.maxReceiveCount ?? 5;
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new Error(`QueueTier ${name}: maxReceiveCount must be a positive whole number`);
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1)
+      throw new Error(`QueueTier ${name}: maxReceiveCount must be a positive whole number`);
     const parent = { parent: this };
 
     this.deadLetterQueue = new aws.sqs.Queue(
@@ -94,7 +95,11 @@ export class QueueTier extends pulumi.ComponentResource {
         },
         parent,
       );
-    this.dlqDepthAlarm = notEmptyAlarm("dlq-not-empty", this.deadLetterQueue, "An order message failed every delivery and waits in the dead-letter queue (npm run redrive -- --queue dlq).");
+    this.dlqDepthAlarm = notEmptyAlarm(
+      "dlq-not-empty",
+      this.deadLetterQueue,
+      "An order message failed every delivery and waits in the dead-letter queue (npm run redrive -- --queue dlq).",
+    );
     this.emailFailureAlarm = notEmptyAlarm(
       "email-failures-not-empty",
       this.emailFailureQueue,
@@ -125,6 +130,10 @@ export class QueueTier extends pulumi.ComponentResource {
     this.deadLetterQueueUrl = this.deadLetterQueue.url;
     this.emailFailureQueueUrl = this.emailFailureQueue.url;
     this.emailFailureQueueArn = this.emailFailureQueue.arn;
-    this.registerOutputs({ queueUrl: this.queueUrl, deadLetterQueueUrl: this.deadLetterQueueUrl, emailFailureQueueUrl: this.emailFailureQueueUrl });
+    this.registerOutputs({
+      queueUrl: this.queueUrl,
+      deadLetterQueueUrl: this.deadLetterQueueUrl,
+      emailFailureQueueUrl: this.emailFailureQueueUrl,
+    });
   }
 }

@@ -25,7 +25,8 @@ const MAX_VISIBILITY_SECONDS = 43_200;
  * twice the budget leaves room for SDK and transaction retries before SQS hands it out again.
  */
 export function visibilityTimeoutSeconds(messageBudgetSeconds: number): number {
-  if (!Number.isInteger(messageBudgetSeconds) || messageBudgetSeconds < 1) throw new RangeError("messageBudgetSeconds must be a positive whole number");
+  if (!Number.isInteger(messageBudgetSeconds) || messageBudgetSeconds < 1)
+    throw new RangeError("messageBudgetSeconds must be a positive whole number");
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(30, 2 * messageBudgetSeconds));
 }
 

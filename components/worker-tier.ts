@@ -111,7 +111,12 @@ export class WorkerTier extends pulumi.ComponentResource {
     );
     this.image = new awsx.ecr.Image(
       `${name}-image`,
-      { repositoryUrl: this.repository.url, context: WORKER_IMAGE_BUILD.context, dockerfile: WORKER_IMAGE_BUILD.dockerfile, platform: platform.dockerPlatform },
+      {
+        repositoryUrl: this.repository.url,
+        context: WORKER_IMAGE_BUILD.context,
+        dockerfile: WORKER_IMAGE_BUILD.dockerfile,
+        platform: platform.dockerPlatform,
+      },
       parent,
     );
 
@@ -121,7 +126,9 @@ export class WorkerTier extends pulumi.ComponentResource {
       {
         service: "ecs-tasks.amazonaws.com",
         description: "ECS pulls the worker image and ships its logs",
-        policy: pulumi.all([this.repository.url, logGroup.arn]).apply(([url, logGroupArn]) => workerExecutionPolicy({ repositoryArn: ecrRepositoryArn(url), logGroupArn })),
+        policy: pulumi
+          .all([this.repository.url, logGroup.arn])
+          .apply(([url, logGroupArn]) => workerExecutionPolicy({ repositoryArn: ecrRepositoryArn(url), logGroupArn })),
       },
       this,
     );
@@ -130,7 +137,9 @@ export class WorkerTier extends pulumi.ComponentResource {
       {
         service: "ecs-tasks.amazonaws.com",
         description: "The invoice worker: consume orders, number invoices, store PDFs",
-        policy: pulumi.all([args.tableArn, args.queueArn, args.bucketArn]).apply(([tableArn, queueArn, bucketArn]) => workerTaskPolicy({ tableArn, queueArn, bucketArn })),
+        policy: pulumi
+          .all([args.tableArn, args.queueArn, args.bucketArn])
+          .apply(([tableArn, queueArn, bucketArn]) => workerTaskPolicy({ tableArn, queueArn, bucketArn })),
       },
       this,
     );
@@ -231,7 +240,12 @@ export class WorkerTier extends pulumi.ComponentResource {
           serviceNamespace: target.serviceNamespace,
           scalableDimension: target.scalableDimension,
           resourceId: target.resourceId,
-          stepScalingPolicyConfiguration: { adjustmentType, cooldown: 60, metricAggregationType: "Maximum", stepAdjustments: steps.map(stepAdjustment) },
+          stepScalingPolicyConfiguration: {
+            adjustmentType,
+            cooldown: 60,
+            metricAggregationType: "Maximum",
+            stepAdjustments: steps.map(stepAdjustment),
+          },
         },
         parent,
       );
@@ -285,6 +299,11 @@ export class WorkerTier extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.clusterName = this.cluster.name;
     this.serviceName = this.service.name;
-    this.registerOutputs({ imageUri: this.imageUri, logGroupName: this.logGroupName, clusterName: this.clusterName, serviceName: this.serviceName });
+    this.registerOutputs({
+      imageUri: this.imageUri,
+      logGroupName: this.logGroupName,
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+    });
   }
 }

@@ -26,13 +26,20 @@ export interface LocalUser {
 }
 
 /** Creates a user pool like the stack's (email as username) and an app client allowing password sign-in. */
-export async function createLocalUserPool(cognito: CognitoIdentityProviderClient, endpoint: string, region: string, prefix: string): Promise<LocalUserPool> {
+export async function createLocalUserPool(
+  cognito: CognitoIdentityProviderClient,
+  endpoint: string,
+  region: string,
+  prefix: string,
+): Promise<LocalUserPool> {
   const pool = await cognito.send(
     new CreateUserPoolCommand({
       PoolName: `${prefix}-customers`,
       UsernameAttributes: ["email"],
       AutoVerifiedAttributes: ["email"],
-      Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: false } },
+      Policies: {
+        PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: false },
+      },
     }),
   );
   const poolId = pool.UserPool!.Id!;
@@ -67,7 +74,9 @@ export async function createLocalUser(cognito: CognitoIdentityProviderClient, po
       ],
     }),
   );
-  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: user.email, Password: user.password, Permanent: true }));
+  await cognito.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: user.email, Password: user.password, Permanent: true }),
+  );
 }
 
 /** An email address a local user may have (what Cognito's email username accepts, roughly). */
@@ -85,16 +94,29 @@ export async function localUserToken(cognito: CognitoIdentityProviderClient, poo
     await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.poolId, Username: email, Password: password, Permanent: true }));
   } catch (e) {
     if ((e as { name?: string }).name !== "UserNotFoundException") throw e;
-    const local = email.split("@")[0].replace(/[^A-Za-z]+/g, " ").trim() || "Local";
+    const local =
+      email
+        .split("@")[0]
+        .replace(/[^A-Za-z]+/g, " ")
+        .trim() || "Local";
     await createLocalUser(cognito, pool, { email, name: `${local[0].toUpperCase()}${local.slice(1)} (local)`, password });
   }
   return signIn(cognito, pool, email, password);
 }
 
 /** Signs a user in with USER_PASSWORD_AUTH and returns the ID token (what the API's authorizer expects). */
-export async function signIn(cognito: CognitoIdentityProviderClient, pool: Pick<LocalUserPool, "clientId">, email: string, password: string): Promise<string> {
+export async function signIn(
+  cognito: CognitoIdentityProviderClient,
+  pool: Pick<LocalUserPool, "clientId">,
+  email: string,
+  password: string,
+): Promise<string> {
   const r = await cognito.send(
-    new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      ClientId: pool.clientId,
+      AuthFlow: "USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
   );
   const token = r.AuthenticationResult?.IdToken;
   if (!token) throw new Error(`sign-in of ${email} returned no ID token (challenge: ${r.ChallengeName ?? "none"})`);
@@ -111,7 +133,10 @@ export class TokenRejected extends Error {
  * against the pool's JWKS, issuer, audience (the app client), token_use "id", expiry.
  * The JWKS is fetched once: jose's remote JWKS refuses nothing, but aws-jwt-verify refuses http.
  */
-export async function cognitoVerifier(pool: LocalUserPool, now: () => Date = () => new Date()): Promise<(authorization: string | undefined) => Promise<JWTPayload>> {
+export async function cognitoVerifier(
+  pool: LocalUserPool,
+  now: () => Date = () => new Date(),
+): Promise<(authorization: string | undefined) => Promise<JWTPayload>> {
   const res = await fetch(pool.jwksUrl);
   if (!res.ok) throw new Error(`could not fetch the user pool's JWKS from ${pool.jwksUrl}: ${res.status}`);
   const jwks = createLocalJWKSet((await res.json()) as JSONWebKeySet);

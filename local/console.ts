@@ -74,9 +74,15 @@ function readJson(req: http.IncomingMessage, max = 4096): Promise<unknown> {
 /** Messages waiting and in flight on a queue. */
 async function depth(sqs: SQSClient, url: string): Promise<{ waiting: number; inFlight: number }> {
   const r = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
-  return { waiting: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  return {
+    waiting: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 /** Orders by status, read with a scan: fine for a local table, never for a real one. */
@@ -107,7 +113,15 @@ async function ordersByStatus(ddb: DynamoDBDocumentClient, table: string): Promi
 export async function redriveDlq(sqs: SQSClient, dlqUrl: string, queueUrl: string): Promise<number> {
   let moved = 0;
   for (;;) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ["All"], VisibilityTimeout: 30 }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+        VisibilityTimeout: 30,
+      }),
+    );
     const msgs = r.Messages ?? [];
     if (!msgs.length) return moved;
     const sent = await sqs.send(
@@ -119,7 +133,12 @@ export async function redriveDlq(sqs: SQSClient, dlqUrl: string, queueUrl: strin
     const ok = new Set((sent.Successful ?? []).map((s) => Number(s.Id)));
     const done = msgs.filter((_, i) => ok.has(i));
     if (done.length) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: dlqUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
     moved += done.length;
     if (done.length < msgs.length) throw new Error(`${msgs.length - done.length} message(s) could not be moved back; they stay on the DLQ`);
@@ -136,12 +155,14 @@ export function consoleRoutes(d: ConsoleDeps, dir = path.join(__dirname, "consol
   return async (req: http.IncomingMessage, url: URL): Promise<LocalAnswer | undefined> => {
     const method = req.method ?? "GET";
     const page = STATIC[url.pathname];
-    if (page && method === "GET") return { status: 200, headers: { "content-type": page.type, "cache-control": "no-store" }, body: file(page.file) };
+    if (page && method === "GET")
+      return { status: 200, headers: { "content-type": page.type, "cache-control": "no-store" }, body: file(page.file) };
     if (url.pathname === "/_local/api/config" && method === "GET") return jsonAnswer(200, { demoEmail: d.demoEmail });
     if (url.pathname === "/_local/api/sign-in" && method === "POST") {
       const body = (await readJson(req)) as { email?: unknown } | undefined;
       const email = typeof body?.email === "string" ? body.email.trim() : "";
-      if (!LOCAL_EMAIL.test(email)) return problem(400, "VALIDATION_FAILED", "Give the email address of a local user, e.g. bob@example.com.");
+      if (!LOCAL_EMAIL.test(email))
+        return problem(400, "VALIDATION_FAILED", "Give the email address of a local user, e.g. bob@example.com.");
       return jsonAnswer(200, { email, token: await d.signInAs(email) });
     }
     if (url.pathname === "/_local/api/state" && method === "GET") {

@@ -21,7 +21,14 @@ export function sampleOrder(i: number) {
     }),
     shippingAddress: { name: "Demo Customer", line1: `Main St ${i + 1}`, city: "Berlin", postalCode: "10115", country: "DE" },
     // Letters only: a hex UUID can hold a Luhn-valid run of 13+ digits, which the API refuses as a card number.
-    payment: { provider: "stripe", token: `tok_demo_${randomBytes(18).toString("base64url").replace(/[^A-Za-z]/g, "") || "x"}` },
+    payment: {
+      provider: "stripe",
+      token: `tok_demo_${
+        randomBytes(18)
+          .toString("base64url")
+          .replace(/[^A-Za-z]/g, "") || "x"
+      }`,
+    },
   };
 }
 
@@ -41,7 +48,13 @@ export interface DemoSummary {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /** Places `count` orders (5 at a time), then polls them until emailed or `timeoutMs` passes. */
-export async function runDemo(o: { apiUrl: string; token: string; count: number; timeoutMs?: number; onProgress?: (s: DemoSummary) => void }): Promise<DemoSummary> {
+export async function runDemo(o: {
+  apiUrl: string;
+  token: string;
+  count: number;
+  timeoutMs?: number;
+  onProgress?: (s: DemoSummary) => void;
+}): Promise<DemoSummary> {
   const auth = { authorization: `Bearer ${o.token}` };
   const ids: string[] = [];
   let failed = 0;
@@ -73,7 +86,10 @@ export async function runDemo(o: { apiUrl: string; token: string; count: number;
   const deadline = Date.now() + (o.timeoutMs ?? 120_000);
   const summary = (): DemoSummary => {
     const statuses = [...state.values()];
-    const lat = statuses.map((s) => s.latency).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    const lat = statuses
+      .map((s) => s.latency)
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b);
     return {
       requested: o.count,
       accepted: ids.length,

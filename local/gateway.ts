@@ -14,7 +14,10 @@ export interface GatewayOptions {
   readonly handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   readonly verify: (authorization: string | undefined) => Promise<JWTPayload>;
   /** Routes served by the gateway itself (under /_local/, and /openapi.json); return undefined to fall through. */
-  readonly localRoutes?: (req: http.IncomingMessage, url: URL) => Promise<{ status: number; headers: Record<string, string>; body: string } | undefined>;
+  readonly localRoutes?: (
+    req: http.IncomingMessage,
+    url: URL,
+  ) => Promise<{ status: number; headers: Record<string, string>; body: string } | undefined>;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 

@@ -46,7 +46,15 @@ export class LocalInbox {
     const receivedAt = new Date().toISOString();
     for (const m of sent.messages) {
       const link = /href="([^"]*\/invoices\/[^"]+)"/.exec(m.body)?.[1]?.replace(/&amp;/g, "&");
-      this.mails.push({ id: m.id, from: m.source, to: m.destinations?.ToAddresses ?? [], subject: m.subject, receivedAt, html: m.body, invoiceLink: link });
+      this.mails.push({
+        id: m.id,
+        from: m.source,
+        to: m.destinations?.ToAddresses ?? [],
+        subject: m.subject,
+        receivedAt,
+        html: m.body,
+        invoiceLink: link,
+      });
     }
     return [...this.mails].reverse();
   }

@@ -64,7 +64,9 @@ export class LocalMetrics {
           p99: percentile(sorted, 99),
         };
       })
-      .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)));
+      .sort(
+        (a, b) => order.indexOf(a.name) - order.indexOf(b.name) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)),
+      );
   }
 }
 
@@ -79,7 +81,12 @@ export function localLogWriter(metrics: LocalMetrics, label: string, print: (lin
     for (const p of points) {
       const { orderId, invoiceNumber, requestId } = p.properties as Record<string, string | undefined>;
       const extra = Object.fromEntries(Object.entries(p.dimensions).filter(([k]) => k !== "Stack"));
-      print(formatLogLine(JSON.stringify({ msg: "metric", orderId, [p.name]: p.value, unit: p.unit, ...extra, invoiceNumber, requestId }), label));
+      print(
+        formatLogLine(
+          JSON.stringify({ msg: "metric", orderId, [p.name]: p.value, unit: p.unit, ...extra, invoiceNumber, requestId }),
+          label,
+        ),
+      );
     }
   };
 }

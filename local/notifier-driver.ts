@@ -1,5 +1,11 @@
 import { longPollTimeoutMs } from "../runtime/clients";
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { NOTIFIER_ASYNC_RETRIES } from "../components/scaling";
 
 /** The record Lambda sends to an on-failure destination when an asynchronous event failed every attempt. */
@@ -36,10 +42,18 @@ export function startNotifierDriver(o: {
       let messages;
       try {
         messages = (
-          await o.sqs.send(new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }), {
-            abortSignal: abort.signal,
-            requestTimeout: longPollTimeoutMs(2),
-          })
+          await o.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: o.queueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 2,
+              MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+            }),
+            {
+              abortSignal: abort.signal,
+              requestTimeout: longPollTimeoutMs(2),
+            },
+          )
         ).Messages;
       } catch (e) {
         if (stopping) break;
@@ -57,13 +71,24 @@ export function startNotifierDriver(o: {
           } catch (e) {
             if (o.failureQueueUrl && received >= attempts) {
               o.log("event failed every attempt; sent to the email failure queue", { error: (e as Error).name, attempts: received });
-              await o.sqs.send(new SendMessageCommand({ QueueUrl: o.failureQueueUrl, MessageBody: JSON.stringify(onFailureRecord(event, e as Error, received, "local:email-notifier")) }));
+              await o.sqs.send(
+                new SendMessageCommand({
+                  QueueUrl: o.failureQueueUrl,
+                  MessageBody: JSON.stringify(onFailureRecord(event, e as Error, received, "local:email-notifier")),
+                }),
+              );
               await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
               return;
             }
             o.log("event failed; it will be redelivered", { error: (e as Error).name });
             await o.sqs
-              .send(new ChangeMessageVisibilityCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: o.retryDelaySeconds ?? 2 }))
+              .send(
+                new ChangeMessageVisibilityCommand({
+                  QueueUrl: o.queueUrl,
+                  ReceiptHandle: m.ReceiptHandle!,
+                  VisibilityTimeout: o.retryDelaySeconds ?? 2,
+                }),
+              )
               .catch(() => undefined);
           }
         }),

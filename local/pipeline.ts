@@ -72,7 +72,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   };
   try {
     // moto accepts any credentials; never let the local pipeline pick up real ones.
-    const creds = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_SESSION_TOKEN: "local", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+    const creds = {
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_SESSION_TOKEN: "local",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
     Object.assign(process.env, creds);
     let moto: MotoServer | undefined;
     let endpoint = o.endpoint;
@@ -103,9 +108,18 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       bucketEventsQueue: true,
     });
     const pool = await createLocalUserPool(cognito, endpoint, s.region, prefix);
-    const demoUser: LocalUser = { email: "demo@shop.example", name: "Demo Customer", password: `Demo-${randomBytes(9).toString("base64url")}1a` };
+    const demoUser: LocalUser = {
+      email: "demo@shop.example",
+      name: "Demo Customer",
+      password: `Demo-${randomBytes(9).toString("base64url")}1a`,
+    };
     await createLocalUser(cognito, pool, demoUser);
-    sys("resources created", { table: resources.table, queue: resources.queueUrl.split("/").pop(), bucket: resources.bucket, userPool: pool.poolId });
+    sys("resources created", {
+      table: resources.table,
+      queue: resources.queueUrl.split("/").pop(),
+      bucket: resources.bucket,
+      userPool: pool.poolId,
+    });
 
     // The gateway listens first: its URL is the base of the emailed invoice links.
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
@@ -119,7 +133,8 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       queueUrl: resources.queueUrl,
       dlqUrl: resources.dlqUrl,
       demoEmail: demoUser.email,
-      signInAs: (email) => (email === demoUser.email ? signIn(cognito, pool, email, demoUser.password) : localUserToken(cognito, pool, email)),
+      signInAs: (email) =>
+        email === demoUser.email ? signIn(cognito, pool, email, demoUser.password) : localUserToken(cognito, pool, email),
       emailsSent: async () => (await inbox.list()).length,
     });
     const gateway = await startGateway({
@@ -143,7 +158,11 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         }
         if (url.pathname === "/_local/health") return { status: 200, headers: { "content-type": "application/json" }, body: '{"ok":true}' };
         if (url.pathname === "/openapi.json" && req.method === "GET") {
-          return { status: 200, headers: { "content-type": "application/json; charset=utf-8" }, body: fs.readFileSync(OPENAPI_FILE, "utf8") };
+          return {
+            status: 200,
+            headers: { "content-type": "application/json; charset=utf-8" },
+            body: fs.readFileSync(OPENAPI_FILE, "utf8"),
+          };
         }
         return consolePage(req, url);
       },

@@ -65,9 +65,8 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({ QueueName: `${a.prefix}-orders-dlq`, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }),
   );
-  const dlqArn = (
-    await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))
-  ).Attributes!.QueueArn!;
+  const dlqArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] })))
+    .Attributes!.QueueArn!;
   const q = await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: `${a.prefix}-orders`,
@@ -90,13 +89,19 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   let emailFailureQueueUrl: string | undefined;
   if (a.bucketEventsQueue) {
     emailFailureQueueUrl = (
-      await clients.sqs.send(new CreateQueueCommand({ QueueName: `${a.prefix}-email-failures`, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }))
+      await clients.sqs.send(
+        new CreateQueueCommand({
+          QueueName: `${a.prefix}-email-failures`,
+          Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
+        }),
+      )
     ).QueueUrl!;
-    const ev = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${a.prefix}-invoice-events`, Attributes: { VisibilityTimeout: "60" } }));
+    const ev = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: `${a.prefix}-invoice-events`, Attributes: { VisibilityTimeout: "60" } }),
+    );
     bucketEventsQueueUrl = ev.QueueUrl!;
-    const evArn = (
-      await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: ev.QueueUrl!, AttributeNames: ["QueueArn"] }))
-    ).Attributes!.QueueArn!;
+    const evArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: ev.QueueUrl!, AttributeNames: ["QueueArn"] })))
+      .Attributes!.QueueArn!;
     await clients.s3.send(
       new PutBucketNotificationConfigurationCommand({
         Bucket: bucket,
@@ -105,7 +110,14 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
             {
               QueueArn: evArn,
               Events: ["s3:ObjectCreated:*"],
-              Filter: { Key: { FilterRules: [{ Name: "prefix", Value: INVOICE_PREFIX }, { Name: "suffix", Value: ".pdf" }] } },
+              Filter: {
+                Key: {
+                  FilterRules: [
+                    { Name: "prefix", Value: INVOICE_PREFIX },
+                    { Name: "suffix", Value: ".pdf" },
+                  ],
+                },
+              },
             },
           ],
         },
@@ -118,13 +130,30 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
   );
 
-  return { table, queueUrl: q.QueueUrl!, dlqUrl: dlq.QueueUrl!, bucket, sender: a.sender, linkKeyId: key.KeyMetadata!.KeyId!, bucketEventsQueueUrl, emailFailureQueueUrl };
+  return {
+    table,
+    queueUrl: q.QueueUrl!,
+    dlqUrl: dlq.QueueUrl!,
+    bucket,
+    sender: a.sender,
+    linkKeyId: key.KeyMetadata!.KeyId!,
+    bucketEventsQueueUrl,
+    emailFailureQueueUrl,
+  };
 }
 
 /** The runtime environment (ENV names) that points every part at these resources. */
 export function runtimeEnv(
   r: LocalResources,
-  extra: { region: string; endpoint: string; linkBaseUrl: string; linkTtlDays?: number; taxRateBps: number; seller: SellerConfig; logLevel?: LogLevel },
+  extra: {
+    region: string;
+    endpoint: string;
+    linkBaseUrl: string;
+    linkTtlDays?: number;
+    taxRateBps: number;
+    seller: SellerConfig;
+    logLevel?: LogLevel;
+  },
 ): Record<string, string> {
   return {
     [ENV.region]: extra.region,

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     deliver = args.queue === "dlq" ? toQueue(sqs, s.queues.orders) : toLocalNotifier(sqs, s.queues.notifierEvents);
   } else {
     const stack = args.target.stack;
-    const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" })) as Record<string, string>;
+    const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" })) as Record<
+      string,
+      string
+    >;
     const region = String(readStackConfigFile(stack)["aws:region"]);
     sqs = new SQSClient({ region });
     from = args.queue === "dlq" ? out.deadLetterQueueUrl : out.emailFailureQueueUrl;

@@ -23,11 +23,18 @@ export interface RedriveResult {
 export type Deliver = (body: string) => Promise<void>;
 
 /** Drains `from` through `deliver` until a receive comes back empty. */
-export async function redrive(sqs: SQSClient, from: string, deliver: Deliver, log: (msg: string, fields?: Record<string, unknown>) => void = () => undefined): Promise<RedriveResult> {
+export async function redrive(
+  sqs: SQSClient,
+  from: string,
+  deliver: Deliver,
+  log: (msg: string, fields?: Record<string, unknown>) => void = () => undefined,
+): Promise<RedriveResult> {
   let moved = 0;
   let failed = 0;
   for (;;) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: VISIBILITY_SECONDS }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: VISIBILITY_SECONDS }),
+    );
     if (!r.Messages?.length) return { moved, failed };
     for (const m of r.Messages) {
       try {
@@ -50,12 +57,14 @@ export const toQueue =
   };
 
 /** The part of Lambda's on-failure record that redrive needs: the event that failed. */
-const onFailureRecordSchema = () => z.object({ requestContext: z.object({ condition: z.string() }).passthrough(), requestPayload: z.unknown() }).passthrough();
+const onFailureRecordSchema = () =>
+  z.object({ requestContext: z.object({ condition: z.string() }).passthrough(), requestPayload: z.unknown() }).passthrough();
 
 /** The original event inside an on-failure record; throws on anything else. */
 export function failedEvent(body: string): unknown {
   const parsed = onFailureRecordSchema().safeParse(JSON.parse(body));
-  if (!parsed.success || parsed.data.requestPayload === undefined) throw new Error("not a Lambda on-failure record (requestContext and requestPayload expected)");
+  if (!parsed.success || parsed.data.requestPayload === undefined)
+    throw new Error("not a Lambda on-failure record (requestContext and requestPayload expected)");
   return parsed.data.requestPayload;
 }
 
@@ -63,7 +72,9 @@ export function failedEvent(body: string): unknown {
 export const toLambda =
   (lambda: LambdaClient, functionName: string): Deliver =>
   async (body) => {
-    const r = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(failedEvent(body))) }));
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(failedEvent(body))) }),
+    );
     if (r.StatusCode !== 202) throw new Error(`Lambda answered ${r.StatusCode} to the asynchronous invocation`);
   };
 

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
     };
   } else {
     const stack = args.target.stack;
-    const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" })) as Record<string, string>;
+    const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" })) as Record<
+      string,
+      string
+    >;
     const config = parseStackConfig(readStackConfigFile(stack), stack);
     target = {
       apiUrl: out.apiUrl,

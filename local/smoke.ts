@@ -45,7 +45,10 @@ export function smokeEmail(local: boolean): string {
 }
 
 /** Runs the journey; resolves with what it saw, throws with the failed step. */
-export async function runSmoke(t: SmokeTarget, log: (line: string) => void): Promise<{ orderId: string; notifiedAfterSeconds: number; pdfBytes: number }> {
+export async function runSmoke(
+  t: SmokeTarget,
+  log: (line: string) => void,
+): Promise<{ orderId: string; notifiedAfterSeconds: number; pdfBytes: number }> {
   const cognito = new CognitoIdentityProviderClient({
     region: t.region,
     ...(t.cognitoEndpoint ? { endpoint: t.cognitoEndpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
@@ -61,7 +64,17 @@ export async function runSmoke(t: SmokeTarget, log: (line: string) => void): Pro
   let signedUp = false;
   try {
     await step("sign up", async () => {
-      await cognito.send(new SignUpCommand({ ClientId: t.clientId, Username: t.email, Password: password, UserAttributes: [{ Name: "email", Value: t.email }, { Name: "name", Value: "Smoke Test" }] }));
+      await cognito.send(
+        new SignUpCommand({
+          ClientId: t.clientId,
+          Username: t.email,
+          Password: password,
+          UserAttributes: [
+            { Name: "email", Value: t.email },
+            { Name: "name", Value: "Smoke Test" },
+          ],
+        }),
+      );
       signedUp = true;
       await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: t.userPoolId, Username: t.email }));
     });
@@ -70,12 +83,23 @@ export async function runSmoke(t: SmokeTarget, log: (line: string) => void): Pro
       const auth = { USERNAME: t.email, PASSWORD: password };
       const r =
         t.signIn === "admin"
-          ? await cognito.send(new AdminInitiateAuthCommand({ UserPoolId: t.userPoolId, ClientId: t.clientId, AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: auth }))
+          ? await cognito.send(
+              new AdminInitiateAuthCommand({
+                UserPoolId: t.userPoolId,
+                ClientId: t.clientId,
+                AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters: auth,
+              }),
+            )
           : await cognito.send(new InitiateAuthCommand({ ClientId: t.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: auth }));
       if (!r.AuthenticationResult?.IdToken) throw new Error(`no ID token (challenge ${r.ChallengeName ?? "none"})`);
       return r.AuthenticationResult.IdToken;
     });
-    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": `smoke-${randomBytes(6).toString("hex")}` };
+    const headers = {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "idempotency-key": `smoke-${randomBytes(6).toString("hex")}`,
+    };
     const orderId = await step("place an order", async () => {
       const r = await fetch(`${t.apiUrl}/orders`, { method: "POST", headers, body: JSON.stringify(ORDER) });
       const body = await r.text();
@@ -99,20 +123,26 @@ export async function runSmoke(t: SmokeTarget, log: (line: string) => void): Pro
     const pdfBytes = await step("follow the invoice link", async () => {
       let link = view.invoice?.url;
       if (t.inboxUrl) {
-        const inbox = (await (await fetch(t.inboxUrl, { headers: { accept: "application/json" } })).json()) as { emails: { to: string[]; invoiceLink?: string }[] };
+        const inbox = (await (await fetch(t.inboxUrl, { headers: { accept: "application/json" } })).json()) as {
+          emails: { to: string[]; invoiceLink?: string }[];
+        };
         link = inbox.emails.find((m) => m.to.includes(t.email))?.invoiceLink;
         if (!link) throw new Error(`no email with an invoice link for ${t.email}`);
       }
       if (!link) throw new Error("the order has no invoice URL");
       const r = await fetch(link, { redirect: "follow" });
       const pdf = Buffer.from(await r.arrayBuffer());
-      if (r.status !== 200 || pdf.subarray(0, 5).toString() !== "%PDF-") throw new Error(`the link answered ${r.status} with ${pdf.subarray(0, 5).toString()}`);
+      if (r.status !== 200 || pdf.subarray(0, 5).toString() !== "%PDF-")
+        throw new Error(`the link answered ${r.status} with ${pdf.subarray(0, 5).toString()}`);
       return pdf.byteLength;
     });
     log(`invoice PDF ${pdfBytes} bytes via ${t.inboxUrl ? "the emailed link" : "the order's invoice URL"}`);
     return { orderId, notifiedAfterSeconds, pdfBytes };
   } finally {
-    if (signedUp) await cognito.send(new AdminDeleteUserCommand({ UserPoolId: t.userPoolId, Username: t.email })).catch(() => log(`could not delete ${t.email}`));
+    if (signedUp)
+      await cognito
+        .send(new AdminDeleteUserCommand({ UserPoolId: t.userPoolId, Username: t.email }))
+        .catch(() => log(`could not delete ${t.email}`));
     cognito.destroy();
   }
 }
@@ -132,6 +162,7 @@ export function parseSmokeArgs(argv: readonly string[]): { target: { local: true
   }
   if (local && stack) throw new Error(`give --stack or --local, not both\n${usage}`);
   if (stack !== undefined && !/^[A-Za-z0-9_-]+$/.test(stack)) throw new Error(`--stack needs a stack name\n${usage}`);
-  if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0)) throw new Error(`--timeout needs a whole number of seconds\n${usage}`);
+  if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0))
+    throw new Error(`--timeout needs a whole number of seconds\n${usage}`);
   return { target: local ? { local: true } : { stack: stack ?? "dev" }, timeoutSeconds };
 }

@@ -69,6 +69,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`\nnpm start failed: ${e instanceof MotoMissing ? e.message : (e as Error).stack ?? e}\n`);
+  process.stderr.write(`\nnpm start failed: ${e instanceof MotoMissing ? e.message : ((e as Error).stack ?? e)}\n`);
   process.exit(1);
 });

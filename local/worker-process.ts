@@ -6,7 +6,6 @@ import { lineSplitter } from "./logfmt";
 import { HEARTBEAT_FILE_ENV } from "../invoice-container/heartbeat";
 import { buildWorker } from "../invoice-container/build";
 
-
 let built: string | undefined;
 /**
  * The worker entry as the image ships it (invoice-container/build.ts), built once per process into

@@ -58,15 +58,31 @@ export const EXAMPLES = {
     createdAt: CREATED_AT_EXAMPLE,
     currency: "EUR",
     lines: [
-      { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPrice: { amount: 1999, currency: "EUR" }, lineTotal: { amount: 3998, currency: "EUR" } },
-      { sku: "MUG-01", name: "Coffee mug", quantity: 1, unitPrice: { amount: 850, currency: "EUR" }, lineTotal: { amount: 850, currency: "EUR" } },
+      {
+        sku: "TSHIRT-RED-M",
+        name: "T-shirt, red, M",
+        quantity: 2,
+        unitPrice: { amount: 1999, currency: "EUR" },
+        lineTotal: { amount: 3998, currency: "EUR" },
+      },
+      {
+        sku: "MUG-01",
+        name: "Coffee mug",
+        quantity: 1,
+        unitPrice: { amount: 850, currency: "EUR" },
+        lineTotal: { amount: 850, currency: "EUR" },
+      },
     ],
     shippingAddress: { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" },
     subtotal: { amount: 4848, currency: "EUR" },
     taxRateBps: 1900,
     tax: { amount: 921, currency: "EUR" },
     total: { amount: 5769, currency: "EUR" },
-    invoice: { number: "INV-000001", issuedAt: "2026-11-25T19:40:39.120Z", url: "https://invoices.s3.amazonaws.com/invoices/ord_Hmcs9fZo6qKlbLwNbtmO.pdf?X-Amz-Signature=..." },
+    invoice: {
+      number: "INV-000001",
+      issuedAt: "2026-11-25T19:40:39.120Z",
+      url: "https://invoices.s3.amazonaws.com/invoices/ord_Hmcs9fZo6qKlbLwNbtmO.pdf?X-Amz-Signature=...",
+    },
     notifiedAt: null,
   },
   list: {
@@ -84,13 +100,20 @@ export const EXAMPLES = {
     nextCursor: "eyJ0IjoiMjAyNi0xMS0yNVQxOTo0MDozNy44NTlaIiwibyI6Im9yZF9IbWNzOWZabzZxS2xiTHdOYnRtTyIsImgiOiJ4In0",
   },
   error: {
-    error: { code: "VALIDATION_FAILED", message: "The order is not valid; see details for each problem.", details: [{ path: "items.0.quantity", message: "Number must be greater than or equal to 1" }] },
+    error: {
+      code: "VALIDATION_FAILED",
+      message: "The order is not valid; see details for each problem.",
+      details: [{ path: "items.0.quantity", message: "Number must be greater than or equal to 1" }],
+    },
   },
 };
 
 /** Response schemas: what the handlers answer (test/openapi checks real answers against them). */
 export function responseSchemas() {
-  const money = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) }).strict().openapi("Money");
+  const money = z
+    .object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) })
+    .strict()
+    .openapi("Money");
   const status = z.enum(["PENDING", "INVOICED", "NOTIFIED"]).openapi("OrderStatus");
   const orderId = z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/);
   const links = z.object({ self: z.string() }).strict();
@@ -98,7 +121,16 @@ export function responseSchemas() {
   return {
     money,
     accepted: z
-      .object({ orderId, status: z.literal("PENDING"), createdAt: z.string().datetime(), currency: z.string(), subtotal: money, tax: money, total: money, links })
+      .object({
+        orderId,
+        status: z.literal("PENDING"),
+        createdAt: z.string().datetime(),
+        currency: z.string(),
+        subtotal: money,
+        tax: money,
+        total: money,
+        links,
+      })
       .strict()
       .openapi("OrderAccepted", { example: EXAMPLES.accepted as never }),
     order: z
@@ -107,13 +139,24 @@ export function responseSchemas() {
         status,
         createdAt: z.string().datetime(),
         currency: z.string(),
-        lines: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int().positive(), unitPrice: money, lineTotal: money }).strict()),
+        lines: z.array(
+          z
+            .object({ sku: z.string(), name: z.string(), quantity: z.number().int().positive(), unitPrice: money, lineTotal: money })
+            .strict(),
+        ),
         shippingAddress: z.record(z.string()),
         subtotal: money,
         taxRateBps: z.number().int().min(0).max(10_000),
         tax: money,
         total: money,
-        invoice: z.object({ number: z.string(), issuedAt: z.string().datetime(), url: z.string().url().openapi({ description: "Presigned S3 URL of the PDF, valid for a few minutes" }) }).strict().nullable(),
+        invoice: z
+          .object({
+            number: z.string(),
+            issuedAt: z.string().datetime(),
+            url: z.string().url().openapi({ description: "Presigned S3 URL of the PDF, valid for a few minutes" }),
+          })
+          .strict()
+          .nullable(),
         notifiedAt: z.string().datetime().nullable(),
       })
       .strict()
@@ -122,7 +165,15 @@ export function responseSchemas() {
       .object({
         orders: z.array(
           z
-            .object({ orderId, status, createdAt: z.string().datetime(), currency: z.string(), total: money, invoiceNumber: z.string().nullable(), links })
+            .object({
+              orderId,
+              status,
+              createdAt: z.string().datetime(),
+              currency: z.string(),
+              total: money,
+              invoiceNumber: z.string().nullable(),
+              links,
+            })
             .strict()
             .openapi("OrderSummary"),
         ),
@@ -160,18 +211,37 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         "The same Idempotency-Key from the same customer within 24 h returns the first response.",
       request: {
         headers: z.object({
-          "Idempotency-Key": z.string().regex(/^[\x21-\x7e]{1,128}$/).optional().openapi({ description: `1 to ${LIMITS.maxIdempotencyKeyLength} visible ASCII characters`, example: "checkout-7f3a" }),
+          "Idempotency-Key": z
+            .string()
+            .regex(/^[\x21-\x7e]{1,128}$/)
+            .optional()
+            .openapi({ description: `1 to ${LIMITS.maxIdempotencyKeyLength} visible ASCII characters`, example: "checkout-7f3a" }),
         }),
         body: { required: true, content: json(createOrderBodySchema().openapi("CreateOrder", { example: EXAMPLES.createOrder as never })) },
       },
       ok: {
         202: {
           description: "Accepted: recorded and queued",
-          headers: { Location: { schema: { type: "string" }, description: "/orders/{orderId}" }, "idempotent-replayed": { schema: { type: "string", enum: ["true"] }, description: "set on a replay" } },
+          headers: {
+            Location: { schema: { type: "string" }, description: "/orders/{orderId}" },
+            "idempotent-replayed": { schema: { type: "string", enum: ["true"] }, description: "set on a replay" },
+          },
           content: json(s.accepted),
         },
       },
-      errors: ["INVALID_JSON", "VALIDATION_FAILED", "PAYMENT_DATA_NOT_ALLOWED", "UNAUTHENTICATED", "IDEMPOTENCY_KEY_REUSED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "ORDER_REJECTED", "SERVICE_UNAVAILABLE", "ORDER_OUTCOME_UNKNOWN", "INTERNAL"],
+      errors: [
+        "INVALID_JSON",
+        "VALIDATION_FAILED",
+        "PAYMENT_DATA_NOT_ALLOWED",
+        "UNAUTHENTICATED",
+        "IDEMPOTENCY_KEY_REUSED",
+        "PAYLOAD_TOO_LARGE",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "ORDER_REJECTED",
+        "SERVICE_UNAVAILABLE",
+        "ORDER_OUTCOME_UNKNOWN",
+        "INTERNAL",
+      ],
     },
     "GET /orders": {
       operationId: "listOrders",
@@ -181,7 +251,12 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         query: (() => {
           const q = listOrdersQuerySchema();
           return q.extend({
-            limit: q.shape.limit.openapi({ type: "integer", minimum: 1, maximum: LIST_LIMITS.maxLimit, description: `Orders per page, 1 to ${LIST_LIMITS.maxLimit}; default ${LIST_LIMITS.defaultLimit}` }),
+            limit: q.shape.limit.openapi({
+              type: "integer",
+              minimum: 1,
+              maximum: LIST_LIMITS.maxLimit,
+              description: `Orders per page, 1 to ${LIST_LIMITS.maxLimit}; default ${LIST_LIMITS.defaultLimit}`,
+            }),
             cursor: q.shape.cursor.openapi({ description: "The nextCursor of the previous page, as given" }),
           });
         })(),
@@ -209,7 +284,9 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
           sig: z.string().min(1).openapi({ description: "The link's signature", example: "3q2-7w" }),
         }),
       },
-      ok: { 302: { description: "Redirect to the PDF", headers: { Location: { schema: { type: "string" }, description: "presigned S3 URL" } } } },
+      ok: {
+        302: { description: "Redirect to the PDF", headers: { Location: { schema: { type: "string" }, description: "presigned S3 URL" } } },
+      },
       errors: ["LINK_INVALID", "NOT_FOUND", "LINK_EXPIRED", "SERVICE_UNAVAILABLE", "INTERNAL"],
     },
   };
@@ -254,11 +331,17 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31["generate
       version: "1",
       description:
         "Orders in, invoices out. Money is integer minor units plus an ISO 4217 code. Every error has the one shape of the Error schema. " +
-        "Error codes by status: " + catalogue.map((c) => `${c.status} ${c.code}`).join(", ") + ".",
+        "Error codes by status: " +
+        catalogue.map((c) => `${c.status} ${c.code}`).join(", ") +
+        ".",
     },
     servers: [
       { url: "http://127.0.0.1:3000", description: "npm start (the local pipeline)" },
-      { url: "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}", description: "a deployed stack (its apiUrl output)", variables: { apiId: { default: "abc123" }, region: { default: "eu-central-1" }, stage: { default: "dev" } } },
+      {
+        url: "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+        description: "a deployed stack (its apiUrl output)",
+        variables: { apiId: { default: "abc123" }, region: { default: "eu-central-1" }, stage: { default: "dev" } },
+      },
     ],
   });
 }

@@ -7,7 +7,10 @@
 import { EXAMPLES } from "./document";
 
 type Json = Record<string, unknown>;
-type OpenApiDoc = { paths: Record<string, Record<string, { operationId?: string; responses: Record<string, Json> }>>; components: { schemas: Record<string, Json> } };
+type OpenApiDoc = {
+  paths: Record<string, Record<string, { operationId?: string; responses: Record<string, Json> }>>;
+  components: { schemas: Record<string, Json> };
+};
 
 /** A schema with its `$ref`s to components inlined and the keywords JSON Schema validators do not know removed. */
 export function inlineSchema(schema: unknown, doc: OpenApiDoc): unknown {
@@ -20,7 +23,11 @@ export function inlineSchema(schema: unknown, doc: OpenApiDoc): unknown {
     if (!target) throw new Error(`no schema ${s.$ref} in the OpenAPI document`);
     return inlineSchema(target, doc);
   }
-  return Object.fromEntries(Object.entries(s).filter(([k]) => k !== "example" && k !== "description").map(([k, v]) => [k, inlineSchema(v, doc)]));
+  return Object.fromEntries(
+    Object.entries(s)
+      .filter(([k]) => k !== "example" && k !== "description")
+      .map(([k, v]) => [k, inlineSchema(v, doc)]),
+  );
 }
 
 /** One request of the collection: what to send and what the document says comes back. */
@@ -54,7 +61,7 @@ function cases(): Case[] {
       body: json(order),
       status: 202,
       tests: [
-        'const b = pm.response.json();',
+        "const b = pm.response.json();",
         'pm.test("is PENDING with a Location", () => { pm.expect(b.status).to.equal("PENDING"); pm.expect(pm.response.headers.get("Location")).to.equal("/orders/" + b.orderId); });',
         'pm.collectionVariables.set("orderId", b.orderId);',
       ],
@@ -66,16 +73,51 @@ function cases(): Case[] {
       url: "/orders?limit=1",
       status: 200,
       tests: [
-        'const b = pm.response.json();',
+        "const b = pm.response.json();",
         'pm.test("shows the order just placed first", () => pm.expect(b.orders[0].orderId).to.equal(pm.collectionVariables.get("orderId")));',
         'pm.collectionVariables.set("cursor", b.nextCursor || "");',
       ],
     },
-    { name: "Get the order", method: "GET", route: "/orders/{orderId}", url: "/orders/{{orderId}}", status: 200, tests: ['pm.test("is the order placed", () => pm.expect(pm.response.json().orderId).to.equal(pm.collectionVariables.get("orderId")));'] },
+    {
+      name: "Get the order",
+      method: "GET",
+      route: "/orders/{orderId}",
+      url: "/orders/{{orderId}}",
+      status: 200,
+      tests: [
+        'pm.test("is the order placed", () => pm.expect(pm.response.json().orderId).to.equal(pm.collectionVariables.get("orderId")));',
+      ],
+    },
     // Error cases: every one answers the documented status, code and Error shape.
-    { name: "Refuses a request without a token", method: "POST", route: "/orders", url: "/orders", auth: false, body: json(order), status: 401, code: "UNAUTHENTICATED" },
-    { name: "Refuses a body that is not JSON", method: "POST", route: "/orders", url: "/orders", body: '{"items": [', status: 400, code: "INVALID_JSON" },
-    { name: "Refuses a text/plain body", method: "POST", route: "/orders", url: "/orders", headers: { "Content-Type": "text/plain" }, body: json(order), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+    {
+      name: "Refuses a request without a token",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      auth: false,
+      body: json(order),
+      status: 401,
+      code: "UNAUTHENTICATED",
+    },
+    {
+      name: "Refuses a body that is not JSON",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      body: '{"items": [',
+      status: 400,
+      code: "INVALID_JSON",
+    },
+    {
+      name: "Refuses a text/plain body",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      headers: { "Content-Type": "text/plain" },
+      body: json(order),
+      status: 415,
+      code: "UNSUPPORTED_MEDIA_TYPE",
+    },
     {
       name: "Refuses an order that breaks a rule, naming the path",
       method: "POST",
@@ -84,7 +126,9 @@ function cases(): Case[] {
       body: json({ ...order, items: [{ ...order.items[0], quantity: 0 }] }),
       status: 400,
       code: "VALIDATION_FAILED",
-      tests: ['pm.test("names items.0.quantity", () => pm.expect(pm.response.json().error.details.map((d) => d.path)).to.include("items.0.quantity"));'],
+      tests: [
+        'pm.test("names items.0.quantity", () => pm.expect(pm.response.json().error.details.map((d) => d.path)).to.include("items.0.quantity"));',
+      ],
     },
     {
       name: "Refuses a card number",
@@ -104,10 +148,32 @@ function cases(): Case[] {
       status: 422,
       code: "ORDER_REJECTED",
     },
-    { name: "Refuses an altered cursor", method: "GET", route: "/orders", url: "/orders?cursor=bm90LWEtY3Vyc29y", status: 400, code: "VALIDATION_FAILED" },
+    {
+      name: "Refuses an altered cursor",
+      method: "GET",
+      route: "/orders",
+      url: "/orders?cursor=bm90LWEtY3Vyc29y",
+      status: 400,
+      code: "VALIDATION_FAILED",
+    },
     { name: "Refuses a limit over 100", method: "GET", route: "/orders", url: "/orders?limit=101", status: 400, code: "VALIDATION_FAILED" },
-    { name: "Answers 404 for an order that does not exist", method: "GET", route: "/orders/{orderId}", url: "/orders/ord_ZZZZZZZZZZZZZZZZZZZZ", status: 404, code: "NOT_FOUND" },
-    { name: "Refuses an invoice link with a bad signature", method: "GET", route: "/invoices/{orderId}", url: "/invoices/{{orderId}}?expires=4102444800&sig=bm90LWEtc2lnbmF0dXJl", auth: false, status: 403, code: "LINK_INVALID" },
+    {
+      name: "Answers 404 for an order that does not exist",
+      method: "GET",
+      route: "/orders/{orderId}",
+      url: "/orders/ord_ZZZZZZZZZZZZZZZZZZZZ",
+      status: 404,
+      code: "NOT_FOUND",
+    },
+    {
+      name: "Refuses an invoice link with a bad signature",
+      method: "GET",
+      route: "/invoices/{orderId}",
+      url: "/invoices/{{orderId}}?expires=4102444800&sig=bm90LWEtc2lnbmF0dXJl",
+      auth: false,
+      status: 403,
+      code: "LINK_INVALID",
+    },
     { name: "Answers 404 for a route that does not exist", method: "DELETE", route: null, url: "/orders", status: 404, code: "NOT_FOUND" },
   ];
 }
@@ -117,16 +183,22 @@ export function postmanCollection(doc: OpenApiDoc): Json {
   const items = cases().map((c) => {
     const op = c.route === null ? undefined : doc.paths[c.route]?.[c.method.toLowerCase()];
     if (c.route !== null && !op) throw new Error(`${c.name}: the OpenAPI document has no ${c.method} ${c.route}`);
-    if (op && !op.responses[String(c.status)]) throw new Error(`${c.name}: the OpenAPI document lists no ${c.status} for ${c.method} ${c.route}`);
+    if (op && !op.responses[String(c.status)])
+      throw new Error(`${c.name}: the OpenAPI document lists no ${c.status} for ${c.method} ${c.route}`);
     const content = op?.responses[String(c.status)]?.content as Record<string, { schema?: unknown }> | undefined;
     const schema = content?.["application/json"]?.schema;
     const tests = [
       `pm.test("answers ${c.status}", () => pm.response.to.have.status(${c.status}));`,
-      ...(schema ? [`pm.test("matches the OpenAPI schema", () => pm.response.to.have.jsonSchema(${JSON.stringify(inlineSchema(schema, doc))}));`] : []),
+      ...(schema
+        ? [`pm.test("matches the OpenAPI schema", () => pm.response.to.have.jsonSchema(${JSON.stringify(inlineSchema(schema, doc))}));`]
+        : []),
       ...(c.code ? [`pm.test("says ${c.code}", () => pm.expect(pm.response.json().error.code).to.equal("${c.code}"));`] : []),
       ...(c.tests ?? []),
     ];
-    const headers = { ...(c.body !== undefined && !c.headers?.["Content-Type"] ? { "Content-Type": "application/json" } : {}), ...(c.headers ?? {}) };
+    const headers = {
+      ...(c.body !== undefined && !c.headers?.["Content-Type"] ? { "Content-Type": "application/json" } : {}),
+      ...(c.headers ?? {}),
+    };
     const [pathPart, query] = c.url.split("?");
     return {
       name: c.name,
@@ -149,7 +221,8 @@ export function postmanCollection(doc: OpenApiDoc): Json {
   return {
     info: {
       name: "shop-backend order API",
-      description: "Generated from openapi/openapi.json by `npm run openapi`. Pick an environment: local (`npm start`; token from `npm run token`) or deployed.",
+      description:
+        "Generated from openapi/openapi.json by `npm run openapi`. Pick an environment: local (`npm start`; token from `npm run token`) or deployed.",
       schema: "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
     auth: { type: "bearer", bearer: [{ key: "token", value: "{{token}}", type: "string" }] },
@@ -171,7 +244,11 @@ export function postmanEnvironments(): Record<"local" | "deployed", Json> {
     ],
   });
   return {
-    local: env("shop-backend local (npm start)", "http://127.0.0.1:3000", "Paste the output of `npm run token` (the demo user; `npm run token -- --user bob@example.com` for another)"),
+    local: env(
+      "shop-backend local (npm start)",
+      "http://127.0.0.1:3000",
+      "Paste the output of `npm run token` (the demo user; `npm run token -- --user bob@example.com` for another)",
+    ),
     deployed: env(
       "shop-backend deployed stack",
       "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",

@@ -1,4 +1,11 @@
-import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
 /**
  * The stack's guard rails as CrossGuard policies. Plain objects, exported one by one, so tests call
@@ -19,11 +26,18 @@ const parse = (v: unknown): Doc | undefined => {
     return undefined;
   }
 };
-const statements = (d: Doc | undefined): Statement[] => (d?.Statement === undefined ? [] : Array.isArray(d.Statement) ? d.Statement : [d.Statement]);
+const statements = (d: Doc | undefined): Statement[] =>
+  d?.Statement === undefined ? [] : Array.isArray(d.Statement) ? d.Statement : [d.Statement];
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Resource types whose `policy` input is an IAM document granting something. */
-const POLICY_DOCUMENT_TYPES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:s3/bucketPolicy:BucketPolicy", "aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy"];
+const POLICY_DOCUMENT_TYPES = [
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/policy:Policy",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:sqs/queuePolicy:QueuePolicy",
+  "aws:sns/topicPolicy:TopicPolicy",
+];
 
 /** No Allow statement grants an action with a wildcard ("*", "s3:*", "s3:Get*"). */
 export const noWildcardActions: ResourceValidationPolicy = {
@@ -54,7 +68,7 @@ export const WILDCARD_RESOURCE_EXCEPTIONS: Readonly<Record<string, string>> = {
 /** No Allow statement grants an action on every resource ("*"), except the named exceptions above, nor allows by NotAction or NotResource. */
 export const noWildcardResources: ResourceValidationPolicy = {
   name: "no-wildcard-resources",
-  description: "IAM and resource policies allow actions on named resources; \"*\" only for actions with no resource-level permissions.",
+  description: 'IAM and resource policies allow actions on named resources; "*" only for actions with no resource-level permissions.',
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (!POLICY_DOCUMENT_TYPES.includes(args.type)) return;
@@ -79,7 +93,9 @@ export const singleServiceTrust: ResourceValidationPolicy = {
     if (args.type !== "aws:iam/role:Role") return;
     const trust = statements(parse(args.props.assumeRolePolicy));
     const principals = trust.map((s) => s.Principal as { Service?: unknown } | string | undefined);
-    const services = principals.flatMap((p) => (typeof p === "object" && p && Object.keys(p).length === 1 ? list(p.Service as string | string[]) : [undefined]));
+    const services = principals.flatMap((p) =>
+      typeof p === "object" && p && Object.keys(p).length === 1 ? list(p.Service as string | string[]) : [undefined],
+    );
     if (trust.length !== 1 || services.length !== 1 || typeof services[0] !== "string" || !/\.amazonaws\.com$/.test(services[0])) {
       report(`${args.name} must trust exactly one AWS service, found ${JSON.stringify(principals)}`);
     }
@@ -108,7 +124,8 @@ export const noPublicBuckets: ResourceValidationPolicy = {
       const off = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((k) => p[k] !== true);
       if (off.length) report(`${args.name} leaves ${off.join(", ")} off`);
     }
-    if ((args.type === "aws:s3/bucket:Bucket" || args.type === "aws:s3/bucketAcl:BucketAcl") && /public/.test(String(p.acl ?? ""))) report(`${args.name} has the public ACL ${p.acl}`);
+    if ((args.type === "aws:s3/bucket:Bucket" || args.type === "aws:s3/bucketAcl:BucketAcl") && /public/.test(String(p.acl ?? "")))
+      report(`${args.name} has the public ACL ${p.acl}`);
     if (args.type === "aws:s3/bucketPolicy:BucketPolicy") {
       for (const s of statements(parse(p.policy))) {
         const anyone = s.Principal === "*" || list((s.Principal as { AWS?: string | string[] } | undefined)?.AWS).includes("*");
@@ -135,7 +152,10 @@ export const bucketsBlockedAndEncrypted: StackValidationPolicy = {
     for (const bucket of ofType(args, "aws:s3/bucket:Bucket")) {
       const has = (type: string) => ofType(args, type).some((r) => refersTo(r, "bucket", bucket));
       if (!has("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) report(`${bucket.name} has no public-access block`, bucket.urn);
-      if (!has("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration") && !bucket.props.serverSideEncryptionConfiguration) {
+      if (
+        !has("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration") &&
+        !bucket.props.serverSideEncryptionConfiguration
+      ) {
         report(`${bucket.name} has no default encryption`, bucket.urn);
       }
     }
@@ -149,7 +169,8 @@ export const queuesEncrypted: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== "aws:sqs/queue:Queue") return;
-    if (args.props.sqsManagedSseEnabled !== true && !args.props.kmsMasterKeyId) report(`${args.name} is not encrypted: set sqsManagedSseEnabled or kmsMasterKeyId`);
+    if (args.props.sqsManagedSseEnabled !== true && !args.props.kmsMasterKeyId)
+      report(`${args.name} is not encrypted: set sqsManagedSseEnabled or kmsMasterKeyId`);
   },
 };
 
@@ -161,9 +182,13 @@ export const asyncLambdaOnFailure: StackValidationPolicy = {
   validateStack: (args, report) => {
     const asyncPrincipals = ["s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"];
     for (const fn of ofType(args, "aws:lambda/function:Function")) {
-      const invokedAsync = ofType(args, "aws:lambda/permission:Permission").some((p) => asyncPrincipals.includes(p.props.principal) && refersTo(p, "function", fn));
+      const invokedAsync = ofType(args, "aws:lambda/permission:Permission").some(
+        (p) => asyncPrincipals.includes(p.props.principal) && refersTo(p, "function", fn),
+      );
       if (!invokedAsync) continue;
-      const config = ofType(args, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) => refersTo(c, "functionName", fn));
+      const config = ofType(args, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) =>
+        refersTo(c, "functionName", fn),
+      );
       if (!config?.props.destinationConfig?.onFailure?.destination && !(config?.propertyDependencies.destinationConfig ?? []).length) {
         report(`${fn.name} is invoked asynchronously but has no on-failure destination: failed events would be dropped`, fn.urn);
       }

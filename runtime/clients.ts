@@ -91,7 +91,11 @@ export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = 
       region,
       maxAttempts: opts.maxAttempts ?? 3,
       // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting.
-      requestHandler: { connectionTimeout: opts.connectTimeoutMs ?? 1000, requestTimeout: opts.requestTimeoutMs ?? 3000, throwOnRequestTimeout: true },
+      requestHandler: {
+        connectionTimeout: opts.connectTimeoutMs ?? 1000,
+        requestTimeout: opts.requestTimeoutMs ?? 3000,
+        throwOnRequestTimeout: true,
+      },
       ...(endpoint ? { endpoint } : {}),
     },
     onCall: opts.onCall,
@@ -171,5 +175,8 @@ export function isDependencyUnavailable(e: unknown): boolean {
   if (!err) return false;
   if (err.name === "TimeoutError" || (err.code && NETWORK_CODES.has(err.code))) return true;
   const status = err.$metadata?.httpStatusCode;
-  return typeof status === "number" && (status >= 500 || status === 429 || /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded/.test(err.name ?? ""));
+  return (
+    typeof status === "number" &&
+    (status >= 500 || status === 429 || /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded/.test(err.name ?? ""))
+  );
 }

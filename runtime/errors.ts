@@ -30,7 +30,11 @@ export abstract class ApiError extends Error {
   abstract readonly code: ErrorCode;
   /** When set, the answer carries `Retry-After` with this many seconds. */
   readonly retryAfterSeconds?: number;
-  constructor(message: string, readonly details?: readonly FieldIssue[], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly details?: readonly FieldIssue[],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -132,5 +136,9 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       headers: retry ? { "retry-after": String(retry) } : {},
     };
   }
-  return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } }, headers: {} };
+  return {
+    status: 500,
+    body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } },
+    headers: {},
+  };
 }

@@ -130,7 +130,10 @@ export function createEmfEmitter(
   write: (line: string) => void = (l) => process.stdout.write(l + "\n"),
   now: () => number = Date.now,
 ): MetricsEmitter {
-  return { emit: (metric, value, dimensions, properties) => write(JSON.stringify(emfDocument(metric, value, stack, now(), dimensions, properties))) };
+  return {
+    emit: (metric, value, dimensions, properties) =>
+      write(JSON.stringify(emfDocument(metric, value, stack, now(), dimensions, properties))),
+  };
 }
 
 /** The stack name the emitters tag metrics with, from the environment. */

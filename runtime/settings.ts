@@ -36,7 +36,11 @@ export const invoiceKey = (orderId: string): string => `${INVOICE_PREFIX}${order
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
-const str = (name: string) => z.string({ required_error: `${name} is not set` }).trim().min(1, `${name} is empty`);
+const str = (name: string) =>
+  z
+    .string({ required_error: `${name} is not set` })
+    .trim()
+    .min(1, `${name} is empty`);
 const int = (name: string, min: number, max: number, dflt: number) =>
   z.coerce
     .number({ invalid_type_error: `${name} must be a whole number` })
@@ -61,38 +65,38 @@ const seller = () => ({
 // Built by functions: each process reads its settings once, at start.
 const apiSchema = () =>
   z.object({
-  ...common(),
-  [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
-  [ENV.invoicesBucket]: str(ENV.invoicesBucket),
-  [ENV.taxRateBps]: int(ENV.taxRateBps, 0, 10_000, 0),
-  [ENV.linkKeyId]: str(ENV.linkKeyId),
-  [ENV.presignTtlSeconds]: int(ENV.presignTtlSeconds, 10, 3600, 300),
-});
+    ...common(),
+    [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
+    [ENV.invoicesBucket]: str(ENV.invoicesBucket),
+    [ENV.taxRateBps]: int(ENV.taxRateBps, 0, 10_000, 0),
+    [ENV.linkKeyId]: str(ENV.linkKeyId),
+    [ENV.presignTtlSeconds]: int(ENV.presignTtlSeconds, 10, 3600, 300),
+  });
 
 const workerSchema = () =>
   z.object({
-  ...common(),
-  ...seller(),
-  [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
-  [ENV.invoicesBucket]: str(ENV.invoicesBucket),
-  [ENV.workerConcurrency]: int(ENV.workerConcurrency, 1, 64, 4),
-  [ENV.workerWaitSeconds]: int(ENV.workerWaitSeconds, 0, 20, 20),
-  [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, 10),
-  [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, 60),
-  [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
-});
+    ...common(),
+    ...seller(),
+    [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
+    [ENV.invoicesBucket]: str(ENV.invoicesBucket),
+    [ENV.workerConcurrency]: int(ENV.workerConcurrency, 1, 64, 4),
+    [ENV.workerWaitSeconds]: int(ENV.workerWaitSeconds, 0, 20, 20),
+    [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, 10),
+    [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, 60),
+    [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
+  });
 
 const notifierSchema = () =>
   z.object({
-  ...common(),
-  ...seller(),
-  [ENV.invoicesBucket]: str(ENV.invoicesBucket),
-  [ENV.emailSender]: str(ENV.emailSender).email(`${ENV.emailSender} must be an email address`),
-  [ENV.linkKeyId]: str(ENV.linkKeyId),
-  [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
-  [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, 30),
-  [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
-});
+    ...common(),
+    ...seller(),
+    [ENV.invoicesBucket]: str(ENV.invoicesBucket),
+    [ENV.emailSender]: str(ENV.emailSender).email(`${ENV.emailSender} must be an email address`),
+    [ENV.linkKeyId]: str(ENV.linkKeyId),
+    [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
+    [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, 30),
+    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
+  });
 
 /** Raised at start-up when the environment is incomplete; lists every problem at once. */
 export class SettingsError extends Error {

@@ -6,7 +6,9 @@
   // history: every status the page has shown per order, in order (the 202 body's PENDING first).
   const state = { token: null, email: null, history: new Map() };
 
-  const text = (el, s) => { el.textContent = s; };
+  const text = (el, s) => {
+    el.textContent = s;
+  };
   const money = (m) => `${(m.amount / 100).toFixed(2)} ${m.currency}`; // display only; the API speaks minor units
 
   async function api(method, path, body, extraHeaders) {
@@ -32,10 +34,20 @@
   function orderBody(f) {
     const v = (n) => f.elements.namedItem(n).value.trim();
     return {
-      items: [{ sku: v("sku"), name: v("name"), quantity: Number(v("quantity")), unitPrice: { amount: Number(v("amount")), currency: v("currency") } }],
+      items: [
+        {
+          sku: v("sku"),
+          name: v("name"),
+          quantity: Number(v("quantity")),
+          unitPrice: { amount: Number(v("amount")), currency: v("currency") },
+        },
+      ],
       shippingAddress: { name: v("shipName"), line1: v("line1"), city: v("city"), postalCode: v("postalCode"), country: v("country") },
       // Letters only, like `npm run demo`: a provider token, never card data.
-      payment: { provider: "stripe", token: "tok_console_" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => String.fromCharCode(97 + (b % 26))).join("") },
+      payment: {
+        provider: "stripe",
+        token: "tok_console_" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => String.fromCharCode(97 + (b % 26))).join(""),
+      },
     };
   }
 
@@ -48,7 +60,10 @@
       renderOrders([r.data, ...lastOrders.filter((o) => o.orderId !== r.data.orderId)]);
     } else {
       const e = r.data?.error;
-      text($("order-result"), `Refused (${r.status} ${e?.code ?? ""}): ${e?.message ?? ""} ${(e?.details ?? []).map((d) => `${d.path}: ${d.message}`).join("; ")}`);
+      text(
+        $("order-result"),
+        `Refused (${r.status} ${e?.code ?? ""}): ${e?.message ?? ""} ${(e?.details ?? []).map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+      );
     }
   }
 
@@ -129,7 +144,12 @@
       text(meta, ` to ${m.to.join(", ")}`);
       li.append(h, meta);
       if (m.invoiceLink) {
-        const a = Object.assign(document.createElement("a"), { href: m.invoiceLink, target: "_blank", rel: "noopener", textContent: "invoice link" });
+        const a = Object.assign(document.createElement("a"), {
+          href: m.invoiceLink,
+          target: "_blank",
+          rel: "noopener",
+          textContent: "invoice link",
+        });
         li.append(" ", a);
       }
       ul.append(li);
@@ -138,17 +158,32 @@
 
   async function redrive() {
     const r = await api("POST", "/_local/api/redrive");
-    text($("redrive-result"), r.status === 200 ? `Moved ${r.data.moved} message(s) back to the orders queue.` : `Redrive failed (${r.status}).`);
+    text(
+      $("redrive-result"),
+      r.status === 200 ? `Moved ${r.data.moved} message(s) back to the orders queue.` : `Redrive failed (${r.status}).`,
+    );
     await refreshPipeline();
   }
 
   $("sign-in-demo").addEventListener("click", async () => signIn((await api("GET", "/_local/api/config")).data.demoEmail));
-  $("sign-in-other").addEventListener("submit", (ev) => { ev.preventDefault(); signIn($("other-email").value.trim()); });
+  $("sign-in-other").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    signIn($("other-email").value.trim());
+  });
   $("order-form").addEventListener("submit", placeOrder);
   $("redrive").addEventListener("click", redrive);
 
   // Poll: statuses move PENDING -> INVOICED -> NOTIFIED within seconds locally.
-  const every = (ms, f) => { const tick = async () => { try { await f(); } finally { setTimeout(tick, ms); } }; tick(); };
+  const every = (ms, f) => {
+    const tick = async () => {
+      try {
+        await f();
+      } finally {
+        setTimeout(tick, ms);
+      }
+    };
+    tick();
+  };
   every(1000, refreshOrders);
   every(1500, refreshPipeline);
   every(2000, refreshInbox);

@@ -111,18 +111,24 @@ export const currencySchema = once(() => {
 /** A line of the order as the client sends it. */
 export const orderLineInputSchema = once(() =>
   z
-  .object({
-    sku: z.string().trim().min(1).max(LIMITS.maxSkuLength).regex(/^[A-Za-z0-9._\-\/]+$/, "may hold letters, digits and . _ - / only"),
-    name: printable(LIMITS.maxNameLength),
-    quantity: z.number().int().min(1).max(LIMITS.maxQuantity),
-    unitPrice: z
-      .object({
-        amount: z.number().int("must be an integer amount of minor units (cents)").min(0).max(LIMITS.maxUnitPriceMinor),
-        currency: currencySchema(),
-      })
-      .strict(),
-  })
-  .strict());
+    .object({
+      sku: z
+        .string()
+        .trim()
+        .min(1)
+        .max(LIMITS.maxSkuLength)
+        .regex(/^[A-Za-z0-9._\-\/]+$/, "may hold letters, digits and . _ - / only"),
+      name: printable(LIMITS.maxNameLength),
+      quantity: z.number().int().min(1).max(LIMITS.maxQuantity),
+      unitPrice: z
+        .object({
+          amount: z.number().int("must be an integer amount of minor units (cents)").min(0).max(LIMITS.maxUnitPriceMinor),
+          currency: currencySchema(),
+        })
+        .strict(),
+    })
+    .strict(),
+);
 
 /** An ISO 3166-1 alpha-2 country code that is assigned (DE, not XX). */
 export const countrySchema = once(() => {
@@ -136,87 +142,119 @@ export const countrySchema = once(() => {
 /** A postal address. */
 export const addressSchema = once(() =>
   z
-  .object({
-    name: printable(LIMITS.maxNameLength),
-    line1: printable(LIMITS.maxAddressLineLength),
-    line2: printable(LIMITS.maxAddressLineLength).optional(),
-    city: printable(LIMITS.maxCityLength),
-    region: printable(LIMITS.maxRegionLength).optional(),
-    postalCode: z.string().trim().min(1).max(20).regex(/^[A-Za-z0-9 \-]+$/, "may hold letters, digits, spaces and dashes only"),
-    country: countrySchema(),
-  })
-  .strict());
+    .object({
+      name: printable(LIMITS.maxNameLength),
+      line1: printable(LIMITS.maxAddressLineLength),
+      line2: printable(LIMITS.maxAddressLineLength).optional(),
+      city: printable(LIMITS.maxCityLength),
+      region: printable(LIMITS.maxRegionLength).optional(),
+      postalCode: z
+        .string()
+        .trim()
+        .min(1)
+        .max(20)
+        .regex(/^[A-Za-z0-9 \-]+$/, "may hold letters, digits, spaces and dashes only"),
+      country: countrySchema(),
+    })
+    .strict(),
+);
 
 /** Payment as a provider token; card numbers are never accepted. */
 export const paymentSchema = once(() =>
   z
-  .object({
-    provider: z.string().trim().min(1).max(40).regex(/^[a-z0-9_\-]+$/, "must be a lower-case provider id such as stripe"),
-    token: z.string().trim().min(8).max(256).regex(/^[A-Za-z0-9_\-.:]+$/, "must be a payment-provider token, not card data"),
-    last4: z.string().regex(/^\d{4}$/, "must be exactly four digits").optional(),
-    brand: z.string().trim().min(1).max(20).regex(/^[A-Za-z ]+$/).optional(),
-  })
-  .strict());
+    .object({
+      provider: z
+        .string()
+        .trim()
+        .min(1)
+        .max(40)
+        .regex(/^[a-z0-9_\-]+$/, "must be a lower-case provider id such as stripe"),
+      token: z
+        .string()
+        .trim()
+        .min(8)
+        .max(256)
+        .regex(/^[A-Za-z0-9_\-.:]+$/, "must be a payment-provider token, not card data"),
+      last4: z
+        .string()
+        .regex(/^\d{4}$/, "must be exactly four digits")
+        .optional(),
+      brand: z
+        .string()
+        .trim()
+        .min(1)
+        .max(20)
+        .regex(/^[A-Za-z ]+$/)
+        .optional(),
+    })
+    .strict(),
+);
 
 /** The body of POST /orders. */
 export const createOrderBodySchema = once(() =>
   z
-  .object({
-    items: z.array(orderLineInputSchema()).min(LIMITS.minLines).max(LIMITS.maxLines),
-    shippingAddress: addressSchema(),
-    payment: paymentSchema(),
-  })
-  .strict());
+    .object({
+      items: z.array(orderLineInputSchema()).min(LIMITS.minLines).max(LIMITS.maxLines),
+      shippingAddress: addressSchema(),
+      payment: paymentSchema(),
+    })
+    .strict(),
+);
 export type CreateOrderBody = z.infer<ReturnType<typeof createOrderBodySchema>>;
 
 /** The customer, always from the verified token's claims. */
 export const customerSchema = once(() =>
   z.object({
-  id: z.string().min(1).max(128),
-  email: z.string().email().max(254),
-  // The name claim is the user's own choice (self sign-up): it reaches the PDF and the email only as
-  // printable text, like every name in the body; anything else is left out rather than locking the user out.
-  name: printable(LIMITS.maxNameLength).optional().catch(undefined),
-}));
+    id: z.string().min(1).max(128),
+    email: z.string().email().max(254),
+    // The name claim is the user's own choice (self sign-up): it reaches the PDF and the email only as
+    // printable text, like every name in the body; anything else is left out rather than locking the user out.
+    name: printable(LIMITS.maxNameLength).optional().catch(undefined),
+  }),
+);
 export type Customer = z.infer<ReturnType<typeof customerSchema>>;
 
 /** A priced line: integer minor units throughout. */
 export const pricedLineSchema = once(() =>
   z.object({
-  sku: z.string(),
-  name: z.string(),
-  quantity: z.number().int().positive(),
-  unitPriceMinor: z.number().int().nonnegative(),
-  lineTotalMinor: z.number().int().nonnegative(),
-}));
+    sku: z.string(),
+    name: z.string(),
+    quantity: z.number().int().positive(),
+    unitPriceMinor: z.number().int().nonnegative(),
+    lineTotalMinor: z.number().int().nonnegative(),
+  }),
+);
 export type PricedLine = z.infer<ReturnType<typeof pricedLineSchema>>;
 
 /** An order after server-side pricing: what is stored and what the worker receives. */
 export const pricedOrderSchema = once(() =>
   z.object({
-  orderId: z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/),
-  customer: customerSchema(),
-  currency: currencySchema(),
-  lines: z.array(pricedLineSchema()).min(1).max(LIMITS.maxLines),
-  shippingAddress: addressSchema(),
-  payment: z.object({ provider: z.string(), last4: z.string().optional(), brand: z.string().optional() }),
-  subtotalMinor: z.number().int().nonnegative(),
-  taxRateBps: z.number().int().min(0).max(10_000),
-  taxMinor: z.number().int().nonnegative(),
-  totalMinor: z.number().int().nonnegative(),
-  createdAt: z.string().datetime(),
-}));
+    orderId: z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/),
+    customer: customerSchema(),
+    currency: currencySchema(),
+    lines: z.array(pricedLineSchema()).min(1).max(LIMITS.maxLines),
+    shippingAddress: addressSchema(),
+    payment: z.object({ provider: z.string(), last4: z.string().optional(), brand: z.string().optional() }),
+    subtotalMinor: z.number().int().nonnegative(),
+    taxRateBps: z.number().int().min(0).max(10_000),
+    taxMinor: z.number().int().nonnegative(),
+    totalMinor: z.number().int().nonnegative(),
+    createdAt: z.string().datetime(),
+  }),
+);
 export type PricedOrder = z.infer<ReturnType<typeof pricedOrderSchema>>;
 
 /** The SQS message body: the version tag lets a future schema change roll out safely. */
-export const orderMessageSchema = once(() =>
-  z.object({ v: z.literal(1), order: pricedOrderSchema() }));
+export const orderMessageSchema = once(() => z.object({ v: z.literal(1), order: pricedOrderSchema() }));
 export type OrderMessage = z.infer<ReturnType<typeof orderMessageSchema>>;
 
 /** Why an otherwise valid order cannot exist; becomes a 422. */
 export class ImpossibleOrder extends Error {
   override name = "ImpossibleOrder";
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(message);
   }
 }
@@ -228,13 +266,7 @@ export const MAX_TOTAL_MINOR = 1_000_000_000_000;
  * Prices an order server-side: line totals, subtotal, tax at `taxRateBps`, total. The payment
  * token is dropped here: only provider, last4 and brand travel further.
  */
-export function priceOrder(
-  body: CreateOrderBody,
-  customer: Customer,
-  taxRateBps: number,
-  orderId: string,
-  now: Date,
-): PricedOrder {
+export function priceOrder(body: CreateOrderBody, customer: Customer, taxRateBps: number, orderId: string, now: Date): PricedOrder {
   const currency = body.items[0].unitPrice.currency;
   body.items.forEach((item, i) => {
     if (item.unitPrice.currency !== currency) {
@@ -287,7 +319,13 @@ export const listOrdersQuerySchema = once(() =>
         .transform(Number)
         .pipe(z.number().int().min(1).max(LIST_LIMITS.maxLimit))
         .optional(),
-      cursor: z.string().min(1).max(LIST_LIMITS.maxCursorLength).regex(/^[A-Za-z0-9_-]+$/, "must be a cursor returned by this API").optional(),
+      cursor: z
+        .string()
+        .min(1)
+        .max(LIST_LIMITS.maxCursorLength)
+        .regex(/^[A-Za-z0-9_-]+$/, "must be a cursor returned by this API")
+        .optional(),
     })
-    .strip());
+    .strip(),
+);
 export type ListOrdersQuery = z.infer<ReturnType<typeof listOrdersQuerySchema>>;

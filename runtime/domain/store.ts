@@ -119,7 +119,13 @@ export class OrderStore {
         ScanIndexForward: false,
         Limit: limit + 1,
         ...(after
-          ? { ExclusiveStartKey: { [TABLE_DESIGN.partitionKey]: orderPk(after.orderId), [partitionKey]: customerPk, [sortKey]: after.createdAt } }
+          ? {
+              ExclusiveStartKey: {
+                [TABLE_DESIGN.partitionKey]: orderPk(after.orderId),
+                [partitionKey]: customerPk,
+                [sortKey]: after.createdAt,
+              },
+            }
           : {}),
       }),
     );
@@ -147,10 +153,17 @@ export class OrderStore {
    * Records a new, unconfirmed PENDING order. If the id exists and holds this very order (our own
    * write, whose answer was lost and which the SDK retried), that counts as created.
    */
-  async createOrder(order: PricedOrder, expiresAtEpoch = Math.floor(Date.parse(order.createdAt) / 1000) + UNCONFIRMED_TTL_SECONDS): Promise<void> {
+  async createOrder(
+    order: PricedOrder,
+    expiresAtEpoch = Math.floor(Date.parse(order.createdAt) / 1000) + UNCONFIRMED_TTL_SECONDS,
+  ): Promise<void> {
     try {
       await this.ddb.send(
-        new PutCommand({ TableName: this.table, Item: this.orderItem(order, expiresAtEpoch, false), ConditionExpression: "attribute_not_exists(pk)" }),
+        new PutCommand({
+          TableName: this.table,
+          Item: this.orderItem(order, expiresAtEpoch, false),
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
       );
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
@@ -203,7 +216,13 @@ export class OrderStore {
                 ExpressionAttributeValues: { ":now": Math.floor(now.getTime() / 1000) },
               },
             },
-            { Put: { TableName: this.table, Item: this.orderItem(order, expiresAtEpoch, true), ConditionExpression: "attribute_not_exists(pk)" } },
+            {
+              Put: {
+                TableName: this.table,
+                Item: this.orderItem(order, expiresAtEpoch, true),
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
           ],
         }),
       );
@@ -257,9 +276,14 @@ export class OrderStore {
 
   /** A retry with the order's Idempotency-Key starts a fresh intake attempt (undoing a worker's abandon). */
   async reopenIntake(orderId: string, now: Date): Promise<void> {
-    await this.updateOrderIf(orderId, "SET intakeAt = :now REMOVE abandonedAt", "attribute_exists(pk) AND attribute_not_exists(enqueuedAt)", {
-      ":now": now.toISOString(),
-    });
+    await this.updateOrderIf(
+      orderId,
+      "SET intakeAt = :now REMOVE abandonedAt",
+      "attribute_exists(pk) AND attribute_not_exists(enqueuedAt)",
+      {
+        ":now": now.toISOString(),
+      },
+    );
   }
 
   /**
@@ -278,7 +302,12 @@ export class OrderStore {
   private async deleteOrderIf(orderId: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.ddb.send(
-        new DeleteCommand({ TableName: this.table, Key: { pk: orderPk(orderId) }, ConditionExpression: condition, ExpressionAttributeValues: values }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: orderPk(orderId) },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
       );
       return true;
     } catch (e) {
@@ -303,7 +332,8 @@ export class OrderStore {
    * MAX_NUMBERING_BATCH orders (a transaction holds 100 items, one is the counter).
    */
   async assignInvoiceNumbers(batch: readonly OrderRecord[], now: Date, maxAttempts = 25): Promise<OrderRecord[]> {
-    if (batch.length > MAX_NUMBERING_BATCH) throw new Error(`at most ${MAX_NUMBERING_BATCH} orders per numbering transaction, got ${batch.length}`);
+    if (batch.length > MAX_NUMBERING_BATCH)
+      throw new Error(`at most ${MAX_NUMBERING_BATCH} orders per numbering transaction, got ${batch.length}`);
     const result = new Map<string, OrderRecord>(batch.map((r) => [r.order.orderId, r]));
     for (let attempt = 1; ; attempt++) {
       // Distinct orders still without a number, in the caller's order.

@@ -31,9 +31,9 @@ export interface NotifierDeps {
 /** The part of an S3 event record the notifier reads. */
 const s3RecordSchema = () =>
   z.object({
-  eventName: z.string(),
-  s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
-});
+    eventName: z.string(),
+    s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
+  });
 /** An S3 notification as Lambda receives it; a `s3:TestEvent` has no Records. */
 export const s3EventSchema = once(() => z.object({ Records: z.array(s3RecordSchema()).optional(), Event: z.string().optional() }));
 

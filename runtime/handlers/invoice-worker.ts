@@ -38,14 +38,21 @@ export interface WorkerDeps {
  * same turn of the event loop) wait and are numbered together by the next one. Per task that is one
  * counter round-trip per batch; in-process requests never race each other for the counter.
  */
-export function createNumberingBatcher(store: OrderStore, now: () => Date, maxBatch = MAX_NUMBERING_BATCH): (current: OrderRecord) => Promise<OrderRecord> {
+export function createNumberingBatcher(
+  store: OrderStore,
+  now: () => Date,
+  maxBatch = MAX_NUMBERING_BATCH,
+): (current: OrderRecord) => Promise<OrderRecord> {
   const pending: { current: OrderRecord; resolve: (r: OrderRecord) => void; reject: (e: unknown) => void }[] = [];
   let running = false;
   const run = async () => {
     while (pending.length > 0) {
       const batch = pending.splice(0, maxBatch);
       try {
-        const numbered = await store.assignInvoiceNumbers(batch.map((b) => b.current), now());
+        const numbered = await store.assignInvoiceNumbers(
+          batch.map((b) => b.current),
+          now(),
+        );
         batch.forEach((b, i) => b.resolve(numbered[i]));
       } catch (e) {
         // One bad order must not fail its neighbours: number them one by one instead.
@@ -196,7 +203,8 @@ export interface WorkerLoop {
 export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => void } = {}): WorkerLoop {
   const deps: WorkerDeps = {
     ...loopDeps,
-    numberInvoice: loopDeps.numberInvoice ?? createNumberingBatcher(new OrderStore(loopDeps.ddb, loopDeps.settings.ordersTable), loopDeps.now),
+    numberInvoice:
+      loopDeps.numberInvoice ?? createNumberingBatcher(new OrderStore(loopDeps.ddb, loopDeps.settings.ordersTable), loopDeps.now),
   };
   const s = deps.settings;
   let stopping = false;
@@ -212,7 +220,10 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
       // Past its budget a message may become visible again (the visibility timeout derives from
       // the budget), so it is not deleted then; the late work itself is safe to repeat.
       const overBudget = new Promise<never>((_, reject) => {
-        budgetTimer = setTimeout(() => reject(new MessageOverBudget(`message took longer than ${s.messageBudgetSeconds} s`)), s.messageBudgetSeconds * 1000);
+        budgetTimer = setTimeout(
+          () => reject(new MessageOverBudget(`message took longer than ${s.messageBudgetSeconds} s`)),
+          s.messageBudgetSeconds * 1000,
+        );
       });
       const r = await Promise.race([processOrderMessage(m.Body ?? "", deps), overBudget]);
       await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: s.ordersQueueUrl, ReceiptHandle: m.ReceiptHandle! }));
@@ -223,14 +234,23 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
       const notConfirmed = e instanceof OrderNotConfirmed;
       // The API names the order in a message attribute: a failed message is found by its order id too.
       const orderId = m.MessageAttributes?.orderId?.StringValue;
-      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", { orderId, messageId: m.MessageId, receiveCount, ...errorFields(e) });
+      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", {
+        orderId,
+        messageId: m.MessageId,
+        receiveCount,
+        ...errorFields(e),
+      });
       await deps.sqs
         .send(
           new ChangeMessageVisibilityCommand({
             QueueUrl: s.ordersQueueUrl,
             ReceiptHandle: m.ReceiptHandle!,
             // A poison message can never succeed: back after a second, so it reaches the DLQ after its receives without delay.
-            VisibilityTimeout: notConfirmed ? Math.min(e.retryAfterSeconds, 43_200) : e instanceof PoisonMessage ? 1 : retryDelaySeconds(receiveCount),
+            VisibilityTimeout: notConfirmed
+              ? Math.min(e.retryAfterSeconds, 43_200)
+              : e instanceof PoisonMessage
+                ? 1
+                : retryDelaySeconds(receiveCount),
           }),
         )
         .catch(() => undefined);
@@ -246,7 +266,9 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
       messages.map((m) =>
         deps.sqs
           .send(new ChangeMessageVisibilityCommand({ QueueUrl: s.ordersQueueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }))
-          .catch((e) => deps.log.warn("could not release a message received while stopping", { messageId: m.MessageId, ...errorFields(e) })),
+          .catch((e) =>
+            deps.log.warn("could not release a message received while stopping", { messageId: m.MessageId, ...errorFields(e) }),
+          ),
       ),
     );
     if (messages.length) deps.log.info("released messages received while stopping", { count: messages.length });

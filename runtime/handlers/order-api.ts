@@ -262,7 +262,12 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
 }
 
 /** The fields every view of an order starts with. */
-const orderHead = (rec: OrderRecord) => ({ orderId: rec.order.orderId, status: rec.status, createdAt: rec.order.createdAt, currency: rec.order.currency });
+const orderHead = (rec: OrderRecord) => ({
+  orderId: rec.order.orderId,
+  status: rec.status,
+  createdAt: rec.order.createdAt,
+  currency: rec.order.currency,
+});
 
 /** The body of GET /orders/{orderId}. */
 export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
@@ -285,7 +290,6 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
     notifiedAt: rec.notifiedAt ?? null,
   };
 }
-
 
 async function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
   return getSignedUrl(
@@ -414,7 +418,8 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
   const log = deps.log.child({ requestId, route: `${event.httpMethod} ${event.resource}` });
   // Refusals of POST /orders are counted by code; other routes' 4xx (a wrong link, 404) are not orders refused.
   const refused = (code: string) => {
-    if (event.httpMethod === "POST" && event.resource === "/orders") deps.metrics.emit(METRICS.ordersRefused, 1, { ErrorCode: code }, { requestId });
+    if (event.httpMethod === "POST" && event.resource === "/orders")
+      deps.metrics.emit(METRICS.ordersRefused, 1, { ErrorCode: code }, { requestId });
   };
   try {
     // API Gateway answers unknown routes and methods itself (404); this guards a misrouted event the same way.

@@ -169,7 +169,8 @@ export function subsetTrueType(font: ParsedTrueType, glyphs: ReadonlyArray<numbe
     if (gid === undefined || gid >= font.numGlyphs) return;
     const long = Math.min(gid, font.numberOfHMetrics - 1);
     hmtx.writeUInt16BE(bytes.readUInt16BE(hmtxAt + 4 * long), 4 * i);
-    const lsbAt = gid < font.numberOfHMetrics ? hmtxAt + 4 * gid + 2 : hmtxAt + 4 * font.numberOfHMetrics + 2 * (gid - font.numberOfHMetrics);
+    const lsbAt =
+      gid < font.numberOfHMetrics ? hmtxAt + 4 * gid + 2 : hmtxAt + 4 * font.numberOfHMetrics + 2 * (gid - font.numberOfHMetrics);
     hmtx.writeInt16BE(bytes.readInt16BE(lsbAt), 4 * i + 2);
   });
 
@@ -275,7 +276,8 @@ function load(file: string): LoadedFont {
 function cachedSubset(font: LoadedFont, glyphs: ReadonlyArray<number | undefined>): Uint8Array {
   const key = glyphs.join(",");
   let subset = font.subsets.get(key);
-  if (subset) font.subsets.delete(key); // re-inserted below as the newest
+  if (subset)
+    font.subsets.delete(key); // re-inserted below as the newest
   else subset = subsetTrueType(font.truetype, glyphs);
   font.subsets.set(key, subset);
   if (font.subsets.size > SUBSET_CACHE_SIZE) font.subsets.delete(font.subsets.keys().next().value!);
@@ -314,7 +316,10 @@ function perDocument(file: string): JsPdfTrueType {
   view.subset = {
     encode: (used) => {
       const drawn = new Set(used);
-      return cachedSubset(font, originalOf.map((gid, id) => (drawn.has(id) ? gid : undefined)));
+      return cachedSubset(
+        font,
+        originalOf.map((gid, id) => (drawn.has(id) ? gid : undefined)),
+      );
     },
   };
   return view;

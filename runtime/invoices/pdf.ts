@@ -94,7 +94,9 @@ export function renderInvoicePdf(doc: InvoiceDocument): Uint8Array {
 /** Formats a tax rate in basis points as a percentage: 2000 -> "20%", 725 -> "7.25%", 1050 -> "10.5%". */
 export function formatTaxRate(bps: number): string {
   const whole = Math.trunc(bps / 100);
-  const fraction = String(bps % 100).padStart(2, "0").replace(/0+$/, "");
+  const fraction = String(bps % 100)
+    .padStart(2, "0")
+    .replace(/0+$/, "");
   return `${whole}${fraction ? `.${fraction}` : ""}%`;
 }
 

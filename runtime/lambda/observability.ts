@@ -26,7 +26,10 @@ export const lambdaTracer = (part: string, env: NodeJS.ProcessEnv = process.env)
   new Tracer({ serviceName: part, captureHTTPsRequests: false, enabled: Boolean(env.LAMBDA_TASK_ROOT) });
 
 /** The client settings with every SDK client traced by `tracer` (see clientConfig's `trace`). */
-export const tracedClients = (c: ClientConfig, tracer: Tracer): ClientConfig => ({ ...c, trace: (client) => tracer.captureAWSv3Client(client) });
+export const tracedClients = (c: ClientConfig, tracer: Tracer): ClientConfig => ({
+  ...c,
+  trace: (client) => tracer.captureAWSv3Client(client),
+});
 
 /**
  * Wraps a handler as the Lambda entry: Lambda's context into the logger, and (when tracing) a

@@ -48,7 +48,18 @@ function settings(o: Partial<Omit<StackSettings, "worker">> & { worker?: Partial
     archiveMinObjectBytes: 128 * 1024,
     traces: { apiRequests: false, notifierInvocations: false },
     ...rest,
-    worker: { vcpu: 0.5, memoryGb: 1, architecture: "x86_64", spot: false, minTasks: 1, maxTasks: 4, scaleInIdleMinutes: 5, waitSeconds: 20, publicIp: false, ...worker },
+    worker: {
+      vcpu: 0.5,
+      memoryGb: 1,
+      architecture: "x86_64",
+      spot: false,
+      minTasks: 1,
+      maxTasks: 4,
+      scaleInIdleMinutes: 5,
+      waitSeconds: 20,
+      publicIp: false,
+      ...worker,
+    },
   };
 }
 
@@ -68,7 +79,13 @@ function measured(o: Partial<Measured> = {}): Measured {
   };
 }
 
-const WORKLOAD: Workload = { linkOpensPerOrder: 0, idempotencyKeyShare: 1, platformLogBytesPerInvocation: 0, scaleOutDelayMinutes: 0, hoursPerMonth: 730 };
+const WORKLOAD: Workload = {
+  linkOpensPerOrder: 0,
+  idempotencyKeyShare: 1,
+  platformLogBytesPerInvocation: 0,
+  scaleOutDelayMinutes: 0,
+  hoursPerMonth: 730,
+};
 const line = (lines: LineItem[], service: string, item: RegExp) => {
   const found = lines.filter((l) => l.service === service && item.test(l.item));
   expect(found, `${service} ${item}`).to.have.length(1);
@@ -102,7 +119,10 @@ describe("the cost model (bench/cost.ts)", () => {
     ];
     for (const c of orders) {
       it(`counts ${c.wru} WRU and ${c.rru} RRU over an order's life with ${c.what}`, () => {
-        const got = dynamoUnitsPerOrder({ order: c.order, idempotency: 300, counter: 40 }, c.gsis, { linkOpensPerOrder: c.links, idempotencyKeyShare: c.key });
+        const got = dynamoUnitsPerOrder({ order: c.order, idempotency: 300, counter: 40 }, c.gsis, {
+          linkOpensPerOrder: c.links,
+          idempotencyKeyShare: c.key,
+        });
         expect(got).to.deep.equal({ wru: c.wru, rru: c.rru });
       });
     }
@@ -150,7 +170,8 @@ describe("the cost model (bench/cost.ts)", () => {
 
     it("keeps the fixed floor the same whatever the order count, and the variable part zero without orders", () => {
       const p = loadPrices().prices;
-      const at = (orders: number) => summarize(costLines(p, settings({ interfaceEndpointAzs: 8, alarmMetrics: 5 }), measured(), orders, WORKLOAD));
+      const at = (orders: number) =>
+        summarize(costLines(p, settings({ interfaceEndpointAzs: 8, alarmMetrics: 5 }), measured(), orders, WORKLOAD));
       expect(at(0).variable).to.equal(0);
       expect(at(0).fixed).to.be.greaterThan(0);
       expect(at(10_000).fixed).to.equal(at(0).fixed);
@@ -160,10 +181,19 @@ describe("the cost model (bench/cost.ts)", () => {
 
     it("prices the fixed floor from counted resources: alarm metrics, keys, dashboards, endpoint AZ-hours", () => {
       const p = prices({ alarmMetricMonth: 0.1, kmsKeyMonth: 1, dashboardMonth: 3, interfaceEndpointAzHour: 0.01, customMetricMonth: 0.3 });
-      const s = settings({ alarmMetrics: 5, kmsKeys: 2, dashboards: 1, interfaceEndpointAzs: 8, apiDetailedMetrics: 15, worker: { minTasks: 0 } });
+      const s = settings({
+        alarmMetrics: 5,
+        kmsKeys: 2,
+        dashboards: 1,
+        interfaceEndpointAzs: 8,
+        apiDetailedMetrics: 15,
+        worker: { minTasks: 0 },
+      });
       // 0.5 + 2 + 3 + 8 * 730 * 0.01 + 4.5
       expect(summarize(costLines(p, s, measured(), 0, WORKLOAD)).fixed).to.be.closeTo(0.5 + 2 + 3 + 58.4 + 4.5, 1e-9);
-      expect(costLines(p, settings({ interfaceEndpointAzs: 0 }), measured(), 0, WORKLOAD).some((l) => l.service === "VPC endpoints")).to.equal(false);
+      expect(
+        costLines(p, settings({ interfaceEndpointAzs: 0 }), measured(), 0, WORKLOAD).some((l) => l.service === "VPC endpoints"),
+      ).to.equal(false);
     });
 
     it("bills Lambda duration rounded up to the millisecond, times memory, per invocation", () => {
@@ -190,7 +220,9 @@ describe("the cost model (bench/cost.ts)", () => {
       const p = prices({ publicIpv4Hour: 0.005 });
       const pub = costLines(p, settings({ worker: { publicIp: true, minTasks: 1 } }), measured(), 0, WORKLOAD);
       expect(line(pub, "VPC", /minimum tasks/).usd).to.be.closeTo(730 * 0.005, 1e-9);
-      expect(costLines(p, settings({ worker: { publicIp: false } }), measured(), 0, WORKLOAD).some((l) => l.service === "VPC")).to.equal(false);
+      expect(costLines(p, settings({ worker: { publicIp: false } }), measured(), 0, WORKLOAD).some((l) => l.service === "VPC")).to.equal(
+        false,
+      );
     });
 
     const archives = [
@@ -201,7 +233,13 @@ describe("the cost model (bench/cost.ts)", () => {
     ];
     for (const c of archives) {
       it(`${c.moves ? "charges" : "does not charge"} a Standard-IA transition for ${c.what}`, () => {
-        const lines = costLines(prices({ s3StandardIaTransition: 0.00001 }), settings({ invoiceArchiveAfterDays: c.archiveAfterDays, archiveMinObjectBytes: c.min }), measured({ pdfBytes: c.pdf }), 1000, WORKLOAD);
+        const lines = costLines(
+          prices({ s3StandardIaTransition: 0.00001 }),
+          settings({ invoiceArchiveAfterDays: c.archiveAfterDays, archiveMinObjectBytes: c.min }),
+          measured({ pdfBytes: c.pdf }),
+          1000,
+          WORKLOAD,
+        );
         expect(summarize(lines).variable).to.be.closeTo(c.moves ? 0.01 : 0, 1e-12);
       });
     }
@@ -214,7 +252,10 @@ describe("the cost model (bench/cost.ts)", () => {
     for (const c of tracing) {
       it(`records an X-Ray trace per traced invocation: ${c.what}`, () => {
         // 1,000 orders, one link open each: 2,000 API requests (POST + link), 1,000 notifier invocations.
-        const lines = costLines(prices({ xrayTraceRecorded: 0.000005 }), settings({ traces: c.traces }), measured(), 1000, { ...WORKLOAD, linkOpensPerOrder: 1 });
+        const lines = costLines(prices({ xrayTraceRecorded: 0.000005 }), settings({ traces: c.traces }), measured(), 1000, {
+          ...WORKLOAD,
+          linkOpensPerOrder: 1,
+        });
         const got = line(lines, "X-Ray", /traces recorded/);
         expect(got.quantity).to.equal(c.recorded);
         expect(got.usd).to.be.closeTo(c.recorded * 0.000005, 1e-12);
@@ -254,12 +295,40 @@ describe("the cost model (bench/cost.ts)", () => {
     });
 
     it("fills the access-log format with typical values", () => {
-      expect(accessLogLineBytes('{"id":"$context.requestId","s":"$context.status"}')).to.equal('{"id":"8f0e6d2c-5b7a-4c1e-9d3f-2a1b0c9d8e7f","s":"202"}'.length + 1);
+      expect(accessLogLineBytes('{"id":"$context.requestId","s":"$context.status"}')).to.equal(
+        '{"id":"8f0e6d2c-5b7a-4c1e-9d3f-2a1b0c9d8e7f","s":"202"}'.length + 1,
+      );
     });
 
     const stacks = [
-      { stack: "dev", api: 512, spot: true, min: 0, max: 2, vcpu: 0.25, idle: 5, endpointAzs: 0, publicIp: true, retention: 7, level: "debug", archive: 0 },
-      { stack: "prod", api: 1024, spot: false, min: 1, max: 10, vcpu: 0.5, idle: 10, endpointAzs: 8, publicIp: false, retention: 90, level: "info", archive: 0 },
+      {
+        stack: "dev",
+        api: 512,
+        spot: true,
+        min: 0,
+        max: 2,
+        vcpu: 0.25,
+        idle: 5,
+        endpointAzs: 0,
+        publicIp: true,
+        retention: 7,
+        level: "debug",
+        archive: 0,
+      },
+      {
+        stack: "prod",
+        api: 1024,
+        spot: false,
+        min: 1,
+        max: 10,
+        vcpu: 0.5,
+        idle: 10,
+        endpointAzs: 8,
+        publicIp: false,
+        retention: 90,
+        level: "info",
+        archive: 0,
+      },
     ] as const;
     for (const c of stacks) {
       it(`reads the ${c.stack} stack's own settings from its resources under Pulumi mocks`, async function () {
@@ -267,8 +336,25 @@ describe("the cost model (bench/cost.ts)", () => {
         const s = stackSettings(await programRun(c.stack));
         expect(s.apiMemoryMb).to.equal(c.api);
         expect(s.lambdaArchitecture).to.equal("arm64");
-        expect(s.worker).to.include({ spot: c.spot, minTasks: c.min, maxTasks: c.max, vcpu: c.vcpu, scaleInIdleMinutes: c.idle, publicIp: c.publicIp, waitSeconds: 20 });
-        expect(s).to.include({ interfaceEndpointAzs: c.endpointAzs, logRetentionDays: c.retention, logLevel: c.level, invoiceArchiveAfterDays: c.archive, archiveMinObjectBytes: 128 * 1024, kmsKeys: 1, dashboards: 1, orderGsis: 1 });
+        expect(s.worker).to.include({
+          spot: c.spot,
+          minTasks: c.min,
+          maxTasks: c.max,
+          vcpu: c.vcpu,
+          scaleInIdleMinutes: c.idle,
+          publicIp: c.publicIp,
+          waitSeconds: 20,
+        });
+        expect(s).to.include({
+          interfaceEndpointAzs: c.endpointAzs,
+          logRetentionDays: c.retention,
+          logLevel: c.level,
+          invoiceArchiveAfterDays: c.archive,
+          archiveMinObjectBytes: 128 * 1024,
+          kmsKeys: 1,
+          dashboards: 1,
+          orderGsis: 1,
+        });
         expect(s.traces).to.deep.equal({ apiRequests: true, notifierInvocations: true });
         // Queue tier: DLQ depth, email failures, oldest message; worker: scale-out, scale-in (visible + in flight): 6 metrics.
         // Operations (components/operations.ts): 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices: 11.

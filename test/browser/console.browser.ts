@@ -10,7 +10,16 @@ import { localStackSettings } from "../../local/stack-settings";
 /** Debian's Chromium; no browser is downloaded at install. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Flags this machine's closed network needs (see the machine notes): no background connections. */
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 /** Where the test leaves its screenshot. */
 export const SCREENSHOT = path.resolve(__dirname, "..", "..", ".local-state", "console.png");
 
@@ -24,12 +33,19 @@ describe("the local console (/_local/) in a real headless browser", function () 
 
   before(async () => {
     if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
+      );
     }
     p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
     sqs = new SQSClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "shop-console-profile-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 1000 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 1000 },
+    });
     page = await context.newPage();
     await page.goto(`${p.apiUrl}/_local/`);
   });
@@ -88,7 +104,9 @@ describe("the local console (/_local/) in a real headless browser", function () 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await page.click("#redrive");
     await page.locator("#redrive-result", { hasText: "Moved 1 message(s) back to the orders queue." }).waitFor();
-    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: p.resources.dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    const dlq = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: p.resources.dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
     expect(dlq.Attributes?.ApproximateNumberOfMessages).to.equal("0");
   });
 

@@ -30,8 +30,20 @@ describe("parseStackConfig", () => {
   it("gives the dev and prod stacks the settings the issue asks for", () => {
     const dev = parseStackConfig(yamlConfig("dev"), "dev");
     const prod = parseStackConfig(yamlConfig("prod"), "prod");
-    expect([dev.worker.spot, dev.worker.minTasks, dev.data.deletionProtection, dev.data.pointInTimeRecovery, dev.network.mode]).to.deep.equal([true, 0, false, false, "public"]);
-    expect([prod.worker.spot, prod.worker.minTasks, prod.data.deletionProtection, prod.data.pointInTimeRecovery, prod.network.mode]).to.deep.equal([false, 1, true, true, "private"]);
+    expect([
+      dev.worker.spot,
+      dev.worker.minTasks,
+      dev.data.deletionProtection,
+      dev.data.pointInTimeRecovery,
+      dev.network.mode,
+    ]).to.deep.equal([true, 0, false, false, "public"]);
+    expect([
+      prod.worker.spot,
+      prod.worker.minTasks,
+      prod.data.deletionProtection,
+      prod.data.pointInTimeRecovery,
+      prod.network.mode,
+    ]).to.deep.equal([false, 1, true, true, "private"]);
     expect(prod.logRetentionDays).to.be.greaterThan(dev.logRetentionDays);
   });
 
@@ -53,7 +65,14 @@ describe("parseStackConfig", () => {
 
   it("applies documented defaults to a minimal config, with or without the project prefix", () => {
     const c = parseStackConfig(minimal(), "staging");
-    expect(c).to.deep.include({ stack: "staging", region: "eu-west-1", taxRateBps: 0, logLevel: "info", logRetentionDays: 30, alarmEmail: undefined });
+    expect(c).to.deep.include({
+      stack: "staging",
+      region: "eu-west-1",
+      taxRateBps: 0,
+      logLevel: "info",
+      logRetentionDays: 30,
+      alarmEmail: undefined,
+    });
     expect(c.worker).to.deep.equal({
       cpu: 512,
       memoryMb: 1024,
@@ -79,15 +98,43 @@ describe("parseStackConfig", () => {
 
   const refusals: { what: string; raw: Record<string, unknown>; stack?: string; message: RegExp }[] = [
     { what: "a misspelt key", raw: minimal({ [`${PROJECT}:workerMaxTask`]: 3 }), message: /unknown key\(s\): shop-backend:workerMaxTask/ },
-    { what: "a missing sender", raw: { ...minimal(), [`${PROJECT}:emailSender`]: undefined }, message: /shop-backend:emailSender is required/ },
+    {
+      what: "a missing sender",
+      raw: { ...minimal(), [`${PROJECT}:emailSender`]: undefined },
+      message: /shop-backend:emailSender is required/,
+    },
     { what: "a region that is not one", raw: minimal({ [REGION_KEY]: "Frankfurt" }), message: /aws:region must name an AWS region/ },
-    { what: "min tasks above max", raw: minimal({ [`${PROJECT}:workerMinTasks`]: 5, [`${PROJECT}:workerMaxTasks`]: 2 }), message: /workerMinTasks \(5\) exceeds shop-backend:workerMaxTasks \(2\)/ },
-    { what: "a memory size Fargate lacks", raw: minimal({ [`${PROJECT}:workerCpu`]: 256, [`${PROJECT}:workerMemoryMb`]: 4096 }), message: /workerMemoryMb 4096 is not a Fargate size/ },
+    {
+      what: "min tasks above max",
+      raw: minimal({ [`${PROJECT}:workerMinTasks`]: 5, [`${PROJECT}:workerMaxTasks`]: 2 }),
+      message: /workerMinTasks \(5\) exceeds shop-backend:workerMaxTasks \(2\)/,
+    },
+    {
+      what: "a memory size Fargate lacks",
+      raw: minimal({ [`${PROJECT}:workerCpu`]: 256, [`${PROJECT}:workerMemoryMb`]: 4096 }),
+      message: /workerMemoryMb 4096 is not a Fargate size/,
+    },
     { what: "a boolean spelt yes", raw: minimal({ [`${PROJECT}:workerSpot`]: "yes" }), message: /workerSpot must be true or false/ },
-    { what: "an API timeout API Gateway cannot wait for", raw: minimal({ [`${PROJECT}:apiTimeoutSeconds`]: 60 }), message: /apiTimeoutSeconds must be at most 29/ },
-    { what: "a log retention CloudWatch lacks", raw: minimal({ [`${PROJECT}:logRetentionDays`]: 10 }), message: /logRetentionDays must be one of/ },
-    { what: "a message budget a stopping task cannot wait for", raw: minimal({ [`${PROJECT}:workerMessageBudgetSeconds`]: 200 }), message: /workerMessageBudgetSeconds \(200\) must be at most 105/ },
-    { what: "the removed STANDARD_IA key", raw: minimal({ [`${PROJECT}:invoiceArchiveAfterDays`]: 90 }), message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/ },
+    {
+      what: "an API timeout API Gateway cannot wait for",
+      raw: minimal({ [`${PROJECT}:apiTimeoutSeconds`]: 60 }),
+      message: /apiTimeoutSeconds must be at most 29/,
+    },
+    {
+      what: "a log retention CloudWatch lacks",
+      raw: minimal({ [`${PROJECT}:logRetentionDays`]: 10 }),
+      message: /logRetentionDays must be one of/,
+    },
+    {
+      what: "a message budget a stopping task cannot wait for",
+      raw: minimal({ [`${PROJECT}:workerMessageBudgetSeconds`]: 200 }),
+      message: /workerMessageBudgetSeconds \(200\) must be at most 105/,
+    },
+    {
+      what: "the removed STANDARD_IA key",
+      raw: minimal({ [`${PROJECT}:invoiceArchiveAfterDays`]: 90 }),
+      message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/,
+    },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
   ];
   for (const r of refusals) {
@@ -112,7 +159,12 @@ describe("the stack config module", () => {
     // Prepare / act: a fresh process that loads only the parser.
     const r = spawnSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "-e", "require('./components/config'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@pulumi'))))"],
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "-e",
+        "require('./components/config'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@pulumi'))))",
+      ],
       { cwd: ROOT, encoding: "utf8" },
     );
     // Assess

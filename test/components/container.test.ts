@@ -42,12 +42,30 @@ describe("invoice-container/Dockerfile", () => {
   });
 
   it("has a .dockerignore that lets in exactly what the build copies", () => {
-    const ignore = fs.readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
-    expect(ignore).to.deep.equal(["**", "!package.json", "!package-lock.json", "!tsconfig.json", "!tsconfig.build.json", "!runtime/**", "!invoice-container/**"]);
+    const ignore = fs
+      .readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
+    expect(ignore).to.deep.equal([
+      "**",
+      "!package.json",
+      "!package-lock.json",
+      "!tsconfig.json",
+      "!tsconfig.build.json",
+      "!runtime/**",
+      "!invoice-container/**",
+    ]);
     const copied = instructions("COPY")
       .filter((l) => !l.includes("--from="))
       .flatMap((l) => l.split(/\s+/).slice(1, -1));
-    expect(copied.sort()).to.deep.equal(["invoice-container", "package-lock.json", "package.json", "runtime", "tsconfig.build.json", "tsconfig.json"]);
+    expect(copied.sort()).to.deep.equal([
+      "invoice-container",
+      "package-lock.json",
+      "package.json",
+      "runtime",
+      "tsconfig.build.json",
+      "tsconfig.json",
+    ]);
   });
 });
 
@@ -81,7 +99,8 @@ describe("the compiled worker under its task definition's environment", function
     env.WORKER_WAIT_SECONDS = "3";
     return env;
   };
-  const healthy = (env: Record<string, string>) => spawnSync(process.execPath, [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
+  const healthy = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
 
   it("invoices a queued order, reports healthy while polling, and exits 0 on SIGTERM", async () => {
     // Prepare: one order on the queue.
@@ -97,10 +116,14 @@ describe("the compiled worker under its task definition's environment", function
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     let status: unknown;
-    await waitUntil(async () => {
-      status = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)?.status;
-      return status === "INVOICED" || child.exitCode !== null;
-    }, 30000, 200);
+    await waitUntil(
+      async () => {
+        status = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)?.status;
+        return status === "INVOICED" || child.exitCode !== null;
+      },
+      30000,
+      200,
+    );
     // Assess
     expect(status, stderr).to.equal("INVOICED");
     expect(healthy(env)).to.equal(0);

@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { capacityProviderStrategy, fargateMemoryFits, scaleInSteps, scaleOutSteps, visibilityTimeoutSeconds, workerPlatform } from "../../components/scaling";
+import {
+  capacityProviderStrategy,
+  fargateMemoryFits,
+  scaleInSteps,
+  scaleOutSteps,
+  visibilityTimeoutSeconds,
+  workerPlatform,
+} from "../../components/scaling";
 import {
   apiFunctionPolicy,
   assumeRolePolicy,
@@ -83,7 +90,8 @@ describe("scaling decisions", () => {
       [4096, 30720, true],
       [300, 1024, false],
     ];
-    for (const [cpu, mem, ok] of cases) it(`${ok ? "accepts" : "refuses"} ${cpu} CPU with ${mem} MiB`, () => expect(fargateMemoryFits(cpu, mem)).to.equal(ok));
+    for (const [cpu, mem, ok] of cases)
+      it(`${ok ? "accepts" : "refuses"} ${cpu} CPU with ${mem} MiB`, () => expect(fargateMemoryFits(cpu, mem)).to.equal(ok));
   });
 });
 
@@ -153,7 +161,9 @@ describe("IAM policy documents", () => {
 
   it("lets the API query only the customer index, not the table", () => {
     const query = apiFunctionPolicy(arns).Statement.filter((s) => s.Action.includes("dynamodb:Query"));
-    expect(query).to.deep.equal([{ Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byCustomer` }]);
+    expect(query).to.deep.equal([
+      { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byCustomer` },
+    ]);
   });
 
   it("never allows a wildcard action, and a wildcard resource only for the ECR login and the Lambdas' X-Ray writes", () => {
@@ -175,7 +185,9 @@ describe("IAM policy documents", () => {
   });
 
   it("derives an ECR repository ARN from its URL", () => {
-    expect(ecrRepositoryArn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/worker-1a2b")).to.equal("arn:aws:ecr:eu-west-1:123456789012:repository/shop/worker-1a2b");
+    expect(ecrRepositoryArn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/worker-1a2b")).to.equal(
+      "arn:aws:ecr:eu-west-1:123456789012:repository/shop/worker-1a2b",
+    );
     expect(() => ecrRepositoryArn("docker.io/library/node")).to.throw(/not an ECR repository URL/);
   });
 });
@@ -203,8 +215,16 @@ describe("API route decisions", () => {
     const base = deploymentTrigger(specs, responses, targets);
     expect(deploymentTrigger([...specs].reverse(), responses, targets)).to.equal(base);
     const changed = [
-      deploymentTrigger([...specs, { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" } as never], responses, targets),
-      deploymentTrigger(specs.map((s) => ({ ...s, authorization: "NONE" as const })), responses, targets),
+      deploymentTrigger(
+        [...specs, { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" } as never],
+        responses,
+        targets,
+      ),
+      deploymentTrigger(
+        specs.map((s) => ({ ...s, authorization: "NONE" as const })),
+        responses,
+        targets,
+      ),
       deploymentTrigger(specs, responses.slice(1), targets),
       deploymentTrigger(specs, responses, { ...targets, functionInvokeArn: "arn:fn-2" }),
       deploymentTrigger(specs, responses, { ...targets, authorizerId: "auth-2" }),

@@ -22,7 +22,8 @@ const POLICY_OF: Record<Role, string> = { api: "-api-handler-policy", notifier: 
 const ROLE_OF: Record<Role, string> = { api: "-api-handler-role", notifier: "-notify-handler-role", worker: "-worker-task-role" };
 
 /** Active tracing: the code hands its segments to Lambda's X-Ray daemon over UDP, which calls X-Ray with the function's role. */
-const XRAY_DAEMON = "Lambda's X-Ray daemon sends the function's trace segments and telemetry with its role; the code reaches it over UDP, not through an SDK call";
+const XRAY_DAEMON =
+  "Lambda's X-Ray daemon sends the function's trace segments and telemetry with its role; the code reaches it over UDP, not through an SDK call";
 
 /** Granted actions the code never calls itself, each with the reason it is granted anyway. */
 const UNUSED_WITH_REASON: Record<Role, Record<string, string>> = {
@@ -59,7 +60,8 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
   before(async () => {
     // The exact policies the Pulumi program grants, from the mocked dev stack.
     stack = await programRun("dev");
-    for (const role of Object.keys(POLICY_OF) as Role[]) policies[role] = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy", POLICY_OF[role]).inputs.policy);
+    for (const role of Object.keys(POLICY_OF) as Role[])
+      policies[role] = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy", POLICY_OF[role]).inputs.policy);
 
     // The pipeline's resources on moto, named as the dev stack would be used (its sender, its settings).
     const dev = localStackSettings("dev");
@@ -75,12 +77,21 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
       sender: dev.sender,
       bucketEventsQueue: false,
     });
-    const env = runtimeEnv(resources, { region: dev.region, endpoint: moto.endpoint, linkBaseUrl: "https://api.shop.example/dev", taxRateBps: dev.taxRateBps, seller: dev.seller });
+    const env = runtimeEnv(resources, {
+      region: dev.region,
+      endpoint: moto.endpoint,
+      linkBaseUrl: "https://api.shop.example/dev",
+      taxRateBps: dev.taxRateBps,
+      seller: dev.seller,
+    });
     ctx = { moto, clients: setup, ddbRaw, resources, env };
     const keyArn = stack.one("aws:kms/key:Key").state.arn;
     arns = {
       tables: { [resources.table]: stack.one("aws:dynamodb/table:Table").state.arn },
-      queues: { [resources.queueUrl]: stack.one("aws:sqs/queue:Queue", "-orders").state.arn, [resources.dlqUrl]: stack.one("aws:sqs/queue:Queue", "-dlq").state.arn },
+      queues: {
+        [resources.queueUrl]: stack.one("aws:sqs/queue:Queue", "-orders").state.arn,
+        [resources.dlqUrl]: stack.one("aws:sqs/queue:Queue", "-dlq").state.arn,
+      },
       buckets: { [resources.bucket]: stack.one("aws:s3/bucket:Bucket").state.arn },
       keys: { [resources.linkKeyId]: keyArn, [keyArn]: keyArn },
       sesIdentityPrefix: stack.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn.replace(/identity\/.*$/, "identity/"),
@@ -90,7 +101,12 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     }
 
     // Act: one order end to end, each part with its own recorded clients.
-    const api = apiDeps(ctx, { ddb: clientsOf.api.ddb, sqs: clientsOf.api.sqs, s3: clientsOf.api.s3, links: kmsLinkSigner(clientsOf.api.kms, resources.linkKeyId) });
+    const api = apiDeps(ctx, {
+      ddb: clientsOf.api.ddb,
+      sqs: clientsOf.api.sqs,
+      s3: clientsOf.api.s3,
+      links: kmsLinkSigner(clientsOf.api.kms, resources.linkKeyId),
+    });
     const headers = { "Idempotency-Key": "iam-simulation-1" };
     const created = await handleApiRequest(postOrder(orderBody(), { headers }), api);
     expect(created.statusCode).to.equal(202);
@@ -98,11 +114,19 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     const orderId = JSON.parse(created.body).orderId as string;
 
     const loop = startWorkerLoop(workerDeps(ctx, { ddb: clientsOf.worker.ddb, sqs: clientsOf.worker.sqs, s3: clientsOf.worker.s3 }));
-    const invoiced = await waitUntil(async () => (await tableItems(ctx)).some((i) => i.pk === `ORDER#${orderId}` && i.status === "INVOICED"), 30000, 100);
+    const invoiced = await waitUntil(
+      async () => (await tableItems(ctx)).some((i) => i.pk === `ORDER#${orderId}` && i.status === "INVOICED"),
+      30000,
+      100,
+    );
     await loop.stop();
     expect(invoiced, "order invoiced").to.equal(true);
 
-    const notifier = notifierDeps(ctx, { ddb: clientsOf.notifier.ddb, ses: clientsOf.notifier.ses, links: kmsLinkSigner(clientsOf.notifier.kms, resources.linkKeyId) });
+    const notifier = notifierDeps(ctx, {
+      ddb: clientsOf.notifier.ddb,
+      ses: clientsOf.notifier.ses,
+      links: kmsLinkSigner(clientsOf.notifier.kms, resources.linkKeyId),
+    });
     const invoiceKey = ((await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`) as { invoiceKey: string }).invoiceKey;
     const outcome = await handleS3Event(s3Event(resources.bucket, [invoiceKey]), notifier);
     expect(outcome.sent).to.equal(1);
@@ -112,7 +136,14 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     expect((await handleApiRequest(apiEvent({ method: "GET", resource: "/orders", path: "/orders" }), api)).statusCode).to.equal(200);
     const link = new URL((await new LocalInbox(moto.endpoint).list())[0].invoiceLink!);
     const viaLink = await handleApiRequest(
-      apiEvent({ method: "GET", resource: "/invoices/{orderId}", path: link.pathname, pathParameters: { orderId }, query: Object.fromEntries(link.searchParams), claims: null }),
+      apiEvent({
+        method: "GET",
+        resource: "/invoices/{orderId}",
+        path: link.pathname,
+        pathParameters: { orderId },
+        query: Object.fromEntries(link.searchParams),
+        claims: null,
+      }),
       api,
     );
     expect(viaLink.statusCode).to.equal(302);
@@ -134,7 +165,9 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
   });
 
   it("allows every call each part made, and the SES sandbox's recipient-identity checks", () => {
-    const denied = requests.filter((r) => r.verdict !== "Allowed").map((r) => `${r.role}: ${r.request.action} on ${r.request.resource} (${r.request.origin}) -> ${r.verdict}`);
+    const denied = requests
+      .filter((r) => r.verdict !== "Allowed")
+      .map((r) => `${r.role}: ${r.request.action} on ${r.request.resource} (${r.request.origin}) -> ${r.verdict}`);
     expect(denied).to.deep.equal([]);
     // The run reached every part, and the sandbox rule was modelled.
     expect(new Set(requests.map((r) => r.role))).to.deep.equal(new Set(["api", "worker", "notifier"]));
@@ -154,14 +187,23 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
       report.push(`${role}: ${unused.length ? unused.join(", ") : "none"}`);
     }
     const allowed = requests.filter((r) => r.verdict === "Allowed").length;
-    console.log(`      IAM simulation: ${calls.length} calls (${requests.length} requests) checked, ${allowed} allowed, ${unusedCount} granted-but-unused (${report.join("; ")})`);
+    console.log(
+      `      IAM simulation: ${calls.length} calls (${requests.length} requests) checked, ${allowed} allowed, ${unusedCount} granted-but-unused (${report.join("; ")})`,
+    );
   });
 
   it("is not vacuous: the sender-only SES grant the stack had before is refused by the sandbox rule", async () => {
     const principal = stack.one("aws:iam/role:Role", ROLE_OF.notifier).state.arn;
     const senderOnly: PolicyDocument = {
       Version: "2012-10-17",
-      Statement: [{ Sid: "SendAsSender", Effect: "Allow", Action: ["ses:SendEmail"], Resource: stack.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn }],
+      Statement: [
+        {
+          Sid: "SendAsSender",
+          Effect: "Allow",
+          Action: ["ses:SendEmail"],
+          Resource: stack.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn,
+        },
+      ],
     };
     const ses = requests.filter((r) => r.role === "notifier" && r.request.action === "ses:SendEmail");
     const verdicts = await Promise.all(ses.map((r) => evaluate(senderOnly, r.request, principal, ACCOUNT)));
@@ -171,12 +213,17 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     expect(await evaluate(policies.notifier, spoofed, principal, ACCOUNT)).to.equal("ImplicitlyDenied");
   });
 
-  it("lets the two Lambda roles write traces on \"*\" (no SDK call to record: the daemon sends them), and not the worker", async () => {
+  it('lets the two Lambda roles write traces on "*" (no SDK call to record: the daemon sends them), and not the worker', async () => {
     const verdicts: Record<string, string> = {};
     for (const role of Object.keys(POLICY_OF) as Role[]) {
       const principal = stack.one("aws:iam/role:Role", ROLE_OF[role]).state.arn;
       for (const action of ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) {
-        verdicts[`${role} ${action}`] = await evaluate(policies[role], { action, resource: "*", context: {}, origin: "Lambda X-Ray daemon" }, principal, ACCOUNT);
+        verdicts[`${role} ${action}`] = await evaluate(
+          policies[role],
+          { action, resource: "*", context: {}, origin: "Lambda X-Ray daemon" },
+          principal,
+          ACCOUNT,
+        );
       }
     }
     expect(verdicts).to.deep.equal({

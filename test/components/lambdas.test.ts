@@ -99,7 +99,10 @@ describe("Lambda bundles", function () {
 describe("deployed Lambda functions", function () {
   this.timeout(120000);
 
-  for (const [suffix, entry] of [["-api-handler", "order-api"], ["-notify-handler", "email-notifier"]] as const) {
+  for (const [suffix, entry] of [
+    ["-api-handler", "order-api"],
+    ["-notify-handler", "email-notifier"],
+  ] as const) {
     it(`${entry}: the stack deploys one file, ${LAMBDA_FILE}, loaded as ${LAMBDA_HANDLER} on nodejs22.x arm64`, async () => {
       const run = await programRun("dev");
       const fn = run.one("aws:lambda/function:Function", suffix);
@@ -117,7 +120,9 @@ describe("deployed Lambda functions", function () {
         let err: Error | undefined;
         await p.invoke({}).catch((e) => (err = e));
         // The init error is the settings check naming what is missing, not a module that could not be found.
-        expect(err?.message).to.match(/invalid settings/).and.match(/ORDERS_TABLE/);
+        expect(err?.message)
+          .to.match(/invalid settings/)
+          .and.match(/ORDERS_TABLE/);
         expect(err?.message).not.to.match(/Cannot find module/);
         expect(p.external).to.deep.equal([]);
       } finally {

@@ -9,7 +9,10 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const AWS_METRICS: Record<string, { names: string[]; dimensions: string[] }> = {
   "AWS/Lambda": { names: ["Errors", "Throttles", "Invocations", "Duration"], dimensions: ["FunctionName"] },
   "AWS/ApiGateway": { names: ["Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"], dimensions: ["ApiName", "Stage"] },
-  "AWS/SQS": { names: ["ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "ApproximateAgeOfOldestMessage"], dimensions: ["QueueName"] },
+  "AWS/SQS": {
+    names: ["ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "ApproximateAgeOfOldestMessage"],
+    dimensions: ["QueueName"],
+  },
   "ECS/ContainerInsights": { names: ["RunningTaskCount", "DesiredTaskCount"], dimensions: ["ClusterName", "ServiceName"] },
 };
 
@@ -38,7 +41,9 @@ function stackNames(run: ProgramRun): Record<string, string[]> {
 function alarmRefs(a: MockedResource): MetricRef[] {
   const i = a.inputs;
   if (i.metricName) return [{ namespace: i.namespace, name: i.metricName, dimensions: i.dimensions ?? {}, where: a.name }];
-  return (i.metricQueries ?? []).filter((q: any) => q.metric).map((q: any) => ({ namespace: q.metric.namespace, name: q.metric.metricName, dimensions: q.metric.dimensions ?? {}, where: a.name }));
+  return (i.metricQueries ?? [])
+    .filter((q: any) => q.metric)
+    .map((q: any) => ({ namespace: q.metric.namespace, name: q.metric.metricName, dimensions: q.metric.dimensions ?? {}, where: a.name }));
 }
 
 /** Every metric the dashboard plots: metric lines, and the MetricName of SEARCH expressions. */
@@ -58,7 +63,12 @@ function dashboardRefs(body: { widgets: { properties: { title: string; metrics: 
         if (!search) throw new Error(`unexpected expression in "${w.properties.title}": ${expr}`);
         const [namespace, ...keys] = search[1].split(",");
         const fixed = Object.fromEntries([...search[3].matchAll(/(\w+)="([^"]+)"/g)].map((p) => [p[1], p[2]]));
-        out.push({ namespace, name: search[2], dimensions: Object.fromEntries(keys.map((k) => [k, fixed[k] ?? "*"])), where: w.properties.title });
+        out.push({
+          namespace,
+          name: search[2],
+          dimensions: Object.fromEntries(keys.map((k) => [k, fixed[k] ?? "*"])),
+          where: w.properties.title,
+        });
       }
     }
   }
@@ -80,26 +90,106 @@ for (const stack of ["dev", "prod"] as const) {
       const topic = run.one("aws:sns/topic:Topic");
       expect(run.parentType(topic)).to.equal("shop:ops:AlarmTopic");
       expect(topic.inputs.kmsMasterKeyId).to.equal(undefined);
-      const subs = run.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.topic, s.inputs.protocol, s.inputs.endpoint]);
+      const subs = run
+        .ofType("aws:sns/topicSubscription:TopicSubscription")
+        .map((s) => [s.inputs.topic, s.inputs.protocol, s.inputs.endpoint]);
       expect(subs).to.deep.equal(stack === "prod" ? [[topicArn, "email", "ops@shop.example"]] : []);
     });
 
     // Every alarm that tells a person: metric, statistic, threshold, comparison, and that its description says what to do.
     const metricAlarms = [
-      { suffix: "-api-errors", ns: "AWS/Lambda", metric: "Errors", stat: "Sum", threshold: T.apiLambdaErrors, op: "GreaterThanOrEqualToThreshold", does: "roll back" },
-      { suffix: "-api-throttles", ns: "AWS/Lambda", metric: "Throttles", stat: "Sum", threshold: T.lambdaThrottles, op: "GreaterThanOrEqualToThreshold", does: "raise the quota" },
-      { suffix: "-notifier-errors", ns: "AWS/Lambda", metric: "Errors", stat: "Sum", threshold: T.notifierLambdaErrors, op: "GreaterThanOrEqualToThreshold", does: "Errors by code" },
-      { suffix: "-notifier-throttles", ns: "AWS/Lambda", metric: "Throttles", stat: "Sum", threshold: T.lambdaThrottles, op: "GreaterThanOrEqualToThreshold", does: "concurrency" },
-      { suffix: "-api-p99-latency", ns: "AWS/ApiGateway", metric: "Latency", stat: "p99", threshold: T.apiP99LatencyMs, op: "GreaterThanThreshold", does: "apiMemoryMb" },
-      { suffix: "-worker-crashed", ns: METRICS_NAMESPACE, metric: METRICS.workerCrashed.name, stat: "Sum", threshold: T.workerCrashed, op: "GreaterThanOrEqualToThreshold", does: "worker log group" },
-      { suffix: "-oldest-message-age", ns: "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", stat: "Maximum", threshold: stack === "prod" ? 600 : 1800, op: "GreaterThanOrEqualToThreshold", does: "worker" },
-      { suffix: "-dlq-not-empty", ns: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", threshold: 0, op: "GreaterThanThreshold", does: "npm run redrive -- --queue dlq" },
-      { suffix: "-email-failures-not-empty", ns: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", threshold: 0, op: "GreaterThanThreshold", does: "npm run redrive -- --queue email-failures" },
+      {
+        suffix: "-api-errors",
+        ns: "AWS/Lambda",
+        metric: "Errors",
+        stat: "Sum",
+        threshold: T.apiLambdaErrors,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "roll back",
+      },
+      {
+        suffix: "-api-throttles",
+        ns: "AWS/Lambda",
+        metric: "Throttles",
+        stat: "Sum",
+        threshold: T.lambdaThrottles,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "raise the quota",
+      },
+      {
+        suffix: "-notifier-errors",
+        ns: "AWS/Lambda",
+        metric: "Errors",
+        stat: "Sum",
+        threshold: T.notifierLambdaErrors,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "Errors by code",
+      },
+      {
+        suffix: "-notifier-throttles",
+        ns: "AWS/Lambda",
+        metric: "Throttles",
+        stat: "Sum",
+        threshold: T.lambdaThrottles,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "concurrency",
+      },
+      {
+        suffix: "-api-p99-latency",
+        ns: "AWS/ApiGateway",
+        metric: "Latency",
+        stat: "p99",
+        threshold: T.apiP99LatencyMs,
+        op: "GreaterThanThreshold",
+        does: "apiMemoryMb",
+      },
+      {
+        suffix: "-worker-crashed",
+        ns: METRICS_NAMESPACE,
+        metric: METRICS.workerCrashed.name,
+        stat: "Sum",
+        threshold: T.workerCrashed,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "worker log group",
+      },
+      {
+        suffix: "-oldest-message-age",
+        ns: "AWS/SQS",
+        metric: "ApproximateAgeOfOldestMessage",
+        stat: "Maximum",
+        threshold: stack === "prod" ? 600 : 1800,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "worker",
+      },
+      {
+        suffix: "-dlq-not-empty",
+        ns: "AWS/SQS",
+        metric: "ApproximateNumberOfMessagesVisible",
+        stat: "Maximum",
+        threshold: 0,
+        op: "GreaterThanThreshold",
+        does: "npm run redrive -- --queue dlq",
+      },
+      {
+        suffix: "-email-failures-not-empty",
+        ns: "AWS/SQS",
+        metric: "ApproximateNumberOfMessagesVisible",
+        stat: "Maximum",
+        threshold: 0,
+        op: "GreaterThanThreshold",
+        does: "npm run redrive -- --queue email-failures",
+      },
     ];
     for (const c of metricAlarms) {
       it(`alarm ${c.suffix.slice(1)}: ${c.ns} ${c.metric} ${c.stat} ${c.op} ${c.threshold}, to the topic, saying what to do`, () => {
         const a = alarm(c.suffix);
-        expect([a.namespace, a.metricName, a.extendedStatistic ?? a.statistic, a.comparisonOperator, a.threshold]).to.deep.equal([c.ns, c.metric, c.stat, c.op, c.threshold]);
+        expect([a.namespace, a.metricName, a.extendedStatistic ?? a.statistic, a.comparisonOperator, a.threshold]).to.deep.equal([
+          c.ns,
+          c.metric,
+          c.stat,
+          c.op,
+          c.threshold,
+        ]);
         expect(a.alarmActions).to.deep.equal([topicArn]);
         expect(a.okActions).to.deep.equal([topicArn]);
         expect(a.alarmDescription).to.include(c.does);
@@ -109,10 +199,20 @@ for (const stack of ["dev", "prod"] as const) {
     it("alarm api-5xx-rate: 100 * 5XXError / Count above 5 % for two 5-minute periods, to the topic", () => {
       const a = alarm("-api-5xx-rate");
       const q = Object.fromEntries(a.metricQueries.map((m: any) => [m.id, m]));
-      expect([q.errors.metric.metricName, q.errors.metric.stat, q.requests.metric.metricName, q.requests.metric.stat]).to.deep.equal(["5XXError", "Sum", "Count", "Sum"]);
+      expect([q.errors.metric.metricName, q.errors.metric.stat, q.requests.metric.metricName, q.requests.metric.stat]).to.deep.equal([
+        "5XXError",
+        "Sum",
+        "Count",
+        "Sum",
+      ]);
       expect(q.rate.expression).to.equal("IF(requests > 0, 100 * errors / requests, 0)");
       expect([q.rate.returnData, q.errors.returnData ?? false, q.requests.returnData ?? false]).to.deep.equal([true, false, false]);
-      expect([a.threshold, a.comparisonOperator, a.evaluationPeriods, a.datapointsToAlarm]).to.deep.equal([T.api5xxPercent, "GreaterThanThreshold", 2, 2]);
+      expect([a.threshold, a.comparisonOperator, a.evaluationPeriods, a.datapointsToAlarm]).to.deep.equal([
+        T.api5xxPercent,
+        "GreaterThanThreshold",
+        2,
+        2,
+      ]);
       expect(a.alarmActions).to.deep.equal([topicArn]);
       expect(a.alarmDescription).to.include("Errors by code");
     });
@@ -120,8 +220,17 @@ for (const stack of ["dev", "prod"] as const) {
     it("alarm worker-tasks-below-desired: DesiredTaskCount - RunningTaskCount >= 1 for 15 minutes, to the topic", () => {
       const a = alarm("-worker-tasks-below-desired");
       const q = Object.fromEntries(a.metricQueries.map((m: any) => [m.id, m]));
-      expect([q.running.metric.metricName, q.desired.metric.metricName, q.missing.expression]).to.deep.equal(["RunningTaskCount", "DesiredTaskCount", "desired - running"]);
-      expect([a.threshold, a.comparisonOperator, a.evaluationPeriods, a.datapointsToAlarm]).to.deep.equal([1, "GreaterThanOrEqualToThreshold", 15, 15]);
+      expect([q.running.metric.metricName, q.desired.metric.metricName, q.missing.expression]).to.deep.equal([
+        "RunningTaskCount",
+        "DesiredTaskCount",
+        "desired - running",
+      ]);
+      expect([a.threshold, a.comparisonOperator, a.evaluationPeriods, a.datapointsToAlarm]).to.deep.equal([
+        1,
+        "GreaterThanOrEqualToThreshold",
+        15,
+        15,
+      ]);
       expect(a.alarmActions).to.deep.equal([topicArn]);
       expect(a.alarmDescription).to.include("ECS console");
       const cluster = run.one("aws:ecs/cluster:Cluster").inputs;
@@ -136,7 +245,16 @@ for (const stack of ["dev", "prod"] as const) {
       expect([composite.alarmActions, composite.okActions]).to.deep.equal([[topicArn], [topicArn]]);
       expect(composite.alarmDescription).to.include("npm run redrive -- --queue dlq");
       const n = none.inputs;
-      expect([n.namespace, n.metricName, n.dimensions, n.statistic, n.period, n.threshold, n.comparisonOperator, n.treatMissingData]).to.deep.equal([
+      expect([
+        n.namespace,
+        n.metricName,
+        n.dimensions,
+        n.statistic,
+        n.period,
+        n.threshold,
+        n.comparisonOperator,
+        n.treatMissingData,
+      ]).to.deep.equal([
         METRICS_NAMESPACE,
         METRICS.invoicesRendered.name,
         { service: "invoice-worker", Stack: stack },
@@ -175,7 +293,8 @@ for (const stack of ["dev", "prod"] as const) {
           createEmfEmitter(stack, (l) => lines.push(l)).emit(m, 1, Object.fromEntries(m.dimensions.map((d) => [d, "X"])));
           const [point] = parseEmfLine(lines[0]);
           expect(Object.keys(r.dimensions).sort(), at).to.deep.equal(Object.keys(point.dimensions).sort());
-          for (const [k, v] of Object.entries(r.dimensions)) if (!m.dimensions.includes(k)) expect(v, `${at} ${k}`).to.equal(point.dimensions[k]);
+          for (const [k, v] of Object.entries(r.dimensions))
+            if (!m.dimensions.includes(k)) expect(v, `${at} ${k}`).to.equal(point.dimensions[k]);
         } else {
           const known = AWS_METRICS[r.namespace];
           expect(known, at).to.not.equal(undefined);
@@ -199,7 +318,8 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     it("tells every part which stack its metrics belong to (METRICS_STACK)", () => {
-      for (const fn of run.ofType("aws:lambda/function:Function")) expect(fn.inputs.environment.variables.METRICS_STACK, fn.name).to.equal(stack);
+      for (const fn of run.ofType("aws:lambda/function:Function"))
+        expect(fn.inputs.environment.variables.METRICS_STACK, fn.name).to.equal(stack);
       const containers = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
       expect(containers[0].environment).to.deep.include({ name: "METRICS_STACK", value: stack });
     });
@@ -221,7 +341,9 @@ describe("dashboardBody", () => {
     service: "s",
   };
   it("lays the flow out left to right: requests, orders, queue, tasks, then invoices, emails, stuck queues, order-to-email", () => {
-    const titles = dashboardBody(names).widgets.filter((w: any) => w.y === 0 || w.y === 6).map((w: any) => [w.y, w.x, w.properties.title.split(/[:,(]/)[0].trim()]);
+    const titles = dashboardBody(names)
+      .widgets.filter((w: any) => w.y === 0 || w.y === 6)
+      .map((w: any) => [w.y, w.x, w.properties.title.split(/[:,(]/)[0].trim()]);
     expect(titles).to.deep.equal([
       [0, 0, "API requests"],
       [0, 6, "Orders accepted and refused"],

@@ -162,7 +162,22 @@ for (const stack of ["dev", "prod"] as const) {
 
       it("exports what a user needs, all resolved", () => {
         expect(Object.keys(run.outputs).sort()).to.deep.equal(
-          ["alarmTopicArn", "apiUrl", "bucketName", "dashboardName", "deadLetterQueueUrl", "emailFailureQueueUrl", "imageUri", "notifierFunctionName", "logGroups", "queueUrl", "senderIdentity", "tableName", "userPoolClientId", "userPoolId"].sort(),
+          [
+            "alarmTopicArn",
+            "apiUrl",
+            "bucketName",
+            "dashboardName",
+            "deadLetterQueueUrl",
+            "emailFailureQueueUrl",
+            "imageUri",
+            "notifierFunctionName",
+            "logGroups",
+            "queueUrl",
+            "senderIdentity",
+            "tableName",
+            "userPoolClientId",
+            "userPoolId",
+          ].sort(),
         );
         expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+\\.execute-api\\.${MOCK_REGION}\\.amazonaws\\.com/${stack}$`));
         expect(run.outputs.imageUri).to.match(/\.dkr\.ecr\..+@sha256:[0-9a-f]{64}$/);
@@ -173,12 +188,22 @@ for (const stack of ["dev", "prod"] as const) {
     describe("least privilege", () => {
       it("gives the order API Lambda exactly what its handlers call", () => {
         expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy"))).to.deep.equal([
-          { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: arn.table },
+          {
+            Sid: "OrdersTable",
+            Effect: "Allow",
+            Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Resource: arn.table,
+          },
           { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arn.table}/index/byCustomer` },
           { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: arn.queue },
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn.bucket}/invoices/*` },
           { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: arn.key },
-          { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn.logs("-api-handler-logs")}:*` },
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${arn.logs("-api-handler-logs")}:*`,
+          },
           { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
       });
@@ -196,16 +221,36 @@ for (const stack of ["dev", "prod"] as const) {
             Condition: { StringEquals: { "ses:FromAddress": sender } },
           },
           { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: arn.key },
-          { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn },
-          { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn.logs("-notify-handler-logs")}:*` },
+          {
+            Sid: "RecordFailedEvents",
+            Effect: "Allow",
+            Action: ["sqs:SendMessage"],
+            Resource: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
+          },
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${arn.logs("-notify-handler-logs")}:*`,
+          },
           { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
       });
 
       it("gives the worker's task role exactly what the worker calls", () => {
         expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-worker-task-policy"))).to.deep.equal([
-          { Sid: "ConsumeOrders", Effect: "Allow", Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"], Resource: arn.queue },
-          { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: arn.table },
+          {
+            Sid: "ConsumeOrders",
+            Effect: "Allow",
+            Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
+            Resource: arn.queue,
+          },
+          {
+            Sid: "OrdersTable",
+            Effect: "Allow",
+            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Resource: arn.table,
+          },
           { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn.bucket}/invoices/*` },
         ]);
       });
@@ -221,7 +266,12 @@ for (const stack of ["dev", "prod"] as const) {
             Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
             Resource: `arn:aws:ecr:${MOCK_REGION}:${ACCOUNT}:repository/${repoName}`,
           },
-          { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn.logs("-worker-logs")}:*` },
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${arn.logs("-worker-logs")}:*`,
+          },
         ]);
       });
 
@@ -234,7 +284,12 @@ for (const stack of ["dev", "prod"] as const) {
         }
         // "*" only where IAM offers no narrower resource: the ECR login, and X-Ray for the two Lambdas.
         const onAnyResource = Object.fromEntries(
-          run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => [p.name.replace(`shop-${stack}-`, ""), statementsOf(p).filter((s) => s.Resource === "*").flatMap((s) => s.Action)]),
+          run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => [
+            p.name.replace(`shop-${stack}-`, ""),
+            statementsOf(p)
+              .filter((s) => s.Resource === "*")
+              .flatMap((s) => s.Action),
+          ]),
         );
         expect(onAnyResource).to.deep.equal({
           "api-handler-policy": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
@@ -246,7 +301,12 @@ for (const stack of ["dev", "prod"] as const) {
           stack === "dev" ? ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"] : [],
         );
         const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
-        expect([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets]).to.deep.equal([true, true, true, true]);
+        expect([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets]).to.deep.equal([
+          true,
+          true,
+          true,
+          true,
+        ]);
         expect(JSON.parse(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement).to.deep.equal([
           {
             Sid: "DenyInsecureTransport",
@@ -280,7 +340,9 @@ for (const stack of ["dev", "prod"] as const) {
 
       it("gives every role a trust policy for its one service and every function its own role", () => {
         const trust = Object.fromEntries(
-          run.ofType("aws:iam/role:Role").map((r) => [r.name.replace(`shop-${stack}-`, ""), JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service]),
+          run
+            .ofType("aws:iam/role:Role")
+            .map((r) => [r.name.replace(`shop-${stack}-`, ""), JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service]),
         );
         expect(trust).to.deep.equal({
           "api-handler-role": "lambda.amazonaws.com",
@@ -289,8 +351,12 @@ for (const stack of ["dev", "prod"] as const) {
           "worker-execution-role": "ecs-tasks.amazonaws.com",
           "worker-task-role": "ecs-tasks.amazonaws.com",
         });
-        expect(run.one("aws:lambda/function:Function", "-api-handler").inputs.role).to.equal(run.one("aws:iam/role:Role", "-api-handler-role").state.arn);
-        expect(run.one("aws:lambda/function:Function", "-notify-handler").inputs.role).to.equal(run.one("aws:iam/role:Role", "-notify-handler-role").state.arn);
+        expect(run.one("aws:lambda/function:Function", "-api-handler").inputs.role).to.equal(
+          run.one("aws:iam/role:Role", "-api-handler-role").state.arn,
+        );
+        expect(run.one("aws:lambda/function:Function", "-notify-handler").inputs.role).to.equal(
+          run.one("aws:iam/role:Role", "-notify-handler-role").state.arn,
+        );
       });
     });
 
@@ -337,19 +403,17 @@ for (const stack of ["dev", "prod"] as const) {
         expect(high.alarmActions).to.deep.equal([out.state.arn]);
         expect(idle.alarmActions).to.deep.equal([inn.state.arn]);
         // One waiting message is enough to scale out, so a service at zero wakes up.
-        expect([high.metricName, high.dimensions.QueueName, high.threshold, high.comparisonOperator, high.evaluationPeriods]).to.deep.equal([
-          "ApproximateNumberOfMessagesVisible",
-          queueName,
-          1,
-          "GreaterThanOrEqualToThreshold",
-          1,
+        expect([high.metricName, high.dimensions.QueueName, high.threshold, high.comparisonOperator, high.evaluationPeriods]).to.deep.equal(
+          ["ApproximateNumberOfMessagesVisible", queueName, 1, "GreaterThanOrEqualToThreshold", 1],
+        );
+        expect(idle.metricQueries.map((q: any) => q.expression ?? `${q.metric.metricName}@${q.metric.dimensions.QueueName}`)).to.deep.equal(
+          [`ApproximateNumberOfMessagesVisible@${queueName}`, `ApproximateNumberOfMessagesNotVisible@${queueName}`, "visible + inflight"],
+        );
+        expect([idle.threshold, idle.comparisonOperator, idle.evaluationPeriods]).to.deep.equal([
+          0,
+          "LessThanOrEqualToThreshold",
+          stack === "dev" ? 5 : 10,
         ]);
-        expect(idle.metricQueries.map((q: any) => q.expression ?? `${q.metric.metricName}@${q.metric.dimensions.QueueName}`)).to.deep.equal([
-          `ApproximateNumberOfMessagesVisible@${queueName}`,
-          `ApproximateNumberOfMessagesNotVisible@${queueName}`,
-          "visible + inflight",
-        ]);
-        expect([idle.threshold, idle.comparisonOperator, idle.evaluationPeriods]).to.deep.equal([0, "LessThanOrEqualToThreshold", stack === "dev" ? 5 : 10]);
         expect(out.inputs.stepScalingPolicyConfiguration.stepAdjustments).to.deep.equal([
           { metricIntervalLowerBound: "0", metricIntervalUpperBound: "19", scalingAdjustment: 1 },
           { metricIntervalLowerBound: "19", metricIntervalUpperBound: "99", scalingAdjustment: 2 },
@@ -362,7 +426,11 @@ for (const stack of ["dev", "prod"] as const) {
         const target = run.one("aws:appautoscaling/target:Target").inputs;
         const cluster = run.one("aws:ecs/cluster:Cluster").state.name;
         const service = run.one("aws:ecs/service:Service").state.name;
-        expect(target).to.deep.include({ resourceId: `service/${cluster}/${service}`, scalableDimension: "ecs:service:DesiredCount", serviceNamespace: "ecs" });
+        expect(target).to.deep.include({
+          resourceId: `service/${cluster}/${service}`,
+          scalableDimension: "ecs:service:DesiredCount",
+          serviceNamespace: "ecs",
+        });
         expect([target.minCapacity, target.maxCapacity]).to.deep.equal(stack === "dev" ? [0, 2] : [1, 10]);
         for (const p of [out, inn]) expect(p.inputs.resourceId).to.equal(target.resourceId);
       });
@@ -390,7 +458,9 @@ for (const stack of ["dev", "prod"] as const) {
         expect(authorizer.inputs).to.deep.include({ type: "COGNITO_USER_POOLS", identitySource: "method.request.header.Authorization" });
         expect(authorizer.inputs.providerArns).to.deep.equal([run.one("aws:cognito/userPool:UserPool").state.arn]);
         const methods = Object.fromEntries(
-          run.ofType("aws:apigateway/method:Method").map((m) => [m.name.replace(`shop-${stack}-api-`, ""), [m.inputs.httpMethod, m.inputs.authorization, m.inputs.authorizerId]]),
+          run
+            .ofType("aws:apigateway/method:Method")
+            .map((m) => [m.name.replace(`shop-${stack}-api-`, ""), [m.inputs.httpMethod, m.inputs.authorization, m.inputs.authorizerId]]),
         );
         expect(methods).to.deep.equal({
           "post-orders": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
@@ -402,7 +472,10 @@ for (const stack of ["dev", "prod"] as const) {
         for (const i of run.ofType("aws:apigateway/integration:Integration")) {
           expect(i.inputs).to.deep.include({ type: "AWS_PROXY", integrationHttpMethod: "POST", uri: fn.state.invokeArn });
         }
-        const paths = run.ofType("aws:apigateway/resource:Resource").map((r) => r.inputs.pathPart).sort();
+        const paths = run
+          .ofType("aws:apigateway/resource:Resource")
+          .map((r) => r.inputs.pathPart)
+          .sort();
         expect(paths).to.deep.equal(["invoices", "orders", "{orderId}", "{orderId}"]);
         const invoke = run.one("aws:lambda/permission:Permission", "-api-invoke").inputs;
         expect(invoke.sourceArn).to.equal(`${run.one("aws:apigateway/restApi:RestApi").state.executionArn}/${stack}/*`);
@@ -418,7 +491,9 @@ for (const stack of ["dev", "prod"] as const) {
             userPoolArns: [run.one("aws:cognito/userPool:UserPool").state.arn],
           }),
         );
-        expect(run.one("aws:apigateway/stage:Stage").inputs.deployment).to.equal(`${run.one("aws:apigateway/deployment:Deployment").name}-id`);
+        expect(run.one("aws:apigateway/stage:Stage").inputs.deployment).to.equal(
+          `${run.one("aws:apigateway/deployment:Deployment").name}-id`,
+        );
       });
     });
 
@@ -456,18 +531,27 @@ for (const stack of ["dev", "prod"] as const) {
         expect(rule.transitions ?? []).to.deep.equal([]);
       });
 
-      it(stack === "prod" ? "sends Cognito's mail through SES as the sender and allows no password sign-in" : "keeps Cognito's default mail and password sign-in for the CLI", () => {
-        const pool = run.one("aws:cognito/userPool:UserPool").inputs;
-        const flows = run.one("aws:cognito/userPoolClient:UserPoolClient").inputs.explicitAuthFlows;
-        if (stack === "prod") {
-          const sender = run.one("aws:sesv2/emailIdentity:EmailIdentity");
-          expect(pool.emailConfiguration).to.deep.equal({ emailSendingAccount: "DEVELOPER", sourceArn: sender.state.arn, fromEmailAddress: sender.inputs.emailIdentity });
-          expect(flows).to.deep.equal(["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
-        } else {
-          expect(pool.emailConfiguration).to.equal(undefined);
-          expect(flows).to.deep.equal(["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
-        }
-      });
+      it(
+        stack === "prod"
+          ? "sends Cognito's mail through SES as the sender and allows no password sign-in"
+          : "keeps Cognito's default mail and password sign-in for the CLI",
+        () => {
+          const pool = run.one("aws:cognito/userPool:UserPool").inputs;
+          const flows = run.one("aws:cognito/userPoolClient:UserPoolClient").inputs.explicitAuthFlows;
+          if (stack === "prod") {
+            const sender = run.one("aws:sesv2/emailIdentity:EmailIdentity");
+            expect(pool.emailConfiguration).to.deep.equal({
+              emailSendingAccount: "DEVELOPER",
+              sourceArn: sender.state.arn,
+              fromEmailAddress: sender.inputs.emailIdentity,
+            });
+            expect(flows).to.deep.equal(["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+          } else {
+            expect(pool.emailConfiguration).to.equal(undefined);
+            expect(flows).to.deep.equal(["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+          }
+        },
+      );
 
       it("starts the worker service only after the VPC endpoints it pulls its image through", () => {
         const service = run.one("aws:ecs/service:Service");
@@ -498,27 +582,27 @@ for (const stack of ["dev", "prod"] as const) {
           LOG_LEVEL: stack === "dev" ? "debug" : "info",
           METRICS_STACK: stack,
         });
-        expect(Object.keys(envOf(run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal(
-          [
-            "EMAIL_SENDER",
-            "INVOICES_BUCKET",
-            "INVOICE_LINK_BASE_URL",
-            "INVOICE_LINK_KEY_ID",
-            "INVOICE_LINK_TTL_DAYS",
-            "LOG_LEVEL",
-            "METRICS_STACK",
-            "ORDERS_TABLE",
-            "SELLER_ADDRESS",
-            "SELLER_EMAIL",
-            "SELLER_NAME",
-            "SELLER_TAX_ID",
-          ],
-        );
+        expect(Object.keys(envOf(run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal([
+          "EMAIL_SENDER",
+          "INVOICES_BUCKET",
+          "INVOICE_LINK_BASE_URL",
+          "INVOICE_LINK_KEY_ID",
+          "INVOICE_LINK_TTL_DAYS",
+          "LOG_LEVEL",
+          "METRICS_STACK",
+          "ORDERS_TABLE",
+          "SELLER_ADDRESS",
+          "SELLER_EMAIL",
+          "SELLER_NAME",
+          "SELLER_TAX_ID",
+        ]);
         expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(run.outputs.apiUrl);
       });
 
       it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
-        const tracing = run.ofType("aws:lambda/function:Function").map((f) => [f.name.replace(`shop-${stack}-`, ""), f.inputs.tracingConfig]);
+        const tracing = run
+          .ofType("aws:lambda/function:Function")
+          .map((f) => [f.name.replace(`shop-${stack}-`, ""), f.inputs.tracingConfig]);
         expect(tracing).to.have.deep.members([
           ["api-handler", { mode: "Active" }],
           ["notify-handler", { mode: "Active" }],
@@ -529,9 +613,18 @@ for (const stack of ["dev", "prod"] as const) {
       it("subscribes the notifier to new invoice PDFs only", () => {
         const n = run.one("aws:s3/bucketNotification:BucketNotification").inputs;
         expect(n.lambdaFunctions).to.deep.equal([
-          { lambdaFunctionArn: run.one("aws:lambda/function:Function", "-notify-handler").state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "invoices/", filterSuffix: ".pdf" },
+          {
+            lambdaFunctionArn: run.one("aws:lambda/function:Function", "-notify-handler").state.arn,
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: "invoices/",
+            filterSuffix: ".pdf",
+          },
         ]);
-        expect(run.one("aws:lambda/permission:Permission", "-s3-invoke").inputs).to.deep.include({ principal: "s3.amazonaws.com", sourceArn: arn.bucket, sourceAccount: ACCOUNT });
+        expect(run.one("aws:lambda/permission:Permission", "-s3-invoke").inputs).to.deep.include({
+          principal: "s3.amazonaws.com",
+          sourceArn: arn.bucket,
+          sourceAccount: ACCOUNT,
+        });
       });
 
       it("builds the worker image from invoice-container/Dockerfile for the task's platform", () => {
@@ -548,7 +641,9 @@ for (const stack of ["dev", "prod"] as const) {
         const [container] = JSON.parse(task.containerDefinitions);
         expect(container.image).to.equal(run.outputs.imageUri);
         expect(container.healthCheck.command).to.deep.equal(["CMD", "node", "dist/invoice-container/healthcheck.js"]);
-        expect(container.logConfiguration.options["awslogs-group"]).to.equal(run.one("aws:cloudwatch/logGroup:LogGroup", "-worker-logs").state.name);
+        expect(container.logConfiguration.options["awslogs-group"]).to.equal(
+          run.one("aws:cloudwatch/logGroup:LogGroup", "-worker-logs").state.name,
+        );
         expect(container.environment.map((e: { name: string }) => e.name)).to.deep.equal([
           "AWS_REGION",
           "INVOICES_BUCKET",

@@ -15,7 +15,9 @@ import { motoSentEmails } from "../../local/moto";
 /** Order ids on a queue, peeked without hiding them (no worker runs here). */
 async function queuedIds(ctx: LocalAws, url: string): Promise<string[]> {
   const ids: string[] = [];
-  const r = await ctx.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ["orderId"] }));
+  const r = await ctx.clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ["orderId"] }),
+  );
   for (const m of r.Messages ?? []) ids.push(m.MessageAttributes?.orderId?.StringValue ?? `message ${m.MessageId}`);
   return ids;
 }
@@ -29,7 +31,9 @@ function corpusTarget(t: ApiTarget, ctx: LocalAws): CorpusTarget {
     leftBehind: async () => {
       const items = await tableItems(ctx);
       return {
-        stored: items.flatMap((i) => (i.type === "order" ? [String((i.order as { orderId: string }).orderId)] : i.type === "idempotency" ? [String(i.orderId)] : [])),
+        stored: items.flatMap((i) =>
+          i.type === "order" ? [String((i.order as { orderId: string }).orderId)] : i.type === "idempotency" ? [String(i.orderId)] : [],
+        ),
         queued: [...(await queuedIds(ctx, ctx.resources.queueUrl)), ...(await queuedIds(ctx, ctx.resources.dlqUrl))],
         emailed: (await motoSentEmails(ctx.moto.endpoint)).map((m) => m.subject),
       };
@@ -47,7 +51,9 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       try {
         const cases = loadCorpus();
         const report = await runCorpus(cases, corpusTarget(t, ctx), { checkEvery: 50 });
-        console.log(`      corpus [${target}]: ${report.tried} cases; statuses ${JSON.stringify(report.byStatus)}; 5xx ${report.serverErrors}; store checks ${report.storeChecks}`);
+        console.log(
+          `      corpus [${target}]: ${report.tried} cases; statuses ${JSON.stringify(report.byStatus)}; 5xx ${report.serverErrors}; store checks ${report.storeChecks}`,
+        );
         expect(report.failures).to.deep.equal([]);
         expect(report.serverErrors).to.equal(0);
         expect(report.tried).to.be.at.least(150);

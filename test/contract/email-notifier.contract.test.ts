@@ -20,13 +20,21 @@ async function placedOrder(ctx: LocalAws, invoice = true): Promise<string> {
   return JSON.parse(r.body).orderId;
 }
 
-const linkIn = (text: string) => text.match(new RegExp(`${LINK_BASE.replace(/[/.]/g, "\\$&")}/invoices/[^\\s"<]+`))![0].replace(/&amp;/g, "&");
+const linkIn = (text: string) =>
+  text.match(new RegExp(`${LINK_BASE.replace(/[/.]/g, "\\$&")}/invoices/[^\\s"<]+`))![0].replace(/&amp;/g, "&");
 
 /** What the API answers to an emailed link (the API's own contract suite covers the rest). */
 async function followLink(ctx: LocalAws, link: string) {
   const u = new URL(link);
   const orderId = decodeURIComponent(u.pathname.split("/").pop()!);
-  const event = apiEvent({ method: "GET", resource: "/invoices/{orderId}", path: `/invoices/${orderId}`, pathParameters: { orderId }, query: Object.fromEntries(u.searchParams), claims: null });
+  const event = apiEvent({
+    method: "GET",
+    resource: "/invoices/{orderId}",
+    path: `/invoices/${orderId}`,
+    pathParameters: { orderId },
+    query: Object.fromEntries(u.searchParams),
+    claims: null,
+  });
   return handleApiRequest(event, apiDeps(ctx));
 }
 
@@ -71,7 +79,12 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
 
     it("handles every record of an event, not only the first", async () => {
       const ids = [await placedOrder(ctx), await placedOrder(ctx), await placedOrder(ctx)];
-      const counts = (await n.deliver(s3Event(ctx.resources.bucket, ids.map((id) => `invoices/${id}.pdf`)))) as Record<string, number>;
+      const counts = (await n.deliver(
+        s3Event(
+          ctx.resources.bucket,
+          ids.map((id) => `invoices/${id}.pdf`),
+        ),
+      )) as Record<string, number>;
       expect(counts.sent).to.equal(3);
       const subjects = (await motoSentEmails(ctx.moto.endpoint)).map((m) => m.subject).sort();
       expect(subjects).to.deep.equal(["INV-000001", "INV-000002", "INV-000003"].map((no) => `Your invoice ${no} from Acme Shop GmbH`));

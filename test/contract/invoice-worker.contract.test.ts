@@ -55,10 +55,16 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
     it("makes one invoice of a message delivered twice", async () => {
       const [id] = await placeOrders(ctx, 1);
       const [msg] = await drainQueue(ctx); // hidden for 60 s: only the two copies below are visible
-      for (let i = 0; i < 2; i++) await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.queueUrl, MessageBody: msg.body }));
+      for (let i = 0; i < 2; i++)
+        await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.queueUrl, MessageBody: msg.body }));
       worker = start();
       expect(await waitUntil(async () => (await orders(ctx))[0]?.status === "INVOICED", 60000)).to.equal(true);
-      expect(await waitUntil(async () => worker!.lines.filter((l) => /"(invoice stored|invoice re-stored|duplicate delivery)/.test(l)).length >= 2, 30000)).to.equal(true);
+      expect(
+        await waitUntil(
+          async () => worker!.lines.filter((l) => /"(invoice stored|invoice re-stored|duplicate delivery)/.test(l)).length >= 2,
+          30000,
+        ),
+      ).to.equal(true);
       expect(await pdfKeys(ctx)).to.deep.equal([`invoices/${id}.pdf`]);
       const counter = (await tableItems(ctx)).find((i) => i.pk === "COUNTER#invoice");
       expect(counter?.value).to.equal(1);

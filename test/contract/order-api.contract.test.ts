@@ -19,11 +19,19 @@ import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
  */
 
 const post = (body: unknown, o: Partial<ApiRequest> = {}): ApiRequest => ({ method: "POST", path: "/orders", body, ...o });
-const get = (orderId: string, o: Partial<ApiRequest> = {}): ApiRequest => ({ method: "GET", path: `/orders/${encodeURIComponent(orderId)}`, ...o });
+const get = (orderId: string, o: Partial<ApiRequest> = {}): ApiRequest => ({
+  method: "GET",
+  path: `/orders/${encodeURIComponent(orderId)}`,
+  ...o,
+});
 const orders = async (ctx: LocalAws) => (await tableItems(ctx)).filter((i) => i.type === "order");
 
 /** Every error answer has the one documented shape. */
-function expectError(r: ApiResponse, status: number, code: string): { code: string; message: string; details?: { path: string; message: string }[] } {
+function expectError(
+  r: ApiResponse,
+  status: number,
+  code: string,
+): { code: string; message: string; details?: { path: string; message: string }[] } {
   expect(r.status, r.text).to.equal(status);
   expect(r.headers["content-type"]).to.match(/^application\/json/);
   const b = r.json();
@@ -216,25 +224,68 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
       const cases: { what: string; req: ApiRequest; status: number; code: string; path?: string }[] = [
         { what: "no token", req: post(orderBody(), { as: null }), status: 401, code: "UNAUTHENTICATED" },
         { what: "no token on GET", req: get("ord_ZZZZZZZZZZZZZZZZZZZZ", { as: null }), status: 401, code: "UNAUTHENTICATED" },
-        { what: "a text/plain body", req: post(orderBody(), { headers: { "Content-Type": "text/plain" } }), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
-        { what: "a form body", req: post("a=1", { headers: { "Content-Type": "application/x-www-form-urlencoded" } }), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+        {
+          what: "a text/plain body",
+          req: post(orderBody(), { headers: { "Content-Type": "text/plain" } }),
+          status: 415,
+          code: "UNSUPPORTED_MEDIA_TYPE",
+        },
+        {
+          what: "a form body",
+          req: post("a=1", { headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+          status: 415,
+          code: "UNSUPPORTED_MEDIA_TYPE",
+        },
         { what: "a body over 64 KB", req: post(big), status: 413, code: "PAYLOAD_TOO_LARGE" },
         { what: "malformed JSON", req: post('{"items": ['), status: 400, code: "INVALID_JSON" },
         { what: "an empty body", req: post(""), status: 400, code: "INVALID_JSON" },
         { what: "a JSON array", req: post("[]"), status: 400, code: "VALIDATION_FAILED", path: "(body)" },
-        { what: "a zero quantity", req: post(orderBody({ items: [line({ quantity: 0 })] })), status: 400, code: "VALIDATION_FAILED", path: "items.0.quantity" },
+        {
+          what: "a zero quantity",
+          req: post(orderBody({ items: [line({ quantity: 0 })] })),
+          status: 400,
+          code: "VALIDATION_FAILED",
+          path: "items.0.quantity",
+        },
         { what: "an unknown field", req: post({ ...orderBody(), discount: 100 }), status: 400, code: "VALIDATION_FAILED" },
-        { what: "a card number as the token", req: post(orderBody({ payment: { provider: "stripe", token: "4111111111111111" } })), status: 400, code: "PAYMENT_DATA_NOT_ALLOWED" },
+        {
+          what: "a card number as the token",
+          req: post(orderBody({ payment: { provider: "stripe", token: "4111111111111111" } })),
+          status: 400,
+          code: "PAYMENT_DATA_NOT_ALLOWED",
+        },
         {
           what: "a spaced card number in an address line",
           req: post(orderBody({ shippingAddress: { name: "A", line1: "4111 1111 1111 1111", city: "B", postalCode: "1", country: "DE" } })),
           status: 400,
           code: "PAYMENT_DATA_NOT_ALLOWED",
         },
-        { what: "a card number inside malformed JSON", req: post('{"card": "5500-0000-0000-0004"'), status: 400, code: "PAYMENT_DATA_NOT_ALLOWED" },
-        { what: "mixed currencies", req: post(orderBody({ items: [line({}), line({ sku: "B", unitPrice: { amount: 1, currency: "USD" } })] })), status: 422, code: "ORDER_REJECTED", path: "items.1.unitPrice.currency" },
-        { what: "a zero total", req: post(orderBody({ items: [line({ unitPrice: { amount: 0, currency: "EUR" } })] })), status: 422, code: "ORDER_REJECTED" },
-        { what: "a bad Idempotency-Key", req: post(orderBody(), { headers: { "Idempotency-Key": "has space" } }), status: 400, code: "VALIDATION_FAILED", path: "headers.Idempotency-Key" },
+        {
+          what: "a card number inside malformed JSON",
+          req: post('{"card": "5500-0000-0000-0004"'),
+          status: 400,
+          code: "PAYMENT_DATA_NOT_ALLOWED",
+        },
+        {
+          what: "mixed currencies",
+          req: post(orderBody({ items: [line({}), line({ sku: "B", unitPrice: { amount: 1, currency: "USD" } })] })),
+          status: 422,
+          code: "ORDER_REJECTED",
+          path: "items.1.unitPrice.currency",
+        },
+        {
+          what: "a zero total",
+          req: post(orderBody({ items: [line({ unitPrice: { amount: 0, currency: "EUR" } })] })),
+          status: 422,
+          code: "ORDER_REJECTED",
+        },
+        {
+          what: "a bad Idempotency-Key",
+          req: post(orderBody(), { headers: { "Idempotency-Key": "has space" } }),
+          status: 400,
+          code: "VALIDATION_FAILED",
+          path: "headers.Idempotency-Key",
+        },
         { what: "an unknown route", req: { method: "GET", path: "/admin" }, status: 404, code: "NOT_FOUND" },
         { what: "a method the route does not have", req: { method: "DELETE", path: "/orders" }, status: 404, code: "NOT_FOUND" },
       ];
@@ -268,7 +319,11 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         expect(b.invoice.number).to.equal("INV-000001");
         const pdf = await fetch(b.invoice.url);
         expect(pdf.status).to.equal(200);
-        expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).to.equal("%PDF-");
+        expect(
+          Buffer.from(await pdf.arrayBuffer())
+            .subarray(0, 5)
+            .toString(),
+        ).to.equal("%PDF-");
       });
 
       it("answers another customer, an unknown id and a malformed id with the same 404", async () => {
@@ -306,7 +361,9 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         expect(first.headers["cache-control"]).to.equal("no-store");
         const p1 = first.json();
         expect(p1.orders).to.have.length(2);
-        expect(p1.nextCursor).to.be.a("string").and.match(/^[A-Za-z0-9_-]+$/);
+        expect(p1.nextCursor)
+          .to.be.a("string")
+          .and.match(/^[A-Za-z0-9_-]+$/);
         const p2 = (await t.request(list(`?limit=2&cursor=${p1.nextCursor}`))).json();
         expect(p2.orders).to.have.length(1);
         expect(p2.nextCursor).to.equal(null);
@@ -353,7 +410,10 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
           ["?cursor=%7B%7D", "alice"],
         ] as const) {
           const err = expectError(await t.request(list(query, { as })), 400, "VALIDATION_FAILED");
-          expect((err.details ?? []).map((d) => d.path), query).to.deep.equal(["query.cursor"]);
+          expect(
+            (err.details ?? []).map((d) => d.path),
+            query,
+          ).to.deep.equal(["query.cursor"]);
         }
       });
 
@@ -361,7 +421,10 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         // One test for the table: each case would otherwise pay a cold start on the artifact and gateway targets.
         for (const limit of ["0", "101", "two", "-1", "1.5", ""]) {
           const err = expectError(await t.request(list(`?limit=${limit}`)), 400, "VALIDATION_FAILED");
-          expect((err.details ?? []).map((d) => d.path), `limit=${limit}`).to.deep.equal(["query.limit"]);
+          expect(
+            (err.details ?? []).map((d) => d.path),
+            `limit=${limit}`,
+          ).to.deep.equal(["query.limit"]);
         }
       });
 

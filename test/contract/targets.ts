@@ -28,7 +28,10 @@ export type TargetName = "source" | "artifact" | "gateway";
 
 /** The targets of this run, from CONTRACT_TARGETS or all of them. */
 export function contractTargets(available: readonly TargetName[]): TargetName[] {
-  const wanted = (process.env.CONTRACT_TARGETS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const wanted = (process.env.CONTRACT_TARGETS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((w) => !available.includes(w as TargetName));
   if (unknown.length) throw new Error(`CONTRACT_TARGETS names unknown targets: ${unknown.join(", ")} (known: ${available.join(", ")})`);
   return wanted.length ? (wanted as TargetName[]) : [...available];
@@ -86,7 +89,8 @@ export interface NotifierTarget {
   stop(): Promise<void>;
 }
 
-const bodyText = (b: unknown) => (b === undefined ? undefined : typeof b === "string" ? b : Buffer.isBuffer(b) ? b.toString("utf8") : JSON.stringify(b));
+const bodyText = (b: unknown) =>
+  b === undefined ? undefined : typeof b === "string" ? b : Buffer.isBuffer(b) ? b.toString("utf8") : JSON.stringify(b);
 /** Bytes that do not survive a UTF-8 round trip reach the Lambda base64-encoded, as API Gateway sends them. */
 const isBinary = (b: unknown) => Buffer.isBuffer(b) && !Buffer.from(b.toString("utf8"), "utf8").equals(b);
 
@@ -209,8 +213,7 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
   const lines: string[] = [];
   let endpoint = ctx.moto.endpoint;
   let started:
-    | Promise<{ url: string; close(): Promise<void>; tokens: Record<Persona, string>; claims: Record<Persona, Claims> }>
-    | undefined;
+    Promise<{ url: string; close(): Promise<void>; tokens: Record<Persona, string>; claims: Record<Persona, Claims> }> | undefined;
   const start = () =>
     (started ??= (async () => {
       const cognito = new CognitoIdentityProviderClient({ region: REGION, endpoint: ctx.moto.endpoint });
@@ -226,7 +229,14 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
       }
       cognito.destroy();
       const handler = createOrderApiHandler({ ...ctx.env, AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
-      const gw = await startGateway({ host: "127.0.0.1", port: 0, stage: "test", handler, verify: await cognitoVerifier(pool), log: () => undefined });
+      const gw = await startGateway({
+        host: "127.0.0.1",
+        port: 0,
+        stage: "test",
+        handler,
+        verify: await cognitoVerifier(pool),
+        log: () => undefined,
+      });
       return { url: gw.url, close: gw.close, tokens, claims };
     })());
   return {
@@ -251,12 +261,19 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
 }
 
 /** A raw HTTP request: no redirect following, no header normalisation beyond Node's. */
-function httpRequest(url: string, method: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<ApiResponse> {
+function httpRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Buffer | undefined,
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(response(res.statusCode ?? 0, res.headers as Record<string, string>, Buffer.concat(chunks).toString("utf8"))));
+      res.on("end", () =>
+        resolve(response(res.statusCode ?? 0, res.headers as Record<string, string>, Buffer.concat(chunks).toString("utf8"))),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);

@@ -32,7 +32,9 @@ async function handlerSpan(p: LambdaProcess, traceId: string, part: string): Pro
     if (span) return span;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`no "## ${part}" subsegment for trace ${traceId}; received: ${JSON.stringify(p.segments.map((s) => [s.trace_id, s.name]))}`);
+  throw new Error(
+    `no "## ${part}" subsegment for trace ${traceId}; received: ${JSON.stringify(p.segments.map((s) => [s.trace_id, s.name]))}`,
+  );
 }
 
 describe("X-Ray tracing of the deployed Lambdas (the archives, with Lambda's tracing environment)", function () {

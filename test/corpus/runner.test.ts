@@ -23,10 +23,20 @@ const aCase = (id: string, expect: CorpusCase["expect"]): CorpusCase => ({
 
 describe("corpus runner", () => {
   const cases: [string, CorpusCase["expect"], CorpusResponse, string | undefined][] = [
-    ["the documented answer", { status: 400, code: "VALIDATION_FAILED", path: "items" }, refused(400, "VALIDATION_FAILED", ["items"]), undefined],
+    [
+      "the documented answer",
+      { status: 400, code: "VALIDATION_FAILED", path: "items" },
+      refused(400, "VALIDATION_FAILED", ["items"]),
+      undefined,
+    ],
     ["another status", { status: 400, code: "VALIDATION_FAILED" }, refused(422, "ORDER_REJECTED"), "expected 400"],
     ["another code", { status: 400, code: "VALIDATION_FAILED" }, refused(400, "INVALID_JSON"), "expected code VALIDATION_FAILED"],
-    ["a missing detail path", { status: 400, code: "VALIDATION_FAILED", path: "items.0" }, refused(400, "VALIDATION_FAILED", ["items"]), 'detail at "items.0"'],
+    [
+      "a missing detail path",
+      { status: 400, code: "VALIDATION_FAILED", path: "items.0" },
+      refused(400, "VALIDATION_FAILED", ["items"]),
+      'detail at "items.0"',
+    ],
     ["a 500 even when a 500 is written down", { status: 500 }, refused(500, "INTERNAL"), "a server error"],
   ];
   for (const [what, expected, res, problem] of cases) {
@@ -42,11 +52,17 @@ describe("corpus runner", () => {
     const target = scriptedTarget((i) => (i === 0 ? refused(400, "VALIDATION_FAILED") : accepted("ord_good")), store);
     const report = await runCorpus([aCase("bad", { status: 400, code: "VALIDATION_FAILED" })], target);
     expect(report.failures).to.have.length(3);
-    expect(report.failures.join("\n")).to.contain("table after cases bad .. bad: ord_stray1").and.contain("queue after cases bad .. bad: ord_stray2").and.contain("email after cases bad .. bad: ord_stray3");
+    expect(report.failures.join("\n"))
+      .to.contain("table after cases bad .. bad: ord_stray1")
+      .and.contain("queue after cases bad .. bad: ord_stray2")
+      .and.contain("email after cases bad .. bad: ord_stray3");
   });
 
   it("reports a service that stops taking good orders after the hostile ones", async () => {
-    const report = await runCorpus([aCase("bad", { status: 400 })], scriptedTarget((i) => (i === 0 ? refused(400, "X") : refused(503, "DOWN"))));
+    const report = await runCorpus(
+      [aCase("bad", { status: 400 })],
+      scriptedTarget((i) => (i === 0 ? refused(400, "X") : refused(503, "DOWN"))),
+    );
     expect(report.failures).to.have.length(1);
     expect(report.failures[0]).to.contain("a good order").and.contain("503");
   });

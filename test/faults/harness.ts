@@ -127,7 +127,15 @@ export interface ClientLog {
  */
 export async function runClients(
   rig: FaultRig,
-  o: { n: number; concurrency: number; keyed: (i: number) => boolean; retries?: number; retryPauseMs?: number; tag: string; pauseMs?: number },
+  o: {
+    n: number;
+    concurrency: number;
+    keyed: (i: number) => boolean;
+    retries?: number;
+    retryPauseMs?: number;
+    tag: string;
+    pauseMs?: number;
+  },
 ): Promise<ClientLog> {
   const log: ClientLog = { attempts: [], accepted: new Set(), gaveUp: [], slowestMs: 0 };
   let next = 0;
@@ -163,7 +171,9 @@ export async function orderItems(rig: FaultRig): Promise<Item[]> {
   const out: Item[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const r = await rig.direct.ddb.send(new ScanCommand({ TableName: rig.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }));
+    const r = await rig.direct.ddb.send(
+      new ScanCommand({ TableName: rig.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
     out.push(...((r.Items ?? []).filter((i) => i.type === "order") as Item[]));
     start = r.LastEvaluatedKey;
   } while (start);
@@ -173,7 +183,10 @@ export async function orderItems(rig: FaultRig): Promise<Item[]> {
 /** Visible plus in-flight messages of a queue. */
 export async function depth(rig: FaultRig, url: string): Promise<number> {
   const r = await rig.direct.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
   return Number(r.Attributes!.ApproximateNumberOfMessages) + Number(r.Attributes!.ApproximateNumberOfMessagesNotVisible);
 }
@@ -189,13 +202,17 @@ export async function sendRaw(rig: FaultRig, body: string, url = rig.p.resources
  * only once the queues are drained. `progress` is called with the queue depths on each look.
  */
 export async function settle(rig: FaultRig, timeoutMs = 120_000, progress?: (orders: number, events: number) => void): Promise<boolean> {
-  return waitUntil(async () => {
-    const orders = await depth(rig, rig.p.resources.queueUrl);
-    const events = await depth(rig, rig.p.resources.bucketEventsQueueUrl!);
-    progress?.(orders, events);
-    if (orders || events) return false;
-    return !(await orderItems(rig)).some((i) => i.enqueuedAt && i.status !== "NOTIFIED");
-  }, timeoutMs, 1000);
+  return waitUntil(
+    async () => {
+      const orders = await depth(rig, rig.p.resources.queueUrl);
+      const events = await depth(rig, rig.p.resources.bucketEventsQueueUrl!);
+      progress?.(orders, events);
+      if (orders || events) return false;
+      return !(await orderItems(rig)).some((i) => i.enqueuedAt && i.status !== "NOTIFIED");
+    },
+    timeoutMs,
+    1000,
+  );
 }
 
 /** The end state, straight from the stores. */
@@ -263,5 +280,9 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
 
 /** One line of figures for the report. */
 export function report(name: string, figures: Record<string, unknown>): void {
-  process.stdout.write(`      [faults] ${name}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
+  process.stdout.write(
+    `      [faults] ${name}: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}\n`,
+  );
 }

@@ -2,7 +2,18 @@ import { expect } from "chai";
 import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { sleep, waitUntil } from "../helpers/wait";
 import { s3Event } from "../helpers/events";
-import { DOCUMENTED, endState, orderItems, report, runClients, sendRaw, settle, startFaultRig, type ClientLog, type FaultRig } from "./harness";
+import {
+  DOCUMENTED,
+  endState,
+  orderItems,
+  report,
+  runClients,
+  sendRaw,
+  settle,
+  startFaultRig,
+  type ClientLog,
+  type FaultRig,
+} from "./harness";
 
 /**
  * Faults against the real local pipeline (moto through the launcher, the worker process, the local
@@ -22,7 +33,12 @@ describe("faults: the local pipeline keeps its promises", function () {
   const alarmedDuplicates = new Set<string>();
   /** Orders whose notifier logged an at-least-once alarm line so far. */
   const alarmedOrders = () =>
-    new Set(rig.lines.filter((l) => /alarm=email-(outcome-unknown|notified-unrecorded)/.test(l)).map((l) => /orderId=(ord_\w+)/.exec(l)?.[1]).filter((id): id is string => !!id));
+    new Set(
+      rig.lines
+        .filter((l) => /alarm=email-(outcome-unknown|notified-unrecorded)/.test(l))
+        .map((l) => /orderId=(ord_\w+)/.exec(l)?.[1])
+        .filter((id): id is string => !!id),
+    );
   const absorb = (log: ClientLog) => {
     for (const id of log.accepted) accepted.add(id);
     const undocumented = log.attempts.filter((a) => !DOCUMENTED.has(a.status));
@@ -32,11 +48,18 @@ describe("faults: the local pipeline keeps its promises", function () {
   const statusCounts = (log: ClientLog) => {
     const c: Record<string, number> = {};
     for (const a of log.attempts) c[a.code ?? a.status] = (c[a.code ?? a.status] ?? 0) + 1;
-    return Object.entries(c).map(([k, v]) => `${k}:${v}`).join(",");
+    return Object.entries(c)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(",");
   };
 
   /** Waits for the pipeline to settle, then asserts every promise on everything so far. */
-  async function assertEndState(name: string, figures: Record<string, unknown> = {}, outcomeUnknown = 0, o: { mayReachEmailWindow?: boolean } = {}) {
+  async function assertEndState(
+    name: string,
+    figures: Record<string, unknown> = {},
+    outcomeUnknown = 0,
+    o: { mayReachEmailWindow?: boolean } = {},
+  ) {
     if (!(await settle(rig, 180_000))) {
       const items = await orderItems(rig);
       const stuck = items.filter((i) => i.enqueuedAt && i.status !== "NOTIFIED").map((i) => `${i.order.orderId}:${i.status}`);
@@ -56,11 +79,27 @@ describe("faults: the local pipeline keeps its promises", function () {
       for (const id of s.duplicatedOrders) alarmedDuplicates.add(id);
     }
     const duplicates = s.duplicatedOrders.filter((id) => !alarmedDuplicates.has(id)).length;
-    report(name, { ...figures, accepted: accepted.size, confirmed: s.confirmed, duplicates, alarmedDuplicates: alarmedDuplicates.size, lost: s.lost.length, unconfirmedLeft: s.unconfirmed, dlq: s.dlq });
+    report(name, {
+      ...figures,
+      accepted: accepted.size,
+      confirmed: s.confirmed,
+      duplicates,
+      alarmedDuplicates: alarmedDuplicates.size,
+      lost: s.lost.length,
+      unconfirmedLeft: s.unconfirmed,
+      dlq: s.dlq,
+    });
     expect(s.lost, "accepted orders not NOTIFIED").to.deep.equal([]);
     expect(s.unaccepted, "confirmed orders no client was told were accepted").to.deep.equal([]);
     expect(s.numbersGapFree, "invoice numbers 1..N").to.equal(true);
-    expect([s.notified, s.pdfs, duplicates, s.emailMissing, s.wrongAddress, s.unconfirmedInvoiced]).to.deep.equal([s.confirmed, s.confirmed, 0, 0, 0, 0]);
+    expect([s.notified, s.pdfs, duplicates, s.emailMissing, s.wrongAddress, s.unconfirmedInvoiced]).to.deep.equal([
+      s.confirmed,
+      s.confirmed,
+      0,
+      0,
+      0,
+      0,
+    ]);
     expect(s.dlq, "DLQ").to.equal(expectedDlq);
     return s;
   }
@@ -124,7 +163,8 @@ describe("faults: the local pipeline keeps its promises", function () {
     const log = absorb(await runClients(rig, { n: 5, concurrency: 5, keyed: () => true, tag: "dupevt" }));
     await settle(rig);
     const bucket = rig.p.resources.bucket;
-    for (const id of log.accepted) await sendRaw(rig, JSON.stringify(s3Event(bucket, [`invoices/${id}.pdf`])), rig.p.resources.bucketEventsQueueUrl);
+    for (const id of log.accepted)
+      await sendRaw(rig, JSON.stringify(s3Event(bucket, [`invoices/${id}.pdf`])), rig.p.resources.bucketEventsQueueUrl);
     await assertEndState("S3 event twice", { doubledPuts: rig.proxy.injected(rule), replayedEvents: log.accepted.size });
   });
 
@@ -143,7 +183,9 @@ describe("faults: the local pipeline keeps its promises", function () {
     await rig.direct.ses.send(new DeleteIdentityCommand({ Identity: sender }));
     const log = absorb(await runClients(rig, { n: 6, concurrency: 3, keyed: () => true, tag: "ses" }));
     // Every one of the six orders' emails is refused at least once before the sender comes back.
-    expect(await waitUntil(() => failures() - before >= 6, 30_000, 200), "SES refused the sends while the identity was missing").to.equal(true);
+    expect(await waitUntil(() => failures() - before >= 6, 30_000, 200), "SES refused the sends while the identity was missing").to.equal(
+      true,
+    );
     await sleep(3000);
     await rig.direct.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: sender }));
     await assertEndState("SES refusing then recovering", { orders: log.accepted.size, refusedSends: failures() - before });
@@ -158,7 +200,13 @@ describe("faults: the local pipeline keeps its promises", function () {
   });
 
   it("sends once when SES accepts but the NOTIFIED write fails for a while", async () => {
-    const rule = rig.proxy.arm({ service: "dynamodb", action: "UpdateItem", body: /"NOTIFIED"/, fault: { kind: "fail", status: 500 }, times: 8 });
+    const rule = rig.proxy.arm({
+      service: "dynamodb",
+      action: "UpdateItem",
+      body: /"NOTIFIED"/,
+      fault: { kind: "fail", status: 500 },
+      times: 8,
+    });
     const log = absorb(await runClients(rig, { n: 3, concurrency: 3, keyed: () => true, tag: "notified" }));
     await waitUntil(() => rig.proxy.injected(rule) >= 8, 60_000, 200);
     await assertEndState("NOTIFIED write failing", { orders: log.accepted.size, notifiedWritesFailed: rig.proxy.injected(rule) });
@@ -168,14 +216,24 @@ describe("faults: the local pipeline keeps its promises", function () {
     const phases = [
       { name: "every call", rule: { service: "dynamodb", fault: { kind: "fail", status: 500 } } as const },
       { name: "half the calls", rule: { service: "dynamodb", fault: { kind: "fail", status: 500 }, ratio: 0.5 } as const },
-      { name: "a third lose their answer after committing", rule: { service: "dynamodb", fault: { kind: "lost-ack" }, ratio: 0.34 } as const },
+      {
+        name: "a third lose their answer after committing",
+        rule: { service: "dynamodb", fault: { kind: "lost-ack" }, ratio: 0.34 } as const,
+      },
     ];
     const logs: ClientLog[] = [];
     let injected = 0;
     for (const ph of phases) {
       const id = rig.proxy.arm(ph.rule);
       // Keyed clients retry with their key until accepted (after the phase if need be); keyless ones do not.
-      const run = runClients(rig, { n: 10, concurrency: 5, keyed: (i) => i % 2 === 0, retries: 30, retryPauseMs: 500, tag: `store-${logs.length}` });
+      const run = runClients(rig, {
+        n: 10,
+        concurrency: 5,
+        keyed: (i) => i % 2 === 0,
+        retries: 30,
+        retryPauseMs: 500,
+        tag: `store-${logs.length}`,
+      });
       await sleep(4000);
       injected += rig.proxy.injected(id);
       rig.proxy.clear(id);
@@ -185,7 +243,12 @@ describe("faults: the local pipeline keeps its promises", function () {
     expect(logs.flatMap((l) => l.gaveUp)).to.deep.equal([]);
     await assertEndState(
       "store failing",
-      { attempts: all.length, answers: statusCounts({ attempts: all, accepted: new Set(), gaveUp: [], slowestMs: 0 }), faultsInjected: injected, acceptedHere: logs.reduce((n, l) => n + l.accepted.size, 0) },
+      {
+        attempts: all.length,
+        answers: statusCounts({ attempts: all, accepted: new Set(), gaveUp: [], slowestMs: 0 }),
+        faultsInjected: injected,
+        acceptedHere: logs.reduce((n, l) => n + l.accepted.size, 0),
+      },
       all.filter((a) => a.code === "ORDER_OUTCOME_UNKNOWN").length,
     );
   });
@@ -194,7 +257,15 @@ describe("faults: the local pipeline keeps its promises", function () {
     const motoPid = rig.moto.pid;
     // Paced, so orders keep arriving through the freeze whatever the machine's speed (unpaced, a fast machine took all
     // 16 before it began and the freeze caught only the worker and the notifier).
-    const run = runClients(rig, { n: 16, concurrency: 4, pauseMs: 1000, keyed: (i) => i % 2 === 0, retries: 30, retryPauseMs: 1000, tag: "frozen" });
+    const run = runClients(rig, {
+      n: 16,
+      concurrency: 4,
+      pauseMs: 1000,
+      keyed: (i) => i % 2 === 0,
+      retries: 30,
+      retryPauseMs: 1000,
+      tag: "frozen",
+    });
     await sleep(500);
     process.kill(motoPid, "SIGSTOP");
     try {
@@ -207,7 +278,12 @@ describe("faults: the local pipeline keeps its promises", function () {
     const unknown = log.attempts.filter((a) => a.code === "ORDER_OUTCOME_UNKNOWN").length;
     expect(log.attempts.filter((a) => a.status === 503).length, "the freeze caught requests in flight").to.be.above(0);
     // The freeze may also catch an SES send that moto then completes: the README's at-least-once window.
-    await assertEndState("moto frozen 10 s", { attempts: log.attempts.length, answers: statusCounts(log), slowestAnswerMs: log.slowestMs }, unknown, { mayReachEmailWindow: true });
+    await assertEndState(
+      "moto frozen 10 s",
+      { attempts: log.attempts.length, answers: statusCounts(log), slowestAnswerMs: log.slowestMs },
+      unknown,
+      { mayReachEmailWindow: true },
+    );
   });
 
   it("numbers uniquely and without gaps with two worker processes on one queue", async () => {

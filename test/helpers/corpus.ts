@@ -178,7 +178,10 @@ function headersOf(c: RawCase): Record<string, string> {
 export function loadCorpus(dir = path.resolve(__dirname, "../corpus")): CorpusCase[] {
   const cases: CorpusCase[] = [];
   const ids = new Set<string>();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
     const doc = parseYaml(fs.readFileSync(path.join(dir, file), "utf8")) as { category: string; cases: RawCase[] };
     for (const c of doc.cases) {
       const id = `${doc.category}/${c.id}`;
@@ -189,7 +192,12 @@ export function loadCorpus(dir = path.resolve(__dirname, "../corpus")): CorpusCa
         id,
         category: doc.category,
         file,
-        request: { method: c.method ?? "POST", path: c.path ?? "/orders", headers: headersOf(c), body: c.method === "GET" ? undefined : bodyOf(c) },
+        request: {
+          method: c.method ?? "POST",
+          path: c.path ?? "/orders",
+          headers: headersOf(c),
+          body: c.method === "GET" ? undefined : bodyOf(c),
+        },
         expect: c.expect,
       });
     }
@@ -233,7 +241,8 @@ export function judge(c: Pick<CorpusCase, "id" | "expect">, res: CorpusResponse)
   const err = errorOf(res.body);
   const got = `${res.status} ${err?.code ?? ""}`.trim();
   if (res.status >= 500) return `${c.id}: answered ${got}, a server error`;
-  if (res.status !== c.expect.status) return `${c.id}: expected ${c.expect.status} ${c.expect.code ?? ""}, got ${got}: ${res.body.slice(0, 200)}`;
+  if (res.status !== c.expect.status)
+    return `${c.id}: expected ${c.expect.status} ${c.expect.code ?? ""}, got ${got}: ${res.body.slice(0, 200)}`;
   if (c.expect.code && err?.code !== c.expect.code) return `${c.id}: expected code ${c.expect.code}, got ${got}`;
   if (c.expect.path !== undefined) {
     const paths = (err?.details ?? []).map((d) => d.path);
@@ -287,13 +296,21 @@ export async function runCorpus(cases: readonly CorpusCase[], target: CorpusTarg
     storeChecks++;
     const known = new Set(accepted);
     const lb = await target.leftBehind();
-    for (const [where, ids] of [["table", lb.stored], ["queue", lb.queued], ["email", lb.emailed]] as const) {
+    for (const [where, ids] of [
+      ["table", lb.stored],
+      ["queue", lb.queued],
+      ["email", lb.emailed],
+    ] as const) {
       const stray = [...new Set(ids)].filter((id) => !known.has(id));
-      if (stray.length) failures.push(`left behind in the ${where} after cases ${batch[0]} .. ${batch[batch.length - 1]}: ${stray.join(", ")}`);
+      if (stray.length)
+        failures.push(`left behind in the ${where} after cases ${batch[0]} .. ${batch[batch.length - 1]}: ${stray.join(", ")}`);
     }
     const good = await send(goodRequest(), "good order");
     if (good?.status === 202) accepted.push(JSON.parse(good.body).orderId);
-    else if (good) failures.push(`a good order after cases ${batch[0]} .. ${batch[batch.length - 1]} answered ${good.status}: ${good.body.slice(0, 200)}`);
+    else if (good)
+      failures.push(
+        `a good order after cases ${batch[0]} .. ${batch[batch.length - 1]} answered ${good.status}: ${good.body.slice(0, 200)}`,
+      );
     batch = [];
   };
 

@@ -76,7 +76,10 @@ export async function tableItems(ctx: LocalAws): Promise<Record<string, unknown>
 /** How many messages wait (visible + in flight) on a queue. */
 export async function queueDepth(ctx: LocalAws, url = ctx.resources.queueUrl): Promise<number> {
   const r = await ctx.clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
   return Number(r.Attributes!.ApproximateNumberOfMessages) + Number(r.Attributes!.ApproximateNumberOfMessagesNotVisible);
 }
@@ -85,7 +88,9 @@ export async function queueDepth(ctx: LocalAws, url = ctx.resources.queueUrl): P
 export async function drainQueue(ctx: LocalAws, url = ctx.resources.queueUrl): Promise<{ body: string; receiptHandle: string }[]> {
   const out: { body: string; receiptHandle: string }[] = [];
   for (;;) {
-    const r = await ctx.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    const r = await ctx.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+    );
     if (!r.Messages?.length) return out;
     out.push(...r.Messages.map((m) => ({ body: m.Body!, receiptHandle: m.ReceiptHandle! })));
   }

@@ -9,7 +9,7 @@ export function failingCommands<C extends object>(real: C, command: string, n: n
       if (prop !== "send") return Reflect.get(target, prop, recv);
       return (cmd: { constructor: { name: string } }, ...rest: unknown[]) => {
         if (cmd.constructor.name === command && left-- > 0) return Promise.reject(error());
-        return ((target as { send: (...a: unknown[]) => unknown }).send)(cmd, ...rest);
+        return (target as { send: (...a: unknown[]) => unknown }).send(cmd, ...rest);
       };
     },
   });

@@ -24,9 +24,20 @@ describe("fault proxy", () => {
     await proxy.close();
   });
   const put = (c: AwsClients, pk: string, cond = false) =>
-    c.ddb.send(new PutCommand({ TableName: ctx.resources.table, Item: { pk, v: 1 }, ...(cond ? { ConditionExpression: "attribute_not_exists(pk)" } : {}) }));
-  const get = async (pk: string) => (await ctx.clients.ddb.send(new GetCommand({ TableName: ctx.resources.table, Key: { pk }, ConsistentRead: true }))).Item;
-  const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => e);
+    c.ddb.send(
+      new PutCommand({
+        TableName: ctx.resources.table,
+        Item: { pk, v: 1 },
+        ...(cond ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+      }),
+    );
+  const get = async (pk: string) =>
+    (await ctx.clients.ddb.send(new GetCommand({ TableName: ctx.resources.table, Key: { pk }, ConsistentRead: true }))).Item;
+  const errorOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => e,
+    );
 
   it("passes unmatched calls through and counts them by service and action", async () => {
     const before = proxy.counts();
@@ -35,14 +46,25 @@ describe("fault proxy", () => {
     await viaProxy.s3.send(new PutObjectCommand({ Bucket: ctx.resources.bucket, Key: "a/b.txt", Body: "x" }));
     const after = proxy.counts();
     const delta = (k: string) => (after.calls[k] ?? 0) - (before.calls[k] ?? 0);
-    expect([delta("dynamodb:PutItem"), delta("sqs:SendMessage"), delta(`s3:PUT /${ctx.resources.bucket}/a/b.txt`)]).to.deep.equal([1, 1, 1]);
+    expect([delta("dynamodb:PutItem"), delta("sqs:SendMessage"), delta(`s3:PUT /${ctx.resources.bucket}/a/b.txt`)]).to.deep.equal([
+      1, 1, 1,
+    ]);
     expect(await get("p1")).to.deep.include({ v: 1 });
   });
 
   it("fails the next N matching calls with the given status and AWS error code, before they reach AWS", async () => {
-    const id = proxy.arm({ service: "dynamodb", action: "PutItem", fault: { kind: "fail", status: 400, code: "ProvisionedThroughputExceededException" }, times: 2 });
+    const id = proxy.arm({
+      service: "dynamodb",
+      action: "PutItem",
+      fault: { kind: "fail", status: 400, code: "ProvisionedThroughputExceededException" },
+      times: 2,
+    });
     const errors = [await errorOf(put(once, "n1")), await errorOf(put(once, "n2")), await errorOf(put(once, "n3"))];
-    expect(errors.map((e) => e?.name)).to.deep.equal(["ProvisionedThroughputExceededException", "ProvisionedThroughputExceededException", undefined]);
+    expect(errors.map((e) => e?.name)).to.deep.equal([
+      "ProvisionedThroughputExceededException",
+      "ProvisionedThroughputExceededException",
+      undefined,
+    ]);
     expect(errors[0]?.$metadata?.httpStatusCode).to.equal(400);
     expect([await get("n1"), await get("n2"), (await get("n3")) !== undefined]).to.deep.equal([undefined, undefined, true]);
     expect(proxy.injected(id)).to.equal(2);

@@ -82,12 +82,22 @@ export function classify(req: http.IncomingMessage, body: Buffer): { service: st
 }
 
 /** An error response in the wire format the calling protocol expects. */
-function errorResponse(req: http.IncomingMessage, status: number, code: string, message: string): { headers: Record<string, string>; body: string } {
+function errorResponse(
+  req: http.IncomingMessage,
+  status: number,
+  code: string,
+  message: string,
+): { headers: Record<string, string>; body: string } {
   const requestId = `fault-${Math.random().toString(36).slice(2, 10)}`;
   const ct = String(req.headers["content-type"] ?? "");
   if (req.headers["x-amz-target"]) {
     return {
-      headers: { "content-type": ct || "application/x-amz-json-1.0", "x-amzn-errortype": code, "x-amzn-requestid": requestId, "x-amzn-query-error": `${code};Receiver` },
+      headers: {
+        "content-type": ct || "application/x-amz-json-1.0",
+        "x-amzn-errortype": code,
+        "x-amzn-requestid": requestId,
+        "x-amzn-query-error": `${code};Receiver`,
+      },
       body: JSON.stringify({ __type: code, message }),
     };
   }
@@ -103,7 +113,10 @@ function errorResponse(req: http.IncomingMessage, status: number, code: string, 
       body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`,
     };
   }
-  return { headers: { "content-type": "application/json", "x-amzn-errortype": code, "x-amzn-requestid": requestId }, body: JSON.stringify({ message }) };
+  return {
+    headers: { "content-type": "application/json", "x-amzn-errortype": code, "x-amzn-requestid": requestId },
+    body: JSON.stringify({ message }),
+  };
 }
 
 const matches = (r: FaultRule, service: string, action: string, body: Buffer) =>

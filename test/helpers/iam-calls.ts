@@ -44,15 +44,26 @@ const address = (s: string) => /<([^>]+)>/.exec(s)?.[1] ?? s.trim();
 export function iamRequestsOf(call: AwsCallRecord, arns: ArnMap): IamRequest[] {
   const i = call.input as Record<string, any>;
   const op = call.command.replace(/Command$/, "");
-  const req = (action: string, resource: string, context: IamRequest["context"] = {}, origin = "call"): IamRequest => ({ action, resource, context, origin });
+  const req = (action: string, resource: string, context: IamRequest["context"] = {}, origin = "call"): IamRequest => ({
+    action,
+    resource,
+    context,
+    origin,
+  });
   switch (call.client) {
     case "DynamoDBClient": {
       const table = (name: unknown) => need(arns.tables, name, "table");
       if (["GetItem", "PutItem", "UpdateItem", "DeleteItem"].includes(op)) return [req(`dynamodb:${op}`, table(i.TableName))];
-      if (op === "Query" || op === "Scan") return [req(`dynamodb:${op}`, `${table(i.TableName)}${i.IndexName ? `/index/${i.IndexName}` : ""}`)];
+      if (op === "Query" || op === "Scan")
+        return [req(`dynamodb:${op}`, `${table(i.TableName)}${i.IndexName ? `/index/${i.IndexName}` : ""}`)];
       // A transaction is authorized item by item, as the item's own action.
       if (op === "TransactWriteItems") {
-        const actionOf: Record<string, string> = { Put: "PutItem", Update: "UpdateItem", Delete: "DeleteItem", ConditionCheck: "ConditionCheckItem" };
+        const actionOf: Record<string, string> = {
+          Put: "PutItem",
+          Update: "UpdateItem",
+          Delete: "DeleteItem",
+          ConditionCheck: "ConditionCheckItem",
+        };
         return (i.TransactItems as Record<string, { TableName: string }>[]).map((item) => {
           const [kind, body] = Object.entries(item)[0];
           return req(`dynamodb:${actionOf[kind]}`, table(body.TableName));
@@ -61,7 +72,8 @@ export function iamRequestsOf(call: AwsCallRecord, arns: ArnMap): IamRequest[] {
       break;
     }
     case "SQSClient":
-      if (["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"].includes(op)) return [req(`sqs:${op}`, need(arns.queues, i.QueueUrl, "queue"))];
+      if (["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"].includes(op))
+        return [req(`sqs:${op}`, need(arns.queues, i.QueueUrl, "queue"))];
       break;
     case "S3Client":
       if (op === "GetObject" || op === "PutObject") return [req(`s3:${op}`, `${need(arns.buckets, i.Bucket, "bucket")}/${i.Key}`)];
@@ -72,7 +84,9 @@ export function iamRequestsOf(call: AwsCallRecord, arns: ArnMap): IamRequest[] {
     case "SESClient":
       if (op === "SendEmail") {
         const from = address(i.Source);
-        const recipients = ["ToAddresses", "CcAddresses", "BccAddresses"].flatMap((k) => (i.Destination?.[k] ?? []) as string[]).map(address);
+        const recipients = ["ToAddresses", "CcAddresses", "BccAddresses"]
+          .flatMap((k) => (i.Destination?.[k] ?? []) as string[])
+          .map(address);
         const context = { "ses:FromAddress": from, "ses:Recipients": recipients };
         return [
           req("ses:SendEmail", `${arns.sesIdentityPrefix}${from}`, context),
@@ -92,7 +106,15 @@ export type Verdict = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 export function defaultKeyPolicy(account: string): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: "*" }],
+    Statement: [
+      {
+        Sid: "Enable IAM User Permissions",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: ["kms:*"],
+        Resource: "*",
+      },
+    ],
   };
 }
 
@@ -100,7 +122,13 @@ export function defaultKeyPolicy(account: string): PolicyDocument {
  * Evaluates a request against a role's identity policy with @cloud-copilot/iam-simulate, and the
  * resource's own policy where the service always has one (a KMS key's key policy).
  */
-export async function evaluate(policy: PolicyDocument, r: IamRequest, principal: string, account: string, resourcePolicy?: PolicyDocument): Promise<Verdict> {
+export async function evaluate(
+  policy: PolicyDocument,
+  r: IamRequest,
+  principal: string,
+  account: string,
+  resourcePolicy?: PolicyDocument,
+): Promise<Verdict> {
   const out = await runSimulation(
     {
       identityPolicies: [{ name: "role-policy", policy: policy as never }],

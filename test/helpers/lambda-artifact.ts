@@ -33,7 +33,13 @@ export async function deployedFunction(fn: MockedResource): Promise<DeployedFunc
     if (text === undefined) throw new Error(`archive entry ${name} is not a text asset`);
     files[name] = text;
   }
-  return { files, handler: fn.inputs.handler, environment: fn.inputs.environment?.variables ?? {}, runtime: fn.inputs.runtime, memorySize: fn.inputs.memorySize };
+  return {
+    files,
+    handler: fn.inputs.handler,
+    environment: fn.inputs.environment?.variables ?? {},
+    runtime: fn.inputs.runtime,
+    memorySize: fn.inputs.memorySize,
+  };
 }
 
 /** The deployed order API and email notifier of the dev stack (one mocked program run per process). */
@@ -170,14 +176,23 @@ export class LambdaProcess {
         fs.rmSync(task, { recursive: true, force: true });
         reject(new Error(`Lambda process exited ${code} before it was ready:\n${p.logs.join("\n")}`));
       });
-      child.on("message", (m: { ready?: boolean; id?: string; result?: unknown; error?: { errorType: string; errorMessage: string }; external?: string[] }) => {
-        if (m.ready) return resolve();
-        p.external = m.external ?? [];
-        const waiter = p.pending.get(m.id!);
-        p.pending.delete(m.id!);
-        if (m.error) waiter?.reject(Object.assign(new Error(m.error.errorMessage), { name: m.error.errorType, lambdaError: true }));
-        else waiter?.resolve(m.result);
-      });
+      child.on(
+        "message",
+        (m: {
+          ready?: boolean;
+          id?: string;
+          result?: unknown;
+          error?: { errorType: string; errorMessage: string };
+          external?: string[];
+        }) => {
+          if (m.ready) return resolve();
+          p.external = m.external ?? [];
+          const waiter = p.pending.get(m.id!);
+          p.pending.delete(m.id!);
+          if (m.error) waiter?.reject(Object.assign(new Error(m.error.errorMessage), { name: m.error.errorType, lambdaError: true }));
+          else waiter?.resolve(m.result);
+        },
+      );
     });
     child.on("exit", (code) => {
       for (const w of p.pending.values()) w.reject(new Error(`Lambda process exited ${code}:\n${p.logs.join("\n")}`));

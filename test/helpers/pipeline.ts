@@ -69,17 +69,27 @@ export function localPipelineTarget(ctx: PipelineContext): CorpusTarget {
     const stored: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await ctx.clients.ddb.send(new ScanCommand({ TableName: ctx.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }));
+      const page = await ctx.clients.ddb.send(
+        new ScanCommand({ TableName: ctx.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }),
+      );
       for (const item of page.Items ?? []) {
         if (item.type === "order") stored.push(String((item.order as { orderId: string }).orderId));
         if (item.type === "idempotency") stored.push(String(item.orderId));
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    const queued = ctx.lines.filter((l) => / worker /.test(l)).map((l) => ORDER_ID.exec(l)?.[1]).filter((id): id is string => Boolean(id));
+    const queued = ctx.lines
+      .filter((l) => / worker /.test(l))
+      .map((l) => ORDER_ID.exec(l)?.[1])
+      .filter((id): id is string => Boolean(id));
     // Peeking the DLQ (visibility 0) leaves it as it was; the orders queue is not peeked: receives count towards its redrive.
     const dlq = await ctx.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: ctx.p.resources.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ["orderId"] }),
+      new ReceiveMessageCommand({
+        QueueUrl: ctx.p.resources.dlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        MessageAttributeNames: ["orderId"],
+      }),
     );
     for (const m of dlq.Messages ?? []) queued.push(m.MessageAttributes?.orderId?.StringValue ?? `DLQ message ${m.MessageId}`);
     return { stored, queued, emailed: await emailed() };

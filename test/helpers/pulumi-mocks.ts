@@ -105,7 +105,8 @@ function answer(token: string): Record<string, any> {
   }
 }
 
-const settled = (o: unknown) => new Promise<any>((resolve) => (pulumi.output(o) as pulumi.Output<any>).apply((v: unknown) => (resolve(v), v)));
+const settled = (o: unknown) =>
+  new Promise<any>((resolve) => (pulumi.output(o) as pulumi.Output<any>).apply((v: unknown) => (resolve(v), v)));
 
 /** Runs index.ts once under mocks with the given stack's config (plus overrides). */
 export async function runProgram(stack: string, overrides: Record<string, string> = {}): Promise<ProgramRun> {
@@ -163,7 +164,8 @@ export async function runProgram(stack: string, overrides: Record<string, string
     ofType,
     one(type, suffix = "") {
       const found = ofType(type).filter((r) => r.name.endsWith(suffix));
-      if (found.length !== 1) throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+      if (found.length !== 1)
+        throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
       return found[0];
     },
     counts() {

@@ -15,7 +15,6 @@ function startWorkerProcess(env: Record<string, string>) {
   return { ...w, lines, stderr };
 }
 
-
 describe("invoice-container entry", function () {
   this.timeout(60000);
   const ctx = useLocalAws();
@@ -64,7 +63,9 @@ describe("invoice-container entry", function () {
     const { code } = await w.exited;
     // Assess: the message can be received at once by the next task (visibility timeout here is 30 s).
     expect(code).to.equal(0);
-    const r = await ctx.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: ctx.resources.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
+    const r = await ctx.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: ctx.resources.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+    );
     expect(r.Messages ?? [], "message left received but unprocessed").to.have.length(1);
   });
 

@@ -32,17 +32,24 @@ describe("load: 500 orders from 20 clients through the local pipeline", function
     // Well-behaved clients: each order carries an Idempotency-Key and is retried with it on a 5xx.
     const log = await runClients(rig, { n: ORDERS, concurrency: CLIENTS, keyed: () => true, retries: 30, retryPauseMs: 1000, tag: "load" });
     const intakeSeconds = (Date.now() - t0) / 1000;
-    process.stdout.write(`      [load] intake done: ${log.accepted.size} accepted in ${intakeSeconds.toFixed(1)} s (${log.attempts.length} requests)\n`);
+    process.stdout.write(
+      `      [load] intake done: ${log.accepted.size} accepted in ${intakeSeconds.toFixed(1)} s (${log.attempts.length} requests)\n`,
+    );
     let lastPrint = 0;
     const settled = await settle(rig, SETTLE_DEADLINE_MS, (orders, events) => {
       if (Date.now() - lastPrint < 30_000) return;
       lastPrint = Date.now();
-      process.stdout.write(`      [load] t=${((Date.now() - t0) / 1000).toFixed(0)}s waiting: orders queue ${orders}, S3 events queue ${events}\n`);
+      process.stdout.write(
+        `      [load] t=${((Date.now() - t0) / 1000).toFixed(0)}s waiting: orders queue ${orders}, S3 events queue ${events}\n`,
+      );
     });
     const settledSeconds = (Date.now() - t0) / 1000;
     const s = await endState(rig, log.accepted);
     const items = await orderItems(rig);
-    const latencies = items.filter((i) => i.notifiedAt).map((i) => Date.parse(String(i.notifiedAt)) - Date.parse(i.order.createdAt)).sort((a, b) => a - b);
+    const latencies = items
+      .filter((i) => i.notifiedAt)
+      .map((i) => Date.parse(String(i.notifiedAt)) - Date.parse(i.order.createdAt))
+      .sort((a, b) => a - b);
     const statuses: Record<string, number> = {};
     for (const a of log.attempts) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
     process.stdout.write(
@@ -56,6 +63,14 @@ describe("load: 500 orders from 20 clients through the local pipeline", function
     expect(s.lost).to.deep.equal([]);
     expect(s.unaccepted).to.deep.equal([]);
     expect(s.numbersGapFree).to.equal(true);
-    expect([s.confirmed, s.notified, s.pdfs, s.emailDuplicates, s.emailMissing, s.wrongAddress, s.dlq]).to.deep.equal([ORDERS, ORDERS, ORDERS, 0, 0, 0, 0]);
+    expect([s.confirmed, s.notified, s.pdfs, s.emailDuplicates, s.emailMissing, s.wrongAddress, s.dlq]).to.deep.equal([
+      ORDERS,
+      ORDERS,
+      ORDERS,
+      0,
+      0,
+      0,
+      0,
+    ]);
   });
 });

@@ -19,7 +19,8 @@ describe("npm run token -- --user", () => {
     { argv: ["--user", "bob@example.com"], user: "bob@example.com" },
     { argv: ["--user=carol@example.com"], user: "carol@example.com" },
   ];
-  for (const c of cases) it(`reads ${JSON.stringify(c.argv)} as ${c.user ?? "the demo user"}`, () => expect(userArg(c.argv)).to.equal(c.user));
+  for (const c of cases)
+    it(`reads ${JSON.stringify(c.argv)} as ${c.user ?? "the demo user"}`, () => expect(userArg(c.argv)).to.equal(c.user));
   it("refuses --user without an address", () => expect(() => userArg(["--user"])).to.throw(/needs an email address/));
 });
 
@@ -35,7 +36,12 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
     sqs?.destroy();
     await p?.stop();
   });
-  const post = (url: string, body?: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const post = (url: string, body?: unknown) =>
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   it("serves the checked-in OpenAPI document at /openapi.json and the console page at /_local/", async () => {
     const doc = await fetch(`${p.apiUrl}/openapi.json`);
@@ -64,16 +70,34 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-session-"));
     const file = path.join(dir, "session.json");
     writeSession(
-      { apiUrl: p.apiUrl, inboxUrl: p.inboxUrl, endpoint: p.endpoint, region: p.region, poolId: p.pool.poolId, clientId: p.pool.clientId, demoUser: { email: p.demoUser.email, password: p.demoUser.password },
-        queues: { orders: p.resources.queueUrl, dlq: p.resources.dlqUrl, emailFailures: p.resources.emailFailureQueueUrl!, notifierEvents: p.resources.bucketEventsQueueUrl! },
-        pid: process.pid, children: p.pids },
+      {
+        apiUrl: p.apiUrl,
+        inboxUrl: p.inboxUrl,
+        endpoint: p.endpoint,
+        region: p.region,
+        poolId: p.pool.poolId,
+        clientId: p.pool.clientId,
+        demoUser: { email: p.demoUser.email, password: p.demoUser.password },
+        queues: {
+          orders: p.resources.queueUrl,
+          dlq: p.resources.dlqUrl,
+          emailFailures: p.resources.emailFailureQueueUrl!,
+          notifierEvents: p.resources.bucketEventsQueueUrl!,
+        },
+        pid: process.pid,
+        children: p.pids,
+      },
       file,
     );
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "local/token.ts", "--user", "carol@example.com"], {
-        cwd: ROOT,
-        env: { ...process.env, SHOP_LOCAL_SESSION: file },
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "local/token.ts", "--user", "carol@example.com"],
+        {
+          cwd: ROOT,
+          env: { ...process.env, SHOP_LOCAL_SESSION: file },
+        },
+      );
       expect(decodeJwt(stdout.trim())).to.include({ email: "carol@example.com" });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -82,12 +106,18 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
 
   it("reports queue depths and counts, and redrives every DLQ message back to the orders queue", async () => {
     for (const i of [1, 2]) await sqs.send(new SendMessageCommand({ QueueUrl: p.resources.dlqUrl, MessageBody: `{"poison":${i}}` }));
-    const state = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as { queues: { dlq: { waiting: number } }; orders: Record<string, number>; emailsSent: number };
+    const state = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as {
+      queues: { dlq: { waiting: number } };
+      orders: Record<string, number>;
+      emailsSent: number;
+    };
     expect(state.queues.dlq.waiting).to.equal(2);
     expect(state.orders).to.deep.equal({ PENDING: 0, INVOICED: 0, NOTIFIED: 0 });
     expect(state.emailsSent).to.equal(0);
     expect(await (await post(`${p.apiUrl}/_local/api/redrive`)).json()).to.deep.equal({ moved: 2 });
-    const after = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as { queues: { dlq: { waiting: number; inFlight: number } } };
+    const after = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as {
+      queues: { dlq: { waiting: number; inFlight: number } };
+    };
     expect(after.queues.dlq).to.deep.equal({ waiting: 0, inFlight: 0 });
   });
 });

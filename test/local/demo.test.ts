@@ -13,7 +13,17 @@ describe("demo orders", () => {
   });
 
   it("summarise as a table counting refused and unfinished orders as failed", () => {
-    const t = summaryTable({ requested: 3, accepted: 2, invoiced: 2, emailed: 1, failed: 1, latencyMs: { p50: 10, p95: 20, max: 30 }, errors: ["x"] });
-    expect(t).to.match(/\| failed\s+\|\s+2 \|/).and.match(/\| order-to-email p95 \|\s+20 ms \|/);
+    const t = summaryTable({
+      requested: 3,
+      accepted: 2,
+      invoiced: 2,
+      emailed: 1,
+      failed: 1,
+      latencyMs: { p50: 10, p95: 20, max: 30 },
+      errors: ["x"],
+    });
+    expect(t)
+      .to.match(/\| failed\s+\|\s+2 \|/)
+      .and.match(/\| order-to-email p95 \|\s+20 ms \|/);
   });
 });

@@ -50,7 +50,11 @@ describe("local metrics (GET /_local/metrics)", () => {
     it("one order: EMF lines from the API, the worker and the notifier carry its id, and /_local/metrics counts them", async () => {
       // Act: one accepted order, one refused
       const post = (body: unknown) =>
-        fetch(`${ctx.p.apiUrl}/orders`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ctx.token}` }, body: JSON.stringify(body) });
+        fetch(`${ctx.p.apiUrl}/orders`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${ctx.token}` },
+          body: JSON.stringify(body),
+        });
       const ok = await post(orderBody());
       expect(ok.status).to.equal(202);
       const { orderId } = (await ok.json()) as { orderId: string };
@@ -59,9 +63,14 @@ describe("local metrics (GET /_local/metrics)", () => {
       const code = ((await refused.json()) as { error: { code: string } }).error.code;
 
       // Assess: the EMF lines of this order, per part, as the parts printed them
-      const emfOf = (label: string) => ctx.p.metrics.lines.filter((l) => l.label === label && l.line.includes(orderId)).map((l) => JSON.parse(l.line));
+      const emfOf = (label: string) =>
+        ctx.p.metrics.lines.filter((l) => l.label === label && l.line.includes(orderId)).map((l) => JSON.parse(l.line));
       const names = (docs: Record<string, any>[]) => docs.map((d) => d._aws.CloudWatchMetrics[0].Metrics[0].Name);
-      const notifierDocs = await waitUntil(async () => (names(emfOf("notifier")).includes("OrderToEmailLatency") ? emfOf("notifier") : undefined), 30000, 200);
+      const notifierDocs = await waitUntil(
+        async () => (names(emfOf("notifier")).includes("OrderToEmailLatency") ? emfOf("notifier") : undefined),
+        30000,
+        200,
+      );
       expect(notifierDocs, "notifier EMF lines").to.not.equal(undefined);
       expect(names(emfOf("api"))).to.deep.equal(["OrdersAccepted"]);
       expect(names(emfOf("worker"))).to.deep.equal(["InvoicesRendered", "RenderDuration", "PdfBytes"]);
@@ -76,7 +85,8 @@ describe("local metrics (GET /_local/metrics)", () => {
       expect(notifierDocs!.every((d) => d.invoiceNumber === invoiceNumber)).to.equal(true);
 
       // The order's trace across the three parts' ordinary logs (not only their metric lines)
-      const logged = (label: string, msg: string) => ctx.lines.some((l) => l.includes(` ${label} `) && l.includes(msg) && l.includes(`orderId=${orderId}`));
+      const logged = (label: string, msg: string) =>
+        ctx.lines.some((l) => l.includes(` ${label} `) && l.includes(msg) && l.includes(`orderId=${orderId}`));
       expect(logged("api", "order accepted"), "api").to.equal(true);
       expect(logged("worker", "invoice stored"), "worker").to.equal(true);
       expect(logged("notifier", "invoice email sent"), "notifier").to.equal(true);
@@ -85,7 +95,8 @@ describe("local metrics (GET /_local/metrics)", () => {
       const res = await fetch(`${ctx.p.apiUrl}/_local/metrics`);
       expect(res.status).to.equal(200);
       const { metrics } = (await res.json()) as { metrics: MetricSummary[] };
-      const one = (name: string, dims: Record<string, string> = {}) => metrics.find((m) => m.name === name && Object.entries(dims).every(([k, v]) => m.dimensions[k] === v));
+      const one = (name: string, dims: Record<string, string> = {}) =>
+        metrics.find((m) => m.name === name && Object.entries(dims).every(([k, v]) => m.dimensions[k] === v));
       for (const name of ["OrdersAccepted", "InvoicesRendered", "EmailsSent"]) expect(one(name)?.sum, name).to.be.at.least(1);
       expect(one("OrdersRefused", { ErrorCode: code })?.count).to.be.at.least(1);
       const latency = one("OrderToEmailLatency")!;

@@ -21,12 +21,31 @@ describe("the moto launcher (local/moto_server.py)", () => {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: ctx.resources.table, Item: { pk: "A", value: 1 } } },
-            { Update: { TableName: ctx.resources.table, Key: { pk: "B" }, UpdateExpression: "SET #v = :two", ExpressionAttributeNames: { "#v": "value" }, ExpressionAttributeValues: { ":two": 2 } } },
-            { ConditionCheck: { TableName: ctx.resources.table, Key: { pk: "C" }, ConditionExpression: "#v = :two", ExpressionAttributeNames: { "#v": "value" }, ExpressionAttributeValues: { ":two": 2 } } },
+            {
+              Update: {
+                TableName: ctx.resources.table,
+                Key: { pk: "B" },
+                UpdateExpression: "SET #v = :two",
+                ExpressionAttributeNames: { "#v": "value" },
+                ExpressionAttributeValues: { ":two": 2 },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: ctx.resources.table,
+                Key: { pk: "C" },
+                ConditionExpression: "#v = :two",
+                ExpressionAttributeNames: { "#v": "value" },
+                ExpressionAttributeValues: { ":two": 2 },
+              },
+            },
           ],
         }),
       )
-      .then(() => undefined, (e: Error) => e);
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
 
     // Assess
     expect(error?.name).to.equal("TransactionCanceledException");

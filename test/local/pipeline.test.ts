@@ -36,7 +36,11 @@ describe("local pipeline (npm start)", function () {
 
   before(async () => {
     p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: (l) => lines.push(l) });
-    cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    cognito = new CognitoIdentityProviderClient({
+      region: p.region,
+      endpoint: p.endpoint,
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    });
     token = await signIn(cognito, p.pool, p.demoUser.email, p.demoUser.password);
   });
   after(async () => {
@@ -58,10 +62,14 @@ describe("local pipeline (npm start)", function () {
     const { orderId } = (await r.json()) as { orderId: string };
     // Wait for the email in the local inbox
     type Mail = { subject: string; to: string[]; invoiceLink?: string };
-    const mail = await waitUntil(async () => {
-      const inbox = (await (await fetch(p.inboxUrl, { headers: { accept: "application/json" } })).json()) as { emails: Mail[] };
-      return inbox.emails.find((m) => m.invoiceLink?.includes(orderId));
-    }, 30000, 200);
+    const mail = await waitUntil(
+      async () => {
+        const inbox = (await (await fetch(p.inboxUrl, { headers: { accept: "application/json" } })).json()) as { emails: Mail[] };
+        return inbox.emails.find((m) => m.invoiceLink?.includes(orderId));
+      },
+      30000,
+      200,
+    );
     expect(mail, "email in the inbox").to.not.equal(undefined);
     expect(mail!.to).to.deep.equal([p.demoUser.email]);
     // Follow the link: gateway -> signed-link route -> redirect -> moto S3 -> PDF
@@ -79,7 +87,10 @@ describe("local pipeline (npm start)", function () {
     expect(view.invoice.number).to.match(/^INV-\d{6}$/);
     // Every part logged, one line per event, with the order id
     for (const part of ["api", "worker", "notifier"]) {
-      expect(lines.some((l) => l.includes(` ${part}`) && l.includes(orderId)), `${part} logged the order`).to.equal(true);
+      expect(
+        lines.some((l) => l.includes(` ${part}`) && l.includes(orderId)),
+        `${part} logged the order`,
+      ).to.equal(true);
     }
   });
 
@@ -89,10 +100,19 @@ describe("local pipeline (npm start)", function () {
     const forged = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "RS256", kid: "dummy" }).sign(forgedKey);
     const motoKey = await importPKCS8(motoSigningKeyPem(), "RS256");
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ ...claims, iat: now - 7200, exp: now - 3600 }).setProtectedHeader({ alg: "RS256", kid: "dummy" }).sign(motoKey);
-    const fresh = await new SignJWT({ ...claims, iat: now, exp: now + 600 }).setProtectedHeader({ alg: "RS256", kid: "dummy" }).sign(motoKey);
+    const expired = await new SignJWT({ ...claims, iat: now - 7200, exp: now - 3600 })
+      .setProtectedHeader({ alg: "RS256", kid: "dummy" })
+      .sign(motoKey);
+    const fresh = await new SignJWT({ ...claims, iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: "RS256", kid: "dummy" })
+      .sign(motoKey);
     const before = lines.filter((l) => l.includes("order accepted")).length;
-    for (const [what, auth] of [["no token", null], ["a forged token", `Bearer ${forged}`], ["an expired token", `Bearer ${expired}`], ["garbage", "Bearer abc"]] as const) {
+    for (const [what, auth] of [
+      ["no token", null],
+      ["a forged token", `Bearer ${forged}`],
+      ["an expired token", `Bearer ${expired}`],
+      ["garbage", "Bearer abc"],
+    ] as const) {
       const r = await post(orderBody(), auth);
       expect(r.status, what).to.equal(401);
       expect(((await r.json()) as { error: { code: string } }).error.code).to.equal("UNAUTHENTICATED");
@@ -103,7 +123,11 @@ describe("local pipeline (npm start)", function () {
   });
 
   it("answers an unknown route and a method a route does not define with 404, as the deployed API Gateway does", async () => {
-    for (const [method, route] of [["GET", "/admin"], ["DELETE", "/orders"], ["PUT", "/orders/ord_ZZZZZZZZZZZZZZZZZZZZ"]]) {
+    for (const [method, route] of [
+      ["GET", "/admin"],
+      ["DELETE", "/orders"],
+      ["PUT", "/orders/ord_ZZZZZZZZZZZZZZZZZZZZ"],
+    ]) {
       const r = await fetch(`${p.apiUrl}${route}`, { method, headers: { authorization: `Bearer ${token}` } });
       expect(r.status, `${method} ${route}`).to.equal(404);
       expect(((await r.json()) as { error: { code: string } }).error.code).to.equal("NOT_FOUND");
@@ -146,7 +170,8 @@ describe("npm start as a process", function () {
     // Prepare
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-start-"));
     const env = { ...process.env, PORT: "0", SHOP_LOCAL_SESSION: path.join(dir, "session.json") };
-    const run = (file: string) => spawn(process.execPath, ["-r", "ts-node/register/transpile-only", file], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const run = (file: string) =>
+      spawn(process.execPath, ["-r", "ts-node/register/transpile-only", file], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const start = run("local/start.ts");
     let out = "";
     start.stdout!.on("data", (b: Buffer) => (out += b.toString()));

@@ -52,12 +52,19 @@ describe("npm run redrive against the local pipeline", function () {
     });
     try {
       // Act 1: Lambda's three attempts fail; the event lands in the failure queue, not away.
-      expect(await waitUntil(async () => (await queueDepth(ctx, ctx.resources.emailFailureQueueUrl!)) === 1, 30000, 200), logs.join("\n")).to.equal(true);
+      expect(
+        await waitUntil(async () => (await queueDepth(ctx, ctx.resources.emailFailureQueueUrl!)) === 1, 30000, 200),
+        logs.join("\n"),
+      ).to.equal(true);
       expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(2);
       expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
       // Act 2: the operator fixes the cause and redrives.
       await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: UNVERIFIED_SENDER }));
-      const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!));
+      const r = await redrive(
+        ctx.clients.sqs,
+        ctx.resources.emailFailureQueueUrl!,
+        toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!),
+      );
       // Assess: one mail, the order notified, nothing left in the failure queue.
       expect(r).to.deep.equal({ moved: 1, failed: 0 });
       expect(await waitUntil(async () => (await motoSentEmails(ctx.moto.endpoint)).length === 1, 20000, 200)).to.equal(true);
@@ -72,7 +79,12 @@ describe("npm run redrive against the local pipeline", function () {
   it("leaves a message that is not an on-failure record in the queue, and says so", async () => {
     await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.emailFailureQueueUrl!, MessageBody: '{"Records":[]}' }));
     const logs: string[] = [];
-    const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!), (m) => logs.push(m));
+    const r = await redrive(
+      ctx.clients.sqs,
+      ctx.resources.emailFailureQueueUrl!,
+      toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!),
+      (m) => logs.push(m),
+    );
     expect(r).to.deep.equal({ moved: 0, failed: 1 });
     expect(logs).to.have.length(1);
     expect(() => failedEvent('{"Records":[]}')).to.throw(/not a Lambda on-failure record/);
@@ -85,7 +97,12 @@ describe("npm run redrive against the local pipeline", function () {
     const r = ctx.resources;
     fs.writeFileSync(
       file,
-      JSON.stringify({ endpoint: ctx.moto.endpoint, region: "us-east-1", pid: process.pid, queues: { orders: r.queueUrl, dlq: r.dlqUrl, emailFailures: r.emailFailureQueueUrl, notifierEvents: r.bucketEventsQueueUrl } }),
+      JSON.stringify({
+        endpoint: ctx.moto.endpoint,
+        region: "us-east-1",
+        pid: process.pid,
+        queues: { orders: r.queueUrl, dlq: r.dlqUrl, emailFailures: r.emailFailureQueueUrl, notifierEvents: r.bucketEventsQueueUrl },
+      }),
     );
     await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: r.dlqUrl, MessageBody: '{"order":"c"}' }));
     // Act

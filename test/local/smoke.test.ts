@@ -9,7 +9,11 @@ import { parseSmokeArgs } from "../../local/smoke";
 
 /** Runs a project script as its own process; resolves with its exit code and output. */
 function run(file: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", file, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", file, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
@@ -43,7 +47,10 @@ describe("npm run smoke -- --local against npm start", function () {
   });
 
   it("fails naming the step when no pipeline is running", async () => {
-    const smoke = run("local/smoke-cli.ts", ["--local"], { ...process.env, SHOP_LOCAL_SESSION: path.join(os.tmpdir(), `no-session-${process.pid}.json`) });
+    const smoke = run("local/smoke-cli.ts", ["--local"], {
+      ...process.env,
+      SHOP_LOCAL_SESSION: path.join(os.tmpdir(), `no-session-${process.pid}.json`),
+    });
     expect(await smoke.exited).to.equal(1);
     expect(smoke.output()).to.contain("smoke: FAILED: The local pipeline is not running");
   });

@@ -30,7 +30,9 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
   it("is OpenAPI 3.1 and documents every route of API_ROUTES with its method and authorization", () => {
     const doc = checkedIn();
     expect(doc.openapi).to.equal("3.1.0");
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(documented.sort()).to.deep.equal(API_ROUTES.map((r) => `${r.method} ${r.resource}`).sort());
     for (const r of API_ROUTES) {
       const op = doc.paths[r.resource][r.method.toLowerCase()];
@@ -44,13 +46,17 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
     const readme = readmeErrorCodes();
     expect(readme).to.have.length.greaterThan(10);
     const enumCodes: string[] = doc.components.schemas.Error.properties.error.properties.code.enum;
-    const statuses = new Set(Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>).flatMap((ops) => Object.values(ops).flatMap((o) => Object.keys(o.responses))));
+    const statuses = new Set(
+      Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>).flatMap((ops) =>
+        Object.values(ops).flatMap((o) => Object.keys(o.responses)),
+      ),
+    );
     for (const { status, code } of readme) {
       expect(enumCodes, code).to.include(code);
       expect([...statuses], `status ${status}`).to.include(String(status));
-      const described = Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, { description: string }> }>>).some((ops) =>
-        Object.values(ops).some((o) => o.responses[String(status)]?.description.split(", ").includes(code)),
-      );
+      const described = Object.values(
+        doc.paths as Record<string, Record<string, { responses: Record<string, { description: string }> }>>,
+      ).some((ops) => Object.values(ops).some((o) => o.responses[String(status)]?.description.split(", ").includes(code)));
       expect(described, `${status} ${code} is described on some route`).to.equal(true);
     }
     expect(errorCatalogue()).to.deep.equal([...readme].sort((a, b) => a.status - b.status || a.code.localeCompare(b.code)));
@@ -60,11 +66,22 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
     const doc = checkedIn();
     const body = createOrderBodySchema().parse(doc.components.schemas.CreateOrder.example);
     const s = responseSchemas();
-    for (const [name, schema] of [["OrderAccepted", s.accepted], ["Order", s.order], ["OrderList", s.list], ["Error", s.error]] as const) {
+    for (const [name, schema] of [
+      ["OrderAccepted", s.accepted],
+      ["Order", s.order],
+      ["OrderList", s.list],
+      ["Error", s.error],
+    ] as const) {
       const r = schema.safeParse(doc.components.schemas[name].example);
       expect(r.success, `${name}: ${r.success ? "" : r.error.message}`).to.equal(true);
     }
-    const priced = priceOrder(body, { id: "c", email: "a@b.example" }, localStackSettings("dev").taxRateBps, "ord_Hmcs9fZo6qKlbLwNbtmO", new Date());
+    const priced = priceOrder(
+      body,
+      { id: "c", email: "a@b.example" },
+      localStackSettings("dev").taxRateBps,
+      "ord_Hmcs9fZo6qKlbLwNbtmO",
+      new Date(),
+    );
     expect([priced.subtotalMinor, priced.taxMinor, priced.totalMinor]).to.deep.equal([
       EXAMPLES.accepted.subtotal.amount,
       EXAMPLES.accepted.tax.amount,
@@ -78,7 +95,8 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (/\.ts$/.test(e.name) && /zod-to-openapi|openapi\//.test(fs.readFileSync(p, "utf8"))) offenders.push(path.relative(ROOT, p));
+        else if (/\.ts$/.test(e.name) && /zod-to-openapi|openapi\//.test(fs.readFileSync(p, "utf8")))
+          offenders.push(path.relative(ROOT, p));
       }
     };
     walk(path.join(ROOT, "runtime"));
@@ -103,7 +121,9 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       const { orderId } = JSON.parse(accepted.body);
       const [msg] = await drainQueue(ctx);
       await processOrderMessage(msg.body, workerDeps(ctx));
-      const one = await call(apiEvent({ method: "GET", resource: "/orders/{orderId}", path: `/orders/${orderId}`, pathParameters: { orderId } }));
+      const one = await call(
+        apiEvent({ method: "GET", resource: "/orders/{orderId}", path: `/orders/${orderId}`, pathParameters: { orderId } }),
+      );
       expect(one.statusCode).to.equal(200);
       expectValid(s.order, one.body);
       expect(JSON.parse(one.body).invoice).to.not.equal(null);

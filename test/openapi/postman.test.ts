@@ -13,9 +13,14 @@ const read = (f: string) => JSON.parse(fs.readFileSync(path.join(DIR, f), "utf8"
 /** Runs the checked-in collection with newman, as a library, with the local environment pointed at `baseUrl`. */
 function runCollection(baseUrl: string, token: string): Promise<newman.NewmanRunSummary> {
   const environment = read("local.postman_environment.json");
-  environment.values = environment.values.map((v: { key: string }) => (v.key === "baseUrl" ? { ...v, value: baseUrl } : v.key === "token" ? { ...v, value: token } : v));
+  environment.values = environment.values.map((v: { key: string }) =>
+    v.key === "baseUrl" ? { ...v, value: baseUrl } : v.key === "token" ? { ...v, value: token } : v,
+  );
   return new Promise((resolve, reject) =>
-    newman.run({ collection: read("shop-backend.postman_collection.json"), environment, reporters: [], timeoutRequest: 30000 }, (err, summary) => (err ? reject(err) : resolve(summary))),
+    newman.run(
+      { collection: read("shop-backend.postman_collection.json"), environment, reporters: [], timeoutRequest: 30000 },
+      (err, summary) => (err ? reject(err) : resolve(summary)),
+    ),
   );
 }
 
@@ -26,7 +31,11 @@ describe("the Postman collection (openapi/shop-backend.postman_collection.json)"
 
   before(async () => {
     p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
-    const cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    const cognito = new CognitoIdentityProviderClient({
+      region: p.region,
+      endpoint: p.endpoint,
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    });
     token = await signIn(cognito, p.pool, p.demoUser.email, p.demoUser.password);
     cognito.destroy();
   });
@@ -43,7 +52,9 @@ describe("the Postman collection (openapi/shop-backend.postman_collection.json)"
     expect(assertions.total).to.be.greaterThan(2 * collection.item.length);
     const statuses = summary.run.executions.map((e) => (e.response as { code: number }).code);
     expect(statuses.filter((s) => s >= 400)).to.have.length.greaterThan(8);
-    process.stdout.write(`      newman: ${requests.total} requests, ${assertions.total} assertions, ${assertions.failed} failed; statuses ${[...new Set(statuses)].sort().join(" ")}\n`);
+    process.stdout.write(
+      `      newman: ${requests.total} requests, ${assertions.total} assertions, ${assertions.failed} failed; statuses ${[...new Set(statuses)].sort().join(" ")}\n`,
+    );
   });
 
   it("reports failures when the answers differ: run against a base URL where every route is unknown", async () => {

@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import {
   POLICIES,
   asyncLambdaOnFailure,
@@ -16,7 +22,16 @@ import { programRun, type MockedResource, type ProgramRun } from "../helpers/pul
 
 /** A resource as CrossGuard hands it to a policy. */
 function resourceArgs(type: string, props: Record<string, unknown>, name = "r"): ResourceValidationArgs {
-  return { type, props, urn: `urn:pulumi:test::shop-backend::${type}::${name}`, name, opts: {} as never, stackTags: new Map(), isType: () => false, asType: () => undefined } as never;
+  return {
+    type,
+    props,
+    urn: `urn:pulumi:test::shop-backend::${type}::${name}`,
+    name,
+    opts: {} as never,
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+  } as never;
 }
 /** The violations one resource policy reports. */
 function violationsOf(policy: ResourceValidationPolicy, args: ResourceValidationArgs): string[] {
@@ -29,16 +44,32 @@ function violationsOf(policy: ResourceValidationPolicy, args: ResourceValidation
 function stackArgs(resources: readonly MockedResource[]): StackValidationArgs {
   const byUrn = new Map<string, PolicyResource>();
   const policyResources = resources.map((r) => {
-    const pr = { type: r.type, props: r.inputs, urn: r.urn, name: r.name, opts: {}, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined } as unknown as PolicyResource;
+    const pr = {
+      type: r.type,
+      props: r.inputs,
+      urn: r.urn,
+      name: r.name,
+      opts: {},
+      dependencies: [],
+      propertyDependencies: {},
+      isType: () => false,
+      asType: () => undefined,
+    } as unknown as PolicyResource;
     byUrn.set(r.urn, pr);
     return pr;
   });
   resources.forEach((r, i) => {
     const pr = policyResources[i] as { dependencies: PolicyResource[]; propertyDependencies: Record<string, PolicyResource[]> };
     pr.dependencies = r.dependsOn.map((u) => byUrn.get(u)!).filter(Boolean);
-    for (const [prop, urns] of Object.entries(r.propertyDependencies)) pr.propertyDependencies[prop] = urns.map((u) => byUrn.get(u)!).filter(Boolean);
+    for (const [prop, urns] of Object.entries(r.propertyDependencies))
+      pr.propertyDependencies[prop] = urns.map((u) => byUrn.get(u)!).filter(Boolean);
   });
-  return { resources: policyResources, stackTags: new Map(), getConfig: () => ({}) as never, notApplicable: () => undefined as never } as StackValidationArgs;
+  return {
+    resources: policyResources,
+    stackTags: new Map(),
+    getConfig: () => ({}) as never,
+    notApplicable: () => undefined as never,
+  } as StackValidationArgs;
 }
 function stackViolationsOf(policy: StackValidationPolicy, args: StackValidationArgs): string[] {
   const out: string[] = [];
@@ -50,32 +81,206 @@ const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17",
 
 describe("policy pack: resource policies", () => {
   const cases: { policy: ResourceValidationPolicy; what: string; args: ResourceValidationArgs; violations: number }[] = [
-    { policy: noWildcardActions, what: "a role policy with named actions", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "arn:q" }) }), violations: 0 },
-    { policy: noWildcardActions, what: "a role policy granting s3:*", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }) }), violations: 1 },
-    { policy: noWildcardActions, what: "a role policy granting s3:Get*", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["s3:Get*"], Resource: "*" }) }), violations: 1 },
-    { policy: noWildcardActions, what: "a bucket policy denying s3:* without TLS", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }) }), violations: 0 },
-    { policy: noWildcardResources, what: "the Lambdas' X-Ray writes on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" }) }), violations: 0 },
-    { policy: noWildcardResources, what: "the ECR login on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }) }), violations: 0 },
-    { policy: noWildcardResources, what: "a named action on a named resource", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "arn:q" }) }), violations: 0 },
-    { policy: noWildcardResources, what: "an X-Ray write with another action beside it on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["xray:PutTraceSegments", "dynamodb:GetItem"], Resource: "*" }) }), violations: 1 },
-    { policy: noWildcardResources, what: "another X-Ray action (reading traces) on \"*\"", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["xray:BatchGetTraces"], Resource: "*" }) }), violations: 1 },
-    { policy: noWildcardResources, what: "xray:Put* on \"*\" (the exception names actions, not patterns)", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "xray:Put*", Resource: "*" }) }), violations: 1 },
-    { policy: noWildcardResources, what: "a named action with \"*\" among its resources", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:q", "*"] }) }), violations: 1 },
-    { policy: noWildcardResources, what: "an Allow by NotAction (every action but one)", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", NotAction: ["iam:*"], Resource: "arn:q" }) }), violations: 1 },
-    { policy: noWildcardResources, what: "an Allow by NotResource (every resource but one)", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], NotResource: ["arn:q"] }) }), violations: 1 },
-    { policy: noWildcardResources, what: "a Deny by NotAction (a guard, not a grant)", args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Deny", NotAction: ["s3:GetObject"], Resource: "arn:q" }) }), violations: 0 },
-    { policy: noWildcardResources, what: "a bucket policy denying s3:* on \"*\" without TLS", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }) }), violations: 0 },
-    { policy: singleServiceTrust, what: "a role trusted by Lambda", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }) }), violations: 0 },
-    { policy: singleServiceTrust, what: "a role trusted by two services", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"] }, Action: "sts:AssumeRole" }) }), violations: 1 },
-    { policy: singleServiceTrust, what: "a role trusted by an account", args: resourceArgs("aws:iam/role:Role", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "sts:AssumeRole" }) }), violations: 1 },
-    { policy: logRetentionSet, what: "a log group kept 30 days", args: resourceArgs("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }), violations: 0 },
-    { policy: logRetentionSet, what: "a log group kept forever", args: resourceArgs("aws:cloudwatch/logGroup:LogGroup", {}), violations: 1 },
-    { policy: noPublicBuckets, what: "a full public-access block", args: resourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }), violations: 0 },
-    { policy: noPublicBuckets, what: "a public-access block with public policies allowed", args: resourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: false }), violations: 1 },
-    { policy: noPublicBuckets, what: "a public-read bucket", args: resourceArgs("aws:s3/bucket:Bucket", { acl: "public-read" }), violations: 1 },
-    { policy: noPublicBuckets, what: "a bucket policy allowing everyone to read", args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }) }), violations: 1 },
-    { policy: queuesEncrypted, what: "an SQS-managed encrypted queue", args: resourceArgs("aws:sqs/queue:Queue", { sqsManagedSseEnabled: true }), violations: 0 },
-    { policy: queuesEncrypted, what: "a KMS encrypted queue", args: resourceArgs("aws:sqs/queue:Queue", { kmsMasterKeyId: "alias/q" }), violations: 0 },
+    {
+      policy: noWildcardActions,
+      what: "a role policy with named actions",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "arn:q" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: noWildcardActions,
+      what: "a role policy granting s3:*",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "s3:*", Resource: "*" }) }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardActions,
+      what: "a role policy granting s3:Get*",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: ["s3:Get*"], Resource: "*" }) }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardActions,
+      what: "a bucket policy denying s3:* without TLS",
+      args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", {
+        policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'the Lambdas\' X-Ray writes on "*"',
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'the ECR login on "*"',
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: noWildcardResources,
+      what: "a named action on a named resource",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "arn:q" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'an X-Ray write with another action beside it on "*"',
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["xray:PutTraceSegments", "dynamodb:GetItem"], Resource: "*" }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'another X-Ray action (reading traces) on "*"',
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["xray:BatchGetTraces"], Resource: "*" }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'xray:Put* on "*" (the exception names actions, not patterns)',
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", Action: "xray:Put*", Resource: "*" }) }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'a named action with "*" among its resources',
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:q", "*"] }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardResources,
+      what: "an Allow by NotAction (every action but one)",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", { policy: doc({ Effect: "Allow", NotAction: ["iam:*"], Resource: "arn:q" }) }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardResources,
+      what: "an Allow by NotResource (every resource but one)",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Allow", Action: ["sqs:SendMessage"], NotResource: ["arn:q"] }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: noWildcardResources,
+      what: "a Deny by NotAction (a guard, not a grant)",
+      args: resourceArgs("aws:iam/rolePolicy:RolePolicy", {
+        policy: doc({ Effect: "Deny", NotAction: ["s3:GetObject"], Resource: "arn:q" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: noWildcardResources,
+      what: 'a bucket policy denying s3:* on "*" without TLS',
+      args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", {
+        policy: doc({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: "*" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: singleServiceTrust,
+      what: "a role trusted by Lambda",
+      args: resourceArgs("aws:iam/role:Role", {
+        assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }),
+      }),
+      violations: 0,
+    },
+    {
+      policy: singleServiceTrust,
+      what: "a role trusted by two services",
+      args: resourceArgs("aws:iam/role:Role", {
+        assumeRolePolicy: doc({
+          Effect: "Allow",
+          Principal: { Service: ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"] },
+          Action: "sts:AssumeRole",
+        }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: singleServiceTrust,
+      what: "a role trusted by an account",
+      args: resourceArgs("aws:iam/role:Role", {
+        assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "sts:AssumeRole" }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: logRetentionSet,
+      what: "a log group kept 30 days",
+      args: resourceArgs("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }),
+      violations: 0,
+    },
+    {
+      policy: logRetentionSet,
+      what: "a log group kept forever",
+      args: resourceArgs("aws:cloudwatch/logGroup:LogGroup", {}),
+      violations: 1,
+    },
+    {
+      policy: noPublicBuckets,
+      what: "a full public-access block",
+      args: resourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", {
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      }),
+      violations: 0,
+    },
+    {
+      policy: noPublicBuckets,
+      what: "a public-access block with public policies allowed",
+      args: resourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", {
+        blockPublicAcls: true,
+        blockPublicPolicy: false,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: false,
+      }),
+      violations: 1,
+    },
+    {
+      policy: noPublicBuckets,
+      what: "a public-read bucket",
+      args: resourceArgs("aws:s3/bucket:Bucket", { acl: "public-read" }),
+      violations: 1,
+    },
+    {
+      policy: noPublicBuckets,
+      what: "a bucket policy allowing everyone to read",
+      args: resourceArgs("aws:s3/bucketPolicy:BucketPolicy", {
+        policy: doc({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }),
+      }),
+      violations: 1,
+    },
+    {
+      policy: queuesEncrypted,
+      what: "an SQS-managed encrypted queue",
+      args: resourceArgs("aws:sqs/queue:Queue", { sqsManagedSseEnabled: true }),
+      violations: 0,
+    },
+    {
+      policy: queuesEncrypted,
+      what: "a KMS encrypted queue",
+      args: resourceArgs("aws:sqs/queue:Queue", { kmsMasterKeyId: "alias/q" }),
+      violations: 0,
+    },
     { policy: queuesEncrypted, what: "an unencrypted queue", args: resourceArgs("aws:sqs/queue:Queue", {}), violations: 1 },
   ];
   for (const c of cases) {
@@ -98,35 +303,46 @@ for (const stack of ["dev", "prod"] as const) {
       const args = stackArgs(run.resources);
       for (const policy of POLICIES) {
         if ("validateStack" in policy) violations.push(...stackViolationsOf(policy, args).map((m) => `${policy.name}: ${m}`));
-        else for (const r of run.resources) violations.push(...violationsOf(policy, resourceArgs(r.type, r.inputs, r.name)).map((m) => `${policy.name}: ${m}`));
+        else
+          for (const r of run.resources)
+            violations.push(...violationsOf(policy, resourceArgs(r.type, r.inputs, r.name)).map((m) => `${policy.name}: ${m}`));
       }
       expect(violations).to.deep.equal([]);
     });
 
     const without = (drop: (r: MockedResource) => boolean) => stackArgs(run.resources.filter((r) => !drop(r)));
     it("would report the notifier without its on-failure destination, as the stack was before", () => {
-      const v = stackViolationsOf(asyncLambdaOnFailure, without((r) => r.type === "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"));
+      const v = stackViolationsOf(
+        asyncLambdaOnFailure,
+        without((r) => r.type === "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"),
+      );
       expect(v).to.have.length(1);
       expect(v[0]).to.match(/-notify-handler is invoked asynchronously but has no on-failure destination/);
     });
 
-    it("would report the order API's X-Ray statement if it let one more action through on \"*\"", () => {
+    it('would report the order API\'s X-Ray statement if it let one more action through on "*"', () => {
       const apiPolicy = run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy");
       const asIs = JSON.parse(apiPolicy.inputs.policy);
       expect(violationsOf(noWildcardResources, resourceArgs(apiPolicy.type, apiPolicy.inputs, apiPolicy.name))).to.deep.equal([]);
       const widened = {
         ...asIs,
-        Statement: asIs.Statement.map((st: { Sid: string; Action: string[] }) => (st.Sid === "WriteTraces" ? { ...st, Action: [...st.Action, "dynamodb:Scan"] } : st)),
+        Statement: asIs.Statement.map((st: { Sid: string; Action: string[] }) =>
+          st.Sid === "WriteTraces" ? { ...st, Action: [...st.Action, "dynamodb:Scan"] } : st,
+        ),
       };
-      expect(violationsOf(noWildcardResources, resourceArgs(apiPolicy.type, { policy: JSON.stringify(widened) }, apiPolicy.name))).to.deep.equal([
-        `${apiPolicy.name} allows dynamodb:Scan on every resource ("*")`,
-      ]);
+      expect(
+        violationsOf(noWildcardResources, resourceArgs(apiPolicy.type, { policy: JSON.stringify(widened) }, apiPolicy.name)),
+      ).to.deep.equal([`${apiPolicy.name} allows dynamodb:Scan on every resource ("*")`]);
     });
 
     it("would report a queue without a DLQ, and a bucket without its block or encryption", () => {
       const noFailureRouting = without((r) => r.type === "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
-      expect(stackViolationsOf(queuesHaveDeadLetters, noFailureRouting)).to.deep.equal([`${run.one("aws:sqs/queue:Queue", "-email-failures").name} has no dead-letter queue`]);
-      const bare = without((r) => r.type.startsWith("aws:s3/bucketPublicAccessBlock") || r.type.startsWith("aws:s3/bucketServerSideEncryptionConfiguration"));
+      expect(stackViolationsOf(queuesHaveDeadLetters, noFailureRouting)).to.deep.equal([
+        `${run.one("aws:sqs/queue:Queue", "-email-failures").name} has no dead-letter queue`,
+      ]);
+      const bare = without(
+        (r) => r.type.startsWith("aws:s3/bucketPublicAccessBlock") || r.type.startsWith("aws:s3/bucketServerSideEncryptionConfiguration"),
+      );
       expect(stackViolationsOf(bucketsBlockedAndEncrypted, bare)).to.have.length(2);
     });
   });

@@ -8,7 +8,15 @@ import { processOrderMessage, startWorkerLoop } from "../../runtime/handlers/inv
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
 import { createEmailNotifierHandler } from "../../runtime/lambda/email-notifier";
 import { invoiceKey } from "../../runtime/settings";
-import { METRICS, METRICS_NAMESPACE, createEmfEmitter, emfDocument, type MetricDef, metricsStack, parseEmfLine } from "../../runtime/metrics";
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  createEmfEmitter,
+  emfDocument,
+  type MetricDef,
+  metricsStack,
+  parseEmfLine,
+} from "../../runtime/metrics";
 
 describe("metrics (runtime/metrics.ts)", () => {
   describe("the metric names", () => {
@@ -21,12 +29,25 @@ describe("metrics (runtime/metrics.ts)", () => {
 
   describe("emfDocument", () => {
     it("writes the EMF shape (Powertools' Metrics): namespace, service (the part) and Stack plus the metric's dimensions, unit, value at the root", () => {
-      const doc = emfDocument(METRICS.ordersRefused, 1, "prod", 1_700_000_000_000, { ErrorCode: "VALIDATION_FAILED" }, { requestId: "r-1" });
+      const doc = emfDocument(
+        METRICS.ordersRefused,
+        1,
+        "prod",
+        1_700_000_000_000,
+        { ErrorCode: "VALIDATION_FAILED" },
+        { requestId: "r-1" },
+      );
       expect(doc).to.deep.equal({
         requestId: "r-1",
         _aws: {
           Timestamp: 1_700_000_000_000,
-          CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["service", "Stack", "ErrorCode"]], Metrics: [{ Name: "OrdersRefused", Unit: "Count" }] }],
+          CloudWatchMetrics: [
+            {
+              Namespace: METRICS_NAMESPACE,
+              Dimensions: [["service", "Stack", "ErrorCode"]],
+              Metrics: [{ Name: "OrdersRefused", Unit: "Count" }],
+            },
+          ],
         },
         part: "order-api",
         service: "order-api",
@@ -57,7 +78,11 @@ describe("metrics (runtime/metrics.ts)", () => {
   describe("createEmfEmitter and parseEmfLine", () => {
     it("writes one JSON line per data point that parses back to the same point", () => {
       const lines: string[] = [];
-      const m = createEmfEmitter("dev", (l) => lines.push(l), () => 42);
+      const m = createEmfEmitter(
+        "dev",
+        (l) => lines.push(l),
+        () => 42,
+      );
       m.emit(METRICS.pdfBytes, 2048, {}, { orderId: "ord_1", invoiceNumber: "INV-000001" });
       expect(lines).to.have.length(1);
       const [p] = parseEmfLine(lines[0]);
@@ -130,7 +155,10 @@ describe("metrics (runtime/metrics.ts)", () => {
       const [msg] = await drainQueue(ctx);
       await processOrderMessage(msg.body, workerDeps(ctx));
       const lines: string[] = [];
-      const handler = createEmailNotifierHandler({ ...ctx.env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" }, { writeLog: (l) => lines.push(l) });
+      const handler = createEmailNotifierHandler(
+        { ...ctx.env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" },
+        { writeLog: (l) => lines.push(l) },
+      );
       await handler(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), lambdaContext("req-7f3a"));
       const logs = lines.map((l) => JSON.parse(l)).filter((l) => !l._aws);
       const sent = logs.find((l) => l.msg === "invoice email sent");
@@ -143,7 +171,15 @@ describe("metrics (runtime/metrics.ts)", () => {
       const orderId = JSON.parse(r.body).orderId;
       const { log, lines } = capturingLogger("invoice-worker");
       const m = capturingMetrics();
-      const loop = startWorkerLoop(workerDeps(ctx, { log, metrics: m.metrics, render: () => { throw new Error("renderer down"); } }));
+      const loop = startWorkerLoop(
+        workerDeps(ctx, {
+          log,
+          metrics: m.metrics,
+          render: () => {
+            throw new Error("renderer down");
+          },
+        }),
+      );
       await waitUntil(() => loop.stats().failed >= 1, 15000);
       await loop.stop();
       const failed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "message failed; left for retry");
@@ -156,7 +192,9 @@ describe("metrics (runtime/metrics.ts)", () => {
       const orderId = JSON.parse(r.body).orderId; // PENDING, never invoiced: the notifier cannot send yet
       const n = capturingMetrics();
       let thrown: unknown;
-      await handleS3Event(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), notifierDeps(ctx, { metrics: n.metrics })).catch((e) => (thrown = e));
+      await handleS3Event(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), notifierDeps(ctx, { metrics: n.metrics })).catch(
+        (e) => (thrown = e),
+      );
       expect(thrown).to.be.instanceOf(Error);
       expect(n.points().map((p) => [p.name, p.value, p.properties.errorName])).to.deep.equal([["EmailsFailed", 1, "InvoiceNotCommitted"]]);
     });

@@ -1,11 +1,7 @@
 import { expect } from "chai";
 import { createPublicKey, createHmac } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  InitiateAuthCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { SignJWT, decodeJwt, importPKCS8, type JWTPayload, type KeyLike } from "jose";
 import { createLocalUser, signIn } from "../../local/auth";
 import { kmsLinkSigner } from "../../runtime/invoices/link";
@@ -42,11 +38,15 @@ async function storedOrderIds(ctx: PipelineContext): Promise<string[]> {
 
 /** Waits for the email of an order in the local inbox and returns its invoice link. */
 async function emailedLink(ctx: PipelineContext, orderId: string): Promise<string> {
-  const link = await waitUntil(async () => {
-    const res = await fetch(ctx.p.inboxUrl, { headers: { accept: "application/json" } });
-    const { emails } = (await res.json()) as { emails: { invoiceLink?: string }[] };
-    return emails.find((m) => m.invoiceLink?.includes(`/invoices/${orderId}?`))?.invoiceLink;
-  }, 60_000, 250);
+  const link = await waitUntil(
+    async () => {
+      const res = await fetch(ctx.p.inboxUrl, { headers: { accept: "application/json" } });
+      const { emails } = (await res.json()) as { emails: { invoiceLink?: string }[] };
+      return emails.find((m) => m.invoiceLink?.includes(`/invoices/${orderId}?`))?.invoiceLink;
+    },
+    60_000,
+    250,
+  );
   expect(link, `email of ${orderId}`).to.be.a("string");
   return link!;
 }
@@ -77,7 +77,9 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
       // Prepare: one of each kind of bad credential
       const t = now();
       const jwks = (await (await fetch(ctx.p.pool.jwksUrl)).json()) as { keys: Record<string, string>[] };
-      const publicPem = createPublicKey({ key: jwks.keys[0] as never, format: "jwk" }).export({ type: "spki", format: "pem" }).toString();
+      const publicPem = createPublicKey({ key: jwks.keys[0] as never, format: "jwk" })
+        .export({ type: "spki", format: "pem" })
+        .toString();
       const hs256WithPublicKey = (() => {
         const head = b64url({ alg: "HS256", typ: "JWT", kid: jwks.keys[0].kid });
         const body = b64url({ ...claims, iat: t, exp: t + 600 });
@@ -89,7 +91,11 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
       const other = await ctx.cognito.send(new CreateUserPoolCommand({ PoolName: "other-pool", UsernameAttributes: ["email"] }));
       const otherPoolId = other.UserPool!.Id!;
       const otherClient = await ctx.cognito.send(
-        new CreateUserPoolClientCommand({ UserPoolId: otherPoolId, ClientName: "other", ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
+        new CreateUserPoolClientCommand({
+          UserPoolId: otherPoolId,
+          ClientName: "other",
+          ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        }),
       );
       const otherPool = { poolId: otherPoolId, clientId: otherClient.UserPoolClient!.ClientId! };
       const mallory = { email: "mallory@example.com", name: "Mallory", password: "Mallory-Password-1" };
@@ -113,11 +119,20 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
         ["alg none with an empty signature", `Bearer ${unsigned}.`],
         ["alg none with a made-up signature", `Bearer ${unsigned}.AAAA`],
         ["HS256 signed with the pool's public key", `Bearer ${hs256WithPublicKey}`],
-        ["a token whose payload was edited after signing", `Bearer ${ctx.token.split(".")[0]}.${b64url({ ...claims, sub: "someone-else" })}.${ctx.token.split(".")[2]}`],
+        [
+          "a token whose payload was edited after signing",
+          `Bearer ${ctx.token.split(".")[0]}.${b64url({ ...claims, sub: "someone-else" })}.${ctx.token.split(".")[2]}`,
+        ],
         ["an expired token signed with the pool's key", `Bearer ${await poolSigned({ iat: t - 7200, exp: t - 3600 })}`],
-        ["a token not yet valid (iat and nbf in the future)", `Bearer ${await poolSigned({ iat: t + 3600, nbf: t + 3600, exp: t + 7200 })}`],
+        [
+          "a token not yet valid (iat and nbf in the future)",
+          `Bearer ${await poolSigned({ iat: t + 3600, nbf: t + 3600, exp: t + 7200 })}`,
+        ],
         ["another audience", `Bearer ${await poolSigned({ aud: "some-other-app-client", iat: t, exp: t + 600 })}`],
-        ["a pool-signed token with another pool's issuer", `Bearer ${await poolSigned({ iss: `https://cognito-idp.${ctx.p.region}.amazonaws.com/${otherPoolId}`, iat: t, exp: t + 600 })}`],
+        [
+          "a pool-signed token with another pool's issuer",
+          `Bearer ${await poolSigned({ iss: `https://cognito-idp.${ctx.p.region}.amazonaws.com/${otherPoolId}`, iat: t, exp: t + 600 })}`,
+        ],
         ["a real ID token of another user pool", `Bearer ${otherPoolToken}`],
         ["an access token of this pool", `Bearer ${accessToken}`],
         ["an ID token re-labelled token_use access", `Bearer ${await poolSigned({ token_use: "access", iat: t, exp: t + 600 })}`],
@@ -203,7 +218,8 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
       const sig = link.searchParams.get("sig")!;
       const flipped = (sig[0] === "A" ? "B" : "A") + sig.slice(1);
       const past = Math.floor(Date.now() / 1000) - 60;
-      const pending = JSON.parse((await post(ctx, `Bearer ${ctx.token}`, { headers: { "Idempotency-Key": "links-pending" } })).body).orderId as string;
+      const pending = JSON.parse((await post(ctx, `Bearer ${ctx.token}`, { headers: { "Idempotency-Key": "links-pending" } })).body)
+        .orderId as string;
       const farFuture = Math.floor(Date.now() / 1000) + 86400;
       const cases: [string, string, number, string][] = [
         ["a flipped signature character", withQuery({ expires, sig: flipped }), 403, "LINK_INVALID"],
@@ -215,10 +231,20 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
         ["a non-numeric expiry", withQuery({ expires: "tomorrow", sig }), 403, "LINK_INVALID"],
         ["a fractional expiry", withQuery({ expires: `${expires}.5`, sig }), 403, "LINK_INVALID"],
         ["a malformed order id", withQuery({ expires, sig }, "ord_!!"), 403, "LINK_INVALID"],
-        ["an expired link signed with the real KMS key", withQuery({ expires: String(past), sig: await signer().sign(orderId, past) }), 410, "LINK_EXPIRED"],
+        [
+          "an expired link signed with the real KMS key",
+          withQuery({ expires: String(past), sig: await signer().sign(orderId, past) }),
+          410,
+          "LINK_EXPIRED",
+        ],
         ["an expired link with a tampered signature", withQuery({ expires: String(past), sig: flipped }), 403, "LINK_INVALID"],
         // (A valid signature for an order not invoiced yet is 404 too: the contract suite proves it where no worker races the check.)
-        ["a valid signature for an order that does not exist", withQuery({ expires: String(farFuture), sig: await signer().sign("ord_" + "Q".repeat(20), farFuture) }, "ord_" + "Q".repeat(20)), 404, "NOT_FOUND"],
+        [
+          "a valid signature for an order that does not exist",
+          withQuery({ expires: String(farFuture), sig: await signer().sign("ord_" + "Q".repeat(20), farFuture) }, "ord_" + "Q".repeat(20)),
+          404,
+          "NOT_FOUND",
+        ],
       ];
       for (const [what, path, status, code] of cases) {
         const r = await open(path);
@@ -244,14 +270,18 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
       expect(created).to.deep.equal([JSON.parse(answers[0].body).orderId]);
       await emailedLink(ctx, created[0]);
       const replayed = answers.filter((a) => a.headers["idempotent-replayed"] === "true").length;
-      const resent = ctx.lines.filter((l) => l.includes(created[0]) && l.includes("completing an order whose message was never sent")).length;
+      const resent = ctx.lines.filter(
+        (l) => l.includes(created[0]) && l.includes("completing an order whose message was never sent"),
+      ).length;
       console.log(`      20 identical: 1 order, ${replayed} replayed answers, messages re-sent by replays ${resent}`);
     });
 
     it("turns 10 concurrent different bodies on one key into exactly one 202 and nine 409s", async () => {
       const before = await storedOrderIds(ctx);
       const headers = { "Idempotency-Key": "concurrent-different-bodies" };
-      const bodies = Array.from({ length: 10 }, (_, i) => orderBody({ items: [{ sku: `SKU-${i}`, name: `Item ${i}`, quantity: 1 + i, unitPrice: { amount: 100 + i, currency: "EUR" } }] }));
+      const bodies = Array.from({ length: 10 }, (_, i) =>
+        orderBody({ items: [{ sku: `SKU-${i}`, name: `Item ${i}`, quantity: 1 + i, unitPrice: { amount: 100 + i, currency: "EUR" } }] }),
+      );
       const answers = await Promise.all(bodies.map((body) => post(ctx, `Bearer ${ctx.token}`, { headers, body })));
       const statuses = answers.map((a) => a.status).sort();
       expect(statuses).to.deep.equal([202, ...Array(9).fill(409)]);

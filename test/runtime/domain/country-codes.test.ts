@@ -8,7 +8,15 @@ describe("ISO 3166-1 country codes", () => {
     expect(JSON.parse(fs.readFileSync(COUNTRY_CODES_FILE, "utf8"))).to.deep.equal(packageCountryCodes());
   });
 
-  const cases: [string, boolean][] = [["DE", true], ["JP", true], ["XK", true], ["XX", false], ["EU", false], ["UK", false], ["AA", false]];
+  const cases: [string, boolean][] = [
+    ["DE", true],
+    ["JP", true],
+    ["XK", true],
+    ["XX", false],
+    ["EU", false],
+    ["UK", false],
+    ["AA", false],
+  ];
   for (const [code, known] of cases) {
     it(`${known ? "include" : "exclude"} ${code}`, () => expect(countryCodes().has(code)).to.equal(known));
   }

@@ -15,7 +15,9 @@ describe("OrderStore", () => {
     await store().assignInvoiceNumber((await store().get(order.orderId))!, new Date());
     expect(await store().markInvoiced(order.orderId, new Date())).to.equal(true);
     // Act
-    const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store().claimNotification(order.orderId, new Date(), 60_000, `claim-${i}`)));
+    const wins = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store().claimNotification(order.orderId, new Date(), 60_000, `claim-${i}`)),
+    );
     // Assess
     expect(wins.filter(Boolean)).to.have.length(1);
   });
@@ -24,7 +26,9 @@ describe("OrderStore", () => {
     const orders = Array.from({ length: 10 }, () => makePricedOrder());
     for (const o of orders) await store().createOrder(o);
     // Every order numbered twice at once, with no in-process serialization: only DynamoDB arbitrates.
-    const results = await Promise.all([...orders, ...orders].map(async (o) => store().assignInvoiceNumber((await store().get(o.orderId))!, new Date())));
+    const results = await Promise.all(
+      [...orders, ...orders].map(async (o) => store().assignInvoiceNumber((await store().get(o.orderId))!, new Date())),
+    );
     const byOrder = new Map<string, Set<number>>();
     for (const r of results) byOrder.set(r.order.orderId, (byOrder.get(r.order.orderId) ?? new Set()).add(r.invoiceSeq!));
     expect([...byOrder.values()].map((s) => s.size)).to.deep.equal(Array(10).fill(1));
@@ -37,7 +41,8 @@ describe("OrderStore", () => {
       for (const o of orders) await store().createOrder(o);
       return Promise.all(orders.map(async (o) => (await store().get(o.orderId))!));
     };
-    const counter = async () => (await ctx.clients.ddb.send(new GetCommand({ TableName: ctx.resources.table, Key: { pk: "COUNTER#invoice" } }))).Item?.value;
+    const counter = async () =>
+      (await ctx.clients.ddb.send(new GetCommand({ TableName: ctx.resources.table, Key: { pk: "COUNTER#invoice" } }))).Item?.value;
 
     it("numbers a batch in the given order with one counter move, and the next batch after it", async () => {
       // Prepare
@@ -48,7 +53,13 @@ describe("OrderStore", () => {
       const b = await store().assignInvoiceNumbers(second, new Date());
 
       // Assess
-      expect([...a, ...b].map((r) => r.invoiceNumber)).to.deep.equal(["INV-000001", "INV-000002", "INV-000003", "INV-000004", "INV-000005"]);
+      expect([...a, ...b].map((r) => r.invoiceNumber)).to.deep.equal([
+        "INV-000001",
+        "INV-000002",
+        "INV-000003",
+        "INV-000004",
+        "INV-000005",
+      ]);
       expect((await store().get(first[2].order.orderId))?.invoiceSeq).to.equal(3);
       expect(await counter()).to.equal(5);
     });
@@ -85,7 +96,12 @@ describe("OrderStore", () => {
 
     it("refuses a batch larger than one transaction holds", async () => {
       const tooMany = Array.from({ length: MAX_NUMBERING_BATCH + 1 }, () => ({ order: makePricedOrder(), status: "PENDING" }) as const);
-      const error = await store().assignInvoiceNumbers(tooMany, new Date()).then(() => undefined, (e: Error) => e);
+      const error = await store()
+        .assignInvoiceNumbers(tooMany, new Date())
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
       expect(error?.message).to.equal(`at most ${MAX_NUMBERING_BATCH} orders per numbering transaction, got ${MAX_NUMBERING_BATCH + 1}`);
     });
   });

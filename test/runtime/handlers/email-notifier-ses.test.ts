@@ -48,7 +48,9 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
     const text = q.get("Message.Body.Text.Data")!;
     const html = q.get("Message.Body.Html.Data")!;
     expect(text).to.contain(`${LINK_BASE}/invoices/${orderId}?`).and.not.contain("<");
-    expect(html).to.match(/^<!doctype html>/).and.contain(`href="${LINK_BASE}/invoices/${orderId}?`);
+    expect(html)
+      .to.match(/^<!doctype html>/)
+      .and.contain(`href="${LINK_BASE}/invoices/${orderId}?`);
     expect(q.get("Message.Body.Text.Charset")).to.equal("UTF-8");
     const stored = await motoSentEmails(ctx.moto.endpoint);
     expect(stored.map((m) => [m.source, m.destinations.ToAddresses, m.body])).to.deep.equal([[SENDER, [ALICE.email], html]]);

@@ -26,7 +26,12 @@ describe("order intake: the order record is the outbox", () => {
     const deps = workerDeps(ctx, { now: () => new Date(Date.now() + afterMs) });
     const out: string[] = [];
     for (const m of await drainQueue(ctx)) {
-      out.push(await processOrderMessage(m.body, deps).then((r) => r.outcome, (e: Error) => e.name));
+      out.push(
+        await processOrderMessage(m.body, deps).then(
+          (r) => r.outcome,
+          (e: Error) => e.name,
+        ),
+      );
     }
     return out.sort();
   };
@@ -120,7 +125,12 @@ describe("order intake: the order record is the outbox", () => {
   it("drops a message whose order does not exist with a log line, not as a poison message", async () => {
     const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const [m] = await drainQueue(ctx);
-    await ctx.clients.ddb.send(new (await import("@aws-sdk/lib-dynamodb")).DeleteCommand({ TableName: ctx.resources.table, Key: { pk: `ORDER#${JSON.parse(r.body).orderId}` } }));
+    await ctx.clients.ddb.send(
+      new (await import("@aws-sdk/lib-dynamodb")).DeleteCommand({
+        TableName: ctx.resources.table,
+        Key: { pk: `ORDER#${JSON.parse(r.body).orderId}` },
+      }),
+    );
     const { log, lines } = capturingLogger();
     expect((await processOrderMessage(m.body, workerDeps(ctx, { log }))).outcome).to.equal("dropped");
     expect(lines.some((l) => /never committed/.test(JSON.parse(l).msg))).to.equal(true);

@@ -7,7 +7,13 @@ import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, drainQueue, queueDepth, tableItems, workerDeps, capturingLogger } from "../../helpers/deps";
 import { orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
-import { createNumberingBatcher, PoisonMessage, processOrderMessage, retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/invoice-worker";
+import {
+  createNumberingBatcher,
+  PoisonMessage,
+  processOrderMessage,
+  retryDelaySeconds,
+  startWorkerLoop,
+} from "../../../runtime/handlers/invoice-worker";
 import type { LocalAws } from "../../helpers/aws";
 import { renderInvoicePdf } from "../../../runtime/invoices/pdf";
 import { OrderStore } from "../../../runtime/domain/store";
@@ -77,11 +83,16 @@ describe("invoice worker", () => {
     it("numbers concurrent orders uniquely and without gaps, as the loop runs them", async () => {
       // Prepare
       const bodies = await placeOrders(ctx, 8);
-      const deps = workerDeps(ctx, { numberInvoice: createNumberingBatcher(new OrderStore(ctx.clients.ddb, ctx.resources.table), () => new Date()) });
+      const deps = workerDeps(ctx, {
+        numberInvoice: createNumberingBatcher(new OrderStore(ctx.clients.ddb, ctx.resources.table), () => new Date()),
+      });
       // Act: every message processed concurrently, each delivered twice.
       await Promise.all([...bodies, ...bodies].map((b) => processOrderMessage(b, deps)));
       // Assess
-      const numbers = (await tableItems(ctx)).filter((i) => i.type === "order").map((i) => i.invoiceSeq as number).sort((a, b) => a - b);
+      const numbers = (await tableItems(ctx))
+        .filter((i) => i.type === "order")
+        .map((i) => i.invoiceSeq as number)
+        .sort((a, b) => a - b);
       expect(numbers).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
     });
 
@@ -154,7 +165,14 @@ describe("invoice worker", () => {
       // Prepare: a renderer slower than the budget (a fault moto cannot produce).
       await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
       const { log, lines } = capturingLogger();
-      const deps = workerDeps(ctx, { log, render: (doc) => { const end = Date.now() + 400; while (Date.now() < end); return renderInvoicePdf(doc); } });
+      const deps = workerDeps(ctx, {
+        log,
+        render: (doc) => {
+          const end = Date.now() + 400;
+          while (Date.now() < end);
+          return renderInvoicePdf(doc);
+        },
+      });
       const loop = startWorkerLoop({ ...deps, settings: { ...deps.settings, messageBudgetSeconds: 0.2 } });
       // Act
       await waitUntil(() => loop.stats().failed >= 1, 10000);

@@ -18,7 +18,11 @@ async function invoicedOrder(ctx: LocalAws): Promise<string> {
   return JSON.parse(r.body).orderId;
 }
 
-const settled = (p: Promise<unknown>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
+const settled = (p: Promise<unknown>) =>
+  p.then(
+    (v) => ({ ok: true as const, v }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
 
 describe("email notifier: the claim is never read as sent", () => {
   const ctx = useLocalAws();
@@ -33,7 +37,13 @@ describe("email notifier: the claim is never read as sent", () => {
 
   it("sends when its claim committed but the answer was lost and the SDK retried into its own claim", async () => {
     const orderId = await invoicedOrder(ctx);
-    const rule = f.proxy.arm({ service: "dynamodb", action: "UpdateItem", body: /notifyClaimId = :id/, fault: { kind: "lost-ack" }, times: 1 });
+    const rule = f.proxy.arm({
+      service: "dynamodb",
+      action: "UpdateItem",
+      body: /notifyClaimId = :id/,
+      fault: { kind: "lost-ack" },
+      times: 1,
+    });
     const counts = await handleS3Event(event(orderId), deps());
     expect([f.proxy.injected(rule), counts.sent, await emails(), (await item(orderId)).status]).to.deep.equal([1, 1, 1, "NOTIFIED"]);
   });
@@ -41,7 +51,9 @@ describe("email notifier: the claim is never read as sent", () => {
   it("fails the event while a dead handler's claim is live, then sends once after the lease", async () => {
     // Prepare: a handler took the claim and died before sending.
     const orderId = await invoicedOrder(ctx);
-    expect(await new OrderStore(ctx.clients.ddb, ctx.resources.table).claimNotification(orderId, new Date(), LEASE_MS, "dead-handler")).to.equal(true);
+    expect(
+      await new OrderStore(ctx.clients.ddb, ctx.resources.table).claimNotification(orderId, new Date(), LEASE_MS, "dead-handler"),
+    ).to.equal(true);
     // Act: the redelivery within the lease
     const { log, lines } = capturingLogger();
     const early = await settled(handleS3Event(event(orderId), deps({ log })));
@@ -57,7 +69,13 @@ describe("email notifier: the claim is never read as sent", () => {
   it("records NOTIFIED through a store brown-out after SES accepted, so a redelivery sends nothing", async () => {
     const orderId = await invoicedOrder(ctx);
     // Every SDK attempt of the first NOTIFIED write and one more fail.
-    const rule = f.proxy.arm({ service: "dynamodb", action: "UpdateItem", body: /"NOTIFIED"/, fault: { kind: "fail", status: 500 }, times: 4 });
+    const rule = f.proxy.arm({
+      service: "dynamodb",
+      action: "UpdateItem",
+      body: /"NOTIFIED"/,
+      fault: { kind: "fail", status: 500 },
+      times: 4,
+    });
     const counts = await handleS3Event(event(orderId), deps());
     const again = await handleS3Event(event(orderId), deps({ now: later(LEASE_MS + 1000) }));
     expect([f.proxy.injected(rule), counts.sent, again["already-notified"], await emails()]).to.deep.equal([4, 1, 1, 1]);

@@ -11,7 +11,8 @@ const ROOT = path.resolve(__dirname, "../../..");
 /** Glyph `gid`'s outline bytes in a TrueType file (empty for a glyph with no contours). */
 function outline(font: Buffer, gid: number): Buffer {
   const tables = new Map<string, number>();
-  for (let i = 0; i < font.readUInt16BE(4); i++) tables.set(font.toString("latin1", 12 + 16 * i, 16 + 16 * i), font.readUInt32BE(20 + 16 * i));
+  for (let i = 0; i < font.readUInt16BE(4); i++)
+    tables.set(font.toString("latin1", 12 + 16 * i, 16 + 16 * i), font.readUInt32BE(20 + 16 * i));
   const longLoca = font.readInt16BE(tables.get("head")! + 50) === 1;
   const loca = tables.get("loca")!;
   const at = (i: number) => (longLoca ? font.readUInt32BE(loca + 4 * i) : 2 * font.readUInt16BE(loca + 2 * i));
@@ -43,7 +44,9 @@ describe("invoice fonts", () => {
       const fonts = embeddedFonts(bytes);
       expect(fonts.map((f) => f.name).sort()).to.deep.equal(["DejaVuSans", "DejaVuSans-Bold"]);
       for (const font of fonts) {
-        const empty = [...font.drawn].filter((gid) => gid === 0 || gid >= glyphCount(font.program) || outline(font.program, gid).length === 0);
+        const empty = [...font.drawn].filter(
+          (gid) => gid === 0 || gid >= glyphCount(font.program) || outline(font.program, gid).length === 0,
+        );
         // Only the space may have no outline; it is drawn in every font here.
         expect(empty.length, `${font.name}: glyphs without an outline`).to.be.at.most(1);
       }
@@ -97,7 +100,11 @@ describe("invoice fonts", () => {
 
     // Act
     const fresh = Buffer.from(
-      execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 }),
+      execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+      }),
       "base64",
     );
 

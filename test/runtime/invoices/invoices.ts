@@ -55,7 +55,15 @@ export const FIXED_DOCUMENTS: ReadonlyArray<{ file: string; doc: InvoiceDocument
         currency: "KWD",
         taxRateBps: 725,
         customer: { id: "user-2", email: "dmitri@example.com", name: "Дмитрий Иванов" },
-        shippingAddress: { name: "Αλέξανδρος Παπαδόπουλος", line1: "كتاب عربي 5", line2: "דוד כהן", city: "Թբիլիսի", postalCode: "0105", region: "ნინო", country: "GE" },
+        shippingAddress: {
+          name: "Αλέξανδρος Παπαδόπουλος",
+          line1: "كتاب عربي 5",
+          line2: "דוד כהן",
+          city: "Թբիլիսի",
+          postalCode: "0105",
+          region: "ნინო",
+          country: "GE",
+        },
         lines: SCRIPT_SAMPLES.map((s, i) => makePricedLine(i, { name: s.name })),
       }),
       { seller: { ...SELLER, name: "Zoë & Łukasz 李 Handel" } },
@@ -63,13 +71,18 @@ export const FIXED_DOCUMENTS: ReadonlyArray<{ file: string; doc: InvoiceDocument
   },
   {
     file: "many-lines-jpy.txt",
-    doc: invoiceOf(makePricedOrder({ orderId: "ord_FixedManyLines0000003", currency: "JPY", lineCount: 100 }), { invoiceNumber: "INV-123456" }),
+    doc: invoiceOf(makePricedOrder({ orderId: "ord_FixedManyLines0000003", currency: "JPY", lineCount: 100 }), {
+      invoiceNumber: "INV-123456",
+    }),
   },
 ];
 
 // The package's index.js runs a debug self-test when it thinks it is the main module; the library
 // file is the parser alone.
-const pdfParse: (data: Buffer, options: { pagerender: (page: PdfPage) => Promise<string> }) => Promise<{
+const pdfParse: (
+  data: Buffer,
+  options: { pagerender: (page: PdfPage) => Promise<string> },
+) => Promise<{
   numpages: number;
   text: string;
   info: Record<string, unknown>;
@@ -93,7 +106,9 @@ export interface ReadPage {
 }
 
 /** Parses the PDF with pdf.js (through pdf-parse) and returns every page's text and positions. */
-export async function readPdf(bytes: Uint8Array): Promise<{ numpages: number; text: string; pages: ReadPage[]; info: Record<string, unknown> }> {
+export async function readPdf(
+  bytes: Uint8Array,
+): Promise<{ numpages: number; text: string; pages: ReadPage[]; info: Record<string, unknown> }> {
   const pages: ReadPage[] = [];
   const result = await pdfParse(Buffer.from(bytes), {
     pagerender: async (page) => {

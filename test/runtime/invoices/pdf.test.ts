@@ -15,7 +15,9 @@ function orderWithLines(count: number): PricedOrder {
 describe("renderInvoicePdf", () => {
   it("renders a one-line order on one page with seller, invoice, order, customer, address and totals", async () => {
     // Prepare: 2 x 19.99 = 39.98; 20 % tax = 8.00 (7.996); total 47.98
-    const order = makePricedOrder({ lines: [makePricedLine(0, { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPriceMinor: 1999 })] });
+    const order = makePricedOrder({
+      lines: [makePricedLine(0, { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPriceMinor: 1999 })],
+    });
 
     // Act
     const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));

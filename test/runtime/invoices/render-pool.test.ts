@@ -18,7 +18,14 @@ describe("render pool", function () {
   const entry = path.join(ROOT, "bin", `render-thread-${process.pid}.js`);
   let pool: RenderPool;
   before(() => {
-    buildSync({ entryPoints: [path.join(__dirname, "render-thread.ts")], outfile: entry, bundle: true, platform: "node", format: "cjs", logLevel: "error" });
+    buildSync({
+      entryPoints: [path.join(__dirname, "render-thread.ts")],
+      outfile: entry,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      logLevel: "error",
+    });
     pool = createRenderPool({ size: 2, entry });
   });
   after(async () => {
@@ -54,7 +61,10 @@ describe("render pool", function () {
     const broken = { ...FIXED_DOCUMENTS[0].doc, order: null } as unknown as InvoiceDocument;
 
     // Act
-    const failure = await pool.render(broken).then(() => undefined, (e: Error) => e);
+    const failure = await pool.render(broken).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     const next = await pool.render(FIXED_DOCUMENTS[0].doc);
 
     // Assess
@@ -70,7 +80,10 @@ describe("render pool", function () {
     await closing.close();
 
     // Assess
-    const error = await closing.render(FIXED_DOCUMENTS[0].doc).then(() => undefined, (e: Error) => e);
+    const error = await closing.render(FIXED_DOCUMENTS[0].doc).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message).to.equal("render pool is closed");
   });
 });
