@@ -1,22 +1,22 @@
 import { createHash } from "node:crypto";
-import { API_ROUTES, type ApiRoute } from "../runtime/handlers/order-api";
-import type { ErrorCode } from "../runtime/errors";
+import { API_ROUTE_CONTRACT, type RouteContract } from "../runtime/contracts/routes";
+import type { ErrorCode } from "../runtime/contracts/error-codes";
 
 /**
- * Pure decisions of the API tier: the resource tree and methods built from the runtime's route
+ * Pure decisions of the API tier: the resource tree and methods built from the route
  * contract, the redeployment trigger, the access-log format and the gateway's own error bodies.
  */
 
 /** One method of the REST API, as the ApiTier creates it. */
 export interface MethodSpec {
-  readonly method: ApiRoute["method"];
-  readonly resource: ApiRoute["resource"];
+  readonly method: RouteContract["method"];
+  readonly resource: RouteContract["resource"];
   /** COGNITO_USER_POOLS for the customer routes; NONE for the emailed link, whose HMAC signature is the credential. */
   readonly authorization: "COGNITO_USER_POOLS" | "NONE";
 }
 
-/** The methods of the API, one per route of runtime/handlers/order-api.ts API_ROUTES. */
-export function methodSpecs(routes: readonly ApiRoute[] = API_ROUTES): MethodSpec[] {
+/** The methods of the API, one per route of the contract (runtime/contracts/routes.ts). */
+export function methodSpecs(routes: readonly RouteContract[] = API_ROUTE_CONTRACT): MethodSpec[] {
   return routes.map((r) => ({
     method: r.method,
     resource: r.resource,

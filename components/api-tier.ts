@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { METRICS_STACK_ENV } from "../runtime/metrics";
-import { ENV, type LogLevel } from "../runtime/settings";
+import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
+import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "./api-routes";
 import { createHandlerFunction } from "./lambda";
 import { apiFunctionPolicy, assumeRolePolicy } from "./policies";

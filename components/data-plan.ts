@@ -1,4 +1,4 @@
-import { INVOICE_PREFIX } from "../runtime/settings";
+import { INVOICE_PREFIX } from "../runtime/contracts/env";
 
 /** Pure decisions of the data stores, tested without Pulumi. */
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { TABLE_DESIGN } from "../runtime/domain/store";
+import { TABLE_DESIGN } from "../runtime/contracts/table";
 import { tlsOnlyBucketPolicy } from "./policies";
 import { lifecycleRule } from "./data-plan";
 

@@ -1,4 +1,4 @@
-import { ENV } from "../runtime/settings";
+import { ENV } from "../runtime/contracts/env";
 
 /** The seller printed on invoices and emails, as the stack configures it. */
 export interface SellerConfig {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { METRICS_STACK_ENV } from "../runtime/metrics";
-import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
+import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
+import { ENV, INVOICE_PREFIX, INVOICE_SUFFIX, type LogLevel } from "../runtime/contracts/env";
 import { createHandlerFunction } from "./lambda";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
@@ -33,9 +33,6 @@ export interface NotificationTierArgs {
   /** @default 30 */
   readonly logRetentionDays?: number;
 }
-
-/** Only finished invoices wake the notifier. */
-const INVOICE_SUFFIX = ".pdf";
 
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { METRICS, METRICS_NAMESPACE, metricDimensions, type MetricDef } from "../runtime/metrics";
+import { METRICS, METRICS_NAMESPACE, metricDimensions, type MetricDef } from "../runtime/contracts/metrics";
 
 /** Arguments of the alarm topic. */
 export interface AlarmTopicArgs {

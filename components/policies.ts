@@ -1,5 +1,5 @@
-import { INVOICE_PREFIX } from "../runtime/settings";
-import { TABLE_DESIGN } from "../runtime/domain/store";
+import { INVOICE_PREFIX } from "../runtime/contracts/env";
+import { TABLE_DESIGN } from "../runtime/contracts/table";
 
 /**
  * IAM documents of the stack as pure functions of ARNs, so tests read exactly what each role may

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
-import { METRICS_STACK_ENV } from "../runtime/metrics";
-import { ENV, type LogLevel } from "../runtime/settings";
+// awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
+import * as ecr from "@pulumi/awsx/ecr";
+import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
+import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
 import { WORKER_WAIT_SECONDS, stopTimeoutSeconds } from "../invoice-container/drain";
 import { ecrRepositoryArn, workerExecutionPolicy, workerTaskPolicy } from "./policies";
@@ -78,8 +79,8 @@ export interface WorkerTierArgs {
  * by the orders queue's depth so that one waiting message wakes a service scaled to zero.
  */
 export class WorkerTier extends pulumi.ComponentResource {
-  public readonly repository: awsx.ecr.Repository;
-  public readonly image: awsx.ecr.Image;
+  public readonly repository: ecr.Repository;
+  public readonly image: ecr.Image;
   public readonly cluster: aws.ecs.Cluster;
   public readonly taskDefinition: aws.ecs.TaskDefinition;
   public readonly service: aws.ecs.Service;
@@ -100,7 +101,7 @@ export class WorkerTier extends pulumi.ComponentResource {
     const idleMinutes = args.scaleInIdleMinutes ?? 5;
     const parent = { parent: this };
 
-    this.repository = new awsx.ecr.Repository(
+    this.repository = new ecr.Repository(
       `${name}-repo`,
       {
         forceDelete: args.forceDeleteImages ?? false,
@@ -109,7 +110,7 @@ export class WorkerTier extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.image = new awsx.ecr.Image(
+    this.image = new ecr.Image(
       `${name}-image`,
       {
         repositoryUrl: this.repository.url,

@@ -5,7 +5,8 @@
 import { writeFileSync } from "node:fs";
 import { createClients, destroyClients } from "../runtime/clients";
 import { createLogger, errorFields } from "../runtime/log";
-import { METRICS, createEmfEmitter, metricsStack } from "../runtime/metrics";
+import { createEmfEmitter, metricsStack } from "../runtime/metrics";
+import { METRICS } from "../runtime/contracts/metrics";
 import { loadWorkerSettings, SettingsError } from "../runtime/settings";
 import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
 import { createRenderPool, isRenderThread, renderThreadCount, serveRenderRequests } from "../runtime/invoices/render-pool";

@@ -1,4 +1,5 @@
-import { METRICS, parseEmfLine, type MetricPoint } from "../runtime/metrics";
+import { parseEmfLine, type MetricPoint } from "../runtime/metrics";
+import { METRICS } from "../runtime/contracts/metrics";
 import { formatLogLine } from "./logfmt";
 
 /** One metric series as GET /_local/metrics shows it: what the dashboard's widget would plot. */

@@ -16,7 +16,7 @@ import { consoleRoutes } from "./console";
 import { formatLogLine } from "./logfmt";
 import { LocalMetrics, localLogWriter } from "./metrics";
 import { spawnWorkerProcess } from "./worker-process";
-import { ENV } from "../runtime/settings";
+import { ENV } from "../runtime/contracts/env";
 import type { LocalStackSettings } from "./stack-settings";
 
 /** The checked-in OpenAPI document (`npm run openapi`), served at /openapi.json. */

@@ -4,9 +4,9 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "
 import { VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import type { AwsClients } from "../runtime/clients";
-import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/settings";
+import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/contracts/env";
 import { sellerEnvironment, type SellerConfig } from "../components/environment";
-import { TABLE_DESIGN } from "../runtime/domain/store";
+import { TABLE_DESIGN } from "../runtime/contracts/table";
 import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS } from "../components/scaling";
 
 /** What to create on the local AWS; names default to the local stack's. */

@@ -2,21 +2,8 @@
  * Named errors of the order API and the one place that maps them to an HTTP status and a
  * stable, machine-readable code. Messages are written for people; details never hold secrets.
  */
-export type ErrorCode =
-  | "INVALID_JSON"
-  | "VALIDATION_FAILED"
-  | "PAYMENT_DATA_NOT_ALLOWED"
-  | "UNAUTHENTICATED"
-  | "NOT_FOUND"
-  | "IDEMPOTENCY_KEY_REUSED"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "ORDER_REJECTED"
-  | "LINK_INVALID"
-  | "LINK_EXPIRED"
-  | "SERVICE_UNAVAILABLE"
-  | "ORDER_OUTCOME_UNKNOWN"
-  | "INTERNAL";
+import type { ErrorCode } from "./contracts/error-codes";
+export type { ErrorCode };
 
 /** One entry of `details` for a schema violation: where and what. */
 export interface FieldIssue {

@@ -1,5 +1,5 @@
 import { LogFormatter, LogItem, Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
-import type { LogLevel } from "./settings";
+import type { LogLevel } from "./contracts/env";
 
 /** Fields that may accompany a log line; never payment data or message bodies. */
 export type LogFields = Record<string, string | number | boolean | undefined | null>;

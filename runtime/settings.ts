@@ -1,38 +1,7 @@
 import { z } from "zod";
 
-/**
- * The environment variables every part of the pipeline reads, named in one place.
- * The Pulumi components and the local pipeline set them; the runtime only reads them.
- */
-export const ENV = {
-  region: "AWS_REGION",
-  endpoint: "AWS_ENDPOINT_URL",
-  ordersTable: "ORDERS_TABLE",
-  ordersQueueUrl: "ORDERS_QUEUE_URL",
-  invoicesBucket: "INVOICES_BUCKET",
-  emailSender: "EMAIL_SENDER",
-  taxRateBps: "TAX_RATE_BPS",
-  sellerName: "SELLER_NAME",
-  sellerAddress: "SELLER_ADDRESS",
-  sellerTaxId: "SELLER_TAX_ID",
-  sellerEmail: "SELLER_EMAIL",
-  linkKeyId: "INVOICE_LINK_KEY_ID",
-  linkBaseUrl: "INVOICE_LINK_BASE_URL",
-  linkTtlDays: "INVOICE_LINK_TTL_DAYS",
-  presignTtlSeconds: "INVOICE_PRESIGN_TTL_SECONDS",
-  workerConcurrency: "WORKER_CONCURRENCY",
-  workerWaitSeconds: "WORKER_WAIT_SECONDS",
-  workerBatchSize: "WORKER_BATCH_SIZE",
-  workerMessageBudgetSeconds: "WORKER_MESSAGE_BUDGET_SECONDS",
-  workerIntakeGraceSeconds: "WORKER_INTAKE_GRACE_SECONDS",
-  notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
-  logLevel: "LOG_LEVEL",
-} as const;
+import { ENV, type LogLevel } from "./contracts/env";
 
-/** Prefix under which invoice PDFs live in the bucket; the notifier ignores every other key. */
-export const INVOICE_PREFIX = "invoices/";
-/** Deterministic object key of an order's invoice, so a redelivered message overwrites, never duplicates. */
-export const invoiceKey = (orderId: string): string => `${INVOICE_PREFIX}${orderId}.pdf`;
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
@@ -170,7 +139,6 @@ export interface NotifierSettings {
   readonly claimLeaseSeconds: number;
   readonly logLevel: LogLevel;
 }
-export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Reads and validates the API Lambda's settings. */
 export function loadApiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettings {

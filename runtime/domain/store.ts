@@ -9,18 +9,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { pricedOrderSchema, type OrderStatus, type PricedOrder } from "./order";
-import { invoiceKey } from "../settings";
-import { formatInvoiceNumber } from "../invoices/document";
-
-/**
- * The single-table design of the orders table, shared by the Pulumi component, the local
- * pipeline and this repository so the key names are defined exactly once.
- */
-export const TABLE_DESIGN = {
-  partitionKey: "pk",
-  ttlAttribute: "expiresAt",
-  customerIndex: { name: "byCustomer", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
-} as const;
+import { invoiceKey } from "../contracts/env";
+import { formatInvoiceNumber } from "../contracts/numbers";
+import { TABLE_DESIGN } from "../contracts/table";
 
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
 const idempotencyPk = (customerId: string, keyHash: string) => `IDEMP#${customerId}#${keyHash}`;

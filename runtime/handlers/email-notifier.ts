@@ -6,11 +6,13 @@ import { z } from "zod";
 import { once } from "../memo";
 import { OrderStore, type OrderRecord } from "../domain/store";
 import { formatMoney } from "../domain/money";
-import { INVOICE_PREFIX, type NotifierSettings } from "../settings";
+import { type NotifierSettings } from "../settings";
+import { INVOICE_PREFIX } from "../contracts/env";
 import { invoiceLink, type LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { refusedByService } from "../clients";
-import { METRICS, type MetricsEmitter } from "../metrics";
+import { type MetricsEmitter } from "../metrics";
+import { METRICS } from "../contracts/metrics";
 import { ORDER_ID_PATTERN } from "../domain/ids";
 
 /** What the email notifier needs from the outside world. */

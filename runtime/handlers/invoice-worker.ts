@@ -13,7 +13,8 @@ import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
 import { errorFields, type Logger } from "../log";
 import { longPollTimeoutMs } from "../clients";
-import { METRICS, type MetricsEmitter } from "../metrics";
+import { type MetricsEmitter } from "../metrics";
+import { METRICS } from "../contracts/metrics";
 
 /** What the invoice worker needs from the outside world. */
 export interface WorkerDeps {

@@ -42,7 +42,9 @@ import type { LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { isOrderId } from "../domain/ids";
 import { isDependencyUnavailable } from "../clients";
-import { METRICS, type MetricsEmitter } from "../metrics";
+import { type MetricsEmitter } from "../metrics";
+import { METRICS } from "../contracts/metrics";
+import { API_ROUTE_CONTRACT, routeKey, type RouteKey } from "../contracts/routes";
 
 /** What the order API needs from the outside world. */
 export interface OrderApiDeps {
@@ -394,17 +396,15 @@ export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: Order
   return { statusCode: 302, headers: { location: await presign(deps, rec), "cache-control": "no-store" }, body: "" };
 }
 
-/**
- * The API's public contract: every route, who may call it and what handles it. The Pulumi ApiTier
- * and the local gateway build their routes from this list. "cognito": the user-pool authorizer
- * must pass; "signed-link": no authorizer, the KMS HMAC signature in the query string is the credential.
- */
-export const API_ROUTES = [
-  { method: "POST", resource: "/orders", auth: "cognito", handler: handleCreateOrder },
-  { method: "GET", resource: "/orders", auth: "cognito", handler: handleListOrders },
-  { method: "GET", resource: "/orders/{orderId}", auth: "cognito", handler: handleGetOrder },
-  { method: "GET", resource: "/invoices/{orderId}", auth: "signed-link", handler: handleInvoiceLink },
-] as const;
+/** What handles each route of the API's contract (runtime/contracts/routes.ts). */
+const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: OrderApiDeps) => Promise<APIGatewayProxyResult>> = {
+  "POST /orders": handleCreateOrder,
+  "GET /orders": handleListOrders,
+  "GET /orders/{orderId}": handleGetOrder,
+  "GET /invoices/{orderId}": handleInvoiceLink,
+};
+/** Every route of the contract with its handler; the local gateway and the router read this list. */
+export const API_ROUTES = API_ROUTE_CONTRACT.map((r) => ({ ...r, handler: ROUTE_HANDLERS[routeKey(r) as RouteKey] }));
 export type ApiRoute = (typeof API_ROUTES)[number];
 
 const ORDER_OUTCOME_UNKNOWN_MESSAGE =

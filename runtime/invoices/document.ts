@@ -10,8 +10,3 @@ export interface InvoiceDocument {
   readonly issuedAt: Date;
   readonly seller: Seller;
 }
-
-/** Formats the sequential counter value as the printed invoice number. */
-export function formatInvoiceNumber(n: number): string {
-  return `INV-${String(n).padStart(6, "0")}`;
-}

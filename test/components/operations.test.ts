@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { programRun, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
 import { ALARM_THRESHOLDS as T, dashboardBody, savedQueries, type OpsNames } from "../../components/operations";
-import { METRICS, METRICS_NAMESPACE, createEmfEmitter, parseEmfLine } from "../../runtime/metrics";
+import { createEmfEmitter, parseEmfLine } from "../../runtime/metrics";
+import { METRICS, METRICS_NAMESPACE } from "../../runtime/contracts/metrics";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 

@@ -9,7 +9,7 @@ import { apiTarget, contractTargets, type ApiTarget, type ApiResponse, type ApiR
 import { orderMessageSchema } from "../../runtime/domain/order";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { invoiceLink, kmsLinkSigner } from "../../runtime/invoices/link";
-import { TABLE_DESIGN } from "../../runtime/domain/store";
+import { TABLE_DESIGN } from "../../runtime/contracts/table";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 
 /**

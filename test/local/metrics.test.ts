@@ -3,7 +3,8 @@ import { usePipeline } from "../helpers/pipeline";
 import { waitUntil } from "../helpers/wait";
 import { orderBody } from "../helpers/events";
 import { LocalMetrics, percentile, type MetricSummary } from "../../local/metrics";
-import { createEmfEmitter, METRICS, METRICS_NAMESPACE } from "../../runtime/metrics";
+import { createEmfEmitter } from "../../runtime/metrics";
+import { METRICS, METRICS_NAMESPACE } from "../../runtime/contracts/metrics";
 
 describe("local metrics (GET /_local/metrics)", () => {
   describe("percentile", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createLogger } from "../../runtime/log";
-import type { LogLevel } from "../../runtime/settings";
+import type { LogLevel } from "../../runtime/contracts/env";
 import { lambdaContext } from "../helpers/events";
 
 /** A logger writing into an array, and the lines it wrote, parsed. */

@@ -7,16 +7,9 @@ import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { processOrderMessage, startWorkerLoop } from "../../runtime/handlers/invoice-worker";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
 import { createEmailNotifierHandler } from "../../runtime/lambda/email-notifier";
-import { invoiceKey } from "../../runtime/settings";
-import {
-  METRICS,
-  METRICS_NAMESPACE,
-  createEmfEmitter,
-  emfDocument,
-  type MetricDef,
-  metricsStack,
-  parseEmfLine,
-} from "../../runtime/metrics";
+import { invoiceKey } from "../../runtime/contracts/env";
+import { createEmfEmitter, emfDocument, metricsStack, parseEmfLine } from "../../runtime/metrics";
+import { METRICS, METRICS_NAMESPACE, type MetricDef } from "../../runtime/contracts/metrics";
 
 describe("metrics (runtime/metrics.ts)", () => {
   describe("the metric names", () => {

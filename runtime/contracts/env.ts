@@ -1,0 +1,39 @@
+/**
+ * The environment variables every part of the pipeline reads, named in one place.
+ * The Pulumi components and the local pipeline set them; the runtime only reads them.
+ */
+export const ENV = {
+  region: "AWS_REGION",
+  endpoint: "AWS_ENDPOINT_URL",
+  ordersTable: "ORDERS_TABLE",
+  ordersQueueUrl: "ORDERS_QUEUE_URL",
+  invoicesBucket: "INVOICES_BUCKET",
+  emailSender: "EMAIL_SENDER",
+  taxRateBps: "TAX_RATE_BPS",
+  sellerName: "SELLER_NAME",
+  sellerAddress: "SELLER_ADDRESS",
+  sellerTaxId: "SELLER_TAX_ID",
+  sellerEmail: "SELLER_EMAIL",
+  linkKeyId: "INVOICE_LINK_KEY_ID",
+  linkBaseUrl: "INVOICE_LINK_BASE_URL",
+  linkTtlDays: "INVOICE_LINK_TTL_DAYS",
+  presignTtlSeconds: "INVOICE_PRESIGN_TTL_SECONDS",
+  workerConcurrency: "WORKER_CONCURRENCY",
+  workerWaitSeconds: "WORKER_WAIT_SECONDS",
+  workerBatchSize: "WORKER_BATCH_SIZE",
+  workerMessageBudgetSeconds: "WORKER_MESSAGE_BUDGET_SECONDS",
+  workerIntakeGraceSeconds: "WORKER_INTAKE_GRACE_SECONDS",
+  notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
+  logLevel: "LOG_LEVEL",
+} as const;
+
+/** Log levels, least severe first. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Prefix under which invoice PDFs live in the bucket; the notifier ignores every other key. */
+export const INVOICE_PREFIX = "invoices/";
+/** Only finished invoices wake the notifier. */
+export const INVOICE_SUFFIX = ".pdf";
+/** Deterministic object key of an order's invoice, so a redelivered message overwrites, never duplicates. */
+export const invoiceKey = (orderId: string): string => `${INVOICE_PREFIX}${orderId}${INVOICE_SUFFIX}`;
