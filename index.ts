@@ -13,42 +13,25 @@ import { AlarmTopic, Operations } from "./components/operations";
 // The stack's whole config map, not only the keys the program knows: a misspelt key must be refused, not ignored.
 const config = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
 const prefix = resourcePrefix(config.stack);
+const { logLevel, logRetentionDays } = config;
 
-const data = new DataStores(`${prefix}-data`, {
-  bucketVersioning: config.data.bucketVersioning,
-  expireAfterDays: config.data.expireAfterDays,
-  noncurrentVersionExpireDays: config.data.noncurrentVersionExpireDays,
-  deletionProtection: config.data.deletionProtection,
-  pointInTimeRecovery: config.data.pointInTimeRecovery,
-});
-
+const data = new DataStores(`${prefix}-data`, config.data);
 const alarms = new AlarmTopic(`${prefix}-ops`, { alarmEmail: config.alarmEmail });
-
-const queue = new QueueTier(`${prefix}-queue`, {
+const queues = new QueueTier(`${prefix}-queue`, {
+  ...config.queue,
   messageBudgetSeconds: config.worker.messageBudgetSeconds,
-  maxReceiveCount: config.queue.maxReceiveCount,
-  oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
-  alarmTopicArn: alarms.arn,
+  alarmTopic: alarms.topic,
 });
+const stores = { table: data.table, bucket: data.bucket, linkKey: data.linkKey };
 
 const api = new ApiTier(`${prefix}-api`, {
+  ...config.api,
+  ...stores,
   stageName: config.stack,
-  tableName: data.tableName,
-  tableArn: data.tableArn,
-  queueUrl: queue.queueUrl,
-  queueArn: queue.queueArn,
-  bucketName: data.bucketName,
-  bucketArn: data.bucketArn,
-  linkKeyArn: data.linkKeyArn,
+  queue: queues.queue,
   taxRateBps: config.taxRateBps,
-  presignTtlSeconds: config.api.presignTtlSeconds,
-  logLevel: config.logLevel,
-  memoryMb: config.api.memoryMb,
-  timeoutSeconds: config.api.timeoutSeconds,
-  logRetentionDays: config.logRetentionDays,
-  throttle: config.api.throttle,
-  manageAccountLogsRole: config.api.manageAccountLogsRole,
-  passwordSignIn: config.api.passwordSignIn,
+  logLevel,
+  logRetentionDays,
   signUpEmail: config.api.cognitoEmailViaSes
     ? { from: config.emailSender, identityArn: sesIdentityArn(config.region, config.emailSender) }
     : undefined,
@@ -56,86 +39,56 @@ const api = new ApiTier(`${prefix}-api`, {
 });
 
 const notifications = new NotificationTier(`${prefix}-notify`, {
-  bucketName: data.bucketName,
-  bucketArn: data.bucketArn,
-  tableName: data.tableName,
-  tableArn: data.tableArn,
-  linkKeyArn: data.linkKeyArn,
-  linkBaseUrl: api.url,
-  failureQueueArn: queue.emailFailureQueueArn,
+  ...config.notifier,
+  ...stores,
+  linkBaseUrl: api.stage.invokeUrl,
+  failureQueue: queues.emailFailureQueue,
   sender: config.emailSender,
   seller: config.seller,
-  linkTtlDays: config.notifier.linkTtlDays,
-  logLevel: config.logLevel,
-  memoryMb: config.notifier.memoryMb,
-  timeoutSeconds: config.notifier.timeoutSeconds,
-  logRetentionDays: config.logRetentionDays,
+  logLevel,
+  logRetentionDays,
 });
 
-const network = new Network(`${prefix}-net`, { mode: config.network.mode, region: config.region, vpcCidr: config.network.vpcCidr });
+const network = new Network(`${prefix}-net`, { ...config.network, region: config.region });
 
 const worker = new WorkerTier(`${prefix}-worker`, {
+  ...stores,
   region: config.region,
-  queueUrl: queue.queueUrl,
-  queueArn: queue.queueArn,
-  queueName: queue.queueName,
-  tableName: data.tableName,
-  tableArn: data.tableArn,
-  bucketName: data.bucketName,
-  bucketArn: data.bucketArn,
-  subnetIds: network.subnetIds,
-  securityGroupIds: [network.securityGroupId],
-  assignPublicIp: network.assignPublicIp,
-  networkReady: network.endpoints,
+  queue: queues.queue,
+  network,
   seller: config.seller,
-  messageBudgetSeconds: config.worker.messageBudgetSeconds,
-  concurrency: config.worker.concurrency,
-  cpu: config.worker.cpu,
-  memoryMb: config.worker.memoryMb,
-  architecture: config.worker.architecture,
-  spot: config.worker.spot,
-  minTasks: config.worker.minTasks,
-  maxTasks: config.worker.maxTasks,
-  backlogPerTask: config.worker.backlogPerTask,
-  scaleInIdleMinutes: config.worker.scaleInIdleMinutes,
-  logLevel: config.logLevel,
-  logRetentionDays: config.logRetentionDays,
+  sizing: config.worker,
+  logLevel,
+  logRetentionDays,
   forceDeleteImages: !config.data.deletionProtection,
 });
 
 const ops = new Operations(`${prefix}-ops`, {
   stack: config.stack,
   region: config.region,
-  alarmTopicArn: alarms.arn,
-  apiName: api.restApi.name,
-  stageName: api.stage.stageName,
-  apiFunctionName: api.handler.name,
-  notifierFunctionName: notifications.handler.name,
-  queueName: queue.queueName,
-  deadLetterQueueName: queue.deadLetterQueue.name,
-  emailFailureQueueName: queue.emailFailureQueue.name,
-  ordersWaitingAlarmName: queue.oldestMessageAlarm.name,
-  clusterName: worker.clusterName,
-  serviceName: worker.serviceName,
-  logGroups: { api: api.functionLogGroupName, worker: worker.logGroupName, notifier: notifications.functionLogGroupName },
+  alarmTopic: alarms.topic,
+  api,
+  notifier: notifications,
+  queues,
+  worker,
 });
 
-export const apiUrl = api.url;
-export const userPoolId = api.userPoolId;
-export const userPoolClientId = api.userPoolClientId;
-export const queueUrl = queue.queueUrl;
-export const deadLetterQueueUrl = queue.deadLetterQueueUrl;
-export const emailFailureQueueUrl = queue.emailFailureQueueUrl;
+export const apiUrl = api.stage.invokeUrl;
+export const userPoolId = api.userPool.id;
+export const userPoolClientId = api.userPoolClient.id;
+export const queueUrl = queues.queue.url;
+export const deadLetterQueueUrl = queues.deadLetterQueue.url;
+export const emailFailureQueueUrl = queues.emailFailureQueue.url;
 export const notifierFunctionName = notifications.handler.name;
-export const bucketName = data.bucketName;
-export const tableName = data.tableName;
-export const imageUri = worker.imageUri;
+export const bucketName = data.bucket.bucket;
+export const tableName = data.table.name;
+export const imageUri = worker.image.imageUri;
 export const senderIdentity = notifications.senderIdentity.emailIdentity;
-export const alarmTopicArn = alarms.arn;
-export const dashboardName = ops.dashboardName;
+export const alarmTopicArn = alarms.topic.arn;
+export const dashboardName = ops.dashboard.dashboardName;
 export const logGroups = {
-  api: api.functionLogGroupName,
-  apiAccess: api.accessLogGroupName,
-  notifier: notifications.functionLogGroupName,
-  worker: worker.logGroupName,
+  api: api.functionLogGroup.name,
+  apiAccess: api.accessLogGroup.name,
+  notifier: notifications.functionLogGroup.name,
+  worker: worker.logGroup.name,
 };

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { WorkerSizing } from "./worker-tier";
+import { SETTING_DEFAULTS as D } from "../runtime/contracts/defaults";
+import { LOG_LEVELS, type LogLevel } from "../runtime/contracts/env";
 import { fargateMemoryFits } from "./scaling";
 import { WORKER_WAIT_SECONDS, drainFitsStopTimeout, maxDrainableBudgetSeconds } from "../invoice-container/drain";
 
@@ -67,8 +70,8 @@ const keySchema = () =>
       sellerAddress: text(),
       sellerTaxId: optionalText(),
       sellerEmail: optionalText().pipe(z.string().email("must be an email address").optional()),
-      taxRateBps: int(0, 10_000, 0),
-      logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+      taxRateBps: int(0, 10_000, D.taxRateBps),
+      logLevel: z.enum(LOG_LEVELS).default(D.logLevel),
       logRetentionDays: z.coerce
         .number()
         .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`)
@@ -82,11 +85,11 @@ const keySchema = () =>
       apiGatewayAccountLogsRole: bool(false),
       cognitoEmailViaSes: bool(false),
       passwordSignIn: bool(true),
-      invoicePresignTtlSeconds: int(10, 3600, 300),
+      invoicePresignTtlSeconds: int(10, 3600, D.presignTtlSeconds),
       // Email notifier
       notifierMemoryMb: int(128, 10_240, 256),
       notifierTimeoutSeconds: int(1, 900, 30),
-      invoiceLinkTtlDays: int(7, 365, 30),
+      invoiceLinkTtlDays: int(7, 365, D.linkTtlDays),
       // Data stores
       bucketVersioning: bool(true),
       invoiceExpireAfterDays: int(0, 36_500, 0),
@@ -106,8 +109,8 @@ const keySchema = () =>
       workerSpot: bool(false),
       workerMinTasks: int(0, 100, 0),
       workerMaxTasks: int(1, 100, 4),
-      workerConcurrency: int(1, 64, 4),
-      workerMessageBudgetSeconds: int(5, 900, 60),
+      workerConcurrency: int(1, 64, D.workerConcurrency),
+      workerMessageBudgetSeconds: int(5, 900, D.workerMessageBudgetSeconds),
       workerBacklogPerTask: int(2, 10_000, 20),
       workerScaleInIdleMinutes: int(1, 60, 5),
       // Network of the worker
@@ -127,7 +130,7 @@ export interface StackConfig {
   /** Stack name; also the API stage name and the prefix of resource names. */
   readonly stack: string;
   readonly region: string;
-  readonly logLevel: "debug" | "info" | "warn" | "error";
+  readonly logLevel: LogLevel;
   readonly logRetentionDays: number;
   /** Where CloudWatch alarms send mail (the topic exists either way); required in a production stack. */
   readonly alarmEmail?: string;
@@ -156,18 +159,7 @@ export interface StackConfig {
     readonly pointInTimeRecovery: boolean;
   };
   readonly queue: { readonly maxReceiveCount: number; readonly oldestMessageAlarmSeconds: number };
-  readonly worker: {
-    readonly cpu: number;
-    readonly memoryMb: number;
-    readonly architecture: "x86_64" | "arm64";
-    readonly spot: boolean;
-    readonly minTasks: number;
-    readonly maxTasks: number;
-    readonly concurrency: number;
-    readonly messageBudgetSeconds: number;
-    readonly backlogPerTask: number;
-    readonly scaleInIdleMinutes: number;
-  };
+  readonly worker: WorkerSizing;
   readonly network: { readonly mode: "public" | "private"; readonly vpcCidr: string };
 }
 

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { ENV, type LogLevel } from "../runtime/contracts/env";
+import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
 import type { PolicyDocument } from "./policies";
 import { createServiceRole } from "./iam";
 import { LAMBDA_HANDLER, lambdaArchive, type LambdaEntry } from "./lambda-bundle";
@@ -10,8 +12,9 @@ export interface HandlerFunctionArgs {
   readonly entry: LambdaEntry;
   /** The function's whole permission set, given its own log group's ARN. */
   readonly policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
-  /** Environment variables, named by runtime/settings.ts ENV. */
+  /** Environment variables, named by runtime/contracts/env.ts ENV (the log level and the metrics' stack are added). */
   readonly environment: Record<string, pulumi.Input<string>>;
+  readonly logLevel: LogLevel;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly logRetentionDays: number;
@@ -51,7 +54,7 @@ export function createHandlerFunction(name: string, args: HandlerFunctionArgs, p
       architectures: ["arm64"],
       memorySize: args.memoryMb,
       timeout: args.timeoutSeconds,
-      environment: { variables: args.environment },
+      environment: { variables: { ...args.environment, [METRICS_STACK_ENV]: pulumi.getStack(), [ENV.logLevel]: args.logLevel } },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       // Lambda records sampled invocations in X-Ray, following API Gateway's decision when the request carries one;
       // it sends them with the function's role, so the policy grants traceWritingStatement (components/policies.ts).

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { METRICS, METRICS_NAMESPACE, metricDimensions, type MetricDef } from "../runtime/contracts/metrics";
+import type { ArnRef, NameRef } from "./refs";
 
 /** Arguments of the alarm topic. */
 export interface AlarmTopicArgs {
@@ -11,7 +12,6 @@ export interface AlarmTopicArgs {
 /** The SNS topic every alarm of the stack notifies, and its email subscription. */
 export class AlarmTopic extends pulumi.ComponentResource {
   public readonly topic: aws.sns.Topic;
-  public readonly arn: pulumi.Output<string>;
 
   constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:ops:AlarmTopic", name, {}, opts);
@@ -24,8 +24,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.arn = this.topic.arn;
-    this.registerOutputs({ arn: this.arn });
+    this.registerOutputs({ arn: this.topic.arn });
   }
 }
 
@@ -44,30 +43,28 @@ export interface OpsNames {
   readonly service: string;
 }
 
-/** Arguments of the operations component. */
+/** Arguments of the operations component: the tiers it watches, by the resources it names. */
 export interface OperationsArgs {
   /** The stack's name: the `Stack` dimension of the business metrics. */
   readonly stack: string;
   readonly region: string;
   /** The topic alarms notify (AlarmTopic). */
-  readonly alarmTopicArn: pulumi.Input<string>;
-  readonly apiName: pulumi.Input<string>;
-  readonly stageName: pulumi.Input<string>;
-  readonly apiFunctionName: pulumi.Input<string>;
-  readonly notifierFunctionName: pulumi.Input<string>;
-  readonly queueName: pulumi.Input<string>;
-  readonly deadLetterQueueName: pulumi.Input<string>;
-  readonly emailFailureQueueName: pulumi.Input<string>;
-  readonly clusterName: pulumi.Input<string>;
-  readonly serviceName: pulumi.Input<string>;
-  /** Log groups of the order API Lambda, the worker and the notifier Lambda (for the saved queries). */
-  readonly logGroups: {
-    readonly api: pulumi.Input<string>;
-    readonly worker: pulumi.Input<string>;
-    readonly notifier: pulumi.Input<string>;
+  readonly alarmTopic: ArnRef;
+  readonly api: {
+    readonly restApi: NameRef;
+    readonly stage: { readonly stageName: pulumi.Input<string> };
+    readonly handler: NameRef;
+    readonly functionLogGroup: NameRef;
   };
-  /** The queue tier's "orders wait too long" alarm; with no invoice made meanwhile it makes the composite fire. */
-  readonly ordersWaitingAlarmName: pulumi.Input<string>;
+  readonly notifier: { readonly handler: NameRef; readonly functionLogGroup: NameRef };
+  readonly queues: {
+    readonly queue: NameRef;
+    readonly deadLetterQueue: NameRef;
+    readonly emailFailureQueue: NameRef;
+    /** The queue tier's "orders wait too long" alarm; with no invoice made meanwhile it makes the composite fire. */
+    readonly oldestMessageAlarm: NameRef;
+  };
+  readonly worker: { readonly cluster: NameRef; readonly service: NameRef; readonly logGroup: NameRef };
 }
 
 /** Thresholds of the alarms, in one place (the README's "Operating it" table repeats them). */
@@ -228,79 +225,102 @@ export function savedQueries(stack: string): { key: string; name: string; query:
 /**
  * What a person is told and the picture they look at: alarms on every part (to the AlarmTopic),
  * a "no invoices while orders wait" composite, the dashboard, and saved Logs Insights queries.
- * Every business metric it reads is named in runtime/metrics.ts, the module the code emits from.
+ * Every business metric it reads is named in runtime/contracts/metrics.ts, the module the code emits from.
  */
 export class Operations extends pulumi.ComponentResource {
-  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  public readonly alarms: aws.cloudwatch.MetricAlarm[];
   public readonly noInvoicesWhileOrdersWait: aws.cloudwatch.CompositeAlarm;
   public readonly dashboard: aws.cloudwatch.Dashboard;
   public readonly queries: aws.cloudwatch.QueryDefinition[];
-  public readonly dashboardName: pulumi.Output<string>;
 
   constructor(name: string, args: OperationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:ops:Operations", name, {}, opts);
-    const parent = { parent: this };
-    const actions = [args.alarmTopicArn];
-    const T = ALARM_THRESHOLDS;
-    const notify = { alarmActions: actions, okActions: actions, treatMissingData: "notBreaching" };
+    const alarm = alarmFactory(name, args.alarmTopic, this);
+    const paging = [...lambdaAlarms(alarm, args), ...apiAlarms(alarm, args), ...workerAlarms(alarm, args)];
+    const noInvoices = noInvoicesAlarm(alarm, args.stack);
+    this.alarms = [...paging, noInvoices];
+    this.noInvoicesWhileOrdersWait = noInvoicesWhileOrdersWait(name, args, noInvoices, this);
+    this.dashboard = createDashboard(name, args, this);
+    this.queries = createSavedQueries(name, args, this);
+    this.registerOutputs({ dashboardName: this.dashboard.dashboardName });
+  }
+}
 
-    const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions">, routed = true) => {
-      const r = new aws.cloudwatch.MetricAlarm(
-        `${name}-${suffix}`,
-        routed ? { ...notify, ...a } : { treatMissingData: "notBreaching", ...a },
-        parent,
-      );
-      this.alarms.push(r);
-      return r;
-    };
-    const lambdaAlarm = (
-      suffix: string,
-      fn: pulumi.Input<string>,
-      metricName: "Errors" | "Throttles",
-      threshold: number,
-      alarmDescription: string,
-    ) =>
-      alarm(suffix, {
-        alarmDescription,
-        namespace: "AWS/Lambda",
-        metricName,
-        dimensions: { FunctionName: fn },
-        statistic: "Sum",
-        period: FIVE_MINUTES,
-        evaluationPeriods: 1,
-        threshold,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-      });
+/** Creates one alarm `${name}-${suffix}`; routed alarms notify the topic when they fire and when they clear. */
+type AlarmFactory = (
+  suffix: string,
+  a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions">,
+  routed?: boolean,
+) => aws.cloudwatch.MetricAlarm;
 
+function alarmFactory(name: string, topic: ArnRef, parent: pulumi.Resource): AlarmFactory {
+  const actions = [topic.arn];
+  const notify = { alarmActions: actions, okActions: actions, treatMissingData: "notBreaching" };
+  return (suffix, a, routed = true) =>
+    new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, routed ? { ...notify, ...a } : { treatMissingData: "notBreaching", ...a }, {
+      parent,
+    });
+}
+
+/** A business metric of this stack, as an alarm's metric fields. */
+const bizMetric = (m: MetricDef, stack: string) => ({
+  namespace: METRICS_NAMESPACE,
+  metricName: m.name,
+  dimensions: metricDimensions(m, stack),
+});
+
+/** Errors and throttles of both Lambdas. */
+function lambdaAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch.MetricAlarm[] {
+  const T = ALARM_THRESHOLDS;
+  const lambdaAlarm = (suffix: string, fn: NameRef, metricName: "Errors" | "Throttles", threshold: number, alarmDescription: string) =>
+    alarm(suffix, {
+      alarmDescription,
+      namespace: "AWS/Lambda",
+      metricName,
+      dimensions: { FunctionName: fn.name },
+      statistic: "Sum",
+      period: FIVE_MINUTES,
+      evaluationPeriods: 1,
+      threshold,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  return [
     lambdaAlarm(
       "api-errors",
-      args.apiFunctionName,
+      args.api.handler,
       "Errors",
       T.apiLambdaErrors,
       "The order API Lambda crashed or timed out (customers got 502/504). Run the saved query 'Errors by code' and read the API log group; roll back the last deploy if it started then.",
-    );
+    ),
     lambdaAlarm(
       "api-throttles",
-      args.apiFunctionName,
+      args.api.handler,
       "Throttles",
       T.lambdaThrottles,
       "The order API Lambda was throttled: the account's concurrency is used up. Check concurrent executions of the account; raise the quota or lower the stage's throttle (apiThrottleRateLimit).",
-    );
+    ),
     lambdaAlarm(
       "notifier-errors",
-      args.notifierFunctionName,
+      args.notifier.handler,
       "Errors",
       T.notifierLambdaErrors,
       "The email notifier failed repeatedly (SES refusals, DynamoDB or KMS trouble); Lambda retries each event twice. Run 'Errors by code'; events that failed every try land in the email failure queue.",
-    );
+    ),
     lambdaAlarm(
       "notifier-throttles",
-      args.notifierFunctionName,
+      args.notifier.handler,
       "Throttles",
       T.lambdaThrottles,
       "The email notifier was throttled; invoice emails are delayed, not lost (Lambda retries for up to 6 hours). Check the account's concurrency.",
-    );
-    const api = { ApiName: args.apiName, Stage: args.stageName };
+    ),
+  ];
+}
+
+/** The API's 5xx rate and p99 latency. */
+function apiAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch.MetricAlarm[] {
+  const T = ALARM_THRESHOLDS;
+  const api = { ApiName: args.api.restApi.name, Stage: args.api.stage.stageName };
+  return [
     alarm("api-5xx-rate", {
       alarmDescription: `More than ${T.api5xxPercent}% of API requests answered 5xx for 10 minutes. Run 'Errors by code': SERVICE_UNAVAILABLE means DynamoDB or SQS is failing (AWS Health), INTERNAL a defect (roll back).`,
       evaluationPeriods: 2,
@@ -318,7 +338,7 @@ export class Operations extends pulumi.ComponentResource {
         },
         { id: "rate", expression: "IF(requests > 0, 100 * errors / requests, 0)", label: "5xx %", returnData: true },
       ],
-    });
+    }),
     alarm("api-p99-latency", {
       alarmDescription: `The API's p99 latency stayed above ${T.apiP99LatencyMs} ms for 15 minutes. Check the Lambda's duration and DynamoDB/SQS latency on the dashboard; raise apiMemoryMb if the function is CPU-bound.`,
       namespace: "AWS/ApiGateway",
@@ -329,19 +349,25 @@ export class Operations extends pulumi.ComponentResource {
       evaluationPeriods: 3,
       threshold: T.apiP99LatencyMs,
       comparisonOperator: "GreaterThanThreshold",
-    });
-    const biz = (m: MetricDef) => ({ namespace: METRICS_NAMESPACE, metricName: m.name, dimensions: metricDimensions(m, args.stack) });
+    }),
+  ];
+}
+
+/** The worker crashing, and running fewer tasks than desired. */
+function workerAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch.MetricAlarm[] {
+  const T = ALARM_THRESHOLDS;
+  const ecs = { ClusterName: args.worker.cluster.name, ServiceName: args.worker.service.name };
+  return [
     alarm("worker-crashed", {
       alarmDescription:
         "An invoice worker process exited abnormally (loop crashed or drain overran). ECS starts a new task; read the worker log group around the alarm (saved query 'Errors by code') and fix the cause before it repeats.",
-      ...biz(METRICS.workerCrashed),
+      ...bizMetric(METRICS.workerCrashed, args.stack),
       statistic: "Sum",
       period: FIVE_MINUTES,
       evaluationPeriods: 1,
       threshold: T.workerCrashed,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
-    });
-    const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
+    }),
     alarm("worker-tasks-below-desired", {
       alarmDescription: `The worker service ran fewer tasks than desired for ${T.tasksBelowDesiredMinutes} minutes: tasks stop (out of memory, failed health check) or cannot start (image pull, subnet, Spot capacity). Read the service's events in the ECS console.`,
       evaluationPeriods: T.tasksBelowDesiredMinutes,
@@ -359,74 +385,89 @@ export class Operations extends pulumi.ComponentResource {
         },
         { id: "missing", expression: "desired - running", label: "tasks missing", returnData: true },
       ],
-    });
+    }),
+  ];
+}
 
-    // Its other part notifies nobody on its own: an idle shop renders no invoice.
-    const noInvoices = alarm(
-      "no-invoices",
-      {
-        alarmDescription:
-          "Part of 'no invoices while orders wait' (with the orders queue's oldest-message alarm): no invoice was rendered. No action on its own (an idle shop renders none).",
-        ...biz(METRICS.invoicesRendered),
-        statistic: "Sum",
-        period: T.noInvoicesMinutes * 60,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        treatMissingData: "breaching",
-      },
-      false,
-    );
-    this.noInvoicesWhileOrdersWait = new aws.cloudwatch.CompositeAlarm(
-      `${name}-no-invoices-while-orders-wait`,
-      {
-        alarmName: `${name}-no-invoices-while-orders-wait`,
-        alarmDescription:
-          "Orders wait and no invoice was made: the worker is down, scaled to zero by mistake, or failing every order. Check running tasks on the dashboard, then the worker log; messages that failed 5 times are in the DLQ (npm run redrive -- --queue dlq).",
-        alarmRule: pulumi.interpolate`ALARM("${args.ordersWaitingAlarmName}") AND ALARM("${noInvoices.name}")`,
-        alarmActions: actions,
-        okActions: actions,
-      },
-      parent,
-    );
+/** No invoice rendered for a while. Part of the composite only: it notifies nobody on its own (an idle shop renders no invoice). */
+function noInvoicesAlarm(alarm: AlarmFactory, stack: string): aws.cloudwatch.MetricAlarm {
+  const T = ALARM_THRESHOLDS;
+  return alarm(
+    "no-invoices",
+    {
+      alarmDescription:
+        "Part of 'no invoices while orders wait' (with the orders queue's oldest-message alarm): no invoice was rendered. No action on its own (an idle shop renders none).",
+      ...bizMetric(METRICS.invoicesRendered, stack),
+      statistic: "Sum",
+      period: T.noInvoicesMinutes * 60,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "breaching",
+    },
+    false,
+  );
+}
 
-    const names = pulumi
-      .all([
-        args.apiName,
-        args.stageName,
-        args.apiFunctionName,
-        args.notifierFunctionName,
-        args.queueName,
-        args.deadLetterQueueName,
-        args.emailFailureQueueName,
-        args.clusterName,
-        args.serviceName,
-      ])
-      .apply(([apiName, stageName, apiFunction, notifierFunction, queue, dlq, emailFailureQueue, cluster, service]) => ({
-        stack: args.stack,
-        region: args.region,
-        apiName,
-        stageName,
-        apiFunction,
-        notifierFunction,
-        queue,
-        dlq,
-        emailFailureQueue,
-        cluster,
-        service,
-      }));
-    this.dashboard = new aws.cloudwatch.Dashboard(
-      `${name}-dashboard`,
-      { dashboardName: `shop-${args.stack}`, dashboardBody: names.apply((n) => JSON.stringify(dashboardBody(n))) },
-      parent,
-    );
+/** Orders wait and no invoice was made: the composite that pages. */
+function noInvoicesWhileOrdersWait(
+  name: string,
+  args: OperationsArgs,
+  noInvoices: aws.cloudwatch.MetricAlarm,
+  parent: pulumi.Resource,
+): aws.cloudwatch.CompositeAlarm {
+  return new aws.cloudwatch.CompositeAlarm(
+    `${name}-no-invoices-while-orders-wait`,
+    {
+      alarmName: `${name}-no-invoices-while-orders-wait`,
+      alarmDescription:
+        "Orders wait and no invoice was made: the worker is down, scaled to zero by mistake, or failing every order. Check running tasks on the dashboard, then the worker log; messages that failed 5 times are in the DLQ (npm run redrive -- --queue dlq).",
+      alarmRule: pulumi.interpolate`ALARM("${args.queues.oldestMessageAlarm.name}") AND ALARM("${noInvoices.name}")`,
+      alarmActions: [args.alarmTopic.arn],
+      okActions: [args.alarmTopic.arn],
+    },
+    { parent },
+  );
+}
 
-    const logGroupNames = [args.logGroups.api, args.logGroups.worker, args.logGroups.notifier];
-    this.queries = savedQueries(args.stack).map(
-      (q) => new aws.cloudwatch.QueryDefinition(`${name}-query-${q.key}`, { name: q.name, queryString: q.query, logGroupNames }, parent),
-    );
+/** The dashboard of the stack's resources (dashboardBody). */
+function createDashboard(name: string, args: OperationsArgs, parent: pulumi.Resource): aws.cloudwatch.Dashboard {
+  const names = pulumi
+    .all([
+      args.api.restApi.name,
+      args.api.stage.stageName,
+      args.api.handler.name,
+      args.notifier.handler.name,
+      args.queues.queue.name,
+      args.queues.deadLetterQueue.name,
+      args.queues.emailFailureQueue.name,
+      args.worker.cluster.name,
+      args.worker.service.name,
+    ])
+    .apply(([apiName, stageName, apiFunction, notifierFunction, queue, dlq, emailFailureQueue, cluster, service]) => ({
+      stack: args.stack,
+      region: args.region,
+      apiName,
+      stageName,
+      apiFunction,
+      notifierFunction,
+      queue,
+      dlq,
+      emailFailureQueue,
+      cluster,
+      service,
+    }));
+  return new aws.cloudwatch.Dashboard(
+    `${name}-dashboard`,
+    { dashboardName: `shop-${args.stack}`, dashboardBody: names.apply((n) => JSON.stringify(dashboardBody(n))) },
+    { parent },
+  );
+}
 
-    this.dashboardName = this.dashboard.dashboardName;
-    this.registerOutputs({ dashboardName: this.dashboardName });
-  }
+/** The saved Logs Insights queries over the three parts' log groups (savedQueries). */
+function createSavedQueries(name: string, args: OperationsArgs, parent: pulumi.Resource): aws.cloudwatch.QueryDefinition[] {
+  const logGroupNames = [args.api.functionLogGroup.name, args.worker.logGroup.name, args.notifier.functionLogGroup.name];
+  return savedQueries(args.stack).map(
+    (q) => new aws.cloudwatch.QueryDefinition(`${name}-query-${q.key}`, { name: q.name, queryString: q.query, logGroupNames }, { parent }),
+  );
 }

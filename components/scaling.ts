@@ -65,8 +65,14 @@ export function capacityProviderStrategy(spot: boolean): { capacityProvider: "FA
   return [{ capacityProvider: spot ? "FARGATE_SPOT" : "FARGATE", weight: 1, base: 0 }];
 }
 
+/** The image platform and the task definition's CPU architecture of one worker architecture. */
+export interface WorkerPlatform {
+  readonly dockerPlatform: string;
+  readonly cpuArchitecture: "X86_64" | "ARM64";
+}
+
 /** The image platform and the task's CPU architecture for a configured architecture; they must agree. */
-export function workerPlatform(architecture: "x86_64" | "arm64"): { dockerPlatform: string; cpuArchitecture: "X86_64" | "ARM64" } {
+export function workerPlatform(architecture: "x86_64" | "arm64"): WorkerPlatform {
   return architecture === "arm64"
     ? { dockerPlatform: "linux/arm64", cpuArchitecture: "ARM64" }
     : { dockerPlatform: "linux/amd64", cpuArchitecture: "X86_64" };

@@ -3,13 +3,23 @@ import * as aws from "@pulumi/aws";
 // awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
 import * as ecr from "@pulumi/awsx/ecr";
 import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
+import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
 import { WORKER_WAIT_SECONDS, stopTimeoutSeconds } from "../invoice-container/drain";
 import { ecrRepositoryArn, workerExecutionPolicy, workerTaskPolicy } from "./policies";
-import { createServiceRole } from "./iam";
+import { createServiceRole, type ServiceRole } from "./iam";
 import { sellerEnvironment, type SellerConfig } from "./environment";
-import { SCALE_OUT_THRESHOLD, capacityProviderStrategy, scaleInSteps, scaleOutSteps, workerPlatform, type ScalingStep } from "./scaling";
+import type { BucketRef, QueueRef, TableRef } from "./refs";
+import {
+  SCALE_OUT_THRESHOLD,
+  capacityProviderStrategy,
+  scaleInSteps,
+  scaleOutSteps,
+  workerPlatform,
+  type ScalingStep,
+  type WorkerPlatform,
+} from "./scaling";
 
 /** The image build, relative to the Pulumi project directory: the worker imports runtime/, so the context is the project. */
 export const WORKER_IMAGE_BUILD = { context: ".", dockerfile: "invoice-container/Dockerfile" } as const;
@@ -17,8 +27,6 @@ export const WORKER_IMAGE_BUILD = { context: ".", dockerfile: "invoice-container
 export const WORKER_CONTAINER = "invoice-worker";
 /** The health-check command, the same script the image's HEALTHCHECK runs. */
 export const WORKER_HEALTHCHECK = ["CMD", "node", "dist/invoice-container/healthcheck.js"] as const;
-/** Receive batch of the worker loop (the SQS maximum); the long-poll wait is WORKER_WAIT_SECONDS. */
-const BATCH_SIZE = 10;
 
 /** The provider spells step bounds as strings. */
 const stepAdjustment = (s: ScalingStep) => ({
@@ -27,50 +35,57 @@ const stepAdjustment = (s: ScalingStep) => ({
   ...(s.metricIntervalUpperBound !== undefined ? { metricIntervalUpperBound: String(s.metricIntervalUpperBound) } : {}),
 });
 
+/** How big the worker is and how it scales (components/config.ts StackConfig["worker"], where the defaults are). */
+export interface WorkerSizing {
+  /** Seconds one message may take; sets the queue's visibility timeout too. */
+  readonly messageBudgetSeconds: number;
+  /** Messages one task works on at once. */
+  readonly concurrency: number;
+  /** Task CPU units. */
+  readonly cpu: number;
+  /** Task memory in MiB. */
+  readonly memoryMb: number;
+  readonly architecture: "x86_64" | "arm64";
+  /** Run on Fargate Spot. */
+  readonly spot: boolean;
+  /** Fewest tasks; 0 lets the worker sleep while the queue is empty. */
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /** Visible messages one task clears per minute; sizes the scale-out steps. */
+  readonly backlogPerTask: number;
+  /** Minutes of an empty queue (nothing waiting, nothing in flight) before scaling in to the minimum. */
+  readonly scaleInIdleMinutes: number;
+}
+
+/** Where the tasks run (components/network.ts Network). */
+export interface WorkerNetwork {
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly securityGroupId: pulumi.Input<string>;
+  /** True in public subnets, where AWS APIs are reached over the internet. */
+  readonly assignPublicIp: boolean;
+  /** What the tasks need before they can start, e.g. the VPC endpoints that pull the image. */
+  readonly endpoints: pulumi.Resource[];
+}
+
 /** Arguments of the worker tier. */
 export interface WorkerTierArgs {
   readonly region: string;
-  readonly queueUrl: pulumi.Input<string>;
-  readonly queueArn: pulumi.Input<string>;
-  /** Name of the orders queue, the dimension of the scaling alarms. */
-  readonly queueName: pulumi.Input<string>;
-  readonly tableName: pulumi.Input<string>;
-  readonly tableArn: pulumi.Input<string>;
-  readonly bucketName: pulumi.Input<string>;
-  readonly bucketArn: pulumi.Input<string>;
-  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** True in public subnets, where AWS APIs are reached over the internet. */
-  readonly assignPublicIp: boolean;
-  /** What the tasks need before they can start, e.g. the VPC endpoints that pull the image. @default [] */
-  readonly networkReady?: pulumi.Input<pulumi.Resource>[];
+  readonly queue: QueueRef;
+  readonly table: TableRef;
+  readonly bucket: BucketRef;
+  readonly network: WorkerNetwork;
   readonly seller: SellerConfig;
-  /** Seconds one message may take; sets the queue's visibility timeout too. @default 60 */
-  readonly messageBudgetSeconds?: number;
-  /** Messages one task works on at once. @default 4 */
-  readonly concurrency?: number;
-  /** Task CPU units. @default 512 */
-  readonly cpu?: number;
-  /** Task memory in MiB. @default 1024 */
-  readonly memoryMb?: number;
-  /** @default "x86_64" */
-  readonly architecture?: "x86_64" | "arm64";
-  /** Run on Fargate Spot. @default false */
-  readonly spot?: boolean;
-  /** Fewest tasks; 0 lets the worker sleep while the queue is empty. @default 0 */
-  readonly minTasks?: number;
-  /** @default 4 */
-  readonly maxTasks?: number;
-  /** Visible messages one task clears per minute; sizes the scale-out steps. @default 20 */
-  readonly backlogPerTask?: number;
-  /** Minutes of an empty queue (nothing waiting, nothing in flight) before scaling in to the minimum. @default 5 */
-  readonly scaleInIdleMinutes?: number;
-  /** @default "info" */
-  readonly logLevel?: LogLevel;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
-  /** Let `pulumi destroy` delete the repository with its images. @default false */
-  readonly forceDeleteImages?: boolean;
+  readonly sizing: WorkerSizing;
+  readonly logLevel: LogLevel;
+  readonly logRetentionDays: number;
+  /** Let `pulumi destroy` delete the repository with its images. */
+  readonly forceDeleteImages: boolean;
+}
+
+/** The worker's two roles: ECS's (pull the image, ship logs) and the task's own (the pipeline's work). */
+interface WorkerRoles {
+  readonly execution: ServiceRole;
+  readonly task: ServiceRole;
 }
 
 /**
@@ -81,230 +96,289 @@ export interface WorkerTierArgs {
 export class WorkerTier extends pulumi.ComponentResource {
   public readonly repository: ecr.Repository;
   public readonly image: ecr.Image;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly cluster: aws.ecs.Cluster;
   public readonly taskDefinition: aws.ecs.TaskDefinition;
   public readonly service: aws.ecs.Service;
   public readonly scaleOutAlarm: aws.cloudwatch.MetricAlarm;
   public readonly scaleInAlarm: aws.cloudwatch.MetricAlarm;
-  public readonly imageUri: pulumi.Output<string>;
-  public readonly logGroupName: pulumi.Output<string>;
-  public readonly clusterName: pulumi.Output<string>;
-  public readonly serviceName: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:worker:WorkerTier", name, {}, opts);
-    const minTasks = args.minTasks ?? 0;
-    const maxTasks = args.maxTasks ?? 4;
+    const { minTasks, maxTasks } = args.sizing;
     if (minTasks > maxTasks) throw new Error(`WorkerTier ${name}: minTasks (${minTasks}) exceeds maxTasks (${maxTasks})`);
-    const budget = args.messageBudgetSeconds ?? 60;
-    const platform = workerPlatform(args.architecture ?? "x86_64");
-    const idleMinutes = args.scaleInIdleMinutes ?? 5;
-    const parent = { parent: this };
+    const platform = workerPlatform(args.sizing.architecture);
 
-    this.repository = new ecr.Repository(
-      `${name}-repo`,
-      {
-        forceDelete: args.forceDeleteImages ?? false,
-        imageScanningConfiguration: { scanOnPush: true },
-        lifecyclePolicy: { rules: [{ description: "Keep the last 20 images", tagStatus: "any", maximumNumberOfImages: 20 }] },
-      },
-      parent,
-    );
-    this.image = new ecr.Image(
-      `${name}-image`,
-      {
-        repositoryUrl: this.repository.url,
-        context: WORKER_IMAGE_BUILD.context,
-        dockerfile: WORKER_IMAGE_BUILD.dockerfile,
-        platform: platform.dockerPlatform,
-      },
-      parent,
-    );
+    this.repository = createRepository(name, args.forceDeleteImages, this);
+    this.image = buildImage(name, this.repository, platform, this);
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
+    const roles = createWorkerRoles(name, args, this.repository, this.logGroup, this);
+    const { cluster, capacity } = createCluster(name, this);
+    this.cluster = cluster;
+    this.taskDefinition = createTaskDefinition(name, args, this.image, this.logGroup, roles, platform, this);
+    this.service = createService(name, args, cluster, this.taskDefinition, [capacity, ...args.network.endpoints], this);
+    const scaling = createQueueDrivenScaling(name, args, cluster, this.service, this);
+    this.scaleOutAlarm = scaling.scaleOutAlarm;
+    this.scaleInAlarm = scaling.scaleInAlarm;
 
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays ?? 30 }, parent);
-    const execution = createServiceRole(
-      `${name}-execution`,
-      {
-        service: "ecs-tasks.amazonaws.com",
-        description: "ECS pulls the worker image and ships its logs",
-        policy: pulumi
-          .all([this.repository.url, logGroup.arn])
-          .apply(([url, logGroupArn]) => workerExecutionPolicy({ repositoryArn: ecrRepositoryArn(url), logGroupArn })),
-      },
-      this,
-    );
-    const task = createServiceRole(
-      `${name}-task`,
-      {
-        service: "ecs-tasks.amazonaws.com",
-        description: "The invoice worker: consume orders, number invoices, store PDFs",
-        policy: pulumi
-          .all([args.tableArn, args.queueArn, args.bucketArn])
-          .apply(([tableArn, queueArn, bucketArn]) => workerTaskPolicy({ tableArn, queueArn, bucketArn })),
-      },
-      this,
-    );
-
-    // Container Insights publishes RunningTaskCount and DesiredTaskCount (the dashboard and the tasks-below-desired alarm).
-    this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, parent);
-    const capacity = new aws.ecs.ClusterCapacityProviders(
-      `${name}-capacity`,
-      { clusterName: this.cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
-      parent,
-    );
-
-    const environment: Record<string, pulumi.Input<string>> = {
-      [ENV.region]: args.region,
-      [ENV.ordersTable]: args.tableName,
-      [ENV.ordersQueueUrl]: args.queueUrl,
-      [ENV.invoicesBucket]: args.bucketName,
-      ...sellerEnvironment(args.seller),
-      [ENV.workerConcurrency]: String(args.concurrency ?? 4),
-      [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),
-      [ENV.workerBatchSize]: String(BATCH_SIZE),
-      [ENV.workerMessageBudgetSeconds]: String(budget),
-      [METRICS_STACK_ENV]: pulumi.getStack(),
-      [ENV.logLevel]: args.logLevel ?? "info",
-      [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WORKER_WAIT_SECONDS)),
-    };
-    const containerDefinitions = pulumi
-      .all([this.image.imageUri, logGroup.name, pulumi.output(environment)])
-      .apply(([image, logGroupName, env]) =>
-        JSON.stringify([
-          {
-            name: WORKER_CONTAINER,
-            image,
-            essential: true,
-            // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
-            stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
-            environment: Object.entries(env)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([n, value]) => ({ name: n, value })),
-            healthCheck: { command: [...WORKER_HEALTHCHECK], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
-            logConfiguration: {
-              logDriver: "awslogs",
-              options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "worker" },
-            },
-          },
-        ]),
-      );
-    this.taskDefinition = new aws.ecs.TaskDefinition(
-      `${name}-task`,
-      {
-        family: `${name}-invoice-worker`,
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: String(args.cpu ?? 512),
-        memory: String(args.memoryMb ?? 1024),
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: platform.cpuArchitecture },
-        executionRoleArn: execution.role.arn,
-        taskRoleArn: task.role.arn,
-        containerDefinitions,
-      },
-      { ...parent, dependsOn: [execution.policy, task.policy] },
-    );
-
-    this.service = new aws.ecs.Service(
-      `${name}-service`,
-      {
-        cluster: this.cluster.arn,
-        taskDefinition: this.taskDefinition.arn,
-        desiredCount: minTasks,
-        capacityProviderStrategies: capacityProviderStrategy(args.spot ?? false),
-        platformVersion: "LATEST",
-        networkConfiguration: { subnets: args.subnetIds, securityGroups: args.securityGroupIds, assignPublicIp: args.assignPublicIp },
-        deploymentCircuitBreaker: { enable: true, rollback: true },
-        propagateTags: "SERVICE",
-        enableEcsManagedTags: true,
-      },
-      // Application Auto Scaling owns the task count once the service exists.
-      // Tasks in private subnets pull the image through the VPC endpoints: they must exist first.
-      { ...parent, dependsOn: [capacity, ...(args.networkReady ?? [])], ignoreChanges: ["desiredCount"] },
-    );
-
-    const target = new aws.appautoscaling.Target(
-      `${name}-scaling-target`,
-      {
-        serviceNamespace: "ecs",
-        scalableDimension: "ecs:service:DesiredCount",
-        resourceId: pulumi.interpolate`service/${this.cluster.name}/${this.service.name}`,
-        minCapacity: minTasks,
-        maxCapacity: maxTasks,
-      },
-      parent,
-    );
-    const stepPolicy = (suffix: string, adjustmentType: "ChangeInCapacity" | "ExactCapacity", steps: ScalingStep[]) =>
-      new aws.appautoscaling.Policy(
-        `${name}-${suffix}`,
-        {
-          policyType: "StepScaling",
-          serviceNamespace: target.serviceNamespace,
-          scalableDimension: target.scalableDimension,
-          resourceId: target.resourceId,
-          stepScalingPolicyConfiguration: {
-            adjustmentType,
-            cooldown: 60,
-            metricAggregationType: "Maximum",
-            stepAdjustments: steps.map(stepAdjustment),
-          },
-        },
-        parent,
-      );
-    const scaleOut = stepPolicy("scale-out", "ChangeInCapacity", scaleOutSteps(args.backlogPerTask ?? 20));
-    const scaleIn = stepPolicy("scale-in", "ExactCapacity", scaleInSteps(minTasks));
-    const queueMetric = (metricName: string) => ({
-      namespace: "AWS/SQS",
-      metricName,
-      dimensions: { QueueName: args.queueName },
-      period: 60,
-      stat: "Maximum",
-    });
-    this.scaleOutAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-backlog-high`,
-      {
-        alarmDescription: "Orders are waiting: add invoice workers (wakes a service scaled to zero).",
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: args.queueName },
-        statistic: "Maximum",
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: SCALE_OUT_THRESHOLD,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [scaleOut.arn],
-      },
-      parent,
-    );
-    this.scaleInAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-queue-idle`,
-      {
-        alarmDescription: `Nothing waiting or in flight for ${idleMinutes} minutes: scale the invoice workers in to the minimum.`,
-        metricQueries: [
-          { id: "visible", metric: queueMetric("ApproximateNumberOfMessagesVisible"), returnData: false },
-          { id: "inflight", metric: queueMetric("ApproximateNumberOfMessagesNotVisible"), returnData: false },
-          { id: "total", expression: "visible + inflight", label: "Messages waiting or in flight", returnData: true },
-        ],
-        evaluationPeriods: idleMinutes,
-        datapointsToAlarm: idleMinutes,
-        threshold: 0,
-        comparisonOperator: "LessThanOrEqualToThreshold",
-        // An idle queue may stop reporting; silence means nothing to do.
-        treatMissingData: "breaching",
-        alarmActions: [scaleIn.arn],
-      },
-      parent,
-    );
-
-    this.imageUri = this.image.imageUri;
-    this.logGroupName = logGroup.name;
-    this.clusterName = this.cluster.name;
-    this.serviceName = this.service.name;
     this.registerOutputs({
-      imageUri: this.imageUri,
-      logGroupName: this.logGroupName,
-      clusterName: this.clusterName,
-      serviceName: this.serviceName,
+      imageUri: this.image.imageUri,
+      logGroupName: this.logGroup.name,
+      clusterName: this.cluster.name,
+      serviceName: this.service.name,
     });
   }
+}
+
+/** The image repository: scanned on push, the last 20 images kept. */
+function createRepository(name: string, forceDelete: boolean, parent: pulumi.Resource): ecr.Repository {
+  return new ecr.Repository(
+    `${name}-repo`,
+    {
+      forceDelete,
+      imageScanningConfiguration: { scanOnPush: true },
+      lifecyclePolicy: { rules: [{ description: "Keep the last 20 images", tagStatus: "any", maximumNumberOfImages: 20 }] },
+    },
+    { parent },
+  );
+}
+
+/** The worker image, built from invoice-container/Dockerfile for the task's platform and pushed. */
+function buildImage(name: string, repository: ecr.Repository, platform: WorkerPlatform, parent: pulumi.Resource): ecr.Image {
+  return new ecr.Image(
+    `${name}-image`,
+    {
+      repositoryUrl: repository.url,
+      context: WORKER_IMAGE_BUILD.context,
+      dockerfile: WORKER_IMAGE_BUILD.dockerfile,
+      platform: platform.dockerPlatform,
+    },
+    { parent },
+  );
+}
+
+/** Least privilege for both roles (components/policies.ts). */
+function createWorkerRoles(
+  name: string,
+  args: WorkerTierArgs,
+  repository: ecr.Repository,
+  logGroup: aws.cloudwatch.LogGroup,
+  parent: pulumi.Resource,
+): WorkerRoles {
+  const execution = createServiceRole(
+    `${name}-execution`,
+    {
+      service: "ecs-tasks.amazonaws.com",
+      description: "ECS pulls the worker image and ships its logs",
+      policy: pulumi
+        .all([repository.url, logGroup.arn])
+        .apply(([url, logGroupArn]) => workerExecutionPolicy({ repositoryArn: ecrRepositoryArn(url), logGroupArn })),
+    },
+    parent,
+  );
+  const task = createServiceRole(
+    `${name}-task`,
+    {
+      service: "ecs-tasks.amazonaws.com",
+      description: "The invoice worker: consume orders, number invoices, store PDFs",
+      policy: pulumi
+        .all([args.table.arn, args.queue.arn, args.bucket.arn])
+        .apply(([tableArn, queueArn, bucketArn]) => workerTaskPolicy({ tableArn, queueArn, bucketArn })),
+    },
+    parent,
+  );
+  return { execution, task };
+}
+
+/** The cluster with Container Insights (RunningTaskCount and DesiredTaskCount for the dashboard and an alarm), on Fargate and Fargate Spot. */
+function createCluster(name: string, parent: pulumi.Resource) {
+  const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent });
+  const capacity = new aws.ecs.ClusterCapacityProviders(
+    `${name}-capacity`,
+    { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
+    { parent },
+  );
+  return { cluster, capacity };
+}
+
+/** The worker's environment: what runtime/settings.ts loadWorkerSettings reads. */
+function workerEnvironment(args: WorkerTierArgs): Record<string, pulumi.Input<string>> {
+  const budget = args.sizing.messageBudgetSeconds;
+  return {
+    [ENV.region]: args.region,
+    [ENV.ordersTable]: args.table.name,
+    [ENV.ordersQueueUrl]: args.queue.url,
+    [ENV.invoicesBucket]: args.bucket.bucket,
+    ...sellerEnvironment(args.seller),
+    [ENV.workerConcurrency]: String(args.sizing.concurrency),
+    [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),
+    [ENV.workerBatchSize]: String(SETTING_DEFAULTS.workerBatchSize),
+    [ENV.workerMessageBudgetSeconds]: String(budget),
+    [METRICS_STACK_ENV]: pulumi.getStack(),
+    [ENV.logLevel]: args.logLevel,
+    [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WORKER_WAIT_SECONDS)),
+  };
+}
+
+/** The task definition: one essential container with its health check, stop timeout and logs. */
+function createTaskDefinition(
+  name: string,
+  args: WorkerTierArgs,
+  image: ecr.Image,
+  logGroup: aws.cloudwatch.LogGroup,
+  roles: WorkerRoles,
+  platform: WorkerPlatform,
+  parent: pulumi.Resource,
+): aws.ecs.TaskDefinition {
+  const budget = args.sizing.messageBudgetSeconds;
+  const containerDefinitions = pulumi
+    .all([image.imageUri, logGroup.name, pulumi.output(workerEnvironment(args))])
+    .apply(([imageUri, logGroupName, env]) =>
+      JSON.stringify([
+        {
+          name: WORKER_CONTAINER,
+          image: imageUri,
+          essential: true,
+          // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
+          stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
+          environment: Object.entries(env)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([n, value]) => ({ name: n, value })),
+          healthCheck: { command: [...WORKER_HEALTHCHECK], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "worker" },
+          },
+        },
+      ]),
+    );
+  return new aws.ecs.TaskDefinition(
+    `${name}-task`,
+    {
+      family: `${name}-invoice-worker`,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(args.sizing.cpu),
+      memory: String(args.sizing.memoryMb),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: platform.cpuArchitecture },
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.task.role.arn,
+      containerDefinitions,
+    },
+    { parent, dependsOn: [roles.execution.policy, roles.task.policy] },
+  );
+}
+
+/** The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards. */
+function createService(
+  name: string,
+  args: WorkerTierArgs,
+  cluster: aws.ecs.Cluster,
+  taskDefinition: aws.ecs.TaskDefinition,
+  dependsOn: pulumi.Resource[],
+  parent: pulumi.Resource,
+): aws.ecs.Service {
+  const net = args.network;
+  return new aws.ecs.Service(
+    `${name}-service`,
+    {
+      cluster: cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      desiredCount: args.sizing.minTasks,
+      capacityProviderStrategies: capacityProviderStrategy(args.sizing.spot),
+      platformVersion: "LATEST",
+      networkConfiguration: { subnets: net.subnetIds, securityGroups: [net.securityGroupId], assignPublicIp: net.assignPublicIp },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+    },
+    // Application Auto Scaling owns the task count once the service exists.
+    // Tasks in private subnets pull the image through the VPC endpoints: they must exist first.
+    { parent, dependsOn, ignoreChanges: ["desiredCount"] },
+  );
+}
+
+/** Step scaling on the orders queue's depth: out on waiting messages (wakes a service at zero), in after an idle window. */
+function createQueueDrivenScaling(
+  name: string,
+  args: WorkerTierArgs,
+  cluster: aws.ecs.Cluster,
+  service: aws.ecs.Service,
+  parent: pulumi.Resource,
+): { scaleOutAlarm: aws.cloudwatch.MetricAlarm; scaleInAlarm: aws.cloudwatch.MetricAlarm } {
+  const { minTasks, maxTasks, backlogPerTask, scaleInIdleMinutes: idleMinutes } = args.sizing;
+  const target = new aws.appautoscaling.Target(
+    `${name}-scaling-target`,
+    {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+      minCapacity: minTasks,
+      maxCapacity: maxTasks,
+    },
+    { parent },
+  );
+  const stepPolicy = (suffix: string, adjustmentType: "ChangeInCapacity" | "ExactCapacity", steps: ScalingStep[]) =>
+    new aws.appautoscaling.Policy(
+      `${name}-${suffix}`,
+      {
+        policyType: "StepScaling",
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
+        stepScalingPolicyConfiguration: {
+          adjustmentType,
+          cooldown: 60,
+          metricAggregationType: "Maximum",
+          stepAdjustments: steps.map(stepAdjustment),
+        },
+      },
+      { parent },
+    );
+  const scaleOut = stepPolicy("scale-out", "ChangeInCapacity", scaleOutSteps(backlogPerTask));
+  const scaleIn = stepPolicy("scale-in", "ExactCapacity", scaleInSteps(minTasks));
+  const queueMetric = (metricName: string) => ({
+    namespace: "AWS/SQS",
+    metricName,
+    dimensions: { QueueName: args.queue.name },
+    period: 60,
+    stat: "Maximum",
+  });
+  const scaleOutAlarm = new aws.cloudwatch.MetricAlarm(
+    `${name}-backlog-high`,
+    {
+      alarmDescription: "Orders are waiting: add invoice workers (wakes a service scaled to zero).",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: args.queue.name },
+      statistic: "Maximum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: SCALE_OUT_THRESHOLD,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [scaleOut.arn],
+    },
+    { parent },
+  );
+  const scaleInAlarm = new aws.cloudwatch.MetricAlarm(
+    `${name}-queue-idle`,
+    {
+      alarmDescription: `Nothing waiting or in flight for ${idleMinutes} minutes: scale the invoice workers in to the minimum.`,
+      metricQueries: [
+        { id: "visible", metric: queueMetric("ApproximateNumberOfMessagesVisible"), returnData: false },
+        { id: "inflight", metric: queueMetric("ApproximateNumberOfMessagesNotVisible"), returnData: false },
+        { id: "total", expression: "visible + inflight", label: "Messages waiting or in flight", returnData: true },
+      ],
+      evaluationPeriods: idleMinutes,
+      datapointsToAlarm: idleMinutes,
+      threshold: 0,
+      comparisonOperator: "LessThanOrEqualToThreshold",
+      // An idle queue may stop reporting; silence means nothing to do.
+      treatMissingData: "breaching",
+      alarmActions: [scaleIn.arn],
+    },
+    { parent },
+  );
+  return { scaleOutAlarm, scaleInAlarm };
 }

@@ -4,8 +4,10 @@
  * No Pulumi import: main.ts and components/config.ts both read it.
  */
 
+import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
+
 /** The deployed worker's long-poll wait (the SQS maximum); the task definition sets it. */
-export const WORKER_WAIT_SECONDS = 20;
+export const WORKER_WAIT_SECONDS = SETTING_DEFAULTS.workerWaitSeconds;
 /** The longest stopTimeout Fargate allows; a Spot interruption also gives two minutes. */
 export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 /** Room after the last message for its DeleteMessage (with SDK retries) and the last poll's release. */

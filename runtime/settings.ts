@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-import { ENV, type LogLevel } from "./contracts/env";
+import { SETTING_DEFAULTS as D } from "./contracts/defaults";
+import { ENV, LOG_LEVELS, type LogLevel } from "./contracts/env";
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -21,7 +22,7 @@ const int = (name: string, min: number, max: number, dflt: number) =>
 const common = () => ({
   [ENV.region]: str(ENV.region).default("us-east-1"),
   [ENV.ordersTable]: str(ENV.ordersTable),
-  [ENV.logLevel]: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  [ENV.logLevel]: z.enum(LOG_LEVELS).default(D.logLevel),
 });
 
 const seller = () => ({
@@ -37,9 +38,9 @@ const apiSchema = () =>
     ...common(),
     [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
     [ENV.invoicesBucket]: str(ENV.invoicesBucket),
-    [ENV.taxRateBps]: int(ENV.taxRateBps, 0, 10_000, 0),
+    [ENV.taxRateBps]: int(ENV.taxRateBps, 0, 10_000, D.taxRateBps),
     [ENV.linkKeyId]: str(ENV.linkKeyId),
-    [ENV.presignTtlSeconds]: int(ENV.presignTtlSeconds, 10, 3600, 300),
+    [ENV.presignTtlSeconds]: int(ENV.presignTtlSeconds, 10, 3600, D.presignTtlSeconds),
   });
 
 const workerSchema = () =>
@@ -48,10 +49,10 @@ const workerSchema = () =>
     ...seller(),
     [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
     [ENV.invoicesBucket]: str(ENV.invoicesBucket),
-    [ENV.workerConcurrency]: int(ENV.workerConcurrency, 1, 64, 4),
-    [ENV.workerWaitSeconds]: int(ENV.workerWaitSeconds, 0, 20, 20),
-    [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, 10),
-    [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, 60),
+    [ENV.workerConcurrency]: int(ENV.workerConcurrency, 1, 64, D.workerConcurrency),
+    [ENV.workerWaitSeconds]: int(ENV.workerWaitSeconds, 0, 20, D.workerWaitSeconds),
+    [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, D.workerBatchSize),
+    [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, D.workerMessageBudgetSeconds),
     [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
   });
 
@@ -63,7 +64,7 @@ const notifierSchema = () =>
     [ENV.emailSender]: str(ENV.emailSender).email(`${ENV.emailSender} must be an email address`),
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
-    [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, 30),
+    [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, D.linkTtlDays),
     [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
   });
 

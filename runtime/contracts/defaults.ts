@@ -1,0 +1,19 @@
+import type { LogLevel } from "./env";
+
+/**
+ * The default of every setting that both a stack's config (components/config.ts) and a process's
+ * environment (runtime/settings.ts) can leave out, written once. A stack always sets these in
+ * the environment it deploys; the runtime falls back to the same values when run by hand.
+ */
+export const SETTING_DEFAULTS = {
+  logLevel: "info" satisfies LogLevel,
+  taxRateBps: 0,
+  presignTtlSeconds: 300,
+  linkTtlDays: 30,
+  workerConcurrency: 4,
+  workerMessageBudgetSeconds: 60,
+  /** SQS's longest long-poll, also the worker's drain arithmetic (invoice-container/drain.ts). */
+  workerWaitSeconds: 20,
+  /** SQS's largest receive batch. */
+  workerBatchSize: 10,
+} as const;
