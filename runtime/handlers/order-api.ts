@@ -4,38 +4,19 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { ZodError } from "zod";
-import {
-  createOrderBodySchema,
-  customerSchema,
-  ImpossibleOrder,
-  LIMITS,
-  LIST_LIMITS,
-  listOrdersQuerySchema,
-  pathBeyondDepth,
-  priceOrder,
-  type Customer,
-  type PricedOrder,
-  type OrderMessage,
-} from "../domain/order";
-import { containsCardNumber, jsonContainsCardNumber } from "../domain/card";
+import { ImpossibleOrder, LIST_LIMITS, listOrdersQuerySchema, priceOrder, type PricedOrder, type OrderMessage } from "../domain/order";
+import { customerFromClaims, parseCreateOrderRequest, type CreateOrderRequest } from "./order-request";
 import { OrderStore, hasInvoice, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import {
   IdempotencyKeyReused,
-  InvalidJson,
   LinkExpired,
   LinkInvalid,
   NotFound,
   OrderOutcomeUnknown,
   ServiceUnavailable,
   OrderRejected,
-  PayloadTooLarge,
-  PaymentDataNotAllowed,
-  Unauthenticated,
-  UnsupportedMediaType,
   ValidationFailed,
   toErrorResponse,
-  type FieldIssue,
 } from "../errors";
 import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
 import type { LinkSigner } from "../invoices/link";
@@ -63,28 +44,6 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return { statusCode: status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
-}
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower && v != null) return v;
-  return undefined;
-}
-
-/** The customer from the Cognito authorizer's claims; the body never names the customer. */
-export function customerFromClaims(event: APIGatewayProxyEvent): Customer {
-  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
-  const parsed = customerSchema().safeParse({
-    id: claims.sub,
-    email: claims.email,
-    name: typeof claims.name === "string" && claims.name.trim() ? claims.name.trim() : undefined,
-  });
-  if (!parsed.success) throw new Unauthenticated("Sign in to place or view orders: the request carries no verified customer identity.");
-  return parsed.data;
-}
-
-function issuesOf(err: ZodError): FieldIssue[] {
-  return err.issues.slice(0, 50).map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
 }
 
 /** Canonical JSON (sorted keys), so equal bodies hash equally whatever their spacing or key order. */
@@ -118,19 +77,6 @@ export function acceptedBody(order: PricedOrder) {
   };
 }
 
-/** The body as text; a base64 (binary) body must be UTF-8, as JSON is (RFC 8259). */
-function readBody(event: APIGatewayProxyEvent): string {
-  const raw = event.body ?? "";
-  if (!event.isBase64Encoded) return raw;
-  const bytes = Buffer.from(raw, "base64");
-  if (bytes.length > LIMITS.maxBodyBytes) throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new InvalidJson("The request body is not valid UTF-8 JSON.");
-  }
-}
-
 /** Sends the order's message, then confirms the order; `onConfirming` marks the step whose write may commit unseen. */
 async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder, onConfirming?: () => void): Promise<void> {
   const msg: OrderMessage = { v: 1, order };
@@ -162,105 +108,90 @@ async function completeExisting(deps: OrderApiDeps, store: OrderStore, orderId: 
 
 /** POST /orders: validate, price, record, enqueue; 202 only once the message is on the queue. */
 export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
-  const customer = customerFromClaims(event);
-  const contentType = header(event, "content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(contentType.trim())) {
-    throw new UnsupportedMediaType("Send the order as JSON with the header Content-Type: application/json.");
-  }
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
-  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
-    throw new UnsupportedMediaType("Send the order as UTF-8 JSON: Content-Type: application/json; charset=utf-8.");
-  }
-  const raw = readBody(event);
-  if (Buffer.byteLength(raw, "utf8") > LIMITS.maxBodyBytes) {
-    throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
-  }
-  // Checked before parsing so a card number is refused even inside malformed JSON.
-  if (containsCardNumber(raw)) {
-    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
-  }
-  let parsedJson: unknown;
-  try {
-    parsedJson = JSON.parse(raw);
-  } catch {
-    throw new InvalidJson("The request body is not valid JSON.");
-  }
-  // JSON.parse is iterative; what walks the value after it may not be: bound the depth first.
-  const tooDeep = pathBeyondDepth(parsedJson, LIMITS.maxJsonDepth);
-  if (tooDeep !== undefined) {
-    throw new ValidationFailed(`The order nests objects and arrays deeper than ${LIMITS.maxJsonDepth} levels.`, [
-      { path: tooDeep || "(body)", message: `nests deeper than ${LIMITS.maxJsonDepth} levels` },
-    ]);
-  }
-  if (jsonContainsCardNumber(parsedJson)) {
-    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
-  }
-  const body = createOrderBodySchema().safeParse(parsedJson);
-  if (!body.success) throw new ValidationFailed("The order is not valid; see details for each problem.", issuesOf(body.error));
-
-  const idemKey = header(event, "idempotency-key");
-  if (idemKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idemKey)) {
-    throw new ValidationFailed("The Idempotency-Key header must be 1 to 128 visible ASCII characters.", [
-      { path: "headers.Idempotency-Key", message: "must be 1 to 128 visible ASCII characters" },
-    ]);
-  }
-
+  const request = parseCreateOrderRequest(event);
   const now = deps.now();
-  let order: PricedOrder;
-  try {
-    order = priceOrder(body.data, customer, deps.settings.taxRateBps, deps.newOrderId(), now);
-  } catch (e) {
-    if (e instanceof ImpossibleOrder) throw new OrderRejected(e.message, [{ path: e.path, message: e.message }]);
-    throw e;
-  }
+  const order = priceRequest(request, deps, now);
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const log = deps.log.child({ orderId: order.orderId });
-
-  if (idemKey !== undefined) {
-    const keyHash = sha256(idemKey);
-    const requestHash = sha256(canonical(body.data));
-    const expires = Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await store.getIdempotency(customer.id, keyHash, now);
-      if (existing) {
-        if (existing.requestHash !== requestHash) {
-          throw new IdempotencyKeyReused("This Idempotency-Key was already used for a different order. Use a new key for a new order.");
-        }
-        return completeExisting(deps, store, existing.orderId, deps.log.child({ orderId: existing.orderId }));
-      }
-      // An expired record may still be in the table (TTL deletes lazily): replace it conditionally.
-      const created = await store.createOrderWithKey(order, keyHash, requestHash, expires, now);
-      if (created === "created") break;
-      if (attempt === 2) throw new Error("Idempotency record kept changing under us");
-    }
-    await enqueue(deps, store, order); // on failure the client retries with the same key and completes it
+  if (request.idempotencyKey !== undefined) {
+    const replay = await intakeWithKey(deps, store, request, order, now);
+    if (replay) return replay;
   } else {
-    const started = Date.now();
-    let confirming = false;
-    try {
-      await store.createOrder(order);
-      await enqueue(deps, store, order, () => (confirming = true));
-    } catch (e) {
-      // No key to retry with: take the order back, unless its confirmation did commit (then it stands).
-      // A message already sent for it is dropped by the worker; a record we cannot remove stays
-      // unconfirmed, invisible to readers, until the worker or TTL removes it.
-      const budget = Math.min(2500, INTAKE_BUDGET_MS - (Date.now() - started));
-      const undo =
-        budget > 0
-          ? await store.deleteUnqueuedOrder(order.orderId, AbortSignal.timeout(budget)).catch((d) => {
-              log.error("could not remove unconfirmed order", errorFields(d));
-              return "unknown" as const;
-            })
-          : "unknown";
-      // The confirmation may have committed and we cannot learn whether: say so rather than "failed".
-      if (undo === "unknown" && confirming) throw new OrderOutcomeUnknown(ORDER_OUTCOME_UNKNOWN_MESSAGE, undefined, { cause: e });
-      if (undo !== "confirmed") throw e;
-      log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
-    }
+    await intakeWithoutKey(deps, store, order, log);
   }
   log.info("order accepted", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
   deps.metrics.emit(METRICS.ordersAccepted, 1, {}, { orderId: order.orderId });
   return json(202, acceptedBody(order), { location: `/orders/${order.orderId}` });
+}
+
+/** Prices the order from the request (the customer from the token, the lines from the body). */
+function priceRequest(request: CreateOrderRequest, deps: OrderApiDeps, now: Date): PricedOrder {
+  try {
+    return priceOrder(request.body, request.customer, deps.settings.taxRateBps, deps.newOrderId(), now);
+  } catch (e) {
+    if (e instanceof ImpossibleOrder) throw new OrderRejected(e.message, [{ path: e.path, message: e.message }]);
+    throw e;
+  }
+}
+
+/**
+ * Intake under an Idempotency-Key: the order and its key record are written together; a repeat
+ * of the same request completes and replays the first order (its answer, returned here), a
+ * different body under the same key is refused.
+ */
+async function intakeWithKey(
+  deps: OrderApiDeps,
+  store: OrderStore,
+  request: CreateOrderRequest,
+  order: PricedOrder,
+  now: Date,
+): Promise<APIGatewayProxyResult | undefined> {
+  const keyHash = sha256(request.idempotencyKey!);
+  const requestHash = sha256(canonical(request.body));
+  const expires = Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await store.getIdempotency(request.customer.id, keyHash, now);
+    if (existing) {
+      if (existing.requestHash !== requestHash) {
+        throw new IdempotencyKeyReused("This Idempotency-Key was already used for a different order. Use a new key for a new order.");
+      }
+      return completeExisting(deps, store, existing.orderId, deps.log.child({ orderId: existing.orderId }));
+    }
+    // An expired record may still be in the table (TTL deletes lazily): replace it conditionally.
+    const created = await store.createOrderWithKey(order, keyHash, requestHash, expires, now);
+    if (created === "created") break;
+    if (attempt === 2) throw new Error("Idempotency record kept changing under us");
+  }
+  await enqueue(deps, store, order); // on failure the client retries with the same key and completes it
+  return undefined;
+}
+
+/**
+ * Intake without a key: record, enqueue, confirm. On a failure there is no key to retry with, so
+ * the order is taken back, unless its confirmation did commit (then it stands).
+ */
+async function intakeWithoutKey(deps: OrderApiDeps, store: OrderStore, order: PricedOrder, log: Logger): Promise<void> {
+  const started = Date.now();
+  let confirming = false;
+  try {
+    await store.createOrder(order);
+    await enqueue(deps, store, order, () => (confirming = true));
+  } catch (e) {
+    // A message already sent for it is dropped by the worker; a record we cannot remove stays
+    // unconfirmed, invisible to readers, until the worker or TTL removes it.
+    const budget = Math.min(2500, INTAKE_BUDGET_MS - (Date.now() - started));
+    const undo =
+      budget > 0
+        ? await store.deleteUnqueuedOrder(order.orderId, AbortSignal.timeout(budget)).catch((d) => {
+            log.error("could not remove unconfirmed order", errorFields(d));
+            return "unknown" as const;
+          })
+        : "unknown";
+    // The confirmation may have committed and we cannot learn whether: say so rather than "failed".
+    if (undo === "unknown" && confirming) throw new OrderOutcomeUnknown(ORDER_OUTCOME_UNKNOWN_MESSAGE, undefined, { cause: e });
+    if (undo !== "confirmed") throw e;
+    log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
+  }
 }
 
 /** The fields every view of an order starts with. */

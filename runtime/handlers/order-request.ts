@@ -1,0 +1,110 @@
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import type { ZodError } from "zod";
+import { createOrderBodySchema, customerSchema, LIMITS, pathBeyondDepth, type CreateOrderBody, type Customer } from "../domain/order";
+import { containsCardNumber, jsonContainsCardNumber } from "../domain/card";
+import {
+  InvalidJson,
+  PayloadTooLarge,
+  PaymentDataNotAllowed,
+  Unauthenticated,
+  UnsupportedMediaType,
+  ValidationFailed,
+  type FieldIssue,
+} from "../errors";
+
+/**
+ * The request edge of the order API: who is asking, and whether what they sent is an order at
+ * all (content type, size, card numbers, JSON, depth, schema, Idempotency-Key). Everything
+ * downstream receives parsed, typed values and checks nothing of this again.
+ */
+
+/** A POST /orders request that passed the edge. */
+export interface CreateOrderRequest {
+  readonly customer: Customer;
+  readonly body: CreateOrderBody;
+  readonly idempotencyKey?: string;
+}
+
+/** A request header, by case-insensitive name. */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower && v != null) return v;
+  return undefined;
+}
+
+/** The customer from the Cognito authorizer's claims; the body never names the customer. */
+export function customerFromClaims(event: APIGatewayProxyEvent): Customer {
+  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
+  const parsed = customerSchema().safeParse({
+    id: claims.sub,
+    email: claims.email,
+    name: typeof claims.name === "string" && claims.name.trim() ? claims.name.trim() : undefined,
+  });
+  if (!parsed.success) throw new Unauthenticated("Sign in to place or view orders: the request carries no verified customer identity.");
+  return parsed.data;
+}
+
+/** Up to 50 schema problems as `details`, each with its path. */
+export function issuesOf(err: ZodError): FieldIssue[] {
+  return err.issues.slice(0, 50).map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
+}
+
+/** The body as text; a base64 (binary) body must be UTF-8, as JSON is (RFC 8259). */
+function readBody(event: APIGatewayProxyEvent): string {
+  const raw = event.body ?? "";
+  if (!event.isBase64Encoded) return raw;
+  const bytes = Buffer.from(raw, "base64");
+  if (bytes.length > LIMITS.maxBodyBytes) throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidJson("The request body is not valid UTF-8 JSON.");
+  }
+}
+
+/** Checks a POST /orders request at the edge and parses it; throws the ApiError that answers it otherwise. */
+export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrderRequest {
+  const customer = customerFromClaims(event);
+  const contentType = header(event, "content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(contentType.trim())) {
+    throw new UnsupportedMediaType("Send the order as JSON with the header Content-Type: application/json.");
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
+    throw new UnsupportedMediaType("Send the order as UTF-8 JSON: Content-Type: application/json; charset=utf-8.");
+  }
+  const raw = readBody(event);
+  if (Buffer.byteLength(raw, "utf8") > LIMITS.maxBodyBytes) {
+    throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
+  }
+  // Checked before parsing so a card number is refused even inside malformed JSON.
+  if (containsCardNumber(raw)) {
+    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
+  }
+  let parsedJson: unknown;
+  try {
+    parsedJson = JSON.parse(raw);
+  } catch {
+    throw new InvalidJson("The request body is not valid JSON.");
+  }
+  // JSON.parse is iterative; what walks the value after it may not be: bound the depth first.
+  const tooDeep = pathBeyondDepth(parsedJson, LIMITS.maxJsonDepth);
+  if (tooDeep !== undefined) {
+    throw new ValidationFailed(`The order nests objects and arrays deeper than ${LIMITS.maxJsonDepth} levels.`, [
+      { path: tooDeep || "(body)", message: `nests deeper than ${LIMITS.maxJsonDepth} levels` },
+    ]);
+  }
+  if (jsonContainsCardNumber(parsedJson)) {
+    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
+  }
+  const body = createOrderBodySchema().safeParse(parsedJson);
+  if (!body.success) throw new ValidationFailed("The order is not valid; see details for each problem.", issuesOf(body.error));
+
+  const idempotencyKey = header(event, "idempotency-key");
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
+    throw new ValidationFailed("The Idempotency-Key header must be 1 to 128 visible ASCII characters.", [
+      { path: "headers.Idempotency-Key", message: "must be 1 to 128 visible ASCII characters" },
+    ]);
+  }
+  return { customer, body: body.data, idempotencyKey };
+}
