@@ -8,7 +8,7 @@ import { createLogger, errorFields } from "../runtime/log";
 import { createEmfEmitter, metricsStack } from "../runtime/metrics";
 import { METRICS } from "../runtime/contracts/metrics";
 import { loadWorkerSettings, SettingsError } from "../runtime/settings";
-import { startWorkerLoop } from "../runtime/handlers/invoice-worker";
+import { startWorkerLoop } from "../runtime/handlers/worker-loop";
 import { createRenderPool, isRenderThread, renderThreadCount, serveRenderRequests } from "../runtime/invoices/render-pool";
 import { DEFAULT_HEARTBEAT_FILE, HEARTBEAT_FILE_ENV } from "./heartbeat";
 import { drainDeadlineSeconds } from "./drain";

@@ -6,7 +6,7 @@ import { localStackSettings } from "../../local/stack-settings";
 import { LocalInbox } from "../../local/inbox";
 import { kmsLinkSigner } from "../../runtime/invoices/link";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
-import { startWorkerLoop } from "../../runtime/handlers/invoice-worker";
+import { startWorkerLoop } from "../../runtime/handlers/worker-loop";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
 import type { PolicyDocument } from "../../components/policies";
 import { motoServer, type LocalAws } from "../helpers/aws";

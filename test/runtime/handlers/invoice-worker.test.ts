@@ -7,13 +7,8 @@ import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, drainQueue, queueDepth, tableItems, workerDeps, capturingLogger } from "../../helpers/deps";
 import { orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
-import {
-  createNumberingBatcher,
-  PoisonMessage,
-  processOrderMessage,
-  retryDelaySeconds,
-  startWorkerLoop,
-} from "../../../runtime/handlers/invoice-worker";
+import { createNumberingBatcher, PoisonMessage, processOrderMessage } from "../../../runtime/handlers/invoice-worker";
+import { retryDelaySeconds, startWorkerLoop } from "../../../runtime/handlers/worker-loop";
 import type { LocalAws } from "../../helpers/aws";
 import { renderInvoicePdf } from "../../../runtime/invoices/pdf";
 import { OrderStore } from "../../../runtime/domain/store";
