@@ -27,8 +27,9 @@ export interface ApiTierArgs {
   /** Stage-wide request rate and burst. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /**
-   * Set the region's API Gateway CloudWatch role, which access logging requires. It is one
-   * setting per account and region: exactly one stack sets it (the dev stack here).
+   * Set the region's API Gateway CloudWatch role, which access logging requires (one setting per
+   * account and region; kept when the stack is destroyed). Off only where the account's setting
+   * is managed outside this program.
    */
   readonly manageAccountLogsRole: boolean;
   /**
@@ -317,22 +318,29 @@ function createDeployment(
   );
 }
 
-/** The account-wide role API Gateway writes access logs with (one per account and region). */
+/**
+ * The account-wide role API Gateway writes access logs with (one setting per account and region).
+ * Every stack sets it before its stage, so none depends on another stack, and keeps it (role,
+ * policy, setting) when destroyed: the provider resets the setting on delete, which would stop
+ * the access logs of every other stack of the account. Two stacks in one account each set their
+ * own role; whichever deployed last is the one in use, and both can write.
+ */
 function createAccountLogsSetting(name: string, parent: pulumi.Resource): aws.apigateway.Account {
+  const kept = { parent, retainOnDelete: true };
   const logsRole = new aws.iam.Role(
     `${name}-gateway-logs-role`,
     {
       description: "API Gateway writes access logs (account-wide setting)",
       assumeRolePolicy: JSON.stringify(assumeRolePolicy("apigateway.amazonaws.com")),
     },
-    { parent },
+    kept,
   );
   const attachment = new aws.iam.RolePolicyAttachment(
     `${name}-gateway-logs-policy`,
     { role: logsRole.name, policyArn: API_GATEWAY_LOGS_POLICY_ARN },
-    { parent },
+    kept,
   );
-  return new aws.apigateway.Account(`${name}-gateway-account`, { cloudwatchRoleArn: logsRole.arn }, { parent, dependsOn: [attachment] });
+  return new aws.apigateway.Account(`${name}-gateway-account`, { cloudwatchRoleArn: logsRole.arn }, { ...kept, dependsOn: [attachment] });
 }
 
 /** The stage named after the stack: JSON access logs and X-Ray tracing. */

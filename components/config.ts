@@ -82,7 +82,7 @@ const keySchema = () =>
       apiTimeoutSeconds: int(1, 29, 10),
       apiThrottleRateLimit: int(1, 10_000, 50),
       apiThrottleBurstLimit: int(1, 5_000, 100),
-      apiGatewayAccountLogsRole: bool(false),
+      apiGatewayAccountLogsRole: bool(true),
       cognitoEmailViaSes: bool(false),
       passwordSignIn: bool(true),
       invoicePresignTtlSeconds: int(10, 3600, D.presignTtlSeconds),
@@ -141,7 +141,7 @@ export interface StackConfig {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
     readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-    /** Whether this stack sets the region's API Gateway CloudWatch role (needed once per account and region for access logs). */
+    /** Whether this stack sets the region's API Gateway CloudWatch role, which its access logs need (kept on destroy). */
     readonly manageAccountLogsRole: boolean;
     /** Cognito sends sign-up and recovery mail through SES as `emailSender` (no default sender's daily cap). */
     readonly cognitoEmailViaSes: boolean;

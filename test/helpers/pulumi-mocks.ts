@@ -28,6 +28,8 @@ export interface MockedResource {
   dependsOn: string[];
   /** Per input property, the URNs of the resources its value came from (as the engine records them). */
   propertyDependencies: Record<string, string[]>;
+  /** The retainOnDelete option: `pulumi destroy` (or removal from the program) leaves it in the account. */
+  retainOnDelete: boolean;
 }
 
 /** The result of one program run. */
@@ -115,7 +117,16 @@ export async function runProgram(stack: string, overrides: Record<string, string
     {
       newResource(args) {
         const state = invent(args.type, args.name, args.inputs);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [], propertyDependencies: {} });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          state,
+          urn: "",
+          dependsOn: [],
+          propertyDependencies: {},
+          retainOnDelete: false,
+        });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => answer(args.token),
@@ -127,6 +138,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   // The mocks see no dependsOn: read it from the registration requests.
   const dependsOn = new Map<string, string[]>();
   const propertyDependencies = new Map<string, Record<string, string[]>>();
+  const retained = new Set<string>();
   const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
   const register = mockMonitor.registerResource.bind(mockMonitor);
   mockMonitor.registerResource = (req, cb) => {
@@ -135,6 +147,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
     const props: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, prop: string) => (props[prop] = deps.getUrnsList()));
     propertyDependencies.set(key, props);
+    if (req.getRetainondelete()) retained.add(key);
     return register(req, cb);
   };
   pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...overrides });
@@ -155,6 +168,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   for (const r of resources) {
     r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
     r.propertyDependencies = propertyDependencies.get(`${r.type}::${r.name}`) ?? {};
+    r.retainOnDelete = retained.has(`${r.type}::${r.name}`);
   }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   return {

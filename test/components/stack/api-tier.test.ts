@@ -13,6 +13,21 @@ for (const stack of STACKS) {
     });
 
     describe("API", () => {
+      it("sets the account's API Gateway logging role itself, before its stage, and keeps it when the stack is destroyed", () => {
+        // Access logs need the account-wide setting: a stack that relies on another stack's would be refused
+        // in its own account, and would lose its logs when that stack is destroyed (the provider resets it).
+        const account = run.one("aws:apigateway/account:Account");
+        const role = run.one("aws:iam/role:Role", "-gateway-logs-role");
+        const attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "-gateway-logs-policy");
+        expect(run.one("aws:apigateway/stage:Stage").dependsOn).to.include(account.urn);
+        expect(account.inputs.cloudwatchRoleArn).to.equal(role.state.arn);
+        expect({ account: account.retainOnDelete, role: role.retainOnDelete, attachment: attachment.retainOnDelete }).to.deep.equal({
+          account: true,
+          role: true,
+          attachment: true,
+        });
+      });
+
       it("names the stage after the stack, throttles it and writes JSON access logs", () => {
         const stage = run.one("aws:apigateway/stage:Stage").inputs;
         expect(stage.stageName).to.equal(stack);

@@ -46,12 +46,15 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,
   "aws:apigateway/methodSettings:MethodSettings": 1,
+  // the account-wide API Gateway logging role, set by every stack (kept on destroy)
+  "aws:apigateway/account:Account": 1,
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
   // lambdas (api + notifier)
   "aws:lambda/function:Function": 2,
   "aws:lambda/permission:Permission": 2,
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
   "aws:cloudwatch/logGroup:LogGroup": 4,
-  "aws:iam/role:Role": 4,
+  "aws:iam/role:Role": 5,
   "aws:iam/rolePolicy:RolePolicy": 4,
   // notification
   "aws:sesv2/emailIdentity:EmailIdentity": 1,
@@ -70,12 +73,7 @@ export const COMMON_COUNTS: Record<string, number> = {
 
 /** What each stack adds to the common set. */
 export const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
-  // Only dev sets the account-wide API Gateway logging role.
-  dev: {
-    "aws:apigateway/account:Account": 1,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
-    "aws:iam/role:Role": 5,
-  },
+  dev: {},
   prod: {
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:sns/topicSubscription:TopicSubscription": 1,

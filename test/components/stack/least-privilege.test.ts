@@ -123,9 +123,9 @@ for (const stack of STACKS) {
           "worker-execution-policy": ["ecr:GetAuthorizationToken"],
           "worker-task-policy": [],
         });
-        expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal(
-          stack === "dev" ? ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"] : [],
-        );
+        expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal([
+          "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        ]);
         const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
         expect([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets]).to.deep.equal([
           true,
@@ -172,7 +172,7 @@ for (const stack of STACKS) {
         );
         expect(trust).to.deep.equal({
           "api-handler-role": "lambda.amazonaws.com",
-          ...(stack === "dev" ? { "api-gateway-logs-role": "apigateway.amazonaws.com" } : {}),
+          "api-gateway-logs-role": "apigateway.amazonaws.com",
           "notify-handler-role": "lambda.amazonaws.com",
           "worker-execution-role": "ecs-tasks.amazonaws.com",
           "worker-task-role": "ecs-tasks.amazonaws.com",
