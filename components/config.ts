@@ -163,12 +163,41 @@ export interface StackConfig {
   readonly network: { readonly mode: "public" | "private"; readonly vpcCidr: string };
 }
 
+/** Domains reserved for documentation and tests (RFC 2606, RFC 6761): mail to or from them is never delivered. */
+const RESERVED_MAIL_DOMAIN = /(^|\.)(example|test|invalid|localhost)$|(^|\.)example\.(com|net|org)$/i;
+
+/** Whether an address's domain is reserved (e.g. `invoices@shop.example`): a placeholder, not a mailbox. */
+export function isPlaceholderAddress(address: string): boolean {
+  return RESERVED_MAIL_DOMAIN.test(address.slice(address.lastIndexOf("@") + 1));
+}
+
+/**
+ * Addresses a deployed stack cannot use: SES never verifies a sender on a reserved domain (every
+ * invoice email would fail), and an alarm subscription there is never confirmed (alarms reach nobody).
+ */
+function placeholderProblems(c: z.infer<ReturnType<typeof keySchema>>): string[] {
+  const keys = { emailSender: c.emailSender, sellerEmail: c.sellerEmail, alarmEmail: c.alarmEmail };
+  return Object.entries(keys)
+    .filter(([, v]) => v !== undefined && isPlaceholderAddress(v))
+    .map(
+      ([k, v]) =>
+        `${PROJECT}:${k} "${v}" is a placeholder on a reserved domain that receives no mail; ` +
+        `set the shop's own address: pulumi config set ${PROJECT}:${k} <address>`,
+    );
+}
+
+/** How a configuration is used. */
+export interface ParseOptions {
+  /** For `pulumi up`/`preview`: placeholder addresses are refused (the local pipeline accepts them). @default false */
+  readonly deploying?: boolean;
+}
+
 /**
  * Parses a stack's raw configuration into a StackConfig. `raw` holds the project's keys with or
  * without the `shop-backend:` prefix, plus `aws:region`; other namespaces are ignored.
  * Unknown project keys are refused, so a misspelt key never silently falls back to its default.
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, stack: string, options: ParseOptions = {}): StackConfig {
   const own: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined || value === null) continue;
@@ -190,6 +219,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     }
   } else {
     problems.push(...contradictions(parsed.data));
+    if (options.deploying) problems.push(...placeholderProblems(parsed.data));
     if (isProductionStack(stack) && !parsed.data.alarmEmail)
       problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
   }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, parseStackConfig } from "../../components/config";
+import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, isPlaceholderAddress, parseStackConfig } from "../../components/config";
 import { ROOT, stackFileConfig } from "../helpers/pulumi-mocks";
 import { readStackConfigFile } from "../../local/stack-settings";
 
@@ -46,6 +46,30 @@ describe("parseStackConfig", () => {
     ]).to.deep.equal([false, 1, true, true, "private"]);
     expect(prod.logRetentionDays).to.be.greaterThan(dev.logRetentionDays);
   });
+
+  const addressCases: [string, boolean][] = [
+    ["invoices@shop.example", true],
+    ["a@example.com", true],
+    ["a@mail.example.org", true],
+    ["a@EXAMPLE.NET", true],
+    ["a@shop.test", true],
+    ["a@host.invalid", true],
+    ["a@mail.localhost", true],
+    ["invoices@acme-shop.eu", false],
+    ["a@example.company", false],
+    ["a@myexample.com", false],
+    ["a@test.de", false],
+  ];
+  for (const [address, placeholder] of addressCases) {
+    it(`${placeholder ? "refuses" : "accepts"} ${address} as a deployed stack's sender, and the local pipeline accepts it either way`, () => {
+      const raw = minimal({ [`${PROJECT}:emailSender`]: address });
+      const deploy = () => parseStackConfig(raw, "staging", { deploying: true });
+      if (placeholder) expect(deploy).to.throw(StackConfigError, `${PROJECT}:emailSender "${address}" is a placeholder`);
+      else expect(deploy().emailSender).to.equal(address);
+      expect(parseStackConfig(raw, "staging").emailSender).to.equal(address);
+      expect(isPlaceholderAddress(address)).to.equal(placeholder);
+    });
+  }
 
   const alarmEmailCases = [
     { stack: "prod", alarmEmail: undefined, refused: true },

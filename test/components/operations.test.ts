@@ -94,7 +94,7 @@ for (const stack of ["dev", "prod"] as const) {
       const subs = run
         .ofType("aws:sns/topicSubscription:TopicSubscription")
         .map((s) => [s.inputs.topic, s.inputs.protocol, s.inputs.endpoint]);
-      expect(subs).to.deep.equal(stack === "prod" ? [[topicArn, "email", "ops@shop.example"]] : []);
+      expect(subs).to.deep.equal(stack === "prod" ? [[topicArn, "email", "ops@acme-shop.eu"]] : []);
     });
 
     // Every alarm that tells a person: metric, statistic, threshold, comparison, and that its description says what to do.

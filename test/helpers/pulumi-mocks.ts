@@ -195,14 +195,27 @@ export async function runProgram(stack: string, overrides: Record<string, string
   };
 }
 
+/**
+ * The committed stack files hold placeholder addresses (on the reserved `.example` domain), which
+ * the program refuses to deploy; the shared runs stand in a shop's own addresses for them.
+ */
+export const SHOP_ADDRESSES: Record<"dev" | "prod", Record<string, string>> = {
+  dev: { [`${PROJECT}:emailSender`]: "invoices-dev@acme-shop.eu", [`${PROJECT}:sellerEmail`]: "billing@acme-shop.eu" },
+  prod: {
+    [`${PROJECT}:emailSender`]: "invoices@acme-shop.eu",
+    [`${PROJECT}:sellerEmail`]: "billing@acme-shop.eu",
+    [`${PROJECT}:alarmEmail`]: "ops@acme-shop.eu",
+  },
+};
+
 const runs = new Map<string, Promise<ProgramRun>>();
-/** The shared run of a stack's program (computed once per test process, in order). */
+/** The shared run of a stack's program with a shop's addresses (computed once per test process, in order). */
 export function programRun(stack: "dev" | "prod"): Promise<ProgramRun> {
   // Runs are serialised: mocks are process-wide state.
   let run = runs.get(stack);
   if (!run) {
     const previous = Promise.all([...runs.values()]).catch(() => undefined);
-    run = previous.then(() => runProgram(stack));
+    run = previous.then(() => runProgram(stack, SHOP_ADDRESSES[stack]));
     runs.set(stack, run);
   }
   return run;
