@@ -255,8 +255,9 @@ export class LambdaProcess {
         if (this.child === child) this.child = undefined;
         if (!ready) return reject(new Error(`Lambda process exited ${code ?? signal} before it was ready:\n${this.logs.join("\n")}`));
         // Whatever was still running in it dies with it, as Lambda reports a runtime that exits mid-invocation.
-        for (const [id, w] of this.pending)
-          this.fail(id, w, "Runtime.ExitError", `Error: Runtime exited with error: ${exitText(code, signal)}`);
+        for (const [id, w] of this.pending) {
+          if (w.child === child) this.fail(id, w, "Runtime.ExitError", `Error: Runtime exited with error: ${exitText(code, signal)}`);
+        }
       });
       child.on(
         "message",
