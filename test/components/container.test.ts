@@ -11,6 +11,9 @@ import { apiDeps, tableItems } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { WORKER_HEALTHCHECK } from "../../components/worker-tier";
+import { imageNodeVersion } from "../../invoice-container/build";
+import { imageNode } from "../../local/worker-process";
+import { nodeMajor } from "../../local/pinned-node";
 
 /**
  * The worker image without Docker: the Dockerfile's shape is checked as text, its compile step is
@@ -24,8 +27,10 @@ const IMAGE_BUILD = ["npx", "ts-node", "--transpile-only", "invoice-container/bu
 const instructions = (name: string) => DOCKERFILE.split("\n").filter((l) => l.startsWith(`${name} `));
 
 describe("invoice-container/Dockerfile", () => {
-  it("is multi-stage on a pinned Node 22 image", () => {
-    expect(DOCKERFILE).to.match(/^ARG NODE_IMAGE=node:22\.\d+\.\d+-bookworm-slim$/m);
+  it("is multi-stage on a pinned Node 22 image, the version the worker bundle is compiled for", () => {
+    const [, version] = /^ARG NODE_IMAGE=node:(22\.\d+\.\d+)-bookworm-slim$/m.exec(DOCKERFILE) ?? [];
+    expect(version, "ARG NODE_IMAGE=node:22.x.y-bookworm-slim").to.be.a("string");
+    expect(imageNodeVersion()).to.equal(version);
     expect(instructions("FROM")).to.deep.equal(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
   });
 
@@ -99,10 +104,11 @@ describe("the compiled worker under its task definition's environment", function
     env.WORKER_WAIT_SECONDS = "3";
     return env;
   };
+  // imageNode(): the pinned binary, refused unless it is of the Dockerfile's major.
   const healthy = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
+    spawnSync(imageNode(), [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
 
-  it("invoices a queued order, reports healthy while polling, and exits 0 on SIGTERM", async () => {
+  it("invoices a queued order on the image's Node major, reports healthy while polling, and exits 0 on SIGTERM", async () => {
     // Prepare: one order on the queue.
     const created = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const orderId = JSON.parse(created.body).orderId;
@@ -111,9 +117,11 @@ describe("the compiled worker under its task definition's environment", function
     const env = envFor(heartbeat);
     expect(healthy(env)).to.equal(1);
     // Act: start the compiled entry as ECS would.
-    const child = spawn(process.execPath, [path.join(out, "invoice-container/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(imageNode(), [path.join(out, "invoice-container/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
+    let stdout = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     let status: unknown;
     await waitUntil(
@@ -126,6 +134,14 @@ describe("the compiled worker under its task definition's environment", function
     );
     // Assess
     expect(status, stderr).to.equal("INVOICED");
+    const started = stdout
+      .split("\n")
+      .filter((l) => l.includes('"worker started"'))
+      .map((l) => JSON.parse(l));
+    expect(started, stdout).to.have.length(1);
+    expect(nodeMajor(started[0].node), `the worker ran on ${started[0].node}; the image is node:${imageNodeVersion(DOCKERFILE)}`).to.equal(
+      nodeMajor(imageNodeVersion(DOCKERFILE)),
+    );
     expect(healthy(env)).to.equal(0);
     child.kill("SIGTERM");
     expect(await exited).to.equal(0);
