@@ -33,6 +33,11 @@ export const ENV = {
 export const INVOICE_PREFIX = "invoices/";
 /** Deterministic object key of an order's invoice, so a redelivered message overwrites, never duplicates. */
 export const invoiceKey = (orderId: string): string => `${INVOICE_PREFIX}${orderId}.pdf`;
+/**
+ * How long a notifier attempt's email claim blocks other attempts: longer than one attempt runs (the function's
+ * timeout), and over before Lambda's last asynchronous retry, 3 minutes after the first attempt, which then sends.
+ */
+export const NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS = 120;
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
@@ -95,7 +100,7 @@ const notifierSchema = () =>
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
     [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, 30),
-    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
+    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS),
   });
 
 /** Raised at start-up when the environment is incomplete; lists every problem at once. */
