@@ -238,6 +238,8 @@ export interface EndState {
   emailMissing: number;
   wrongAddress: number;
   dlq: number;
+  /** Email events given up to the failure queue: each needs a person (a redrive). */
+  emailFailures: number;
   /** Unconfirmed records left (never visible to readers, never invoiced). */
   unconfirmed: number;
   unconfirmedInvoiced: number;
@@ -278,6 +280,7 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
     emailMissing: confirmed.filter((i) => !mailsPer.has(i.order.orderId)).length,
     wrongAddress,
     dlq: await depth(rig, rig.p.resources.dlqUrl),
+    emailFailures: await depth(rig, rig.p.resources.emailFailureQueueUrl!),
     unconfirmed: unconfirmed.length,
     unconfirmedInvoiced: unconfirmed.filter((i) => i.invoiceNumber || objects.includes(`invoices/${i.order.orderId}.pdf`)).length,
   };
