@@ -83,5 +83,11 @@ export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** The orders queue keeps messages four days (the SQS default), well past any outage of the worker. */
 export const QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
 
+/**
+ * Lambda's waits before its asynchronous retries of a function error: one minute before the first, two minutes
+ * before the second ("How Lambda handles errors and retries with asynchronous invocation", Lambda developer guide).
+ * The local notifier driver follows this schedule.
+ */
+export const NOTIFIER_RETRY_DELAYS_SECONDS: readonly number[] = [60, 120];
 /** Lambda's asynchronous retries (its maximum) before a failed event goes to the on-failure destination. */
-export const NOTIFIER_ASYNC_RETRIES = 2;
+export const NOTIFIER_ASYNC_RETRIES = NOTIFIER_RETRY_DELAYS_SECONDS.length;

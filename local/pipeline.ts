@@ -10,7 +10,7 @@ import { startMoto, type MotoServer } from "./moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "./provision";
 import { cognitoVerifier, createLocalUser, createLocalUserPool, localUserToken, signIn, type LocalUser, type LocalUserPool } from "./auth";
 import { startGateway } from "./gateway";
-import { startNotifierDriver } from "./notifier-driver";
+import { notifierSchedule, startNotifierDriver, type NotifierSchedule } from "./notifier-driver";
 import { LocalInbox, inboxHtml } from "./inbox";
 import { consoleRoutes } from "./console";
 import { formatLogLine } from "./logfmt";
@@ -34,8 +34,13 @@ export interface LocalPipelineOptions {
   readonly stack: LocalStackSettings;
   /** Where formatted log lines go. @default stdout */
   readonly print?: (line: string) => void;
-  /** Extra runtime settings for every part (e.g. NOTIFY_CLAIM_LEASE_SECONDS in fault tests). @default none */
+  /** Extra runtime settings for every part (e.g. shorter worker budgets in fault tests). @default none */
   readonly env?: Record<string, string>;
+  /**
+   * How many times faster than Lambda the notifier's retries run, and its claim lease with them (see
+   * notifierSchedule). @default 1: Lambda's own schedule, retries 1 and 2 minutes after a failure, lease 120 s
+   */
+  readonly notifierSpeedup?: number;
 }
 
 /** A running local pipeline. */
@@ -53,6 +58,8 @@ export interface LocalPipeline {
   readonly env: Record<string, string>;
   /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
   readonly metrics: LocalMetrics;
+  /** When the notifier retries a failed event and how long its email claim lasts. */
+  readonly notifierSchedule: NotifierSchedule;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -65,6 +72,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   const sys = (msg: string, fields?: Record<string, unknown>) =>
     print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "local", msg, ...fields }), "local"));
   const s = o.stack;
+  if (o.env?.[ENV.notifyClaimLeaseSeconds] !== undefined) {
+    throw new Error(
+      `startLocalPipeline: env.${ENV.notifyClaimLeaseSeconds} is derived from Lambda's schedule; set notifierSpeedup instead`,
+    );
+  }
+  const schedule = notifierSchedule(o.notifierSpeedup);
   const cleanups: (() => Promise<void> | void)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -180,6 +193,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         logLevel: "info",
       }),
       ...o.env,
+      [ENV.notifyClaimLeaseSeconds]: String(schedule.claimLeaseSeconds),
     };
     const writeLog = (part: string) => localLogWriter(metrics, part, print);
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
@@ -192,6 +206,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       sqs: clients.sqs,
       queueUrl: resources.bucketEventsQueueUrl!,
       failureQueueUrl: resources.emailFailureQueueUrl,
+      retryDelaysSeconds: schedule.retryDelaysSeconds,
       handler: createEmailNotifierHandler(env, { writeLog: writeLog("notifier") }),
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "notifier", msg, ...f }), "notifier")),
     });
@@ -208,6 +223,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       resources,
       env,
       metrics,
+      notifierSchedule: schedule,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

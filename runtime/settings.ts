@@ -3,6 +3,11 @@ import { z } from "zod";
 import { SETTING_DEFAULTS as D } from "./contracts/defaults";
 import { ENV, LOG_LEVELS, type LogLevel } from "./contracts/env";
 
+/**
+ * How long a notifier attempt's email claim blocks other attempts: longer than one attempt runs (the function's
+ * timeout), and over before Lambda's last asynchronous retry, 3 minutes after the first attempt, which then sends.
+ */
+export const NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS = 120;
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
@@ -65,7 +70,7 @@ const notifierSchema = () =>
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
     [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, D.linkTtlDays),
-    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
+    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS),
   });
 
 /** Raised at start-up when the environment is incomplete; lists every problem at once. */

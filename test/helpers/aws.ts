@@ -14,6 +14,8 @@ delete process.env.AWS_PROFILE;
 export const REGION = "us-east-1";
 export const SENDER = "invoices@shop.example";
 export const LINK_BASE = "https://api.shop.example/test";
+/** Receives of an orders-queue message before SQS moves it to the DLQ, in every test's resources. */
+export const MAX_RECEIVE_COUNT = 3;
 
 let shared: Promise<MotoServer> | undefined;
 
@@ -49,7 +51,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
     ctx.resources = await provisionLocalResources(ctx.clients, ctx.ddbRaw, {
       prefix: "test",
       region: REGION,
-      maxReceiveCount: 3,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
       visibilityTimeoutSeconds: 30,
       sender: SENDER,
       bucketEventsQueue: opts.bucketEventsQueue ?? false,

@@ -16,6 +16,7 @@ import { motoSentEmails } from "../../local/moto";
 import { startNotifierDriver } from "../../local/notifier-driver";
 import { failedEvent, parseRedriveArgs, redrive, toLocalNotifier, toQueue } from "../../local/redrive";
 import { ROOT } from "../helpers/pulumi-mocks";
+import { NOTIFIER_ASYNC_RETRIES, NOTIFIER_RETRY_DELAYS_SECONDS } from "../../components/scaling";
 
 const UNVERIFIED_SENDER = "not-yet-verified@shop.example";
 
@@ -48,7 +49,7 @@ describe("npm run redrive against the local pipeline", function () {
       failureQueueUrl: ctx.resources.emailFailureQueueUrl!,
       handler: (e) => handleS3Event(e, notifierDeps(ctx, { settings })),
       log: (m) => logs.push(m),
-      retryDelaySeconds: 0,
+      retryDelaysSeconds: NOTIFIER_RETRY_DELAYS_SECONDS.map(() => 0), // Lambda's attempts, without its waits
     });
     try {
       // Act 1: Lambda's three attempts fail; the event lands in the failure queue, not away.
@@ -56,7 +57,7 @@ describe("npm run redrive against the local pipeline", function () {
         await waitUntil(async () => (await queueDepth(ctx, ctx.resources.emailFailureQueueUrl!)) === 1, 30000, 200),
         logs.join("\n"),
       ).to.equal(true);
-      expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(2);
+      expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(NOTIFIER_ASYNC_RETRIES);
       expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
       // Act 2: the operator fixes the cause and redrives.
       await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: UNVERIFIED_SENDER }));
