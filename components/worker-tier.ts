@@ -269,7 +269,11 @@ function createTaskDefinition(
   );
 }
 
-/** The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards. */
+/**
+ * The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards.
+ * `pulumi up` waits for a steady state (one deployment, every desired task running), so tasks that cannot start fail
+ * the deploy instead of passing it. A rollback also ends steady (on the old tasks): the smoke's probe tells that apart.
+ */
 function createService(
   name: string,
   args: WorkerTierArgs,
@@ -289,6 +293,7 @@ function createService(
       platformVersion: "LATEST",
       networkConfiguration: { subnets: net.subnetIds, securityGroups: [net.securityGroupId], assignPublicIp: net.assignPublicIp },
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      waitForSteadyState: true,
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
     },

@@ -118,6 +118,13 @@ for (const stack of STACKS) {
           run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
         ]);
       });
+
+      it("makes `pulumi up` wait until the worker service is steady, so a task that cannot start fails the deploy", () => {
+        const service = run.one("aws:ecs/service:Service").inputs;
+        expect(service.waitForSteadyState).to.equal(true);
+        // A deploy that cannot get healthy is stopped and rolled back rather than retried forever.
+        expect(service.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
+      });
     });
   });
 }
