@@ -53,6 +53,8 @@ export interface LocalPipeline {
   readonly env: Record<string, string>;
   /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
   readonly metrics: LocalMetrics;
+  /** The worker's WORKER_RELEASE (the stack's is a hash of its task definition): `npm run smoke -- --read-only` checks who answered. */
+  readonly workerRelease: string;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -185,7 +187,11 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
-    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: writeLog("worker") });
+    const workerRelease = `local-${prefix}`;
+    const worker = spawnWorkerProcess(
+      { ...env, [ENV.workerWaitSeconds]: "5", [ENV.workerRelease]: workerRelease },
+      { stdout: writeLog("worker") },
+    );
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({
@@ -208,6 +214,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       resources,
       env,
       metrics,
+      workerRelease,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

@@ -15,6 +15,8 @@ export interface LocalSession {
   readonly demoUser: { email: string; password: string };
   /** The orders table (the read-only smoke reads its probe's receipt there). */
   readonly table: string;
+  /** The worker's release, which the read-only smoke expects its probe's receipt to name. */
+  readonly workerRelease: string;
   /** The queues `npm run redrive -- --local` works on. */
   readonly queues: { readonly orders: string; readonly dlq: string; readonly emailFailures: string; readonly notifierEvents: string };
   /** The `npm start` process. */
@@ -34,6 +36,7 @@ export function sessionOf(p: LocalPipeline, pid = process.pid): LocalSession {
     clientId: p.pool.clientId,
     demoUser: { email: p.demoUser.email, password: p.demoUser.password },
     table: p.resources.table,
+    workerRelease: p.workerRelease,
     queues: {
       orders: p.resources.queueUrl,
       dlq: p.resources.dlqUrl,

@@ -34,6 +34,8 @@ export interface SmokeTarget {
   /** The orders queue (the read-only smoke sends its probe there) and table (where the worker records the probe). */
   readonly queueUrl: string;
   readonly table: string;
+  /** The release of the worker just deployed (stack output `workerRelease`): the probe must be answered by it. */
+  readonly expectedRelease?: string;
   /** AWS endpoint override (moto) and its dummy credentials; unset for AWS. */
   readonly endpoint?: string;
   /** "user": USER_PASSWORD_AUTH (dev, local); "admin": ADMIN_USER_PASSWORD_AUTH with the caller's AWS credentials (prod). */
@@ -251,6 +253,16 @@ export async function runReadOnlySmoke(
     );
     const probeAfterSeconds = Math.round((Date.parse(receipt.receivedAt) - sentAt) / 1000);
     log(`probe ${probeId} recorded by the worker ${probeAfterSeconds} s after it was sent`);
+    if (t.expectedRelease !== undefined) {
+      await step("check which worker answered", async () => {
+        if (receipt.release !== t.expectedRelease)
+          throw new Error(
+            `the probe was answered by worker release ${receipt.release ?? "(none)"}, but this deploy's worker is ${t.expectedRelease}: ` +
+              "its tasks did not take over (a deployment the circuit breaker rolled back?); read the ECS service's events",
+          );
+      });
+      log(`probe answered by worker release ${receipt.release}, the one deployed`);
+    }
     return { probeId, probeAfterSeconds };
   } finally {
     sqs.destroy();

@@ -39,4 +39,6 @@ export interface ProbeReceipt {
   readonly probeId: string;
   readonly sentAt: string;
   readonly receivedAt: string;
+  /** The release of the worker that took it (WORKER_RELEASE), when it has one. */
+  readonly release?: string;
 }

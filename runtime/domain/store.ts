@@ -466,7 +466,8 @@ export class OrderStore {
   async getProbe(probeId: string): Promise<ProbeReceipt | undefined> {
     const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: probePk(probeId) }, ConsistentRead: true }));
     if (!r.Item) return undefined;
-    return { probeId: String(r.Item.probeId), sentAt: String(r.Item.sentAt), receivedAt: String(r.Item.receivedAt) };
+    const { sentAt, receivedAt, release } = r.Item;
+    return { probeId, sentAt: String(sentAt), receivedAt: String(receivedAt), ...(typeof release === "string" ? { release } : {}) };
   }
 }
 

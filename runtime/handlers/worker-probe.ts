@@ -11,8 +11,8 @@ export async function recordProbe(
   probe: ProbeMessage,
   deps: Pick<WorkerDeps, "ddb" | "settings" | "now" | "log">,
 ): Promise<{ probeId: string; outcome: "probe-recorded" }> {
-  const receivedAt = deps.now().toISOString();
-  await new OrderStore(deps.ddb, deps.settings.ordersTable).recordProbe({ probeId: probe.probeId, sentAt: probe.sentAt, receivedAt });
-  deps.log.info("probe recorded", { probeId: probe.probeId, sentAt: probe.sentAt });
+  const receipt = { probeId: probe.probeId, sentAt: probe.sentAt, receivedAt: deps.now().toISOString(), release: deps.settings.release };
+  await new OrderStore(deps.ddb, deps.settings.ordersTable).recordProbe(receipt);
+  deps.log.info("probe recorded", { probeId: probe.probeId, sentAt: probe.sentAt, release: receipt.release });
   return { probeId: probe.probeId, outcome: "probe-recorded" };
 }

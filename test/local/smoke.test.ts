@@ -140,6 +140,7 @@ describe("npm run smoke -- --local --read-only against npm start", function () {
     expect(out).to.contain("smoke: GET /orders with the user's token: 200, no orders");
     expect(out).to.contain("smoke: GET /invoices/{id} with a forged signature: 403 LINK_INVALID (checked with KMS)");
     expect(out).to.match(/smoke: deleted smoke-[0-9a-f]+@shop\.example/);
+    expect(out).to.contain(`smoke: probe answered by worker release ${session.workerRelease}, the one deployed`);
     expect(out).to.match(/smoke: OK read-only \(probe smoke-[0-9a-f]{12} recorded after \d+ s/);
     // ... and left nothing but the probe's receipt, which expires within the hour.
     const probeId = /probe (smoke-[0-9a-f]{12}) sent/.exec(out)![1];
@@ -149,6 +150,21 @@ describe("npm run smoke -- --local --read-only against npm start", function () {
     expect(t.objects, "objects in the buckets").to.equal(0);
     expect(t.emails, "emails SES accepted").to.equal(0);
     expect(t.users, "the throwaway user is deleted").to.deep.equal([session.demoUser.email]);
+  });
+
+  it("fails when the worker that answered is not the release just deployed (a rolled-back deploy answers from the old tasks)", async () => {
+    // Prepare: a session that expects another release than the running worker's, as a stack whose new tasks never took over.
+    const file = path.join(dir, "newer-release.json");
+    fs.writeFileSync(file, JSON.stringify({ ...session, workerRelease: "0123456789ab" }));
+    // Act
+    const smoke = run("local/smoke-cli.ts", ["--local", "--read-only"], { ...env, SHOP_LOCAL_SESSION: file });
+    const code = await smoke.exited;
+    // Assess
+    expect(code, smoke.output()).to.equal(1);
+    expect(smoke.output()).to.contain(
+      `smoke: FAILED: smoke step "check which worker answered" failed: the probe was answered by worker release ${session.workerRelease}, ` +
+        "but this deploy's worker is 0123456789ab",
+    );
   });
 
   it("fails at the probe step, naming it, when the worker is not running", async () => {

@@ -45,6 +45,12 @@ describe("invoice worker: probe messages", () => {
     expect(m.points()).to.deep.equal([]);
   });
 
+  it("records the release of the worker that took the probe, when it has one (WORKER_RELEASE)", async () => {
+    const deps = workerDeps(ctx);
+    await processQueueMessage(probeBody("smoke-release-01"), { ...deps, settings: { ...deps.settings, release: "0123abcd4567" } });
+    expect((await tableItems(ctx))[0]).to.include({ pk: "PROBE#smoke-release-01", release: "0123abcd4567" });
+  });
+
   it("records a probe delivered twice once (the second receipt overwrites the first)", async () => {
     const deps = workerDeps(ctx);
     await processQueueMessage(probeBody("smoke-twice-0001"), deps);
