@@ -84,6 +84,7 @@ export const notifierFunctionName = notifications.handler.name;
 export const bucketName = data.bucket.bucket;
 export const tableName = data.table.name;
 export const imageUri = worker.image.imageUri;
+export const workerRelease = worker.release;
 export const senderIdentity = notifications.senderIdentity.emailIdentity;
 export const alarmTopicArn = alarms.topic.arn;
 export const dashboardName = ops.dashboard.dashboardName;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 // awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
@@ -99,6 +100,8 @@ export class WorkerTier extends pulumi.ComponentResource {
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly cluster: aws.ecs.Cluster;
   public readonly taskDefinition: aws.ecs.TaskDefinition;
+  /** The task definition's release (workerRelease), also in the tasks' WORKER_RELEASE. */
+  public readonly release: pulumi.Output<string>;
   public readonly service: aws.ecs.Service;
   public readonly scaleOutAlarm: aws.cloudwatch.MetricAlarm;
   public readonly scaleInAlarm: aws.cloudwatch.MetricAlarm;
@@ -115,7 +118,15 @@ export class WorkerTier extends pulumi.ComponentResource {
     const roles = createWorkerRoles(name, args, this.repository, this.logGroup, this);
     const { cluster, capacity } = createCluster(name, this);
     this.cluster = cluster;
-    this.taskDefinition = createTaskDefinition(name, args, this.image, this.logGroup, roles, platform, this);
+    ({ definition: this.taskDefinition, release: this.release } = createTaskDefinition(
+      name,
+      args,
+      this.image,
+      this.logGroup,
+      roles,
+      platform,
+      this,
+    ));
     this.service = createService(name, args, cluster, this.taskDefinition, [capacity, ...args.network.endpoints], this);
     const scaling = createQueueDrivenScaling(name, args, cluster, this.service, this);
     this.scaleOutAlarm = scaling.scaleOutAlarm;
@@ -126,6 +137,7 @@ export class WorkerTier extends pulumi.ComponentResource {
       logGroupName: this.logGroup.name,
       clusterName: this.cluster.name,
       serviceName: this.service.name,
+      release: this.release,
     });
   }
 }
@@ -220,7 +232,16 @@ function workerEnvironment(args: WorkerTierArgs): Record<string, pulumi.Input<st
   };
 }
 
-/** The task definition: one essential container with its health check, stop timeout and logs. */
+/**
+ * The worker's release: a short hash of what a task definition revision runs (its container and size). The tasks carry
+ * it (WORKER_RELEASE) and the stack exports it, so the smoke's probe tells the worker this deploy made from older tasks
+ * that a rolled-back deployment left running (which `waitForSteadyState` counts as steady).
+ */
+export function workerRelease(task: unknown): string {
+  return createHash("sha256").update(JSON.stringify(task)).digest("hex").slice(0, 12);
+}
+
+/** The task definition: one essential container with its health check, stop timeout and logs; and its release. */
 function createTaskDefinition(
   name: string,
   args: WorkerTierArgs,
@@ -229,47 +250,55 @@ function createTaskDefinition(
   roles: WorkerRoles,
   platform: WorkerPlatform,
   parent: pulumi.Resource,
-): aws.ecs.TaskDefinition {
+): { definition: aws.ecs.TaskDefinition; release: pulumi.Output<string> } {
   const budget = args.sizing.messageBudgetSeconds;
-  const containerDefinitions = pulumi
+  const size = { cpu: String(args.sizing.cpu), memory: String(args.sizing.memoryMb), cpuArchitecture: platform.cpuArchitecture };
+  const container = pulumi
     .all([image.imageUri, logGroup.name, pulumi.output(workerEnvironment(args))])
-    .apply(([imageUri, logGroupName, env]) =>
-      JSON.stringify([
-        {
-          name: WORKER_CONTAINER,
-          image: imageUri,
-          essential: true,
-          // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
-          stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
-          environment: Object.entries(env)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([n, value]) => ({ name: n, value })),
-          healthCheck: { command: [...WORKER_HEALTHCHECK], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
-          logConfiguration: {
-            logDriver: "awslogs",
-            options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "worker" },
-          },
+    .apply(([imageUri, logGroupName, env]) => {
+      const environment = (vars: Record<string, string>) =>
+        Object.entries(vars)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([n, value]) => ({ name: n, value }));
+      const definition = {
+        name: WORKER_CONTAINER,
+        image: imageUri,
+        essential: true,
+        // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
+        stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
+        environment: environment(env),
+        healthCheck: { command: [...WORKER_HEALTHCHECK], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
+        logConfiguration: {
+          logDriver: "awslogs",
+          options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "worker" },
         },
-      ]),
-    );
-  return new aws.ecs.TaskDefinition(
+      };
+      const release = workerRelease({ container: definition, ...size });
+      return { release, json: JSON.stringify([{ ...definition, environment: environment({ ...env, [ENV.workerRelease]: release }) }]) };
+    });
+  const definition = new aws.ecs.TaskDefinition(
     `${name}-task`,
     {
       family: `${name}-invoice-worker`,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
-      cpu: String(args.sizing.cpu),
-      memory: String(args.sizing.memoryMb),
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: platform.cpuArchitecture },
+      cpu: size.cpu,
+      memory: size.memory,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: size.cpuArchitecture },
       executionRoleArn: roles.execution.role.arn,
       taskRoleArn: roles.task.role.arn,
-      containerDefinitions,
+      containerDefinitions: container.json,
     },
     { parent, dependsOn: [roles.execution.policy, roles.task.policy] },
   );
+  return { definition, release: container.release };
 }
 
-/** The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards. */
+/**
+ * The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards.
+ * `pulumi up` waits for a steady state (one deployment, every desired task running), so tasks that cannot start fail
+ * the deploy instead of passing it. A rollback also ends steady (on the old tasks): the smoke's probe tells that apart.
+ */
 function createService(
   name: string,
   args: WorkerTierArgs,
@@ -289,6 +318,7 @@ function createService(
       platformVersion: "LATEST",
       networkConfiguration: { subnets: net.subnetIds, securityGroups: [net.securityGroupId], assignPublicIp: net.assignPublicIp },
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      waitForSteadyState: true,
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
     },

@@ -76,6 +76,7 @@ function main(): void {
     concurrency: settings.concurrency,
     renderThreads,
     waitSeconds: settings.waitSeconds,
+    release: settings.release,
     pid: process.pid,
     node: process.version,
   });

@@ -60,6 +60,8 @@ export interface LocalPipeline {
   readonly metrics: LocalMetrics;
   /** When the notifier retries a failed event and how long its email claim lasts. */
   readonly notifierSchedule: NotifierSchedule;
+  /** The worker's WORKER_RELEASE (the stack's is a hash of its task definition): `npm run smoke -- --read-only` checks who answered. */
+  readonly workerRelease: string;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -199,7 +201,11 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
-    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: writeLog("worker") });
+    const workerRelease = `local-${prefix}`;
+    const worker = spawnWorkerProcess(
+      { ...env, [ENV.workerWaitSeconds]: "5", [ENV.workerRelease]: workerRelease },
+      { stdout: writeLog("worker") },
+    );
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({
@@ -224,6 +230,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       env,
       metrics,
       notifierSchedule: schedule,
+      workerRelease,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { localUserToken, signIn } from "./auth";
+import type { LocalPipeline } from "./pipeline";
 
 /** What `npm start` writes for `npm run token` and `npm run demo` to find the running pipeline. */
 export interface LocalSession {
@@ -12,12 +13,39 @@ export interface LocalSession {
   readonly poolId: string;
   readonly clientId: string;
   readonly demoUser: { email: string; password: string };
+  /** The orders table (the read-only smoke reads its probe's receipt there). */
+  readonly table: string;
+  /** The worker's release, which the read-only smoke expects its probe's receipt to name. */
+  readonly workerRelease: string;
   /** The queues `npm run redrive -- --local` works on. */
   readonly queues: { readonly orders: string; readonly dlq: string; readonly emailFailures: string; readonly notifierEvents: string };
   /** The `npm start` process. */
   readonly pid: number;
   /** Processes it started and will stop: moto_server (when it owns one) and the worker. */
   readonly children: { readonly moto?: number; readonly worker: number };
+}
+
+/** The session of a running pipeline, started by the process `pid`. */
+export function sessionOf(p: LocalPipeline, pid = process.pid): LocalSession {
+  return {
+    apiUrl: p.apiUrl,
+    inboxUrl: p.inboxUrl,
+    endpoint: p.endpoint,
+    region: p.region,
+    poolId: p.pool.poolId,
+    clientId: p.pool.clientId,
+    demoUser: { email: p.demoUser.email, password: p.demoUser.password },
+    table: p.resources.table,
+    workerRelease: p.workerRelease,
+    queues: {
+      orders: p.resources.queueUrl,
+      dlq: p.resources.dlqUrl,
+      emailFailures: p.resources.emailFailureQueueUrl!,
+      notifierEvents: p.resources.bucketEventsQueueUrl!,
+    },
+    pid,
+    children: p.pids,
+  };
 }
 
 /** Where the session file lives (gitignored); SHOP_LOCAL_SESSION moves it (tests use that). */

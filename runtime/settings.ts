@@ -59,6 +59,11 @@ const workerSchema = () =>
     [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, D.workerBatchSize),
     [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, D.workerMessageBudgetSeconds),
     [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
+    [ENV.workerRelease]: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, `${ENV.workerRelease} must be 1-64 of A-Z a-z 0-9 _ . -`)
+      .optional(),
   });
 
 const notifierSchema = () =>
@@ -129,6 +134,8 @@ export interface WorkerSettings {
   readonly messageBudgetSeconds: number;
   /** How long after an intake attempt began its order may stay unconfirmed before the worker drops its message. */
   readonly intakeGraceSeconds: number;
+  /** The task definition's release (set by the stack, and locally by npm start); a probe's receipt names it. */
+  readonly release?: string;
   readonly logLevel: LogLevel;
 }
 /** Settings of the email notifier Lambda. */
@@ -175,6 +182,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     batchSize: e[ENV.workerBatchSize],
     messageBudgetSeconds: e[ENV.workerMessageBudgetSeconds],
     intakeGraceSeconds: e[ENV.workerIntakeGraceSeconds],
+    release: e[ENV.workerRelease],
     logLevel: e[ENV.logLevel],
   };
 }

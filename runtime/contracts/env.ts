@@ -23,6 +23,8 @@ export const ENV = {
   workerBatchSize: "WORKER_BATCH_SIZE",
   workerMessageBudgetSeconds: "WORKER_MESSAGE_BUDGET_SECONDS",
   workerIntakeGraceSeconds: "WORKER_INTAKE_GRACE_SECONDS",
+  /** Which task definition the worker runs (a hash the stack also exports): the smoke's probe receipt names it. */
+  workerRelease: "WORKER_RELEASE",
   notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
   logLevel: "LOG_LEVEL",
 } as const;

@@ -23,6 +23,7 @@ import { lifecycleRule } from "../../components/data-plan";
 import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
 import { drainDeadlineSeconds, maxDrainableBudgetSeconds, stopTimeoutSeconds } from "../../invoice-container/drain";
 import { API_ROUTES } from "../../runtime/handlers/order-api";
+import { workerRelease } from "../../components/worker-tier";
 
 describe("scaling decisions", () => {
   describe("visibilityTimeoutSeconds", () => {
@@ -306,4 +307,22 @@ describe("worker heartbeat", () => {
     expect(heartbeatIsFresh("", now, 160)).to.equal(false);
     expect(heartbeatIsFresh("garbage", now, 160)).to.equal(false);
   });
+});
+
+describe("worker release", () => {
+  const task = { container: { image: "repo@sha256:aaa", environment: [{ name: "LOG_LEVEL", value: "info" }] }, cpu: 256, memoryMb: 512 };
+  it("is a short hash, the same for the same task", () => {
+    expect(workerRelease(task)).to.match(/^[0-9a-f]{12}$/);
+    expect(workerRelease(JSON.parse(JSON.stringify(task)))).to.equal(workerRelease(task));
+  });
+  const changes: [string, unknown][] = [
+    ["image", { ...task, container: { ...task.container, image: "repo@sha256:bbb" } }],
+    ["environment", { ...task, container: { ...task.container, environment: [{ name: "LOG_LEVEL", value: "debug" }] } }],
+    ["size", { ...task, cpu: 512 }],
+  ];
+  for (const [what, changed] of changes) {
+    it(`changes with the task's ${what}`, () => {
+      expect(workerRelease(changed)).to.not.equal(workerRelease(task));
+    });
+  }
 });

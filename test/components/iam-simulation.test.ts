@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { createClients, destroyClients, type AwsCallRecord, type AwsClients } from "../../runtime/clients";
 import { provisionLocalResources, runtimeEnv } from "../../local/provision";
 import { localStackSettings } from "../../local/stack-settings";
 import { LocalInbox } from "../../local/inbox";
 import { kmsLinkSigner } from "../../runtime/invoices/link";
+import { probeMessage } from "../../runtime/domain/probe";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { startWorkerLoop } from "../../runtime/handlers/worker-loop";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
@@ -113,14 +115,23 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     expect((await handleApiRequest(postOrder(orderBody(), { headers }), api)).statusCode).to.equal(202);
     const orderId = JSON.parse(created.body).orderId as string;
 
+    // And a smoke test's probe (sent with the setup clients, as the deploy role would): the worker's role needs nothing new for it.
+    await setup.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: resources.queueUrl,
+        MessageBody: JSON.stringify(probeMessage("iam-simulation-probe", new Date())),
+      }),
+    );
     const loop = startWorkerLoop(workerDeps(ctx, { ddb: clientsOf.worker.ddb, sqs: clientsOf.worker.sqs, s3: clientsOf.worker.s3 }));
     const invoiced = await waitUntil(
       async () => (await tableItems(ctx)).some((i) => i.pk === `ORDER#${orderId}` && i.status === "INVOICED"),
       30000,
       100,
     );
+    const probed = await waitUntil(async () => (await tableItems(ctx)).some((i) => i.pk === "PROBE#iam-simulation-probe"), 30000, 100);
     await loop.stop();
     expect(invoiced, "order invoiced").to.equal(true);
+    expect(probed, "probe recorded").to.equal(true);
 
     const notifier = notifierDeps(ctx, {
       ddb: clientsOf.notifier.ddb,

@@ -93,6 +93,19 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       ).to.deep.equal(["not an order"]);
     });
 
+    it("records a probe as PROBE#<id> and makes nothing else: no order, no invoice number, no PDF; the queue emptied", async () => {
+      const probe = { kind: "probe", v: 1, probeId: "smoke-contract-01", sentAt: new Date().toISOString() };
+      await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.queueUrl, MessageBody: JSON.stringify(probe) }));
+      worker = start();
+      const items = await waitUntil(async () => {
+        const all = await tableItems(ctx);
+        return all.some((i) => i.pk === "PROBE#smoke-contract-01") && all;
+      }, 60000);
+      expect(items && items.map((i) => i.type), worker.lines.slice(-5).join("\n")).to.deep.equal(["probe"]);
+      expect(await pdfKeys(ctx)).to.deep.equal([]);
+      expect(await waitUntil(async () => (await queueDepth(ctx)) === 0, 10000)).to.equal(true);
+    });
+
     it("on SIGTERM finishes what it holds and exits 0", async () => {
       await placeOrders(ctx, 3);
       worker = start();

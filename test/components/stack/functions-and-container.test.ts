@@ -111,12 +111,27 @@ for (const stack of STACKS) {
           "WORKER_CONCURRENCY",
           "WORKER_HEARTBEAT_MAX_AGE_SECONDS",
           "WORKER_MESSAGE_BUDGET_SECONDS",
+          "WORKER_RELEASE",
           "WORKER_WAIT_SECONDS",
         ]);
         expect([task.executionRoleArn, task.taskRoleArn]).to.deep.equal([
           run.one("aws:iam/role:Role", "-worker-execution-role").state.arn,
           run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
         ]);
+      });
+
+      it("names the worker's release in its task and in the stack outputs, so the smoke can tell which worker answered", () => {
+        const [container] = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        const release = container.environment.find((e: { name: string }) => e.name === "WORKER_RELEASE")?.value;
+        expect(release).to.match(/^[0-9a-f]{12}$/);
+        expect(run.outputs.workerRelease).to.equal(release);
+      });
+
+      it("makes `pulumi up` wait until the worker service is steady, so a task that cannot start fails the deploy", () => {
+        const service = run.one("aws:ecs/service:Service").inputs;
+        expect(service.waitForSteadyState).to.equal(true);
+        // A deploy that cannot get healthy is stopped and rolled back rather than retried forever.
+        expect(service.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
       });
     });
   });
