@@ -64,13 +64,15 @@ export const API_CLIENT_OPTIONS = { maxAttempts: 2, connectTimeoutMs: 1000, requ
 /** The per-call request timeout of an SQS long poll that waits `waitSeconds`: the wait plus a margin. */
 export const longPollTimeoutMs = (waitSeconds: number): number => (waitSeconds + 5) * 1000;
 
-/** The settings every client shares: region, endpoint override, retry budget, timeouts, and the tests' recorder. */
+/** The settings every client shares: region, endpoint override, credentials, retry budget, timeouts, and the tests' recorder. */
 export interface ClientConfig {
   readonly sdk: {
     readonly region: string;
     readonly endpoint?: string;
     readonly maxAttempts: number;
     readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number; readonly throwOnRequestTimeout: true };
+    /** From the environment's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when it has them, else the SDK's provider chain (ECS task role). */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
   };
   readonly onCall?: (call: AwsCallRecord) => void;
   /** The Lambda entries' X-Ray tracer (runtime/lambda/observability.ts): wraps each client as it is built. @default none */
@@ -86,6 +88,11 @@ function build<C extends object>(c: ClientConfig, client: C): C {
 export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = opts.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
+  // Credentials too come from the environment given, not the process's: two parts run in one process
+  // (the local pipeline) each sign as their own role, as Lambda gives each function its role's keys.
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  const credentials =
+    accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : undefined;
   return {
     sdk: {
       region,
@@ -97,6 +104,7 @@ export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = 
         throwOnRequestTimeout: true,
       },
       ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
     },
     onCall: opts.onCall,
   };
