@@ -129,7 +129,13 @@ export const benchLambda: BenchSection = async ({ quick }) => {
     const sdk = runtimeSdk(work);
     const event = postOrder(orderBody());
     const coldStart = async (code: string, extraEnv: Record<string, string>) => {
-      const fn: DeployedFunction = { files: { [LAMBDA_FILE]: code }, handler: LAMBDA_HANDLER, environment: {}, runtime: "nodejs22.x" };
+      const fn: DeployedFunction = {
+        part: "order-api",
+        files: { [LAMBDA_FILE]: code },
+        handler: LAMBDA_HANDLER,
+        environment: {},
+        runtime: "nodejs22.x",
+      };
       const t0 = performance.now();
       const p = await LambdaProcess.start(fn, { ...env, ...extraEnv });
       const tReady = performance.now();

@@ -13,7 +13,7 @@ const GRACE_MS = 60_000;
 
 describe("order intake: the order record is the outbox", () => {
   const ctx = useLocalAws();
-  const f = useFaultProxy(ctx, API_CLIENT_OPTIONS);
+  const f = useFaultProxy(ctx, "order-api", API_CLIENT_OPTIONS);
   const api = () => apiDeps(ctx, { ddb: f.clients.ddb, sqs: f.clients.sqs });
   const post = async (headers: Record<string, string> = {}) => {
     const r = await handleApiRequest(postOrder(orderBody(), { headers }), api());
