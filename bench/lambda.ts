@@ -134,6 +134,7 @@ export const benchLambda: BenchSection = async ({ quick }) => {
     const { memoryMb, timeoutSeconds } = parseStackConfig(readStackConfigFile("dev"), "dev").api;
     const coldStart = async (code: string, extraEnv: Record<string, string>) => {
       const fn: DeployedFunction = {
+        part: "order-api",
         files: { [LAMBDA_FILE]: code },
         handler: LAMBDA_HANDLER,
         environment: {},

@@ -13,6 +13,9 @@ those back.
 It also serves `GET /_local/ses/messages?from=N`: the SES messages sent so far from the N-th on, so
 the local inbox reads only new mail instead of moto's whole state dump (/moto-api/data.json).
 
+With MOTO_CALL_LOG_DIR set, it logs every AWS call as IAM would see it (moto_call_log.py), and
+`POST /_local/calls` logs a call a proxy in front of it answered itself (an injected fault).
+
 Usage: python3 local/moto_server.py HOST PORT
 """
 import copy
@@ -29,6 +32,8 @@ from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.ses.models import Message
 from werkzeug.serving import run_simple
+
+from moto_call_log import CallLog
 
 
 class _NoTableCopy:
@@ -95,6 +100,17 @@ def _ses_messages(environ, start_response):
     return [body]
 
 
+def _record_only(call_log, environ, start_response):
+    """Logs a call described as {method, path, headers, body} without making it; 204, or 404 when no log is kept."""
+    if call_log is None:
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return [b""]
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    call_log.record_envelope(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+    start_response("204 No Content", [])
+    return [b""]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
@@ -104,10 +120,15 @@ def main() -> None:
         DynamoDBBackend.transact_write_items = _transact_write_items_undoing_items(DynamoDBBackend.transact_write_items)
     app = DomainDispatcherApplication(create_backend_app)
     dynamodb = threading.Lock()
+    call_log = CallLog(os.environ["MOTO_CALL_LOG_DIR"]) if os.environ.get("MOTO_CALL_LOG_DIR") else None
 
     def serialized(environ, start_response):
         if environ.get("PATH_INFO") == "/_local/ses/messages":
             return _ses_messages(environ, start_response)
+        if environ.get("PATH_INFO") == "/_local/calls" and environ.get("REQUEST_METHOD") == "POST":
+            return _record_only(call_log, environ, start_response)
+        if call_log:
+            call_log.record_environ(environ)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             with dynamodb:
                 return [b"".join(app(environ, start_response))]

@@ -17,6 +17,7 @@ import { formatLogLine } from "./logfmt";
 import { LocalMetrics, localLogWriter } from "./metrics";
 import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/contracts/env";
+import { localCredentials, type Part } from "./identities";
 import type { LocalStackSettings } from "./stack-settings";
 
 /** The checked-in OpenAPI document (`npm run openapi`), served at /openapi.json. */
@@ -54,7 +55,7 @@ export interface LocalPipeline {
   readonly pool: LocalUserPool;
   readonly demoUser: LocalUser;
   readonly resources: LocalResources;
-  /** The runtime environment the parts run with (to start more worker processes). */
+  /** The worker's runtime environment, signed as the worker (to start more worker processes). */
   readonly env: Record<string, string>;
   /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
   readonly metrics: LocalMetrics;
@@ -87,12 +88,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   };
   try {
     // moto accepts any credentials; never let the local pipeline pick up real ones.
-    const creds = {
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      AWS_SESSION_TOKEN: "local",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    };
+    const creds = { ...localCredentials("local"), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
     Object.assign(process.env, creds);
     let moto: MotoServer | undefined;
     let endpoint = o.endpoint;
@@ -197,13 +193,15 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       ...o.env,
       [ENV.notifyClaimLeaseSeconds]: String(schedule.claimLeaseSeconds),
     };
+    // Each part signs as its own role (local/identities.ts), as in AWS.
+    const envOf = (part: Part) => ({ ...env, ...localCredentials(part) });
     const writeLog = (part: string) => localLogWriter(metrics, part, print);
-    apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
+    apiHandler = createOrderApiHandler(envOf("order-api"), { writeLog: writeLog("api") });
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
     const workerRelease = `local-${prefix}`;
     const worker = spawnWorkerProcess(
-      { ...env, [ENV.workerWaitSeconds]: "5", [ENV.workerRelease]: workerRelease },
+      { ...envOf("invoice-worker"), [ENV.workerWaitSeconds]: "5", [ENV.workerRelease]: workerRelease },
       { stdout: writeLog("worker") },
     );
     cleanups.push(() => worker.stop());
@@ -213,7 +211,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       queueUrl: resources.bucketEventsQueueUrl!,
       failureQueueUrl: resources.emailFailureQueueUrl,
       retryDelaysSeconds: schedule.retryDelaysSeconds,
-      handler: createEmailNotifierHandler(env, { writeLog: writeLog("notifier") }),
+      handler: createEmailNotifierHandler(envOf("email-notifier"), { writeLog: writeLog("notifier") }),
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "notifier", msg, ...f }), "notifier")),
     });
     cleanups.push(() => notifier.stop());
@@ -227,7 +225,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       pool,
       demoUser,
       resources,
-      env,
+      env: envOf("invoice-worker"),
       metrics,
       notifierSchedule: schedule,
       workerRelease,

@@ -33,9 +33,20 @@ export interface LocalResources {
   readonly emailFailureQueueUrl?: string;
 }
 
+/** What each local resource's name adds to the prefix (`<prefix>-orders`...): it tells which stack resource a local one stands for. */
+export const LOCAL_NAME_SUFFIX = {
+  table: "-orders",
+  queue: "-orders",
+  dlq: "-orders-dlq",
+  bucket: "-invoices",
+  emailFailures: "-email-failures",
+  /** The local stand-in for Lambda's S3 trigger: no queue in the stack. */
+  invoiceEvents: "-invoice-events",
+} as const;
+
 /** Creates the table, queues, bucket, sender identity and link-signing key the pipeline needs. */
 export async function provisionLocalResources(clients: AwsClients, ddbRaw: DynamoDBClient, a: LocalResourceArgs): Promise<LocalResources> {
-  const table = `${a.prefix}-orders`;
+  const table = `${a.prefix}${LOCAL_NAME_SUFFIX.table}`;
   await ddbRaw.send(
     new CreateTableCommand({
       TableName: table,
@@ -63,13 +74,16 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   );
 
   const dlq = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${a.prefix}-orders-dlq`, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }),
+    new CreateQueueCommand({
+      QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.dlq}`,
+      Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
+    }),
   );
   const dlqArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] })))
     .Attributes!.QueueArn!;
   const q = await clients.sqs.send(
     new CreateQueueCommand({
-      QueueName: `${a.prefix}-orders`,
+      QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.queue}`,
       Attributes: {
         VisibilityTimeout: String(a.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
@@ -78,7 +92,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     }),
   );
 
-  const bucket = `${a.prefix}-invoices`;
+  const bucket = `${a.prefix}${LOCAL_NAME_SUFFIX.bucket}`;
   await clients.s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
@@ -91,13 +105,13 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     emailFailureQueueUrl = (
       await clients.sqs.send(
         new CreateQueueCommand({
-          QueueName: `${a.prefix}-email-failures`,
+          QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.emailFailures}`,
           Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
         }),
       )
     ).QueueUrl!;
     const ev = await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: `${a.prefix}-invoice-events`, Attributes: { VisibilityTimeout: "60" } }),
+      new CreateQueueCommand({ QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.invoiceEvents}`, Attributes: { VisibilityTimeout: "60" } }),
     );
     bucketEventsQueueUrl = ev.QueueUrl!;
     const evArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: ev.QueueUrl!, AttributeNames: ["QueueArn"] })))

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ROOT, programRun } from "../helpers/pulumi-mocks";
 import { useLocalAws } from "../helpers/aws";
+import { localCredentials } from "../../local/identities";
 import { apiDeps, tableItems } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
@@ -92,8 +93,7 @@ describe("the compiled worker under its task definition's environment", function
   const envFor = (heartbeat: string) => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
+      ...localCredentials("invoice-worker"), // the task role's, as the container credentials endpoint would give them
       AWS_ENDPOINT_URL: ctx.moto.endpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       WORKER_HEARTBEAT_FILE: heartbeat,

@@ -148,8 +148,9 @@ describe("IAM policy documents", () => {
     expect(() => sesIdentitiesArn("arn:aws:sqs:eu-west-1:1:q")).to.throw(/not an SES identity ARN/);
   });
 
-  it("lets the worker consume, number and store, with no SendMessage, no reads of invoices and no traces", () => {
+  it("lets the worker consume, number, store and abandon unconfirmed orders, with no SendMessage, no reads of invoices and no traces", () => {
     expect(actions(workerTaskPolicy(arns))).to.deep.equal([
+      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { MAX_RECEIVE_COUNT, useLocalAws, type LocalAws } from "../helpers/aws";
+import { MAX_RECEIVE_COUNT, partEnv, useLocalAws, type LocalAws } from "../helpers/aws";
 import { apiDeps, drainQueue, queueDepth, tableItems } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { waitUntil } from "../helpers/wait";
@@ -34,7 +34,11 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
     let worker: ReturnType<typeof start> | undefined;
     const start = (env: Record<string, string> = {}) => {
       const lines: string[] = [];
-      const w = spawnWorkerProcess({ ...ctx.env, WORKER_WAIT_SECONDS: "1", ...env }, { stdout: (l) => lines.push(l) }, BUILDS[target]);
+      const w = spawnWorkerProcess(
+        { ...partEnv(ctx, "invoice-worker"), WORKER_WAIT_SECONDS: "1", ...env },
+        { stdout: (l) => lines.push(l) },
+        BUILDS[target],
+      );
       return { ...w, lines };
     };
     afterEach(async () => {

@@ -3,7 +3,7 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt } from "jose";
 import type { LocalAws } from "../helpers/aws";
-import { REGION } from "../helpers/aws";
+import { partEnv, REGION } from "../helpers/aws";
 import { apiEvent, ALICE, BOB, type Claims } from "../helpers/events";
 import { deployedLambdas, lambdaEnv, LambdaProcess, type DeployedFunction } from "../helpers/lambda-artifact";
 import { createOrderApiHandler } from "../../runtime/lambda/order-api";
@@ -178,7 +178,7 @@ function eventTarget(name: TargetName, ctx: LocalAws, start: (endpoint: string) 
 export function sourceApi(ctx: LocalAws): ApiTarget {
   return eventTarget("source", ctx, async (endpoint) => {
     const lines: string[] = [];
-    const handler = createOrderApiHandler({ ...ctx.env, AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
+    const handler = createOrderApiHandler({ ...partEnv(ctx, "order-api"), AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
     return { invoke: handler, logs: () => lines, stop: async () => undefined };
   });
 }
@@ -228,7 +228,10 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
         claims[p] = { sub: String(jwt.sub), email: String(jwt.email), name: String(jwt.name) };
       }
       cognito.destroy();
-      const handler = createOrderApiHandler({ ...ctx.env, AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
+      const handler = createOrderApiHandler(
+        { ...partEnv(ctx, "order-api"), AWS_ENDPOINT_URL: endpoint },
+        { writeLog: (l) => lines.push(l) },
+      );
       const gw = await startGateway({
         host: "127.0.0.1",
         port: 0,
@@ -293,7 +296,7 @@ export function notifierTarget(name: Exclude<TargetName, "gateway">, ctx: LocalA
   const start = async (): Promise<RunningHandler> => {
     if (name === "source") {
       const lines: string[] = [];
-      const handler = createEmailNotifierHandler(ctx.env, { writeLog: (l) => lines.push(l) });
+      const handler = createEmailNotifierHandler(partEnv(ctx, "email-notifier"), { writeLog: (l) => lines.push(l) });
       return { invoke: handler as RunningHandler["invoke"], logs: () => lines, stop: async () => undefined };
     }
     const fn = (await deployedFunctions()).notifier;

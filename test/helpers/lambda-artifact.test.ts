@@ -42,6 +42,7 @@ const allocating = (memorySize: number): DeployedFunction => ({
       return { heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576), kept: keep.length };
     };`,
   },
+  part: "order-api",
   handler: "index.handler",
   environment: {},
   runtime: "nodejs22.x",

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { programRun, type MockedResource } from "./pulumi-mocks";
 import { REGION } from "./aws";
 import { lambdaRuntimeMajor, pinnedNode } from "../../local/pinned-node";
+import { localCredentials, type Part } from "../../local/identities";
 
 /**
  * The code that would be deployed, executed: a Lambda's archive as the mocked stack holds it,
@@ -20,6 +21,8 @@ import { lambdaRuntimeMajor, pinnedNode } from "../../local/pinned-node";
 
 /** One deployed function: its archive's files, handler string and declared environment. */
 export interface DeployedFunction {
+  /** The part of the pipeline it is (its role signs its calls). */
+  readonly part: Part;
   readonly files: Record<string, string>;
   readonly handler: string;
   readonly environment: Record<string, string>;
@@ -30,8 +33,8 @@ export interface DeployedFunction {
   readonly timeout?: number;
 }
 
-/** Reads a function's deployment from a mocked stack's resource. */
-export async function deployedFunction(fn: MockedResource): Promise<DeployedFunction> {
+/** Reads a function's deployment (the part `part` of the pipeline) from a mocked stack's resource. */
+export async function deployedFunction(fn: MockedResource, part: Part): Promise<DeployedFunction> {
   const assets = (await fn.inputs.code.assets) as Record<string, { text?: Promise<string>; path?: Promise<string> }>;
   const files: Record<string, string> = {};
   for (const [name, asset] of Object.entries(assets)) {
@@ -40,6 +43,7 @@ export async function deployedFunction(fn: MockedResource): Promise<DeployedFunc
     files[name] = text;
   }
   return {
+    part,
     files,
     handler: fn.inputs.handler,
     environment: fn.inputs.environment?.variables ?? {},
@@ -53,8 +57,8 @@ export async function deployedFunction(fn: MockedResource): Promise<DeployedFunc
 export async function deployedLambdas(stack: "dev" | "prod" = "dev"): Promise<{ api: DeployedFunction; notifier: DeployedFunction }> {
   const run = await programRun(stack);
   return {
-    api: await deployedFunction(run.one("aws:lambda/function:Function", "-api-handler")),
-    notifier: await deployedFunction(run.one("aws:lambda/function:Function", "-notify-handler")),
+    api: await deployedFunction(run.one("aws:lambda/function:Function", "-api-handler"), "order-api"),
+    notifier: await deployedFunction(run.one("aws:lambda/function:Function", "-notify-handler"), "email-notifier"),
   };
 }
 
@@ -70,15 +74,14 @@ export function unpack(fn: DeployedFunction): string {
 
 /**
  * The function's environment in a test: every variable the stack declares, each resource name and
- * ARN pointed at the test's local one (`local`), plus what Lambda itself sets.
+ * ARN pointed at the test's local one (`local`), plus what Lambda itself sets (its role's credentials:
+ * locally, keys that name the part).
  */
 export function lambdaEnv(fn: DeployedFunction, local: Record<string, string>, endpoint: string): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    AWS_SESSION_TOKEN: "testing",
+    ...localCredentials(fn.part),
     AWS_ENDPOINT_URL: endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };

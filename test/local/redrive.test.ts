@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
-import { useLocalAws, settingsOf } from "../helpers/aws";
+import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
+import { SENDER, useLocalAws } from "../helpers/aws";
 import { apiDeps, drainQueue, notifierDeps, queueDepth, tableItems, workerDeps } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { waitUntil } from "../helpers/wait";
@@ -17,8 +17,6 @@ import { startNotifierDriver } from "../../local/notifier-driver";
 import { failedEvent, parseRedriveArgs, redrive, toLocalNotifier, toQueue } from "../../local/redrive";
 import { ROOT } from "../helpers/pulumi-mocks";
 import { NOTIFIER_ASYNC_RETRIES, NOTIFIER_RETRY_DELAYS_SECONDS } from "../../components/scaling";
-
-const UNVERIFIED_SENDER = "not-yet-verified@shop.example";
 
 describe("npm run redrive against the local pipeline", function () {
   this.timeout(60000);
@@ -37,17 +35,17 @@ describe("npm run redrive against the local pipeline", function () {
   });
 
   it("keeps an email event that failed every attempt, and mails the invoice once it is redriven through the notifier driver", async () => {
-    // Prepare: an invoiced order whose PDF event reaches a notifier that SES refuses (its sender is not verified yet).
+    // Prepare: an invoiced order whose PDF event reaches a notifier that SES refuses (its sender is not verified any more).
     await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const [msg] = await drainQueue(ctx);
     const { orderId } = await processOrderMessage(msg.body, workerDeps(ctx));
-    const settings = { ...settingsOf(ctx).notifier, sender: UNVERIFIED_SENDER };
+    await ctx.clients.ses.send(new DeleteIdentityCommand({ Identity: SENDER }));
     const logs: string[] = [];
     const driver = startNotifierDriver({
       sqs: ctx.clients.sqs,
       queueUrl: ctx.resources.bucketEventsQueueUrl!,
       failureQueueUrl: ctx.resources.emailFailureQueueUrl!,
-      handler: (e) => handleS3Event(e, notifierDeps(ctx, { settings })),
+      handler: (e) => handleS3Event(e, notifierDeps(ctx)),
       log: (m) => logs.push(m),
       retryDelaysSeconds: NOTIFIER_RETRY_DELAYS_SECONDS.map(() => 0), // Lambda's attempts, without its waits
     });
@@ -60,7 +58,7 @@ describe("npm run redrive against the local pipeline", function () {
       expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(NOTIFIER_ASYNC_RETRIES);
       expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
       // Act 2: the operator fixes the cause and redrives.
-      await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: UNVERIFIED_SENDER }));
+      await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
       const r = await redrive(
         ctx.clients.sqs,
         ctx.resources.emailFailureQueueUrl!,

@@ -77,6 +77,13 @@ for (const stack of STACKS) {
             Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: arn.table,
           },
+          {
+            Sid: "AbandonUnconfirmedOrders",
+            Effect: "Allow",
+            Action: ["dynamodb:DeleteItem"],
+            Resource: arn.table,
+            Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ORDER#*"] } },
+          },
           { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn.bucket}/invoices/*` },
         ]);
       });

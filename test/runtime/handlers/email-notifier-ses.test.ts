@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { SESClient } from "@aws-sdk/client-ses";
-import { useLocalAws, REGION, SENDER, LINK_BASE } from "../../helpers/aws";
+import { partClient, useLocalAws, REGION, SENDER, LINK_BASE } from "../../helpers/aws";
 import { apiDeps, drainQueue, notifierDeps, workerDeps } from "../../helpers/deps";
 import { orderBody, postOrder, ALICE } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
@@ -23,7 +23,7 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
     const [msg] = await drainQueue(ctx);
     await processOrderMessage(msg.body, workerDeps(ctx));
 
-    const ses = new SESClient({ region: REGION, endpoint: ctx.moto.endpoint });
+    const ses = partClient("email-notifier", (credentials) => new SESClient({ region: REGION, endpoint: ctx.moto.endpoint, credentials }));
     const sent: URLSearchParams[] = [];
     ses.middlewareStack.add(
       (next) => async (args) => {
