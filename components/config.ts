@@ -253,6 +253,9 @@ function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
       `${k("workerMessageBudgetSeconds")} (${c.workerMessageBudgetSeconds}) must be at most ${maxDrainableBudgetSeconds()}: a task stopped by a deploy or a Spot interruption must finish its messages within Fargate's 120 s stop timeout`,
     );
   }
+  // Fargate Spot runs x86_64 tasks only.
+  if (c.workerArchitecture === "arm64" && c.workerSpot)
+    out.push(`${k("workerArchitecture")} arm64 cannot run with ${k("workerSpot")} true: Fargate Spot runs x86_64 tasks only`);
   if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit)
     out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
   return out;

@@ -136,12 +136,28 @@ describe("parseStackConfig", () => {
       message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/,
     },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
+    {
+      what: "arm64 on Fargate Spot, which runs x86 only",
+      raw: minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: true }),
+      message: /shop-backend:workerArchitecture arm64 cannot run with shop-backend:workerSpot true/,
+    },
   ];
   for (const r of refusals) {
     it(`refuses ${r.what}, naming the key`, () => {
       expect(() => parseStackConfig(r.raw, r.stack ?? "dev")).to.throw(StackConfigError, r.message);
     });
   }
+
+  it("accepts arm64 on on-demand Fargate and x86_64 on Spot", () => {
+    const arm = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: false }), "dev");
+    const spot = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "x86_64", [`${PROJECT}:workerSpot`]: true }), "dev");
+    expect([arm.worker.architecture, arm.worker.spot, spot.worker.architecture, spot.worker.spot]).to.deep.equal([
+      "arm64",
+      false,
+      "x86_64",
+      true,
+    ]);
+  });
 
   it("lists every problem at once", () => {
     try {
