@@ -26,7 +26,16 @@ const instructions = (name: string) => DOCKERFILE.split("\n").filter((l) => l.st
 describe("invoice-container/Dockerfile", () => {
   it("is multi-stage on a pinned Node 22 image", () => {
     expect(DOCKERFILE).to.match(/^ARG NODE_IMAGE=node:22\.\d+\.\d+-bookworm-slim$/m);
-    expect(instructions("FROM")).to.deep.equal(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+    expect(instructions("FROM")).to.deep.equal(["FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+  });
+
+  it("builds on the builder's own platform and ships an image of the target's", () => {
+    // The build stage makes platform-free JavaScript (esbuild, no native modules: npm ci --ignore-scripts), so it runs
+    // natively instead of under QEMU; only the final stage, unpinned, follows --platform (the task's architecture).
+    const [build, final] = instructions("FROM");
+    expect(build).to.match(/^FROM --platform=\$BUILDPLATFORM /);
+    expect(final).to.not.contain("--platform");
+    expect(DOCKERFILE).to.contain("npm ci --no-audit --no-fund --ignore-scripts");
   });
 
   it("type-checks with tsconfig.build.json, bundles with invoice-container/build.ts and ships the bundle alone", () => {
