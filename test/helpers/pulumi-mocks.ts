@@ -89,8 +89,41 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
   }
 }
 
+/**
+ * The region's zones as DescribeAvailabilityZones lists them: the three Availability Zones and a
+ * Local Zone the account opted in to (Hamburg), which is "available" too and sorts first by name.
+ */
+const MOCK_ZONES = [
+  { name: "eu-central-1-ham-1a", zoneId: "euc1-ham1-az1", state: "available", optInStatus: "opted-in", zoneType: "local-zone" },
+  { name: "eu-central-1a", zoneId: "euc1-az2", state: "available", optInStatus: "opt-in-not-required", zoneType: "availability-zone" },
+  { name: "eu-central-1b", zoneId: "euc1-az3", state: "available", optInStatus: "opt-in-not-required", zoneType: "availability-zone" },
+  { name: "eu-central-1c", zoneId: "euc1-az1", state: "available", optInStatus: "opt-in-not-required", zoneType: "availability-zone" },
+];
+/** The filter names of getAvailabilityZones the mock understands, and the zone field each reads. */
+const ZONE_FILTERS: Record<string, keyof (typeof MOCK_ZONES)[number]> = {
+  "opt-in-status": "optInStatus",
+  "zone-type": "zoneType",
+  state: "state",
+  "zone-name": "name",
+};
+
+/** getAvailabilityZones: the zones that match the call's state and filters, as the provider answers. */
+function availabilityZones(inputs: Record<string, any>): Record<string, any> {
+  const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
+  const zones = MOCK_ZONES.filter(
+    (z) =>
+      (inputs.state === undefined || z.state === inputs.state) &&
+      filters.every((f) => {
+        const field = ZONE_FILTERS[f.name];
+        if (!field) throw new Error(`the mock does not know the zone filter ${f.name}`);
+        return f.values.includes(z[field]);
+      }),
+  );
+  return { id: MOCK_REGION, names: zones.map((z) => z.name), zoneIds: zones.map((z) => z.zoneId) };
+}
+
 /** Answers to the data-source calls the program makes. */
-function answer(token: string): Record<string, any> {
+function answer(token: string, inputs: Record<string, any>): Record<string, any> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAMOCK", id: ACCOUNT };
@@ -99,7 +132,7 @@ function answer(token: string): Record<string, any> {
     case "aws:ec2/getSubnets:getSubnets":
       return { id: MOCK_REGION, ids: ["subnet-default-a", "subnet-default-b", "subnet-default-c"] };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { id: MOCK_REGION, names: ["eu-central-1a", "eu-central-1b", "eu-central-1c"], zoneIds: ["euc1-az2", "euc1-az3", "euc1-az1"] };
+      return availabilityZones(inputs);
     default:
       throw new Error(`the mock has no answer for ${token}`);
   }
@@ -118,7 +151,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [], propertyDependencies: {} });
         return { id: `${args.name}-id`, state };
       },
-      call: (args) => answer(args.token),
+      call: (args) => answer(args.token, args.inputs),
     },
     PROJECT,
     stack,
