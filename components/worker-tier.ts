@@ -214,6 +214,8 @@ function workerEnvironment(args: WorkerTierArgs): Record<string, pulumi.Input<st
     [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),
     [ENV.workerBatchSize]: String(SETTING_DEFAULTS.workerBatchSize),
     [ENV.workerMessageBudgetSeconds]: String(budget),
+    // ECS gives the container no CPU count; the render pool sizes itself from the task's units.
+    [ENV.workerTaskCpuUnits]: String(args.sizing.cpu),
     [METRICS_STACK_ENV]: pulumi.getStack(),
     [ENV.logLevel]: args.logLevel,
     [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WORKER_WAIT_SECONDS)),

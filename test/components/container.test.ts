@@ -122,7 +122,9 @@ describe("the compiled worker under its task definition's environment", function
     // Act: start the compiled entry as ECS would.
     const child = spawn(process.execPath, [path.join(out, "invoice-container/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
+    let stdout = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     let status: unknown;
     await waitUntil(
@@ -140,5 +142,12 @@ describe("the compiled worker under its task definition's environment", function
     expect(await exited).to.equal(0);
     expect(healthy({ ...env, WORKER_HEARTBEAT_MAX_AGE_SECONDS: "0" })).to.equal(1);
     fs.rmSync(heartbeat, { force: true });
+    // One render thread per whole vCPU of the task (dev: 256 units, a quarter vCPU), whatever the host has.
+    const started = stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === "worker started");
+    expect([containerEnv.WORKER_TASK_CPU_UNITS, started?.renderThreads]).to.deep.equal(["256", 1]);
   });
 });

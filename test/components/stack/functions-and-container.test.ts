@@ -111,8 +111,12 @@ for (const stack of STACKS) {
           "WORKER_CONCURRENCY",
           "WORKER_HEARTBEAT_MAX_AGE_SECONDS",
           "WORKER_MESSAGE_BUDGET_SECONDS",
+          "WORKER_TASK_CPU_UNITS",
           "WORKER_WAIT_SECONDS",
         ]);
+        // The worker sizes its render threads from the task's CPU units: ECS sets no CPU count of its own.
+        const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+        expect(env.WORKER_TASK_CPU_UNITS).to.equal(task.cpu);
         expect([task.executionRoleArn, task.taskRoleArn]).to.deep.equal([
           run.one("aws:iam/role:Role", "-worker-execution-role").state.arn,
           run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
