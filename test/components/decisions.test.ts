@@ -239,16 +239,32 @@ describe("API route decisions", () => {
     expect(ACCESS_LOG_FORMAT).to.not.match(/querystring|\$context\.path\b/i);
   });
 
-  it("answers the gateway's own errors in the API's error shape", () => {
+  it("answers the gateway's own errors in the API's error shape: throttling, too large, any other 4xx, any 5xx", () => {
     for (const r of gatewayResponses()) {
       expect(Object.keys(r.body)).to.deep.equal(["error"]);
       expect(Object.keys(r.body.error)).to.deep.equal(["code", "message"]);
     }
-    expect(gatewayResponses().map((r) => [r.responseType, r.statusCode, r.body.error.code])).to.deep.equal([
-      ["UNAUTHORIZED", "401", "UNAUTHENTICATED"],
-      ["MISSING_AUTHENTICATION_TOKEN", "404", "NOT_FOUND"],
-      ["DEFAULT_5XX", undefined, "INTERNAL"],
+    // A family default leaves the status to API Gateway (DEFAULT_4XX: 403, 413, 415, ... as the gateway decided).
+    expect(gatewayResponses().map((r) => [r.responseType, r.status, r.statusCode, r.body.error.code])).to.deep.equal([
+      ["UNAUTHORIZED", 401, "401", "UNAUTHENTICATED"],
+      ["MISSING_AUTHENTICATION_TOKEN", 404, "404", "NOT_FOUND"],
+      ["THROTTLED", 429, "429", "THROTTLED"],
+      ["REQUEST_TOO_LARGE", 413, "413", "PAYLOAD_TOO_LARGE"],
+      ["DEFAULT_4XX", "4XX", undefined, "REQUEST_REFUSED"],
+      ["DEFAULT_5XX", "5XX", undefined, "INTERNAL"],
     ]);
+  });
+
+  it("tells a throttled client when to retry, and only a throttled one", () => {
+    const headers = Object.fromEntries(gatewayResponses().map((r) => [r.responseType, r.headers]));
+    expect(headers).to.deep.equal({
+      UNAUTHORIZED: {},
+      MISSING_AUTHENTICATION_TOKEN: {},
+      THROTTLED: { "Retry-After": "1" },
+      REQUEST_TOO_LARGE: {},
+      DEFAULT_4XX: {},
+      DEFAULT_5XX: {},
+    });
   });
 });
 

@@ -42,7 +42,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:apigateway/resource:Resource": 4,
   "aws:apigateway/method:Method": 4,
   "aws:apigateway/integration:Integration": 4,
-  "aws:apigateway/response:Response": 3,
+  "aws:apigateway/response:Response": 6,
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,
   "aws:apigateway/methodSettings:MethodSettings": 1,
