@@ -185,6 +185,8 @@ function createApiFunction(name: string, args: ApiTierArgs, parent: pulumi.Resou
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
+      // The stage's throttling bounds it; reserving would take from the account's pool for nothing.
+      reservedConcurrency: undefined,
       logRetentionDays: args.logRetentionDays,
     },
     parent,

@@ -90,6 +90,8 @@ const keySchema = () =>
       notifierMemoryMb: int(128, 10_240, 256),
       notifierTimeoutSeconds: int(1, 900, 30),
       invoiceLinkTtlDays: int(7, 365, D.linkTtlDays),
+      // The account's SES maximum send rate (emails/s): the sandbox's is 1; production access starts at 14.
+      sesMaxSendRate: int(1, 100_000, 1),
       // Data stores
       bucketVersioning: bool(true),
       invoiceExpireAfterDays: int(0, 36_500, 0),
@@ -149,7 +151,13 @@ export interface StackConfig {
     readonly passwordSignIn: boolean;
     readonly presignTtlSeconds: number;
   };
-  readonly notifier: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly linkTtlDays: number };
+  readonly notifier: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly linkTtlDays: number;
+    /** SES's maximum send rate of the account (emails per second); caps the notifier's concurrency. */
+    readonly sesMaxSendRate: number;
+  };
   readonly data: {
     readonly bucketVersioning: boolean;
     /** Days until invoices are deleted; 0 keeps them forever. */
@@ -214,7 +222,12 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
       passwordSignIn: c.passwordSignIn,
       presignTtlSeconds: c.invoicePresignTtlSeconds,
     },
-    notifier: { memoryMb: c.notifierMemoryMb, timeoutSeconds: c.notifierTimeoutSeconds, linkTtlDays: c.invoiceLinkTtlDays },
+    notifier: {
+      memoryMb: c.notifierMemoryMb,
+      timeoutSeconds: c.notifierTimeoutSeconds,
+      linkTtlDays: c.invoiceLinkTtlDays,
+      sesMaxSendRate: c.sesMaxSendRate,
+    },
     data: {
       bucketVersioning: c.bucketVersioning,
       expireAfterDays: c.invoiceExpireAfterDays,

@@ -85,3 +85,20 @@ export const QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
 
 /** Lambda's asynchronous retries (its maximum) before a failed event goes to the on-failure destination. */
 export const NOTIFIER_ASYNC_RETRIES = 2;
+
+/**
+ * The least time one notifier invocation takes per email: five AWS calls in series (read, claim,
+ * sign, send, mark); 47 ms against a local moto_server (BENCHMARKS.md), more against AWS.
+ */
+export const NOTIFIER_MIN_SECONDS_PER_EMAIL = 0.05;
+
+/**
+ * The notifier's reserved concurrency: invocations at once such that, each taking at least
+ * NOTIFIER_MIN_SECONDS_PER_EMAIL, they send no faster than SES's maximum send rate (Little's law),
+ * and at least one. Events beyond it wait in Lambda's asynchronous queue (up to 6 hours), and a
+ * throttled event does not spend one of its retries, as an SES throttling error would.
+ */
+export function notifierReservedConcurrency(sesMaxSendRate: number): number {
+  if (!Number.isInteger(sesMaxSendRate) || sesMaxSendRate < 1) throw new RangeError("sesMaxSendRate must be a whole number of at least 1");
+  return Math.max(1, Math.floor(sesMaxSendRate * NOTIFIER_MIN_SECONDS_PER_EMAIL));
+}

@@ -85,6 +85,7 @@ describe("parseStackConfig", () => {
       backlogPerTask: 20,
       scaleInIdleMinutes: 5,
     });
+    expect(c.notifier).to.deep.equal({ memoryMb: 256, timeoutSeconds: 30, linkTtlDays: 30, sesMaxSendRate: 1 });
     expect(c.data).to.deep.equal({
       bucketVersioning: true,
       expireAfterDays: 0,
@@ -136,6 +137,11 @@ describe("parseStackConfig", () => {
       message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/,
     },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
+    {
+      what: "an SES sending rate under one email a second",
+      raw: minimal({ [`${PROJECT}:sesMaxSendRate`]: 0 }),
+      message: /shop-backend:sesMaxSendRate must be at least 1/,
+    },
     {
       what: "arm64 on Fargate Spot, which runs x86 only",
       raw: minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: true }),

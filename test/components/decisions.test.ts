@@ -2,6 +2,8 @@ import { expect } from "chai";
 import {
   capacityProviderStrategy,
   fargateMemoryFits,
+  NOTIFIER_MIN_SECONDS_PER_EMAIL,
+  notifierReservedConcurrency,
   scaleInSteps,
   scaleOutSteps,
   visibilityTimeoutSeconds,
@@ -68,6 +70,29 @@ describe("scaling decisions", () => {
   it("scales in to exactly the minimum once the queue is idle", () => {
     expect(scaleInSteps(0)).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: 0 }]);
     expect(scaleInSteps(2)).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: 2 }]);
+  });
+
+  describe("notifierReservedConcurrency", () => {
+    // Invocations at once = sending rate x the shortest time one email takes (0.05 s), at least one.
+    const cases = [
+      { rate: 1, concurrency: 1 },
+      { rate: 14, concurrency: 1 },
+      { rate: 39, concurrency: 1 },
+      { rate: 40, concurrency: 2 },
+      { rate: 100, concurrency: 5 },
+      { rate: 1000, concurrency: 50 },
+    ];
+    for (const c of cases) {
+      it(`lets ${c.concurrency} invocation(s) run at once for SES's ${c.rate} emails/s`, () => {
+        expect(notifierReservedConcurrency(c.rate)).to.equal(c.concurrency);
+        // Never faster than the rate, once at least one invocation is allowed.
+        if (c.concurrency > 1) expect(c.concurrency / NOTIFIER_MIN_SECONDS_PER_EMAIL).to.be.at.most(c.rate);
+      });
+    }
+    it("refuses a rate that is not a positive whole number", () => {
+      expect(() => notifierReservedConcurrency(0)).to.throw(RangeError);
+      expect(() => notifierReservedConcurrency(2.5)).to.throw(RangeError);
+    });
   });
 
   it("runs on Spot only when asked", () => {

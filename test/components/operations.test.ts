@@ -8,7 +8,7 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 /** The AWS metrics the dashboard and alarms may use, by namespace, with the dimension keys each takes (AWS's documented metrics). */
 const AWS_METRICS: Record<string, { names: string[]; dimensions: string[] }> = {
-  "AWS/Lambda": { names: ["Errors", "Throttles", "Invocations", "Duration"], dimensions: ["FunctionName"] },
+  "AWS/Lambda": { names: ["Errors", "Throttles", "Invocations", "Duration", "AsyncEventAge"], dimensions: ["FunctionName"] },
   "AWS/ApiGateway": { names: ["Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"], dimensions: ["ApiName", "Stage"] },
   "AWS/SQS": {
     names: ["ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "ApproximateAgeOfOldestMessage"],
@@ -127,13 +127,15 @@ for (const stack of ["dev", "prod"] as const) {
         does: "Errors by code",
       },
       {
-        suffix: "-notifier-throttles",
+        // The notifier's concurrency is capped on purpose (sesMaxSendRate): throttles are the cap at work, not an alarm;
+        // what matters is how long invoice emails wait in Lambda's queue for it.
+        suffix: "-notifier-event-age",
         ns: "AWS/Lambda",
-        metric: "Throttles",
-        stat: "Sum",
-        threshold: T.lambdaThrottles,
+        metric: "AsyncEventAge",
+        stat: "Maximum",
+        threshold: T.notifierEventAgeMs,
         op: "GreaterThanOrEqualToThreshold",
-        does: "concurrency",
+        does: "sesMaxSendRate",
       },
       {
         suffix: "-api-p99-latency",

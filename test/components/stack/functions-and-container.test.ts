@@ -51,6 +51,13 @@ for (const stack of STACKS) {
         expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(run.outputs.apiUrl);
       });
 
+      it("caps the notifier's concurrency below the SES sending rate, and leaves the API's unreserved", () => {
+        const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
+        const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
+        // dev: the sandbox's 1 email/s; prod: 14/s. Either way one invocation at a time (at least 50 ms per email).
+        expect([api.reservedConcurrentExecutions, notify.reservedConcurrentExecutions]).to.deep.equal([undefined, 1]);
+      });
+
       it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
         const tracing = run
           .ofType("aws:lambda/function:Function")
