@@ -115,6 +115,8 @@ const keySchema = () =>
       workerMessageBudgetSeconds: int(5, 900, D.workerMessageBudgetSeconds),
       workerBacklogPerTask: int(2, 10_000, 20),
       workerScaleInIdleMinutes: int(1, 60, 5),
+      // ECS's account-wide service-linked role: only for a first stack in an account that never ran ECS.
+      ecsServiceLinkedRole: bool(false),
       // Network of the worker
       networkMode: z.enum(["public", "private"]).default("private"),
       vpcCidr: z
@@ -247,6 +249,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
       messageBudgetSeconds: c.workerMessageBudgetSeconds,
       backlogPerTask: c.workerBacklogPerTask,
       scaleInIdleMinutes: c.workerScaleInIdleMinutes,
+      ecsServiceLinkedRole: c.ecsServiceLinkedRole,
     },
     network: { mode: c.networkMode, vpcCidr: c.vpcCidr },
   };

@@ -56,6 +56,12 @@ export interface WorkerSizing {
   readonly backlogPerTask: number;
   /** Minutes of an empty queue (nothing waiting, nothing in flight) before scaling in to the minimum. */
   readonly scaleInIdleMinutes: number;
+  /**
+   * Create ECS's account-wide service-linked role (AWSServiceRoleForECS) before the cluster, and keep
+   * it on destroy: for the one stack that first brings ECS into an account. Where the role exists,
+   * creating it fails, so this is off unless asked for.
+   */
+  readonly ecsServiceLinkedRole: boolean;
 }
 
 /** Where the tasks run (components/network.ts Network). */
@@ -117,10 +123,13 @@ export class WorkerTier extends pulumi.ComponentResource {
     this.imageUri = pulumi.interpolate`${this.repository.url}@${this.image.digest}`;
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
     const roles = createWorkerRoles(name, args, this.repository, this.logGroup, this);
-    const { cluster, capacity } = createCluster(name, this);
+    const ecsRole = args.sizing.ecsServiceLinkedRole ? [createEcsServiceLinkedRole(name, this)] : [];
+    const { cluster, capacity } = createCluster(name, ecsRole, this);
     this.cluster = cluster;
     this.taskDefinition = createTaskDefinition(name, args, this.imageUri, this.logGroup, roles, platform, this);
-    this.service = createService(name, args, cluster, this.taskDefinition, [capacity, ...args.network.endpoints], this);
+    // Tasks start only with both roles' policies in place, and in private subnets only with the endpoints that pull the image.
+    const serviceNeeds = [capacity, ...ecsRole, roles.execution.policy, roles.task.policy, ...args.network.endpoints];
+    this.service = createService(name, args, cluster, this.taskDefinition, serviceNeeds, this);
     const scaling = createQueueDrivenScaling(name, args, cluster, this.service, this);
     this.scaleOutAlarm = scaling.scaleOutAlarm;
     this.scaleInAlarm = scaling.scaleInAlarm;
@@ -205,13 +214,30 @@ function createWorkerRoles(
   return { execution, task };
 }
 
+/**
+ * ECS's service-linked role, which ECS otherwise creates on an account's first CreateCluster and may
+ * fail to assume moments later ("Unable to assume the service linked role"). Account-wide, so it
+ * outlives the stack: other clusters may use it.
+ */
+function createEcsServiceLinkedRole(name: string, parent: pulumi.Resource): aws.iam.ServiceLinkedRole {
+  return new aws.iam.ServiceLinkedRole(
+    `${name}-ecs-service-role`,
+    { awsServiceName: "ecs.amazonaws.com", description: "Amazon ECS manages the cluster's tasks and their network interfaces" },
+    { parent, retainOnDelete: true },
+  );
+}
+
 /** The cluster with Container Insights (RunningTaskCount and DesiredTaskCount for the dashboard and an alarm), on Fargate and Fargate Spot. */
-function createCluster(name: string, parent: pulumi.Resource) {
-  const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent });
+function createCluster(name: string, dependsOn: pulumi.Resource[], parent: pulumi.Resource) {
+  const cluster = new aws.ecs.Cluster(
+    `${name}-cluster`,
+    { settings: [{ name: "containerInsights", value: "enabled" }] },
+    { parent, dependsOn },
+  );
   const capacity = new aws.ecs.ClusterCapacityProviders(
     `${name}-capacity`,
     { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
-    { parent },
+    { parent, dependsOn },
   );
   return { cluster, capacity };
 }
@@ -310,7 +336,6 @@ function createService(
       enableEcsManagedTags: true,
     },
     // Application Auto Scaling owns the task count once the service exists.
-    // Tasks in private subnets pull the image through the VPC endpoints: they must exist first.
     { parent, dependsOn, ignoreChanges: ["desiredCount"] },
   );
 }

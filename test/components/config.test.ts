@@ -84,6 +84,7 @@ describe("parseStackConfig", () => {
       messageBudgetSeconds: 60,
       backlogPerTask: 20,
       scaleInIdleMinutes: 5,
+      ecsServiceLinkedRole: false,
     });
     expect(c.notifier).to.deep.equal({ memoryMb: 256, timeoutSeconds: 30, linkTtlDays: 30, sesMaxSendRate: 1 });
     expect(c.data).to.deep.equal({
@@ -153,6 +154,14 @@ describe("parseStackConfig", () => {
       expect(() => parseStackConfig(r.raw, r.stack ?? "dev")).to.throw(StackConfigError, r.message);
     });
   }
+
+  it("leaves ECS's service-linked role to the account unless a stack is told to own it", () => {
+    expect(parseStackConfig(minimal(), "staging").worker.ecsServiceLinkedRole).to.equal(false);
+    expect(parseStackConfig(minimal({ [`${PROJECT}:ecsServiceLinkedRole`]: "true" }), "staging").worker.ecsServiceLinkedRole).to.equal(
+      true,
+    );
+    for (const stack of ["dev", "prod"]) expect(parseStackConfig(yamlConfig(stack), stack).worker.ecsServiceLinkedRole).to.equal(false);
+  });
 
   it("accepts arm64 on on-demand Fargate and x86_64 on Spot", () => {
     const arm = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: false }), "dev");

@@ -26,6 +26,8 @@ export interface MockedResource {
   urn: string;
   /** URNs of the resources it waits for (dependsOn), as the program sent them. */
   dependsOn: string[];
+  /** Whether `pulumi destroy` leaves it in the cloud (the retainOnDelete option). */
+  retainOnDelete: boolean;
   /** Per input property, the URNs of the resources its value came from (as the engine records them). */
   propertyDependencies: Record<string, string[]>;
 }
@@ -159,7 +161,16 @@ export async function runProgram(stack: string, overrides: Record<string, string
     {
       newResource(args) {
         const state = invent(args.type, args.name, args.inputs);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [], propertyDependencies: {} });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          state,
+          urn: "",
+          dependsOn: [],
+          retainOnDelete: false,
+          propertyDependencies: {},
+        });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => answer(args.token, args.inputs),
@@ -168,14 +179,16 @@ export async function runProgram(stack: string, overrides: Record<string, string
     stack,
     false,
   );
-  // The mocks see no dependsOn: read it from the registration requests.
+  // The mocks see no dependsOn or retainOnDelete: read them from the registration requests.
   const dependsOn = new Map<string, string[]>();
+  const retained = new Set<string>();
   const propertyDependencies = new Map<string, Record<string, string[]>>();
   const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
   const register = mockMonitor.registerResource.bind(mockMonitor);
   mockMonitor.registerResource = (req, cb) => {
     const key = `${req.getType()}::${req.getName()}`;
     dependsOn.set(key, req.getDependenciesList());
+    if (req.getRetainondelete()) retained.add(key);
     const props: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, prop: string) => (props[prop] = deps.getUrnsList()));
     propertyDependencies.set(key, props);
@@ -198,6 +211,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   }
   for (const r of resources) {
     r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
+    r.retainOnDelete = retained.has(`${r.type}::${r.name}`);
     r.propertyDependencies = propertyDependencies.get(`${r.type}::${r.name}`) ?? {};
   }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
