@@ -1,6 +1,7 @@
 /**
  * Pure sizing and scaling decisions of the queue and the worker, tested without Pulumi.
  */
+import { fill, metric, sum, type Expr } from "./metric-math";
 
 /** Fargate memory (MiB) allowed for each CPU size. */
 const FARGATE_MEMORY: Record<number, (mb: number) => boolean> = {
@@ -58,6 +59,84 @@ export function scaleOutSteps(backlogPerTask: number): ScalingStep[] {
 /** The scale-in step: when nothing is waiting or in flight, set the service to its minimum. */
 export function scaleInSteps(minTasks: number): ScalingStep[] {
   return [{ metricIntervalUpperBound: 0, scalingAdjustment: minTasks }];
+}
+
+/** What a scaling metric is a metric of; the component names the resource. */
+export type ScalingMetricOf = "queue" | "orderApi" | "service";
+
+/** The metrics the worker's scaling alarms may read, by metric query id (one-minute periods). */
+export const SCALING_METRICS = {
+  visible: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", of: "queue", stat: "Maximum" },
+  inflight: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesNotVisible", of: "queue", stat: "Maximum" },
+} as const satisfies Record<string, { namespace: string; metricName: string; of: ScalingMetricOf; stat: "Maximum" | "Sum" }>;
+export type ScalingMetricId = keyof typeof SCALING_METRICS;
+
+/** A step scaling policy an alarm invokes. */
+export interface ScalingPolicyPlan {
+  /** The policy's name, after the tier's. */
+  readonly name: string;
+  readonly adjustmentType: "ChangeInCapacity" | "ExactCapacity";
+  readonly steps: readonly ScalingStep[];
+  readonly cooldownSeconds: number;
+}
+
+/** One scaling alarm: a metric math expression over SCALING_METRICS, evaluated each minute, and the policy it invokes. */
+export interface ScalingAlarmPlan {
+  /** The alarm's name, after the tier's. */
+  readonly name: string;
+  readonly description: string;
+  readonly expression: Expr;
+  readonly label: string;
+  readonly threshold: number;
+  readonly comparison: "GreaterThanOrEqualToThreshold" | "LessThanThreshold" | "LessThanOrEqualToThreshold";
+  /** One-minute periods evaluated, all of which must breach. */
+  readonly minutes: number;
+  /** How a minute the expression has no value for counts. */
+  readonly missingData: "breaching" | "notBreaching";
+  readonly policy: ScalingPolicyPlan;
+}
+
+/** What the worker's scaling depends on (a part of WorkerSizing). */
+export interface ScalingSizing {
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  readonly backlogPerTask: number;
+  readonly scaleInIdleMinutes: number;
+  readonly concurrency: number;
+}
+
+/**
+ * The worker's scaling: step scaling on the orders queue's depth. Out on waiting messages (one
+ * wakes a service at zero); in to the minimum after a window with nothing waiting or in flight.
+ */
+export function workerScalingPlan(s: ScalingSizing): ScalingAlarmPlan[] {
+  const visible = metric("visible");
+  const inflight = metric("inflight");
+  return [
+    {
+      name: "backlog-high",
+      description: "Orders are waiting: add invoice workers (wakes a service scaled to zero).",
+      expression: fill(visible, 0),
+      label: "Messages waiting",
+      threshold: SCALE_OUT_THRESHOLD,
+      comparison: "GreaterThanOrEqualToThreshold",
+      minutes: 1,
+      missingData: "notBreaching",
+      policy: { name: "scale-out", adjustmentType: "ChangeInCapacity", steps: scaleOutSteps(s.backlogPerTask), cooldownSeconds: 60 },
+    },
+    {
+      name: "queue-idle",
+      description: `Nothing waiting or in flight for ${s.scaleInIdleMinutes} minutes: scale the invoice workers in to the minimum.`,
+      expression: sum(visible, inflight),
+      label: "Messages waiting or in flight",
+      threshold: 0,
+      comparison: "LessThanOrEqualToThreshold",
+      minutes: s.scaleInIdleMinutes,
+      // An idle queue may stop reporting; silence means nothing to do.
+      missingData: "breaching",
+      policy: { name: "scale-in", adjustmentType: "ExactCapacity", steps: scaleInSteps(s.minTasks), cooldownSeconds: 60 },
+    },
+  ];
 }
 
 /** The Fargate capacity the service runs on. */

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 // awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
 import * as ecr from "@pulumi/awsx/ecr";
 import * as dockerBuild from "@pulumi/docker-build";
-import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
+import { METRICS, METRICS_STACK_ENV, metricDimensions } from "../runtime/contracts/metrics";
 import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
@@ -13,11 +13,12 @@ import { createServiceRole, type ServiceRole } from "./iam";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import type { BucketRef, QueueRef, TableRef } from "./refs";
 import {
-  SCALE_OUT_THRESHOLD,
+  SCALING_METRICS,
   capacityProviderStrategy,
-  scaleInSteps,
-  scaleOutSteps,
   workerPlatform,
+  workerScalingPlan,
+  type ScalingMetricId,
+  type ScalingMetricOf,
   type ScalingStep,
   type WorkerPlatform,
 } from "./scaling";
@@ -109,8 +110,8 @@ export class WorkerTier extends pulumi.ComponentResource {
   public readonly cluster: aws.ecs.Cluster;
   public readonly taskDefinition: aws.ecs.TaskDefinition;
   public readonly service: aws.ecs.Service;
-  public readonly scaleOutAlarm: aws.cloudwatch.MetricAlarm;
-  public readonly scaleInAlarm: aws.cloudwatch.MetricAlarm;
+  /** The alarms that drive scaling, by name (components/scaling.ts workerScalingPlan). */
+  public readonly scalingAlarms: Record<string, aws.cloudwatch.MetricAlarm>;
 
   constructor(name: string, args: WorkerTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:worker:WorkerTier", name, {}, opts);
@@ -130,9 +131,7 @@ export class WorkerTier extends pulumi.ComponentResource {
     // Tasks start only with both roles' policies in place, and in private subnets only with the endpoints that pull the image.
     const serviceNeeds = [capacity, ...ecsRole, roles.execution.policy, roles.task.policy, ...args.network.endpoints];
     this.service = createService(name, args, cluster, this.taskDefinition, serviceNeeds, this);
-    const scaling = createQueueDrivenScaling(name, args, cluster, this.service, this);
-    this.scaleOutAlarm = scaling.scaleOutAlarm;
-    this.scaleInAlarm = scaling.scaleInAlarm;
+    this.scalingAlarms = createQueueDrivenScaling(name, args, cluster, this.service, this);
 
     this.registerOutputs({
       imageUri: this.imageUri,
@@ -340,87 +339,67 @@ function createService(
   );
 }
 
-/** Step scaling on the orders queue's depth: out on waiting messages (wakes a service at zero), in after an idle window. */
+/** The worker's scaling from its plan (components/scaling.ts workerScalingPlan): each alarm invokes its step scaling policy. */
 function createQueueDrivenScaling(
   name: string,
   args: WorkerTierArgs,
   cluster: aws.ecs.Cluster,
   service: aws.ecs.Service,
   parent: pulumi.Resource,
-): { scaleOutAlarm: aws.cloudwatch.MetricAlarm; scaleInAlarm: aws.cloudwatch.MetricAlarm } {
-  const { minTasks, maxTasks, backlogPerTask, scaleInIdleMinutes: idleMinutes } = args.sizing;
+): Record<string, aws.cloudwatch.MetricAlarm> {
   const target = new aws.appautoscaling.Target(
     `${name}-scaling-target`,
     {
       serviceNamespace: "ecs",
       scalableDimension: "ecs:service:DesiredCount",
       resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
-      minCapacity: minTasks,
-      maxCapacity: maxTasks,
+      minCapacity: args.sizing.minTasks,
+      maxCapacity: args.sizing.maxTasks,
     },
     { parent },
   );
-  const stepPolicy = (suffix: string, adjustmentType: "ChangeInCapacity" | "ExactCapacity", steps: ScalingStep[]) =>
-    new aws.appautoscaling.Policy(
-      `${name}-${suffix}`,
+  const dimensionsOf: Record<ScalingMetricOf, Record<string, pulumi.Input<string>>> = {
+    queue: { QueueName: args.queue.name },
+    orderApi: metricDimensions(METRICS.ordersAccepted, pulumi.getStack()),
+    service: { ClusterName: cluster.name, ServiceName: service.name },
+  };
+  const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+  for (const a of workerScalingPlan(args.sizing)) {
+    const policy = new aws.appautoscaling.Policy(
+      `${name}-${a.policy.name}`,
       {
         policyType: "StepScaling",
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
         resourceId: target.resourceId,
         stepScalingPolicyConfiguration: {
-          adjustmentType,
-          cooldown: 60,
+          adjustmentType: a.policy.adjustmentType,
+          cooldown: a.policy.cooldownSeconds,
           metricAggregationType: "Maximum",
-          stepAdjustments: steps.map(stepAdjustment),
+          stepAdjustments: a.policy.steps.map(stepAdjustment),
         },
       },
       { parent },
     );
-  const scaleOut = stepPolicy("scale-out", "ChangeInCapacity", scaleOutSteps(backlogPerTask));
-  const scaleIn = stepPolicy("scale-in", "ExactCapacity", scaleInSteps(minTasks));
-  const queueMetric = (metricName: string) => ({
-    namespace: "AWS/SQS",
-    metricName,
-    dimensions: { QueueName: args.queue.name },
-    period: 60,
-    stat: "Maximum",
-  });
-  const scaleOutAlarm = new aws.cloudwatch.MetricAlarm(
-    `${name}-backlog-high`,
-    {
-      alarmDescription: "Orders are waiting: add invoice workers (wakes a service scaled to zero).",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: args.queue.name },
-      statistic: "Maximum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: SCALE_OUT_THRESHOLD,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [scaleOut.arn],
-    },
-    { parent },
-  );
-  const scaleInAlarm = new aws.cloudwatch.MetricAlarm(
-    `${name}-queue-idle`,
-    {
-      alarmDescription: `Nothing waiting or in flight for ${idleMinutes} minutes: scale the invoice workers in to the minimum.`,
-      metricQueries: [
-        { id: "visible", metric: queueMetric("ApproximateNumberOfMessagesVisible"), returnData: false },
-        { id: "inflight", metric: queueMetric("ApproximateNumberOfMessagesNotVisible"), returnData: false },
-        { id: "total", expression: "visible + inflight", label: "Messages waiting or in flight", returnData: true },
-      ],
-      evaluationPeriods: idleMinutes,
-      datapointsToAlarm: idleMinutes,
-      threshold: 0,
-      comparisonOperator: "LessThanOrEqualToThreshold",
-      // An idle queue may stop reporting; silence means nothing to do.
-      treatMissingData: "breaching",
-      alarmActions: [scaleIn.arn],
-    },
-    { parent },
-  );
-  return { scaleOutAlarm, scaleInAlarm };
+    const metrics = a.expression.ids.map((id) => {
+      const m = SCALING_METRICS[id as ScalingMetricId];
+      const dimensions = dimensionsOf[m.of];
+      return { id, returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions, period: 60, stat: m.stat } };
+    });
+    alarms[a.name] = new aws.cloudwatch.MetricAlarm(
+      `${name}-${a.name}`,
+      {
+        alarmDescription: a.description,
+        metricQueries: [...metrics, { id: "signal", expression: a.expression.text, label: a.label, returnData: true }],
+        evaluationPeriods: a.minutes,
+        datapointsToAlarm: a.minutes,
+        threshold: a.threshold,
+        comparisonOperator: a.comparison,
+        treatMissingData: a.missingData,
+        alarmActions: [policy.arn],
+      },
+      { parent },
+    );
+  }
+  return alarms;
 }

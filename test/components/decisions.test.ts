@@ -6,9 +6,12 @@ import {
   notifierReservedConcurrency,
   scaleInSteps,
   scaleOutSteps,
+  SCALING_METRICS,
   visibilityTimeoutSeconds,
   workerPlatform,
+  workerScalingPlan,
 } from "../../components/scaling";
+import { binary, fill, ifThen, metric, num, sum } from "../../components/metric-math";
 import {
   apiFunctionPolicy,
   assumeRolePolicy,
@@ -118,6 +121,47 @@ describe("scaling decisions", () => {
     ];
     for (const [cpu, mem, ok] of cases)
       it(`${ok ? "accepts" : "refuses"} ${cpu} CPU with ${mem} MiB`, () => expect(fargateMemoryFits(cpu, mem)).to.equal(ok));
+  });
+});
+
+describe("metric math expressions", () => {
+  const visible = metric("visible");
+  const running = metric("running");
+  const perTask = ifThen(binary(fill(running, 0), ">", num(0)), binary(fill(visible, 0), "/", fill(running, 0)), num(0));
+
+  it("renders the text CloudWatch evaluates, operations in parentheses where they are operands", () => {
+    expect(perTask.text).to.equal("IF(FILL(running, 0) > 0, FILL(visible, 0) / FILL(running, 0), 0)");
+    expect(binary(sum(visible, running), "/", num(2)).text).to.equal("(visible + running) / 2");
+    expect(perTask.ids).to.deep.equal(["running", "visible"]);
+    expect(() => metric("Visible")).to.throw(/lower-case/);
+  });
+
+  const cases: { values: Record<string, number | undefined>; expected: number | undefined }[] = [
+    { values: { visible: 60, running: 3 }, expected: 20 },
+    { values: { visible: undefined, running: 3 }, expected: 0 },
+    { values: { visible: 60, running: undefined }, expected: 0 },
+    { values: { visible: 60, running: 0 }, expected: 0 },
+  ];
+  for (const c of cases) {
+    it(`evaluates it per datapoint as CloudWatch does: ${JSON.stringify(c.values)} -> ${c.expected}`, () => {
+      expect(perTask.evaluate(c.values)).to.equal(c.expected);
+    });
+  }
+
+  it("has no datapoint where an unfilled metric has none, and none for a division by zero", () => {
+    expect(sum(visible, running).evaluate({ visible: 1 })).to.equal(undefined);
+    expect(binary(visible, "/", running).evaluate({ visible: 1, running: 0 })).to.equal(undefined);
+    expect(binary(visible, ">=", num(1)).evaluate({ visible: 1 })).to.equal(1);
+  });
+});
+
+describe("workerScalingPlan", () => {
+  const sizing = { minTasks: 0, maxTasks: 2, backlogPerTask: 20, scaleInIdleMinutes: 5, concurrency: 4 };
+
+  it("gives every alarm a policy of its own, reading only metrics it knows", () => {
+    const plan = workerScalingPlan(sizing);
+    expect(new Set(plan.map((a) => a.policy.name)).size).to.equal(plan.length);
+    for (const a of plan) for (const id of a.expression.ids) expect(SCALING_METRICS, `${a.name}: ${id}`).to.have.property(id);
   });
 });
 
