@@ -53,9 +53,9 @@ export interface WorkerSizing {
   /** Fewest tasks; 0 lets the worker sleep while the queue is empty. */
   readonly minTasks: number;
   readonly maxTasks: number;
-  /** Visible messages one task clears per minute; sizes the scale-out steps. */
+  /** Waiting messages per task above which tasks are added; sizes the wake-up steps too. */
   readonly backlogPerTask: number;
-  /** Minutes of an empty queue (nothing waiting, nothing in flight) before scaling in to the minimum. */
+  /** Minutes of low load before one task goes, and of a quiet queue before scaling in to the minimum. */
   readonly scaleInIdleMinutes: number;
   /**
    * Create ECS's account-wide service-linked role (AWSServiceRoleForECS) before the cluster, and keep
@@ -98,8 +98,9 @@ interface WorkerRoles {
 
 /**
  * The invoice worker on ECS Fargate: its image (built from invoice-container/Dockerfile and pushed
- * to ECR), cluster, task definition with least-privilege roles, service, and step scaling driven
- * by the orders queue's depth so that one waiting message wakes a service scaled to zero.
+ * to ECR), cluster, task definition with least-privilege roles, service, and step scaling
+ * (components/scaling.ts workerScalingPlan): an accepted order wakes a service at zero, a backlog
+ * adds tasks, low load removes them one by one, a quiet queue scales in to the minimum.
  */
 export class WorkerTier extends pulumi.ComponentResource {
   public readonly repository: ecr.Repository;

@@ -28,7 +28,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   // queue
   "aws:sqs/queue:Queue": 3,
   "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 14,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
   // operations (test/components/operations.test.ts checks each)
   "aws:sns/topic:Topic": 1,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": 1,
@@ -64,7 +64,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:ecs/taskDefinition:TaskDefinition": 1,
   "aws:ecs/service:Service": 1,
   "aws:appautoscaling/target:Target": 1,
-  "aws:appautoscaling/policy:Policy": 2,
+  "aws:appautoscaling/policy:Policy": 4,
   "aws:ec2/securityGroup:SecurityGroup": 1,
 };
 

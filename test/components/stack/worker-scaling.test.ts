@@ -52,6 +52,42 @@ for (const stack of STACKS) {
         }
       });
 
+      it("wakes a service at zero from the order API's accepted orders too, which an idle queue's silence cannot hide", () => {
+        const wake = run.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-worker-wake").inputs;
+        const queries = wake.metricQueries.map((q: any) =>
+          q.metric ? `${q.metric.namespace} ${q.metric.metricName} ${q.metric.stat}` : q.expression,
+        );
+        expect(queries).to.deep.equal([
+          "ECS/ContainerInsights DesiredTaskCount Maximum",
+          "AWS/SQS ApproximateNumberOfMessagesVisible Maximum",
+          "ShopBackend OrdersAccepted Sum",
+          "IF(FILL(desired, 0) == 0, FILL(visible, 0) + FILL(accepted, 0), 0)",
+        ]);
+        expect([wake.threshold, wake.comparisonOperator, wake.evaluationPeriods]).to.deep.equal([1, "GreaterThanOrEqualToThreshold", 1]);
+        const policy = run.one("aws:appautoscaling/policy:Policy", "-worker-wake").inputs.stepScalingPolicyConfiguration;
+        expect([policy.adjustmentType, policy.stepAdjustments[0]]).to.deep.equal([
+          "ChangeInCapacity",
+          { metricIntervalLowerBound: "0", metricIntervalUpperBound: "19", scalingAdjustment: 1 },
+        ]);
+      });
+
+      it("takes one task away under steady traffic once the others would be under three quarters busy, not only when idle", () => {
+        const low = run.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-worker-backlog-low").inputs;
+        expect(low.metricQueries.at(-1).expression).to.equal(
+          "IF(FILL(running, 0) >= 2, (FILL(visible, 0) + FILL(inflight, 0)) / (FILL(running, 0) - 1), 3)",
+        );
+        expect([low.threshold, low.comparisonOperator, low.evaluationPeriods]).to.deep.equal([
+          3,
+          "LessThanThreshold",
+          stack === "dev" ? 5 : 10,
+        ]);
+        const policy = run.one("aws:appautoscaling/policy:Policy", "-worker-scale-in-one").inputs.stepScalingPolicyConfiguration;
+        expect([policy.adjustmentType, policy.stepAdjustments]).to.deep.equal([
+          "ChangeInCapacity",
+          [{ metricIntervalUpperBound: "0", scalingAdjustment: -1 }],
+        ]);
+      });
+
       it("evaluates each alarm's expression over the queue's, the order API's and the service's own metrics", () => {
         const names = {
           queue: { QueueName: run.one("aws:sqs/queue:Queue", "-orders").state.name },
