@@ -98,8 +98,8 @@ export type ScalingMetricOf = "queue" | "orderApi" | "service";
 
 /**
  * The metrics the worker's scaling alarms may read, by metric query id (one-minute periods). The
- * queue's stop while SQS deems it inactive (nothing sent or received for six hours) and come back
- * up to 15 minutes after a send; the order API's OrdersAccepted (EMF) has a datapoint for every
+ * queue's stop while SQS deems it inactive (nothing in it, no API action on it for six hours) and come
+ * back late after a send; the order API's OrdersAccepted (EMF) has a datapoint for every
  * minute an order was accepted, whatever SQS does; Container Insights counts the service's tasks.
  */
 export const SCALING_METRICS = {

@@ -8,7 +8,7 @@ import { StepScaler } from "./step-scaling";
  * metrics the alarms read are published as AWS publishes them, gaps included:
  * - SQS publishes a queue's metrics only while it is active: anything sent, received (tasks poll
  *   all the time) or waiting in the last 6 hours; a send that wakes an inactive queue brings its
- *   metrics back only 15 minutes later. The visible count is the minute's maximum: a new message
+ *   metrics back late (assumed here: 15 minutes). The visible count is the minute's maximum: a new message
  *   is visible for a moment before a poll takes it.
  * - Container Insights publishes the service's desired and running counts only while it has a task.
  * - The order API's OrdersAccepted (EMF) has a datapoint in each minute an order was accepted.
@@ -51,7 +51,7 @@ export interface FleetMinute {
   readonly fired: readonly string[];
 }
 
-/** SQS stops publishing an idle queue's metrics after six hours, and a send brings them back 15 minutes later. */
+/** SQS stops publishing an idle queue's metrics after six hours; a send brings them back late (an assumption: 15 minutes). */
 const SQS_INACTIVE_AFTER_MINUTES = 6 * 60;
 const SQS_RESUME_MINUTES = 15;
 /** How long after its minute a datapoint reaches the alarms. */
