@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 // awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
@@ -164,8 +163,6 @@ function createRepository(name: string, forceDelete: boolean, parent: pulumi.Res
  */
 function buildImage(name: string, repository: ecr.Repository, platform: WorkerPlatform, parent: pulumi.Resource): dockerBuild.Image {
   const tag = pulumi.interpolate`${repository.url}:${WORKER_CONTAINER}`;
-  // A stack built by awsx.ecr.Image holds this same resource as that component's child: adopt it rather than delete it.
-  const awsxParent = pulumi.createUrn(`${name}-image`, "awsx:ecr:Image", parent);
   const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.url.apply(ecrRegistryId) }, { parent });
   return new dockerBuild.Image(
     `${name}-image`,
@@ -180,18 +177,8 @@ function buildImage(name: string, repository: ecr.Repository, platform: WorkerPl
       cacheTo: [{ inline: {} }],
       registries: [{ address: token.proxyEndpoint, username: token.userName, password: pulumi.secret(token.password) }],
     },
-    { parent, aliases: [{ name: awsxImageChildName(pulumi.getStack()), parent: awsxParent }] },
+    { parent },
   );
-}
-
-/**
- * The name awsx.ecr.Image (3.x, pulumi-awsx awsx/ecr/image.ts createUniqueImageName) gave its
- * docker-build child for this build: the first 8 hex digits of the SHA-1 of the context, the
- * Dockerfile and the stack, then "-container".
- */
-export function awsxImageChildName(stack: string): string {
-  const signature = `${WORKER_IMAGE_BUILD.context};dockerfile=${WORKER_IMAGE_BUILD.dockerfile}${stack}`;
-  return `${createHash("sha1").update(signature).digest("hex").substring(0, 8)}-container`;
 }
 
 /** Least privilege for both roles (components/policies.ts). */

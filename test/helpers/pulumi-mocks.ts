@@ -28,8 +28,6 @@ export interface MockedResource {
   dependsOn: string[];
   /** Whether `pulumi destroy` leaves it in the cloud (the retainOnDelete option). */
   retainOnDelete: boolean;
-  /** The names and parents it was known by before (the aliases option), as the program sent them. */
-  aliases: { name?: string; parentUrn?: string }[];
   /** Per input property, the URNs of the resources its value came from (as the engine records them). */
   propertyDependencies: Record<string, string[]>;
 }
@@ -171,7 +169,6 @@ export async function runProgram(stack: string, overrides: Record<string, string
           urn: "",
           dependsOn: [],
           retainOnDelete: false,
-          aliases: [],
           propertyDependencies: {},
         });
         return { id: `${args.name}-id`, state };
@@ -185,7 +182,6 @@ export async function runProgram(stack: string, overrides: Record<string, string
   // The mocks see no dependsOn or retainOnDelete: read them from the registration requests.
   const dependsOn = new Map<string, string[]>();
   const retained = new Set<string>();
-  const aliases = new Map<string, { name?: string; parentUrn?: string }[]>();
   const propertyDependencies = new Map<string, Record<string, string[]>>();
   const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
   const register = mockMonitor.registerResource.bind(mockMonitor);
@@ -193,13 +189,6 @@ export async function runProgram(stack: string, overrides: Record<string, string
     const key = `${req.getType()}::${req.getName()}`;
     dependsOn.set(key, req.getDependenciesList());
     if (req.getRetainondelete()) retained.add(key);
-    aliases.set(
-      key,
-      req.getAliasesList().map((a: { getSpec(): { getName(): string; getParenturn(): string } | undefined }) => {
-        const spec = a.getSpec();
-        return { name: spec?.getName() || undefined, parentUrn: spec?.getParenturn() || undefined };
-      }),
-    );
     const props: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, prop: string) => (props[prop] = deps.getUrnsList()));
     propertyDependencies.set(key, props);
@@ -223,7 +212,6 @@ export async function runProgram(stack: string, overrides: Record<string, string
   for (const r of resources) {
     r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
     r.retainOnDelete = retained.has(`${r.type}::${r.name}`);
-    r.aliases = aliases.get(`${r.type}::${r.name}`) ?? [];
     r.propertyDependencies = propertyDependencies.get(`${r.type}::${r.name}`) ?? {};
   }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
