@@ -182,20 +182,9 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   });
 }
 
-/** The account, region and name in a repository URL (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
-function ecrRepositoryParts(repositoryUrl: string): { account: string; region: string; name: string } {
+/** The ECR repository ARN behind a repository URL (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
+export function ecrRepositoryArn(repositoryUrl: string, partition = "aws"): string {
   const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)$/.exec(repositoryUrl);
   if (!m) throw new Error(`not an ECR repository URL: ${repositoryUrl}`);
-  return { account: m[1], region: m[2], name: m[3] };
-}
-
-/** The ECR repository ARN behind a repository URL. */
-export function ecrRepositoryArn(repositoryUrl: string, partition = "aws"): string {
-  const { account, region, name } = ecrRepositoryParts(repositoryUrl);
-  return `arn:${partition}:ecr:${region}:${account}:repository/${name}`;
-}
-
-/** The registry (the account) a repository URL belongs to, whose login token a push needs. */
-export function ecrRegistryId(repositoryUrl: string): string {
-  return ecrRepositoryParts(repositoryUrl).account;
+  return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
 }

@@ -222,7 +222,7 @@ export function capacityProviderStrategy(spot: boolean): { capacityProvider: "FA
 
 /** The image platform and the task definition's CPU architecture of one worker architecture. */
 export interface WorkerPlatform {
-  readonly dockerPlatform: "linux/amd64" | "linux/arm64";
+  readonly dockerPlatform: string;
   readonly cpuArchitecture: "X86_64" | "ARM64";
 }
 

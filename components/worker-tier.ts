@@ -2,13 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 // awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
 import * as ecr from "@pulumi/awsx/ecr";
-import * as dockerBuild from "@pulumi/docker-build";
 import { METRICS, METRICS_STACK_ENV, metricDimensions } from "../runtime/contracts/metrics";
 import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
 import { WORKER_WAIT_SECONDS, stopTimeoutSeconds } from "../invoice-container/drain";
-import { ecrRegistryId, ecrRepositoryArn, workerExecutionPolicy, workerTaskPolicy } from "./policies";
+import { ecrRepositoryArn, workerExecutionPolicy, workerTaskPolicy } from "./policies";
 import { createServiceRole, type ServiceRole } from "./iam";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import type { BucketRef, QueueRef, TableRef } from "./refs";
@@ -25,7 +24,7 @@ import {
 
 /** The image build, relative to the Pulumi project directory: the worker imports runtime/, so the context is the project. */
 export const WORKER_IMAGE_BUILD = { context: ".", dockerfile: "invoice-container/Dockerfile" } as const;
-/** The container's name in the task definition, and the tag its image is pushed under (the task uses the digest). */
+/** The container's name in the task definition. */
 export const WORKER_CONTAINER = "invoice-worker";
 /** The health-check command, the same script the image's HEALTHCHECK runs. */
 export const WORKER_HEALTHCHECK = ["CMD", "node", "dist/invoice-container/healthcheck.js"] as const;
@@ -104,9 +103,7 @@ interface WorkerRoles {
  */
 export class WorkerTier extends pulumi.ComponentResource {
   public readonly repository: ecr.Repository;
-  public readonly image: dockerBuild.Image;
-  /** The pushed image by digest (`<repository>@sha256:...`), as the task definition runs it. */
-  public readonly imageUri: pulumi.Output<string>;
+  public readonly image: ecr.Image;
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly cluster: aws.ecs.Cluster;
   public readonly taskDefinition: aws.ecs.TaskDefinition;
@@ -122,20 +119,19 @@ export class WorkerTier extends pulumi.ComponentResource {
 
     this.repository = createRepository(name, args.forceDeleteImages, this);
     this.image = buildImage(name, this.repository, platform, this);
-    this.imageUri = pulumi.interpolate`${this.repository.url}@${this.image.digest}`;
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
     const roles = createWorkerRoles(name, args, this.repository, this.logGroup, this);
     const ecsRole = args.sizing.ecsServiceLinkedRole ? [createEcsServiceLinkedRole(name, this)] : [];
     const { cluster, capacity } = createCluster(name, ecsRole, this);
     this.cluster = cluster;
-    this.taskDefinition = createTaskDefinition(name, args, this.imageUri, this.logGroup, roles, platform, this);
+    this.taskDefinition = createTaskDefinition(name, args, this.image, this.logGroup, roles, platform, this);
     // Tasks start only with both roles' policies in place, and in private subnets only with the endpoints that pull the image.
     const serviceNeeds = [capacity, ...ecsRole, roles.execution.policy, roles.task.policy, ...args.network.endpoints];
     this.service = createService(name, args, cluster, this.taskDefinition, serviceNeeds, this);
     this.scalingAlarms = createQueueDrivenScaling(name, args, cluster, this.service, this);
 
     this.registerOutputs({
-      imageUri: this.imageUri,
+      imageUri: this.image.imageUri,
       logGroupName: this.logGroup.name,
       clusterName: this.cluster.name,
       serviceName: this.service.name,
@@ -156,26 +152,15 @@ function createRepository(name: string, forceDelete: boolean, parent: pulumi.Res
   );
 }
 
-/**
- * The worker image, built from invoice-container/Dockerfile for the task's platform and pushed, on
- * `pulumi up` only: a preview neither builds nor needs Docker. (awsx.ecr.Image, which wraps this
- * same resource, offers no way to skip the build on preview.) The pushed image carries its build cache.
- */
-function buildImage(name: string, repository: ecr.Repository, platform: WorkerPlatform, parent: pulumi.Resource): dockerBuild.Image {
-  const tag = pulumi.interpolate`${repository.url}:${WORKER_CONTAINER}`;
-  const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.url.apply(ecrRegistryId) }, { parent });
-  return new dockerBuild.Image(
+/** The worker image, built from invoice-container/Dockerfile for the task's platform and pushed. */
+function buildImage(name: string, repository: ecr.Repository, platform: WorkerPlatform, parent: pulumi.Resource): ecr.Image {
+  return new ecr.Image(
     `${name}-image`,
     {
-      context: { location: WORKER_IMAGE_BUILD.context },
-      dockerfile: { location: WORKER_IMAGE_BUILD.dockerfile },
-      platforms: [platform.dockerPlatform],
-      tags: [tag],
-      push: true,
-      buildOnPreview: false,
-      cacheFrom: [{ registry: { ref: tag } }],
-      cacheTo: [{ inline: {} }],
-      registries: [{ address: token.proxyEndpoint, username: token.userName, password: pulumi.secret(token.password) }],
+      repositoryUrl: repository.url,
+      context: WORKER_IMAGE_BUILD.context,
+      dockerfile: WORKER_IMAGE_BUILD.dockerfile,
+      platform: platform.dockerPlatform,
     },
     { parent },
   );
@@ -267,7 +252,7 @@ function workerEnvironment(args: WorkerTierArgs): Record<string, pulumi.Input<st
 function createTaskDefinition(
   name: string,
   args: WorkerTierArgs,
-  imageUri: pulumi.Output<string>,
+  image: ecr.Image,
   logGroup: aws.cloudwatch.LogGroup,
   roles: WorkerRoles,
   platform: WorkerPlatform,
@@ -275,7 +260,7 @@ function createTaskDefinition(
 ): aws.ecs.TaskDefinition {
   const budget = args.sizing.messageBudgetSeconds;
   const containerDefinitions = pulumi
-    .all([imageUri, logGroup.name, pulumi.output(workerEnvironment(args))])
+    .all([image.imageUri, logGroup.name, pulumi.output(workerEnvironment(args))])
     .apply(([imageUri, logGroupName, env]) =>
       JSON.stringify([
         {

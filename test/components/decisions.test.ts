@@ -20,7 +20,6 @@ import { runFleet, type FleetOptions } from "../helpers/worker-fleet";
 import {
   apiFunctionPolicy,
   assumeRolePolicy,
-  ecrRegistryId,
   ecrRepositoryArn,
   notifierFunctionPolicy,
   sesIdentitiesArn,
@@ -342,7 +341,6 @@ describe("IAM policy documents", () => {
       "arn:aws:ecr:eu-west-1:123456789012:repository/shop/worker-1a2b",
     );
     expect(() => ecrRepositoryArn("docker.io/library/node")).to.throw(/not an ECR repository URL/);
-    expect(ecrRegistryId("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/worker-1a2b")).to.equal("123456789012");
   });
 });
 

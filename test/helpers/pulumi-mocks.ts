@@ -84,10 +84,8 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
       return { ...base, arn: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${inputs.emailIdentity}` };
     case "awsx:ecr:Repository":
       return { ...inputs, url: `${ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
-    case "docker-build:index:Image": {
-      const digest = `sha256:${"ab".repeat(32)}`;
-      return { ...inputs, digest, ref: `${inputs.tags[0]}@${digest}` };
-    }
+    case "awsx:ecr:Image":
+      return { ...inputs, imageUri: `${inputs.repositoryUrl}@sha256:${"ab".repeat(32)}` };
     default:
       return base;
   }
@@ -131,15 +129,6 @@ function answer(token: string, inputs: Record<string, any>): Record<string, any>
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAMOCK", id: ACCOUNT };
-    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-      return {
-        id: inputs.registryId,
-        userName: "AWS",
-        password: "mock-ecr-token",
-        authorizationToken: Buffer.from("AWS:mock-ecr-token").toString("base64"),
-        proxyEndpoint: `https://${inputs.registryId}.dkr.ecr.${MOCK_REGION}.amazonaws.com`,
-        expiresAt: "2030-01-01T00:00:00Z",
-      };
     case "aws:ec2/getVpc:getVpc":
       return { id: "vpc-default", cidrBlock: "172.31.0.0/16", default: true };
     case "aws:ec2/getSubnets:getSubnets":

@@ -58,7 +58,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:s3/bucketNotification:BucketNotification": 1,
   // worker
   "awsx:ecr:Repository": 1,
-  "docker-build:index:Image": 1,
+  "awsx:ecr:Image": 1,
   "aws:ecs/cluster:Cluster": 1,
   "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
   "aws:ecs/taskDefinition:TaskDefinition": 1,
@@ -104,7 +104,6 @@ export const OWNER: Record<string, string> = {
   "aws:sesv2/": "shop:notification:NotificationTier",
   "aws:ecs/": "shop:worker:WorkerTier",
   "awsx:ecr:": "shop:worker:WorkerTier",
-  "docker-build:": "shop:worker:WorkerTier",
   "aws:appautoscaling/": "shop:worker:WorkerTier",
   "aws:ec2/": "shop:network:Network",
 };
