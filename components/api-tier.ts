@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
-import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "./api-routes";
+import {
+  ACCESS_LOG_FORMAT,
+  deploymentTrigger,
+  gatewayResponseParameters,
+  gatewayResponses,
+  methodSpecs,
+  pathSlug,
+  resourcePaths,
+} from "./api-routes";
 import { createHandlerFunction, type HandlerFunction } from "./lambda";
 import type { ArnRef, BucketRef, QueueRef, TableRef } from "./refs";
 import { apiFunctionPolicy, assumeRolePolicy } from "./policies";
@@ -178,6 +186,8 @@ function createApiFunction(name: string, args: ApiTierArgs, parent: pulumi.Resou
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
+      // The stage's throttling bounds it; reserving would take from the account's pool for nothing.
+      reservedConcurrency: undefined,
       logRetentionDays: args.logRetentionDays,
     },
     parent,
@@ -286,7 +296,7 @@ function createGatewayResponses(name: string, restApi: aws.apigateway.RestApi, p
           responseType: r.responseType,
           ...(r.statusCode ? { statusCode: r.statusCode } : {}),
           responseTemplates: { "application/json": JSON.stringify(r.body) },
-          responseParameters: { "gatewayresponse.header.Content-Type": "'application/json'" },
+          responseParameters: gatewayResponseParameters(r),
         },
         { parent },
       ),

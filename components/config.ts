@@ -90,6 +90,8 @@ const keySchema = () =>
       notifierMemoryMb: int(128, 10_240, 256),
       notifierTimeoutSeconds: int(1, 900, 30),
       invoiceLinkTtlDays: int(7, 365, D.linkTtlDays),
+      // The account's SES maximum send rate (emails/s): the sandbox's is 1; production access starts at 14.
+      sesMaxSendRate: int(1, 100_000, 1),
       // Data stores
       bucketVersioning: bool(true),
       invoiceExpireAfterDays: int(0, 36_500, 0),
@@ -113,6 +115,8 @@ const keySchema = () =>
       workerMessageBudgetSeconds: int(5, 900, D.workerMessageBudgetSeconds),
       workerBacklogPerTask: int(2, 10_000, 20),
       workerScaleInIdleMinutes: int(1, 60, 5),
+      // ECS's account-wide service-linked role: only for a first stack in an account that never ran ECS.
+      ecsServiceLinkedRole: bool(false),
       // Network of the worker
       networkMode: z.enum(["public", "private"]).default("private"),
       vpcCidr: z
@@ -149,7 +153,13 @@ export interface StackConfig {
     readonly passwordSignIn: boolean;
     readonly presignTtlSeconds: number;
   };
-  readonly notifier: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly linkTtlDays: number };
+  readonly notifier: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly linkTtlDays: number;
+    /** SES's maximum send rate of the account (emails per second); caps the notifier's concurrency. */
+    readonly sesMaxSendRate: number;
+  };
   readonly data: {
     readonly bucketVersioning: boolean;
     /** Days until invoices are deleted; 0 keeps them forever. */
@@ -244,7 +254,12 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
       passwordSignIn: c.passwordSignIn,
       presignTtlSeconds: c.invoicePresignTtlSeconds,
     },
-    notifier: { memoryMb: c.notifierMemoryMb, timeoutSeconds: c.notifierTimeoutSeconds, linkTtlDays: c.invoiceLinkTtlDays },
+    notifier: {
+      memoryMb: c.notifierMemoryMb,
+      timeoutSeconds: c.notifierTimeoutSeconds,
+      linkTtlDays: c.invoiceLinkTtlDays,
+      sesMaxSendRate: c.sesMaxSendRate,
+    },
     data: {
       bucketVersioning: c.bucketVersioning,
       expireAfterDays: c.invoiceExpireAfterDays,
@@ -264,6 +279,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
       messageBudgetSeconds: c.workerMessageBudgetSeconds,
       backlogPerTask: c.workerBacklogPerTask,
       scaleInIdleMinutes: c.workerScaleInIdleMinutes,
+      ecsServiceLinkedRole: c.ecsServiceLinkedRole,
     },
     network: { mode: c.networkMode, vpcCidr: c.vpcCidr },
   };
@@ -283,6 +299,9 @@ function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
       `${k("workerMessageBudgetSeconds")} (${c.workerMessageBudgetSeconds}) must be at most ${maxDrainableBudgetSeconds()}: a task stopped by a deploy or a Spot interruption must finish its messages within Fargate's 120 s stop timeout`,
     );
   }
+  // Fargate Spot runs x86_64 tasks only.
+  if (c.workerArchitecture === "arm64" && c.workerSpot)
+    out.push(`${k("workerArchitecture")} arm64 cannot run with ${k("workerSpot")} true: Fargate Spot runs x86_64 tasks only`);
   if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit)
     out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
   return out;

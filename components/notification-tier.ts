@@ -5,7 +5,7 @@ import { createHandlerFunction, type HandlerFunction } from "./lambda";
 import type { ArnRef, BucketRef, TableRef } from "./refs";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
-import { NOTIFIER_ASYNC_RETRIES } from "./scaling";
+import { NOTIFIER_ASYNC_RETRIES, notifierReservedConcurrency } from "./scaling";
 
 /** Arguments of the notification tier (defaults: components/config.ts). */
 export interface NotificationTierArgs {
@@ -25,6 +25,8 @@ export interface NotificationTierArgs {
   readonly logLevel: LogLevel;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  /** SES's maximum send rate of the account (emails per second); the notifier's concurrency stays below it. */
+  readonly sesMaxSendRate: number;
   readonly logRetentionDays: number;
 }
 
@@ -81,6 +83,8 @@ function createNotifierFunction(
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
+      // A burst waits in Lambda's queue instead of outrunning SES and spending its retries on throttling errors.
+      reservedConcurrency: notifierReservedConcurrency(args.sesMaxSendRate),
       logRetentionDays: args.logRetentionDays,
     },
     parent,

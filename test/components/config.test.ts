@@ -108,7 +108,9 @@ describe("parseStackConfig", () => {
       messageBudgetSeconds: 60,
       backlogPerTask: 20,
       scaleInIdleMinutes: 5,
+      ecsServiceLinkedRole: false,
     });
+    expect(c.notifier).to.deep.equal({ memoryMb: 256, timeoutSeconds: 30, linkTtlDays: 30, sesMaxSendRate: 1 });
     expect(c.data).to.deep.equal({
       bucketVersioning: true,
       expireAfterDays: 0,
@@ -160,12 +162,41 @@ describe("parseStackConfig", () => {
       message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/,
     },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
+    {
+      what: "an SES sending rate under one email a second",
+      raw: minimal({ [`${PROJECT}:sesMaxSendRate`]: 0 }),
+      message: /shop-backend:sesMaxSendRate must be at least 1/,
+    },
+    {
+      what: "arm64 on Fargate Spot, which runs x86 only",
+      raw: minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: true }),
+      message: /shop-backend:workerArchitecture arm64 cannot run with shop-backend:workerSpot true/,
+    },
   ];
   for (const r of refusals) {
     it(`refuses ${r.what}, naming the key`, () => {
       expect(() => parseStackConfig(r.raw, r.stack ?? "dev")).to.throw(StackConfigError, r.message);
     });
   }
+
+  it("leaves ECS's service-linked role to the account unless a stack is told to own it", () => {
+    expect(parseStackConfig(minimal(), "staging").worker.ecsServiceLinkedRole).to.equal(false);
+    expect(parseStackConfig(minimal({ [`${PROJECT}:ecsServiceLinkedRole`]: "true" }), "staging").worker.ecsServiceLinkedRole).to.equal(
+      true,
+    );
+    for (const stack of ["dev", "prod"]) expect(parseStackConfig(yamlConfig(stack), stack).worker.ecsServiceLinkedRole).to.equal(false);
+  });
+
+  it("accepts arm64 on on-demand Fargate and x86_64 on Spot", () => {
+    const arm = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: false }), "dev");
+    const spot = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "x86_64", [`${PROJECT}:workerSpot`]: true }), "dev");
+    expect([arm.worker.architecture, arm.worker.spot, spot.worker.architecture, spot.worker.spot]).to.deep.equal([
+      "arm64",
+      false,
+      "x86_64",
+      true,
+    ]);
+  });
 
   it("lists every problem at once", () => {
     try {

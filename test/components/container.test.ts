@@ -32,7 +32,16 @@ describe("invoice-container/Dockerfile", () => {
     const [, version] = /^ARG NODE_IMAGE=node:(22\.\d+\.\d+)-bookworm-slim$/m.exec(DOCKERFILE) ?? [];
     expect(version, "ARG NODE_IMAGE=node:22.x.y-bookworm-slim").to.be.a("string");
     expect(imageNodeVersion()).to.equal(version);
-    expect(instructions("FROM")).to.deep.equal(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+    expect(instructions("FROM")).to.deep.equal(["FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+  });
+
+  it("builds on the builder's own platform and ships an image of the target's", () => {
+    // The build stage makes platform-free JavaScript (esbuild, no native modules: npm ci --ignore-scripts), so it runs
+    // natively instead of under QEMU; only the final stage, unpinned, follows --platform (the task's architecture).
+    const [build, final] = instructions("FROM");
+    expect(build).to.match(/^FROM --platform=\$BUILDPLATFORM /);
+    expect(final).to.not.contain("--platform");
+    expect(DOCKERFILE).to.contain("npm ci --no-audit --no-fund --ignore-scripts");
   });
 
   it("type-checks with tsconfig.build.json, bundles with invoice-container/build.ts and ships the bundle alone", () => {
@@ -147,5 +156,7 @@ describe("the compiled worker under its task definition's environment", function
     expect(await exited).to.equal(0);
     expect(healthy({ ...env, WORKER_HEARTBEAT_MAX_AGE_SECONDS: "0" })).to.equal(1);
     fs.rmSync(heartbeat, { force: true });
+    // One render thread per whole vCPU of the task (dev: 256 units, a quarter vCPU), whatever the host has.
+    expect([containerEnv.WORKER_TASK_CPU_UNITS, started[0].renderThreads]).to.deep.equal(["256", 1]);
   });
 });

@@ -110,7 +110,7 @@ function response(status: number, headers: Record<string, unknown>, text: string
 const GATEWAY = Object.fromEntries(gatewayResponses().map((g) => [g.responseType, g]));
 function gatewayAnswer(type: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN"): ApiResponse {
   const g = GATEWAY[type];
-  return response(Number(g.statusCode), { "content-type": "application/json" }, JSON.stringify(g.body));
+  return response(Number(g.status), { "content-type": "application/json", ...g.headers }, JSON.stringify(g.body));
 }
 
 /**

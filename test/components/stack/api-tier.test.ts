@@ -44,6 +44,26 @@ for (const stack of STACKS) {
         );
       });
 
+      it("answers the gateway's own errors as JSON in the API's error shape, 429 with Retry-After", () => {
+        const responses = Object.fromEntries(
+          run
+            .ofType("aws:apigateway/response:Response")
+            .map((r) => [
+              r.inputs.responseType,
+              [r.inputs.statusCode, JSON.parse(r.inputs.responseTemplates["application/json"]).error.code, r.inputs.responseParameters],
+            ]),
+        );
+        const json = { "gatewayresponse.header.Content-Type": "'application/json'" };
+        expect(responses).to.deep.equal({
+          UNAUTHORIZED: ["401", "UNAUTHENTICATED", json],
+          MISSING_AUTHENTICATION_TOKEN: ["404", "NOT_FOUND", json],
+          THROTTLED: ["429", "THROTTLED", { ...json, "gatewayresponse.header.Retry-After": "'1'" }],
+          REQUEST_TOO_LARGE: ["413", "PAYLOAD_TOO_LARGE", json],
+          DEFAULT_4XX: [undefined, "REQUEST_REFUSED", json],
+          DEFAULT_5XX: [undefined, "INTERNAL", json],
+        });
+      });
+
       it("puts the Cognito authorizer on the order routes and none on the emailed invoice link", () => {
         const authorizer = run.one("aws:apigateway/authorizer:Authorizer");
         expect(authorizer.inputs).to.deep.include({ type: "COGNITO_USER_POOLS", identitySource: "method.request.header.Authorization" });

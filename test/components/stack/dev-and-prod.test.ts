@@ -114,4 +114,9 @@ describe("dev and prod differ where production differs", () => {
       ["10.40.16.0/20", false],
     ]);
   });
+
+  it("prod puts its private subnets in Availability Zones, never in an opted-in Local Zone (no interface endpoints there)", () => {
+    // The mock lists the account's opted-in Hamburg Local Zone as "available", first by name, as AWS does.
+    expect(prod.ofType("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone)).to.deep.equal(["eu-central-1a", "eu-central-1b"]);
+  });
 });

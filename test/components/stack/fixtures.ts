@@ -28,7 +28,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   // queue
   "aws:sqs/queue:Queue": 3,
   "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 14,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
   // operations (test/components/operations.test.ts checks each)
   "aws:sns/topic:Topic": 1,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": 1,
@@ -42,7 +42,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:apigateway/resource:Resource": 4,
   "aws:apigateway/method:Method": 4,
   "aws:apigateway/integration:Integration": 4,
-  "aws:apigateway/response:Response": 3,
+  "aws:apigateway/response:Response": 6,
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,
   "aws:apigateway/methodSettings:MethodSettings": 1,
@@ -67,7 +67,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:ecs/taskDefinition:TaskDefinition": 1,
   "aws:ecs/service:Service": 1,
   "aws:appautoscaling/target:Target": 1,
-  "aws:appautoscaling/policy:Policy": 2,
+  "aws:appautoscaling/policy:Policy": 4,
   "aws:ec2/securityGroup:SecurityGroup": 1,
 };
 

@@ -51,6 +51,13 @@ for (const stack of STACKS) {
         expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(run.outputs.apiUrl);
       });
 
+      it("caps the notifier's concurrency below the SES sending rate, and leaves the API's unreserved", () => {
+        const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
+        const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
+        // dev: the sandbox's 1 email/s; prod: 14/s. Either way one invocation at a time (at least 50 ms per email).
+        expect([api.reservedConcurrentExecutions, notify.reservedConcurrentExecutions]).to.deep.equal([undefined, 1]);
+      });
+
       it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
         const tracing = run
           .ofType("aws:lambda/function:Function")
@@ -112,8 +119,12 @@ for (const stack of STACKS) {
           "WORKER_HEARTBEAT_MAX_AGE_SECONDS",
           "WORKER_MESSAGE_BUDGET_SECONDS",
           "WORKER_RELEASE",
+          "WORKER_TASK_CPU_UNITS",
           "WORKER_WAIT_SECONDS",
         ]);
+        // The worker sizes its render threads from the task's CPU units: ECS sets no CPU count of its own.
+        const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+        expect(env.WORKER_TASK_CPU_UNITS).to.equal(task.cpu);
         expect([task.executionRoleArn, task.taskRoleArn]).to.deep.equal([
           run.one("aws:iam/role:Role", "-worker-execution-role").state.arn,
           run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
