@@ -139,3 +139,13 @@ export async function stackUnderTest(stack: (typeof STACKS)[number]): Promise<{ 
     },
   };
 }
+
+/** One stack's run and ARNs for a `describe`: filled by the before() hook it registers. */
+export function useStack(stack: (typeof STACKS)[number]): { run: ProgramRun; arn: StackArns } {
+  const ctx = {} as { run: ProgramRun; arn: StackArns };
+  before(async function () {
+    this.timeout(60000);
+    Object.assign(ctx, await stackUnderTest(stack));
+  });
+  return ctx;
+}

@@ -1,40 +1,35 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ACCOUNT, ROOT, type ProgramRun } from "../../helpers/pulumi-mocks";
+import { ACCOUNT, ROOT } from "../../helpers/pulumi-mocks";
 import { LAMBDA_HANDLER } from "../../../components/lambda-bundle";
-import { STACKS, envOf, stackUnderTest, type StackArns } from "./fixtures";
+import { envOf, STACKS, useStack } from "./fixtures";
 
 for (const stack of STACKS) {
   describe(`the ${stack} stack under Pulumi mocks`, () => {
-    let run: ProgramRun;
-    let arn: StackArns;
-    before(async function () {
-      this.timeout(60000);
-      ({ run, arn } = await stackUnderTest(stack));
-    });
+    const st = useStack(stack);
 
     describe("functions and container", () => {
       it("runs both Lambdas on arm64 nodejs22.x with sizes from config and resource names via ENV", () => {
-        const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
-        const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
+        const api = st.run.one("aws:lambda/function:Function", "-api-handler").inputs;
+        const notify = st.run.one("aws:lambda/function:Function", "-notify-handler").inputs;
         for (const f of [api, notify]) {
           expect([f.runtime, f.architectures, f.handler]).to.deep.equal(["nodejs22.x", ["arm64"], LAMBDA_HANDLER]);
         }
         expect([api.memorySize, api.timeout]).to.deep.equal(stack === "dev" ? [512, 10] : [1024, 10]);
         expect([notify.memorySize, notify.timeout]).to.deep.equal([256, 30]);
-        expect(api.loggingConfig.logGroup).to.equal(run.one("aws:cloudwatch/logGroup:LogGroup", "-api-handler-logs").state.name);
-        expect(envOf(run.one("aws:lambda/function:Function", "-api-handler"))).to.deep.equal({
-          ORDERS_TABLE: run.one("aws:dynamodb/table:Table").state.name,
-          ORDERS_QUEUE_URL: run.one("aws:sqs/queue:Queue", "-orders").state.url,
-          INVOICES_BUCKET: run.one("aws:s3/bucket:Bucket").state.bucket,
+        expect(api.loggingConfig.logGroup).to.equal(st.run.one("aws:cloudwatch/logGroup:LogGroup", "-api-handler-logs").state.name);
+        expect(envOf(st.run.one("aws:lambda/function:Function", "-api-handler"))).to.deep.equal({
+          ORDERS_TABLE: st.run.one("aws:dynamodb/table:Table").state.name,
+          ORDERS_QUEUE_URL: st.run.one("aws:sqs/queue:Queue", "-orders").state.url,
+          INVOICES_BUCKET: st.run.one("aws:s3/bucket:Bucket").state.bucket,
           TAX_RATE_BPS: "1900",
-          INVOICE_LINK_KEY_ID: arn.key,
+          INVOICE_LINK_KEY_ID: st.arn.key,
           INVOICE_PRESIGN_TTL_SECONDS: "300",
           LOG_LEVEL: stack === "dev" ? "debug" : "info",
           METRICS_STACK: stack,
         });
-        expect(Object.keys(envOf(run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal([
+        expect(Object.keys(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal([
           "EMAIL_SENDER",
           "INVOICES_BUCKET",
           "INVOICE_LINK_BASE_URL",
@@ -48,60 +43,60 @@ for (const stack of STACKS) {
           "SELLER_NAME",
           "SELLER_TAX_ID",
         ]);
-        expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(run.outputs.apiUrl);
+        expect(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(st.run.outputs.apiUrl);
       });
 
       it("caps the notifier's concurrency below the SES sending rate, and leaves the API's unreserved", () => {
-        const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
-        const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
+        const api = st.run.one("aws:lambda/function:Function", "-api-handler").inputs;
+        const notify = st.run.one("aws:lambda/function:Function", "-notify-handler").inputs;
         // dev: the sandbox's 1 email/s; prod: 14/s. Either way one invocation at a time (at least 50 ms per email).
         expect([api.reservedConcurrentExecutions, notify.reservedConcurrentExecutions]).to.deep.equal([undefined, 1]);
       });
 
       it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
-        const tracing = run
+        const tracing = st.run
           .ofType("aws:lambda/function:Function")
           .map((f) => [f.name.replace(`shop-${stack}-`, ""), f.inputs.tracingConfig]);
         expect(tracing).to.have.deep.members([
           ["api-handler", { mode: "Active" }],
           ["notify-handler", { mode: "Active" }],
         ]);
-        expect(run.one("aws:apigateway/stage:Stage").inputs.xrayTracingEnabled).to.equal(true);
+        expect(st.run.one("aws:apigateway/stage:Stage").inputs.xrayTracingEnabled).to.equal(true);
       });
 
       it("subscribes the notifier to new invoice PDFs only", () => {
-        const n = run.one("aws:s3/bucketNotification:BucketNotification").inputs;
+        const n = st.run.one("aws:s3/bucketNotification:BucketNotification").inputs;
         expect(n.lambdaFunctions).to.deep.equal([
           {
-            lambdaFunctionArn: run.one("aws:lambda/function:Function", "-notify-handler").state.arn,
+            lambdaFunctionArn: st.run.one("aws:lambda/function:Function", "-notify-handler").state.arn,
             events: ["s3:ObjectCreated:*"],
             filterPrefix: "invoices/",
             filterSuffix: ".pdf",
           },
         ]);
-        expect(run.one("aws:lambda/permission:Permission", "-s3-invoke").inputs).to.deep.include({
+        expect(st.run.one("aws:lambda/permission:Permission", "-s3-invoke").inputs).to.deep.include({
           principal: "s3.amazonaws.com",
-          sourceArn: arn.bucket,
+          sourceArn: st.arn.bucket,
           sourceAccount: ACCOUNT,
         });
       });
 
       it("builds the worker image from invoice-container/Dockerfile for the task's platform", () => {
-        const image = run.one("awsx:ecr:Image").inputs;
+        const image = st.run.one("awsx:ecr:Image").inputs;
         expect(image).to.deep.equal({
-          repositoryUrl: run.one("awsx:ecr:Repository").state.url,
+          repositoryUrl: st.run.one("awsx:ecr:Repository").state.url,
           context: ".",
           dockerfile: "invoice-container/Dockerfile",
           platform: "linux/amd64",
         });
         expect(fs.existsSync(path.join(ROOT, image.context, image.dockerfile))).to.equal(true);
-        const task = run.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
+        const task = st.run.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         expect(task.runtimePlatform).to.deep.equal({ operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" });
         const [container] = JSON.parse(task.containerDefinitions);
-        expect(container.image).to.equal(run.outputs.imageUri);
+        expect(container.image).to.equal(st.run.outputs.imageUri);
         expect(container.healthCheck.command).to.deep.equal(["CMD", "node", "dist/invoice-container/healthcheck.js"]);
         expect(container.logConfiguration.options["awslogs-group"]).to.equal(
-          run.one("aws:cloudwatch/logGroup:LogGroup", "-worker-logs").state.name,
+          st.run.one("aws:cloudwatch/logGroup:LogGroup", "-worker-logs").state.name,
         );
         expect(container.environment.map((e: { name: string }) => e.name)).to.deep.equal([
           "AWS_REGION",
@@ -126,20 +121,20 @@ for (const stack of STACKS) {
         const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
         expect(env.WORKER_TASK_CPU_UNITS).to.equal(task.cpu);
         expect([task.executionRoleArn, task.taskRoleArn]).to.deep.equal([
-          run.one("aws:iam/role:Role", "-worker-execution-role").state.arn,
-          run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
+          st.run.one("aws:iam/role:Role", "-worker-execution-role").state.arn,
+          st.run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
         ]);
       });
 
       it("names the worker's release in its task and in the stack outputs, so the smoke can tell which worker answered", () => {
-        const [container] = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        const [container] = JSON.parse(st.run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
         const release = container.environment.find((e: { name: string }) => e.name === "WORKER_RELEASE")?.value;
         expect(release).to.match(/^[0-9a-f]{12}$/);
-        expect(run.outputs.workerRelease).to.equal(release);
+        expect(st.run.outputs.workerRelease).to.equal(release);
       });
 
       it("makes `pulumi up` wait until the worker service is steady, so a task that cannot start fails the deploy", () => {
-        const service = run.one("aws:ecs/service:Service").inputs;
+        const service = st.run.one("aws:ecs/service:Service").inputs;
         expect(service.waitForSteadyState).to.equal(true);
         // A deploy that cannot get healthy is stopped and rolled back rather than retried forever.
         expect(service.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });

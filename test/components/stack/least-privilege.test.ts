@@ -1,44 +1,39 @@
 import { expect } from "chai";
-import { ACCOUNT, MOCK_REGION, type ProgramRun } from "../../helpers/pulumi-mocks";
-import { STACKS, stackUnderTest, statementsOf, type StackArns } from "./fixtures";
+import { ACCOUNT, MOCK_REGION } from "../../helpers/pulumi-mocks";
+import { STACKS, statementsOf, useStack } from "./fixtures";
 
 for (const stack of STACKS) {
   describe(`the ${stack} stack under Pulumi mocks`, () => {
-    let run: ProgramRun;
-    let arn: StackArns;
-    before(async function () {
-      this.timeout(60000);
-      ({ run, arn } = await stackUnderTest(stack));
-    });
+    const st = useStack(stack);
 
     describe("least privilege", () => {
       it("gives the order API Lambda exactly what its handlers call", () => {
-        expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy"))).to.deep.equal([
+        expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy"))).to.deep.equal([
           {
             Sid: "OrdersTable",
             Effect: "Allow",
             Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-            Resource: arn.table,
+            Resource: st.arn.table,
           },
-          { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arn.table}/index/byCustomer` },
-          { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: arn.queue },
-          { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn.bucket}/invoices/*` },
-          { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: arn.key },
+          { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byCustomer` },
+          { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: st.arn.queue },
+          { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${st.arn.bucket}/invoices/*` },
+          { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: st.arn.key },
           {
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `${arn.logs("-api-handler-logs")}:*`,
+            Resource: `${st.arn.logs("-api-handler-logs")}:*`,
           },
           { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
       });
 
       it("gives the notifier Lambda exactly what its handler calls: sending on the account's identities, From pinned (SES sandbox)", () => {
-        const sender = run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity;
-        expect(arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${sender}`);
-        expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-notify-handler-policy"))).to.deep.equal([
-          { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: arn.table },
+        const sender = st.run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity;
+        expect(st.arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${sender}`);
+        expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-notify-handler-policy"))).to.deep.equal([
+          { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: st.arn.table },
           {
             Sid: "SendAsSenderOnly",
             Effect: "Allow",
@@ -46,52 +41,52 @@ for (const stack of STACKS) {
             Resource: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/*`,
             Condition: { StringEquals: { "ses:FromAddress": sender } },
           },
-          { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: arn.key },
+          { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: st.arn.key },
           {
             Sid: "RecordFailedEvents",
             Effect: "Allow",
             Action: ["sqs:SendMessage"],
-            Resource: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
+            Resource: st.run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
           },
           {
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `${arn.logs("-notify-handler-logs")}:*`,
+            Resource: `${st.arn.logs("-notify-handler-logs")}:*`,
           },
           { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
       });
 
       it("gives the worker's task role exactly what the worker calls", () => {
-        expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-worker-task-policy"))).to.deep.equal([
+        expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-worker-task-policy"))).to.deep.equal([
           {
             Sid: "ConsumeOrders",
             Effect: "Allow",
             Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
-            Resource: arn.queue,
+            Resource: st.arn.queue,
           },
           {
             Sid: "OrdersTable",
             Effect: "Allow",
             Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-            Resource: arn.table,
+            Resource: st.arn.table,
           },
           {
             Sid: "AbandonUnconfirmedOrders",
             Effect: "Allow",
             Action: ["dynamodb:DeleteItem"],
-            Resource: arn.table,
+            Resource: st.arn.table,
             Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ORDER#*"] } },
           },
-          { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn.bucket}/invoices/*` },
+          { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${st.arn.bucket}/invoices/*` },
         ]);
       });
 
       it("lets ECS pull only the worker's repository and write only the worker's log group", () => {
-        const repoUrl: string = run.one("awsx:ecr:Repository").state.url;
+        const repoUrl: string = st.run.one("awsx:ecr:Repository").state.url;
         const repoName = repoUrl.split("/").pop();
-        expect(statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "-worker-execution-policy"))).to.deep.equal([
+        expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-worker-execution-policy"))).to.deep.equal([
           { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
           {
             Sid: "PullWorkerImage",
@@ -103,13 +98,13 @@ for (const stack of STACKS) {
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `${arn.logs("-worker-logs")}:*`,
+            Resource: `${st.arn.logs("-worker-logs")}:*`,
           },
         ]);
       });
 
       it("grants no wildcard action, no FullAccess policy and no public access anywhere", () => {
-        for (const p of run.ofType("aws:iam/rolePolicy:RolePolicy")) {
+        for (const p of st.run.ofType("aws:iam/rolePolicy:RolePolicy")) {
           for (const s of statementsOf(p)) {
             expect(s.Effect, p.name).to.equal("Allow");
             for (const a of s.Action) expect(a, `${p.name} ${s.Sid}`).to.not.include("*");
@@ -117,7 +112,7 @@ for (const stack of STACKS) {
         }
         // "*" only where IAM offers no narrower resource: the ECR login, and X-Ray for the two Lambdas.
         const onAnyResource = Object.fromEntries(
-          run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => [
+          st.run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => [
             p.name.replace(`shop-${stack}-`, ""),
             statementsOf(p)
               .filter((s) => s.Resource === "*")
@@ -130,38 +125,38 @@ for (const stack of STACKS) {
           "worker-execution-policy": ["ecr:GetAuthorizationToken"],
           "worker-task-policy": [],
         });
-        expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal([
+        expect(st.run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal([
           "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
         ]);
-        const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+        const block = st.run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
         expect([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets]).to.deep.equal([
           true,
           true,
           true,
           true,
         ]);
-        expect(JSON.parse(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement).to.deep.equal([
+        expect(JSON.parse(st.run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement).to.deep.equal([
           {
             Sid: "DenyInsecureTransport",
             Effect: "Deny",
             Principal: "*",
             Action: ["s3:*"],
-            Resource: [arn.bucket, `${arn.bucket}/*`],
+            Resource: [st.arn.bucket, `${st.arn.bucket}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
         ]);
-        for (const p of run.ofType("aws:lambda/permission:Permission")) {
+        for (const p of st.run.ofType("aws:lambda/permission:Permission")) {
           expect(p.inputs.principal).to.be.oneOf(["apigateway.amazonaws.com", "s3.amazonaws.com"]);
           expect(p.inputs.sourceArn, p.name).to.be.a("string").and.not.equal("");
         }
-        for (const sg of run.ofType("aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-worker"))) {
+        for (const sg of st.run.ofType("aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-worker"))) {
           expect(sg.inputs.ingress ?? []).to.deep.equal([]);
         }
       });
 
       it("lets the two Lambda roles write traces and no worker role: the worker does not trace", () => {
         const xray = (suffix: string) =>
-          statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", suffix))
+          statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", suffix))
             .flatMap((s) => s.Action)
             .filter((a: string) => a.startsWith("xray:"))
             .sort();
@@ -173,7 +168,7 @@ for (const stack of STACKS) {
 
       it("gives every role a trust policy for its one service and every function its own role", () => {
         const trust = Object.fromEntries(
-          run
+          st.run
             .ofType("aws:iam/role:Role")
             .map((r) => [r.name.replace(`shop-${stack}-`, ""), JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service]),
         );
@@ -184,11 +179,11 @@ for (const stack of STACKS) {
           "worker-execution-role": "ecs-tasks.amazonaws.com",
           "worker-task-role": "ecs-tasks.amazonaws.com",
         });
-        expect(run.one("aws:lambda/function:Function", "-api-handler").inputs.role).to.equal(
-          run.one("aws:iam/role:Role", "-api-handler-role").state.arn,
+        expect(st.run.one("aws:lambda/function:Function", "-api-handler").inputs.role).to.equal(
+          st.run.one("aws:iam/role:Role", "-api-handler-role").state.arn,
         );
-        expect(run.one("aws:lambda/function:Function", "-notify-handler").inputs.role).to.equal(
-          run.one("aws:iam/role:Role", "-notify-handler-role").state.arn,
+        expect(st.run.one("aws:lambda/function:Function", "-notify-handler").inputs.role).to.equal(
+          st.run.one("aws:iam/role:Role", "-notify-handler-role").state.arn,
         );
       });
     });

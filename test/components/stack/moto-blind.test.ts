@@ -1,47 +1,42 @@
 import { expect } from "chai";
-import { type ProgramRun } from "../../helpers/pulumi-mocks";
 import { drainDeadlineSeconds } from "../../../invoice-container/drain";
-import { STACKS, stackUnderTest } from "./fixtures";
+import { STACKS, useStack } from "./fixtures";
 
 for (const stack of STACKS) {
   describe(`the ${stack} stack under Pulumi mocks`, () => {
-    let run: ProgramRun;
-    before(async function () {
-      this.timeout(60000);
-      ({ run } = await stackUnderTest(stack));
-    });
+    const st = useStack(stack);
 
     describe("where moto is blind (issue 9)", () => {
       it("sends a notifier event that failed every retry to an encrypted failure queue kept 14 days, with an alarm", () => {
-        const failures = run.one("aws:sqs/queue:Queue", "-email-failures");
+        const failures = st.run.one("aws:sqs/queue:Queue", "-email-failures");
         expect([failures.inputs.sqsManagedSseEnabled, failures.inputs.messageRetentionSeconds]).to.deep.equal([true, 1_209_600]);
-        const config = run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
+        const config = st.run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
         expect(config).to.deep.equal({
-          functionName: run.one("aws:lambda/function:Function", "-notify-handler").state.name,
+          functionName: st.run.one("aws:lambda/function:Function", "-notify-handler").state.name,
           maximumRetryAttempts: 2,
           destinationConfig: { onFailure: { destination: failures.state.arn } },
         });
-        const alarm = run.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-email-failures-not-empty").inputs;
+        const alarm = st.run.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-email-failures-not-empty").inputs;
         expect([alarm.metricName, alarm.dimensions.QueueName, alarm.threshold, alarm.comparisonOperator]).to.deep.equal([
           "ApproximateNumberOfMessagesVisible",
           failures.state.name,
           0,
           "GreaterThanThreshold",
         ]);
-        const topic = run.one("aws:sns/topic:Topic");
+        const topic = st.run.one("aws:sns/topic:Topic");
         expect(alarm.alarmActions).to.deep.equal([topic.state.arn]);
-        expect(run.outputs.emailFailureQueueUrl).to.equal(failures.state.url);
+        expect(st.run.outputs.emailFailureQueueUrl).to.equal(failures.state.url);
       });
 
       it("gives the worker's container Fargate's 120 s stop timeout, room for a message's whole 60 s budget", () => {
-        const [container] = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        const [container] = JSON.parse(st.run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
         expect(container.stopTimeout).to.equal(120);
         const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
         expect(drainDeadlineSeconds(Number(env.WORKER_MESSAGE_BUDGET_SECONDS), Number(env.WORKER_WAIT_SECONDS))).to.equal(70);
       });
 
       it("keeps invoices in STANDARD: no STANDARD_IA transition S3 would skip for ~55 KB objects", () => {
-        const rule = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0];
+        const rule = st.run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0];
         expect(rule.transitions ?? []).to.deep.equal([]);
       });
 
@@ -50,10 +45,10 @@ for (const stack of STACKS) {
           ? "sends Cognito's mail through SES as the sender and allows no password sign-in"
           : "keeps Cognito's default mail and password sign-in for the CLI",
         () => {
-          const pool = run.one("aws:cognito/userPool:UserPool").inputs;
-          const flows = run.one("aws:cognito/userPoolClient:UserPoolClient").inputs.explicitAuthFlows;
+          const pool = st.run.one("aws:cognito/userPool:UserPool").inputs;
+          const flows = st.run.one("aws:cognito/userPoolClient:UserPoolClient").inputs.explicitAuthFlows;
           if (stack === "prod") {
-            const sender = run.one("aws:sesv2/emailIdentity:EmailIdentity");
+            const sender = st.run.one("aws:sesv2/emailIdentity:EmailIdentity");
             expect(pool.emailConfiguration).to.deep.equal({
               emailSendingAccount: "DEVELOPER",
               sourceArn: sender.state.arn,
@@ -68,11 +63,11 @@ for (const stack of STACKS) {
       );
 
       it("starts the worker service only after the VPC endpoints it pulls its image through", () => {
-        const service = run.one("aws:ecs/service:Service");
-        const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.urn);
+        const service = st.run.one("aws:ecs/service:Service");
+        const endpoints = st.run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.urn);
         expect(endpoints.length).to.equal(stack === "prod" ? 6 : 0);
         expect(service.dependsOn).to.include.members(endpoints);
-        expect(service.dependsOn).to.include(run.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn);
+        expect(service.dependsOn).to.include(st.run.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn);
       });
     });
   });

@@ -1,31 +1,27 @@
 import { expect } from "chai";
-import { MOCK_REGION, type ProgramRun } from "../../helpers/pulumi-mocks";
-import { COMMON_COUNTS, OWNER, STACKS, STACK_COUNTS, stackUnderTest } from "./fixtures";
+import { MOCK_REGION } from "../../helpers/pulumi-mocks";
+import { COMMON_COUNTS, OWNER, STACK_COUNTS, STACKS, useStack } from "./fixtures";
 
 for (const stack of STACKS) {
   describe(`the ${stack} stack under Pulumi mocks`, () => {
-    let run: ProgramRun;
-    before(async function () {
-      this.timeout(60000);
-      ({ run } = await stackUnderTest(stack));
-    });
+    const st = useStack(stack);
 
     describe("shape", () => {
       it("creates exactly the expected number of resources of each type", () => {
         const expected = { ...COMMON_COUNTS, ...STACK_COUNTS[stack] };
-        expect(run.counts()).to.deep.equal(expected);
+        expect(st.run.counts()).to.deep.equal(expected);
       });
 
       it("parents every resource to its tier, and the tiers to the stack", () => {
-        for (const r of run.resources) {
+        for (const r of st.run.resources) {
           if (r.type.startsWith("shop:")) {
-            expect(run.parentType(r), r.name).to.equal(undefined);
+            expect(st.run.parentType(r), r.name).to.equal(undefined);
             continue;
           }
           const owner = Object.entries(OWNER)
             .sort(([a], [b]) => b.length - a.length)
             .find(([prefix]) => r.type.startsWith(prefix))?.[1];
-          const parent = run.parentType(r);
+          const parent = st.run.parentType(r);
           expect(parent, `${r.type} ${r.name}`).to.match(/^shop:/);
           if (owner) expect(parent, `${r.type} ${r.name}`).to.equal(owner);
           // Each child's logical name derives from its tier's name.
@@ -34,7 +30,7 @@ for (const stack of STACKS) {
       });
 
       it("exports what a user needs, all resolved", () => {
-        expect(Object.keys(run.outputs).sort()).to.deep.equal(
+        expect(Object.keys(st.run.outputs).sort()).to.deep.equal(
           [
             "alarmTopicArn",
             "apiUrl",
@@ -53,9 +49,9 @@ for (const stack of STACKS) {
             "workerRelease",
           ].sort(),
         );
-        expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+\\.execute-api\\.${MOCK_REGION}\\.amazonaws\\.com/${stack}$`));
-        expect(run.outputs.imageUri).to.match(/\.dkr\.ecr\..+@sha256:[0-9a-f]{64}$/);
-        for (const v of Object.values(run.outputs.logGroups)) expect(v).to.be.a("string").and.not.equal("");
+        expect(st.run.outputs.apiUrl).to.match(new RegExp(`^https://.+\\.execute-api\\.${MOCK_REGION}\\.amazonaws\\.com/${stack}$`));
+        expect(st.run.outputs.imageUri).to.match(/\.dkr\.ecr\..+@sha256:[0-9a-f]{64}$/);
+        for (const v of Object.values(st.run.outputs.logGroups)) expect(v).to.be.a("string").and.not.equal("");
       });
     });
   });
