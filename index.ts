@@ -23,6 +23,8 @@ const queues = new QueueTier(`${prefix}-queue`, {
   alarmTopic: alarms.topic,
 });
 const stores = { table: data.table, bucket: data.bucket, linkKey: data.linkKey };
+// The sender's address as IAM and Cognito name it, verified by its own identity or by its domain's.
+const senderArn = sesIdentityArn(config.region, config.emailSender);
 
 const api = new ApiTier(`${prefix}-api`, {
   ...config.api,
@@ -32,9 +34,8 @@ const api = new ApiTier(`${prefix}-api`, {
   taxRateBps: config.taxRateBps,
   logLevel,
   logRetentionDays,
-  signUpEmail: config.api.cognitoEmailViaSes
-    ? { from: config.emailSender, identityArn: sesIdentityArn(config.region, config.emailSender) }
-    : undefined,
+  // Only through an identity SES verified before this up: parseStackConfig refuses cognitoEmailViaSes without emailIdentityVerified.
+  signUpEmail: config.api.cognitoEmailViaSes ? { from: config.emailSender, identityArn: senderArn } : undefined,
   deletionProtection: config.data.deletionProtection,
 });
 
@@ -44,6 +45,9 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
   linkBaseUrl: api.stage.invokeUrl,
   failureQueue: queues.emailFailureQueue,
   sender: config.emailSender,
+  senderArn,
+  senderIdentity: config.senderIdentity,
+  region: config.region,
   seller: config.seller,
   logLevel,
   logRetentionDays,
@@ -83,7 +87,9 @@ export const notifierFunctionName = notifications.handler.name;
 export const bucketName = data.bucket.bucket;
 export const tableName = data.table.name;
 export const imageUri = worker.image.imageUri;
-export const senderIdentity = notifications.senderIdentity.emailIdentity;
+export const senderIdentity = notifications.senderIdentity;
+/** DNS records to publish for a domain identity (emailIdentity: domain): DKIM CNAMEs, MAIL FROM MX and SPF. */
+export const emailDnsRecords = notifications.dnsRecords;
 export const alarmTopicArn = alarms.topic.arn;
 export const dashboardName = ops.dashboard.dashboardName;
 export const logGroups = {

@@ -6,6 +6,7 @@ import type { ArnRef, BucketRef, TableRef } from "./refs";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
 import { NOTIFIER_ASYNC_RETRIES } from "./scaling";
+import { createSenderIdentity, type DnsRecord, type SenderIdentityConfig } from "./sender-identity";
 
 /** Arguments of the notification tier (defaults: components/config.ts). */
 export interface NotificationTierArgs {
@@ -17,8 +18,14 @@ export interface NotificationTierArgs {
   readonly linkBaseUrl: pulumi.Input<string>;
   /** Where a failed asynchronous invocation's event goes (after Lambda's retries). */
   readonly failureQueue: ArnRef;
-  /** The From address; it becomes an SES email identity that must be verified once. */
+  /** The From address. */
   readonly sender: string;
+  /** The ARN of the sender's address identity (`identity/<sender>`), as IAM and Cognito name it, whichever identity verifies it. */
+  readonly senderArn: pulumi.Input<string>;
+  /** Which SES identity verifies the sender and whether this stack creates it (components/sender-identity.ts). */
+  readonly senderIdentity: SenderIdentityConfig;
+  /** The region, for the MAIL FROM domain's MX record. */
+  readonly region: string;
   readonly seller: SellerConfig;
   /** How long an emailed link works. */
   readonly linkTtlDays: number;
@@ -30,7 +37,10 @@ export interface NotificationTierArgs {
 
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {
-  public readonly senderIdentity: aws.sesv2.EmailIdentity;
+  /** The identity's name (the sender's address or domain); an external one is named by the address. */
+  public readonly senderIdentity: string;
+  /** DNS records that verify a domain identity the stack created; none otherwise. */
+  public readonly dnsRecords: pulumi.Output<DnsRecord[]>;
   public readonly handler: aws.lambda.Function;
   public readonly functionLogGroup: aws.cloudwatch.LogGroup;
   public readonly asyncConfig: aws.lambda.FunctionEventInvokeConfig;
@@ -40,24 +50,21 @@ export class NotificationTier extends pulumi.ComponentResource {
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.sender))
       throw new Error(`NotificationTier ${name}: sender "${args.sender}" is not an email address`);
 
-    this.senderIdentity = new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.sender }, { parent: this });
-    const notifier = createNotifierFunction(name, args, this.senderIdentity, this);
+    const identity = createSenderIdentity(name, args.sender, args.senderIdentity, args.region, this);
+    this.senderIdentity = identity.name;
+    this.dnsRecords = identity.dnsRecords;
+    const notifier = createNotifierFunction(name, args, this);
     this.handler = notifier.fn;
     this.functionLogGroup = notifier.logGroup;
     this.asyncConfig = keepFailedEvents(name, notifier.fn, args.failureQueue, this);
     subscribeToNewInvoices(name, notifier.fn, args.bucket, this);
 
-    this.registerOutputs({ senderIdentity: this.senderIdentity.emailIdentity, functionLogGroupName: this.functionLogGroup.name });
+    this.registerOutputs({ senderIdentity: this.senderIdentity, functionLogGroupName: this.functionLogGroup.name });
   }
 }
 
 /** The notifier Lambda: reads the order, signs the link, sends as the sender only. */
-function createNotifierFunction(
-  name: string,
-  args: NotificationTierArgs,
-  senderIdentity: aws.sesv2.EmailIdentity,
-  parent: pulumi.Resource,
-): HandlerFunction {
+function createNotifierFunction(name: string, args: NotificationTierArgs, parent: pulumi.Resource): HandlerFunction {
   return createHandlerFunction(
     `${name}-handler`,
     {
@@ -65,7 +72,7 @@ function createNotifierFunction(
       entry: "email-notifier",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, senderIdentity.arn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
+          .all([args.table.arn, args.senderArn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
           .apply(([tableArn, senderIdentityArn, failureQueueArn, linkKeyArn, lg]) =>
             notifierFunctionPolicy({ tableArn, senderIdentityArn, sender: args.sender, failureQueueArn, linkKeyArn, logGroupArn: lg }),
           ),

@@ -77,6 +77,8 @@ export const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
     "aws:iam/role:Role": 5,
   },
   prod: {
+    // The shop's domain identity sends with a custom MAIL FROM.
+    "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes": 1,
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:sns/topicSubscription:TopicSubscription": 1,
     "aws:ec2/vpc:Vpc": 1,

@@ -41,6 +41,7 @@ for (const stack of STACKS) {
             "bucketName",
             "dashboardName",
             "deadLetterQueueUrl",
+            "emailDnsRecords",
             "emailFailureQueueUrl",
             "imageUri",
             "notifierFunctionName",
