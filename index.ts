@@ -4,6 +4,7 @@ import { DataStores } from "./components/data-stores";
 import { QueueTier } from "./components/queue-tier";
 import { ApiTier } from "./components/api-tier";
 import { NotificationTier } from "./components/notification-tier";
+import { EmailEvents } from "./components/email-events";
 import { Network } from "./components/network";
 import { sesIdentityArn } from "./components/iam";
 import { WorkerTier } from "./components/worker-tier";
@@ -39,6 +40,16 @@ const api = new ApiTier(`${prefix}-api`, {
   deletionProtection: config.data.deletionProtection,
 });
 
+// What SES reports after each send: the configuration set the notifier names, and the Lambda recording its events.
+const emailEvents = new EmailEvents(`${prefix}-mail`, {
+  table: data.table,
+  failureQueue: queues.emailFailureQueue,
+  memoryMb: config.notifier.memoryMb,
+  timeoutSeconds: config.notifier.timeoutSeconds,
+  logLevel,
+  logRetentionDays,
+});
+
 const notifications = new NotificationTier(`${prefix}-notify`, {
   ...config.notifier,
   ...stores,
@@ -48,6 +59,7 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
   senderArn,
   senderIdentity: config.senderIdentity,
   region: config.region,
+  configurationSet: { name: emailEvents.configurationSet.configurationSetName, arn: emailEvents.configurationSet.arn },
   seller: config.seller,
   logLevel,
   logRetentionDays,
@@ -73,6 +85,7 @@ const ops = new Operations(`${prefix}-ops`, {
   alarmTopic: alarms.topic,
   api,
   notifier: notifications,
+  emailEvents,
   queues,
   worker,
 });
@@ -84,6 +97,8 @@ export const queueUrl = queues.queue.url;
 export const deadLetterQueueUrl = queues.deadLetterQueue.url;
 export const emailFailureQueueUrl = queues.emailFailureQueue.url;
 export const notifierFunctionName = notifications.handler.name;
+export const emailEventsFunctionName = emailEvents.handler.name;
+export const emailConfigurationSet = emailEvents.configurationSet.configurationSetName;
 export const bucketName = data.bucket.bucket;
 export const tableName = data.table.name;
 export const imageUri = worker.image.imageUri;
@@ -96,5 +111,6 @@ export const logGroups = {
   api: api.functionLogGroup.name,
   apiAccess: api.accessLogGroup.name,
   notifier: notifications.functionLogGroup.name,
+  emailEvents: emailEvents.functionLogGroup.name,
   worker: worker.logGroup.name,
 };

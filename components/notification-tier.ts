@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV, INVOICE_PREFIX, INVOICE_SUFFIX, type LogLevel } from "../runtime/contracts/env";
-import { createHandlerFunction, type HandlerFunction } from "./lambda";
-import type { ArnRef, BucketRef, TableRef } from "./refs";
+import { createHandlerFunction, keepFailedEvents, type HandlerFunction } from "./lambda";
+import type { ArnRef, BucketRef, NameRef, TableRef } from "./refs";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
-import { NOTIFIER_ASYNC_RETRIES } from "./scaling";
 import { createSenderIdentity, type DnsRecord, type SenderIdentityConfig } from "./sender-identity";
 
 /** Arguments of the notification tier (defaults: components/config.ts). */
@@ -26,6 +25,8 @@ export interface NotificationTierArgs {
   readonly senderIdentity: SenderIdentityConfig;
   /** The region, for the MAIL FROM domain's MX record. */
   readonly region: string;
+  /** The SES configuration set every send names, so SES publishes the email's events (EmailEvents). */
+  readonly configurationSet: NameRef & ArnRef;
   readonly seller: SellerConfig;
   /** How long an emailed link works. */
   readonly linkTtlDays: number;
@@ -56,6 +57,7 @@ export class NotificationTier extends pulumi.ComponentResource {
     const notifier = createNotifierFunction(name, args, this);
     this.handler = notifier.fn;
     this.functionLogGroup = notifier.logGroup;
+    // S3 invokes asynchronously: an event that fails every retry goes to the failure queue, not away.
     this.asyncConfig = keepFailedEvents(name, notifier.fn, args.failureQueue, this);
     subscribeToNewInvoices(name, notifier.fn, args.bucket, this);
 
@@ -72,14 +74,23 @@ function createNotifierFunction(name: string, args: NotificationTierArgs, parent
       entry: "email-notifier",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, args.senderArn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
-          .apply(([tableArn, senderIdentityArn, failureQueueArn, linkKeyArn, lg]) =>
-            notifierFunctionPolicy({ tableArn, senderIdentityArn, sender: args.sender, failureQueueArn, linkKeyArn, logGroupArn: lg }),
+          .all([args.table.arn, args.senderArn, args.configurationSet.arn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
+          .apply(([tableArn, senderIdentityArn, configurationSetArn, failureQueueArn, linkKeyArn, lg]) =>
+            notifierFunctionPolicy({
+              tableArn,
+              senderIdentityArn,
+              configurationSetArn,
+              sender: args.sender,
+              failureQueueArn,
+              linkKeyArn,
+              logGroupArn: lg,
+            }),
           ),
       environment: {
         [ENV.ordersTable]: args.table.name,
         [ENV.invoicesBucket]: args.bucket.bucket,
         [ENV.emailSender]: args.sender,
+        [ENV.emailConfigurationSet]: args.configurationSet.name,
         ...sellerEnvironment(args.seller),
         [ENV.linkKeyId]: args.linkKey.arn,
         [ENV.linkBaseUrl]: args.linkBaseUrl,
@@ -91,27 +102,6 @@ function createNotifierFunction(name: string, args: NotificationTierArgs, parent
       logRetentionDays: args.logRetentionDays,
     },
     parent,
-  );
-}
-
-/**
- * S3 invokes asynchronously: an event that fails every retry goes to the failure queue, not away.
- * The function depends on its role's policy, so SendMessage is granted before Lambda checks it here.
- */
-function keepFailedEvents(
-  name: string,
-  fn: aws.lambda.Function,
-  failureQueue: ArnRef,
-  parent: pulumi.Resource,
-): aws.lambda.FunctionEventInvokeConfig {
-  return new aws.lambda.FunctionEventInvokeConfig(
-    `${name}-async`,
-    {
-      functionName: fn.name,
-      maximumRetryAttempts: NOTIFIER_ASYNC_RETRIES,
-      destinationConfig: { onFailure: { destination: failureQueue.arn } },
-    },
-    { parent },
   );
 }
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { localUserToken, signIn } from "./auth";
+import type { LocalPipeline } from "./pipeline";
 
 /** What `npm start` writes for `npm run token` and `npm run demo` to find the running pipeline. */
 export interface LocalSession {
@@ -12,8 +13,17 @@ export interface LocalSession {
   readonly poolId: string;
   readonly clientId: string;
   readonly demoUser: { email: string; password: string };
-  /** The queues `npm run redrive -- --local` works on. */
-  readonly queues: { readonly orders: string; readonly dlq: string; readonly emailFailures: string; readonly notifierEvents: string };
+  /** The orders table and invoices bucket (`npm run resend -- --local`). */
+  readonly table: string;
+  readonly bucket: string;
+  /** The queues `npm run redrive -- --local` works on; notifierEvents and emailEvents feed the two email handlers. */
+  readonly queues: {
+    readonly orders: string;
+    readonly dlq: string;
+    readonly emailFailures: string;
+    readonly notifierEvents: string;
+    readonly emailEvents: string;
+  };
   /** The `npm start` process. */
   readonly pid: number;
   /** Processes it started and will stop: moto_server (when it owns one) and the worker. */
@@ -22,6 +32,30 @@ export interface LocalSession {
 
 /** Where the session file lives (gitignored); SHOP_LOCAL_SESSION moves it (tests use that). */
 export const SESSION_FILE = process.env.SHOP_LOCAL_SESSION ?? path.resolve(__dirname, "..", ".local-state", "session.json");
+
+/** The session of a running pipeline started by this process. */
+export function pipelineSession(p: LocalPipeline): LocalSession {
+  return {
+    apiUrl: p.apiUrl,
+    inboxUrl: p.inboxUrl,
+    endpoint: p.endpoint,
+    region: p.region,
+    poolId: p.pool.poolId,
+    clientId: p.pool.clientId,
+    demoUser: { email: p.demoUser.email, password: p.demoUser.password },
+    table: p.resources.table,
+    bucket: p.resources.bucket,
+    queues: {
+      orders: p.resources.queueUrl,
+      dlq: p.resources.dlqUrl,
+      emailFailures: p.resources.emailFailureQueueUrl!,
+      notifierEvents: p.resources.bucketEventsQueueUrl!,
+      emailEvents: p.resources.emailEventsQueueUrl!,
+    },
+    pid: process.pid,
+    children: p.pids,
+  };
+}
 
 /** Writes the session file atomically, readable only by this user (it holds the demo password). */
 export function writeSession(s: LocalSession, file = SESSION_FILE): void {
@@ -57,13 +91,14 @@ export function removeSession(pid = process.pid, file = SESSION_FILE): void {
   }
 }
 
+/** Client settings that reach the session's local AWS (moto accepts any credentials; never real ones). */
+export function localAwsConfig(s: LocalSession) {
+  return { region: s.region, endpoint: s.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+}
+
 /** Runs `f` with a Cognito client of the session's endpoint, closed after. */
 async function withCognito<T>(s: LocalSession, f: (c: CognitoIdentityProviderClient) => Promise<T>): Promise<T> {
-  const cognito = new CognitoIdentityProviderClient({
-    region: s.region,
-    endpoint: s.endpoint,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const cognito = new CognitoIdentityProviderClient(localAwsConfig(s));
   try {
     return await f(cognito);
   } finally {

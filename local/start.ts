@@ -7,30 +7,14 @@
 import { startLocalPipeline } from "./pipeline";
 import { localStackSettings } from "./stack-settings";
 import { MotoMissing } from "./moto";
-import { removeSession, writeSession } from "./session";
+import { pipelineSession, removeSession, writeSession } from "./session";
 
 async function main(): Promise<void> {
   const stack = process.env.STACK ?? "dev";
   const port = process.env.PORT ? Number(process.env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
   const p = await startLocalPipeline({ port, endpoint: process.env.AWS_ENDPOINT_URL || undefined, stack: localStackSettings(stack) });
-  writeSession({
-    apiUrl: p.apiUrl,
-    inboxUrl: p.inboxUrl,
-    endpoint: p.endpoint,
-    region: p.region,
-    poolId: p.pool.poolId,
-    clientId: p.pool.clientId,
-    demoUser: { email: p.demoUser.email, password: p.demoUser.password },
-    queues: {
-      orders: p.resources.queueUrl,
-      dlq: p.resources.dlqUrl,
-      emailFailures: p.resources.emailFailureQueueUrl!,
-      notifierEvents: p.resources.bucketEventsQueueUrl!,
-    },
-    pid: process.pid,
-    children: p.pids,
-  });
+  writeSession(pipelineSession(p));
   const banner = [
     "",
     "  shop-backend is running locally (no AWS account needed)",

@@ -8,18 +8,30 @@ import { kmsLinkSigner } from "../../runtime/invoices/link";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { startWorkerLoop } from "../../runtime/handlers/worker-loop";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
+import { handleEmailEvents } from "../../runtime/handlers/email-events";
+import { sentMessages, sesEventsFor, snsNotification } from "../../local/ses-events";
 import type { PolicyDocument } from "../../components/policies";
 import { motoServer, type LocalAws } from "../helpers/aws";
-import { apiDeps, notifierDeps, tableItems, workerDeps } from "../helpers/deps";
+import { apiDeps, emailEventsDeps, notifierDeps, tableItems, workerDeps } from "../helpers/deps";
 import { apiEvent, getOrder, orderBody, postOrder, s3Event } from "../helpers/events";
 import { waitUntil } from "../helpers/wait";
 import { ACCOUNT, programRun, type ProgramRun } from "../helpers/pulumi-mocks";
 import { defaultKeyPolicy, evaluate, iamRequestsOf, type ArnMap, type IamRequest } from "../helpers/iam-calls";
 
-type Role = "api" | "notifier" | "worker";
+type Role = "api" | "notifier" | "emailEvents" | "worker";
 /** Each role's inline policy in the mocked stack. */
-const POLICY_OF: Record<Role, string> = { api: "-api-handler-policy", notifier: "-notify-handler-policy", worker: "-worker-task-policy" };
-const ROLE_OF: Record<Role, string> = { api: "-api-handler-role", notifier: "-notify-handler-role", worker: "-worker-task-role" };
+const POLICY_OF: Record<Role, string> = {
+  api: "-api-handler-policy",
+  notifier: "-notify-handler-policy",
+  emailEvents: "-mail-handler-policy",
+  worker: "-worker-task-policy",
+};
+const ROLE_OF: Record<Role, string> = {
+  api: "-api-handler-role",
+  notifier: "-notify-handler-role",
+  emailEvents: "-mail-handler-role",
+  worker: "-worker-task-role",
+};
 
 /** Active tracing: the code hands its segments to Lambda's X-Ray daemon over UDP, which calls X-Ray with the function's role. */
 const XRAY_DAEMON =
@@ -35,6 +47,15 @@ const UNUSED_WITH_REASON: Record<Role, Record<string, string>> = {
     "xray:PutTraceSegments": XRAY_DAEMON,
   },
   notifier: {
+    "sqs:SendMessage": "Lambda sends a failed asynchronous event to the on-failure destination with the function's role",
+    "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
+    "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
+    "xray:PutTelemetryRecords": XRAY_DAEMON,
+    "xray:PutTraceSegments": XRAY_DAEMON,
+  },
+  emailEvents: {
+    "dynamodb:GetItem":
+      "reads the order when an event is not about its current email (a late event of a re-sent email, one not recorded yet: test/runtime/handlers/email-events.test.ts)",
     "sqs:SendMessage": "Lambda sends a failed asynchronous event to the on-failure destination with the function's role",
     "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
     "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
@@ -95,6 +116,7 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
       buckets: { [resources.bucket]: stack.one("aws:s3/bucket:Bucket").state.arn },
       keys: { [resources.linkKeyId]: keyArn, [keyArn]: keyArn },
       sesIdentityPrefix: stack.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn.replace(/identity\/.*$/, "identity/"),
+      configurationSets: { [resources.configurationSet]: stack.one("aws:sesv2/configurationSet:ConfigurationSet").state.arn },
     };
     for (const role of Object.keys(POLICY_OF) as Role[]) {
       clientsOf[role] = createClients({ region: dev.region, endpoint: moto.endpoint, onCall: (call) => calls.push({ role, call }) });
@@ -130,6 +152,16 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     const invoiceKey = ((await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`) as { invoiceKey: string }).invoiceKey;
     const outcome = await handleS3Event(s3Event(resources.bucket, [invoiceKey]), notifier);
     expect(outcome.sent).to.equal(1);
+
+    // What SES reports for that email (as its configuration set publishes it), recorded by the email events Lambda.
+    const [sent] = (await sentMessages(moto.endpoint))!.messages;
+    for (const e of sesEventsFor(sent, new Date(), { region: dev.region, accountId: ACCOUNT })) {
+      const counts = await handleEmailEvents(
+        snsNotification(e, "arn:aws:sns:eu-central-1:123456789012:events"),
+        emailEventsDeps(ctx, { ddb: clientsOf.emailEvents.ddb }),
+      );
+      expect(counts.delivered).to.equal(1);
+    }
 
     expect((await handleApiRequest(getOrder(orderId), api)).statusCode).to.equal(200);
     // The customer's order history (the byCustomer index).
@@ -170,8 +202,9 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
       .map((r) => `${r.role}: ${r.request.action} on ${r.request.resource} (${r.request.origin}) -> ${r.verdict}`);
     expect(denied).to.deep.equal([]);
     // The run reached every part, and the sandbox rule was modelled.
-    expect(new Set(requests.map((r) => r.role))).to.deep.equal(new Set(["api", "worker", "notifier"]));
+    expect(new Set(requests.map((r) => r.role))).to.deep.equal(new Set(["api", "worker", "notifier", "emailEvents"]));
     expect(requests.some((r) => r.request.origin.startsWith("SES sandbox"))).to.equal(true);
+    expect(requests.some((r) => r.request.origin === "configuration set")).to.equal(true);
   });
 
   it("calls every granted action at least once, or lists it with a reason", () => {
@@ -211,9 +244,19 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
     // And the From pin holds: the same send from another address is refused by the stack's policy.
     const spoofed = { ...ses[0].request, context: { ...ses[0].request.context, "ses:FromAddress": "someone-else@shop.example" } };
     expect(await evaluate(policies.notifier, spoofed, principal, ACCOUNT)).to.equal("ImplicitlyDenied");
+    // And the configuration set is granted by name: a grant on the identities alone refuses the send's set.
+    const identitiesOnly: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: policies.notifier.Statement.map((st) =>
+        st.Sid === "SendAsSenderOnly" ? { ...st, Resource: (st.Resource as string[]).filter((r) => r.includes(":identity/")) } : st,
+      ),
+    };
+    const viaSet = ses.find((r) => r.request.origin === "configuration set")!;
+    expect(await evaluate(policies.notifier, viaSet.request, principal, ACCOUNT)).to.equal("Allowed");
+    expect(await evaluate(identitiesOnly, viaSet.request, principal, ACCOUNT)).to.equal("ImplicitlyDenied");
   });
 
-  it('lets the two Lambda roles write traces on "*" (no SDK call to record: the daemon sends them), and not the worker', async () => {
+  it('lets the three Lambda roles write traces on "*" (no SDK call to record: the daemon sends them), and not the worker', async () => {
     const verdicts: Record<string, string> = {};
     for (const role of Object.keys(POLICY_OF) as Role[]) {
       const principal = stack.one("aws:iam/role:Role", ROLE_OF[role]).state.arn;
@@ -231,6 +274,8 @@ describe("IAM simulated against the calls the code makes (dev stack, @cloud-copi
       "api xray:PutTelemetryRecords": "Allowed",
       "notifier xray:PutTraceSegments": "Allowed",
       "notifier xray:PutTelemetryRecords": "Allowed",
+      "emailEvents xray:PutTraceSegments": "Allowed",
+      "emailEvents xray:PutTelemetryRecords": "Allowed",
       "worker xray:PutTraceSegments": "ImplicitlyDenied",
       "worker xray:PutTelemetryRecords": "ImplicitlyDenied",
     });

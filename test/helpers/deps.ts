@@ -7,6 +7,8 @@ import { newOrderId } from "../../runtime/domain/ids";
 import type { OrderApiDeps } from "../../runtime/handlers/order-api";
 import type { WorkerDeps } from "../../runtime/handlers/invoice-worker";
 import type { NotifierDeps } from "../../runtime/handlers/email-notifier";
+import type { EmailEventsDeps } from "../../runtime/handlers/email-events";
+import { loadEmailEventsSettings } from "../../runtime/settings";
 import { renderInvoicePdf } from "../../runtime/invoices/pdf";
 import { createEmfEmitter, parseEmfLine, type MetricPoint, type MetricsEmitter } from "../../runtime/metrics";
 
@@ -62,6 +64,18 @@ export function notifierDeps(ctx: LocalAws, o: Partial<NotifierDeps> = {}): Noti
     settings: settingsOf(ctx).notifier,
     now: () => new Date(),
     log: capturingLogger("email-notifier").log,
+    metrics: capturingMetrics().metrics,
+    ...o,
+  };
+}
+
+/** Email events deps wired to the test's moto. */
+export function emailEventsDeps(ctx: LocalAws, o: Partial<EmailEventsDeps> = {}): EmailEventsDeps {
+  return {
+    ddb: ctx.clients.ddb,
+    settings: loadEmailEventsSettings(ctx.env),
+    now: () => new Date(),
+    log: capturingLogger("email-events").log,
     metrics: capturingMetrics().metrics,
     ...o,
   };

@@ -27,6 +27,8 @@ export interface ArnMap {
   readonly keys: Record<string, string>;
   /** `arn:aws:ses:<region>:<account>:identity/` of the stack. */
   readonly sesIdentityPrefix: string;
+  /** Configuration set name -> the stack's configuration set ARN. */
+  readonly configurationSets: Record<string, string>;
 }
 
 const need = (map: Record<string, string>, key: unknown, what: string): string => {
@@ -92,6 +94,17 @@ export function iamRequestsOf(call: AwsCallRecord, arns: ArnMap): IamRequest[] {
           req("ses:SendEmail", `${arns.sesIdentityPrefix}${from}`, context),
           // The SES sandbox also authorizes the send against each recipient's identity.
           ...recipients.map((r) => req("ses:SendEmail", `${arns.sesIdentityPrefix}${r}`, context, "SES sandbox: recipient identity")),
+          // A send that names a configuration set is authorized against the set as well.
+          ...(i.ConfigurationSetName
+            ? [
+                req(
+                  "ses:SendEmail",
+                  need(arns.configurationSets, i.ConfigurationSetName, "configuration set"),
+                  context,
+                  "configuration set",
+                ),
+              ]
+            : []),
         ];
       }
       break;

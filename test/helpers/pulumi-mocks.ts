@@ -85,6 +85,10 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
       const tokens = [1, 2, 3].map((i) => `${name.replace(/[^a-z0-9]/g, "")}dkim${i}`);
       return { ...base, arn, dkimSigningAttributes: { ...inputs.dkimSigningAttributes, tokens } };
     }
+    case "aws:sesv2/configurationSet:ConfigurationSet":
+      return { ...base, arn: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:configuration-set/${inputs.configurationSetName}` };
+    case "aws:sns/topic:Topic":
+      return { ...base, arn: `arn:aws:sns:${MOCK_REGION}:${ACCOUNT}:${name}` };
     case "awsx:ecr:Repository":
       return { ...inputs, url: `${ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
     case "awsx:ecr:Image":

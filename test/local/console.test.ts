@@ -8,7 +8,7 @@ import { decodeJwt } from "jose";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
-import { writeSession } from "../../local/session";
+import { pipelineSession, writeSession } from "../../local/session";
 import { userArg } from "../../local/token";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -69,26 +69,7 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
   it("gives the same user's token through `npm run token -- --user` (the session file of npm start)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-session-"));
     const file = path.join(dir, "session.json");
-    writeSession(
-      {
-        apiUrl: p.apiUrl,
-        inboxUrl: p.inboxUrl,
-        endpoint: p.endpoint,
-        region: p.region,
-        poolId: p.pool.poolId,
-        clientId: p.pool.clientId,
-        demoUser: { email: p.demoUser.email, password: p.demoUser.password },
-        queues: {
-          orders: p.resources.queueUrl,
-          dlq: p.resources.dlqUrl,
-          emailFailures: p.resources.emailFailureQueueUrl!,
-          notifierEvents: p.resources.bucketEventsQueueUrl!,
-        },
-        pid: process.pid,
-        children: p.pids,
-      },
-      file,
-    );
+    writeSession(pipelineSession(p), file);
     try {
       const { stdout } = await promisify(execFile)(
         process.execPath,

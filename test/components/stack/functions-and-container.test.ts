@@ -15,14 +15,17 @@ for (const stack of STACKS) {
     });
 
     describe("functions and container", () => {
-      it("runs both Lambdas on arm64 nodejs22.x with sizes from config and resource names via ENV", () => {
+      it("runs the three Lambdas on arm64 nodejs22.x with sizes from config and resource names via ENV", () => {
         const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
         const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
-        for (const f of [api, notify]) {
+        const mail = run.one("aws:lambda/function:Function", "-mail-handler").inputs;
+        for (const f of [api, notify, mail]) {
           expect([f.runtime, f.architectures, f.handler]).to.deep.equal(["nodejs22.x", ["arm64"], LAMBDA_HANDLER]);
         }
         expect([api.memorySize, api.timeout]).to.deep.equal(stack === "dev" ? [512, 10] : [1024, 10]);
         expect([notify.memorySize, notify.timeout]).to.deep.equal([256, 30]);
+        // The email Lambdas share their size (notifierMemoryMb, notifierTimeoutSeconds).
+        expect([mail.memorySize, mail.timeout]).to.deep.equal([256, 30]);
         expect(api.loggingConfig.logGroup).to.equal(run.one("aws:cloudwatch/logGroup:LogGroup", "-api-handler-logs").state.name);
         expect(envOf(run.one("aws:lambda/function:Function", "-api-handler"))).to.deep.equal({
           ORDERS_TABLE: run.one("aws:dynamodb/table:Table").state.name,
@@ -35,6 +38,7 @@ for (const stack of STACKS) {
           METRICS_STACK: stack,
         });
         expect(Object.keys(envOf(run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal([
+          "EMAIL_CONFIGURATION_SET",
           "EMAIL_SENDER",
           "INVOICES_BUCKET",
           "INVOICE_LINK_BASE_URL",
@@ -49,15 +53,22 @@ for (const stack of STACKS) {
           "SELLER_TAX_ID",
         ]);
         expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(run.outputs.apiUrl);
+        expect(envOf(run.one("aws:lambda/function:Function", "-notify-handler")).EMAIL_CONFIGURATION_SET).to.equal(`shop-${stack}-mail`);
+        expect(envOf(run.one("aws:lambda/function:Function", "-mail-handler"))).to.deep.equal({
+          ORDERS_TABLE: run.one("aws:dynamodb/table:Table").state.name,
+          LOG_LEVEL: stack === "dev" ? "debug" : "info",
+          METRICS_STACK: stack,
+        });
       });
 
-      it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
+      it("traces the three Lambdas actively in X-Ray, and the API stage they are reached through", () => {
         const tracing = run
           .ofType("aws:lambda/function:Function")
           .map((f) => [f.name.replace(`shop-${stack}-`, ""), f.inputs.tracingConfig]);
         expect(tracing).to.have.deep.members([
           ["api-handler", { mode: "Active" }],
           ["notify-handler", { mode: "Active" }],
+          ["mail-handler", { mode: "Active" }],
         ]);
         expect(run.one("aws:apigateway/stage:Stage").inputs.xrayTracingEnabled).to.equal(true);
       });

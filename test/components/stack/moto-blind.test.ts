@@ -15,7 +15,7 @@ for (const stack of STACKS) {
       it("sends a notifier event that failed every retry to an encrypted failure queue kept 14 days, with an alarm", () => {
         const failures = run.one("aws:sqs/queue:Queue", "-email-failures");
         expect([failures.inputs.sqsManagedSseEnabled, failures.inputs.messageRetentionSeconds]).to.deep.equal([true, 1_209_600]);
-        const config = run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
+        const config = run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "-notify-async").inputs;
         expect(config).to.deep.equal({
           functionName: run.one("aws:lambda/function:Function", "-notify-handler").state.name,
           maximumRetryAttempts: 2,
@@ -28,7 +28,7 @@ for (const stack of STACKS) {
           0,
           "GreaterThanThreshold",
         ]);
-        const topic = run.one("aws:sns/topic:Topic");
+        const topic = run.one("aws:sns/topic:Topic", "-alarms");
         expect(alarm.alarmActions).to.deep.equal([topic.state.arn]);
         expect(run.outputs.emailFailureQueueUrl).to.equal(failures.state.url);
       });

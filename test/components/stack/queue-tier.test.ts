@@ -39,7 +39,7 @@ for (const stack of STACKS) {
           run.one("aws:sqs/queue:Queue", "-orders").state.name,
           stack === "dev" ? 1800 : 600,
         ]);
-        const topic = run.one("aws:sns/topic:Topic");
+        const topic = run.one("aws:sns/topic:Topic", "-alarms");
         for (const a of [dlqAlarm, age]) expect(a.alarmActions).to.deep.equal([topic.state.arn]);
       });
     });

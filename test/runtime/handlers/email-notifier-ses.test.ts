@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import { SESClient } from "@aws-sdk/client-ses";
-import { useLocalAws, REGION, SENDER, LINK_BASE } from "../../helpers/aws";
-import { apiDeps, drainQueue, notifierDeps, workerDeps } from "../../helpers/deps";
+import { useLocalAws, settingsOf, REGION, SENDER, LINK_BASE } from "../../helpers/aws";
+import { apiDeps, drainQueue, notifierDeps, tableItems, workerDeps } from "../../helpers/deps";
 import { orderBody, postOrder, ALICE } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
 import { notifyInvoice } from "../../../runtime/handlers/email-notifier";
 import { motoSentEmails } from "../../../local/moto";
+import { sentMessages } from "../../../local/ses-events";
 
 /**
  * The notifier speaks SES v1 (`@aws-sdk/client-ses` SendEmail) with a text and an HTML part.
@@ -17,12 +18,11 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
   this.timeout(30000);
   const ctx = useLocalAws();
 
-  it("sends one SendEmail from the sender to the customer with a text part and an HTML part, both with the link", async () => {
+  /** An invoiced order's id, and an SES client that records each request it sends. */
+  async function invoicedOrderAndRecordingSes() {
     const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
-    const orderId = JSON.parse(r.body).orderId;
-    const [msg] = await drainQueue(ctx);
-    await processOrderMessage(msg.body, workerDeps(ctx));
-
+    const orderId = JSON.parse(r.body).orderId as string;
+    await processOrderMessage((await drainQueue(ctx))[0].body, workerDeps(ctx));
     const ses = new SESClient({ region: REGION, endpoint: ctx.moto.endpoint });
     const sent: URLSearchParams[] = [];
     ses.middlewareStack.add(
@@ -33,6 +33,11 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
       },
       { step: "finalizeRequest", name: "recordSesRequests" },
     );
+    return { orderId, ses, sent };
+  }
+
+  it("sends one SendEmail from the sender to the customer with a text part and an HTML part, both with the link", async () => {
+    const { orderId, ses, sent } = await invoicedOrderAndRecordingSes();
     try {
       expect(await notifyInvoice(`invoices/${orderId}.pdf`, notifierDeps(ctx, { ses }))).to.equal("sent");
     } finally {
@@ -54,5 +59,38 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
     expect(q.get("Message.Body.Text.Charset")).to.equal("UTF-8");
     const stored = await motoSentEmails(ctx.moto.endpoint);
     expect(stored.map((m) => [m.source, m.destinations.ToAddresses, m.body])).to.deep.equal([[SENDER, [ALICE.email], html]]);
+  });
+
+  it("names the stack's configuration set and tags the email with its order: SES's delivery, bounce and complaint events find the order", async () => {
+    const { orderId, ses, sent } = await invoicedOrderAndRecordingSes();
+    try {
+      expect(await notifyInvoice(`invoices/${orderId}.pdf`, notifierDeps(ctx, { ses }))).to.equal("sent");
+    } finally {
+      ses.destroy();
+    }
+    const q = sent[0];
+    expect(q.get("ConfigurationSetName")).to.equal(ctx.resources.configurationSet);
+    expect([1, 2].map((i) => [q.get(`Tags.member.${i}.Name`), q.get(`Tags.member.${i}.Value`)])).to.deep.equal([
+      ["kind", "invoice"],
+      ["orderId", orderId],
+    ]);
+    // What SES (the launcher) accepted it with.
+    const [accepted] = (await sentMessages(ctx.moto.endpoint))!.messages;
+    expect([accepted.configurationSet, accepted.tags]).to.deep.equal([ctx.resources.configurationSet, { kind: "invoice", orderId }]);
+  });
+
+  it("is refused, as SES refuses it, when its configuration set does not exist: nothing sent, the order still INVOICED for a retry", async () => {
+    const { orderId, ses } = await invoicedOrderAndRecordingSes();
+    const settings = { ...settingsOf(ctx).notifier, configurationSet: "no-such-set" };
+    let error: unknown;
+    try {
+      await notifyInvoice(`invoices/${orderId}.pdf`, notifierDeps(ctx, { ses, settings })).catch((e) => (error = e));
+    } finally {
+      ses.destroy();
+    }
+    expect((error as Error).name).to.equal("ConfigurationSetDoesNotExistException");
+    expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
+    const item = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)!;
+    expect([item.status, item.notifyClaimId]).to.deep.equal(["INVOICED", undefined]);
   });
 });
