@@ -136,7 +136,11 @@ describe("parseStackConfig", () => {
       message: /unknown key\(s\): shop-backend:invoiceArchiveAfterDays/,
     },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
-    { what: "a sender identity kind SES lacks", raw: minimal({ [`${PROJECT}:emailIdentity`]: "dns" }), message: /emailIdentity/ },
+    {
+      what: "a sender identity kind SES lacks",
+      raw: minimal({ [`${PROJECT}:emailIdentity`]: "dns" }),
+      message: /shop-backend:emailIdentity Invalid enum value. Expected .address. \| .domain. \| .external./,
+    },
     {
       what: "a MAIL FROM subdomain that is no DNS label",
       raw: minimal({ [`${PROJECT}:emailMailFromSubdomain`]: "mail.from" }),
