@@ -11,8 +11,9 @@ import { WorkerTier } from "./components/worker-tier";
 import { AlarmTopic, Operations } from "./components/operations";
 
 // Read the configuration once, typed and checked; every problem is reported before anything is created.
-// The stack's whole config map, not only the keys the program knows: a misspelt key must be refused, not ignored.
-const config = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+// The stack's whole config map, not only the keys the program knows: a misspelt key must be refused, not ignored;
+// and no placeholder address (the committed stack files hold some: each shop sets its own before deploying).
+const config = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack(), { deploying: true });
 const prefix = resourcePrefix(config.stack);
 const { logLevel, logRetentionDays } = config;
 
@@ -102,6 +103,7 @@ export const emailConfigurationSet = emailEvents.configurationSet.configurationS
 export const bucketName = data.bucket.bucket;
 export const tableName = data.table.name;
 export const imageUri = worker.image.imageUri;
+export const workerRelease = worker.release;
 export const senderIdentity = notifications.senderIdentity;
 /** DNS records to publish for a domain identity (emailIdentity: domain): DKIM CNAMEs, MAIL FROM MX and SPF. */
 export const emailDnsRecords = notifications.dnsRecords;

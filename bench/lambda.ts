@@ -10,6 +10,8 @@ import { orderBody, postOrder } from "../test/helpers/events";
 import { createClients, destroyClients } from "../runtime/clients";
 import { startMoto } from "../local/moto";
 import { provisionLocalResources, runtimeEnv } from "../local/provision";
+import { readStackConfigFile } from "../local/stack-settings";
+import { parseStackConfig } from "../components/config";
 import { median, round, type BenchRow, type BenchSection } from "./types";
 
 /**
@@ -129,8 +131,18 @@ export const benchLambda: BenchSection = async ({ quick }) => {
     };
     const sdk = runtimeSdk(work);
     const event = postOrder(orderBody());
+    // The dev stack's order API: its memory sets the heap limits, its timeout ends a stuck invocation.
+    const { memoryMb, timeoutSeconds } = parseStackConfig(readStackConfigFile("dev"), "dev").api;
     const coldStart = async (code: string, extraEnv: Record<string, string>) => {
-      const fn: DeployedFunction = { files: { [LAMBDA_FILE]: code }, handler: LAMBDA_HANDLER, environment: {}, runtime: "nodejs22.x" };
+      const fn: DeployedFunction = {
+        part: "order-api",
+        files: { [LAMBDA_FILE]: code },
+        handler: LAMBDA_HANDLER,
+        environment: {},
+        runtime: "nodejs22.x",
+        memorySize: memoryMb,
+        timeout: timeoutSeconds,
+      };
       const t0 = performance.now();
       const p = await LambdaProcess.start(fn, { ...env, ...extraEnv });
       const tReady = performance.now();

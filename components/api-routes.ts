@@ -84,24 +84,55 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 
 /** A response API Gateway itself sends, shaped like the runtime's error body. */
 export interface GatewayResponseSpec {
-  readonly responseType: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN" | "DEFAULT_5XX";
+  readonly responseType:
+    "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN" | "THROTTLED" | "REQUEST_TOO_LARGE" | "DEFAULT_4XX" | "DEFAULT_5XX";
+  /** The status a client gets: one status, or for a family's default the family (API Gateway keeps its own status). */
+  readonly status: number | "4XX" | "5XX";
+  /** The status API Gateway is told to answer with; unset for a family's default. */
   readonly statusCode?: string;
+  /** Headers beside Content-Type, e.g. Retry-After. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: { readonly error: { readonly code: ErrorCode; readonly message: string } };
 }
 
-/** The gateway's own answers (no token, unknown route, its own failures) in the API's one JSON error shape. */
+/** Seconds a throttled client is told to wait: the stage's token bucket refills every second. */
+export const THROTTLED_RETRY_AFTER_SECONDS = 1;
+
+const spec = (
+  responseType: GatewayResponseSpec["responseType"],
+  status: GatewayResponseSpec["status"],
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): GatewayResponseSpec => ({
+  responseType,
+  status,
+  ...(typeof status === "number" ? { statusCode: String(status) } : {}),
+  headers,
+  body: { error: { code, message } },
+});
+
+/**
+ * The gateway's own answers in the API's one JSON error shape: no token, unknown route, stage
+ * throttling, a body over API Gateway's 10 MB, any other 4xx (request validation, WAF, ...) and its own failures.
+ */
 export function gatewayResponses(): GatewayResponseSpec[] {
   return [
-    {
-      responseType: "UNAUTHORIZED",
-      statusCode: "401",
-      body: { error: { code: "UNAUTHENTICATED", message: "Sign in and send your ID token as the Authorization header." } },
-    },
+    spec("UNAUTHORIZED", 401, "UNAUTHENTICATED", "Sign in and send your ID token as the Authorization header."),
     // API Gateway answers an unknown path or method with 403 "Missing Authentication Token".
-    { responseType: "MISSING_AUTHENTICATION_TOKEN", statusCode: "404", body: { error: { code: "NOT_FOUND", message: "No such route." } } },
-    {
-      responseType: "DEFAULT_5XX",
-      body: { error: { code: "INTERNAL", message: "Something went wrong on our side. Please retry later." } },
-    },
+    spec("MISSING_AUTHENTICATION_TOKEN", 404, "NOT_FOUND", "No such route."),
+    spec("THROTTLED", 429, "THROTTLED", "Too many requests. Retry after the Retry-After seconds, with the same Idempotency-Key.", {
+      "Retry-After": String(THROTTLED_RETRY_AFTER_SECONDS),
+    }),
+    // The same code the API gives a body over its own 64 KB.
+    spec("REQUEST_TOO_LARGE", 413, "PAYLOAD_TOO_LARGE", "The request body is too large."),
+    spec("DEFAULT_4XX", "4XX", "REQUEST_REFUSED", "API Gateway refused the request before the API saw it; the status says why."),
+    spec("DEFAULT_5XX", "5XX", "INTERNAL", "Something went wrong on our side. Please retry later."),
   ];
+}
+
+/** A gateway response's headers as API Gateway's response parameters (static values are quoted). */
+export function gatewayResponseParameters(r: GatewayResponseSpec): Record<string, string> {
+  const headers = { "Content-Type": "application/json", ...r.headers };
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [`gatewayresponse.header.${name}`, `'${value}'`]));
 }

@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
-import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "./api-routes";
+import {
+  ACCESS_LOG_FORMAT,
+  deploymentTrigger,
+  gatewayResponseParameters,
+  gatewayResponses,
+  methodSpecs,
+  pathSlug,
+  resourcePaths,
+} from "./api-routes";
 import { createHandlerFunction, type HandlerFunction } from "./lambda";
 import type { ArnRef, BucketRef, QueueRef, TableRef } from "./refs";
 import { apiFunctionPolicy, assumeRolePolicy } from "./policies";
@@ -27,8 +35,9 @@ export interface ApiTierArgs {
   /** Stage-wide request rate and burst. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /**
-   * Set the region's API Gateway CloudWatch role, which access logging requires. It is one
-   * setting per account and region: exactly one stack sets it (the dev stack here).
+   * Set the region's API Gateway CloudWatch role, which access logging requires (one setting per
+   * account and region; kept when the stack is destroyed). Off only where the account's setting
+   * is managed outside this program.
    */
   readonly manageAccountLogsRole: boolean;
   /**
@@ -177,6 +186,8 @@ function createApiFunction(name: string, args: ApiTierArgs, parent: pulumi.Resou
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
+      // The stage's throttling bounds it; reserving would take from the account's pool for nothing.
+      reservedConcurrency: undefined,
       logRetentionDays: args.logRetentionDays,
     },
     parent,
@@ -285,7 +296,7 @@ function createGatewayResponses(name: string, restApi: aws.apigateway.RestApi, p
           responseType: r.responseType,
           ...(r.statusCode ? { statusCode: r.statusCode } : {}),
           responseTemplates: { "application/json": JSON.stringify(r.body) },
-          responseParameters: { "gatewayresponse.header.Content-Type": "'application/json'" },
+          responseParameters: gatewayResponseParameters(r),
         },
         { parent },
       ),
@@ -317,22 +328,29 @@ function createDeployment(
   );
 }
 
-/** The account-wide role API Gateway writes access logs with (one per account and region). */
+/**
+ * The account-wide role API Gateway writes access logs with (one setting per account and region).
+ * Every stack sets it before its stage, so none depends on another stack, and keeps it (role,
+ * policy, setting) when destroyed: the provider resets the setting on delete, which would stop
+ * the access logs of every other stack of the account. Two stacks in one account each set their
+ * own role; whichever deployed last is the one in use, and both can write.
+ */
 function createAccountLogsSetting(name: string, parent: pulumi.Resource): aws.apigateway.Account {
+  const kept = { parent, retainOnDelete: true };
   const logsRole = new aws.iam.Role(
     `${name}-gateway-logs-role`,
     {
       description: "API Gateway writes access logs (account-wide setting)",
       assumeRolePolicy: JSON.stringify(assumeRolePolicy("apigateway.amazonaws.com")),
     },
-    { parent },
+    kept,
   );
   const attachment = new aws.iam.RolePolicyAttachment(
     `${name}-gateway-logs-policy`,
     { role: logsRole.name, policyArn: API_GATEWAY_LOGS_POLICY_ARN },
-    { parent },
+    kept,
   );
-  return new aws.apigateway.Account(`${name}-gateway-account`, { cloudwatchRoleArn: logsRole.arn }, { parent, dependsOn: [attachment] });
+  return new aws.apigateway.Account(`${name}-gateway-account`, { cloudwatchRoleArn: logsRole.arn }, { ...kept, dependsOn: [attachment] });
 }
 
 /** The stage named after the stack: JSON access logs and X-Ray tracing. */

@@ -91,7 +91,7 @@ const keySchema = () =>
       apiTimeoutSeconds: int(1, 29, 10),
       apiThrottleRateLimit: int(1, 10_000, 50),
       apiThrottleBurstLimit: int(1, 5_000, 100),
-      apiGatewayAccountLogsRole: bool(false),
+      apiGatewayAccountLogsRole: bool(true),
       cognitoEmailViaSes: bool(false),
       passwordSignIn: bool(true),
       invoicePresignTtlSeconds: int(10, 3600, D.presignTtlSeconds),
@@ -99,6 +99,8 @@ const keySchema = () =>
       notifierMemoryMb: int(128, 10_240, 256),
       notifierTimeoutSeconds: int(1, 900, 30),
       invoiceLinkTtlDays: int(7, 365, D.linkTtlDays),
+      // The account's SES maximum send rate (emails/s): the sandbox's is 1; production access starts at 14.
+      sesMaxSendRate: int(1, 100_000, 1),
       // Data stores
       bucketVersioning: bool(true),
       invoiceExpireAfterDays: int(0, 36_500, 0),
@@ -122,6 +124,8 @@ const keySchema = () =>
       workerMessageBudgetSeconds: int(5, 900, D.workerMessageBudgetSeconds),
       workerBacklogPerTask: int(2, 10_000, 20),
       workerScaleInIdleMinutes: int(1, 60, 5),
+      // ECS's account-wide service-linked role: only for a first stack in an account that never ran ECS.
+      ecsServiceLinkedRole: bool(false),
       // Network of the worker
       networkMode: z.enum(["public", "private"]).default("private"),
       vpcCidr: z
@@ -152,7 +156,7 @@ export interface StackConfig {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
     readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-    /** Whether this stack sets the region's API Gateway CloudWatch role (needed once per account and region for access logs). */
+    /** Whether this stack sets the region's API Gateway CloudWatch role, which its access logs need (kept on destroy). */
     readonly manageAccountLogsRole: boolean;
     /** Cognito sends sign-up and recovery mail through SES as `emailSender` (no default sender's daily cap); needs a verified identity. */
     readonly cognitoEmailViaSes: boolean;
@@ -160,7 +164,13 @@ export interface StackConfig {
     readonly passwordSignIn: boolean;
     readonly presignTtlSeconds: number;
   };
-  readonly notifier: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly linkTtlDays: number };
+  readonly notifier: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly linkTtlDays: number;
+    /** SES's maximum send rate of the account (emails per second); caps the notifier's concurrency. */
+    readonly sesMaxSendRate: number;
+  };
   readonly data: {
     readonly bucketVersioning: boolean;
     /** Days until invoices are deleted; 0 keeps them forever. */
@@ -174,12 +184,41 @@ export interface StackConfig {
   readonly network: { readonly mode: "public" | "private"; readonly vpcCidr: string };
 }
 
+/** Domains reserved for documentation and tests (RFC 2606, RFC 6761): mail to or from them is never delivered. */
+const RESERVED_MAIL_DOMAIN = /(^|\.)(example|test|invalid|localhost)$|(^|\.)example\.(com|net|org)$/i;
+
+/** Whether an address's domain is reserved (e.g. `invoices@shop.example`): a placeholder, not a mailbox. */
+export function isPlaceholderAddress(address: string): boolean {
+  return RESERVED_MAIL_DOMAIN.test(address.slice(address.lastIndexOf("@") + 1));
+}
+
+/**
+ * Addresses a deployed stack cannot use: SES never verifies a sender on a reserved domain (every
+ * invoice email would fail), and an alarm subscription there is never confirmed (alarms reach nobody).
+ */
+function placeholderProblems(c: z.infer<ReturnType<typeof keySchema>>): string[] {
+  const keys = { emailSender: c.emailSender, sellerEmail: c.sellerEmail, alarmEmail: c.alarmEmail };
+  return Object.entries(keys)
+    .filter(([, v]) => v !== undefined && isPlaceholderAddress(v))
+    .map(
+      ([k, v]) =>
+        `${PROJECT}:${k} "${v}" is a placeholder on a reserved domain that receives no mail; ` +
+        `set the shop's own address: pulumi config set ${PROJECT}:${k} <address>`,
+    );
+}
+
+/** How a configuration is used. */
+export interface ParseOptions {
+  /** For `pulumi up`/`preview`: placeholder addresses are refused (the local pipeline accepts them). @default false */
+  readonly deploying?: boolean;
+}
+
 /**
  * Parses a stack's raw configuration into a StackConfig. `raw` holds the project's keys with or
  * without the `shop-backend:` prefix, plus `aws:region`; other namespaces are ignored.
  * Unknown project keys are refused, so a misspelt key never silently falls back to its default.
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, stack: string, options: ParseOptions = {}): StackConfig {
   const own: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined || value === null) continue;
@@ -201,6 +240,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     }
   } else {
     problems.push(...contradictions(parsed.data));
+    if (options.deploying) problems.push(...placeholderProblems(parsed.data));
     if (isProductionStack(stack) && !parsed.data.alarmEmail)
       problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
   }
@@ -226,7 +266,12 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
       passwordSignIn: c.passwordSignIn,
       presignTtlSeconds: c.invoicePresignTtlSeconds,
     },
-    notifier: { memoryMb: c.notifierMemoryMb, timeoutSeconds: c.notifierTimeoutSeconds, linkTtlDays: c.invoiceLinkTtlDays },
+    notifier: {
+      memoryMb: c.notifierMemoryMb,
+      timeoutSeconds: c.notifierTimeoutSeconds,
+      linkTtlDays: c.invoiceLinkTtlDays,
+      sesMaxSendRate: c.sesMaxSendRate,
+    },
     data: {
       bucketVersioning: c.bucketVersioning,
       expireAfterDays: c.invoiceExpireAfterDays,
@@ -246,6 +291,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
       messageBudgetSeconds: c.workerMessageBudgetSeconds,
       backlogPerTask: c.workerBacklogPerTask,
       scaleInIdleMinutes: c.workerScaleInIdleMinutes,
+      ecsServiceLinkedRole: c.ecsServiceLinkedRole,
     },
     network: { mode: c.networkMode, vpcCidr: c.vpcCidr },
   };
@@ -265,6 +311,9 @@ function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
       `${k("workerMessageBudgetSeconds")} (${c.workerMessageBudgetSeconds}) must be at most ${maxDrainableBudgetSeconds()}: a task stopped by a deploy or a Spot interruption must finish its messages within Fargate's 120 s stop timeout`,
     );
   }
+  // Fargate Spot runs x86_64 tasks only.
+  if (c.workerArchitecture === "arm64" && c.workerSpot)
+    out.push(`${k("workerArchitecture")} arm64 cannot run with ${k("workerSpot")} true: Fargate Spot runs x86_64 tasks only`);
   if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit)
     out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
   if (c.cognitoEmailViaSes && !c.emailIdentityVerified) out.push(unverifiedCognitoSender(c.emailIdentity));

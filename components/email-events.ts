@@ -117,6 +117,8 @@ function createEventsFunction(name: string, args: EmailEventsArgs, parent: pulum
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
+      // Unreserved: it only updates orders (no SES sending rate to stay under), and SNS's events should not wait.
+      reservedConcurrency: undefined,
       logRetentionDays: args.logRetentionDays,
     },
     parent,

@@ -19,6 +19,8 @@ export interface HandlerFunctionArgs {
   readonly logLevel: LogLevel;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  /** Invocations that may run at once (reserved from the account's pool); undefined leaves the function unreserved. */
+  readonly reservedConcurrency: number | undefined;
   readonly logRetentionDays: number;
   readonly description: string;
 }
@@ -56,6 +58,7 @@ export function createHandlerFunction(name: string, args: HandlerFunctionArgs, p
       architectures: ["arm64"],
       memorySize: args.memoryMb,
       timeout: args.timeoutSeconds,
+      ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
       environment: { variables: { ...args.environment, [METRICS_STACK_ENV]: pulumi.getStack(), [ENV.logLevel]: args.logLevel } },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       // Lambda records sampled invocations in X-Ray, following API Gateway's decision when the request carries one;

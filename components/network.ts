@@ -65,7 +65,7 @@ function privateVpcPlacement(name: string, args: NetworkArgs, parent: pulumi.Res
   const opts = { parent };
   const cidr = args.vpcCidr;
   const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true }, opts);
-  const zones = aws.getAvailabilityZonesOutput({ state: "available" }, opts).names;
+  const zones = availabilityZoneNames(opts);
   const routes = new aws.ec2.RouteTable(`${name}-private-routes`, { vpcId: vpc.id }, opts);
   const subnets = subnetCidrs(cidr, PRIVATE_AZ_COUNT).map((cidrBlock, i) => {
     const subnet = new aws.ec2.Subnet(
@@ -110,6 +110,16 @@ function privateVpcPlacement(name: string, args: NetworkArgs, parent: pulumi.Res
     );
   }
   return { vpcId: vpc.id, subnetIds: pulumi.all(subnets.map((s) => s.id)), endpoints };
+}
+
+/**
+ * The region's Availability Zones only. An opted-in Local or Wavelength Zone is "available" too and
+ * its name sorts first ("eu-central-1-ham-1a"), but it lacks the interface endpoints and Fargate
+ * support the tasks need; for Availability Zones AWS always reports opt-in-not-required.
+ */
+function availabilityZoneNames(opts: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
+  return aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, opts)
+    .names;
 }
 
 /** The tasks' security group: HTTPS out to AWS APIs, nothing in. */

@@ -6,6 +6,7 @@ import type { ArnRef, BucketRef, NameRef, TableRef } from "./refs";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
 import { createSenderIdentity, type DnsRecord, type SenderIdentityConfig } from "./sender-identity";
+import { notifierReservedConcurrency } from "./scaling";
 
 /** Arguments of the notification tier (defaults: components/config.ts). */
 export interface NotificationTierArgs {
@@ -33,6 +34,8 @@ export interface NotificationTierArgs {
   readonly logLevel: LogLevel;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  /** SES's maximum send rate of the account (emails per second); the notifier's concurrency stays below it. */
+  readonly sesMaxSendRate: number;
   readonly logRetentionDays: number;
 }
 
@@ -99,6 +102,8 @@ function createNotifierFunction(name: string, args: NotificationTierArgs, parent
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
+      // A burst waits in Lambda's queue instead of outrunning SES and spending its retries on throttling errors.
+      reservedConcurrency: notifierReservedConcurrency(args.sesMaxSendRate),
       logRetentionDays: args.logRetentionDays,
     },
     parent,

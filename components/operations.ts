@@ -76,8 +76,10 @@ export const ALARM_THRESHOLDS = {
   apiLambdaErrors: 1,
   /** Failed notifier invocations in 5 minutes; Lambda retries, so a few are normal under a brown-out. */
   notifierLambdaErrors: 5,
-  /** Throttled invocations in 5 minutes, either function. */
+  /** Throttled invocations of the order API in 5 minutes (the notifier's are its concurrency cap at work). */
   lambdaThrottles: 1,
+  /** Milliseconds the oldest invoice email waited in Lambda's asynchronous queue for the notifier's capped concurrency. */
+  notifierEventAgeMs: 15 * 60 * 1000,
   /** Percent of API requests answered 5xx, over 5 minutes, two periods in a row. */
   api5xxPercent: 5,
   /** p99 latency of the API in milliseconds, three 5-minute periods in a row. */
@@ -312,7 +314,7 @@ const bizMetric = (m: MetricDef, stack: string) => ({
   dimensions: metricDimensions(m, stack),
 });
 
-/** Errors and throttles of both Lambdas. */
+/** Errors of both Lambdas, the API's throttles and how long invoice emails wait for the capped notifier. */
 function lambdaAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch.MetricAlarm[] {
   const T = ALARM_THRESHOLDS;
   const lambdaAlarm = (suffix: string, fn: NameRef, metricName: "Errors" | "Throttles", threshold: number, alarmDescription: string) =>
@@ -349,13 +351,18 @@ function lambdaAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch
       T.notifierLambdaErrors,
       "The email notifier failed repeatedly (SES refusals, DynamoDB or KMS trouble); Lambda retries each event twice. Run 'Errors by code'; events that failed every try land in the email failure queue.",
     ),
-    lambdaAlarm(
-      "notifier-throttles",
-      args.notifier.handler,
-      "Throttles",
-      T.lambdaThrottles,
-      "The email notifier was throttled; invoice emails are delayed, not lost (Lambda retries for up to 6 hours). Check the account's concurrency.",
-    ),
+    // The notifier's throttles are its concurrency cap at work (sesMaxSendRate); how long emails wait for it is what matters.
+    alarm("notifier-event-age", {
+      alarmDescription: `An invoice email waited over ${T.notifierEventAgeMs / 60_000} minutes in Lambda's queue for the notifier, whose concurrency is capped below SES's sending rate: emails are delayed, not lost (Lambda keeps events 6 hours). If the load is real, raise the account's SES sending quota and then sesMaxSendRate.`,
+      namespace: "AWS/Lambda",
+      metricName: "AsyncEventAge",
+      dimensions: { FunctionName: args.notifier.handler.name },
+      statistic: "Maximum",
+      period: FIVE_MINUTES,
+      evaluationPeriods: 1,
+      threshold: T.notifierEventAgeMs,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    }),
   ];
 }
 

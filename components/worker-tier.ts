@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 // awsx.ecr only: the package root also loads awsx.classic, which loads the AWS SDK (test/components/module-graph.test.ts).
 import * as ecr from "@pulumi/awsx/ecr";
-import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
+import { METRICS, METRICS_STACK_ENV, metricDimensions } from "../runtime/contracts/metrics";
 import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { HEARTBEAT_MAX_AGE_ENV, heartbeatMaxAgeSeconds } from "../invoice-container/heartbeat";
@@ -12,11 +13,12 @@ import { createServiceRole, type ServiceRole } from "./iam";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import type { BucketRef, QueueRef, TableRef } from "./refs";
 import {
-  SCALE_OUT_THRESHOLD,
+  SCALING_METRICS,
   capacityProviderStrategy,
-  scaleInSteps,
-  scaleOutSteps,
   workerPlatform,
+  workerScalingPlan,
+  type ScalingMetricId,
+  type ScalingMetricOf,
   type ScalingStep,
   type WorkerPlatform,
 } from "./scaling";
@@ -51,10 +53,16 @@ export interface WorkerSizing {
   /** Fewest tasks; 0 lets the worker sleep while the queue is empty. */
   readonly minTasks: number;
   readonly maxTasks: number;
-  /** Visible messages one task clears per minute; sizes the scale-out steps. */
+  /** Waiting messages per task above which tasks are added; sizes the wake-up steps too. */
   readonly backlogPerTask: number;
-  /** Minutes of an empty queue (nothing waiting, nothing in flight) before scaling in to the minimum. */
+  /** Minutes of low load before one task goes, and of a quiet queue before scaling in to the minimum. */
   readonly scaleInIdleMinutes: number;
+  /**
+   * Create ECS's account-wide service-linked role (AWSServiceRoleForECS) before the cluster, and keep
+   * it on destroy: for the one stack that first brings ECS into an account. Where the role exists,
+   * creating it fails, so this is off unless asked for.
+   */
+  readonly ecsServiceLinkedRole: boolean;
 }
 
 /** Where the tasks run (components/network.ts Network). */
@@ -90,8 +98,9 @@ interface WorkerRoles {
 
 /**
  * The invoice worker on ECS Fargate: its image (built from invoice-container/Dockerfile and pushed
- * to ECR), cluster, task definition with least-privilege roles, service, and step scaling driven
- * by the orders queue's depth so that one waiting message wakes a service scaled to zero.
+ * to ECR), cluster, task definition with least-privilege roles, service, and step scaling
+ * (components/scaling.ts workerScalingPlan): an accepted order wakes a service at zero, a backlog
+ * adds tasks, low load removes them one by one, a quiet queue scales in to the minimum.
  */
 export class WorkerTier extends pulumi.ComponentResource {
   public readonly repository: ecr.Repository;
@@ -99,9 +108,11 @@ export class WorkerTier extends pulumi.ComponentResource {
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly cluster: aws.ecs.Cluster;
   public readonly taskDefinition: aws.ecs.TaskDefinition;
+  /** The task definition's release (workerRelease), also in the tasks' WORKER_RELEASE. */
+  public readonly release: pulumi.Output<string>;
   public readonly service: aws.ecs.Service;
-  public readonly scaleOutAlarm: aws.cloudwatch.MetricAlarm;
-  public readonly scaleInAlarm: aws.cloudwatch.MetricAlarm;
+  /** The alarms that drive scaling, by name (components/scaling.ts workerScalingPlan). */
+  public readonly scalingAlarms: Record<string, aws.cloudwatch.MetricAlarm>;
 
   constructor(name: string, args: WorkerTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:worker:WorkerTier", name, {}, opts);
@@ -113,19 +124,29 @@ export class WorkerTier extends pulumi.ComponentResource {
     this.image = buildImage(name, this.repository, platform, this);
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
     const roles = createWorkerRoles(name, args, this.repository, this.logGroup, this);
-    const { cluster, capacity } = createCluster(name, this);
+    const ecsRole = args.sizing.ecsServiceLinkedRole ? [createEcsServiceLinkedRole(name, this)] : [];
+    const { cluster, capacity } = createCluster(name, ecsRole, this);
     this.cluster = cluster;
-    this.taskDefinition = createTaskDefinition(name, args, this.image, this.logGroup, roles, platform, this);
-    this.service = createService(name, args, cluster, this.taskDefinition, [capacity, ...args.network.endpoints], this);
-    const scaling = createQueueDrivenScaling(name, args, cluster, this.service, this);
-    this.scaleOutAlarm = scaling.scaleOutAlarm;
-    this.scaleInAlarm = scaling.scaleInAlarm;
+    ({ definition: this.taskDefinition, release: this.release } = createTaskDefinition(
+      name,
+      args,
+      this.image,
+      this.logGroup,
+      roles,
+      platform,
+      this,
+    ));
+    // Tasks start only with both roles' policies in place, and in private subnets only with the endpoints that pull the image.
+    const serviceNeeds = [capacity, ...ecsRole, roles.execution.policy, roles.task.policy, ...args.network.endpoints];
+    this.service = createService(name, args, cluster, this.taskDefinition, serviceNeeds, this);
+    this.scalingAlarms = createQueueDrivenScaling(name, args, cluster, this.service, this);
 
     this.registerOutputs({
       imageUri: this.image.imageUri,
       logGroupName: this.logGroup.name,
       clusterName: this.cluster.name,
       serviceName: this.service.name,
+      release: this.release,
     });
   }
 }
@@ -190,13 +211,30 @@ function createWorkerRoles(
   return { execution, task };
 }
 
+/**
+ * ECS's service-linked role, which ECS otherwise creates on an account's first CreateCluster and may
+ * fail to assume moments later ("Unable to assume the service linked role"). Account-wide, so it
+ * outlives the stack: other clusters may use it.
+ */
+function createEcsServiceLinkedRole(name: string, parent: pulumi.Resource): aws.iam.ServiceLinkedRole {
+  return new aws.iam.ServiceLinkedRole(
+    `${name}-ecs-service-role`,
+    { awsServiceName: "ecs.amazonaws.com", description: "Amazon ECS manages the cluster's tasks and their network interfaces" },
+    { parent, retainOnDelete: true },
+  );
+}
+
 /** The cluster with Container Insights (RunningTaskCount and DesiredTaskCount for the dashboard and an alarm), on Fargate and Fargate Spot. */
-function createCluster(name: string, parent: pulumi.Resource) {
-  const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent });
+function createCluster(name: string, dependsOn: pulumi.Resource[], parent: pulumi.Resource) {
+  const cluster = new aws.ecs.Cluster(
+    `${name}-cluster`,
+    { settings: [{ name: "containerInsights", value: "enabled" }] },
+    { parent, dependsOn },
+  );
   const capacity = new aws.ecs.ClusterCapacityProviders(
     `${name}-capacity`,
     { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
-    { parent },
+    { parent, dependsOn },
   );
   return { cluster, capacity };
 }
@@ -214,13 +252,24 @@ function workerEnvironment(args: WorkerTierArgs): Record<string, pulumi.Input<st
     [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),
     [ENV.workerBatchSize]: String(SETTING_DEFAULTS.workerBatchSize),
     [ENV.workerMessageBudgetSeconds]: String(budget),
+    // ECS gives the container no CPU count; the render pool sizes itself from the task's units.
+    [ENV.workerTaskCpuUnits]: String(args.sizing.cpu),
     [METRICS_STACK_ENV]: pulumi.getStack(),
     [ENV.logLevel]: args.logLevel,
     [HEARTBEAT_MAX_AGE_ENV]: String(heartbeatMaxAgeSeconds(budget, WORKER_WAIT_SECONDS)),
   };
 }
 
-/** The task definition: one essential container with its health check, stop timeout and logs. */
+/**
+ * The worker's release: a short hash of what a task definition revision runs (its container and size). The tasks carry
+ * it (WORKER_RELEASE) and the stack exports it, so the smoke's probe tells the worker this deploy made from older tasks
+ * that a rolled-back deployment left running (which `waitForSteadyState` counts as steady).
+ */
+export function workerRelease(task: unknown): string {
+  return createHash("sha256").update(JSON.stringify(task)).digest("hex").slice(0, 12);
+}
+
+/** The task definition: one essential container with its health check, stop timeout and logs; and its release. */
 function createTaskDefinition(
   name: string,
   args: WorkerTierArgs,
@@ -229,47 +278,55 @@ function createTaskDefinition(
   roles: WorkerRoles,
   platform: WorkerPlatform,
   parent: pulumi.Resource,
-): aws.ecs.TaskDefinition {
+): { definition: aws.ecs.TaskDefinition; release: pulumi.Output<string> } {
   const budget = args.sizing.messageBudgetSeconds;
-  const containerDefinitions = pulumi
+  const size = { cpu: String(args.sizing.cpu), memory: String(args.sizing.memoryMb), cpuArchitecture: platform.cpuArchitecture };
+  const container = pulumi
     .all([image.imageUri, logGroup.name, pulumi.output(workerEnvironment(args))])
-    .apply(([imageUri, logGroupName, env]) =>
-      JSON.stringify([
-        {
-          name: WORKER_CONTAINER,
-          image: imageUri,
-          essential: true,
-          // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
-          stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
-          environment: Object.entries(env)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([n, value]) => ({ name: n, value })),
-          healthCheck: { command: [...WORKER_HEALTHCHECK], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
-          logConfiguration: {
-            logDriver: "awslogs",
-            options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "worker" },
-          },
+    .apply(([imageUri, logGroupName, env]) => {
+      const environment = (vars: Record<string, string>) =>
+        Object.entries(vars)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([n, value]) => ({ name: n, value }));
+      const definition = {
+        name: WORKER_CONTAINER,
+        image: imageUri,
+        essential: true,
+        // SIGTERM to SIGKILL: main.ts drains within drainDeadlineSeconds(budget, wait), inside this.
+        stopTimeout: stopTimeoutSeconds(budget, WORKER_WAIT_SECONDS),
+        environment: environment(env),
+        healthCheck: { command: [...WORKER_HEALTHCHECK], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
+        logConfiguration: {
+          logDriver: "awslogs",
+          options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "worker" },
         },
-      ]),
-    );
-  return new aws.ecs.TaskDefinition(
+      };
+      const release = workerRelease({ container: definition, ...size });
+      return { release, json: JSON.stringify([{ ...definition, environment: environment({ ...env, [ENV.workerRelease]: release }) }]) };
+    });
+  const definition = new aws.ecs.TaskDefinition(
     `${name}-task`,
     {
       family: `${name}-invoice-worker`,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
-      cpu: String(args.sizing.cpu),
-      memory: String(args.sizing.memoryMb),
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: platform.cpuArchitecture },
+      cpu: size.cpu,
+      memory: size.memory,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: size.cpuArchitecture },
       executionRoleArn: roles.execution.role.arn,
       taskRoleArn: roles.task.role.arn,
-      containerDefinitions,
+      containerDefinitions: container.json,
     },
     { parent, dependsOn: [roles.execution.policy, roles.task.policy] },
   );
+  return { definition, release: container.release };
 }
 
-/** The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards. */
+/**
+ * The service: starts at the minimum, rolls back a failed deploy; Application Auto Scaling owns the count afterwards.
+ * `pulumi up` waits for a steady state (one deployment, every desired task running), so tasks that cannot start fail
+ * the deploy instead of passing it. A rollback also ends steady (on the old tasks): the smoke's probe tells that apart.
+ */
 function createService(
   name: string,
   args: WorkerTierArgs,
@@ -289,96 +346,76 @@ function createService(
       platformVersion: "LATEST",
       networkConfiguration: { subnets: net.subnetIds, securityGroups: [net.securityGroupId], assignPublicIp: net.assignPublicIp },
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      waitForSteadyState: true,
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
     },
     // Application Auto Scaling owns the task count once the service exists.
-    // Tasks in private subnets pull the image through the VPC endpoints: they must exist first.
     { parent, dependsOn, ignoreChanges: ["desiredCount"] },
   );
 }
 
-/** Step scaling on the orders queue's depth: out on waiting messages (wakes a service at zero), in after an idle window. */
+/** The worker's scaling from its plan (components/scaling.ts workerScalingPlan): each alarm invokes its step scaling policy. */
 function createQueueDrivenScaling(
   name: string,
   args: WorkerTierArgs,
   cluster: aws.ecs.Cluster,
   service: aws.ecs.Service,
   parent: pulumi.Resource,
-): { scaleOutAlarm: aws.cloudwatch.MetricAlarm; scaleInAlarm: aws.cloudwatch.MetricAlarm } {
-  const { minTasks, maxTasks, backlogPerTask, scaleInIdleMinutes: idleMinutes } = args.sizing;
+): Record<string, aws.cloudwatch.MetricAlarm> {
   const target = new aws.appautoscaling.Target(
     `${name}-scaling-target`,
     {
       serviceNamespace: "ecs",
       scalableDimension: "ecs:service:DesiredCount",
       resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
-      minCapacity: minTasks,
-      maxCapacity: maxTasks,
+      minCapacity: args.sizing.minTasks,
+      maxCapacity: args.sizing.maxTasks,
     },
     { parent },
   );
-  const stepPolicy = (suffix: string, adjustmentType: "ChangeInCapacity" | "ExactCapacity", steps: ScalingStep[]) =>
-    new aws.appautoscaling.Policy(
-      `${name}-${suffix}`,
+  const dimensionsOf: Record<ScalingMetricOf, Record<string, pulumi.Input<string>>> = {
+    queue: { QueueName: args.queue.name },
+    orderApi: metricDimensions(METRICS.ordersAccepted, pulumi.getStack()),
+    service: { ClusterName: cluster.name, ServiceName: service.name },
+  };
+  const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+  for (const a of workerScalingPlan(args.sizing)) {
+    const policy = new aws.appautoscaling.Policy(
+      `${name}-${a.policy.name}`,
       {
         policyType: "StepScaling",
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
         resourceId: target.resourceId,
         stepScalingPolicyConfiguration: {
-          adjustmentType,
-          cooldown: 60,
+          adjustmentType: a.policy.adjustmentType,
+          cooldown: a.policy.cooldownSeconds,
           metricAggregationType: "Maximum",
-          stepAdjustments: steps.map(stepAdjustment),
+          stepAdjustments: a.policy.steps.map(stepAdjustment),
         },
       },
       { parent },
     );
-  const scaleOut = stepPolicy("scale-out", "ChangeInCapacity", scaleOutSteps(backlogPerTask));
-  const scaleIn = stepPolicy("scale-in", "ExactCapacity", scaleInSteps(minTasks));
-  const queueMetric = (metricName: string) => ({
-    namespace: "AWS/SQS",
-    metricName,
-    dimensions: { QueueName: args.queue.name },
-    period: 60,
-    stat: "Maximum",
-  });
-  const scaleOutAlarm = new aws.cloudwatch.MetricAlarm(
-    `${name}-backlog-high`,
-    {
-      alarmDescription: "Orders are waiting: add invoice workers (wakes a service scaled to zero).",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: args.queue.name },
-      statistic: "Maximum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: SCALE_OUT_THRESHOLD,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [scaleOut.arn],
-    },
-    { parent },
-  );
-  const scaleInAlarm = new aws.cloudwatch.MetricAlarm(
-    `${name}-queue-idle`,
-    {
-      alarmDescription: `Nothing waiting or in flight for ${idleMinutes} minutes: scale the invoice workers in to the minimum.`,
-      metricQueries: [
-        { id: "visible", metric: queueMetric("ApproximateNumberOfMessagesVisible"), returnData: false },
-        { id: "inflight", metric: queueMetric("ApproximateNumberOfMessagesNotVisible"), returnData: false },
-        { id: "total", expression: "visible + inflight", label: "Messages waiting or in flight", returnData: true },
-      ],
-      evaluationPeriods: idleMinutes,
-      datapointsToAlarm: idleMinutes,
-      threshold: 0,
-      comparisonOperator: "LessThanOrEqualToThreshold",
-      // An idle queue may stop reporting; silence means nothing to do.
-      treatMissingData: "breaching",
-      alarmActions: [scaleIn.arn],
-    },
-    { parent },
-  );
-  return { scaleOutAlarm, scaleInAlarm };
+    const metrics = a.expression.ids.map((id) => {
+      const m = SCALING_METRICS[id as ScalingMetricId];
+      const dimensions = dimensionsOf[m.of];
+      return { id, returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions, period: 60, stat: m.stat } };
+    });
+    alarms[a.name] = new aws.cloudwatch.MetricAlarm(
+      `${name}-${a.name}`,
+      {
+        alarmDescription: a.description,
+        metricQueries: [...metrics, { id: "signal", expression: a.expression.text, label: a.label, returnData: true }],
+        evaluationPeriods: a.minutes,
+        datapointsToAlarm: a.minutes,
+        threshold: a.threshold,
+        comparisonOperator: a.comparison,
+        treatMissingData: a.missingData,
+        alarmActions: [policy.arn],
+      },
+      { parent },
+    );
+  }
+  return alarms;
 }

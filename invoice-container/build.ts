@@ -12,6 +12,16 @@ import { FONT_FACES } from "../runtime/invoices/pdf";
 
 const ROOT = path.resolve(__dirname, "..");
 
+/**
+ * The Node version the image runs, from the Dockerfile beside this file (`ARG NODE_IMAGE=node:<version>-<variant>`):
+ * the bundle is compiled for it, and the tests run the bundle on its major.
+ */
+export function imageNodeVersion(dockerfile = fs.readFileSync(path.join(__dirname, "Dockerfile"), "utf8")): string {
+  const m = /^ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-/m.exec(dockerfile);
+  if (!m) throw new Error("invoice-container/Dockerfile names no image as ARG NODE_IMAGE=node:<major.minor.patch>-<variant>");
+  return m[1];
+}
+
 /** Entries of the image, relative to the project root; each becomes `<outDir>/<same path>.js`. */
 export const WORKER_ENTRIES = ["invoice-container/main.ts", "invoice-container/healthcheck.ts"] as const;
 
@@ -30,7 +40,7 @@ export function buildWorker(outDir: string): string[] {
     outdir: out,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: `node${imageNodeVersion()}`,
     format: "cjs",
     minify: true,
     legalComments: "none",

@@ -72,7 +72,14 @@ function main(): void {
   // Logged only once the signal handlers are in place: whoever waits for this line (ECS, the local
   // pipeline, the contract tests) may stop the worker at once, and a SIGTERM before the handler
   // would kill it with no drain.
-  log.info("worker started", { concurrency: settings.concurrency, renderThreads, waitSeconds: settings.waitSeconds, pid: process.pid });
+  log.info("worker started", {
+    concurrency: settings.concurrency,
+    renderThreads,
+    waitSeconds: settings.waitSeconds,
+    release: settings.release,
+    pid: process.pid,
+    node: process.version,
+  });
   loop.done.catch((e) => {
     log.error("worker loop crashed", errorFields(e));
     metrics.emit(METRICS.workerCrashed, 1, {}, { reason: "loop-crashed" }); // stdout to a pipe is written synchronously, before the exit

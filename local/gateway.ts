@@ -24,13 +24,17 @@ export interface GatewayOptions {
 /** API Gateway's own limit is 10 MB; the handler enforces the API's 64 KB. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
-
-/** The bodies and statuses the deployed API Gateway answers with itself (components/api-routes.ts). */
+/** The bodies, statuses and headers the deployed API Gateway answers with itself (components/api-routes.ts). */
 const GATEWAY_RESPONSES = Object.fromEntries(gatewayResponses().map((r) => [r.responseType, r]));
-const gatewayAnswer = (type: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN" | "DEFAULT_5XX", fallbackStatus: number) => {
+/** The gateway's own answer of a type; `familyStatus` is the status API Gateway keeps for a family's default (e.g. 502). */
+const gatewayAnswer = (
+  type: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN" | "REQUEST_TOO_LARGE" | "DEFAULT_5XX",
+  familyStatus?: number,
+) => {
   const r = GATEWAY_RESPONSES[type];
-  return { status: Number(r.statusCode ?? fallbackStatus), body: JSON.stringify(r.body) };
+  const status = typeof r.status === "number" ? r.status : familyStatus;
+  if (status === undefined) throw new Error(`${type}: a family's default needs the status API Gateway would keep`);
+  return { status, headers: { "content-type": "application/json", ...r.headers }, body: JSON.stringify(r.body) };
 };
 
 /** Each route's resource template as a regular expression, compiled once. */
@@ -156,11 +160,10 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
         const r = await o.localRoutes(req, url);
         if (r) return send(r.status, r.headers, r.body);
       }
-      const jsonHeaders = { "content-type": "application/json; charset=utf-8" };
       const match = matchRoute(req.method ?? "GET", url.pathname);
       if (!match) {
-        const a = gatewayAnswer("MISSING_AUTHENTICATION_TOKEN", 403);
-        return send(a.status, jsonHeaders, a.body);
+        const a = gatewayAnswer("MISSING_AUTHENTICATION_TOKEN");
+        return send(a.status, a.headers, a.body);
       }
       let claims: Record<string, string> | undefined;
       if (match.route.auth === "cognito") {
@@ -169,12 +172,15 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
         } catch (e) {
           if (!(e instanceof TokenRejected)) throw e;
           // The authorizer answers before the Lambda runs, as API Gateway does.
-          const a = gatewayAnswer("UNAUTHORIZED", 401);
-          return send(a.status, { ...jsonHeaders, "www-authenticate": "Bearer" }, a.body);
+          const a = gatewayAnswer("UNAUTHORIZED");
+          return send(a.status, { ...a.headers, "www-authenticate": "Bearer" }, a.body);
         }
       }
       const body = await readBody(req);
-      if (body === "too-large") return send(413, jsonHeaders, errorBody("PAYLOAD_TOO_LARGE", "The request body is too large."));
+      if (body === "too-large") {
+        const a = gatewayAnswer("REQUEST_TOO_LARGE");
+        return send(a.status, a.headers, a.body);
+      }
       const event = toProxyEvent(req, url, match.route, match.params, body, o.stage, claims);
       const result = await o.handler(event);
       const headers: Record<string, string> = {};
@@ -183,7 +189,7 @@ export async function startGateway(o: GatewayOptions): Promise<{ server: http.Se
     })().catch((e) => {
       o.log("gateway error", { error: (e as Error).message });
       const a = gatewayAnswer("DEFAULT_5XX", 502);
-      if (!res.headersSent) send(a.status, { "content-type": "application/json" }, a.body);
+      if (!res.headersSent) send(a.status, a.headers, a.body);
     });
   });
   await new Promise<void>((resolve, reject) => {

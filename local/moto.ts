@@ -39,6 +39,11 @@ export function motoAvailable(): boolean {
 function motoCommand(host: string, port: number): { cmd: string; args: string[]; serializedDynamoDb: boolean } | undefined {
   const python = motoPython();
   if (python) return { cmd: python, args: [path.join(__dirname, "moto_server.py"), host, String(port)], serializedDynamoDb: true };
+  // Only the launcher keeps a call log: a plain moto_server would let the calls it serves go unchecked.
+  if (process.env.MOTO_CALL_LOG_DIR)
+    throw new MotoMissing(
+      "MOTO_CALL_LOG_DIR is set (the tests' IAM check) but moto's Python was not found to run the launcher (set MOTO_PYTHON)",
+    );
   if (motoAvailable()) return { cmd: "moto_server", args: ["-H", host, "-p", String(port)], serializedDynamoDb: false };
   return undefined;
 }

@@ -18,6 +18,9 @@ Here, as SES does, a send naming a set that does not exist is refused (Configura
 and each message keeps the set and the message tags it was sent with, which /_local/ses/messages
 returns, so the local pipeline can publish the set's events in SES's stead (local/ses-events.ts).
 
+With MOTO_CALL_LOG_DIR set, it logs every AWS call as IAM would see it (moto_call_log.py), and
+`POST /_local/calls` logs a call a proxy in front of it answered itself (an injected fault).
+
 Usage: python3 local/moto_server.py HOST PORT
 """
 import copy
@@ -36,6 +39,8 @@ from moto.ses.exceptions import ConfigurationSetDoesNotExist
 from moto.ses.models import Message
 from moto.ses.responses import EmailResponse
 from werkzeug.serving import run_simple
+
+from moto_call_log import CallLog
 
 
 class _NoTableCopy:
@@ -130,6 +135,17 @@ def _ses_messages(environ, start_response):
     return [body]
 
 
+def _record_only(call_log, environ, start_response):
+    """Logs a call described as {method, path, headers, body} without making it; 204, or 404 when no log is kept."""
+    if call_log is None:
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return [b""]
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    call_log.record_envelope(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+    start_response("204 No Content", [])
+    return [b""]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
@@ -140,10 +156,15 @@ def main() -> None:
     EmailResponse.send_email = _send_email_with_configuration_set(EmailResponse.send_email)
     app = DomainDispatcherApplication(create_backend_app)
     dynamodb = threading.Lock()
+    call_log = CallLog(os.environ["MOTO_CALL_LOG_DIR"]) if os.environ.get("MOTO_CALL_LOG_DIR") else None
 
     def serialized(environ, start_response):
         if environ.get("PATH_INFO") == "/_local/ses/messages":
             return _ses_messages(environ, start_response)
+        if environ.get("PATH_INFO") == "/_local/calls" and environ.get("REQUEST_METHOD") == "POST":
+            return _record_only(call_log, environ, start_response)
+        if call_log:
+            call_log.record_environ(environ)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             with dynamodb:
                 return [b"".join(app(environ, start_response))]

@@ -6,7 +6,34 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { NOTIFIER_ASYNC_RETRIES } from "../components/scaling";
+import { NOTIFIER_RETRY_DELAYS_SECONDS } from "../components/scaling";
+import { NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS } from "../runtime/settings";
+
+/** When the local notifier retries a failed event, and how long an email claim blocks other attempts. */
+export interface NotifierSchedule {
+  /** The wait before each retry of a failed event (SQS visibility timeouts: whole seconds). */
+  readonly retryDelaysSeconds: readonly number[];
+  /** NOTIFY_CLAIM_LEASE_SECONDS of the notifier. */
+  readonly claimLeaseSeconds: number;
+}
+
+/**
+ * Lambda's retry schedule and the notifier's claim lease, both divided by `speedup`, so that their relation stays
+ * Lambda's: a claim left by an attempt that died ends before the last retry, which then sends. At 1 (`npm start`)
+ * they are AWS's own minutes; tests that cannot wait minutes run the same schedule faster, never a second number.
+ */
+export function notifierSchedule(speedup = 1): NotifierSchedule {
+  const scale = (s: number) => s / speedup;
+  const retryDelaysSeconds = NOTIFIER_RETRY_DELAYS_SECONDS.map(scale);
+  const claimLeaseSeconds = scale(NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS);
+  if (!(speedup >= 1) || ![...retryDelaysSeconds, claimLeaseSeconds].every(Number.isInteger)) {
+    throw new RangeError(
+      `notifier speedup ${speedup} must be at least 1 and divide Lambda's retry delays (${NOTIFIER_RETRY_DELAYS_SECONDS.join(", ")} s) ` +
+        `and the claim lease (${NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS} s) into whole seconds`,
+    );
+  }
+  return { retryDelaysSeconds, claimLeaseSeconds };
+}
 
 /** The function ARNs the local drivers name in their on-failure records: redrive hands each event back to its function. */
 export const LOCAL_FUNCTION_ARNS = { notifier: "local:email-notifier", emailEvents: "local:email-events" } as const;
@@ -26,21 +53,23 @@ export function onFailureRecord(event: unknown, error: Error, attempts: number, 
 /**
  * Delivers the events of a queue to a handler as an asynchronous Lambda trigger would (the
  * bucket's object-created notifications to the notifier, SES's events to the email events handler):
- * at least once; a failed event comes back after a short delay, and after Lambda's retries it goes
- * to the failure queue (when given) as Lambda's on-failure destination would.
+ * at least once; a failed event comes back after each of Lambda's retry delays, and after the last
+ * retry it goes to the failure queue (when given) as Lambda's on-failure destination would.
  */
 export function startNotifierDriver(o: {
   sqs: SQSClient;
   queueUrl: string;
   handler: (event: unknown) => Promise<unknown>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
-  retryDelaySeconds?: number;
+  /** The wait before each retry; their number is the number of retries. @default Lambda's: 60 s, then 120 s */
+  retryDelaysSeconds?: readonly number[];
   /** The on-failure destination; without it a failed event is retried forever. */
   failureQueueUrl?: string;
   /** The function its on-failure records name. @default LOCAL_FUNCTION_ARNS.notifier */
   functionArn?: string;
 }): { stop(): Promise<void> } {
-  const attempts = NOTIFIER_ASYNC_RETRIES + 1;
+  const delays = o.retryDelaysSeconds ?? NOTIFIER_RETRY_DELAYS_SECONDS;
+  const attempts = delays.length + 1;
   let stopping = false;
   const abort = new AbortController();
   const loop = (async () => {
@@ -90,13 +119,15 @@ export function startNotifierDriver(o: {
               await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
               return;
             }
-            o.log("event failed; it will be redelivered", { error: (e as Error).name });
+            // Without a failure queue the last delay repeats.
+            const delay = delays[Math.min(received, delays.length) - 1] ?? 0;
+            o.log("event failed; it will be redelivered", { error: (e as Error).name, attempt: received, retryInSeconds: delay });
             await o.sqs
               .send(
                 new ChangeMessageVisibilityCommand({
                   QueueUrl: o.queueUrl,
                   ReceiptHandle: m.ReceiptHandle!,
-                  VisibilityTimeout: o.retryDelaySeconds ?? 2,
+                  VisibilityTimeout: delay,
                 }),
               )
               .catch(() => undefined);

@@ -11,7 +11,7 @@ import { startMoto, type MotoServer } from "./moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "./provision";
 import { cognitoVerifier, createLocalUser, createLocalUserPool, localUserToken, signIn, type LocalUser, type LocalUserPool } from "./auth";
 import { startGateway } from "./gateway";
-import { LOCAL_FUNCTION_ARNS, startNotifierDriver } from "./notifier-driver";
+import { LOCAL_FUNCTION_ARNS, notifierSchedule, startNotifierDriver, type NotifierSchedule } from "./notifier-driver";
 import { startSesEventPublisher } from "./ses-events";
 import { createEmailEventsHandler } from "../runtime/lambda/email-events";
 import { LocalInbox, inboxHtml } from "./inbox";
@@ -20,6 +20,7 @@ import { formatLogLine } from "./logfmt";
 import { LocalMetrics, localLogWriter } from "./metrics";
 import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/contracts/env";
+import { localCredentials, type Part } from "./identities";
 import type { LocalStackSettings } from "./stack-settings";
 
 /** moto's default account: the account the local SES events claim to come from. */
@@ -39,8 +40,13 @@ export interface LocalPipelineOptions {
   readonly stack: LocalStackSettings;
   /** Where formatted log lines go. @default stdout */
   readonly print?: (line: string) => void;
-  /** Extra runtime settings for every part (e.g. NOTIFY_CLAIM_LEASE_SECONDS in fault tests). @default none */
+  /** Extra runtime settings for every part (e.g. shorter worker budgets in fault tests). @default none */
   readonly env?: Record<string, string>;
+  /**
+   * How many times faster than Lambda the notifier's retries run, and its claim lease with them (see
+   * notifierSchedule). @default 1: Lambda's own schedule, retries 1 and 2 minutes after a failure, lease 120 s
+   */
+  readonly notifierSpeedup?: number;
 }
 
 /** A running local pipeline. */
@@ -54,10 +60,14 @@ export interface LocalPipeline {
   readonly pool: LocalUserPool;
   readonly demoUser: LocalUser;
   readonly resources: LocalResources;
-  /** The runtime environment the parts run with (to start more worker processes). */
+  /** The worker's runtime environment, signed as the worker (to start more worker processes). */
   readonly env: Record<string, string>;
   /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
   readonly metrics: LocalMetrics;
+  /** When the notifier retries a failed event and how long its email claim lasts. */
+  readonly notifierSchedule: NotifierSchedule;
+  /** The worker's WORKER_RELEASE (the stack's is a hash of its task definition): `npm run smoke -- --read-only` checks who answered. */
+  readonly workerRelease: string;
   /** Pids of the processes the pipeline started (moto_server when owned, the worker). */
   readonly pids: { moto?: number; worker: number };
   /** Stops every part and the moto_server it started. */
@@ -70,6 +80,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   const sys = (msg: string, fields?: Record<string, unknown>) =>
     print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "local", msg, ...fields }), "local"));
   const s = o.stack;
+  if (o.env?.[ENV.notifyClaimLeaseSeconds] !== undefined) {
+    throw new Error(
+      `startLocalPipeline: env.${ENV.notifyClaimLeaseSeconds} is derived from Lambda's schedule; set notifierSpeedup instead`,
+    );
+  }
+  const schedule = notifierSchedule(o.notifierSpeedup);
   const cleanups: (() => Promise<void> | void)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -77,12 +93,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   };
   try {
     // moto accepts any credentials; never let the local pipeline pick up real ones.
-    const creds = {
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      AWS_SESSION_TOKEN: "local",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    };
+    const creds = { ...localCredentials("local"), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
     Object.assign(process.env, creds);
     let moto: MotoServer | undefined;
     let endpoint = o.endpoint;
@@ -185,19 +196,27 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         logLevel: "info",
       }),
       ...o.env,
+      [ENV.notifyClaimLeaseSeconds]: String(schedule.claimLeaseSeconds),
     };
+    // Each part signs as its own role (local/identities.ts), as in AWS.
+    const envOf = (part: Part) => ({ ...env, ...localCredentials(part) });
     const writeLog = (part: string) => localLogWriter(metrics, part, print);
-    apiHandler = createOrderApiHandler(env, { writeLog: writeLog("api") });
+    apiHandler = createOrderApiHandler(envOf("order-api"), { writeLog: writeLog("api") });
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
-    const worker = spawnWorkerProcess({ ...env, [ENV.workerWaitSeconds]: "5" }, { stdout: writeLog("worker") });
+    const workerRelease = `local-${prefix}`;
+    const worker = spawnWorkerProcess(
+      { ...envOf("invoice-worker"), [ENV.workerWaitSeconds]: "5", [ENV.workerRelease]: workerRelease },
+      { stdout: writeLog("worker") },
+    );
     cleanups.push(() => worker.stop());
 
     const notifier = startNotifierDriver({
       sqs: clients.sqs,
       queueUrl: resources.bucketEventsQueueUrl!,
       failureQueueUrl: resources.emailFailureQueueUrl,
-      handler: createEmailNotifierHandler(env, { writeLog: writeLog("notifier") }),
+      retryDelaysSeconds: schedule.retryDelaysSeconds,
+      handler: createEmailNotifierHandler(envOf("email-notifier"), { writeLog: writeLog("notifier") }),
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "notifier", msg, ...f }), "notifier")),
     });
     cleanups.push(() => notifier.stop());
@@ -208,8 +227,9 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       sqs: clients.sqs,
       queueUrl: resources.emailEventsQueueUrl!,
       failureQueueUrl: resources.emailFailureQueueUrl,
+      retryDelaysSeconds: schedule.retryDelaysSeconds,
       functionArn: LOCAL_FUNCTION_ARNS.emailEvents,
-      handler: createEmailEventsHandler(env, { writeLog: writeLog("mail") }),
+      handler: createEmailEventsHandler(envOf("email-events"), { writeLog: writeLog("mail") }),
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "mail", msg, ...f }), "mail")),
     });
     cleanups.push(() => emailEvents.stop());
@@ -234,8 +254,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       pool,
       demoUser,
       resources,
-      env,
+      env: envOf("invoice-worker"),
       metrics,
+      notifierSchedule: schedule,
+      workerRelease,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
     };

@@ -40,9 +40,24 @@ export interface LocalResources {
   readonly emailEventsQueueUrl?: string;
 }
 
+/** What each local resource's name adds to the prefix (`<prefix>-orders`...): it tells which stack resource a local one stands for. */
+export const LOCAL_NAME_SUFFIX = {
+  table: "-orders",
+  queue: "-orders",
+  dlq: "-orders-dlq",
+  bucket: "-invoices",
+  emailFailures: "-email-failures",
+  /** The local stand-in for Lambda's S3 trigger: no queue in the stack. */
+  invoiceEvents: "-invoice-events",
+  /** The local stand-in for SNS delivering SES's events to the email events Lambda: no queue in the stack. */
+  emailEvents: "-email-events",
+  /** The configuration set every send names (the stack's `<prefix>-mail`). */
+  configurationSet: "-mail",
+} as const;
+
 /** Creates the table, queues, bucket, sender identity and link-signing key the pipeline needs. */
 export async function provisionLocalResources(clients: AwsClients, ddbRaw: DynamoDBClient, a: LocalResourceArgs): Promise<LocalResources> {
-  const table = `${a.prefix}-orders`;
+  const table = `${a.prefix}${LOCAL_NAME_SUFFIX.table}`;
   await ddbRaw.send(
     new CreateTableCommand({
       TableName: table,
@@ -70,13 +85,16 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   );
 
   const dlq = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${a.prefix}-orders-dlq`, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }),
+    new CreateQueueCommand({
+      QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.dlq}`,
+      Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
+    }),
   );
   const dlqArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] })))
     .Attributes!.QueueArn!;
   const q = await clients.sqs.send(
     new CreateQueueCommand({
-      QueueName: `${a.prefix}-orders`,
+      QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.queue}`,
       Attributes: {
         VisibilityTimeout: String(a.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
@@ -85,7 +103,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     }),
   );
 
-  const bucket = `${a.prefix}-invoices`;
+  const bucket = `${a.prefix}${LOCAL_NAME_SUFFIX.bucket}`;
   await clients.s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
@@ -97,18 +115,20 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   let emailEventsQueueUrl: string | undefined;
   if (a.bucketEventsQueue) {
     emailEventsQueueUrl = (
-      await clients.sqs.send(new CreateQueueCommand({ QueueName: `${a.prefix}-email-events`, Attributes: { VisibilityTimeout: "60" } }))
+      await clients.sqs.send(
+        new CreateQueueCommand({ QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.emailEvents}`, Attributes: { VisibilityTimeout: "60" } }),
+      )
     ).QueueUrl!;
     emailFailureQueueUrl = (
       await clients.sqs.send(
         new CreateQueueCommand({
-          QueueName: `${a.prefix}-email-failures`,
+          QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.emailFailures}`,
           Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
         }),
       )
     ).QueueUrl!;
     const ev = await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: `${a.prefix}-invoice-events`, Attributes: { VisibilityTimeout: "60" } }),
+      new CreateQueueCommand({ QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.invoiceEvents}`, Attributes: { VisibilityTimeout: "60" } }),
     );
     bucketEventsQueueUrl = ev.QueueUrl!;
     const evArn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: ev.QueueUrl!, AttributeNames: ["QueueArn"] })))
@@ -137,7 +157,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   }
 
   await clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: a.sender }));
-  const configurationSet = `${a.prefix}-mail`;
+  const configurationSet = `${a.prefix}${LOCAL_NAME_SUFFIX.configurationSet}`;
   await clients.ses.send(new CreateConfigurationSetCommand({ ConfigurationSet: { Name: configurationSet } }));
   const key = await clients.kms.send(
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),

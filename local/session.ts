@@ -13,9 +13,11 @@ export interface LocalSession {
   readonly poolId: string;
   readonly clientId: string;
   readonly demoUser: { email: string; password: string };
-  /** The orders table and invoices bucket (`npm run resend -- --local`). */
+  /** The orders table (the read-only smoke reads its probe's receipt there, `npm run resend -- --local` the order) and invoices bucket. */
   readonly table: string;
   readonly bucket: string;
+  /** The worker's release, which the read-only smoke expects its probe's receipt to name. */
+  readonly workerRelease: string;
   /** The queues `npm run redrive -- --local` works on; notifierEvents and emailEvents feed the two email handlers. */
   readonly queues: {
     readonly orders: string;
@@ -30,11 +32,8 @@ export interface LocalSession {
   readonly children: { readonly moto?: number; readonly worker: number };
 }
 
-/** Where the session file lives (gitignored); SHOP_LOCAL_SESSION moves it (tests use that). */
-export const SESSION_FILE = process.env.SHOP_LOCAL_SESSION ?? path.resolve(__dirname, "..", ".local-state", "session.json");
-
-/** The session of a running pipeline started by this process. */
-export function pipelineSession(p: LocalPipeline): LocalSession {
+/** The session of a running pipeline, started by the process `pid`. */
+export function sessionOf(p: LocalPipeline, pid = process.pid): LocalSession {
   return {
     apiUrl: p.apiUrl,
     inboxUrl: p.inboxUrl,
@@ -45,6 +44,7 @@ export function pipelineSession(p: LocalPipeline): LocalSession {
     demoUser: { email: p.demoUser.email, password: p.demoUser.password },
     table: p.resources.table,
     bucket: p.resources.bucket,
+    workerRelease: p.workerRelease,
     queues: {
       orders: p.resources.queueUrl,
       dlq: p.resources.dlqUrl,
@@ -52,10 +52,13 @@ export function pipelineSession(p: LocalPipeline): LocalSession {
       notifierEvents: p.resources.bucketEventsQueueUrl!,
       emailEvents: p.resources.emailEventsQueueUrl!,
     },
-    pid: process.pid,
+    pid,
     children: p.pids,
   };
 }
+
+/** Where the session file lives (gitignored); SHOP_LOCAL_SESSION moves it (tests use that). */
+export const SESSION_FILE = process.env.SHOP_LOCAL_SESSION ?? path.resolve(__dirname, "..", ".local-state", "session.json");
 
 /** Writes the session file atomically, readable only by this user (it holds the demo password). */
 export function writeSession(s: LocalSession, file = SESSION_FILE): void {

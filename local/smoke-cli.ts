@@ -1,6 +1,6 @@
-/** `npm run smoke -- [--stack dev|prod | --local]`: see local/smoke.ts. */
+/** `npm run smoke -- [--stack dev|prod | --local] [--read-only]`: see local/smoke.ts. */
 import { execFileSync } from "node:child_process";
-import { parseSmokeArgs, runSmoke, smokeEmail, type SmokeTarget } from "./smoke";
+import { parseSmokeArgs, runReadOnlySmoke, runSmoke, smokeEmail, type SmokeTarget } from "./smoke";
 import { readSession } from "./session";
 import { readStackConfigFile } from "./stack-settings";
 import { parseStackConfig } from "../components/config";
@@ -16,7 +16,10 @@ async function main(): Promise<void> {
       region: s.region,
       userPoolId: s.poolId,
       clientId: s.clientId,
-      cognitoEndpoint: s.endpoint,
+      queueUrl: s.queues.orders,
+      table: s.table,
+      expectedRelease: s.workerRelease,
+      endpoint: s.endpoint,
       signIn: "user",
       email: smokeEmail(true),
       inboxUrl: s.inboxUrl,
@@ -34,13 +37,22 @@ async function main(): Promise<void> {
       region: config.region,
       userPoolId: out.userPoolId,
       clientId: out.userPoolClientId,
+      queueUrl: out.queueUrl,
+      table: out.tableName,
+      expectedRelease: out.workerRelease,
       signIn: config.api.passwordSignIn ? "user" : "admin",
       email: smokeEmail(false),
       timeoutSeconds: args.timeoutSeconds ?? 600,
     };
   }
-  const r = await runSmoke(target, (line) => process.stdout.write(`smoke: ${line}\n`));
-  process.stdout.write(`smoke: OK (${r.orderId}, NOTIFIED after ${r.notifiedAfterSeconds} s, PDF ${r.pdfBytes} bytes)\n`);
+  const print = (line: string) => process.stdout.write(`smoke: ${line}\n`);
+  if (args.readOnly) {
+    const r = await runReadOnlySmoke(target, print);
+    print(`OK read-only (probe ${r.probeId} recorded after ${r.probeAfterSeconds} s; no order, invoice number, PDF or email made)`);
+  } else {
+    const r = await runSmoke(target, print);
+    print(`OK (${r.orderId}, NOTIFIED after ${r.notifiedAfterSeconds} s, PDF ${r.pdfBytes} bytes)`);
+  }
 }
 
 main().catch((e) => {

@@ -7,14 +7,14 @@
 import { startLocalPipeline } from "./pipeline";
 import { localStackSettings } from "./stack-settings";
 import { MotoMissing } from "./moto";
-import { pipelineSession, removeSession, writeSession } from "./session";
+import { removeSession, sessionOf, writeSession } from "./session";
 
 async function main(): Promise<void> {
   const stack = process.env.STACK ?? "dev";
   const port = process.env.PORT ? Number(process.env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
   const p = await startLocalPipeline({ port, endpoint: process.env.AWS_ENDPOINT_URL || undefined, stack: localStackSettings(stack) });
-  writeSession(pipelineSession(p));
+  writeSession(sessionOf(p));
   const banner = [
     "",
     "  shop-backend is running locally (no AWS account needed)",

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { lineSplitter } from "./logfmt";
 import { HEARTBEAT_FILE_ENV } from "../invoice-container/heartbeat";
-import { buildWorker } from "../invoice-container/build";
+import { buildWorker, imageNodeVersion } from "../invoice-container/build";
+import { nodeMajor, pinnedNode } from "./pinned-node";
 
 let built: string | undefined;
 /**
@@ -35,10 +36,16 @@ export type WorkerBuild = "shipped" | "source";
 
 const ROOT = path.resolve(__dirname, "..");
 
+/** The Node the worker image runs, stood in for by the pinned binary of the same major (the Dockerfile's `NODE_IMAGE`). */
+export function imageNode(): string {
+  return pinnedNode(nodeMajor(imageNodeVersion()), `the worker image (invoice-container/Dockerfile, node:${imageNodeVersion()})`);
+}
+
 /**
- * Spawns the worker image's entry (invoice-container/main.ts, bundled) with `env` added to this
- * process's, handing on its output line by line. `build: "source"` runs the same entry from
- * source through ts-node instead (the worker contract suite runs both).
+ * Spawns the worker image's entry (invoice-container/main.ts, bundled) on the image's Node major
+ * with `env` added to this process's, handing on its output line by line. `build: "source"` runs
+ * the same entry from source through ts-node, on the Node running this process, instead (the
+ * worker contract suite runs both).
  */
 export function spawnWorkerProcess(
   env: Record<string, string>,
@@ -47,7 +54,7 @@ export function spawnWorkerProcess(
 ): WorkerProcess {
   const entry = build === "shipped" ? shippedEntry() : path.join(ROOT, "invoice-container/main.ts");
   const args = build === "shipped" ? [entry] : ["-r", "ts-node/register/transpile-only", entry];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(build === "shipped" ? imageNode() : process.execPath, args, {
     cwd: build === "shipped" ? path.dirname(entry) : ROOT,
     env: { ...process.env, [HEARTBEAT_FILE_ENV]: path.join(os.tmpdir(), `invoice-worker-${process.pid}-${Date.now()}.heartbeat`), ...env },
     stdio: ["ignore", "pipe", "pipe"],

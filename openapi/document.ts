@@ -6,26 +6,46 @@
 import { z } from "zod";
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import * as errors from "../runtime/errors";
-import { ApiError, type ErrorCode } from "../runtime/errors";
+import { ApiError, toErrorResponse, type ErrorCode } from "../runtime/errors";
 import { createOrderBodySchema, LIMITS, LIST_LIMITS, listOrdersQuerySchema } from "../runtime/domain/order";
 import { API_ROUTES } from "../runtime/handlers/order-api";
 import { gatewayResponses } from "../components/api-routes";
 
 extendZodWithOpenApi(z);
 
-/** Every error the API answers with, from the error classes themselves (status and code), plus the 500. */
-export function errorCatalogue(): { status: number; code: ErrorCode }[] {
-  const out: { status: number; code: ErrorCode }[] = [];
-  for (const value of Object.values(errors)) {
-    if (typeof value !== "function" || !(value.prototype instanceof ApiError)) continue;
-    const e = new (value as unknown as new (m: string) => ApiError)("x");
-    out.push({ status: e.status, code: e.code });
-  }
+/** One instance of every error class the API answers with (runtime/errors.ts). */
+function apiErrors(): ApiError[] {
+  return Object.values(errors)
+    .filter((value) => typeof value === "function" && value.prototype instanceof ApiError)
+    .map((value) => new (value as unknown as new (m: string) => ApiError)("x"));
+}
+
+/** A documented status: one status, or a family ("4XX": whichever 4xx API Gateway answered with). */
+export type DocumentedStatus = number | "4XX";
+/** Sorts a family after its single statuses ("4XX" after 429, before 500). */
+export const statusOrder = (s: DocumentedStatus): number => (typeof s === "number" ? s : Number(s[0]) * 100 + 99.5);
+
+/**
+ * Every error the API answers with: the error classes themselves (status and code), the 500 of an
+ * unexpected error, then the codes only API Gateway answers with (its throttling, any other 4xx).
+ */
+export function errorCatalogue(): { status: DocumentedStatus; code: ErrorCode }[] {
+  const out: { status: DocumentedStatus; code: ErrorCode }[] = apiErrors().map((e) => ({ status: e.status, code: e.code }));
+  out.push({ status: toErrorResponse(new Error("unexpected")).status, code: "INTERNAL" });
   for (const g of gatewayResponses()) {
-    const code = g.body.error.code as ErrorCode;
-    if (!out.some((o) => o.code === code)) out.push({ status: Number(g.statusCode ?? 500), code });
+    const code = g.body.error.code;
+    if (out.some((o) => o.code === code)) continue;
+    if (g.status === "5XX") throw new Error(`${g.responseType}: a 5xx family code must be one the API documents (${code})`);
+    out.push({ status: g.status, code });
   }
-  return out.sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+  return out.sort((a, b) => statusOrder(a.status) - statusOrder(b.status) || a.code.localeCompare(b.code));
+}
+
+/** The codes whose answers carry `Retry-After`: the API's own (retryAfterSeconds) and API Gateway's throttling. */
+export function retryAfterCodes(): ErrorCode[] {
+  const out = new Set<ErrorCode>(apiErrors().flatMap((e) => (e.retryAfterSeconds ? [e.code] : [])));
+  for (const g of gatewayResponses()) if ("Retry-After" in g.headers) out.add(g.body.error.code);
+  return [...out].sort();
 }
 
 const ORDER_ID_EXAMPLE = "ord_Hmcs9fZo6qKlbLwNbtmO";
@@ -304,16 +324,20 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31["generate
   const s = responseSchemas();
   const docs = routeDocs(s);
   const catalogue = errorCatalogue();
+  const retrying = retryAfterCodes();
   for (const route of API_ROUTES) {
     const d = docs[`${route.method} ${route.resource}`];
     if (!d) throw new Error(`openapi/document.ts documents no route ${route.method} ${route.resource}`);
     const { ok, errors: codes, ...rest } = d;
     const responses: RouteConfig["responses"] = { ...ok };
-    // 404 for an unknown route is API Gateway's answer on every path.
-    const withGateway = [...new Set<ErrorCode>([...codes, "NOT_FOUND"])];
+    // API Gateway's own answers apply on every path: 404 for an unknown route, its throttling, any other 4xx.
+    const withGateway = [...new Set<ErrorCode>([...codes, "NOT_FOUND", "THROTTLED", "REQUEST_REFUSED"])];
     for (const status of [...new Set(catalogue.filter((c) => withGateway.includes(c.code)).map((c) => c.status))]) {
       const here = catalogue.filter((c) => c.status === status && withGateway.includes(c.code)).map((c) => c.code);
-      responses[status] = { description: here.join(", "), content: { "application/json": { schema: s.error } } };
+      const retry = here.some((c) => retrying.includes(c))
+        ? { headers: { "Retry-After": { schema: { type: "integer" as const }, description: "Seconds to wait before retrying" } } }
+        : {};
+      responses[status] = { description: here.join(", "), ...retry, content: { "application/json": { schema: s.error } } };
     }
     registry.registerPath({
       method: route.method.toLowerCase() as "get" | "post",

@@ -213,6 +213,46 @@ export const queuesHaveDeadLetters: StackValidationPolicy = {
   },
 };
 
+/**
+ * The AWS managed policies a role may have attached, each with the reason. Managed policies change
+ * when AWS changes them and are often broad (the FullAccess family); a new one needs a reason here.
+ */
+export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = {
+  "service-role/AmazonAPIGatewayPushToCloudWatchLogs":
+    "API Gateway's account-wide logging role (access logs); AWS documents this policy for it and it names no wildcard action",
+};
+
+/** The AWS managed policy an ARN names ("service-role/Name"), or undefined for a customer policy. */
+function awsManagedPolicyName(arn: string): string | undefined {
+  return /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1];
+}
+
+/** Attachments of AWS managed policies (any form: attachment resources, a role's managedPolicyArns) only from the allow-list. */
+export const managedPoliciesAllowed: ResourceValidationPolicy = {
+  name: "managed-policies-allowed",
+  description: "AWS managed policies are attached only from the pack's allow-list, each with its reason; customer policies are inline.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const attachments: Record<string, () => unknown[]> = {
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": () => [args.props.policyArn],
+      "aws:iam/userPolicyAttachment:UserPolicyAttachment": () => [args.props.policyArn],
+      "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": () => [args.props.policyArn],
+      "aws:iam/policyAttachment:PolicyAttachment": () => [args.props.policyArn],
+      "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": () => list(args.props.policyArns as string[]),
+      "aws:iam/role:Role": () => list(args.props.managedPolicyArns as string[] | undefined),
+    };
+    const arns = attachments[args.type]?.() ?? [];
+    for (const arn of arns) {
+      const managed = typeof arn === "string" ? awsManagedPolicyName(arn) : undefined;
+      if (typeof arn !== "string") report(`${args.name} attaches a policy whose ARN is not a plain string`);
+      else if (managed === undefined)
+        report(`${args.name} attaches the customer managed policy ${arn}: grant inline (aws.iam.RolePolicy) instead`);
+      else if (!Object.hasOwn(ALLOWED_MANAGED_POLICIES, managed))
+        report(`${args.name} attaches the AWS managed policy ${managed}, which is not on the pack's allow-list (policy/policies.ts)`);
+    }
+  },
+};
+
 /** Every policy of the pack. */
 export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noWildcardActions,
@@ -224,4 +264,5 @@ export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   queuesEncrypted,
   asyncLambdaOnFailure,
   queuesHaveDeadLetters,
+  managedPoliciesAllowed,
 ];

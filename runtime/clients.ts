@@ -14,16 +14,6 @@ export interface AwsClients {
   readonly kms: KMSClient;
 }
 
-/** One AWS call as a client sent it (or presigned it): the IAM simulation's input. */
-export interface AwsCallRecord {
-  /** The SDK client, e.g. "DynamoDBClient". */
-  readonly client: string;
-  /** The SDK command, e.g. "PutItemCommand". */
-  readonly command: string;
-  /** The command's input as given (for the document client: its plain values, before marshalling). */
-  readonly input: Record<string, unknown>;
-}
-
 /** Options of the client factory; every field defaults from the standard AWS environment. */
 export interface ClientOptions {
   /** AWS region. @default process.env.AWS_REGION ?? "us-east-1" */
@@ -39,23 +29,6 @@ export interface ClientOptions {
    * hang the caller). Long polls pass their own per call (see `longPollTimeoutMs`). @default 3000
    */
   readonly requestTimeoutMs?: number;
-  /** Tests only: told of every call, presigned ones included, before it is sent. @default none (no middleware added) */
-  readonly onCall?: (call: AwsCallRecord) => void;
-}
-
-type Recordable = { middlewareStack: { add(mw: unknown, opts: { step: "initialize"; name: string }): void } };
-/** Adds the call recorder to a client's middleware stack (the first step, once per call). */
-function recordCalls<C>(client: C, onCall: ((call: AwsCallRecord) => void) | undefined): C {
-  if (!onCall) return client;
-  (client as unknown as Recordable).middlewareStack.add(
-    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
-      (args: { input: Record<string, unknown> }) => {
-        onCall({ client: context.clientName ?? "unknown", command: context.commandName ?? "unknown", input: args.input });
-        return next(args);
-      },
-    { step: "initialize", name: "awsCallRecorder" },
-  );
-  return client;
 }
 
 /** Client settings of the order API Lambda (10 s budget): two attempts of 2.5 s, so one frozen call fails within ~5.5 s. */
@@ -64,28 +37,34 @@ export const API_CLIENT_OPTIONS = { maxAttempts: 2, connectTimeoutMs: 1000, requ
 /** The per-call request timeout of an SQS long poll that waits `waitSeconds`: the wait plus a margin. */
 export const longPollTimeoutMs = (waitSeconds: number): number => (waitSeconds + 5) * 1000;
 
-/** The settings every client shares: region, endpoint override, retry budget, timeouts, and the tests' recorder. */
+/** The settings every client shares: region, endpoint override, credentials, retry budget and timeouts. */
 export interface ClientConfig {
   readonly sdk: {
     readonly region: string;
     readonly endpoint?: string;
     readonly maxAttempts: number;
     readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number; readonly throwOnRequestTimeout: true };
+    /** From the environment's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when it has them, else the SDK's provider chain (ECS task role). */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
   };
-  readonly onCall?: (call: AwsCallRecord) => void;
   /** The Lambda entries' X-Ray tracer (runtime/lambda/observability.ts): wraps each client as it is built. @default none */
   readonly trace?: <C extends object>(client: C) => C;
 }
 
-/** Builds a client with the config's tracer and call recorder added. */
+/** Builds a client with the config's tracer added. */
 function build<C extends object>(c: ClientConfig, client: C): C {
-  return recordCalls(c.trace ? c.trace(client) : client, c.onCall);
+  return c.trace ? c.trace(client) : client;
 }
 
 /** Resolves the shared client settings from options and the standard AWS environment. */
 export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = opts.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
+  // Credentials too come from the environment given, not the process's: two parts run in one process
+  // (the local pipeline) each sign as their own role, as Lambda gives each function its role's keys.
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  const credentials =
+    accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : undefined;
   return {
     sdk: {
       region,
@@ -97,15 +76,15 @@ export function clientConfig(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = 
         throwOnRequestTimeout: true,
       },
       ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
     },
-    onCall: opts.onCall,
   };
 }
 
 // One builder per client, so a bundled Lambda holds only the SDK clients its handler uses.
 /** The SQS client. */
 export const sqsClient = (c: ClientConfig) => build(c, new SQSClient(c.sdk));
-/** The DynamoDB document client (undefined attributes dropped); calls are recorded after marshalling. */
+/** The DynamoDB document client (undefined attributes dropped). */
 export const ddbClient = (c: ClientConfig) =>
   DynamoDBDocumentClient.from(build(c, new DynamoDBClient(c.sdk)), { marshallOptions: { removeUndefinedValues: true } });
 /** The S3 client; with an endpoint override it uses path-style addressing (virtual hosts under localhost do not resolve). */

@@ -3,6 +3,11 @@ import { z } from "zod";
 import { SETTING_DEFAULTS as D } from "./contracts/defaults";
 import { ENV, LOG_LEVELS, type LogLevel } from "./contracts/env";
 
+/**
+ * How long a notifier attempt's email claim blocks other attempts: longer than one attempt runs (the function's
+ * timeout), and over before Lambda's last asynchronous retry, 3 minutes after the first attempt, which then sends.
+ */
+export const NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS = 120;
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
@@ -54,6 +59,11 @@ const workerSchema = () =>
     [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, D.workerBatchSize),
     [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, D.workerMessageBudgetSeconds),
     [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
+    [ENV.workerRelease]: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, `${ENV.workerRelease} must be 1-64 of A-Z a-z 0-9 _ . -`)
+      .optional(),
   });
 
 const notifierSchema = () =>
@@ -66,7 +76,7 @@ const notifierSchema = () =>
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
     [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, D.linkTtlDays),
-    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, 120),
+    [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS),
   });
 
 const emailEventsSchema = () => z.object({ ...common() });
@@ -127,6 +137,8 @@ export interface WorkerSettings {
   readonly messageBudgetSeconds: number;
   /** How long after an intake attempt began its order may stay unconfirmed before the worker drops its message. */
   readonly intakeGraceSeconds: number;
+  /** The task definition's release (set by the stack, and locally by npm start); a probe's receipt names it. */
+  readonly release?: string;
   readonly logLevel: LogLevel;
 }
 /** Settings of the email notifier Lambda. */
@@ -175,6 +187,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     batchSize: e[ENV.workerBatchSize],
     messageBudgetSeconds: e[ENV.workerMessageBudgetSeconds],
     intakeGraceSeconds: e[ENV.workerIntakeGraceSeconds],
+    release: e[ENV.workerRelease],
     logLevel: e[ENV.logLevel],
   };
 }

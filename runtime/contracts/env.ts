@@ -24,6 +24,12 @@ export const ENV = {
   workerBatchSize: "WORKER_BATCH_SIZE",
   workerMessageBudgetSeconds: "WORKER_MESSAGE_BUDGET_SECONDS",
   workerIntakeGraceSeconds: "WORKER_INTAKE_GRACE_SECONDS",
+  /** Which task definition the worker runs (a hash the stack also exports): the smoke's probe receipt names it. */
+  workerRelease: "WORKER_RELEASE",
+  /** Threads rendering PDFs; unset: one per whole vCPU of the task. */
+  workerRenderThreads: "WORKER_RENDER_THREADS",
+  /** The task's CPU units (1024 = 1 vCPU), set by the stack: ECS gives a container no CPU count of its own. */
+  workerTaskCpuUnits: "WORKER_TASK_CPU_UNITS",
   notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
   logLevel: "LOG_LEVEL",
 } as const;

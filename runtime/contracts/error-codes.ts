@@ -1,4 +1,7 @@
-/** The stable, machine-readable codes of the API's error bodies (runtime/errors.ts maps each to its status). */
+/**
+ * The stable, machine-readable codes of the API's error bodies: runtime/errors.ts maps the API's own to
+ * their status, components/api-routes.ts gatewayResponses those API Gateway answers with itself.
+ */
 export type ErrorCode =
   | "INVALID_JSON"
   | "VALIDATION_FAILED"
@@ -13,4 +16,8 @@ export type ErrorCode =
   | "LINK_EXPIRED"
   | "SERVICE_UNAVAILABLE"
   | "ORDER_OUTCOME_UNKNOWN"
+  /** API Gateway's stage throttling refused the request (429, with Retry-After). */
+  | "THROTTLED"
+  /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */
+  | "REQUEST_REFUSED"
   | "INTERNAL";

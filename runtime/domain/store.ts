@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { pricedOrderSchema, type OrderStatus, type PricedOrder } from "./order";
+import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatInvoiceNumber } from "../contracts/numbers";
 import { TABLE_DESIGN } from "../contracts/table";
@@ -17,6 +18,7 @@ import type { EmailEventType } from "../contracts/email-events";
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
 const emailPk = (messageId: string) => `EMAIL#${messageId}`;
 const idempotencyPk = (customerId: string, keyHash: string) => `IDEMP#${customerId}#${keyHash}`;
+const probePk = (probeId: string) => `PROBE#${probeId}`;
 const COUNTER_PK = "COUNTER#invoice";
 /** Orders one numbering transaction can number: TransactWriteItems holds 100 items, one is the counter. */
 export const MAX_NUMBERING_BATCH = 99;
@@ -108,7 +110,7 @@ const txItemTakenAt = (e: unknown, index: number) => {
   return code === "ConditionalCheckFailed" || code === "TransactionConflict";
 };
 
-/** Data access for orders, idempotency keys and the invoice counter. */
+/** Data access for orders, idempotency keys, the invoice counter and probe receipts. */
 export class OrderStore {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -574,6 +576,25 @@ export class OrderStore {
       "#s = :invoiced OR (#s = :notified AND emailMessageId = :mid)",
       { ":notified": "NOTIFIED", ":invoiced": "INVOICED", ":at": at.toISOString(), ":mid": messageId ?? "unknown" },
     );
+  }
+
+  /** Records a probe's receipt for PROBE_TTL_SECONDS (a redelivery overwrites it): an item no order reader sees. */
+  async recordProbe(receipt: ProbeReceipt): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(receipt.receivedAt) / 1000) + PROBE_TTL_SECONDS;
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: probePk(receipt.probeId), type: "probe", ...receipt, [TABLE_DESIGN.ttlAttribute]: expiresAt },
+      }),
+    );
+  }
+
+  /** Reads a probe's receipt (strongly consistent), or undefined while the worker has not had it. */
+  async getProbe(probeId: string): Promise<ProbeReceipt | undefined> {
+    const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: probePk(probeId) }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    const { sentAt, receivedAt, release } = r.Item;
+    return { probeId, sentAt: String(sentAt), receivedAt: String(receivedAt), ...(typeof release === "string" ? { release } : {}) };
   }
 }
 

@@ -1,7 +1,8 @@
 import { type SQSClient } from "@aws-sdk/client-sqs";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { orderMessageSchema } from "../domain/order";
+import type { z } from "zod";
+import { orderMessageSchema, type OrderMessage } from "../domain/order";
 import { MAX_NUMBERING_BATCH, OrderStore, type OrderRecord } from "../domain/store";
 import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
@@ -93,20 +94,30 @@ export type MessageOutcome = "invoiced" | "duplicate" | "dropped";
 const CONFIRM_WAIT_STEPS = 10;
 const CONFIRM_WAIT_MS = 200;
 
-/**
- * Turns one order message into an invoice: number (once), PDF at its deterministic key, then
- * INVOICED. Every step is safe to repeat, so a redelivered message makes no second invoice.
- */
-export async function processOrderMessage(body: string, deps: WorkerDeps): Promise<{ orderId: string; outcome: MessageOutcome }> {
+/** Parses a queue message body with `schema` (named `what` in the error); a body that is not JSON or does not match is poison. */
+export function parseMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: string, what: string): T {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new PoisonMessage("message body is not JSON");
   }
-  const parsed = orderMessageSchema().safeParse(json);
-  if (!parsed.success) throw new PoisonMessage(`message does not match the order schema: ${parsed.error.issues[0]?.path.join(".")}`);
-  const { order } = parsed.data;
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new PoisonMessage(`message does not match the ${what} schema: ${parsed.error.issues[0]?.path.join(".")}`);
+  return parsed.data;
+}
+
+/** Parses an order message body and invoices it (invoiceOrder); the worker loop takes probes too (processQueueMessage). */
+export async function processOrderMessage(body: string, deps: WorkerDeps): Promise<{ orderId: string; outcome: MessageOutcome }> {
+  return invoiceOrder(parseMessage(orderMessageSchema(), body, "order"), deps);
+}
+
+/**
+ * Turns one order message into an invoice: number (once), PDF at its deterministic key, then
+ * INVOICED. Every step is safe to repeat, so a redelivered message makes no second invoice.
+ */
+export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Promise<{ orderId: string; outcome: MessageOutcome }> {
+  const { order } = message;
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const log = deps.log.child({ orderId: order.orderId });
 

@@ -2,20 +2,34 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCom
 import { OrderStore } from "../domain/store";
 import { errorFields } from "../log";
 import { longPollTimeoutMs } from "../clients";
+import { queueMessageSchema } from "../domain/probe";
 import {
   MessageOverBudget,
   OrderNotConfirmed,
   PoisonMessage,
   createNumberingBatcher,
-  processOrderMessage,
+  invoiceOrder,
+  parseMessage,
+  type MessageOutcome,
   type WorkerDeps,
 } from "./invoice-worker";
+import { recordProbe } from "./worker-probe";
 
 /**
  * The worker's SQS transport: long-polls the orders queue, hands each message to
- * processOrderMessage (invoice-worker.ts, the invoice logic) with bounded concurrency, deletes a
- * message only once its work is done, and backs off a failed one.
+ * processQueueMessage with bounded concurrency (an order to invoiceOrder in invoice-worker.ts, the
+ * invoice logic; a probe to recordProbe in worker-probe.ts), deletes a message only once its work
+ * is done, and backs off a failed one.
  */
+
+/** What one message of the orders queue came to. */
+export type QueueMessageResult = { orderId: string; outcome: MessageOutcome } | { probeId: string; outcome: "probe-recorded" };
+
+/** One message of the orders queue, checked once at the edge: an order is invoiced, a probe recorded; anything else is poison. */
+export async function processQueueMessage(body: string, deps: WorkerDeps): Promise<QueueMessageResult> {
+  const message = parseMessage(queueMessageSchema(), body, "queue message");
+  return message.kind === "probe" ? recordProbe(message, deps) : invoiceOrder(message, deps);
+}
 
 /** Backoff before a failed message is seen again: 10 s, 20 s, 40 s ... at most 5 min. */
 export function retryDelaySeconds(receiveCount: number): number {
@@ -65,10 +79,10 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
           s.messageBudgetSeconds * 1000,
         );
       });
-      const r = await Promise.race([processOrderMessage(m.Body ?? "", deps), overBudget]);
+      const r = await Promise.race([processQueueMessage(m.Body ?? "", deps), overBudget]);
       await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: s.ordersQueueUrl, ReceiptHandle: m.ReceiptHandle! }));
       processed++;
-      deps.log.debug("message done", { orderId: r.orderId, outcome: r.outcome });
+      deps.log.debug("message done", { ...r });
     } catch (e) {
       failed++;
       const notConfirmed = e instanceof OrderNotConfirmed;

@@ -1,5 +1,6 @@
 import * as os from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { ENV } from "../contracts/env";
 import type { InvoiceDocument } from "./document";
 import { renderInvoicePdf } from "./pdf";
 
@@ -16,16 +17,31 @@ export interface RenderPool {
   close(): Promise<void>;
 }
 
-/** Settings variable for the thread count; unset means one thread per CPU the task has. */
-export const RENDER_THREADS_ENV = "WORKER_RENDER_THREADS";
+/** Settings variable for the thread count; unset means one thread per whole vCPU of the task. */
+export const RENDER_THREADS_ENV = ENV.workerRenderThreads;
+/** CPU units per vCPU, as ECS counts them. */
+const CPU_UNITS_PER_VCPU = 1024;
 
-/** Threads to start: WORKER_RENDER_THREADS (1-64), else os.availableParallelism(). */
+/**
+ * Threads to start: WORKER_RENDER_THREADS (1-64); else one per whole vCPU of the task's
+ * WORKER_TASK_CPU_UNITS, at least one (a Fargate task of 0.25 vCPU sees the host's CPUs, which
+ * os.availableParallelism() would count); else, outside a task, os.availableParallelism().
+ */
 export function renderThreadCount(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[RENDER_THREADS_ENV]?.trim();
-  if (!raw) return Math.max(1, os.availableParallelism());
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${RENDER_THREADS_ENV} must be a whole number from 1 to 64, got "${raw}"`);
-  return n;
+  if (raw) {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${RENDER_THREADS_ENV} must be a whole number from 1 to 64, got "${raw}"`);
+    return n;
+  }
+  const units = env[ENV.workerTaskCpuUnits]?.trim();
+  if (units) {
+    const n = Number(units);
+    if (!/^\d+$/.test(units) || n < 128 || n > 65_536)
+      throw new Error(`${ENV.workerTaskCpuUnits} must be a whole number of CPU units from 128 to 65536, got "${units}"`);
+    return Math.min(64, Math.max(1, Math.floor(n / CPU_UNITS_PER_VCPU)));
+  }
+  return Math.max(1, os.availableParallelism());
 }
 
 interface Job {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, parseStackConfig } from "../../components/config";
+import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, isPlaceholderAddress, parseStackConfig } from "../../components/config";
 import { ROOT, stackFileConfig } from "../helpers/pulumi-mocks";
 import { readStackConfigFile } from "../../local/stack-settings";
 
@@ -47,6 +47,30 @@ describe("parseStackConfig", () => {
     expect(prod.logRetentionDays).to.be.greaterThan(dev.logRetentionDays);
   });
 
+  const addressCases: [string, boolean][] = [
+    ["invoices@shop.example", true],
+    ["a@example.com", true],
+    ["a@mail.example.org", true],
+    ["a@EXAMPLE.NET", true],
+    ["a@shop.test", true],
+    ["a@host.invalid", true],
+    ["a@mail.localhost", true],
+    ["invoices@acme-shop.eu", false],
+    ["a@example.company", false],
+    ["a@myexample.com", false],
+    ["a@test.de", false],
+  ];
+  for (const [address, placeholder] of addressCases) {
+    it(`${placeholder ? "refuses" : "accepts"} ${address} as a deployed stack's sender, and the local pipeline accepts it either way`, () => {
+      const raw = minimal({ [`${PROJECT}:emailSender`]: address });
+      const deploy = () => parseStackConfig(raw, "staging", { deploying: true });
+      if (placeholder) expect(deploy).to.throw(StackConfigError, `${PROJECT}:emailSender "${address}" is a placeholder`);
+      else expect(deploy().emailSender).to.equal(address);
+      expect(parseStackConfig(raw, "staging").emailSender).to.equal(address);
+      expect(isPlaceholderAddress(address)).to.equal(placeholder);
+    });
+  }
+
   const alarmEmailCases = [
     { stack: "prod", alarmEmail: undefined, refused: true },
     { stack: "prod-eu", alarmEmail: "", refused: true },
@@ -84,7 +108,9 @@ describe("parseStackConfig", () => {
       messageBudgetSeconds: 60,
       backlogPerTask: 20,
       scaleInIdleMinutes: 5,
+      ecsServiceLinkedRole: false,
     });
+    expect(c.notifier).to.deep.equal({ memoryMb: 256, timeoutSeconds: 30, linkTtlDays: 30, sesMaxSendRate: 1 });
     expect(c.data).to.deep.equal({
       bucketVersioning: true,
       expireAfterDays: 0,
@@ -146,6 +172,16 @@ describe("parseStackConfig", () => {
       raw: minimal({ [`${PROJECT}:emailMailFromSubdomain`]: "mail.from" }),
       message: /emailMailFromSubdomain must be one DNS label/,
     },
+    {
+      what: "an SES sending rate under one email a second",
+      raw: minimal({ [`${PROJECT}:sesMaxSendRate`]: 0 }),
+      message: /shop-backend:sesMaxSendRate must be at least 1/,
+    },
+    {
+      what: "arm64 on Fargate Spot, which runs x86 only",
+      raw: minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: true }),
+      message: /shop-backend:workerArchitecture arm64 cannot run with shop-backend:workerSpot true/,
+    },
   ];
   for (const r of refusals) {
     it(`refuses ${r.what}, naming the key`, () => {
@@ -199,6 +235,25 @@ describe("parseStackConfig", () => {
         mailFromSubdomain: "mail",
       });
     });
+  });
+
+  it("leaves ECS's service-linked role to the account unless a stack is told to own it", () => {
+    expect(parseStackConfig(minimal(), "staging").worker.ecsServiceLinkedRole).to.equal(false);
+    expect(parseStackConfig(minimal({ [`${PROJECT}:ecsServiceLinkedRole`]: "true" }), "staging").worker.ecsServiceLinkedRole).to.equal(
+      true,
+    );
+    for (const stack of ["dev", "prod"]) expect(parseStackConfig(yamlConfig(stack), stack).worker.ecsServiceLinkedRole).to.equal(false);
+  });
+
+  it("accepts arm64 on on-demand Fargate and x86_64 on Spot", () => {
+    const arm = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "arm64", [`${PROJECT}:workerSpot`]: false }), "dev");
+    const spot = parseStackConfig(minimal({ [`${PROJECT}:workerArchitecture`]: "x86_64", [`${PROJECT}:workerSpot`]: true }), "dev");
+    expect([arm.worker.architecture, arm.worker.spot, spot.worker.architecture, spot.worker.spot]).to.deep.equal([
+      "arm64",
+      false,
+      "x86_64",
+      true,
+    ]);
   });
 
   it("lists every problem at once", () => {

@@ -7,10 +7,14 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ROOT, programRun } from "../helpers/pulumi-mocks";
 import { useLocalAws } from "../helpers/aws";
+import { localCredentials } from "../../local/identities";
 import { apiDeps, tableItems } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { WORKER_HEALTHCHECK } from "../../components/worker-tier";
+import { imageNodeVersion } from "../../invoice-container/build";
+import { imageNode } from "../../local/worker-process";
+import { nodeMajor } from "../../local/pinned-node";
 
 /**
  * The worker image without Docker: the Dockerfile's shape is checked as text, its compile step is
@@ -24,9 +28,20 @@ const IMAGE_BUILD = ["npx", "ts-node", "--transpile-only", "invoice-container/bu
 const instructions = (name: string) => DOCKERFILE.split("\n").filter((l) => l.startsWith(`${name} `));
 
 describe("invoice-container/Dockerfile", () => {
-  it("is multi-stage on a pinned Node 22 image", () => {
-    expect(DOCKERFILE).to.match(/^ARG NODE_IMAGE=node:22\.\d+\.\d+-bookworm-slim$/m);
-    expect(instructions("FROM")).to.deep.equal(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+  it("is multi-stage on a pinned Node 22 image, the version the worker bundle is compiled for", () => {
+    const [, version] = /^ARG NODE_IMAGE=node:(22\.\d+\.\d+)-bookworm-slim$/m.exec(DOCKERFILE) ?? [];
+    expect(version, "ARG NODE_IMAGE=node:22.x.y-bookworm-slim").to.be.a("string");
+    expect(imageNodeVersion()).to.equal(version);
+    expect(instructions("FROM")).to.deep.equal(["FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+  });
+
+  it("builds on the builder's own platform and ships an image of the target's", () => {
+    // The build stage makes platform-free JavaScript (esbuild, no native modules: npm ci --ignore-scripts), so it runs
+    // natively instead of under QEMU; only the final stage, unpinned, follows --platform (the task's architecture).
+    const [build, final] = instructions("FROM");
+    expect(build).to.match(/^FROM --platform=\$BUILDPLATFORM /);
+    expect(final).to.not.contain("--platform");
+    expect(DOCKERFILE).to.contain("npm ci --no-audit --no-fund --ignore-scripts");
   });
 
   it("type-checks with tsconfig.build.json, bundles with invoice-container/build.ts and ships the bundle alone", () => {
@@ -87,8 +102,7 @@ describe("the compiled worker under its task definition's environment", function
   const envFor = (heartbeat: string) => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
+      ...localCredentials("invoice-worker"), // the task role's, as the container credentials endpoint would give them
       AWS_ENDPOINT_URL: ctx.moto.endpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       WORKER_HEARTBEAT_FILE: heartbeat,
@@ -99,10 +113,11 @@ describe("the compiled worker under its task definition's environment", function
     env.WORKER_WAIT_SECONDS = "3";
     return env;
   };
+  // imageNode(): the pinned binary, refused unless it is of the Dockerfile's major.
   const healthy = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
+    spawnSync(imageNode(), [path.join(out, "invoice-container/healthcheck.js")], { env }).status;
 
-  it("invoices a queued order, reports healthy while polling, and exits 0 on SIGTERM", async () => {
+  it("invoices a queued order on the image's Node major, reports healthy while polling, and exits 0 on SIGTERM", async () => {
     // Prepare: one order on the queue.
     const created = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const orderId = JSON.parse(created.body).orderId;
@@ -111,9 +126,11 @@ describe("the compiled worker under its task definition's environment", function
     const env = envFor(heartbeat);
     expect(healthy(env)).to.equal(1);
     // Act: start the compiled entry as ECS would.
-    const child = spawn(process.execPath, [path.join(out, "invoice-container/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(imageNode(), [path.join(out, "invoice-container/main.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
+    let stdout = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     let status: unknown;
     await waitUntil(
@@ -126,10 +143,20 @@ describe("the compiled worker under its task definition's environment", function
     );
     // Assess
     expect(status, stderr).to.equal("INVOICED");
+    const started = stdout
+      .split("\n")
+      .filter((l) => l.includes('"worker started"'))
+      .map((l) => JSON.parse(l));
+    expect(started, stdout).to.have.length(1);
+    expect(nodeMajor(started[0].node), `the worker ran on ${started[0].node}; the image is node:${imageNodeVersion(DOCKERFILE)}`).to.equal(
+      nodeMajor(imageNodeVersion(DOCKERFILE)),
+    );
     expect(healthy(env)).to.equal(0);
     child.kill("SIGTERM");
     expect(await exited).to.equal(0);
     expect(healthy({ ...env, WORKER_HEARTBEAT_MAX_AGE_SECONDS: "0" })).to.equal(1);
     fs.rmSync(heartbeat, { force: true });
+    // One render thread per whole vCPU of the task (dev: 256 units, a quarter vCPU), whatever the host has.
+    expect([containerEnv.WORKER_TASK_CPU_UNITS, started[0].renderThreads]).to.deep.equal(["256", 1]);
   });
 });

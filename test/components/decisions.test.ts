@@ -2,11 +2,21 @@ import { expect } from "chai";
 import {
   capacityProviderStrategy,
   fargateMemoryFits,
+  NOTIFIER_MIN_SECONDS_PER_EMAIL,
+  notifierReservedConcurrency,
+  SCALE_IN_ONE_STEPS,
+  SCALE_IN_UTILIZATION,
+  scaleInMark,
   scaleInSteps,
   scaleOutSteps,
+  SCALING_METRICS,
+  wakeSteps,
   visibilityTimeoutSeconds,
   workerPlatform,
+  workerScalingPlan,
 } from "../../components/scaling";
+import { binary, fill, ifThen, metric, num, sum } from "../../components/metric-math";
+import { runFleet, type FleetOptions } from "../helpers/worker-fleet";
 import {
   apiFunctionPolicy,
   assumeRolePolicy,
@@ -25,6 +35,7 @@ import { lifecycleRule } from "../../components/data-plan";
 import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
 import { drainDeadlineSeconds, maxDrainableBudgetSeconds, stopTimeoutSeconds } from "../../invoice-container/drain";
 import { API_ROUTES } from "../../runtime/handlers/order-api";
+import { workerRelease } from "../../components/worker-tier";
 
 describe("scaling decisions", () => {
   describe("visibilityTimeoutSeconds", () => {
@@ -45,31 +56,59 @@ describe("scaling decisions", () => {
     });
   });
 
-  describe("scaleOutSteps", () => {
-    it("adds one task from the first waiting message, two past one task's backlog, four past five", () => {
-      // Bounds are relative to the alarm threshold of one message.
-      expect(scaleOutSteps(20)).to.deep.equal([
-        { metricIntervalLowerBound: 0, metricIntervalUpperBound: 19, scalingAdjustment: 1 },
-        { metricIntervalLowerBound: 19, metricIntervalUpperBound: 99, scalingAdjustment: 2 },
-        { metricIntervalLowerBound: 99, scalingAdjustment: 4 },
-      ]);
-    });
-    it("covers every backlog from one message up, without gaps or overlaps", () => {
-      for (const bpt of [2, 7, 50]) {
-        const steps = scaleOutSteps(bpt);
-        expect(steps[0].metricIntervalLowerBound).to.equal(0);
-        for (let i = 1; i < steps.length; i++) expect(steps[i].metricIntervalLowerBound).to.equal(steps[i - 1].metricIntervalUpperBound);
-        expect(steps[steps.length - 1].metricIntervalUpperBound).to.equal(undefined);
-      }
-    });
-    it("refuses a backlog per task under two", () => {
-      expect(() => scaleOutSteps(1)).to.throw(RangeError);
-    });
+  describe("wakeSteps and scaleOutSteps", () => {
+    // Bounds are relative to each alarm's threshold: one order for the wake, backlogPerTask waiting per task for the scale-out.
+    const cases = [
+      { steps: wakeSteps, does: "start one task for the first order, two past one task's backlog, four past five", edges: [19, 99] },
+      { steps: scaleOutSteps, does: "add one task up to twice the backlog per task, two up to five times, four beyond", edges: [20, 80] },
+    ];
+    for (const c of cases) {
+      it(`${c.steps.name}: ${c.does}`, () => {
+        expect(c.steps(20)).to.deep.equal([
+          { metricIntervalLowerBound: 0, metricIntervalUpperBound: c.edges[0], scalingAdjustment: 1 },
+          { metricIntervalLowerBound: c.edges[0], metricIntervalUpperBound: c.edges[1], scalingAdjustment: 2 },
+          { metricIntervalLowerBound: c.edges[1], scalingAdjustment: 4 },
+        ]);
+        for (const bpt of [2, 7, 50]) {
+          // Every breach from the threshold up falls in exactly one step.
+          const steps = c.steps(bpt);
+          expect(steps[0].metricIntervalLowerBound).to.equal(0);
+          for (let i = 1; i < steps.length; i++) expect(steps[i].metricIntervalLowerBound).to.equal(steps[i - 1].metricIntervalUpperBound);
+          expect(steps[steps.length - 1].metricIntervalUpperBound).to.equal(undefined);
+        }
+        expect(() => c.steps(1)).to.throw(RangeError);
+      });
+    }
   });
 
-  it("scales in to exactly the minimum once the queue is idle", () => {
+  it("removes a task when the others would be under three quarters busy, and scales an idle queue in to exactly the minimum", () => {
+    expect([scaleInMark(4), scaleInMark(1), SCALE_IN_UTILIZATION]).to.deep.equal([3, 0.75, 0.75]);
+    expect(SCALE_IN_ONE_STEPS).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: -1 }]);
     expect(scaleInSteps(0)).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: 0 }]);
     expect(scaleInSteps(2)).to.deep.equal([{ metricIntervalUpperBound: 0, scalingAdjustment: 2 }]);
+  });
+
+  describe("notifierReservedConcurrency", () => {
+    // Invocations at once = sending rate x the shortest time one email takes (0.05 s), at least one.
+    const cases = [
+      { rate: 1, concurrency: 1 },
+      { rate: 14, concurrency: 1 },
+      { rate: 39, concurrency: 1 },
+      { rate: 40, concurrency: 2 },
+      { rate: 100, concurrency: 5 },
+      { rate: 1000, concurrency: 50 },
+    ];
+    for (const c of cases) {
+      it(`lets ${c.concurrency} invocation(s) run at once for SES's ${c.rate} emails/s`, () => {
+        expect(notifierReservedConcurrency(c.rate)).to.equal(c.concurrency);
+        // Never faster than the rate, once at least one invocation is allowed.
+        if (c.concurrency > 1) expect(c.concurrency / NOTIFIER_MIN_SECONDS_PER_EMAIL).to.be.at.most(c.rate);
+      });
+    }
+    it("refuses a rate that is not a positive whole number", () => {
+      expect(() => notifierReservedConcurrency(0)).to.throw(RangeError);
+      expect(() => notifierReservedConcurrency(2.5)).to.throw(RangeError);
+    });
   });
 
   it("runs on Spot only when asked", () => {
@@ -94,6 +133,120 @@ describe("scaling decisions", () => {
     ];
     for (const [cpu, mem, ok] of cases)
       it(`${ok ? "accepts" : "refuses"} ${cpu} CPU with ${mem} MiB`, () => expect(fargateMemoryFits(cpu, mem)).to.equal(ok));
+  });
+});
+
+describe("metric math expressions", () => {
+  const visible = metric("visible");
+  const running = metric("running");
+  const perTask = ifThen(binary(fill(running, 0), ">", num(0)), binary(fill(visible, 0), "/", fill(running, 0)), num(0));
+
+  it("renders the text CloudWatch evaluates, operations in parentheses where they are operands", () => {
+    expect(perTask.text).to.equal("IF(FILL(running, 0) > 0, FILL(visible, 0) / FILL(running, 0), 0)");
+    expect(binary(sum(visible, running), "/", num(2)).text).to.equal("(visible + running) / 2");
+    expect(perTask.ids).to.deep.equal(["running", "visible"]);
+    expect(() => metric("Visible")).to.throw(/lower-case/);
+  });
+
+  const cases: { values: Record<string, number | undefined>; expected: number | undefined }[] = [
+    { values: { visible: 60, running: 3 }, expected: 20 },
+    { values: { visible: undefined, running: 3 }, expected: 0 },
+    { values: { visible: 60, running: undefined }, expected: 0 },
+    { values: { visible: 60, running: 0 }, expected: 0 },
+  ];
+  for (const c of cases) {
+    it(`evaluates it per datapoint as CloudWatch does: ${JSON.stringify(c.values)} -> ${c.expected}`, () => {
+      expect(perTask.evaluate(c.values)).to.equal(c.expected);
+    });
+  }
+
+  it("has no datapoint where an unfilled metric has none, and none for a division by zero", () => {
+    expect(sum(visible, running).evaluate({ visible: 1 })).to.equal(undefined);
+    expect(binary(visible, "/", running).evaluate({ visible: 1, running: 0 })).to.equal(undefined);
+    expect(binary(visible, ">=", num(1)).evaluate({ visible: 1 })).to.equal(1);
+  });
+});
+
+describe("workerScalingPlan", () => {
+  const sizing = { minTasks: 0, maxTasks: 2, backlogPerTask: 20, scaleInIdleMinutes: 5, concurrency: 4 };
+
+  it("gives every alarm a policy of its own, reading only metrics it knows", () => {
+    const plan = workerScalingPlan(sizing);
+    expect(new Set(plan.map((a) => a.policy.name)).size).to.equal(plan.length);
+    for (const a of plan) for (const id of a.expression.ids) expect(SCALING_METRICS, `${a.name}: ${id}`).to.have.property(id);
+  });
+});
+
+describe("worker scaling over time (the plan's alarms and step policies, simulated minute by minute)", () => {
+  // A task works on 4 orders at once, one second each: 240 orders a minute (test/helpers/worker-fleet.ts).
+  const world = { concurrency: 4, ordersPerTaskMinute: 240, secondsPerOrder: 1 };
+  const dev = { minTasks: 0, maxTasks: 2, backlogPerTask: 20, scaleInIdleMinutes: 5, concurrency: 4 };
+  const prod = { minTasks: 1, maxTasks: 10, backlogPerTask: 20, scaleInIdleMinutes: 10, concurrency: 4 };
+  const fleet = (sizing: typeof dev, o: Pick<FleetOptions, "minutes" | "ordersAt" | "startMinutes" | "initialTasks">) =>
+    runFleet({ ...world, ...sizing, ...o, plan: workerScalingPlan(sizing) });
+
+  describe("waking a dev service at zero", () => {
+    // Quiet for `quietMinutes` (past six hours SQS publishes nothing for the queue), then `orders` orders in one minute.
+    const cases = [
+      { quietMinutes: 30, orders: 1, startMinutes: 3 },
+      { quietMinutes: 12 * 60, orders: 1, startMinutes: 3 },
+      { quietMinutes: 12 * 60, orders: 50, startMinutes: 3 },
+      { quietMinutes: 12 * 60, orders: 1, startMinutes: 8 },
+    ];
+    for (const c of cases) {
+      it(`asks for a task within 2 minutes of the first order after ${c.quietMinutes} quiet minutes (${c.orders} order(s), tasks starting in ${c.startMinutes} min), and invoices them once it runs`, () => {
+        const at = c.quietMinutes;
+        const rows = fleet(dev, {
+          minutes: at + 60,
+          ordersAt: (m) => (m === at ? c.orders : 0),
+          startMinutes: c.startMinutes,
+          initialTasks: 0,
+        });
+        expect(rows.slice(0, at).every((r) => r.desired === 0)).to.equal(true);
+        const woke = rows.find((r) => r.minute >= at && r.desired > 0)?.minute;
+        expect(woke, "minute the service was asked for a task").to.be.at.most(at + 2);
+        const done = rows.find((r) => r.minute >= at && r.processed > 0 && r.waiting === 0)?.minute;
+        expect(done, "minute every order was taken").to.be.at.most(at + 2 + c.startMinutes);
+        // Back to zero once quiet again, not before.
+        expect(rows[rows.length - 1].desired).to.equal(0);
+      });
+    }
+  });
+
+  describe("following steady traffic down in prod", () => {
+    // A busy hour that needs 7.5 tasks, then hours of steady traffic that need `needs` tasks. The count comes down to at
+    // most one task more than the traffic needs with every task three quarters busy (SCALE_IN_UTILIZATION).
+    const cases = [100, 400, 1000].map((steady) => {
+      const needs = steady / world.ordersPerTaskMinute;
+      return { steady, needs, settleAtMost: Math.ceil(needs / SCALE_IN_UTILIZATION) + 1 };
+    });
+    for (const c of cases) {
+      it(`steps down from the busy hour to at most ${c.settleAtMost} tasks for ${c.steady} orders a minute (needing ${c.needs.toFixed(2)}), keeping up all along`, () => {
+        const rows = fleet(prod, {
+          minutes: 300,
+          ordersAt: (m) => (m < 60 ? 1800 : c.steady),
+          startMinutes: 1,
+          initialTasks: 1,
+        });
+        const busy = rows.slice(0, 60);
+        const steady = rows.slice(110);
+        expect(Math.max(...busy.map((r) => r.desired)), "busy hour").to.be.at.least(8);
+        expect(Math.max(...steady.map((r) => r.desired)), "steady traffic").to.be.at.most(c.settleAtMost);
+        expect(Math.min(...steady.map((r) => r.desired)), "never below what the traffic needs").to.be.at.least(Math.ceil(c.needs));
+        // No order waits more than a minute once the busy hour's backlog is gone, nor flaps the count.
+        expect(Math.max(...rows.slice(15).map((r) => r.longestWait)), "longest wait").to.be.at.most(1);
+        const changes = steady.filter((r, i) => i > 0 && r.desired !== steady[i - 1].desired).length;
+        expect(changes, "changes of the desired count under steady traffic").to.equal(0);
+      });
+    }
+  });
+
+  it("scales a prod burst out to the maximum within 3 minutes, drains it, and back to the minimum once idle", () => {
+    const rows = fleet(prod, { minutes: 60, ordersAt: (m) => (m === 5 ? 6000 : 0), startMinutes: 1, initialTasks: 1 });
+    expect(rows.find((r) => r.desired === 10)?.minute).to.be.at.most(8);
+    const drained = rows.find((r) => r.minute > 5 && r.waiting === 0)!.minute;
+    expect(drained).to.be.at.most(12);
+    expect(rows[rows.length - 1].desired).to.equal(1);
   });
 });
 
@@ -176,8 +329,9 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the worker consume, number and store, with no SendMessage, no reads of invoices and no traces", () => {
+  it("lets the worker consume, number, store and abandon unconfirmed orders, with no SendMessage, no reads of invoices and no traces", () => {
     expect(actions(workerTaskPolicy(arns))).to.deep.equal([
+      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
@@ -275,16 +429,32 @@ describe("API route decisions", () => {
     expect(ACCESS_LOG_FORMAT).to.not.match(/querystring|\$context\.path\b/i);
   });
 
-  it("answers the gateway's own errors in the API's error shape", () => {
+  it("answers the gateway's own errors in the API's error shape: throttling, too large, any other 4xx, any 5xx", () => {
     for (const r of gatewayResponses()) {
       expect(Object.keys(r.body)).to.deep.equal(["error"]);
       expect(Object.keys(r.body.error)).to.deep.equal(["code", "message"]);
     }
-    expect(gatewayResponses().map((r) => [r.responseType, r.statusCode, r.body.error.code])).to.deep.equal([
-      ["UNAUTHORIZED", "401", "UNAUTHENTICATED"],
-      ["MISSING_AUTHENTICATION_TOKEN", "404", "NOT_FOUND"],
-      ["DEFAULT_5XX", undefined, "INTERNAL"],
+    // A family default leaves the status to API Gateway (DEFAULT_4XX: 403, 413, 415, ... as the gateway decided).
+    expect(gatewayResponses().map((r) => [r.responseType, r.status, r.statusCode, r.body.error.code])).to.deep.equal([
+      ["UNAUTHORIZED", 401, "401", "UNAUTHENTICATED"],
+      ["MISSING_AUTHENTICATION_TOKEN", 404, "404", "NOT_FOUND"],
+      ["THROTTLED", 429, "429", "THROTTLED"],
+      ["REQUEST_TOO_LARGE", 413, "413", "PAYLOAD_TOO_LARGE"],
+      ["DEFAULT_4XX", "4XX", undefined, "REQUEST_REFUSED"],
+      ["DEFAULT_5XX", "5XX", undefined, "INTERNAL"],
     ]);
+  });
+
+  it("tells a throttled client when to retry, and only a throttled one", () => {
+    const headers = Object.fromEntries(gatewayResponses().map((r) => [r.responseType, r.headers]));
+    expect(headers).to.deep.equal({
+      UNAUTHORIZED: {},
+      MISSING_AUTHENTICATION_TOKEN: {},
+      THROTTLED: { "Retry-After": "1" },
+      REQUEST_TOO_LARGE: {},
+      DEFAULT_4XX: {},
+      DEFAULT_5XX: {},
+    });
   });
 });
 
@@ -342,4 +512,22 @@ describe("worker heartbeat", () => {
     expect(heartbeatIsFresh("", now, 160)).to.equal(false);
     expect(heartbeatIsFresh("garbage", now, 160)).to.equal(false);
   });
+});
+
+describe("worker release", () => {
+  const task = { container: { image: "repo@sha256:aaa", environment: [{ name: "LOG_LEVEL", value: "info" }] }, cpu: 256, memoryMb: 512 };
+  it("is a short hash, the same for the same task", () => {
+    expect(workerRelease(task)).to.match(/^[0-9a-f]{12}$/);
+    expect(workerRelease(JSON.parse(JSON.stringify(task)))).to.equal(workerRelease(task));
+  });
+  const changes: [string, unknown][] = [
+    ["image", { ...task, container: { ...task.container, image: "repo@sha256:bbb" } }],
+    ["environment", { ...task, container: { ...task.container, environment: [{ name: "LOG_LEVEL", value: "debug" }] } }],
+    ["size", { ...task, cpu: 512 }],
+  ];
+  for (const [what, changed] of changes) {
+    it(`changes with the task's ${what}`, () => {
+      expect(workerRelease(changed)).to.not.equal(workerRelease(task));
+    });
+  }
 });

@@ -1,293 +1,325 @@
 import { expect } from "chai";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createClients, destroyClients, type AwsCallRecord, type AwsClients } from "../../runtime/clients";
-import { provisionLocalResources, runtimeEnv } from "../../local/provision";
-import { localStackSettings } from "../../local/stack-settings";
-import { LocalInbox } from "../../local/inbox";
-import { kmsLinkSigner } from "../../runtime/invoices/link";
-import { handleApiRequest } from "../../runtime/handlers/order-api";
-import { startWorkerLoop } from "../../runtime/handlers/worker-loop";
-import { handleS3Event } from "../../runtime/handlers/email-notifier";
-import { handleEmailEvents } from "../../runtime/handlers/email-events";
-import { sentMessages, sesEventsFor, snsNotification } from "../../local/ses-events";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GenerateMacCommand } from "@aws-sdk/client-kms";
+import { SendEmailCommand } from "@aws-sdk/client-ses";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { PolicyDocument } from "../../components/policies";
-import { motoServer, type LocalAws } from "../helpers/aws";
-import { apiDeps, emailEventsDeps, notifierDeps, tableItems, workerDeps } from "../helpers/deps";
-import { apiEvent, getOrder, orderBody, postOrder, s3Event } from "../helpers/events";
-import { waitUntil } from "../helpers/wait";
-import { ACCOUNT, programRun, type ProgramRun } from "../helpers/pulumi-mocks";
-import { defaultKeyPolicy, evaluate, iamRequestsOf, type ArnMap, type IamRequest } from "../helpers/iam-calls";
+import { createClients, destroyClients, type AwsClients } from "../../runtime/clients";
+import { REGION, SENDER, useLocalAws } from "../helpers/aws";
+import { startFaultProxy } from "../helpers/fault-proxy";
+import { ACCOUNT, programRun } from "../helpers/pulumi-mocks";
+import { evaluate, iamRequestsOf, readRecordedCalls, type RecordedCall } from "../helpers/iam-calls";
+import { checkCalls, refusals, stackRoles, unusedGrants, type StackRoles } from "../helpers/iam-check";
+import { PARTS } from "../../local/identities";
 
-type Role = "api" | "notifier" | "emailEvents" | "worker";
-/** Each role's inline policy in the mocked stack. */
-const POLICY_OF: Record<Role, string> = {
-  api: "-api-handler-policy",
-  notifier: "-notify-handler-policy",
-  emailEvents: "-mail-handler-policy",
-  worker: "-worker-task-policy",
-};
-const ROLE_OF: Record<Role, string> = {
-  api: "-api-handler-role",
-  notifier: "-notify-handler-role",
-  emailEvents: "-mail-handler-role",
-  worker: "-worker-task-role",
-};
+/** The calls moto logged since `t` (this process's call log: every moto it started writes there). */
+const loggedSince = (t: number) => readRecordedCalls(process.env.MOTO_CALL_LOG_DIR!).filter((c) => c.t >= t);
+const shape = (c: RecordedCall) => ({ key: c.key, service: c.service, action: c.action, params: c.params });
+/**
+ * Clients signing with a key that names no part: the log tests below make calls no code makes, and
+ * signed as a part they would count as that part's use of its grants.
+ */
+const probe = (key: string, endpoint: string, maxAttempts?: number): AwsClients =>
+  createClients({ region: REGION, endpoint, maxAttempts }, { AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: "probe" });
+const call = (o: Partial<RecordedCall> & Pick<RecordedCall, "key" | "service" | "action" | "params">): RecordedCall => ({
+  region: REGION,
+  t: 0,
+  ...o,
+});
 
-/** Active tracing: the code hands its segments to Lambda's X-Ray daemon over UDP, which calls X-Ray with the function's role. */
-const XRAY_DAEMON =
-  "Lambda's X-Ray daemon sends the function's trace segments and telemetry with its role; the code reaches it over UDP, not through an SDK call";
-
-/** Granted actions the code never calls itself, each with the reason it is granted anyway. */
-const UNUSED_WITH_REASON: Record<Role, Record<string, string>> = {
-  api: {
-    "dynamodb:DeleteItem": "drops the idempotency record when the enqueue fails (a fault path: test/runtime/handlers/order-api.test.ts)",
-    "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
-    "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
-    "xray:PutTelemetryRecords": XRAY_DAEMON,
-    "xray:PutTraceSegments": XRAY_DAEMON,
-  },
-  notifier: {
-    "sqs:SendMessage": "Lambda sends a failed asynchronous event to the on-failure destination with the function's role",
-    "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
-    "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
-    "xray:PutTelemetryRecords": XRAY_DAEMON,
-    "xray:PutTraceSegments": XRAY_DAEMON,
-  },
-  emailEvents: {
-    "dynamodb:GetItem":
-      "reads the order when an event is not about its current email (a late event of a re-sent email, one not recorded yet: test/runtime/handlers/email-events.test.ts)",
-    "sqs:SendMessage": "Lambda sends a failed asynchronous event to the on-failure destination with the function's role",
-    "logs:CreateLogStream": "the Lambda runtime writes the function's logs with its role",
-    "logs:PutLogEvents": "the Lambda runtime writes the function's logs with its role",
-    "xray:PutTelemetryRecords": XRAY_DAEMON,
-    "xray:PutTraceSegments": XRAY_DAEMON,
-  },
-  worker: {
-    "sqs:ChangeMessageVisibility":
-      "hands back a failed message with a backoff, or one received while stopping (test/runtime/handlers/invoice-worker.test.ts, test/invoice-container/main.test.ts)",
-  },
-};
-
-describe("IAM simulated against the calls the code makes (dev stack, @cloud-copilot/iam-simulate)", function () {
+describe("IAM check over every call the tests make (moto's call log, dev stack, @cloud-copilot/iam-simulate)", function () {
   this.timeout(120000);
-  let stack: ProgramRun;
-  const calls: { role: Role; call: AwsCallRecord }[] = [];
-  const requests: { role: Role; request: IamRequest; verdict: string }[] = [];
-  const policies = {} as Record<Role, PolicyDocument>;
-  let arns: ArnMap;
-  const clientsOf = {} as Record<Role, AwsClients>;
-  let ctx: LocalAws;
-
+  const ctx = useLocalAws();
+  let roles: StackRoles;
   before(async () => {
-    // The exact policies the Pulumi program grants, from the mocked dev stack.
-    stack = await programRun("dev");
-    for (const role of Object.keys(POLICY_OF) as Role[])
-      policies[role] = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy", POLICY_OF[role]).inputs.policy);
+    roles = stackRoles(await programRun("dev"));
+  });
 
-    // The pipeline's resources on moto, named as the dev stack would be used (its sender, its settings).
-    const dev = localStackSettings("dev");
-    const moto = await motoServer();
-    await moto.reset();
-    const setup = createClients({ region: dev.region, endpoint: moto.endpoint });
-    const ddbRaw = new DynamoDBClient({ region: dev.region, endpoint: moto.endpoint });
-    const resources = await provisionLocalResources(setup, ddbRaw, {
-      prefix: "iam",
-      region: dev.region,
-      maxReceiveCount: dev.maxReceiveCount,
-      visibilityTimeoutSeconds: dev.visibilityTimeoutSeconds,
-      sender: dev.sender,
-      bucketEventsQueue: false,
-    });
-    const env = runtimeEnv(resources, {
-      region: dev.region,
-      endpoint: moto.endpoint,
-      linkBaseUrl: "https://api.shop.example/dev",
-      taxRateBps: dev.taxRateBps,
-      seller: dev.seller,
-    });
-    ctx = { moto, clients: setup, ddbRaw, resources, env };
-    const keyArn = stack.one("aws:kms/key:Key").state.arn;
-    arns = {
-      tables: { [resources.table]: stack.one("aws:dynamodb/table:Table").state.arn },
-      queues: {
-        [resources.queueUrl]: stack.one("aws:sqs/queue:Queue", "-orders").state.arn,
-        [resources.dlqUrl]: stack.one("aws:sqs/queue:Queue", "-dlq").state.arn,
-      },
-      buckets: { [resources.bucket]: stack.one("aws:s3/bucket:Bucket").state.arn },
-      keys: { [resources.linkKeyId]: keyArn, [keyArn]: keyArn },
-      sesIdentityPrefix: stack.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn.replace(/identity\/.*$/, "identity/"),
-      configurationSets: { [resources.configurationSet]: stack.one("aws:sesv2/configurationSet:ConfigurationSet").state.arn },
-    };
-    for (const role of Object.keys(POLICY_OF) as Role[]) {
-      clientsOf[role] = createClients({ region: dev.region, endpoint: moto.endpoint, onCall: (call) => calls.push({ role, call }) });
-    }
-
-    // Act: one order end to end, each part with its own recorded clients.
-    const api = apiDeps(ctx, {
-      ddb: clientsOf.api.ddb,
-      sqs: clientsOf.api.sqs,
-      s3: clientsOf.api.s3,
-      links: kmsLinkSigner(clientsOf.api.kms, resources.linkKeyId),
-    });
-    const headers = { "Idempotency-Key": "iam-simulation-1" };
-    const created = await handleApiRequest(postOrder(orderBody(), { headers }), api);
-    expect(created.statusCode).to.equal(202);
-    expect((await handleApiRequest(postOrder(orderBody(), { headers }), api)).statusCode).to.equal(202);
-    const orderId = JSON.parse(created.body).orderId as string;
-
-    const loop = startWorkerLoop(workerDeps(ctx, { ddb: clientsOf.worker.ddb, sqs: clientsOf.worker.sqs, s3: clientsOf.worker.s3 }));
-    const invoiced = await waitUntil(
-      async () => (await tableItems(ctx)).some((i) => i.pk === `ORDER#${orderId}` && i.status === "INVOICED"),
-      30000,
-      100,
-    );
-    await loop.stop();
-    expect(invoiced, "order invoiced").to.equal(true);
-
-    const notifier = notifierDeps(ctx, {
-      ddb: clientsOf.notifier.ddb,
-      ses: clientsOf.notifier.ses,
-      links: kmsLinkSigner(clientsOf.notifier.kms, resources.linkKeyId),
-    });
-    const invoiceKey = ((await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`) as { invoiceKey: string }).invoiceKey;
-    const outcome = await handleS3Event(s3Event(resources.bucket, [invoiceKey]), notifier);
-    expect(outcome.sent).to.equal(1);
-
-    // What SES reports for that email (as its configuration set publishes it), recorded by the email events Lambda.
-    const [sent] = (await sentMessages(moto.endpoint))!.messages;
-    for (const e of sesEventsFor(sent, new Date(), { region: dev.region, accountId: ACCOUNT })) {
-      const counts = await handleEmailEvents(
-        snsNotification(e, "arn:aws:sns:eu-central-1:123456789012:events"),
-        emailEventsDeps(ctx, { ddb: clientsOf.emailEvents.ddb }),
-      );
-      expect(counts.delivered).to.equal(1);
-    }
-
-    expect((await handleApiRequest(getOrder(orderId), api)).statusCode).to.equal(200);
-    // The customer's order history (the byCustomer index).
-    expect((await handleApiRequest(apiEvent({ method: "GET", resource: "/orders", path: "/orders" }), api)).statusCode).to.equal(200);
-    const link = new URL((await new LocalInbox(moto.endpoint).list())[0].invoiceLink!);
-    const viaLink = await handleApiRequest(
-      apiEvent({
-        method: "GET",
-        resource: "/invoices/{orderId}",
-        path: link.pathname,
-        pathParameters: { orderId },
-        query: Object.fromEntries(link.searchParams),
-        claims: null,
+  it("logs each call with the key that signed it and what IAM authorizes it on, read from the request alone", async () => {
+    // Prepare
+    const t0 = Date.now();
+    const { table, queueUrl, bucket, linkKeyId } = ctx.resources;
+    const [api, worker, notifier] = ["probe-a", "probe-b", "probe-c"].map((key) => probe(key, ctx.moto.endpoint));
+    // Act: each protocol once (JSON with X-Amz-Target, an Action= form, S3 REST, a presigned URL).
+    await api.ddb.send(new PutCommand({ TableName: table, Item: { pk: "ORDER#log-1", gsi1pk: "CUST#log", gsi1sk: "1" } }));
+    await api.ddb.send(new GetCommand({ TableName: table, Key: { pk: "ORDER#log-1" } }));
+    await api.ddb.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: "byCustomer",
+        KeyConditionExpression: "#c = :c",
+        ExpressionAttributeNames: { "#c": "gsi1pk" },
+        ExpressionAttributeValues: { ":c": "CUST#log" },
       }),
-      api,
     );
-    expect(viaLink.statusCode).to.equal(302);
-
-    // Assess: every recorded call, as IAM would see it, under the role's exact policy (and the
-    // link key's key policy: the program sets none, so KMS applies its default, which defers to IAM).
-    const key = stack.one("aws:kms/key:Key").inputs;
-    expect(key.policy).to.equal(undefined);
-    for (const { role, call } of calls) {
-      const principal = stack.one("aws:iam/role:Role", ROLE_OF[role]).state.arn;
-      for (const request of iamRequestsOf(call, arns)) {
-        const resourcePolicy = request.action.startsWith("kms:") ? defaultKeyPolicy(ACCOUNT) : undefined;
-        requests.push({ role, request, verdict: await evaluate(policies[role], request, principal, ACCOUNT, resourcePolicy) });
-      }
-    }
-    destroyClients(setup);
-    ddbRaw.destroy();
-    for (const c of Object.values(clientsOf)) destroyClients(c);
-  });
-
-  it("allows every call each part made, and the SES sandbox's recipient-identity checks", () => {
-    const denied = requests
-      .filter((r) => r.verdict !== "Allowed")
-      .map((r) => `${r.role}: ${r.request.action} on ${r.request.resource} (${r.request.origin}) -> ${r.verdict}`);
-    expect(denied).to.deep.equal([]);
-    // The run reached every part, and the sandbox rule was modelled.
-    expect(new Set(requests.map((r) => r.role))).to.deep.equal(new Set(["api", "worker", "notifier", "emailEvents"]));
-    expect(requests.some((r) => r.request.origin.startsWith("SES sandbox"))).to.equal(true);
-    expect(requests.some((r) => r.request.origin === "configuration set")).to.equal(true);
-  });
-
-  it("calls every granted action at least once, or lists it with a reason", () => {
-    const report: string[] = [];
-    let unusedCount = 0;
-    for (const role of Object.keys(POLICY_OF) as Role[]) {
-      const granted = [...new Set(policies[role].Statement.flatMap((s) => s.Action))].sort();
-      const called = new Set(requests.filter((r) => r.role === role).map((r) => r.request.action));
-      const unused = granted.filter((a) => !called.has(a));
-      unusedCount += unused.length;
-      // Every unused grant has a reason, and no reason is stale (for an action now called or no longer granted).
-      expect(unused, `${role}: granted but never called`).to.deep.equal(Object.keys(UNUSED_WITH_REASON[role]).sort());
-      report.push(`${role}: ${unused.length ? unused.join(", ") : "none"}`);
-    }
-    const allowed = requests.filter((r) => r.verdict === "Allowed").length;
-    console.log(
-      `      IAM simulation: ${calls.length} calls (${requests.length} requests) checked, ${allowed} allowed, ${unusedCount} granted-but-unused (${report.join("; ")})`,
+    await api.ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: table, Item: { pk: "IDEMP#log-1" } } },
+          {
+            Update: {
+              TableName: table,
+              Key: { pk: "ORDER#log-1" },
+              UpdateExpression: "SET n = :n",
+              ExpressionAttributeValues: { ":n": 1 },
+            },
+          },
+        ],
+      }),
     );
+    await worker.ddb.send(new DeleteCommand({ TableName: table, Key: { pk: "ORDER#log-1" } }));
+    await api.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "{}" }));
+    await worker.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "invoices/log 1.pdf", Body: "%PDF" }));
+    const link = await getSignedUrl(api.s3, new GetObjectCommand({ Bucket: bucket, Key: "invoices/log 1.pdf" }), { expiresIn: 60 });
+    expect((await fetch(link)).status).to.equal(200);
+    await notifier.kms.send(new GenerateMacCommand({ KeyId: linkKeyId, MacAlgorithm: "HMAC_SHA_256", Message: Buffer.from("x") }));
+    await notifier.ses.send(
+      new SendEmailCommand({
+        Source: SENDER,
+        Destination: { ToAddresses: ["alice@example.com"] },
+        Message: { Subject: { Data: "s" }, Body: { Text: { Data: "t" } } },
+        ConfigurationSetName: ctx.resources.configurationSet,
+      }),
+    );
+    [api, worker, notifier].forEach(destroyClients);
+    // Assess
+    expect(loggedSince(t0).map(shape)).to.deep.equal([
+      { key: "probe-a", service: "dynamodb", action: "PutItem", params: { TableName: table, LeadingKeys: ["ORDER#log-1"] } },
+      { key: "probe-a", service: "dynamodb", action: "GetItem", params: { TableName: table, LeadingKeys: ["ORDER#log-1"] } },
+      {
+        key: "probe-a",
+        service: "dynamodb",
+        action: "Query",
+        params: { TableName: table, IndexName: "byCustomer", LeadingKeys: ["CUST#log"] },
+      },
+      {
+        key: "probe-a",
+        service: "dynamodb",
+        action: "TransactWriteItems",
+        params: {
+          TransactItems: [
+            { Put: { TableName: table, LeadingKeys: ["IDEMP#log-1"] } },
+            { Update: { TableName: table, LeadingKeys: ["ORDER#log-1"] } },
+          ],
+        },
+      },
+      { key: "probe-b", service: "dynamodb", action: "DeleteItem", params: { TableName: table, LeadingKeys: ["ORDER#log-1"] } },
+      { key: "probe-a", service: "sqs", action: "SendMessage", params: { QueueUrl: queueUrl } },
+      { key: "probe-b", service: "s3", action: "PutObject", params: { Bucket: bucket, Key: "invoices/log 1.pdf" } },
+      { key: "probe-a", service: "s3", action: "GetObject", params: { Bucket: bucket, Key: "invoices/log 1.pdf" } },
+      { key: "probe-c", service: "kms", action: "GenerateMac", params: { KeyId: linkKeyId } },
+      {
+        key: "probe-c",
+        service: "ses",
+        action: "SendEmail",
+        params: {
+          Source: SENDER,
+          ConfigurationSetName: ctx.resources.configurationSet,
+          Destination: { ToAddresses: ["alice@example.com"] },
+        },
+      },
+    ]);
   });
 
-  it("is not vacuous: the sender-only SES grant the stack had before is refused by the sandbox rule", async () => {
-    const principal = stack.one("aws:iam/role:Role", ROLE_OF.notifier).state.arn;
+  it("logs a call the fault proxy failed before it reached moto: the code made it all the same", async () => {
+    const proxy = await startFaultProxy(ctx.moto.endpoint);
+    const worker = probe("probe-b", proxy.url, 1);
+    try {
+      const t0 = Date.now();
+      proxy.arm({ service: "dynamodb", action: "DeleteItem", fault: { kind: "fail", status: 500 } });
+      const error = await worker.ddb.send(new DeleteCommand({ TableName: ctx.resources.table, Key: { pk: "ORDER#log-fault" } })).then(
+        () => undefined,
+        (e: { $metadata?: { httpStatusCode?: number } }) => e,
+      );
+      expect(error?.$metadata?.httpStatusCode).to.equal(500);
+      expect(loggedSince(t0).map(shape)).to.deep.equal([
+        {
+          key: "probe-b",
+          service: "dynamodb",
+          action: "DeleteItem",
+          params: { TableName: ctx.resources.table, LeadingKeys: ["ORDER#log-fault"] },
+        },
+      ]);
+    } finally {
+      destroyClients(worker);
+      await proxy.close();
+    }
+  });
+
+  it("names the part, its call and the action its role lacks: the worker's abandon of a keyless intake under the policy that missed it", async () => {
+    // The worker's policy as it was before it granted DeleteItem (issue #19, point 3).
+    const withoutDelete: PolicyDocument = {
+      ...roles.policies["invoice-worker"],
+      Statement: roles.policies["invoice-worker"].Statement.filter((s) => !s.Action.includes("dynamodb:DeleteItem")),
+    };
+    const before = { ...roles, policies: { ...roles.policies, "invoice-worker": withoutDelete } };
+    const abandon = call({
+      key: "invoice-worker",
+      service: "dynamodb",
+      action: "DeleteItem",
+      params: { TableName: "test-orders", LeadingKeys: ["ORDER#ord_1"] },
+      t: 5,
+    });
+    const check = await checkCalls([abandon], before);
+    expect(refusals(check, before, (t) => `the test running at ${t}`)).to.deep.equal([
+      `invoice-worker (role ${roles.roleNames["invoice-worker"]}): dynamodb:DeleteItem needs dynamodb:DeleteItem on ${roles.arns.table}` +
+        ` with {"dynamodb:LeadingKeys":["ORDER#ord_1"]}, which the dev stack's policy does not grant (ImplicitlyDenied)` +
+        ` [first made during: the test running at 5]`,
+    ]);
+  });
+
+  it("lets the worker delete order items (abandoning an unconfirmed intake) and nothing else of the table", async () => {
+    const deletes = ["ORDER#ord_1", "IDEMP#cust#keyhash", "COUNTER#invoice"].map((pk) =>
+      call({ key: "invoice-worker", service: "dynamodb", action: "DeleteItem", params: { TableName: "test-orders", LeadingKeys: [pk] } }),
+    );
+    const check = await checkCalls(deletes, roles);
+    expect(check.judged.map((j) => [j.request.context["dynamodb:LeadingKeys"][0], j.verdict])).to.deep.equal([
+      ["ORDER#ord_1", "Allowed"],
+      ["IDEMP#cust#keyhash", "ImplicitlyDenied"],
+      ["COUNTER#invoice", "ImplicitlyDenied"],
+    ]);
+  });
+
+  it("judges only the parts' calls: the tests' own setup and checks are counted, not judged", async () => {
+    const check = await checkCalls(
+      [
+        call({ key: "testing", service: "dynamodb", action: "Scan", params: { TableName: "test-orders" } }),
+        call({
+          key: "order-api",
+          service: "dynamodb",
+          action: "GetItem",
+          params: { TableName: "test-orders", LeadingKeys: ["ORDER#ord_1"] },
+        }),
+      ],
+      roles,
+    );
+    expect(check.notByParts).to.deep.equal({ testing: 1 });
+    expect(check.judged.map((j) => [j.part, j.request.action, j.verdict])).to.deep.equal([["order-api", "dynamodb:GetItem", "Allowed"]]);
+  });
+
+  it("cannot be fooled by what the log lacks: no partition key, an unknown action or a local-only resource fails the check", async () => {
+    const check = await checkCalls(
+      [
+        call({ key: "invoice-worker", service: "dynamodb", action: "DeleteItem", params: { TableName: "test-orders", LeadingKeys: [] } }),
+        call({ key: "invoice-worker", service: "dynamodb", action: "BatchWriteItem", params: { RequestItems: ["test-orders"] } }),
+        call({ key: "email-notifier", service: "sqs", action: "ReceiveMessage", params: { QueueUrl: "http://x/1/test-invoice-events" } }),
+      ],
+      roles,
+    );
+    expect(check.judged).to.deep.equal([]);
+    expect(refusals(check, roles)).to.deep.equal([
+      "invoice-worker: dynamodb:DeleteItem cannot be judged: the call log has no partition key for dynamodb:DeleteItem on test-orders",
+      "invoice-worker: dynamodb:BatchWriteItem cannot be judged: no IAM mapping for dynamodb BatchWriteItem: add it to test/helpers/iam-calls.ts",
+      "email-notifier: sqs:ReceiveMessage cannot be judged: the local queue test-invoice-events has no counterpart in the stack (a local stand-in): no part may call it",
+    ]);
+  });
+
+  it("asks a reason for every grant no call uses, and refuses a stale one", async () => {
+    const check = await checkCalls(
+      [call({ key: "invoice-worker", service: "sqs", action: "ReceiveMessage", params: { QueueUrl: "http://x/1/test-orders" } })],
+      roles,
+    );
+    const reasons = {
+      "order-api": {},
+      "email-notifier": {},
+      "email-events": {},
+      "invoice-worker": { "sqs:ReceiveMessage": "stale", "sqs:DeleteMessage": "why" },
+    };
+    const { unused, problems } = unusedGrants(check, roles, reasons);
+    expect(unused["invoice-worker"]).to.include("sqs:DeleteMessage");
+    expect(unused["invoice-worker"]).to.not.include("sqs:ReceiveMessage");
+    expect(problems).to.include(
+      "invoice-worker: sqs:ChangeMessageVisibility is granted but no recorded call uses it; remove the grant or give a reason in GRANTED_BUT_NOT_CALLED",
+    );
+    expect(problems).to.include("invoice-worker: GRANTED_BUT_NOT_CALLED gives a reason for sqs:ReceiveMessage, which is called: remove it");
+    expect(problems.filter((p) => p.includes("sqs:DeleteMessage"))).to.deep.equal([]);
+  });
+
+  it("is not vacuous: the sender-only SES grant the stack had before is refused by the sandbox rule, and the From pin holds", async () => {
+    const sender = (await programRun("dev")).one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity;
+    // The tests send as the dev stack file's (placeholder) sender, which stands for the shop's own in the deployed stack.
+    expect(roles.arns.senders, "the tests' sender is judged as the dev stack's sender").to.deep.equal({ [SENDER]: sender });
+    const send = call({
+      key: "email-notifier",
+      service: "ses",
+      action: "SendEmail",
+      params: { Source: SENDER, Destination: { ToAddresses: ["alice@example.com"] } },
+    });
+    const requests = iamRequestsOf(send, roles.arns);
+    const principal = roles.principals["email-notifier"];
     const senderOnly: PolicyDocument = {
       Version: "2012-10-17",
       Statement: [
-        {
-          Sid: "SendAsSender",
-          Effect: "Allow",
-          Action: ["ses:SendEmail"],
-          Resource: stack.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn,
-        },
+        { Sid: "SendAsSender", Effect: "Allow", Action: ["ses:SendEmail"], Resource: `${roles.arns.sesIdentityPrefix}${sender}` },
       ],
     };
-    const ses = requests.filter((r) => r.role === "notifier" && r.request.action === "ses:SendEmail");
-    const verdicts = await Promise.all(ses.map((r) => evaluate(senderOnly, r.request, principal, ACCOUNT)));
-    expect(verdicts).to.include("ImplicitlyDenied");
-    // And the From pin holds: the same send from another address is refused by the stack's policy.
-    const spoofed = { ...ses[0].request, context: { ...ses[0].request.context, "ses:FromAddress": "someone-else@shop.example" } };
-    expect(await evaluate(policies.notifier, spoofed, principal, ACCOUNT)).to.equal("ImplicitlyDenied");
-    // And the configuration set is granted by name: a grant on the identities alone refuses the send's set.
-    const identitiesOnly: PolicyDocument = {
-      Version: "2012-10-17",
-      Statement: policies.notifier.Statement.map((st) =>
-        st.Sid === "SendAsSenderOnly" ? { ...st, Resource: (st.Resource as string[]).filter((r) => r.includes(":identity/")) } : st,
+    const verdicts = async (policy: PolicyDocument, rs = requests) => Promise.all(rs.map((r) => evaluate(policy, r, principal, ACCOUNT)));
+    expect(await verdicts(roles.policies["email-notifier"])).to.deep.equal(["Allowed", "Allowed"]);
+    expect(await verdicts(senderOnly)).to.deep.equal(["Allowed", "ImplicitlyDenied"]);
+    const spoofed = requests.map((r) => ({ ...r, context: { ...r.context, "ses:FromAddress": "someone-else@shop.example" } }));
+    expect(await verdicts(roles.policies["email-notifier"], spoofed)).to.deep.equal(["ImplicitlyDenied", "ImplicitlyDenied"]);
+  });
+
+  it("judges a send that names a configuration set on the set too, as IAM does: the stack's own set only", async () => {
+    const stackSet = (await programRun("dev")).one("aws:sesv2/configurationSet:ConfigurationSet").state.arn;
+    // The local set (<prefix>-mail) stands for the stack's only one, as local names stand for the stack's ARNs.
+    expect(roles.arns.configurationSets).to.deep.equal({ "shop-dev-mail": stackSet });
+    const send = (ConfigurationSetName: string) =>
+      call({
+        key: "email-notifier",
+        service: "ses",
+        action: "SendEmail",
+        params: { Source: SENDER, ConfigurationSetName, Destination: { ToAddresses: ["alice@example.com"] } },
+      });
+    const requests = iamRequestsOf(send(ctx.resources.configurationSet), roles.arns);
+    expect(requests.map((r) => [r.resource, r.origin])).to.deep.equal([
+      [`${roles.arns.sesIdentityPrefix}${roles.arns.senders[SENDER]}`, "call"],
+      [`${roles.arns.sesIdentityPrefix}alice@example.com`, "SES sandbox: recipient identity"],
+      [stackSet, "configuration set"],
+    ]);
+    const principal = roles.principals["email-notifier"];
+    const verdicts = async (policy: PolicyDocument) => Promise.all(requests.map((r) => evaluate(policy, r, principal, ACCOUNT)));
+    expect(await verdicts(roles.policies["email-notifier"])).to.deep.equal(["Allowed", "Allowed", "Allowed"]);
+    // The notifier's policy without the set in its SendEmail resources: the send is refused on the set.
+    const withoutSet: PolicyDocument = {
+      ...roles.policies["email-notifier"],
+      Statement: roles.policies["email-notifier"].Statement.map((st) =>
+        st.Action.includes("ses:SendEmail")
+          ? { ...st, Resource: ([] as string[]).concat(st.Resource ?? []).filter((r) => r !== stackSet) }
+          : st,
       ),
     };
-    const viaSet = ses.find((r) => r.request.origin === "configuration set")!;
-    expect(await evaluate(policies.notifier, viaSet.request, principal, ACCOUNT)).to.equal("Allowed");
-    expect(await evaluate(identitiesOnly, viaSet.request, principal, ACCOUNT)).to.equal("ImplicitlyDenied");
+    expect(await verdicts(withoutSet)).to.deep.equal(["Allowed", "Allowed", "ImplicitlyDenied"]);
+    // A set the stack does not have cannot be judged: the check fails on it rather than passing it unseen.
+    const check = await checkCalls([send("someone-elses-set")], roles);
+    expect(refusals(check, roles)).to.deep.equal([
+      "email-notifier: ses:SendEmail cannot be judged: no stack configuration set for someone-elses-set: local/provision.ts names none like it",
+    ]);
   });
 
   it('lets the three Lambda roles write traces on "*" (no SDK call to record: the daemon sends them), and not the worker', async () => {
     const verdicts: Record<string, string> = {};
-    for (const role of Object.keys(POLICY_OF) as Role[]) {
-      const principal = stack.one("aws:iam/role:Role", ROLE_OF[role]).state.arn;
+    for (const part of PARTS) {
       for (const action of ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) {
-        verdicts[`${role} ${action}`] = await evaluate(
-          policies[role],
+        verdicts[`${part} ${action}`] = await evaluate(
+          roles.policies[part],
           { action, resource: "*", context: {}, origin: "Lambda X-Ray daemon" },
-          principal,
+          roles.principals[part],
           ACCOUNT,
         );
       }
     }
     expect(verdicts).to.deep.equal({
-      "api xray:PutTraceSegments": "Allowed",
-      "api xray:PutTelemetryRecords": "Allowed",
-      "notifier xray:PutTraceSegments": "Allowed",
-      "notifier xray:PutTelemetryRecords": "Allowed",
-      "emailEvents xray:PutTraceSegments": "Allowed",
-      "emailEvents xray:PutTelemetryRecords": "Allowed",
-      "worker xray:PutTraceSegments": "ImplicitlyDenied",
-      "worker xray:PutTelemetryRecords": "ImplicitlyDenied",
+      "order-api xray:PutTraceSegments": "Allowed",
+      "order-api xray:PutTelemetryRecords": "Allowed",
+      "email-notifier xray:PutTraceSegments": "Allowed",
+      "email-notifier xray:PutTelemetryRecords": "Allowed",
+      "email-events xray:PutTraceSegments": "Allowed",
+      "email-events xray:PutTelemetryRecords": "Allowed",
+      "invoice-worker xray:PutTraceSegments": "ImplicitlyDenied",
+      "invoice-worker xray:PutTelemetryRecords": "ImplicitlyDenied",
     });
-  });
-
-  it("records only when asked: clients built without onCall carry no recorder", () => {
-    const names = (c: AwsClients) => [c.sqs, c.s3, c.ses, c.kms].flatMap((x) => x.middlewareStack.identify());
-    const plain = createClients({ region: "eu-central-1", endpoint: "http://127.0.0.1:1" });
-    const recording = createClients({ region: "eu-central-1", endpoint: "http://127.0.0.1:1", onCall: () => undefined });
-    expect(names(plain).filter((n) => n.includes("awsCallRecorder"))).to.deep.equal([]);
-    expect(names(recording).filter((n) => n.includes("awsCallRecorder"))).to.have.length(4);
-    destroyClients(plain);
-    destroyClients(recording);
   });
 });

@@ -110,7 +110,7 @@ describe("deployed Lambda functions", function () {
     it(`${entry}: the stack deploys one file, ${LAMBDA_FILE}, loaded as ${LAMBDA_HANDLER} on nodejs22.x arm64`, async () => {
       const run = await programRun("dev");
       const fn = run.one("aws:lambda/function:Function", suffix);
-      const deployed = await deployedFunction(fn);
+      const deployed = await deployedFunction(fn, entry);
       expect(Object.keys(deployed.files)).to.deep.equal([LAMBDA_FILE]);
       expect(deployed.files[LAMBDA_FILE]).to.equal((await buildLambda(entry)).code);
       expect(fn.inputs).to.include({ handler: LAMBDA_HANDLER, runtime: "nodejs22.x" });
@@ -118,7 +118,7 @@ describe("deployed Lambda functions", function () {
     });
 
     it(`${entry}: loads in an empty folder with nothing but Node, and refuses to start without its settings`, async () => {
-      const deployed = await deployedFunction((await programRun("dev")).one("aws:lambda/function:Function", suffix));
+      const deployed = await deployedFunction((await programRun("dev")).one("aws:lambda/function:Function", suffix), entry);
       const p = await LambdaProcess.start(deployed, { PATH: process.env.PATH ?? "" });
       try {
         let err: Error | undefined;

@@ -3,7 +3,7 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt } from "jose";
 import type { LocalAws } from "../helpers/aws";
-import { REGION } from "../helpers/aws";
+import { partEnv, REGION } from "../helpers/aws";
 import { apiEvent, ALICE, BOB, type Claims } from "../helpers/events";
 import { deployedLambdas, lambdaEnv, LambdaProcess, type DeployedFunction } from "../helpers/lambda-artifact";
 import { createOrderApiHandler } from "../../runtime/lambda/order-api";
@@ -112,7 +112,7 @@ function response(status: number, headers: Record<string, unknown>, text: string
 const GATEWAY = Object.fromEntries(gatewayResponses().map((g) => [g.responseType, g]));
 function gatewayAnswer(type: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN"): ApiResponse {
   const g = GATEWAY[type];
-  return response(Number(g.statusCode), { "content-type": "application/json" }, JSON.stringify(g.body));
+  return response(Number(g.status), { "content-type": "application/json", ...g.headers }, JSON.stringify(g.body));
 }
 
 /**
@@ -180,7 +180,7 @@ function eventTarget(name: TargetName, ctx: LocalAws, start: (endpoint: string) 
 export function sourceApi(ctx: LocalAws): ApiTarget {
   return eventTarget("source", ctx, async (endpoint) => {
     const lines: string[] = [];
-    const handler = createOrderApiHandler({ ...ctx.env, AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
+    const handler = createOrderApiHandler({ ...partEnv(ctx, "order-api"), AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
     return { invoke: handler, logs: () => lines, stop: async () => undefined };
   });
 }
@@ -230,7 +230,10 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
         claims[p] = { sub: String(jwt.sub), email: String(jwt.email), name: String(jwt.name) };
       }
       cognito.destroy();
-      const handler = createOrderApiHandler({ ...ctx.env, AWS_ENDPOINT_URL: endpoint }, { writeLog: (l) => lines.push(l) });
+      const handler = createOrderApiHandler(
+        { ...partEnv(ctx, "order-api"), AWS_ENDPOINT_URL: endpoint },
+        { writeLog: (l) => lines.push(l) },
+      );
       const gw = await startGateway({
         host: "127.0.0.1",
         port: 0,
@@ -298,6 +301,9 @@ export function emailEventsTarget(name: Exclude<TargetName, "gateway">, ctx: Loc
   return invokedTarget("emailEvents", createEmailEventsHandler, name, ctx);
 }
 
+/** The part (IAM role) each invoked function signs as. */
+const PART_OF = { notifier: "email-notifier", emailEvents: "email-events" } as const;
+
 /** A function an AWS service invokes with an event: its entry factory from source, or its deployed archive. */
 function invokedTarget(
   fn: "notifier" | "emailEvents",
@@ -310,7 +316,7 @@ function invokedTarget(
   const start = async (): Promise<RunningHandler> => {
     if (name === "source") {
       const lines: string[] = [];
-      const handler = factory(ctx.env, { writeLog: (l) => lines.push(l) });
+      const handler = factory(partEnv(ctx, PART_OF[fn]), { writeLog: (l) => lines.push(l) });
       return { invoke: handler as RunningHandler["invoke"], logs: () => lines, stop: async () => undefined };
     }
     const deployed = (await deployedFunctions())[fn];

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { useLocalAws } from "../helpers/aws";
+import { DeleteIdentityCommand } from "@aws-sdk/client-ses";
+import { SENDER, useLocalAws } from "../helpers/aws";
 import { apiDeps, drainQueue, workerDeps } from "../helpers/deps";
 import { orderBody, postOrder, getOrder, s3Event } from "../helpers/events";
 import { deployedLambdas, lambdaEnv, LambdaProcess, type TraceSegment } from "../helpers/lambda-artifact";
@@ -116,8 +117,9 @@ describe("X-Ray tracing of the deployed Lambdas (the archives, with Lambda's tra
 
   it("email notifier: a failed invocation is marked on its subsegment and still throws to Lambda (so the event is retried)", async () => {
     const fn = (await deployedLambdas("dev")).notifier;
-    // SES refuses: the sender is not verified in this moto.
-    p = await LambdaProcess.start(fn, lambdaEnv(fn, { ...ctx.env, EMAIL_SENDER: "nobody@unverified.example" }, ctx.moto.endpoint));
+    // SES refuses: the sender is no longer verified in this moto.
+    await ctx.clients.ses.send(new DeleteIdentityCommand({ Identity: SENDER }));
+    p = await LambdaProcess.start(fn, lambdaEnv(fn, ctx.env, ctx.moto.endpoint));
     const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const orderId = JSON.parse(r.body).orderId;
     const [msg] = await drainQueue(ctx);

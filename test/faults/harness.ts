@@ -13,13 +13,17 @@ import { orderBody } from "../helpers/events";
 import { sleep, waitUntil } from "../helpers/wait";
 import "../helpers/aws"; // test credentials, never real ones
 
-/** Fault-test settings: short leases and graces so recovery happens within a test; the dev stack otherwise. */
+/** Fault-test settings: short graces and budgets so recovery happens within a test; the dev stack otherwise. */
 export const FAULT_ENV = {
-  NOTIFY_CLAIM_LEASE_SECONDS: "5",
   WORKER_INTAKE_GRACE_SECONDS: "5",
   WORKER_MESSAGE_BUDGET_SECONDS: "5",
   WORKER_WAIT_SECONDS: "2",
 };
+/**
+ * Fault tests run Lambda's notifier schedule and the email claim lease 12 times faster (retries after 5 s and 10 s,
+ * lease 10 s): one factor for both, so a claim left by a dead attempt still ends before the last retry, as in AWS.
+ */
+export const FAULT_NOTIFIER_SPEEDUP = 12;
 
 /** The whole local pipeline behind a fault proxy, with a signed-in customer and direct (unfaulted) clients for checks. */
 export interface FaultRig {
@@ -40,8 +44,8 @@ export interface FaultRig {
 
 /**
  * Brings up moto, the proxy in front of it and the pipeline pointed at the proxy. `faultEnv`
- * (default) shortens leases, graces and budgets so recovery happens within a test; without it
- * the dev stack's settings apply (the load test).
+ * (default) shortens graces and budgets and speeds up the notifier's schedule so recovery happens
+ * within a test; without it the dev stack's settings and Lambda's own schedule apply (the load test).
  */
 export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<FaultRig> {
   const faultEnv = o.faultEnv ?? true;
@@ -52,7 +56,8 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
   const dev = localStackSettings("dev");
   const stack: LocalStackSettings = faultEnv ? { ...dev, visibilityTimeoutSeconds: 8 } : dev;
   const lines: string[] = [];
-  const p = await startLocalPipeline({ port: 0, endpoint: proxy.url, stack, env, print: (l) => lines.push(l) });
+  const notifierSpeedup = faultEnv ? FAULT_NOTIFIER_SPEEDUP : 1;
+  const p = await startLocalPipeline({ port: 0, endpoint: proxy.url, stack, env, notifierSpeedup, print: (l) => lines.push(l) });
   // The test's own view waits out a moto catching up after a freeze: lenient timeouts.
   const direct = createClients({ region: p.region, endpoint: moto.endpoint, requestTimeoutMs: 30_000, maxAttempts: 5 });
   const cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: moto.endpoint });
@@ -233,6 +238,8 @@ export interface EndState {
   emailMissing: number;
   wrongAddress: number;
   dlq: number;
+  /** Email events given up to the failure queue: each needs a person (a redrive). */
+  emailFailures: number;
   /** Unconfirmed records left (never visible to readers, never invoiced). */
   unconfirmed: number;
   unconfirmedInvoiced: number;
@@ -273,6 +280,7 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
     emailMissing: confirmed.filter((i) => !mailsPer.has(i.order.orderId)).length,
     wrongAddress,
     dlq: await depth(rig, rig.p.resources.dlqUrl),
+    emailFailures: await depth(rig, rig.p.resources.emailFailureQueueUrl!),
     unconfirmed: unconfirmed.length,
     unconfirmedInvoiced: unconfirmed.filter((i) => i.invoiceNumber || objects.includes(`invoices/${i.order.orderId}.pdf`)).length,
   };

@@ -2,8 +2,10 @@ import { expect } from "chai";
 import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { sleep, waitUntil } from "../helpers/wait";
 import { s3Event } from "../helpers/events";
+import { loadNotifierSettings } from "../../runtime/settings";
 import {
   DOCUMENTED,
+  depth,
   endState,
   orderItems,
   report,
@@ -88,6 +90,7 @@ describe("faults: the local pipeline keeps its promises", function () {
       lost: s.lost.length,
       unconfirmedLeft: s.unconfirmed,
       dlq: s.dlq,
+      emailFailures: s.emailFailures,
     });
     expect(s.lost, "accepted orders not NOTIFIED").to.deep.equal([]);
     expect(s.unaccepted, "confirmed orders no client was told were accepted").to.deep.equal([]);
@@ -101,6 +104,7 @@ describe("faults: the local pipeline keeps its promises", function () {
       0,
     ]);
     expect(s.dlq, "DLQ").to.equal(expectedDlq);
+    expect(s.emailFailures, "email events given up to the failure queue (each needs a person)").to.equal(0);
     return s;
   }
 
@@ -191,12 +195,24 @@ describe("faults: the local pipeline keeps its promises", function () {
     await assertEndState("SES refusing then recovering", { orders: log.accepted.size, refusedSends: failures() - before });
   });
 
-  it("sends once when the email handler is left holding a claim without sending (it died), after the lease", async () => {
-    // The claim commits; the send never reaches SES (as if the handler died there): the claim is not released.
-    const rule = rig.proxy.arm({ service: "ses", fault: { kind: "fail", status: 500, code: "InternalFailure" }, times: 9 });
-    const log = absorb(await runClients(rig, { n: 3, concurrency: 3, keyed: () => true, tag: "died" }));
-    await waitUntil(() => rig.proxy.injected(rule) >= 9, 60_000, 200);
-    await assertEndState("handler died after claim", { orders: log.accepted.size, sendsFailed: rig.proxy.injected(rule) });
+  it("sends once, by Lambda's retry after the claim lease and without a person, when every first email attempt died holding its claim", async () => {
+    // The claim commits; the send never reaches SES (as if the handler died there): the claim is kept, as SES may
+    // have accepted. Sends fail until each order's first attempt has ended so; from then on only the schedule can
+    // deliver: the lease must end before Lambda's last retry, or the event goes to the failure queue.
+    const rule = rig.proxy.arm({ service: "ses", fault: { kind: "fail", status: 500, code: "InternalFailure" } });
+    const log = absorb(await runClients(rig, { n: 2, concurrency: 2, keyed: () => true, tag: "died" }));
+    const died = () => [...log.accepted].filter((id) => alarmedOrders().has(id));
+    expect(await waitUntil(() => died().length === log.accepted.size, 60_000, 100), "each order's first attempt died").to.equal(true);
+    rig.proxy.clear(rule);
+    const ours = async () => (await orderItems(rig)).filter((i) => log.accepted.has(i.order.orderId));
+    const failed = () => depth(rig, rig.p.resources.emailFailureQueueUrl!);
+    await waitUntil(async () => (await failed()) > 0 || (await ours()).every((i) => i.status === "NOTIFIED"), 120_000, 500);
+    const held = rig.lines.filter((l) => l.includes("ClaimHeld") && died().some((id) => l.includes(id))).length;
+    expect(
+      await failed(),
+      `events given up to the email failure queue (claim lease ${loadNotifierSettings(rig.p.env).claimLeaseSeconds} s)`,
+    ).to.equal(0);
+    await assertEndState("handler died after claim", { orders: log.accepted.size, sendsFailed: rig.proxy.injected(rule), claimHeld: held });
   });
 
   it("sends once when SES accepts but the NOTIFIED write fails for a while", async () => {

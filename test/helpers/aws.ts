@@ -2,10 +2,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createClients, destroyClients, type AwsClients } from "../../runtime/clients";
+import { createClients, destroyClients, type AwsClients, type ClientOptions } from "../../runtime/clients";
+import { localCredentials, PARTS, type Part } from "../../local/identities";
 import { startMoto, type MotoServer } from "../../local/moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "../../local/provision";
 import { loadApiSettings, loadNotifierSettings, loadWorkerSettings } from "../../runtime/settings";
+import { localStackSettings } from "../../local/stack-settings";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // a known notice on Node 20, noise in test output
 // Fake credentials: moto accepts any, and no test may ever reach a real account.
@@ -15,8 +17,11 @@ process.env.AWS_SESSION_TOKEN = "testing";
 delete process.env.AWS_PROFILE;
 
 export const REGION = "us-east-1";
-export const SENDER = "invoices@shop.example";
+/** The dev stack's sender: the IAM check judges every send by the dev stack's policy, which pins the From address to it. */
+export const SENDER = localStackSettings("dev").sender;
 export const LINK_BASE = "https://api.shop.example/test";
+/** Receives of an orders-queue message before SQS moves it to the DLQ, in every test's resources. */
+export const MAX_RECEIVE_COUNT = 3;
 
 let shared: Promise<MotoServer> | undefined;
 
@@ -26,10 +31,56 @@ export function motoServer(): Promise<MotoServer> {
   return shared;
 }
 
+const partOfClient = new WeakMap<object, Part>(); // keyed by the client's config, which a Proxy or document client shares
+
+/**
+ * Clients that sign as one part's role (local/identities.ts). moto's call log keeps the signer, and
+ * the IAM check (test/helpers/iam-check.ts) judges each recorded call by that role's policy.
+ */
+export function partClients(part: Part, opts: ClientOptions): AwsClients {
+  const c = createClients(opts, localCredentials(part));
+  for (const client of Object.values(c)) partOfClient.set(client.config, part);
+  return c;
+}
+
+/** One SDK client of a part, built by `make` with the part's credentials (for a test that instruments its own client). */
+export function partClient<C extends { config: object }>(
+  part: Part,
+  make: (credentials: { accessKeyId: string; secretAccessKey: string }) => C,
+): C {
+  const keys = localCredentials(part);
+  const client = make({ accessKeyId: keys.AWS_ACCESS_KEY_ID, secretAccessKey: keys.AWS_SECRET_ACCESS_KEY });
+  partOfClient.set(client.config, part);
+  return client;
+}
+
+/**
+ * Throws unless every AWS client among a handler's deps signs as `part`. A client of the test's own
+ * (or of another part) would make the handler's calls under the wrong name, and the IAM check
+ * would never judge them by the part's role.
+ */
+export function expectPartClients<D extends object>(part: Part, deps: D): D {
+  for (const [name, value] of Object.entries(deps)) {
+    const config = (value as { config?: unknown; send?: unknown } | undefined)?.config;
+    if (typeof config !== "object" || config === null || typeof (value as { send?: unknown }).send !== "function") continue;
+    const signer = partOfClient.get(config);
+    if (signer !== part) {
+      throw new Error(
+        `${part} deps: '${name}' signs as ${signer ?? "the test itself"}, so the IAM check would not judge its calls by the ${part} role; ` +
+          `use ctx.as["${part}"] (test/helpers/aws.ts)`,
+      );
+    }
+  }
+  return deps;
+}
+
 /** A fresh local AWS for one test: moto reset, resources created, clients and settings built. */
 export interface LocalAws {
   moto: MotoServer;
+  /** The test's own clients (setup and checks): calls not made by any part, never judged by a role. */
   clients: AwsClients;
+  /** Each part's clients, signing as its role: what handlers under test are given. */
+  as: Record<Part, AwsClients>;
   ddbRaw: DynamoDBClient;
   resources: LocalResources;
   env: Record<string, string>;
@@ -45,6 +96,10 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
     this.timeout(30000);
     ctx.moto = await motoServer();
     ctx.clients = createClients({ region: REGION, endpoint: ctx.moto.endpoint });
+    ctx.as = Object.fromEntries(PARTS.map((p) => [p, partClients(p, { region: REGION, endpoint: ctx.moto.endpoint })])) as Record<
+      Part,
+      AwsClients
+    >;
     ctx.ddbRaw = new DynamoDBClient({ region: REGION, endpoint: ctx.moto.endpoint });
   });
   beforeEach(async () => {
@@ -52,7 +107,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
     ctx.resources = await provisionLocalResources(ctx.clients, ctx.ddbRaw, {
       prefix: "test",
       region: REGION,
-      maxReceiveCount: 3,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
       visibilityTimeoutSeconds: 30,
       sender: SENDER,
       bucketEventsQueue: opts.bucketEventsQueue ?? false,
@@ -67,10 +122,14 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
   });
   after(() => {
     if (ctx.clients) destroyClients(ctx.clients);
+    for (const c of Object.values(ctx.as ?? {})) destroyClients(c);
     ctx.ddbRaw?.destroy();
   });
   return ctx;
 }
+
+/** A part's environment: the runtime settings, and the part's credentials (for an entry factory or a worker process). */
+export const partEnv = (ctx: LocalAws, part: Part): Record<string, string> => ({ ...ctx.env, ...localCredentials(part) });
 
 /** Settings of each part, built from a LocalAws env exactly as the processes would. */
 export const settingsOf = (ctx: LocalAws) => ({

@@ -1,6 +1,6 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { type LocalAws, settingsOf } from "./aws";
+import { expectPartClients, type LocalAws, settingsOf } from "./aws";
 import { createLogger, type Logger } from "../../runtime/log";
 import { kmsLinkSigner } from "../../runtime/invoices/link";
 import { newOrderId } from "../../runtime/domain/ids";
@@ -24,61 +24,65 @@ export function capturingMetrics(): { metrics: MetricsEmitter; lines: string[]; 
   return { metrics: createEmfEmitter("test", (l) => lines.push(l)), lines, points: () => lines.flatMap(parseEmfLine) };
 }
 
-/** Order API deps wired to the test's moto, with overridable parts. */
+/** Order API deps wired to the test's moto, with overridable parts; its AWS clients sign as the order API's role. */
 export function apiDeps(ctx: LocalAws, o: Partial<OrderApiDeps> = {}): OrderApiDeps {
-  return {
-    ddb: ctx.clients.ddb,
-    sqs: ctx.clients.sqs,
-    s3: ctx.clients.s3,
-    links: kmsLinkSigner(ctx.clients.kms, ctx.resources.linkKeyId),
+  const clients = ctx.as["order-api"];
+  return expectPartClients("order-api", {
+    ddb: clients.ddb,
+    sqs: clients.sqs,
+    s3: clients.s3,
+    links: kmsLinkSigner(clients.kms, ctx.resources.linkKeyId),
     settings: settingsOf(ctx).api,
     now: () => new Date(),
     newOrderId,
     log: capturingLogger("order-api").log,
     metrics: capturingMetrics().metrics,
     ...o,
-  };
+  });
 }
 
-/** Worker deps wired to the test's moto. */
+/** Worker deps wired to the test's moto; its AWS clients sign as the worker's task role. */
 export function workerDeps(ctx: LocalAws, o: Partial<WorkerDeps> = {}): WorkerDeps {
-  return {
-    ddb: ctx.clients.ddb,
-    sqs: ctx.clients.sqs,
-    s3: ctx.clients.s3,
+  const clients = ctx.as["invoice-worker"];
+  return expectPartClients("invoice-worker", {
+    ddb: clients.ddb,
+    sqs: clients.sqs,
+    s3: clients.s3,
     settings: settingsOf(ctx).worker,
     render: renderInvoicePdf,
     now: () => new Date(),
     log: capturingLogger("invoice-worker").log,
     metrics: capturingMetrics().metrics,
     ...o,
-  };
+  });
 }
 
-/** Notifier deps wired to the test's moto. */
+/** Notifier deps wired to the test's moto; its AWS clients sign as the notifier's role. */
 export function notifierDeps(ctx: LocalAws, o: Partial<NotifierDeps> = {}): NotifierDeps {
-  return {
-    ddb: ctx.clients.ddb,
-    ses: ctx.clients.ses,
-    links: kmsLinkSigner(ctx.clients.kms, ctx.resources.linkKeyId),
+  const clients = ctx.as["email-notifier"];
+  return expectPartClients("email-notifier", {
+    ddb: clients.ddb,
+    ses: clients.ses,
+    links: kmsLinkSigner(clients.kms, ctx.resources.linkKeyId),
     settings: settingsOf(ctx).notifier,
     now: () => new Date(),
     log: capturingLogger("email-notifier").log,
     metrics: capturingMetrics().metrics,
     ...o,
-  };
+  });
 }
 
-/** Email events deps wired to the test's moto. */
+/** Email events deps wired to the test's moto; its AWS clients sign as the email events Lambda's role. */
 export function emailEventsDeps(ctx: LocalAws, o: Partial<EmailEventsDeps> = {}): EmailEventsDeps {
-  return {
-    ddb: ctx.clients.ddb,
+  const clients = ctx.as["email-events"];
+  return expectPartClients("email-events", {
+    ddb: clients.ddb,
     settings: loadEmailEventsSettings(ctx.env),
     now: () => new Date(),
     log: capturingLogger("email-events").log,
     metrics: capturingMetrics().metrics,
     ...o,
-  };
+  });
 }
 
 /** Every item of the orders table. */

@@ -12,7 +12,10 @@ import type { AddressInfo } from "node:net";
 
 /** What a matched call suffers. */
 export type Fault =
-  /** Answer with this status and an AWS error body, without forwarding (nothing reaches AWS). */
+  /**
+   * Answer with this status and an AWS error body, without forwarding (nothing reaches AWS). The
+   * call is still handed to the moto launcher's call log (`POST /_local/calls`): the code made it.
+   */
   | { readonly kind: "fail"; readonly status?: number; readonly code?: string; readonly message?: string }
   /** Forward, let AWS commit it, then answer 500 instead: the client retries into its own write. */
   | { readonly kind: "lost-ack" }
@@ -161,6 +164,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     up.end(body);
   };
 
+  /** Hands a call the proxy answers itself to the launcher's call log (a plain moto_server has none: ignored). */
+  const logUnforwarded = (req: http.IncomingMessage, body: Buffer) =>
+    fetch(`${upstream.origin}/_local/calls`, {
+      method: "POST",
+      body: JSON.stringify({ method: req.method, path: req.url, headers: req.headers, body: body.toString("utf8") }),
+    }).then(
+      (r) => r.arrayBuffer(),
+      () => undefined,
+    );
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -181,7 +194,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           switch (f.kind) {
             case "fail": {
               const e = errorResponse(req, f.status ?? 500, f.code ?? "InternalServerError", f.message ?? "injected fault");
-              res.writeHead(f.status ?? 500, e.headers).end(e.body);
+              void logUnforwarded(req, body).then(() => res.writeHead(f.status ?? 500, e.headers).end(e.body));
               return;
             }
             case "lost-ack":

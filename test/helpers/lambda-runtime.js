@@ -1,11 +1,13 @@
 // A stand-in for Lambda's Node.js runtime, run as its own process (plain JavaScript: no ts-node,
-// no project modules). It loads the handler the way Lambda does (`<file>.<export>` under the task
-// root), serves invocations sent over IPC one at a time, as one warm container would, and records
-// every module the code asks for that is not a Node built-in: for a self-contained archive that
-// list stays empty, and nothing outside the task folder can be found anyway.
+// no project modules) by the runtime's Node major with the heap flags of the function's memory
+// (test/helpers/lambda-artifact.ts). It loads the handler the way Lambda does (`<file>.<export>`
+// under the task root), serves invocations sent over IPC one at a time, as one warm container
+// would, and records every module the code asks for that is not a Node built-in: for a
+// self-contained archive that list stays empty, and nothing outside the task folder can be found anyway.
 "use strict";
 const Module = require("node:module");
 const path = require("node:path");
+const v8 = require("node:v8");
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT;
 const [file, exportName] = process.env._HANDLER.split(".");
@@ -39,7 +41,7 @@ process.on("message", async (msg) => {
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${fnName}`,
     memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-    getRemainingTimeInMillis: () => 10000,
+    getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
   };
   let reply;
   try {
@@ -52,4 +54,8 @@ process.on("message", async (msg) => {
   reply.external = [...external];
   process.send(reply);
 });
-process.send({ ready: true });
+// What this container runs on, as the code inside it sees it.
+process.send({
+  ready: true,
+  report: { nodeVersion: process.version, heapSizeLimit: v8.getHeapStatistics().heap_size_limit, execArgv: process.execArgv },
+});

@@ -26,6 +26,8 @@ export interface MockedResource {
   urn: string;
   /** URNs of the resources it waits for (dependsOn), as the program sent them. */
   dependsOn: string[];
+  /** Whether `pulumi destroy` leaves it in the cloud (the retainOnDelete option). */
+  retainOnDelete: boolean;
   /** Per input property, the URNs of the resources its value came from (as the engine records them). */
   propertyDependencies: Record<string, string[]>;
 }
@@ -98,8 +100,41 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
   }
 }
 
+/**
+ * The region's zones as DescribeAvailabilityZones lists them: the three Availability Zones and a
+ * Local Zone the account opted in to (Hamburg), which is "available" too and sorts first by name.
+ */
+const MOCK_ZONES = [
+  { name: "eu-central-1-ham-1a", zoneId: "euc1-ham1-az1", state: "available", optInStatus: "opted-in", zoneType: "local-zone" },
+  { name: "eu-central-1a", zoneId: "euc1-az2", state: "available", optInStatus: "opt-in-not-required", zoneType: "availability-zone" },
+  { name: "eu-central-1b", zoneId: "euc1-az3", state: "available", optInStatus: "opt-in-not-required", zoneType: "availability-zone" },
+  { name: "eu-central-1c", zoneId: "euc1-az1", state: "available", optInStatus: "opt-in-not-required", zoneType: "availability-zone" },
+];
+/** The filter names of getAvailabilityZones the mock understands, and the zone field each reads. */
+const ZONE_FILTERS: Record<string, keyof (typeof MOCK_ZONES)[number]> = {
+  "opt-in-status": "optInStatus",
+  "zone-type": "zoneType",
+  state: "state",
+  "zone-name": "name",
+};
+
+/** getAvailabilityZones: the zones that match the call's state and filters, as the provider answers. */
+function availabilityZones(inputs: Record<string, any>): Record<string, any> {
+  const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
+  const zones = MOCK_ZONES.filter(
+    (z) =>
+      (inputs.state === undefined || z.state === inputs.state) &&
+      filters.every((f) => {
+        const field = ZONE_FILTERS[f.name];
+        if (!field) throw new Error(`the mock does not know the zone filter ${f.name}`);
+        return f.values.includes(z[field]);
+      }),
+  );
+  return { id: MOCK_REGION, names: zones.map((z) => z.name), zoneIds: zones.map((z) => z.zoneId) };
+}
+
 /** Answers to the data-source calls the program makes. */
-function answer(token: string): Record<string, any> {
+function answer(token: string, inputs: Record<string, any>): Record<string, any> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAMOCK", id: ACCOUNT };
@@ -108,7 +143,7 @@ function answer(token: string): Record<string, any> {
     case "aws:ec2/getSubnets:getSubnets":
       return { id: MOCK_REGION, ids: ["subnet-default-a", "subnet-default-b", "subnet-default-c"] };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { id: MOCK_REGION, names: ["eu-central-1a", "eu-central-1b", "eu-central-1c"], zoneIds: ["euc1-az2", "euc1-az3", "euc1-az1"] };
+      return availabilityZones(inputs);
     default:
       throw new Error(`the mock has no answer for ${token}`);
   }
@@ -124,23 +159,34 @@ export async function runProgram(stack: string, overrides: Record<string, string
     {
       newResource(args) {
         const state = invent(args.type, args.name, args.inputs);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", dependsOn: [], propertyDependencies: {} });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          state,
+          urn: "",
+          dependsOn: [],
+          propertyDependencies: {},
+          retainOnDelete: false,
+        });
         return { id: `${args.name}-id`, state };
       },
-      call: (args) => answer(args.token),
+      call: (args) => answer(args.token, args.inputs),
     },
     PROJECT,
     stack,
     false,
   );
-  // The mocks see no dependsOn: read it from the registration requests.
+  // The mocks see no dependsOn or retainOnDelete: read them from the registration requests.
   const dependsOn = new Map<string, string[]>();
+  const retained = new Set<string>();
   const propertyDependencies = new Map<string, Record<string, string[]>>();
   const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
   const register = mockMonitor.registerResource.bind(mockMonitor);
   mockMonitor.registerResource = (req, cb) => {
     const key = `${req.getType()}::${req.getName()}`;
     dependsOn.set(key, req.getDependenciesList());
+    if (req.getRetainondelete()) retained.add(key);
     const props: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, prop: string) => (props[prop] = deps.getUrnsList()));
     propertyDependencies.set(key, props);
@@ -163,6 +209,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   }
   for (const r of resources) {
     r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
+    r.retainOnDelete = retained.has(`${r.type}::${r.name}`);
     r.propertyDependencies = propertyDependencies.get(`${r.type}::${r.name}`) ?? {};
   }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
@@ -190,14 +237,27 @@ export async function runProgram(stack: string, overrides: Record<string, string
   };
 }
 
+/**
+ * The committed stack files hold placeholder addresses (on the reserved `.example` domain), which
+ * the program refuses to deploy; the shared runs stand in a shop's own addresses for them.
+ */
+export const SHOP_ADDRESSES: Record<"dev" | "prod", Record<string, string>> = {
+  dev: { [`${PROJECT}:emailSender`]: "invoices-dev@acme-shop.eu", [`${PROJECT}:sellerEmail`]: "billing@acme-shop.eu" },
+  prod: {
+    [`${PROJECT}:emailSender`]: "invoices@acme-shop.eu",
+    [`${PROJECT}:sellerEmail`]: "billing@acme-shop.eu",
+    [`${PROJECT}:alarmEmail`]: "ops@acme-shop.eu",
+  },
+};
+
 const runs = new Map<string, Promise<ProgramRun>>();
-/** The shared run of a stack's program (computed once per test process, in order). */
+/** The shared run of a stack's program with a shop's addresses (computed once per test process, in order). */
 export function programRun(stack: "dev" | "prod"): Promise<ProgramRun> {
   // Runs are serialised: mocks are process-wide state.
   let run = runs.get(stack);
   if (!run) {
     const previous = Promise.all([...runs.values()]).catch(() => undefined);
-    run = previous.then(() => runProgram(stack));
+    run = previous.then(() => runProgram(stack, SHOP_ADDRESSES[stack]));
     runs.set(stack, run);
   }
   return run;

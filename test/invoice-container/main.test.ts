@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { sleep, waitUntil } from "../helpers/wait";
-import { useLocalAws } from "../helpers/aws";
+import { partEnv, useLocalAws } from "../helpers/aws";
 import { apiDeps, queueDepth, tableItems } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
@@ -22,7 +22,7 @@ describe("invoice-container entry", function () {
   it("on SIGTERM stops polling, finishes what is in flight and exits 0 within 30 s", async () => {
     // Prepare: a backlog bigger than one batch, and a worker busy with it.
     for (let i = 0; i < 12; i++) await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
-    const w = startWorkerProcess({ ...ctx.env, WORKER_CONCURRENCY: "4", WORKER_WAIT_SECONDS: "20" });
+    const w = startWorkerProcess({ ...partEnv(ctx, "invoice-worker"), WORKER_CONCURRENCY: "4", WORKER_WAIT_SECONDS: "20" });
     expect(await waitUntil(() => w.lines.some((l) => l.includes('"invoice stored"')), 20000)).to.equal(true);
     // Act
     const t0 = Date.now();
@@ -41,7 +41,7 @@ describe("invoice-container entry", function () {
   });
 
   it("on SIGTERM while idle in a long poll, lets the poll end and exits 0 within its wait", async () => {
-    const w = startWorkerProcess({ ...ctx.env, WORKER_WAIT_SECONDS: "5" });
+    const w = startWorkerProcess({ ...partEnv(ctx, "invoice-worker"), WORKER_WAIT_SECONDS: "5" });
     expect(await waitUntil(() => w.lines.some((l) => l.includes('"worker started"')), 20000)).to.equal(true);
     await sleep(500);
     const t0 = Date.now();
@@ -54,7 +54,7 @@ describe("invoice-container entry", function () {
 
   it("on SIGTERM leaves an order that arrives during the last long poll visible on the queue, not hidden", async () => {
     // Prepare: an idle worker in a long poll.
-    const w = startWorkerProcess({ ...ctx.env, WORKER_WAIT_SECONDS: "5" });
+    const w = startWorkerProcess({ ...partEnv(ctx, "invoice-worker"), WORKER_WAIT_SECONDS: "5" });
     expect(await waitUntil(() => w.lines.some((l) => l.includes('"worker started"')), 20000)).to.equal(true);
     await sleep(500);
     // Act: stop it, and let an order arrive while that poll is still open at the queue.

@@ -8,7 +8,7 @@ import { decodeJwt } from "jose";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
-import { pipelineSession, writeSession } from "../../local/session";
+import { sessionOf, writeSession } from "../../local/session";
 import { userArg } from "../../local/token";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -69,7 +69,7 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
   it("gives the same user's token through `npm run token -- --user` (the session file of npm start)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-session-"));
     const file = path.join(dir, "session.json");
-    writeSession(pipelineSession(p), file);
+    writeSession(sessionOf(p), file);
     try {
       const { stdout } = await promisify(execFile)(
         process.execPath,

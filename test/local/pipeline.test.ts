@@ -15,6 +15,8 @@ import { createLocalUser, signIn } from "../../local/auth";
 import { runDemo } from "../../local/demo";
 import { orderBody } from "../helpers/events";
 import { formatMoney, taxOf } from "../../runtime/domain/money";
+import { loadNotifierSettings } from "../../runtime/settings";
+import { NOTIFIER_RETRY_DELAYS_SECONDS } from "../../components/scaling";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pdfParse: (b: Buffer) => Promise<{ numpages: number; text: string }> = require("pdf-parse/lib/pdf-parse.js");
 
@@ -180,6 +182,23 @@ describe("local pipeline (npm start)", function () {
     expect(s.errors).to.deep.equal([]);
     expect(s).to.include({ requested: 5, accepted: 5, invoiced: 5, emailed: 5, failed: 0 });
     expect(s.latencyMs!.max).to.be.greaterThan(0);
+  });
+
+  it("delivers email events on Lambda's own schedule, with the claim lease the notifier reads ending before the last retry", () => {
+    const lease = loadNotifierSettings(p.env).claimLeaseSeconds;
+    expect({ retries: p.notifierSchedule.retryDelaysSeconds, lease }).to.deep.equal({ retries: NOTIFIER_RETRY_DELAYS_SECONDS, lease: 120 });
+    expect(lease).to.be.below(NOTIFIER_RETRY_DELAYS_SECONDS.reduce((a, b) => a + b, 0));
+  });
+
+  it("refuses a claim lease of its own: the lease derives from the notifier's schedule", async () => {
+    const env = { NOTIFY_CLAIM_LEASE_SECONDS: "5" };
+    const error = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), env, print: () => undefined }).catch(
+      (e: Error) => e,
+    );
+    expect(error)
+      .to.be.instanceOf(Error)
+      .with.property("message")
+      .that.matches(/NOTIFY_CLAIM_LEASE_SECONDS.*notifierSpeedup/);
   });
 
   it("stops every process it started", async () => {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
-import { useLocalAws, settingsOf, writeTestSession } from "../helpers/aws";
+import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
+import { SENDER, useLocalAws, writeTestSession } from "../helpers/aws";
 import { apiDeps, drainQueue, notifierDeps, queueDepth, tableItems, workerDeps } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { waitUntil } from "../helpers/wait";
@@ -13,8 +13,7 @@ import { motoSentEmails } from "../../local/moto";
 import { failedEvent, failedFunctionOf, parseRedriveArgs, redrive, toLocalFunctions, toQueue } from "../../local/redrive";
 import { LOCAL_FUNCTION_ARNS, onFailureRecord, startNotifierDriver } from "../../local/notifier-driver";
 import { ROOT } from "../helpers/pulumi-mocks";
-
-const UNVERIFIED_SENDER = "not-yet-verified@shop.example";
+import { NOTIFIER_ASYNC_RETRIES, NOTIFIER_RETRY_DELAYS_SECONDS } from "../../components/scaling";
 
 describe("npm run redrive against the local pipeline", function () {
   this.timeout(60000);
@@ -39,19 +38,19 @@ describe("npm run redrive against the local pipeline", function () {
   });
 
   it("keeps an email event that failed every attempt, and mails the invoice once it is redriven through the notifier driver", async () => {
-    // Prepare: an invoiced order whose PDF event reaches a notifier that SES refuses (its sender is not verified yet).
+    // Prepare: an invoiced order whose PDF event reaches a notifier that SES refuses (its sender is not verified any more).
     await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const [msg] = await drainQueue(ctx);
     const { orderId } = await processOrderMessage(msg.body, workerDeps(ctx));
-    const settings = { ...settingsOf(ctx).notifier, sender: UNVERIFIED_SENDER };
+    await ctx.clients.ses.send(new DeleteIdentityCommand({ Identity: SENDER }));
     const logs: string[] = [];
     const driver = startNotifierDriver({
       sqs: ctx.clients.sqs,
       queueUrl: ctx.resources.bucketEventsQueueUrl!,
       failureQueueUrl: ctx.resources.emailFailureQueueUrl!,
-      handler: (e) => handleS3Event(e, notifierDeps(ctx, { settings })),
+      handler: (e) => handleS3Event(e, notifierDeps(ctx)),
       log: (m) => logs.push(m),
-      retryDelaySeconds: 0,
+      retryDelaysSeconds: NOTIFIER_RETRY_DELAYS_SECONDS.map(() => 0), // Lambda's attempts, without its waits
     });
     try {
       // Act 1: Lambda's three attempts fail; the event lands in the failure queue, not away.
@@ -59,10 +58,10 @@ describe("npm run redrive against the local pipeline", function () {
         await waitUntil(async () => (await queueDepth(ctx, ctx.resources.emailFailureQueueUrl!)) === 1, 30000, 200),
         logs.join("\n"),
       ).to.equal(true);
-      expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(2);
+      expect(logs.filter((l) => l.includes("redelivered"))).to.have.length(NOTIFIER_ASYNC_RETRIES);
       expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
       // Act 2: the operator fixes the cause and redrives.
-      await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: UNVERIFIED_SENDER }));
+      await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
       const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toDrivers());
       // Assess: one mail, the order notified, nothing left in the failure queue.
       expect(r).to.deep.equal({ moved: 1, failed: 0 });

@@ -14,6 +14,7 @@ import { METRICS } from "../../runtime/contracts/metrics";
 import { startNotifierDriver } from "../../local/notifier-driver";
 import { sentMessages, sesEventsFor, snsNotification } from "../../local/ses-events";
 import { notifyLocal, parseResendArgs, resendInvoice, ResendRefused } from "../../local/resend";
+import { NOTIFIER_RETRY_DELAYS_SECONDS } from "../../components/scaling";
 
 const TOPIC = `arn:aws:sns:${REGION}:123456789012:test-mail-events`;
 const BOUNCE = "bounce@simulator.amazonses.com";
@@ -44,7 +45,7 @@ describe("npm run resend: the back office re-sends an invoice to a corrected add
       queueUrl: ctx.resources.bucketEventsQueueUrl!,
       handler: (e) => handleS3Event(e, notifierDeps(ctx, { metrics: m.metrics })),
       log: () => undefined,
-      retryDelaySeconds: 0,
+      retryDelaysSeconds: NOTIFIER_RETRY_DELAYS_SECONDS.map(() => 0), // Lambda's attempts, without its waits
     });
     return { driver, points: m.points };
   };

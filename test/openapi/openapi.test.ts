@@ -1,7 +1,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { buildOpenApiDocument, errorCatalogue, EXAMPLES, responseSchemas } from "../../openapi/document";
+import {
+  buildOpenApiDocument,
+  errorCatalogue,
+  EXAMPLES,
+  responseSchemas,
+  retryAfterCodes,
+  statusOrder,
+  type DocumentedStatus,
+} from "../../openapi/document";
+import type { ErrorCode } from "../../runtime/contracts/error-codes";
 import { generatedFiles } from "../../openapi/generate";
 import { API_ROUTES, handleApiRequest } from "../../runtime/handlers/order-api";
 import { createOrderBodySchema, priceOrder } from "../../runtime/domain/order";
@@ -14,10 +23,10 @@ import { apiEvent, orderBody, postOrder, ALICE } from "../helpers/events";
 const ROOT = path.resolve(__dirname, "..", "..");
 const checkedIn = () => JSON.parse(fs.readFileSync(path.join(ROOT, "openapi", "openapi.json"), "utf8"));
 
-/** The rows of the README's error-code table: status and code. */
-function readmeErrorCodes(): { status: number; code: string }[] {
-  const rows = [...fs.readFileSync(path.join(ROOT, "README.md"), "utf8").matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)];
-  return rows.map((m) => ({ status: Number(m[1]), code: m[2] }));
+/** The rows of the README's error-code table: status (one, or the family "4XX") and code. */
+function readmeErrorCodes(): { status: DocumentedStatus; code: string }[] {
+  const rows = [...fs.readFileSync(path.join(ROOT, "README.md"), "utf8").matchAll(/^\|\s*(\d{3}|4XX)\s*\|\s*`([A-Z_]+)`\s*\|/gm)];
+  return rows.map((m) => ({ status: m[1] === "4XX" ? "4XX" : Number(m[1]), code: m[2] }));
 }
 
 describe("the OpenAPI document (openapi/openapi.json)", () => {
@@ -59,7 +68,30 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       ).some((ops) => Object.values(ops).some((o) => o.responses[String(status)]?.description.split(", ").includes(code)));
       expect(described, `${status} ${code} is described on some route`).to.equal(true);
     }
-    expect(errorCatalogue()).to.deep.equal([...readme].sort((a, b) => a.status - b.status || a.code.localeCompare(b.code)));
+    expect(errorCatalogue()).to.deep.equal(
+      [...readme].sort((a, b) => statusOrder(a.status) - statusOrder(b.status) || a.code.localeCompare(b.code)),
+    );
+  });
+
+  it("gives every answer that carries Retry-After the header in the document, API Gateway's 429 included", () => {
+    const doc = checkedIn();
+    expect(retryAfterCodes()).to.deep.equal(["ORDER_OUTCOME_UNKNOWN", "SERVICE_UNAVAILABLE", "THROTTLED"]);
+    for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
+      for (const [m, op] of Object.entries(ops)) {
+        for (const [status, r] of Object.entries(op.responses)) {
+          const retries = (r.description ?? "").split(", ").some((c: string) => retryAfterCodes().includes(c as ErrorCode));
+          expect(Boolean(r.headers?.["Retry-After"]), `${m} ${p} ${status}`).to.equal(retries);
+        }
+      }
+      expect(
+        Object.values(ops).every((op) => op.responses["429"]?.description === "THROTTLED"),
+        p,
+      ).to.equal(true);
+      expect(
+        Object.values(ops).every((op) => op.responses["4XX"]?.description === "REQUEST_REFUSED"),
+        p,
+      ).to.equal(true);
+    }
   });
 
   it("holds examples that the schemas accept, priced at the local stack's tax rate", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { useLocalAws } from "../helpers/aws";
+import { partEnv, useLocalAws } from "../helpers/aws";
 import { waitUntil } from "../helpers/wait";
 import { apiDeps, capturingLogger, capturingMetrics, drainQueue, notifierDeps, workerDeps } from "../helpers/deps";
 import { getOrder, lambdaContext, orderBody, postOrder, s3Event } from "../helpers/events";
@@ -149,10 +149,7 @@ describe("metrics (runtime/metrics.ts)", () => {
       const [msg] = await drainQueue(ctx);
       await processOrderMessage(msg.body, workerDeps(ctx));
       const lines: string[] = [];
-      const handler = createEmailNotifierHandler(
-        { ...ctx.env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" },
-        { writeLog: (l) => lines.push(l) },
-      );
+      const handler = createEmailNotifierHandler(partEnv(ctx, "email-notifier"), { writeLog: (l) => lines.push(l) });
       await handler(s3Event(ctx.resources.bucket, [invoiceKey(orderId)]), lambdaContext("req-7f3a"));
       const logs = lines.map((l) => JSON.parse(l)).filter((l) => !l._aws);
       const sent = logs.find((l) => l.msg === "invoice email sent");

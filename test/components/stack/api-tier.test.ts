@@ -13,6 +13,21 @@ for (const stack of STACKS) {
     });
 
     describe("API", () => {
+      it("sets the account's API Gateway logging role itself, before its stage, and keeps it when the stack is destroyed", () => {
+        // Access logs need the account-wide setting: a stack that relies on another stack's would be refused
+        // in its own account, and would lose its logs when that stack is destroyed (the provider resets it).
+        const account = run.one("aws:apigateway/account:Account");
+        const role = run.one("aws:iam/role:Role", "-gateway-logs-role");
+        const attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "-gateway-logs-policy");
+        expect(run.one("aws:apigateway/stage:Stage").dependsOn).to.include(account.urn);
+        expect(account.inputs.cloudwatchRoleArn).to.equal(role.state.arn);
+        expect({ account: account.retainOnDelete, role: role.retainOnDelete, attachment: attachment.retainOnDelete }).to.deep.equal({
+          account: true,
+          role: true,
+          attachment: true,
+        });
+      });
+
       it("names the stage after the stack, throttles it and writes JSON access logs", () => {
         const stage = run.one("aws:apigateway/stage:Stage").inputs;
         expect(stage.stageName).to.equal(stack);
@@ -27,6 +42,26 @@ for (const stack of STACKS) {
             ? { throttlingRateLimit: 10, throttlingBurstLimit: 20, metricsEnabled: true }
             : { throttlingRateLimit: 100, throttlingBurstLimit: 200, metricsEnabled: true },
         );
+      });
+
+      it("answers the gateway's own errors as JSON in the API's error shape, 429 with Retry-After", () => {
+        const responses = Object.fromEntries(
+          run
+            .ofType("aws:apigateway/response:Response")
+            .map((r) => [
+              r.inputs.responseType,
+              [r.inputs.statusCode, JSON.parse(r.inputs.responseTemplates["application/json"]).error.code, r.inputs.responseParameters],
+            ]),
+        );
+        const json = { "gatewayresponse.header.Content-Type": "'application/json'" };
+        expect(responses).to.deep.equal({
+          UNAUTHORIZED: ["401", "UNAUTHENTICATED", json],
+          MISSING_AUTHENTICATION_TOKEN: ["404", "NOT_FOUND", json],
+          THROTTLED: ["429", "THROTTLED", { ...json, "gatewayresponse.header.Retry-After": "'1'" }],
+          REQUEST_TOO_LARGE: ["413", "PAYLOAD_TOO_LARGE", json],
+          DEFAULT_4XX: [undefined, "REQUEST_REFUSED", json],
+          DEFAULT_5XX: [undefined, "INTERNAL", json],
+        });
       });
 
       it("puts the Cognito authorizer on the order routes and none on the emailed invoice link", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { programRun, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
+import { SHOP_ADDRESSES, programRun, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
 
 describe("the program's configuration check", () => {
   it("refuses a misspelt key in the stack's config, which the program itself never reads", async function () {
@@ -9,8 +9,23 @@ describe("the program's configuration check", () => {
     await programRun("prod");
     // Act / assess
     let error: unknown;
-    await runProgram("dev", { "shop-backend:workerMaxTask": "3" }).catch((e) => (error = e));
+    await runProgram("dev", { ...SHOP_ADDRESSES.dev, "shop-backend:workerMaxTask": "3" }).catch((e) => (error = e));
     expect(String(error)).to.match(/unknown key\(s\): shop-backend:workerMaxTask/);
+  });
+
+  it("refuses to deploy the committed stack files as they are, naming each placeholder address and how to set it", async function () {
+    this.timeout(60000);
+    await programRun("dev");
+    await programRun("prod");
+    let error: unknown;
+    await runProgram("prod").catch((e) => (error = e));
+    const placeholders = [...String(error).matchAll(/shop-backend:(\w+) "([^"]+)" is a placeholder/g)].map((m) => `${m[1]}=${m[2]}`);
+    expect(placeholders).to.deep.equal([
+      "emailSender=invoices@shop.example",
+      "sellerEmail=billing@shop.example",
+      "alarmEmail=ops@shop.example",
+    ]);
+    expect(String(error)).to.include("pulumi config set shop-backend:emailSender <address>");
   });
 });
 
@@ -98,5 +113,10 @@ describe("dev and prod differ where production differs", () => {
       ["10.40.0.0/20", false],
       ["10.40.16.0/20", false],
     ]);
+  });
+
+  it("prod puts its private subnets in Availability Zones, never in an opted-in Local Zone (no interface endpoints there)", () => {
+    // The mock lists the account's opted-in Hamburg Local Zone as "available", first by name, as AWS does.
+    expect(prod.ofType("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone)).to.deep.equal(["eu-central-1a", "eu-central-1b"]);
   });
 });

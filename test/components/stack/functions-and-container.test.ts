@@ -61,6 +61,13 @@ for (const stack of STACKS) {
         });
       });
 
+      it("caps the notifier's concurrency below the SES sending rate, and leaves the API's unreserved", () => {
+        const api = run.one("aws:lambda/function:Function", "-api-handler").inputs;
+        const notify = run.one("aws:lambda/function:Function", "-notify-handler").inputs;
+        // dev: the sandbox's 1 email/s; prod: 14/s. Either way one invocation at a time (at least 50 ms per email).
+        expect([api.reservedConcurrentExecutions, notify.reservedConcurrentExecutions]).to.deep.equal([undefined, 1]);
+      });
+
       it("traces the three Lambdas actively in X-Ray, and the API stage they are reached through", () => {
         const tracing = run
           .ofType("aws:lambda/function:Function")
@@ -122,12 +129,31 @@ for (const stack of STACKS) {
           "WORKER_CONCURRENCY",
           "WORKER_HEARTBEAT_MAX_AGE_SECONDS",
           "WORKER_MESSAGE_BUDGET_SECONDS",
+          "WORKER_RELEASE",
+          "WORKER_TASK_CPU_UNITS",
           "WORKER_WAIT_SECONDS",
         ]);
+        // The worker sizes its render threads from the task's CPU units: ECS sets no CPU count of its own.
+        const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+        expect(env.WORKER_TASK_CPU_UNITS).to.equal(task.cpu);
         expect([task.executionRoleArn, task.taskRoleArn]).to.deep.equal([
           run.one("aws:iam/role:Role", "-worker-execution-role").state.arn,
           run.one("aws:iam/role:Role", "-worker-task-role").state.arn,
         ]);
+      });
+
+      it("names the worker's release in its task and in the stack outputs, so the smoke can tell which worker answered", () => {
+        const [container] = JSON.parse(run.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        const release = container.environment.find((e: { name: string }) => e.name === "WORKER_RELEASE")?.value;
+        expect(release).to.match(/^[0-9a-f]{12}$/);
+        expect(run.outputs.workerRelease).to.equal(release);
+      });
+
+      it("makes `pulumi up` wait until the worker service is steady, so a task that cannot start fails the deploy", () => {
+        const service = run.one("aws:ecs/service:Service").inputs;
+        expect(service.waitForSteadyState).to.equal(true);
+        // A deploy that cannot get healthy is stopped and rolled back rather than retried forever.
+        expect(service.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
       });
     });
   });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ACCOUNT, MOCK_REGION, programRun, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
+import { ACCOUNT, MOCK_REGION, programRun, runProgram, SHOP_ADDRESSES, type ProgramRun } from "../../helpers/pulumi-mocks";
 import { PROJECT } from "../../../components/config";
 
 const IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity";
@@ -7,6 +7,9 @@ const MAIL_FROM = "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFr
 const POOL = "aws:cognito/userPool:UserPool";
 const key = (k: string) => `${PROJECT}:${k}`;
 const addressArn = (address: string) => `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${address}`;
+/** The shop's addresses the mocked runs stand in for the stack files' placeholders (refused by `pulumi up`). */
+const SHOP_DOMAIN = "acme-shop.eu";
+const prodRun = (config: Record<string, string>) => runProgram("prod", { ...SHOP_ADDRESSES.prod, ...config });
 
 /**
  * Issue #19, point 1: Cognito checks its SES sender at CreateUserPool, so a pool may point only at
@@ -40,11 +43,11 @@ describe("the sender identity and Cognito's mail (issue 19, point 1)", function 
 
   it("prod sends from its domain: Easy DKIM with 2048-bit keys and a custom MAIL FROM subdomain", () => {
     const domain = prod.one(IDENTITY).inputs;
-    expect(domain.emailIdentity).to.equal("shop.example");
+    expect(domain.emailIdentity).to.equal(SHOP_DOMAIN);
     expect(domain.dkimSigningAttributes).to.deep.equal({ nextSigningKeyLength: "RSA_2048_BIT" });
     expect(prod.one(MAIL_FROM).inputs).to.deep.equal({
-      emailIdentity: "shop.example",
-      mailFromDomain: "mail.shop.example",
+      emailIdentity: SHOP_DOMAIN,
+      mailFromDomain: `mail.${SHOP_DOMAIN}`,
       behaviorOnMxFailure: "USE_DEFAULT_VALUE",
     });
   });
@@ -53,32 +56,32 @@ describe("the sender identity and Cognito's mail (issue 19, point 1)", function 
     const tokens: string[] = prod.one(IDENTITY).state.dkimSigningAttributes.tokens;
     expect(tokens).to.have.length(3);
     expect(prod.outputs.emailDnsRecords).to.deep.equal([
-      ...tokens.map((t) => ({ type: "CNAME", name: `${t}._domainkey.shop.example`, value: `${t}.dkim.amazonses.com` })),
-      { type: "MX", name: "mail.shop.example", value: `10 feedback-smtp.${MOCK_REGION}.amazonses.com` },
-      { type: "TXT", name: "mail.shop.example", value: '"v=spf1 include:amazonses.com ~all"' },
+      ...tokens.map((t) => ({ type: "CNAME", name: `${t}._domainkey.${SHOP_DOMAIN}`, value: `${t}.dkim.amazonses.com` })),
+      { type: "MX", name: `mail.${SHOP_DOMAIN}`, value: `10 feedback-smtp.${MOCK_REGION}.amazonses.com` },
+      { type: "TXT", name: `mail.${SHOP_DOMAIN}`, value: '"v=spf1 include:amazonses.com ~all"' },
     ]);
   });
 
   it("dev creates the sender's address identity (SES mails it a link), no MAIL FROM, no DNS records", () => {
-    expect(dev.ofType(IDENTITY).map((i) => i.inputs)).to.deep.equal([{ emailIdentity: "invoices-dev@shop.example" }]);
+    expect(dev.ofType(IDENTITY).map((i) => i.inputs)).to.deep.equal([{ emailIdentity: "invoices-dev@acme-shop.eu" }]);
     expect(dev.ofType(MAIL_FROM)).to.deep.equal([]);
     expect(dev.outputs.emailDnsRecords).to.deep.equal([]);
     expect(dev.one(POOL).inputs.emailConfiguration).to.equal(undefined);
   });
 
   it("step two, once SES shows the stack's identity verified: Cognito sends through SES as the sender", async () => {
-    const run = await runProgram("prod", { [key("emailIdentityVerified")]: "true", [key("cognitoEmailViaSes")]: "true" });
-    expect(run.ofType(IDENTITY).map((i) => i.inputs.emailIdentity)).to.deep.equal(["shop.example"]);
+    const run = await prodRun({ [key("emailIdentityVerified")]: "true", [key("cognitoEmailViaSes")]: "true" });
+    expect(run.ofType(IDENTITY).map((i) => i.inputs.emailIdentity)).to.deep.equal([SHOP_DOMAIN]);
     expect(run.one(POOL).inputs.emailConfiguration).to.deep.equal({
       emailSendingAccount: "DEVELOPER",
       // An address of a verified domain: Cognito accepts it as SourceArn.
-      sourceArn: addressArn("invoices@shop.example"),
-      fromEmailAddress: "invoices@shop.example",
+      sourceArn: addressArn(`invoices@${SHOP_DOMAIN}`),
+      fromEmailAddress: `invoices@${SHOP_DOMAIN}`,
     });
   });
 
   it("an identity verified by hand (external): the stack creates none, and Cognito and the notifier send as it", async () => {
-    const run = await runProgram("prod", {
+    const run = await prodRun({
       [key("emailIdentity")]: "external",
       [key("emailIdentityVerified")]: "true",
       [key("cognitoEmailViaSes")]: "true",
@@ -86,17 +89,17 @@ describe("the sender identity and Cognito's mail (issue 19, point 1)", function 
     expect(run.ofType(IDENTITY)).to.deep.equal([]);
     expect(run.ofType(MAIL_FROM)).to.deep.equal([]);
     expect(run.outputs.emailDnsRecords).to.deep.equal([]);
-    expect(run.outputs.senderIdentity).to.equal("invoices@shop.example");
-    expect(run.one(POOL).inputs.emailConfiguration.sourceArn).to.equal(addressArn("invoices@shop.example"));
+    expect(run.outputs.senderIdentity).to.equal(`invoices@${SHOP_DOMAIN}`);
+    expect(run.one(POOL).inputs.emailConfiguration.sourceArn).to.equal(addressArn(`invoices@${SHOP_DOMAIN}`));
     const send = JSON.parse(run.one("aws:iam/rolePolicy:RolePolicy", "-notify-handler-policy").inputs.policy).Statement.find(
       (s: { Sid: string }) => s.Sid === "SendAsSenderOnly",
     );
-    expect(send.Condition).to.deep.equal({ StringEquals: { "ses:FromAddress": "invoices@shop.example" } });
+    expect(send.Condition).to.deep.equal({ StringEquals: { "ses:FromAddress": `invoices@${SHOP_DOMAIN}` } });
   });
 
   it("refuses Cognito mail through an identity not declared verified, before creating anything", async () => {
     let error: unknown;
-    await runProgram("prod", { [key("cognitoEmailViaSes")]: "true" }).catch((e) => (error = e));
+    await prodRun({ [key("cognitoEmailViaSes")]: "true" }).catch((e) => (error = e));
     expect(String(error)).to.match(/cognitoEmailViaSes is true but shop-backend:emailIdentityVerified is false/);
   });
 });

@@ -53,6 +53,7 @@ for (const stack of STACKS) {
             "tableName",
             "userPoolClientId",
             "userPoolId",
+            "workerRelease",
           ].sort(),
         );
         expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+\\.execute-api\\.${MOCK_REGION}\\.amazonaws\\.com/${stack}$`));

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { SESClient } from "@aws-sdk/client-ses";
-import { useLocalAws, settingsOf, REGION, SENDER, LINK_BASE } from "../../helpers/aws";
+import { partClient, useLocalAws, settingsOf, REGION, SENDER, LINK_BASE } from "../../helpers/aws";
 import { apiDeps, drainQueue, notifierDeps, tableItems, workerDeps } from "../../helpers/deps";
 import { orderBody, postOrder, ALICE } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
@@ -18,12 +18,17 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
   this.timeout(30000);
   const ctx = useLocalAws();
 
-  /** An invoiced order's id, and an SES client that records each request it sends. */
-  async function invoicedOrderAndRecordingSes() {
+  /**
+   * An invoiced order's id, and an SES client that records each request it sends: signed as the
+   * notifier (its calls judged by the IAM check), or with the test's own key when `signedAsNotifier` is false.
+   */
+  async function invoicedOrderAndRecordingSes(signedAsNotifier = true) {
     const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
     const orderId = JSON.parse(r.body).orderId as string;
     await processOrderMessage((await drainQueue(ctx))[0].body, workerDeps(ctx));
-    const ses = new SESClient({ region: REGION, endpoint: ctx.moto.endpoint });
+    const ses = signedAsNotifier
+      ? partClient("email-notifier", (credentials) => new SESClient({ region: REGION, endpoint: ctx.moto.endpoint, credentials }))
+      : new SESClient({ region: REGION, endpoint: ctx.moto.endpoint });
     const sent: URLSearchParams[] = [];
     ses.middlewareStack.add(
       (next) => async (args) => {
@@ -80,11 +85,16 @@ describe("email notifier: the SES v1 SendEmail it makes", function () {
   });
 
   it("is refused, as SES refuses it, when its configuration set does not exist: nothing sent, the order still INVOICED for a retry", async () => {
-    const { orderId, ses } = await invoicedOrderAndRecordingSes();
+    // The send is signed with the test's key, not the notifier's (so notifierDeps' signer guard is passed around on
+    // purpose, for `ses` only): in AWS the notifier's role may name only the stack's own set, so IAM would refuse this
+    // send (AccessDenied) before SES could. The test is of SES's own refusal, which moto's launcher models; the IAM
+    // check counts the call as the test's, not the notifier's.
+    const { orderId, ses } = await invoicedOrderAndRecordingSes(false);
     const settings = { ...settingsOf(ctx).notifier, configurationSet: "no-such-set" };
+    const deps = { ...notifierDeps(ctx, { settings }), ses };
     let error: unknown;
     try {
-      await notifyInvoice(`invoices/${orderId}.pdf`, notifierDeps(ctx, { ses, settings })).catch((e) => (error = e));
+      await notifyInvoice(`invoices/${orderId}.pdf`, deps).catch((e) => (error = e));
     } finally {
       ses.destroy();
     }

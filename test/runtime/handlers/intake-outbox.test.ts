@@ -13,7 +13,7 @@ const GRACE_MS = 60_000;
 
 describe("order intake: the order record is the outbox", () => {
   const ctx = useLocalAws();
-  const f = useFaultProxy(ctx, API_CLIENT_OPTIONS);
+  const f = useFaultProxy(ctx, "order-api", API_CLIENT_OPTIONS);
   const api = () => apiDeps(ctx, { ddb: f.clients.ddb, sqs: f.clients.sqs });
   const post = async (headers: Record<string, string> = {}) => {
     const r = await handleApiRequest(postOrder(orderBody(), { headers }), api());
@@ -36,7 +36,17 @@ describe("order intake: the order record is the outbox", () => {
     return out.sort();
   };
 
-  const keyless: { what: string; rule: FaultRule; also?: FaultRule; status: number; code?: string; after: string[]; left: number }[] = [
+  const keyless: {
+    what: string;
+    rule: FaultRule;
+    also?: FaultRule;
+    status: number;
+    code?: string;
+    /** When the worker sees the messages, from now. @default 0 */
+    workAfterMs?: number;
+    after: string[];
+    left: number;
+  }[] = [
     {
       what: "the order write committed but its answer was lost",
       rule: { service: "dynamodb", action: "PutItem", fault: { kind: "lost-ack" }, times: 1 },
@@ -75,6 +85,17 @@ describe("order intake: the order record is the outbox", () => {
       left: 1,
     },
     {
+      // The request died after sending: neither confirmed nor taken back. The worker abandons it after the grace.
+      what: "the confirmation failed after the message was sent and the store then stopped answering",
+      rule: { service: "dynamodb", action: "UpdateItem", body: /enqueuedAt/, fault: { kind: "fail", status: 500 } },
+      also: { service: "dynamodb", action: "DeleteItem", fault: { kind: "fail", status: 500 } },
+      status: 503,
+      code: "ORDER_OUTCOME_UNKNOWN",
+      workAfterMs: GRACE_MS + 1000,
+      after: ["dropped"],
+      left: 0,
+    },
+    {
       what: "the queue is unavailable",
       rule: { service: "sqs", action: "SendMessage", fault: { kind: "fail", status: 500, code: "InternalError" } },
       status: 503,
@@ -90,7 +111,7 @@ describe("order intake: the order record is the outbox", () => {
       f.proxy.clear();
       expect(r.status).to.equal(c.status);
       if (c.status === 503) expect(r.body.error.code).to.equal(c.code ?? "SERVICE_UNAVAILABLE");
-      expect(await work()).to.deep.equal(c.after);
+      expect(await work(c.workAfterMs)).to.deep.equal(c.after);
       const left = await orders();
       expect(left).to.have.length(c.left);
       expect(await pdfs()).to.equal(c.left);

@@ -79,7 +79,7 @@ describe("invoice worker", () => {
       // Prepare
       const bodies = await placeOrders(ctx, 8);
       const deps = workerDeps(ctx, {
-        numberInvoice: createNumberingBatcher(new OrderStore(ctx.clients.ddb, ctx.resources.table), () => new Date()),
+        numberInvoice: createNumberingBatcher(new OrderStore(ctx.as["invoice-worker"].ddb, ctx.resources.table), () => new Date()),
       });
       // Act: every message processed concurrently, each delivered twice.
       await Promise.all([...bodies, ...bodies].map((b) => processOrderMessage(b, deps)));
@@ -94,7 +94,7 @@ describe("invoice worker", () => {
     it("numbers the orders asked for together in one transaction, a duplicate with its twin's number", async () => {
       // Prepare: a store that counts numbering transactions; five recorded orders.
       await placeOrders(ctx, 5);
-      const store = new OrderStore(ctx.clients.ddb, ctx.resources.table);
+      const store = new OrderStore(ctx.as["invoice-worker"].ddb, ctx.resources.table);
       const batches: number[] = [];
       const counting = Object.assign(Object.create(store), {
         assignInvoiceNumbers: (batch: Parameters<OrderStore["assignInvoiceNumbers"]>[0], now: Date) => {

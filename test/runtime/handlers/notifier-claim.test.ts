@@ -26,7 +26,7 @@ const settled = (p: Promise<unknown>) =>
 
 describe("email notifier: the claim is never read as sent", () => {
   const ctx = useLocalAws();
-  const f = useFaultProxy(ctx);
+  const f = useFaultProxy(ctx, "email-notifier");
   const LEASE_MS = 120_000;
   const deps = (o: Parameters<typeof notifierDeps>[1] = {}) =>
     notifierDeps(ctx, { ddb: f.clients.ddb, ses: f.clients.ses, sleep: async () => undefined, ...o });
@@ -52,7 +52,12 @@ describe("email notifier: the claim is never read as sent", () => {
     // Prepare: a handler took the claim and died before sending.
     const orderId = await invoicedOrder(ctx);
     expect(
-      await new OrderStore(ctx.clients.ddb, ctx.resources.table).claimNotification(orderId, new Date(), LEASE_MS, "dead-handler"),
+      await new OrderStore(ctx.as["email-notifier"].ddb, ctx.resources.table).claimNotification(
+        orderId,
+        new Date(),
+        LEASE_MS,
+        "dead-handler",
+      ),
     ).to.equal(true);
     // Act: the redelivery within the lease
     const { log, lines } = capturingLogger();

@@ -22,7 +22,7 @@ describe("order API: store failures under an Idempotency-Key", () => {
   it("answers a cancelled-but-not-conflicting transaction with 500, and the retry with the same key succeeds once", async () => {
     // Prepare
     const headers = { "Idempotency-Key": "checkout-throttled" };
-    const deps = apiDeps(ctx, { ddb: failingCommands(ctx.clients.ddb, "TransactWriteCommand", 1, throttled) });
+    const deps = apiDeps(ctx, { ddb: failingCommands(ctx.as["order-api"].ddb, "TransactWriteCommand", 1, throttled) });
     // Act
     const first = await handleApiRequest(postOrder(orderBody(), { headers }), deps);
     const retry = await handleApiRequest(postOrder(orderBody(), { headers }), deps);
@@ -50,7 +50,7 @@ describe("order store: what counts as an idempotency conflict", () => {
 
   it("throws a transaction moto cancels for a non-condition reason instead of reporting a conflict", async () => {
     // Prepare: moto cancels a write of a lone surrogate with UnicodeEncodeError (validation now stops it earlier)
-    const store = new OrderStore(ctx.clients.ddb, ctx.resources.table);
+    const store = new OrderStore(ctx.as["order-api"].ddb, ctx.resources.table);
     const o = makePricedOrder();
     const unstorable = { ...o, shippingAddress: { ...o.shippingAddress, name: "A\ud800" } };
     // Act
@@ -63,7 +63,7 @@ describe("order store: what counts as an idempotency conflict", () => {
   });
 
   it("reports a conflict when the key record exists", async () => {
-    const store = new OrderStore(ctx.clients.ddb, ctx.resources.table);
+    const store = new OrderStore(ctx.as["order-api"].ddb, ctx.resources.table);
     const now = new Date();
     expect(await store.createOrderWithKey(makePricedOrder(), "key-hash", "r1", 4102444800, now)).to.equal("created");
     expect(await store.createOrderWithKey(makePricedOrder(), "key-hash", "r2", 4102444800, now)).to.equal("conflict");

@@ -89,20 +89,32 @@ describe("render pool", function () {
 });
 
 describe("renderThreadCount", () => {
-  const cases: { value: string | undefined; threads: number | "refused" }[] = [
-    { value: undefined, threads: os.availableParallelism() },
-    { value: "", threads: os.availableParallelism() },
-    { value: "1", threads: 1 },
-    { value: " 4 ", threads: 4 },
-    { value: "0", threads: "refused" },
-    { value: "65", threads: "refused" },
-    { value: "1.5", threads: "refused" },
-    { value: "two", threads: "refused" },
+  // ECS sets no CPU count: a Fargate task of 0.25 vCPU sees the host's 2 CPUs. The stack passes the task's
+  // CPU units (WORKER_TASK_CPU_UNITS); one thread per whole vCPU, at least one.
+  const cases: { env: Record<string, string>; threads: number | RegExp }[] = [
+    { env: {}, threads: os.availableParallelism() },
+    { env: { WORKER_RENDER_THREADS: "" }, threads: os.availableParallelism() },
+    { env: { WORKER_RENDER_THREADS: "1" }, threads: 1 },
+    { env: { WORKER_RENDER_THREADS: " 4 " }, threads: 4 },
+    { env: { WORKER_RENDER_THREADS: "0" }, threads: /WORKER_RENDER_THREADS must be a whole number from 1 to 64/ },
+    { env: { WORKER_RENDER_THREADS: "65" }, threads: /WORKER_RENDER_THREADS must be a whole number from 1 to 64/ },
+    { env: { WORKER_RENDER_THREADS: "1.5" }, threads: /WORKER_RENDER_THREADS must be a whole number from 1 to 64/ },
+    { env: { WORKER_RENDER_THREADS: "two" }, threads: /WORKER_RENDER_THREADS must be a whole number from 1 to 64/ },
+    { env: { WORKER_TASK_CPU_UNITS: "256" }, threads: 1 },
+    { env: { WORKER_TASK_CPU_UNITS: "512" }, threads: 1 },
+    { env: { WORKER_TASK_CPU_UNITS: "1024" }, threads: 1 },
+    { env: { WORKER_TASK_CPU_UNITS: "2048" }, threads: 2 },
+    { env: { WORKER_TASK_CPU_UNITS: "4096" }, threads: 4 },
+    { env: { WORKER_TASK_CPU_UNITS: "16384" }, threads: 16 },
+    { env: { WORKER_TASK_CPU_UNITS: "4096", WORKER_RENDER_THREADS: "2" }, threads: 2 },
+    { env: { WORKER_TASK_CPU_UNITS: "" }, threads: os.availableParallelism() },
+    { env: { WORKER_TASK_CPU_UNITS: "0" }, threads: /WORKER_TASK_CPU_UNITS must be a whole number of CPU units from 128 to 65536/ },
+    { env: { WORKER_TASK_CPU_UNITS: "0.5" }, threads: /WORKER_TASK_CPU_UNITS must be a whole number of CPU units from 128 to 65536/ },
+    { env: { WORKER_TASK_CPU_UNITS: "1 vCPU" }, threads: /WORKER_TASK_CPU_UNITS must be a whole number of CPU units from 128 to 65536/ },
   ];
-  for (const { value, threads } of cases) {
-    it(`reads WORKER_RENDER_THREADS=${JSON.stringify(value)} as ${threads}`, () => {
-      const env = value === undefined ? {} : { WORKER_RENDER_THREADS: value };
-      if (threads === "refused") expect(() => renderThreadCount(env)).to.throw(/WORKER_RENDER_THREADS must be a whole number from 1 to 64/);
+  for (const { env, threads } of cases) {
+    it(`reads ${JSON.stringify(env)} as ${threads instanceof RegExp ? "refused" : `${threads} thread(s)`}`, () => {
+      if (threads instanceof RegExp) expect(() => renderThreadCount(env)).to.throw(threads);
       else expect(renderThreadCount(env)).to.equal(threads);
     });
   }
