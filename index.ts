@@ -4,6 +4,7 @@ import { DataStores } from "./components/data-stores";
 import { QueueTier } from "./components/queue-tier";
 import { ApiTier } from "./components/api-tier";
 import { NotificationTier } from "./components/notification-tier";
+import { EmailEvents } from "./components/email-events";
 import { Network } from "./components/network";
 import { sesIdentityArn } from "./components/iam";
 import { WorkerTier } from "./components/worker-tier";
@@ -24,6 +25,8 @@ const queues = new QueueTier(`${prefix}-queue`, {
   alarmTopic: alarms.topic,
 });
 const stores = { table: data.table, bucket: data.bucket, linkKey: data.linkKey };
+// The sender's address as IAM and Cognito name it, verified by its own identity or by its domain's.
+const senderArn = sesIdentityArn(config.region, config.emailSender);
 
 const api = new ApiTier(`${prefix}-api`, {
   ...config.api,
@@ -33,10 +36,19 @@ const api = new ApiTier(`${prefix}-api`, {
   taxRateBps: config.taxRateBps,
   logLevel,
   logRetentionDays,
-  signUpEmail: config.api.cognitoEmailViaSes
-    ? { from: config.emailSender, identityArn: sesIdentityArn(config.region, config.emailSender) }
-    : undefined,
+  // Only through an identity SES verified before this up: parseStackConfig refuses cognitoEmailViaSes without emailIdentityVerified.
+  signUpEmail: config.api.cognitoEmailViaSes ? { from: config.emailSender, identityArn: senderArn } : undefined,
   deletionProtection: config.data.deletionProtection,
+});
+
+// What SES reports after each send: the configuration set the notifier names, and the Lambda recording its events.
+const emailEvents = new EmailEvents(`${prefix}-mail`, {
+  table: data.table,
+  failureQueue: queues.emailFailureQueue,
+  memoryMb: config.notifier.memoryMb,
+  timeoutSeconds: config.notifier.timeoutSeconds,
+  logLevel,
+  logRetentionDays,
 });
 
 const notifications = new NotificationTier(`${prefix}-notify`, {
@@ -45,6 +57,10 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
   linkBaseUrl: api.stage.invokeUrl,
   failureQueue: queues.emailFailureQueue,
   sender: config.emailSender,
+  senderArn,
+  senderIdentity: config.senderIdentity,
+  region: config.region,
+  configurationSet: { name: emailEvents.configurationSet.configurationSetName, arn: emailEvents.configurationSet.arn },
   seller: config.seller,
   logLevel,
   logRetentionDays,
@@ -70,6 +86,7 @@ const ops = new Operations(`${prefix}-ops`, {
   alarmTopic: alarms.topic,
   api,
   notifier: notifications,
+  emailEvents,
   queues,
   worker,
 });
@@ -81,16 +98,21 @@ export const queueUrl = queues.queue.url;
 export const deadLetterQueueUrl = queues.deadLetterQueue.url;
 export const emailFailureQueueUrl = queues.emailFailureQueue.url;
 export const notifierFunctionName = notifications.handler.name;
+export const emailEventsFunctionName = emailEvents.handler.name;
+export const emailConfigurationSet = emailEvents.configurationSet.configurationSetName;
 export const bucketName = data.bucket.bucket;
 export const tableName = data.table.name;
 export const imageUri = worker.image.imageUri;
 export const workerRelease = worker.release;
-export const senderIdentity = notifications.senderIdentity.emailIdentity;
+export const senderIdentity = notifications.senderIdentity;
+/** DNS records to publish for a domain identity (emailIdentity: domain): DKIM CNAMEs, MAIL FROM MX and SPF. */
+export const emailDnsRecords = notifications.dnsRecords;
 export const alarmTopicArn = alarms.topic.arn;
 export const dashboardName = ops.dashboard.dashboardName;
 export const logGroups = {
   api: api.functionLogGroup.name,
   apiAccess: api.accessLogGroup.name,
   notifier: notifications.functionLogGroup.name,
+  emailEvents: emailEvents.functionLogGroup.name,
   worker: worker.logGroup.name,
 };

@@ -25,6 +25,7 @@ const ROOT = path.resolve(__dirname, "..");
 const ENTRY_MODULE: Record<LambdaEntry, { file: string; factory: string }> = {
   "order-api": { file: "./runtime/lambda/order-api", factory: "createOrderApiHandler" },
   "email-notifier": { file: "./runtime/lambda/email-notifier", factory: "createEmailNotifierHandler" },
+  "email-events": { file: "./runtime/lambda/email-events", factory: "createEmailEventsHandler" },
 };
 
 /** The CDK NodejsFunction way: the entry module bundled with the SDK left to the runtime. */

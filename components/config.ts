@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { WorkerSizing } from "./worker-tier";
+import type { SenderIdentityConfig } from "./sender-identity";
 import { SETTING_DEFAULTS as D } from "../runtime/contracts/defaults";
 import { LOG_LEVELS, type LogLevel } from "../runtime/contracts/env";
 import { fargateMemoryFits } from "./scaling";
@@ -29,6 +30,8 @@ export const REGION_KEY = "aws:region";
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
+/** How the SES sender identity comes to be (components/sender-identity.ts SenderIdentityKind). */
+export const SENDER_IDENTITY_KINDS = ["address", "domain", "external"] as const;
 /** Task CPU units Fargate offers. */
 export const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
 
@@ -66,6 +69,12 @@ const keySchema = () =>
     .object({
       // The seller and the mail
       emailSender: email(),
+      emailIdentity: z.enum(SENDER_IDENTITY_KINDS).default("address"),
+      emailIdentityVerified: bool(false),
+      emailMailFromSubdomain: z
+        .string()
+        .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i, "must be one DNS label such as mail")
+        .default("mail"),
       sellerName: text(),
       sellerAddress: text(),
       sellerTaxId: optionalText(),
@@ -140,6 +149,8 @@ export interface StackConfig {
   readonly alarmEmail?: string;
   readonly seller: { readonly name: string; readonly address: string; readonly taxId?: string; readonly email?: string };
   readonly emailSender: string;
+  /** Which SES identity the sender is, whether the stack creates it, and whether SES has verified it. */
+  readonly senderIdentity: SenderIdentityConfig;
   readonly taxRateBps: number;
   readonly api: {
     readonly memoryMb: number;
@@ -147,7 +158,7 @@ export interface StackConfig {
     readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
     /** Whether this stack sets the region's API Gateway CloudWatch role, which its access logs need (kept on destroy). */
     readonly manageAccountLogsRole: boolean;
-    /** Cognito sends sign-up and recovery mail through SES as `emailSender` (no default sender's daily cap). */
+    /** Cognito sends sign-up and recovery mail through SES as `emailSender` (no default sender's daily cap); needs a verified identity. */
     readonly cognitoEmailViaSes: boolean;
     /** The app client allows USER_PASSWORD_AUTH (the README's CLI sign-in); off, clients use SRP or admin sign-in. */
     readonly passwordSignIn: boolean;
@@ -244,6 +255,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
     alarmEmail: c.alarmEmail,
     seller: { name: c.sellerName, address: c.sellerAddress, taxId: c.sellerTaxId, email: c.sellerEmail },
     emailSender: c.emailSender,
+    senderIdentity: { kind: c.emailIdentity, verified: c.emailIdentityVerified, mailFromSubdomain: c.emailMailFromSubdomain },
     taxRateBps: c.taxRateBps,
     api: {
       memoryMb: c.apiMemoryMb,
@@ -304,5 +316,33 @@ function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
     out.push(`${k("workerArchitecture")} arm64 cannot run with ${k("workerSpot")} true: Fargate Spot runs x86_64 tasks only`);
   if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit)
     out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
+  if (c.cognitoEmailViaSes && !c.emailIdentityVerified) out.push(unverifiedCognitoSender(c.emailIdentity));
   return out;
+}
+
+/**
+ * Cognito checks its SES sender when the user pool is created or updated (InvalidParameterException
+ * "... not verified"): the identity must be verified before that `up`, which a stack that creates
+ * the identity in the same `up` cannot have done. The message gives the way out in two steps.
+ */
+function unverifiedCognitoSender(kind: SenderIdentityConfig["kind"]): string {
+  const k = (name: string) => `${PROJECT}:${name}`;
+  const verify = {
+    address: "click the link SES mails to emailSender",
+    domain: "publish the DNS records of the stack output emailDnsRecords",
+    external: "verify the address or its domain in SES yourself",
+  }[kind];
+  const why =
+    kind === "external"
+      ? `with ${k("emailIdentity")}: external the stack creates no identity and relies on one you verified`
+      : `with ${k("emailIdentity")}: ${kind} this stack creates that identity in the same up, so SES cannot have verified it`;
+  const byHand =
+    kind === "external"
+      ? ""
+      : ` Verified by hand already? Set emailIdentity: external (the stack then creates none) and emailIdentityVerified: true.`;
+  return (
+    `${k("cognitoEmailViaSes")} is true but ${k("emailIdentityVerified")} is false: Cognito refuses a user pool whose SES sender is ` +
+    `not verified (InvalidParameterException), and ${why}. Two steps: (1) up with cognitoEmailViaSes: false and ${verify}; ` +
+    `(2) once SES shows the identity verified, set emailIdentityVerified: true and cognitoEmailViaSes: true and up again.${byHand}`
+  );
 }

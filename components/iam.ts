@@ -33,8 +33,8 @@ export function createServiceRole(
 }
 
 /**
- * The ARN of the SES identity `address` in this account and region. The notification tier creates
- * that identity, but it needs the API's URL first, so the API tier (Cognito's mail) takes the ARN.
+ * The ARN of the SES identity `address` in this account and region, as IAM and Cognito name the
+ * sender whether its own identity or its domain's verifies it (or one made outside the stack).
  */
 export function sesIdentityArn(region: string, address: string): pulumi.Output<string> {
   return pulumi.interpolate`arn:aws:ses:${region}:${aws.getCallerIdentityOutput().accountId}:identity/${address}`;

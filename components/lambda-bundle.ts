@@ -30,6 +30,8 @@ export const LAMBDA_ENTRIES = {
   "order-api": () => (require("../runtime/lambda/order-api") as typeof import("../runtime/lambda/order-api")).createOrderApiHandler(),
   "email-notifier": () =>
     (require("../runtime/lambda/email-notifier") as typeof import("../runtime/lambda/email-notifier")).createEmailNotifierHandler(),
+  "email-events": () =>
+    (require("../runtime/lambda/email-events") as typeof import("../runtime/lambda/email-events")).createEmailEventsHandler(),
 } as const;
 /** The name of a Lambda entry. */
 export type LambdaEntry = keyof typeof LAMBDA_ENTRIES;

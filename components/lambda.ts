@@ -5,6 +5,8 @@ import { METRICS_STACK_ENV } from "../runtime/contracts/metrics";
 import type { PolicyDocument } from "./policies";
 import { createServiceRole } from "./iam";
 import { LAMBDA_HANDLER, lambdaArchive, type LambdaEntry } from "./lambda-bundle";
+import type { ArnRef } from "./refs";
+import { NOTIFIER_ASYNC_RETRIES } from "./scaling";
 
 /** What a handler Lambda of a tier needs; every field is required so no default hides a choice. */
 export interface HandlerFunctionArgs {
@@ -67,4 +69,27 @@ export function createHandlerFunction(name: string, args: HandlerFunctionArgs, p
     { parent, dependsOn: [policy] },
   );
   return { fn, role, logGroup };
+}
+
+/**
+ * Lambda's retries of an asynchronous invocation (S3, SNS), and where an event that failed every
+ * one of them goes: the failure queue, not away (`npm run redrive -- --queue email-failures` hands
+ * it back to the function named in Lambda's record). The function depends on its role's policy,
+ * so SendMessage is granted before Lambda checks it here.
+ */
+export function keepFailedEvents(
+  name: string,
+  fn: aws.lambda.Function,
+  failureQueue: ArnRef,
+  parent: pulumi.Resource,
+): aws.lambda.FunctionEventInvokeConfig {
+  return new aws.lambda.FunctionEventInvokeConfig(
+    `${name}-async`,
+    {
+      functionName: fn.name,
+      maximumRetryAttempts: NOTIFIER_ASYNC_RETRIES,
+      destinationConfig: { onFailure: { destination: failureQueue.arn } },
+    },
+    { parent },
+  );
 }

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV, INVOICE_PREFIX, INVOICE_SUFFIX, type LogLevel } from "../runtime/contracts/env";
-import { createHandlerFunction, type HandlerFunction } from "./lambda";
-import type { ArnRef, BucketRef, TableRef } from "./refs";
+import { createHandlerFunction, keepFailedEvents, type HandlerFunction } from "./lambda";
+import type { ArnRef, BucketRef, NameRef, TableRef } from "./refs";
 import { sellerEnvironment, type SellerConfig } from "./environment";
 import { notifierFunctionPolicy } from "./policies";
-import { NOTIFIER_ASYNC_RETRIES, notifierReservedConcurrency } from "./scaling";
+import { createSenderIdentity, type DnsRecord, type SenderIdentityConfig } from "./sender-identity";
+import { notifierReservedConcurrency } from "./scaling";
 
 /** Arguments of the notification tier (defaults: components/config.ts). */
 export interface NotificationTierArgs {
@@ -17,8 +18,16 @@ export interface NotificationTierArgs {
   readonly linkBaseUrl: pulumi.Input<string>;
   /** Where a failed asynchronous invocation's event goes (after Lambda's retries). */
   readonly failureQueue: ArnRef;
-  /** The From address; it becomes an SES email identity that must be verified once. */
+  /** The From address. */
   readonly sender: string;
+  /** The ARN of the sender's address identity (`identity/<sender>`), as IAM and Cognito name it, whichever identity verifies it. */
+  readonly senderArn: pulumi.Input<string>;
+  /** Which SES identity verifies the sender and whether this stack creates it (components/sender-identity.ts). */
+  readonly senderIdentity: SenderIdentityConfig;
+  /** The region, for the MAIL FROM domain's MX record. */
+  readonly region: string;
+  /** The SES configuration set every send names, so SES publishes the email's events (EmailEvents). */
+  readonly configurationSet: NameRef & ArnRef;
   readonly seller: SellerConfig;
   /** How long an emailed link works. */
   readonly linkTtlDays: number;
@@ -32,7 +41,10 @@ export interface NotificationTierArgs {
 
 /** The email Lambda, subscribed to new invoice PDFs in the bucket, and the SES identity it sends as. */
 export class NotificationTier extends pulumi.ComponentResource {
-  public readonly senderIdentity: aws.sesv2.EmailIdentity;
+  /** The identity's name (the sender's address or domain); an external one is named by the address. */
+  public readonly senderIdentity: string;
+  /** DNS records that verify a domain identity the stack created; none otherwise. */
+  public readonly dnsRecords: pulumi.Output<DnsRecord[]>;
   public readonly handler: aws.lambda.Function;
   public readonly functionLogGroup: aws.cloudwatch.LogGroup;
   public readonly asyncConfig: aws.lambda.FunctionEventInvokeConfig;
@@ -42,24 +54,22 @@ export class NotificationTier extends pulumi.ComponentResource {
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.sender))
       throw new Error(`NotificationTier ${name}: sender "${args.sender}" is not an email address`);
 
-    this.senderIdentity = new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.sender }, { parent: this });
-    const notifier = createNotifierFunction(name, args, this.senderIdentity, this);
+    const identity = createSenderIdentity(name, args.sender, args.senderIdentity, args.region, this);
+    this.senderIdentity = identity.name;
+    this.dnsRecords = identity.dnsRecords;
+    const notifier = createNotifierFunction(name, args, this);
     this.handler = notifier.fn;
     this.functionLogGroup = notifier.logGroup;
+    // S3 invokes asynchronously: an event that fails every retry goes to the failure queue, not away.
     this.asyncConfig = keepFailedEvents(name, notifier.fn, args.failureQueue, this);
     subscribeToNewInvoices(name, notifier.fn, args.bucket, this);
 
-    this.registerOutputs({ senderIdentity: this.senderIdentity.emailIdentity, functionLogGroupName: this.functionLogGroup.name });
+    this.registerOutputs({ senderIdentity: this.senderIdentity, functionLogGroupName: this.functionLogGroup.name });
   }
 }
 
 /** The notifier Lambda: reads the order, signs the link, sends as the sender only. */
-function createNotifierFunction(
-  name: string,
-  args: NotificationTierArgs,
-  senderIdentity: aws.sesv2.EmailIdentity,
-  parent: pulumi.Resource,
-): HandlerFunction {
+function createNotifierFunction(name: string, args: NotificationTierArgs, parent: pulumi.Resource): HandlerFunction {
   return createHandlerFunction(
     `${name}-handler`,
     {
@@ -67,14 +77,23 @@ function createNotifierFunction(
       entry: "email-notifier",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, senderIdentity.arn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
-          .apply(([tableArn, senderIdentityArn, failureQueueArn, linkKeyArn, lg]) =>
-            notifierFunctionPolicy({ tableArn, senderIdentityArn, sender: args.sender, failureQueueArn, linkKeyArn, logGroupArn: lg }),
+          .all([args.table.arn, args.senderArn, args.configurationSet.arn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
+          .apply(([tableArn, senderIdentityArn, configurationSetArn, failureQueueArn, linkKeyArn, lg]) =>
+            notifierFunctionPolicy({
+              tableArn,
+              senderIdentityArn,
+              configurationSetArn,
+              sender: args.sender,
+              failureQueueArn,
+              linkKeyArn,
+              logGroupArn: lg,
+            }),
           ),
       environment: {
         [ENV.ordersTable]: args.table.name,
         [ENV.invoicesBucket]: args.bucket.bucket,
         [ENV.emailSender]: args.sender,
+        [ENV.emailConfigurationSet]: args.configurationSet.name,
         ...sellerEnvironment(args.seller),
         [ENV.linkKeyId]: args.linkKey.arn,
         [ENV.linkBaseUrl]: args.linkBaseUrl,
@@ -88,27 +107,6 @@ function createNotifierFunction(
       logRetentionDays: args.logRetentionDays,
     },
     parent,
-  );
-}
-
-/**
- * S3 invokes asynchronously: an event that fails every retry goes to the failure queue, not away.
- * The function depends on its role's policy, so SendMessage is granted before Lambda checks it here.
- */
-function keepFailedEvents(
-  name: string,
-  fn: aws.lambda.Function,
-  failureQueue: ArnRef,
-  parent: pulumi.Resource,
-): aws.lambda.FunctionEventInvokeConfig {
-  return new aws.lambda.FunctionEventInvokeConfig(
-    `${name}-async`,
-    {
-      functionName: fn.name,
-      maximumRetryAttempts: NOTIFIER_ASYNC_RETRIES,
-      destinationConfig: { onFailure: { destination: failureQueue.arn } },
-    },
-    { parent },
   );
 }
 

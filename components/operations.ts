@@ -36,6 +36,7 @@ export interface OpsNames {
   readonly stageName: string;
   readonly apiFunction: string;
   readonly notifierFunction: string;
+  readonly emailEventsFunction: string;
   readonly queue: string;
   readonly dlq: string;
   readonly emailFailureQueue: string;
@@ -57,6 +58,8 @@ export interface OperationsArgs {
     readonly functionLogGroup: NameRef;
   };
   readonly notifier: { readonly handler: NameRef; readonly functionLogGroup: NameRef };
+  /** The Lambda that records SES's delivery, bounce and complaint events (EmailEvents). */
+  readonly emailEvents: { readonly handler: NameRef; readonly functionLogGroup: NameRef };
   readonly queues: {
     readonly queue: NameRef;
     readonly deadLetterQueue: NameRef;
@@ -87,7 +90,19 @@ export const ALARM_THRESHOLDS = {
   tasksBelowDesiredMinutes: 15,
   /** Minutes without a single invoice while order messages wait, for the composite alarm. */
   noInvoicesMinutes: 15,
+  /** Invoice emails that bounced in 5 minutes: a customer has no invoice until the back office re-sends it. */
+  emailsBounced: 1,
+  /**
+   * The account's SES bounce rate (a fraction): half of the 5 % at which AWS reviews a sender
+   * (it may pause sending at 10 %).
+   */
+  sesBounceRate: 0.025,
+  /** The account's SES complaint rate: half of the 0.1 % at which AWS reviews a sender (it may pause at 0.5 %). */
+  sesComplaintRate: 0.0005,
 } as const;
+
+/** The period of SES's reputation metrics the alarms read (SES computes the rates over a representative volume, not per minute). */
+const REPUTATION_PERIOD = 3600;
 
 const FIVE_MINUTES = 300;
 
@@ -189,11 +204,29 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
         line("AWS/Lambda", "Throttles", { FunctionName: n.apiFunction }, { stat: "Sum", label: "API throttles" }),
         line("AWS/Lambda", "Errors", { FunctionName: n.notifierFunction }, { stat: "Sum", label: "notifier errors" }),
         line("AWS/Lambda", "Throttles", { FunctionName: n.notifierFunction }, { stat: "Sum", label: "notifier throttles" }),
+        line("AWS/Lambda", "Errors", { FunctionName: n.emailEventsFunction }, { stat: "Sum", label: "email events errors" }),
       ]),
       widget(1, 2, "API latency (ms)", [
         line("AWS/ApiGateway", "Latency", api, { stat: "p50", label: "p50" }),
         line("AWS/ApiGateway", "Latency", api, { stat: "p99", label: "p99" }),
       ]),
+      // What became of the emails SES accepted, and the account's standing with SES.
+      widget(2, 2, "Invoice emails: delivered, bounced, complained, rejected", [
+        biz(n, METRICS.emailsDelivered, { stat: "Sum", label: "delivered" }),
+        biz(n, METRICS.emailsBounced, { stat: "Sum", label: "bounced" }),
+        biz(n, METRICS.emailsComplained, { stat: "Sum", label: "complained" }),
+        biz(n, METRICS.emailsRejected, { stat: "Sum", label: "rejected" }),
+      ]),
+      widget(
+        3,
+        2,
+        "SES reputation (account): bounce and complaint rate",
+        [
+          line("AWS/SES", "Reputation.BounceRate", {}, { stat: "Maximum", label: "bounce rate" }),
+          line("AWS/SES", "Reputation.ComplaintRate", {}, { stat: "Maximum", label: "complaint rate", yAxis: "right" }),
+        ],
+        { period: REPUTATION_PERIOD },
+      ),
     ],
   };
 }
@@ -221,6 +254,16 @@ export function savedQueries(stack: string): { key: string; name: string; query:
         "| sort errors desc",
       ].join("\n"),
     },
+    {
+      key: "email-failures",
+      name: `shop-${stack}/Invoice emails that failed (bounce, complaint, reject)`,
+      query: [
+        "fields @timestamp, orderId, messageId, event, reason",
+        '| filter alarm = "invoice-email-failed"',
+        "| sort @timestamp desc",
+        "| limit 200",
+      ].join("\n"),
+    },
   ];
 }
 
@@ -238,7 +281,7 @@ export class Operations extends pulumi.ComponentResource {
   constructor(name: string, args: OperationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:ops:Operations", name, {}, opts);
     const alarm = alarmFactory(name, args.alarmTopic, this);
-    const paging = [...lambdaAlarms(alarm, args), ...apiAlarms(alarm, args), ...workerAlarms(alarm, args)];
+    const paging = [...lambdaAlarms(alarm, args), ...apiAlarms(alarm, args), ...workerAlarms(alarm, args), ...emailAlarms(alarm, args)];
     const noInvoices = noInvoicesAlarm(alarm, args.stack);
     this.alarms = [...paging, noInvoices];
     this.noInvoicesWhileOrdersWait = noInvoicesWhileOrdersWait(name, args, noInvoices, this);
@@ -396,6 +439,46 @@ function workerAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch
   ];
 }
 
+/** Invoice emails that bounced, and the account's SES bounce and complaint rates before AWS reviews them. */
+function emailAlarms(alarm: AlarmFactory, args: OperationsArgs): aws.cloudwatch.MetricAlarm[] {
+  const T = ALARM_THRESHOLDS;
+  const reputation = (suffix: string, metricName: string, threshold: number, alarmDescription: string) =>
+    alarm(suffix, {
+      alarmDescription,
+      namespace: "AWS/SES",
+      metricName,
+      statistic: "Maximum",
+      period: REPUTATION_PERIOD,
+      evaluationPeriods: 1,
+      threshold,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  return [
+    alarm("invoice-email-bounced", {
+      alarmDescription:
+        "An invoice email bounced: the customer has no invoice. Run the saved query 'Invoice emails that failed' for the order and reason, get the right address from the customer, then npm run resend -- --order ID --to ADDRESS --stack <stack>.",
+      ...bizMetric(METRICS.emailsBounced, args.stack),
+      statistic: "Sum",
+      period: FIVE_MINUTES,
+      evaluationPeriods: 1,
+      threshold: T.emailsBounced,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    }),
+    reputation(
+      "ses-bounce-rate",
+      "Reputation.BounceRate",
+      T.sesBounceRate,
+      `The account's SES bounce rate reached ${T.sesBounceRate * 100} %; AWS reviews senders at 5 % and may pause sending at 10 %. Run 'Invoice emails that failed': mistyped addresses (re-send to the right one), or a bad list of sends; SES's reputation dashboard shows the trend.`,
+    ),
+    reputation(
+      "ses-complaint-rate",
+      "Reputation.ComplaintRate",
+      T.sesComplaintRate,
+      `The account's SES complaint rate reached ${T.sesComplaintRate * 100} %; AWS reviews senders at 0.1 % and may pause sending at 0.5 %. Customers mark invoice emails as spam: check the sender name, subject and that only buyers are mailed; never re-send to a complainer.`,
+    ),
+  ];
+}
+
 /** No invoice rendered for a while. Part of the composite only: it notifies nobody on its own (an idle shop renders no invoice). */
 function noInvoicesAlarm(alarm: AlarmFactory, stack: string): aws.cloudwatch.MetricAlarm {
   const T = ALARM_THRESHOLDS;
@@ -445,19 +528,21 @@ function createDashboard(name: string, args: OperationsArgs, parent: pulumi.Reso
       args.api.stage.stageName,
       args.api.handler.name,
       args.notifier.handler.name,
+      args.emailEvents.handler.name,
       args.queues.queue.name,
       args.queues.deadLetterQueue.name,
       args.queues.emailFailureQueue.name,
       args.worker.cluster.name,
       args.worker.service.name,
     ])
-    .apply(([apiName, stageName, apiFunction, notifierFunction, queue, dlq, emailFailureQueue, cluster, service]) => ({
+    .apply(([apiName, stageName, apiFunction, notifierFunction, emailEventsFunction, queue, dlq, emailFailureQueue, cluster, service]) => ({
       stack: args.stack,
       region: args.region,
       apiName,
       stageName,
       apiFunction,
       notifierFunction,
+      emailEventsFunction,
       queue,
       dlq,
       emailFailureQueue,
@@ -471,9 +556,14 @@ function createDashboard(name: string, args: OperationsArgs, parent: pulumi.Reso
   );
 }
 
-/** The saved Logs Insights queries over the three parts' log groups (savedQueries). */
+/** The saved Logs Insights queries over the four parts' log groups (savedQueries). */
 function createSavedQueries(name: string, args: OperationsArgs, parent: pulumi.Resource): aws.cloudwatch.QueryDefinition[] {
-  const logGroupNames = [args.api.functionLogGroup.name, args.worker.logGroup.name, args.notifier.functionLogGroup.name];
+  const logGroupNames = [
+    args.api.functionLogGroup.name,
+    args.worker.logGroup.name,
+    args.notifier.functionLogGroup.name,
+    args.emailEvents.functionLogGroup.name,
+  ];
   return savedQueries(args.stack).map(
     (q) => new aws.cloudwatch.QueryDefinition(`${name}-query-${q.key}`, { name: q.name, queryString: q.query, logGroupNames }, { parent }),
   );

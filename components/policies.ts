@@ -92,6 +92,8 @@ export interface NotifierFunctionArns {
   readonly tableArn: string;
   /** The sender's SES identity; sending is granted on every identity of the account, pinned to this From address. */
   readonly senderIdentityArn: string;
+  /** The SES configuration set every send names: SES authorizes the send against it too. */
+  readonly configurationSetArn: string;
   /** The From address the notifier sends as (runtime ENV emailSender). */
   readonly sender: string;
   /** The on-failure destination of the notifier's asynchronous invocations. */
@@ -111,7 +113,8 @@ export function sesIdentitiesArn(senderIdentityArn: string): string {
  * The notifier: read the order, claim and mark it; send as the configured sender; sign links;
  * hand a failed event to its failure queue; write its traces. In the SES sandbox SES authorizes a send against the
  * recipient's identity as well as the sender's, so sending is granted on the account's identities
- * with the From address pinned by condition. SES SendEmail (HTML and text parts, not raw MIME) is authorized as
+ * with the From address pinned by condition; a send that names a configuration set is authorized
+ * against the set as well, so the stack's set is named too. SES SendEmail (HTML and text parts, not raw MIME) is authorized as
  * ses:SendEmail alone (ses:SendRawEmail only for raw MIME), so nothing else is granted.
  */
 export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument {
@@ -121,7 +124,7 @@ export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument 
       Sid: "SendAsSenderOnly",
       Effect: "Allow",
       Action: ["ses:SendEmail"],
-      Resource: sesIdentitiesArn(a.senderIdentityArn),
+      Resource: [sesIdentitiesArn(a.senderIdentityArn), a.configurationSetArn],
       Condition: { StringEquals: { "ses:FromAddress": a.sender } },
     },
     { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: a.linkKeyArn },
@@ -129,6 +132,43 @@ export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument 
     logsStatement(a.logGroupArn),
     traceWritingStatement,
   );
+}
+
+/** ARNs the email events Lambda works on. */
+export interface EmailEventsFunctionArns {
+  readonly tableArn: string;
+  /** The on-failure destination of its asynchronous invocations (SNS invokes it asynchronously). */
+  readonly failureQueueArn: string;
+  readonly logGroupArn: string;
+}
+
+/**
+ * The email events Lambda: record each SES event on its message and its order (UpdateItem), read the
+ * order when the event is not about its current email (GetItem); Lambda hands a failed event to
+ * the failure queue with the function's role; write its logs and traces.
+ */
+export function emailEventsFunctionPolicy(a: EmailEventsFunctionArns): PolicyDocument {
+  return doc(
+    { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.failureQueueArn },
+    logsStatement(a.logGroupArn),
+    traceWritingStatement,
+  );
+}
+
+/**
+ * The topic SES publishes a configuration set's events to: SES may publish, for this account's set
+ * only (the confused-deputy conditions AWS documents for SES event destinations).
+ */
+export function sesEventsTopicPolicy(a: { readonly topicArn: string; readonly configurationSetArn: string; readonly accountId: string }) {
+  return doc({
+    Sid: "SesPublishesTheSetsEvents",
+    Effect: "Allow",
+    Principal: { Service: "ses.amazonaws.com" },
+    Action: ["SNS:Publish"],
+    Resource: a.topicArn,
+    Condition: { StringEquals: { "AWS:SourceAccount": a.accountId, "AWS:SourceArn": a.configurationSetArn } },
+  });
 }
 
 /** ARNs the invoice worker's task role works on. */

@@ -5,7 +5,7 @@
  */
 
 /** The parts of the pipeline, each its own IAM role in the stack. */
-export const PARTS = ["order-api", "invoice-worker", "email-notifier"] as const;
+export const PARTS = ["order-api", "invoice-worker", "email-notifier", "email-events"] as const;
 /** One part of the pipeline. */
 export type Part = (typeof PARTS)[number];
 

@@ -4,7 +4,7 @@ With MOTO_CALL_LOG_DIR set, the launcher (moto_server.py) appends to <dir>/calls
 every signed request, who made it (the access key id of its SigV4 signature, or of a presigned
 URL's X-Amz-Credential), the service and action, and the request fields IAM authorizes on: table,
 index and partition key values (dynamodb:LeadingKeys), queue URL, bucket and object key, KMS key,
-SES source and recipients. Nothing else of a request is kept, and a line already written is not
+SES source, recipients and configuration set. Nothing else of a request is kept, and a line already written is not
 written again, so the log stays small however many calls a test suite makes.
 
 Reading a request is protocol knowledge only (X-Amz-Target and a JSON body, an Action= form, or an
@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote
 # "<key id>/<yyyymmdd>/<region>/<service>/aws4_request", in an Authorization header or a presigned URL.
 _CREDENTIAL = re.compile(r"([^/,\s=]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _JSON_FIELDS = ("TableName", "IndexName", "QueueUrl", "KeyId")
-_FORM_FIELDS = ("Source", "QueueUrl", "KeyId")
+_FORM_FIELDS = ("Source", "ConfigurationSetName", "QueueUrl", "KeyId")
 _RECIPIENTS = ("ToAddresses", "CcAddresses", "BccAddresses")
 _TRANSACT_KINDS = ("Put", "Update", "Delete", "ConditionCheck", "Get")
 

@@ -13,6 +13,11 @@ those back.
 It also serves `GET /_local/ses/messages?from=N`: the SES messages sent so far from the N-th on, so
 the local inbox reads only new mail instead of moto's whole state dump (/moto-api/data.json).
 
+SendEmail with a ConfigurationSetName: moto ignores the set (and publishes none of its events).
+Here, as SES does, a send naming a set that does not exist is refused (ConfigurationSetDoesNotExist),
+and each message keeps the set and the message tags it was sent with, which /_local/ses/messages
+returns, so the local pipeline can publish the set's events in SES's stead (local/ses-events.ts).
+
 With MOTO_CALL_LOG_DIR set, it logs every AWS call as IAM would see it (moto_call_log.py), and
 `POST /_local/calls` logs a call a proxy in front of it answered itself (an injected fault).
 
@@ -30,7 +35,9 @@ import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.ses.exceptions import ConfigurationSetDoesNotExist
 from moto.ses.models import Message
+from moto.ses.responses import EmailResponse
 from werkzeug.serving import run_simple
 
 from moto_call_log import CallLog
@@ -88,11 +95,39 @@ def _transact_write_items_undoing_items(original):
     return transact_write_items
 
 
+# Message id -> the configuration set and the message tags it was sent with.
+_sent_with = {}
+_send_lock = threading.Lock()
+
+
+def _send_email_with_configuration_set(original):
+    """SendEmail that refuses an unknown configuration set and remembers the set and tags of each message."""
+
+    def send_email(self):
+        name = self._get_param("ConfigurationSetName")
+        if name and name not in self.backend.config_sets:
+            raise ConfigurationSetDoesNotExist(f"Configuration set <{name}> does not exist.")
+        tags = {t["Name"]: t["Value"] for t in (self._get_param("Tags") or [])}
+        with _send_lock:
+            result = original(self)
+            _sent_with[result.result["MessageId"]] = {"configurationSet": name, "tags": tags}
+        return result
+
+    return send_email
+
+
 def _ses_messages(environ, start_response):
     query = parse_qs(environ.get("QUERY_STRING", ""))
     start = max(0, int(query.get("from", ["0"])[0]))
     messages = [
-        {"id": m.id, "source": m.source, "destinations": m.destinations, "subject": m.subject, "body": m.body}
+        {
+            "id": m.id,
+            "source": m.source,
+            "destinations": m.destinations,
+            "subject": m.subject,
+            "body": m.body,
+            **_sent_with.get(m.id, {"configurationSet": None, "tags": {}}),
+        }
         for m in Message.instances_tracked[start:]
     ]
     body = json.dumps({"total": len(Message.instances_tracked), "messages": messages}).encode()
@@ -118,6 +153,7 @@ def main() -> None:
     if os.environ.get("MOTO_WHOLE_TABLE_ROLLBACK") != "1":
         dynamodb_models.copy = _NoTableCopy()
         DynamoDBBackend.transact_write_items = _transact_write_items_undoing_items(DynamoDBBackend.transact_write_items)
+    EmailResponse.send_email = _send_email_with_configuration_set(EmailResponse.send_email)
     app = DomainDispatcherApplication(create_backend_app)
     dynamodb = threading.Lock()
     call_log = CallLog(os.environ["MOTO_CALL_LOG_DIR"]) if os.environ.get("MOTO_CALL_LOG_DIR") else None

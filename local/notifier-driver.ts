@@ -35,6 +35,9 @@ export function notifierSchedule(speedup = 1): NotifierSchedule {
   return { retryDelaysSeconds, claimLeaseSeconds };
 }
 
+/** The function ARNs the local drivers name in their on-failure records: redrive hands each event back to its function. */
+export const LOCAL_FUNCTION_ARNS = { notifier: "local:email-notifier", emailEvents: "local:email-events" } as const;
+
 /** The record Lambda sends to an on-failure destination when an asynchronous event failed every attempt. */
 export function onFailureRecord(event: unknown, error: Error, attempts: number, functionArn: string) {
   return {
@@ -48,10 +51,10 @@ export function onFailureRecord(event: unknown, error: Error, attempts: number, 
 }
 
 /**
- * Delivers the bucket's object-created notifications (queued by S3) to the email handler, as the
- * Lambda S3 trigger would: at least once; a failed event comes back after each of Lambda's retry
- * delays, and after the last retry it goes to the failure queue (when given) as Lambda's on-failure
- * destination would.
+ * Delivers the events of a queue to a handler as an asynchronous Lambda trigger would (the
+ * bucket's object-created notifications to the notifier, SES's events to the email events handler):
+ * at least once; a failed event comes back after each of Lambda's retry delays, and after the last
+ * retry it goes to the failure queue (when given) as Lambda's on-failure destination would.
  */
 export function startNotifierDriver(o: {
   sqs: SQSClient;
@@ -62,6 +65,8 @@ export function startNotifierDriver(o: {
   retryDelaysSeconds?: readonly number[];
   /** The on-failure destination; without it a failed event is retried forever. */
   failureQueueUrl?: string;
+  /** The function its on-failure records name. @default LOCAL_FUNCTION_ARNS.notifier */
+  functionArn?: string;
 }): { stop(): Promise<void> } {
   const delays = o.retryDelaysSeconds ?? NOTIFIER_RETRY_DELAYS_SECONDS;
   const attempts = delays.length + 1;
@@ -100,11 +105,15 @@ export function startNotifierDriver(o: {
             await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle! }));
           } catch (e) {
             if (o.failureQueueUrl && received >= attempts) {
-              o.log("event failed every attempt; sent to the email failure queue", { error: (e as Error).name, attempts: received });
+              o.log("event failed every attempt; sent to the email failure queue", {
+                error: (e as Error).name,
+                attempts: received,
+                function: o.functionArn ?? LOCAL_FUNCTION_ARNS.notifier,
+              });
               await o.sqs.send(
                 new SendMessageCommand({
                   QueueUrl: o.failureQueueUrl,
-                  MessageBody: JSON.stringify(onFailureRecord(event, e as Error, received, "local:email-notifier")),
+                  MessageBody: JSON.stringify(onFailureRecord(event, e as Error, received, o.functionArn ?? LOCAL_FUNCTION_ARNS.notifier)),
                 }),
               );
               await o.sqs.send(new DeleteMessageCommand({ QueueUrl: o.queueUrl, ReceiptHandle: m.ReceiptHandle! }));

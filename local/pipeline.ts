@@ -4,13 +4,16 @@ import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { createClients, destroyClients } from "../runtime/clients";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { createOrderApiHandler } from "../runtime/lambda/order-api";
 import { createEmailNotifierHandler } from "../runtime/lambda/email-notifier";
 import { startMoto, type MotoServer } from "./moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "./provision";
 import { cognitoVerifier, createLocalUser, createLocalUserPool, localUserToken, signIn, type LocalUser, type LocalUserPool } from "./auth";
 import { startGateway } from "./gateway";
-import { notifierSchedule, startNotifierDriver, type NotifierSchedule } from "./notifier-driver";
+import { LOCAL_FUNCTION_ARNS, notifierSchedule, startNotifierDriver, type NotifierSchedule } from "./notifier-driver";
+import { startSesEventPublisher } from "./ses-events";
+import { createEmailEventsHandler } from "../runtime/lambda/email-events";
 import { LocalInbox, inboxHtml } from "./inbox";
 import { consoleRoutes } from "./console";
 import { formatLogLine } from "./logfmt";
@@ -20,6 +23,8 @@ import { ENV } from "../runtime/contracts/env";
 import { localCredentials, type Part } from "./identities";
 import type { LocalStackSettings } from "./stack-settings";
 
+/** moto's default account: the account the local SES events claim to come from. */
+const LOCAL_ACCOUNT_ID = "123456789012";
 /** The checked-in OpenAPI document (`npm run openapi`), served at /openapi.json. */
 const OPENAPI_FILE = path.resolve(__dirname, "..", "openapi", "openapi.json");
 
@@ -215,6 +220,30 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "notifier", msg, ...f }), "notifier")),
     });
     cleanups.push(() => notifier.stop());
+
+    // SES's event publishing, which moto lacks: each accepted email's delivery, bounce or complaint, as
+    // SNS would hand it to the email events Lambda (local/ses-events.ts), through a queue and a driver.
+    const emailEvents = startNotifierDriver({
+      sqs: clients.sqs,
+      queueUrl: resources.emailEventsQueueUrl!,
+      failureQueueUrl: resources.emailFailureQueueUrl,
+      retryDelaysSeconds: schedule.retryDelaysSeconds,
+      functionArn: LOCAL_FUNCTION_ARNS.emailEvents,
+      handler: createEmailEventsHandler(envOf("email-events"), { writeLog: writeLog("mail") }),
+      log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "mail", msg, ...f }), "mail")),
+    });
+    cleanups.push(() => emailEvents.stop());
+    const sesEvents = startSesEventPublisher({
+      endpoint,
+      configurationSet: resources.configurationSet,
+      account: { region: s.region, accountId: LOCAL_ACCOUNT_ID },
+      topicArn: `arn:aws:sns:${s.region}:${LOCAL_ACCOUNT_ID}:${prefix}-mail-events`,
+      deliver: async (snsEvent) => {
+        await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.emailEventsQueueUrl!, MessageBody: JSON.stringify(snsEvent) }));
+      },
+      log: (msg, f) => sys(msg, f),
+    });
+    cleanups.push(() => sesEvents.stop());
 
     return {
       apiUrl: gateway.url,

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
-import { VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
+import { CreateConfigurationSetCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import type { AwsClients } from "../runtime/clients";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/contracts/env";
@@ -16,7 +16,10 @@ export interface LocalResourceArgs {
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
   readonly sender: string;
-  /** Also create a queue that receives the bucket's object-created events (the local stand-in for Lambda's S3 trigger). */
+  /**
+   * Also create the queues that stand in for the Lambdas' triggers: the bucket's object-created events (S3 -> notifier),
+   * SES's email events (SNS -> email events handler), and the failure queue both hand failed events to.
+   */
   readonly bucketEventsQueue: boolean;
 }
 
@@ -27,10 +30,14 @@ export interface LocalResources {
   readonly dlqUrl: string;
   readonly bucket: string;
   readonly sender: string;
+  /** The SES configuration set every invoice email names (local/ses-events.ts publishes its events). */
+  readonly configurationSet: string;
   readonly linkKeyId: string;
   readonly bucketEventsQueueUrl?: string;
   /** Where the notifier driver puts an event that failed every attempt (Lambda's on-failure destination). */
   readonly emailFailureQueueUrl?: string;
+  /** The local stand-in for the SES events topic's Lambda subscription: SNS notifications for the email events handler. */
+  readonly emailEventsQueueUrl?: string;
 }
 
 /** What each local resource's name adds to the prefix (`<prefix>-orders`...): it tells which stack resource a local one stands for. */
@@ -42,6 +49,10 @@ export const LOCAL_NAME_SUFFIX = {
   emailFailures: "-email-failures",
   /** The local stand-in for Lambda's S3 trigger: no queue in the stack. */
   invoiceEvents: "-invoice-events",
+  /** The local stand-in for SNS delivering SES's events to the email events Lambda: no queue in the stack. */
+  emailEvents: "-email-events",
+  /** The configuration set every send names (the stack's `<prefix>-mail`). */
+  configurationSet: "-mail",
 } as const;
 
 /** Creates the table, queues, bucket, sender identity and link-signing key the pipeline needs. */
@@ -101,7 +112,13 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   );
   let bucketEventsQueueUrl: string | undefined;
   let emailFailureQueueUrl: string | undefined;
+  let emailEventsQueueUrl: string | undefined;
   if (a.bucketEventsQueue) {
+    emailEventsQueueUrl = (
+      await clients.sqs.send(
+        new CreateQueueCommand({ QueueName: `${a.prefix}${LOCAL_NAME_SUFFIX.emailEvents}`, Attributes: { VisibilityTimeout: "60" } }),
+      )
+    ).QueueUrl!;
     emailFailureQueueUrl = (
       await clients.sqs.send(
         new CreateQueueCommand({
@@ -140,6 +157,8 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   }
 
   await clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: a.sender }));
+  const configurationSet = `${a.prefix}${LOCAL_NAME_SUFFIX.configurationSet}`;
+  await clients.ses.send(new CreateConfigurationSetCommand({ ConfigurationSet: { Name: configurationSet } }));
   const key = await clients.kms.send(
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
   );
@@ -150,9 +169,11 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     dlqUrl: dlq.QueueUrl!,
     bucket,
     sender: a.sender,
+    configurationSet,
     linkKeyId: key.KeyMetadata!.KeyId!,
     bucketEventsQueueUrl,
     emailFailureQueueUrl,
+    emailEventsQueueUrl,
   };
 }
 
@@ -176,6 +197,7 @@ export function runtimeEnv(
     [ENV.ordersQueueUrl]: r.queueUrl,
     [ENV.invoicesBucket]: r.bucket,
     [ENV.emailSender]: r.sender,
+    [ENV.emailConfigurationSet]: r.configurationSet,
     [ENV.taxRateBps]: String(extra.taxRateBps),
     ...sellerEnvironment(extra.seller),
     [ENV.linkKeyId]: r.linkKeyId,

@@ -1,14 +1,15 @@
 /**
  * `npm run redrive -- --queue dlq|email-failures [--stack dev|prod | --local]`: moves the orders
- * DLQ back onto the orders queue, or re-invokes the email notifier with each failed event. A
+ * DLQ back onto the orders queue, or re-invokes the function that failed each event (the email
+ * notifier, or the email events handler) with it. A
  * deployed stack's queues come from `pulumi stack output`; `--local` uses the running `npm start`.
  */
-import { execFileSync } from "node:child_process";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import { parseRedriveArgs, redrive, toLambda, toLocalNotifier, toQueue, type Deliver } from "./redrive";
-import { readSession } from "./session";
-import { readStackConfigFile } from "./stack-settings";
+import { parseRedriveArgs, redrive, toLambda, toLocalFunctions, toQueue, type Deliver } from "./redrive";
+import { LOCAL_FUNCTION_ARNS } from "./notifier-driver";
+import { localAwsConfig, readSession } from "./session";
+import { deployedStack } from "./stack-settings";
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -19,24 +20,25 @@ async function main(): Promise<void> {
   const done: (() => void)[] = [];
   if ("local" in args.target) {
     const s = readSession();
-    const local = { region: s.region, endpoint: s.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } };
-    sqs = new SQSClient(local);
+    sqs = new SQSClient(localAwsConfig(s));
     from = args.queue === "dlq" ? s.queues.dlq : s.queues.emailFailures;
-    deliver = args.queue === "dlq" ? toQueue(sqs, s.queues.orders) : toLocalNotifier(sqs, s.queues.notifierEvents);
+    deliver =
+      args.queue === "dlq"
+        ? toQueue(sqs, s.queues.orders)
+        : toLocalFunctions(sqs, {
+            [LOCAL_FUNCTION_ARNS.notifier]: s.queues.notifierEvents,
+            [LOCAL_FUNCTION_ARNS.emailEvents]: s.queues.emailEvents,
+          });
   } else {
-    const stack = args.target.stack;
-    const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" })) as Record<
-      string,
-      string
-    >;
-    const region = String(readStackConfigFile(stack)["aws:region"]);
+    const { outputs: out, region } = deployedStack(args.target.stack);
     sqs = new SQSClient({ region });
     from = args.queue === "dlq" ? out.deadLetterQueueUrl : out.emailFailureQueueUrl;
     if (args.queue === "dlq") deliver = toQueue(sqs, out.queueUrl);
     else {
       const lambda = new LambdaClient({ region });
       done.push(() => lambda.destroy());
-      deliver = toLambda(lambda, out.notifierFunctionName);
+      // Each failed event back to the function that failed it: the notifier, or the email events handler.
+      deliver = toLambda(lambda, [out.notifierFunctionName, out.emailEventsFunctionName]);
     }
   }
   const r = await redrive(sqs, from, deliver, (msg, f) => process.stderr.write(`${msg} ${JSON.stringify(f ?? {})}\n`));

@@ -56,33 +56,60 @@ export const toQueue =
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   };
 
-/** The part of Lambda's on-failure record that redrive needs: the event that failed. */
+/** The part of Lambda's on-failure record that redrive needs: the function that failed and its event. */
 const onFailureRecordSchema = () =>
-  z.object({ requestContext: z.object({ condition: z.string() }).passthrough(), requestPayload: z.unknown() }).passthrough();
+  z
+    .object({
+      requestContext: z.object({ condition: z.string(), functionArn: z.string() }).passthrough(),
+      requestPayload: z.unknown(),
+    })
+    .passthrough();
 
-/** The original event inside an on-failure record; throws on anything else. */
-export function failedEvent(body: string): unknown {
+/** The function that failed (its ARN, as Lambda names it) and the event it failed on; throws on anything else. */
+export function failedInvocation(body: string): { functionArn: string; event: unknown } {
   const parsed = onFailureRecordSchema().safeParse(JSON.parse(body));
   if (!parsed.success || parsed.data.requestPayload === undefined)
     throw new Error("not a Lambda on-failure record (requestContext and requestPayload expected)");
-  return parsed.data.requestPayload;
+  return { functionArn: parsed.data.requestContext.functionArn, event: parsed.data.requestPayload };
 }
 
-/** Re-invokes the deployed notifier asynchronously with the recorded event (lambda:InvokeFunction). */
+/** The original event inside an on-failure record; throws on anything else. */
+export const failedEvent = (body: string): unknown => failedInvocation(body).event;
+
+/** The name of the function an ARN names (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`), or the ARN itself. */
+const functionName = (arn: string) => (arn.startsWith("arn:") ? (arn.split(":")[6] ?? arn) : arn);
+
+/**
+ * Which of the stack's functions failed the event: the one the record names. The email failure
+ * queue takes both the notifier's and the email events handler's failures, so the record, not the
+ * queue, says where an event goes back to; a record of any other function is refused.
+ */
+export function failedFunctionOf(body: string, functions: readonly string[]): string {
+  const name = functionName(failedInvocation(body).functionArn);
+  if (!functions.includes(name)) throw new Error(`the record names ${name}, not a function of this stack (${functions.join(", ")})`);
+  return name;
+}
+
+/** Re-invokes the deployed function that failed, asynchronously, with the recorded event (lambda:InvokeFunction). */
 export const toLambda =
-  (lambda: LambdaClient, functionName: string): Deliver =>
+  (lambda: LambdaClient, functions: readonly string[]): Deliver =>
   async (body) => {
     const r = await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(failedEvent(body))) }),
+      new InvokeCommand({
+        FunctionName: failedFunctionOf(body, functions),
+        InvocationType: "Event",
+        Payload: Buffer.from(JSON.stringify(failedEvent(body))),
+      }),
     );
     if (r.StatusCode !== 202) throw new Error(`Lambda answered ${r.StatusCode} to the asynchronous invocation`);
   };
 
-/** Hands the recorded event back to the local pipeline's notifier driver (its event queue). */
-export const toLocalNotifier =
-  (sqs: SQSClient, notifierEventsUrl: string): Deliver =>
+/** Hands the recorded event back to the local driver of the function that failed it (its event queue, by the record's function). */
+export const toLocalFunctions =
+  (sqs: SQSClient, queueOf: Readonly<Record<string, string>>): Deliver =>
   async (body) => {
-    await sqs.send(new SendMessageCommand({ QueueUrl: notifierEventsUrl, MessageBody: JSON.stringify(failedEvent(body)) }));
+    const queueUrl = queueOf[failedFunctionOf(body, Object.keys(queueOf))];
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(failedEvent(body)) }));
   };
 
 /** The command line of `npm run redrive`. */

@@ -13,12 +13,19 @@ export interface LocalSession {
   readonly poolId: string;
   readonly clientId: string;
   readonly demoUser: { email: string; password: string };
-  /** The orders table (the read-only smoke reads its probe's receipt there). */
+  /** The orders table (the read-only smoke reads its probe's receipt there, `npm run resend -- --local` the order) and invoices bucket. */
   readonly table: string;
+  readonly bucket: string;
   /** The worker's release, which the read-only smoke expects its probe's receipt to name. */
   readonly workerRelease: string;
-  /** The queues `npm run redrive -- --local` works on. */
-  readonly queues: { readonly orders: string; readonly dlq: string; readonly emailFailures: string; readonly notifierEvents: string };
+  /** The queues `npm run redrive -- --local` works on; notifierEvents and emailEvents feed the two email handlers. */
+  readonly queues: {
+    readonly orders: string;
+    readonly dlq: string;
+    readonly emailFailures: string;
+    readonly notifierEvents: string;
+    readonly emailEvents: string;
+  };
   /** The `npm start` process. */
   readonly pid: number;
   /** Processes it started and will stop: moto_server (when it owns one) and the worker. */
@@ -36,12 +43,14 @@ export function sessionOf(p: LocalPipeline, pid = process.pid): LocalSession {
     clientId: p.pool.clientId,
     demoUser: { email: p.demoUser.email, password: p.demoUser.password },
     table: p.resources.table,
+    bucket: p.resources.bucket,
     workerRelease: p.workerRelease,
     queues: {
       orders: p.resources.queueUrl,
       dlq: p.resources.dlqUrl,
       emailFailures: p.resources.emailFailureQueueUrl!,
       notifierEvents: p.resources.bucketEventsQueueUrl!,
+      emailEvents: p.resources.emailEventsQueueUrl!,
     },
     pid,
     children: p.pids,
@@ -85,13 +94,14 @@ export function removeSession(pid = process.pid, file = SESSION_FILE): void {
   }
 }
 
+/** Client settings that reach the session's local AWS (moto accepts any credentials; never real ones). */
+export function localAwsConfig(s: LocalSession) {
+  return { region: s.region, endpoint: s.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+}
+
 /** Runs `f` with a Cognito client of the session's endpoint, closed after. */
 async function withCognito<T>(s: LocalSession, f: (c: CognitoIdentityProviderClient) => Promise<T>): Promise<T> {
-  const cognito = new CognitoIdentityProviderClient({
-    region: s.region,
-    endpoint: s.endpoint,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const cognito = new CognitoIdentityProviderClient(localAwsConfig(s));
   try {
     return await f(cognito);
   } finally {

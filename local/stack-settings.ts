@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -45,4 +46,10 @@ export function localStackSettings(stack: string, root = ROOT): LocalStackSettin
     linkTtlDays: c.notifier.linkTtlDays,
     seller: { name: c.seller.name, address: c.seller.address, taxId: c.seller.taxId, email: c.seller.email },
   };
+}
+
+/** A deployed stack as the operator CLIs reach it: its outputs (`pulumi stack output`) and its region. */
+export function deployedStack(stack: string): { readonly outputs: Record<string, string>; readonly region: string } {
+  const outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8" }));
+  return { outputs, region: String(readStackConfigFile(stack)["aws:region"]) };
 }

@@ -72,11 +72,14 @@ const notifierSchema = () =>
     ...seller(),
     [ENV.invoicesBucket]: str(ENV.invoicesBucket),
     [ENV.emailSender]: str(ENV.emailSender).email(`${ENV.emailSender} must be an email address`),
+    [ENV.emailConfigurationSet]: str(ENV.emailConfigurationSet),
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.linkBaseUrl]: str(ENV.linkBaseUrl).url(`${ENV.linkBaseUrl} must be a URL`),
     [ENV.linkTtlDays]: int(ENV.linkTtlDays, 7, 365, D.linkTtlDays),
     [ENV.notifyClaimLeaseSeconds]: int(ENV.notifyClaimLeaseSeconds, 1, 3600, NOTIFY_CLAIM_LEASE_DEFAULT_SECONDS),
   });
+
+const emailEventsSchema = () => z.object({ ...common() });
 
 /** Raised at start-up when the environment is incomplete; lists every problem at once. */
 export class SettingsError extends Error {
@@ -144,6 +147,8 @@ export interface NotifierSettings {
   readonly ordersTable: string;
   readonly invoicesBucket: string;
   readonly sender: string;
+  /** The SES configuration set every send names: it publishes the email's delivery, bounce and complaint events. */
+  readonly configurationSet: string;
   readonly seller: Seller;
   readonly linkKeyId: string;
   readonly linkBaseUrl: string;
@@ -195,6 +200,7 @@ export function loadNotifierSettings(env: NodeJS.ProcessEnv = process.env): Noti
     ordersTable: e[ENV.ordersTable],
     invoicesBucket: e[ENV.invoicesBucket],
     sender: e[ENV.emailSender],
+    configurationSet: e[ENV.emailConfigurationSet],
     seller: toSeller(e),
     linkKeyId: e[ENV.linkKeyId],
     linkBaseUrl: e[ENV.linkBaseUrl].replace(/\/+$/, ""),
@@ -202,4 +208,17 @@ export function loadNotifierSettings(env: NodeJS.ProcessEnv = process.env): Noti
     claimLeaseSeconds: e[ENV.notifyClaimLeaseSeconds],
     logLevel: e[ENV.logLevel],
   };
+}
+
+/** Settings of the email events Lambda (SES delivery, bounce and complaint events). */
+export interface EmailEventsSettings {
+  readonly region: string;
+  readonly ordersTable: string;
+  readonly logLevel: LogLevel;
+}
+
+/** Reads and validates the email events Lambda's settings. */
+export function loadEmailEventsSettings(env: NodeJS.ProcessEnv = process.env): EmailEventsSettings {
+  const e = parse(emailEventsSchema(), env, "email events");
+  return { region: e[ENV.region], ordersTable: e[ENV.ordersTable], logLevel: e[ENV.logLevel] };
 }

@@ -9,6 +9,7 @@ export const ENV = {
   ordersQueueUrl: "ORDERS_QUEUE_URL",
   invoicesBucket: "INVOICES_BUCKET",
   emailSender: "EMAIL_SENDER",
+  emailConfigurationSet: "EMAIL_CONFIGURATION_SET",
   taxRateBps: "TAX_RATE_BPS",
   sellerName: "SELLER_NAME",
   sellerAddress: "SELLER_ADDRESS",

@@ -11,7 +11,7 @@ export const METRICS_STACK_ENV = "METRICS_STACK";
 /** CloudWatch units the metrics use. */
 export type MetricUnit = "Count" | "Milliseconds" | "Bytes";
 /** The part of the pipeline that emits a metric. */
-export type MetricPart = "order-api" | "invoice-worker" | "email-notifier";
+export type MetricPart = "order-api" | "invoice-worker" | "email-notifier" | "email-events";
 
 /** One business metric: its name, unit, who emits it, and the dimension keys beyond `Stack`. */
 export interface MetricDef {
@@ -42,6 +42,10 @@ export const METRICS = {
   emailsSent: def("EmailsSent", "Count", "email-notifier", "invoice emails SES accepted"),
   emailsFailed: def("EmailsFailed", "Count", "email-notifier", "invoice email attempts that failed (the event is retried)"),
   orderToEmailLatency: def("OrderToEmailLatency", "Milliseconds", "email-notifier", "from the order's creation to its invoice email"),
+  emailsDelivered: def("EmailsDelivered", "Count", "email-events", "invoice emails the recipient's mail server accepted (SES Delivery)"),
+  emailsBounced: def("EmailsBounced", "Count", "email-events", "invoice emails that bounced (SES Bounce): the customer has no invoice"),
+  emailsComplained: def("EmailsComplained", "Count", "email-events", "invoice emails the recipient marked as spam (SES Complaint)"),
+  emailsRejected: def("EmailsRejected", "Count", "email-events", "invoice emails SES refused to deliver after accepting them (SES Reject)"),
   workerCrashed: def("WorkerCrashed", "Count", "invoice-worker", "worker processes that exited abnormally (loop crashed, drain overran)"),
 } as const;
 export type MetricKey = keyof typeof METRICS;

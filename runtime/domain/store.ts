@@ -13,8 +13,10 @@ import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatInvoiceNumber } from "../contracts/numbers";
 import { TABLE_DESIGN } from "../contracts/table";
+import type { EmailEventType } from "../contracts/email-events";
 
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
+const emailPk = (messageId: string) => `EMAIL#${messageId}`;
 const idempotencyPk = (customerId: string, keyHash: string) => `IDEMP#${customerId}#${keyHash}`;
 const probePk = (probeId: string) => `PROBE#${probeId}`;
 const COUNTER_PK = "COUNTER#invoice";
@@ -41,7 +43,40 @@ export interface OrderRecord {
   readonly notifyClaimedAt?: string;
   readonly notifyClaimId?: string;
   readonly notifiedAt?: string;
+  /** The SES message id of the order's current invoice email. */
   readonly emailMessageId?: string;
+  /** Where the back office had the invoice re-sent (`npm run resend`); the customer's address otherwise. */
+  readonly emailTo?: string;
+  /** When the back office asked for the invoice to be sent again. */
+  readonly resendRequestedAt?: string;
+  /** Earlier emails of the order, replaced by a re-send: their late events no longer change the order. */
+  readonly previousEmailMessageIds?: string[];
+  /** What SES reported for the current email: delivered, or failed (bounce, complaint, reject). Unset until it reports. */
+  readonly emailStatus?: EmailStatus;
+  readonly emailFailure?: EmailFailure;
+  readonly emailOutcomeAt?: string;
+}
+
+/** The outcome SES reported for an order's current email. */
+export type EmailStatus = "DELIVERED" | "FAILED";
+
+/** Why an order's email failed, as SES reported it. */
+export interface EmailFailure {
+  readonly event: Exclude<EmailEventType, "Delivery">;
+  /** e.g. "Permanent/General: smtp; 550 5.1.1 user unknown", "complaint: abuse". */
+  readonly reason: string;
+  readonly messageId: string;
+  readonly at: string;
+}
+
+/** One SES event of one message, as the per-message record keeps it. */
+export interface EmailEventEntry {
+  readonly type: EmailEventType;
+  /** When SES says it happened. */
+  readonly at: string;
+  readonly detail: string;
+  /** Identifies the event across SNS's redeliveries (type, time and feedback id). */
+  readonly key: string;
 }
 
 /** An order whose invoice PDF is stored and committed. */
@@ -405,6 +440,98 @@ export class OrderStore {
       if (isConditionFailure(e)) return false;
       throw e;
     }
+  }
+
+  /**
+   * Adds one SES event to its message's record (`EMAIL#<messageId>`, created by the first event),
+   * once: a redelivered event is a "duplicate" and changes nothing.
+   */
+  async recordEmailEvent(messageId: string, orderId: string, e: EmailEventEntry): Promise<"recorded" | "duplicate"> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: emailPk(messageId) },
+          UpdateExpression:
+            "SET #type = :type, orderId = :orderId, events = list_append(if_not_exists(events, :none), :event) ADD eventKeys :keys",
+          ConditionExpression: "attribute_not_exists(eventKeys) OR NOT contains(eventKeys, :key)",
+          ExpressionAttributeNames: { "#type": "type" },
+          ExpressionAttributeValues: {
+            ":type": "email",
+            ":orderId": orderId,
+            ":none": [],
+            ":event": [{ type: e.type, at: e.at, detail: e.detail }],
+            ":keys": new Set([e.key]),
+            ":key": e.key,
+          },
+        }),
+      );
+      return "recorded";
+    } catch (e) {
+      if (isConditionFailure(e)) return "duplicate";
+      throw e;
+    }
+  }
+
+  /** The events recorded for one message, oldest first, and its order; undefined if none was. */
+  async emailEvents(messageId: string): Promise<{ orderId: string; events: Omit<EmailEventEntry, "key">[] } | undefined> {
+    const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: emailPk(messageId) }, ConsistentRead: true }));
+    return r.Item ? { orderId: String(r.Item.orderId), events: r.Item.events as Omit<EmailEventEntry, "key">[] } : undefined;
+  }
+
+  /**
+   * Records what SES reported for the order's current email (`messageId`): false when the order's
+   * current email is another one, or when a delivery would overwrite a failure (a complaint can
+   * follow a delivery; a late delivery never clears a bounce).
+   */
+  markEmailOutcome(orderId: string, messageId: string, at: Date, failure?: EmailFailure): Promise<boolean> {
+    if (failure) {
+      return this.updateOrderIf(
+        orderId,
+        "SET emailStatus = :failed, emailFailure = :failure, emailOutcomeAt = :at",
+        "emailMessageId = :mid",
+        {
+          ":failed": "FAILED" satisfies EmailStatus,
+          ":failure": failure,
+          ":at": at.toISOString(),
+          ":mid": messageId,
+        },
+      );
+    }
+    return this.updateOrderIf(
+      orderId,
+      "SET emailStatus = :delivered, emailOutcomeAt = :at",
+      "emailMessageId = :mid AND (attribute_not_exists(emailStatus) OR emailStatus <> :failed)",
+      {
+        ":delivered": "DELIVERED" satisfies EmailStatus,
+        ":failed": "FAILED" satisfies EmailStatus,
+        ":at": at.toISOString(),
+        ":mid": messageId,
+      },
+    );
+  }
+
+  /**
+   * Hands a NOTIFIED order back to the notifier to email its invoice again, to `to`: INVOICED, with
+   * no claim, its current email moved to the earlier ones and its outcome cleared. `seen` is the
+   * record the caller read; false when the order changed since (or was not NOTIFIED).
+   */
+  reopenForResend(seen: OrderRecord, to: string, now: Date): Promise<boolean> {
+    return this.updateOrderIf(
+      seen.order.orderId,
+      "SET #s = :invoiced, emailTo = :to, resendRequestedAt = :now, previousEmailMessageIds = list_append(if_not_exists(previousEmailMessageIds, :none), :mids) " +
+        "REMOVE emailMessageId, emailStatus, emailFailure, emailOutcomeAt, notifiedAt, notifyClaimedAt, notifyClaimId",
+      "#s = :notified AND emailMessageId = :mid",
+      {
+        ":invoiced": "INVOICED",
+        ":notified": "NOTIFIED",
+        ":to": to,
+        ":now": now.toISOString(),
+        ":none": [],
+        ":mids": [seen.emailMessageId ?? "unknown"],
+        ":mid": seen.emailMessageId ?? "unknown",
+      },
+    );
   }
 
   /** Moves the order to INVOICED; false when it was already past PENDING (a redelivery). */

@@ -8,6 +8,7 @@ import { OrderStore, type OrderRecord } from "../domain/store";
 import { formatMoney } from "../domain/money";
 import { type NotifierSettings } from "../settings";
 import { INVOICE_PREFIX } from "../contracts/env";
+import { EMAIL_KIND_TAG, ORDER_ID_TAG } from "../contracts/email-events";
 import { invoiceLink, type LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
 import { refusedByService } from "../clients";
@@ -165,12 +166,18 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
     const sent = await deps.ses.send(
       new SendEmailCommand({
         Source: s.sender,
-        Destination: { ToAddresses: [rec.order.customer.email] },
+        // The customer's address, or the one the back office corrected it to (npm run resend).
+        Destination: { ToAddresses: [rec.emailTo ?? rec.order.customer.email] },
         Message: {
           Subject: { Data: mail.subject, Charset: "UTF-8" },
           Body: { Text: { Data: mail.text, Charset: "UTF-8" }, Html: { Data: mail.html, Charset: "UTF-8" } },
         },
-        Tags: [{ Name: "kind", Value: "invoice" }],
+        // The set publishes the email's delivery, bounce and complaint; its events carry these tags back.
+        ConfigurationSetName: s.configurationSet,
+        Tags: [
+          { Name: EMAIL_KIND_TAG, Value: "invoice" },
+          { Name: ORDER_ID_TAG, Value: orderId },
+        ],
       }),
     );
     messageId = sent.MessageId;
@@ -208,7 +215,9 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
   log.info("invoice email sent", { invoiceNumber: rec.invoiceNumber, messageId });
   const props = { orderId, invoiceNumber: rec.invoiceNumber };
   deps.metrics.emit(METRICS.emailsSent, 1, {}, props);
-  deps.metrics.emit(METRICS.orderToEmailLatency, Math.max(0, deps.now().getTime() - Date.parse(rec.order.createdAt)), {}, props);
+  // A re-send is the back office's, days later: it says nothing about the pipeline's latency.
+  if (!rec.resendRequestedAt)
+    deps.metrics.emit(METRICS.orderToEmailLatency, Math.max(0, deps.now().getTime() - Date.parse(rec.order.createdAt)), {}, props);
   return "sent";
 }
 

@@ -5,7 +5,7 @@ import { loadNotifierSettings } from "../settings";
 import { decodeS3Key, handleS3Event, orderIdOfInvoiceKey } from "../handlers/email-notifier";
 import { kmsLinkSigner } from "../invoices/link";
 import { createEmfEmitter, metricsStack } from "../metrics";
-import { lambdaInvocation, lambdaTracer, tracedClients } from "./observability";
+import { lambdaInvocation, lambdaTracer, tracedClients, withRequestId } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
 const PART = "email-notifier";
@@ -32,9 +32,7 @@ export function createEmailNotifierHandler(
     PART,
     tracer,
     log,
-    // Lambda's request id as `requestId` on every line of the invocation: one invocation's lines found together.
-    (event: unknown, context?: Context) =>
-      handleS3Event(event, context?.awsRequestId ? { ...deps, log: log.child({ requestId: context.awsRequestId }) } : deps),
+    (event: unknown, context?: Context) => handleS3Event(event, withRequestId(deps, context)),
     notifierAnnotations,
   );
 }

@@ -1,7 +1,7 @@
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import type { Context } from "aws-lambda";
 import type { ClientConfig } from "../clients";
-import type { PowertoolsBackedLogger } from "../log";
+import type { Logger, PowertoolsBackedLogger } from "../log";
 
 /**
  * What the Lambda entries add around a handler, with Powertools for AWS Lambda: the Tracer (the
@@ -74,4 +74,9 @@ export function lambdaInvocation<E, R>(
       tracer.setSegment(parent);
     }
   };
+}
+
+/** The deps of one invocation: its log lines carry Lambda's request id as `requestId`, so one invocation's lines are found together. */
+export function withRequestId<D extends { readonly log: Logger }>(deps: D, context?: Context): D {
+  return context?.awsRequestId ? { ...deps, log: deps.log.child({ requestId: context.awsRequestId }) } : deps;
 }

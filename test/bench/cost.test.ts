@@ -359,8 +359,9 @@ describe("the cost model (bench/cost.ts)", () => {
         // Queue tier: DLQ depth, email failures, oldest message: 3. Worker scaling (components/scaling.ts), one billed metric per
         // metric query: wake (desired, visible, accepted), backlog-high (desired, visible), backlog-low (running, visible,
         // in flight), queue-idle (visible, in flight, accepted, desired, running): 13. Operations (components/operations.ts):
-        // 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices: 11.
-        expect(s.alarmMetrics).to.equal(27);
+        // 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices, invoice emails bounced,
+        // the account's SES bounce and complaint rates: 14.
+        expect(s.alarmMetrics).to.equal(30);
         // 4 methods with detailed metrics on, 5 metrics each.
         expect(s.apiDetailedMetrics).to.equal(20);
       });

@@ -163,6 +163,16 @@ describe("parseStackConfig", () => {
     },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
     {
+      what: "a sender identity kind SES lacks",
+      raw: minimal({ [`${PROJECT}:emailIdentity`]: "dns" }),
+      message: /shop-backend:emailIdentity Invalid enum value. Expected .address. \| .domain. \| .external./,
+    },
+    {
+      what: "a MAIL FROM subdomain that is no DNS label",
+      raw: minimal({ [`${PROJECT}:emailMailFromSubdomain`]: "mail.from" }),
+      message: /emailMailFromSubdomain must be one DNS label/,
+    },
+    {
       what: "an SES sending rate under one email a second",
       raw: minimal({ [`${PROJECT}:sesMaxSendRate`]: 0 }),
       message: /shop-backend:sesMaxSendRate must be at least 1/,
@@ -178,6 +188,54 @@ describe("parseStackConfig", () => {
       expect(() => parseStackConfig(r.raw, r.stack ?? "dev")).to.throw(StackConfigError, r.message);
     });
   }
+
+  describe("Cognito's mail through SES (issue 19, point 1)", () => {
+    // Cognito checks the SES identity at CreateUserPool/UpdateUserPool: it must already be verified then.
+    const cases: { identity: string; verified: boolean; refused: boolean }[] = [
+      { identity: "address", verified: false, refused: true },
+      { identity: "domain", verified: false, refused: true },
+      { identity: "external", verified: false, refused: true },
+      { identity: "address", verified: true, refused: false },
+      { identity: "domain", verified: true, refused: false },
+      { identity: "external", verified: true, refused: false },
+    ];
+    for (const c of cases) {
+      it(`${c.refused ? "refuses" : "accepts"} cognitoEmailViaSes: true with emailIdentity ${c.identity}, emailIdentityVerified ${c.verified}`, () => {
+        const raw = minimal({
+          [`${PROJECT}:cognitoEmailViaSes`]: true,
+          [`${PROJECT}:emailIdentity`]: c.identity,
+          [`${PROJECT}:emailIdentityVerified`]: c.verified,
+        });
+        const parse = () => parseStackConfig(raw, "staging");
+        if (!c.refused) {
+          expect(parse().api.cognitoEmailViaSes).to.equal(true);
+          return;
+        }
+        let message = "";
+        try {
+          parse();
+        } catch (e) {
+          expect(e).to.be.instanceOf(StackConfigError);
+          message = (e as Error).message;
+        }
+        // The keys, the reason, and the way out in two steps.
+        expect(message).to.include(`${PROJECT}:cognitoEmailViaSes is true but ${PROJECT}:emailIdentityVerified is false`);
+        expect(message).to.include("InvalidParameterException");
+        expect(message).to.match(
+          /\(1\) up with cognitoEmailViaSes: false.*\(2\) once SES shows .* verified, set emailIdentityVerified: true and cognitoEmailViaSes: true/s,
+        );
+        expect(message).to.include(c.identity === "domain" ? "emailDnsRecords" : "emailIdentity: external");
+      });
+    }
+
+    it("defaults to the stack creating the sender's address identity, not yet verified, MAIL FROM subdomain mail", () => {
+      expect(parseStackConfig(minimal(), "staging").senderIdentity).to.deep.equal({
+        kind: "address",
+        verified: false,
+        mailFromSubdomain: "mail",
+      });
+    });
+  });
 
   it("leaves ECS's service-linked role to the account unless a stack is told to own it", () => {
     expect(parseStackConfig(minimal(), "staging").worker.ecsServiceLinkedRole).to.equal(false);

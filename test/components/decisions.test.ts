@@ -22,6 +22,8 @@ import {
   assumeRolePolicy,
   ecrRepositoryArn,
   notifierFunctionPolicy,
+  emailEventsFunctionPolicy,
+  sesEventsTopicPolicy,
   sesIdentitiesArn,
   workerExecutionPolicy,
   workerTaskPolicy,
@@ -256,6 +258,7 @@ describe("IAM policy documents", () => {
     linkKeyArn: "arn:aws:kms:eu-west-1:1:key/k",
     logGroupArn: "arn:aws:logs:eu-west-1:1:log-group:g",
     senderIdentityArn: "arn:aws:ses:eu-west-1:1:identity/a@b.example",
+    configurationSetArn: "arn:aws:ses:eu-west-1:1:configuration-set/shop-dev-mail",
     sender: "a@b.example",
     failureQueueArn: "arn:aws:sqs:eu-west-1:1:email-failures",
     repositoryArn: "arn:aws:ecr:eu-west-1:1:repository/r",
@@ -293,11 +296,37 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("grants sending on the account's identities (the sandbox checks the recipient's too), pinned to the From address", () => {
+  it("grants sending on the account's identities (the sandbox checks the recipient's too) and the stack's configuration set, pinned to the From address", () => {
     const send = notifierFunctionPolicy(arns).Statement.find((s) => s.Action.includes("ses:SendEmail"))!;
-    expect(send.Resource).to.equal("arn:aws:ses:eu-west-1:1:identity/*");
+    expect(send.Resource).to.deep.equal(["arn:aws:ses:eu-west-1:1:identity/*", arns.configurationSetArn]);
     expect(send.Condition).to.deep.equal({ StringEquals: { "ses:FromAddress": "a@b.example" } });
     expect(() => sesIdentitiesArn("arn:aws:sqs:eu-west-1:1:q")).to.throw(/not an SES identity ARN/);
+  });
+
+  it("lets the email events Lambda read and update orders, record failed events and write its logs and traces, and nothing else", () => {
+    expect(actions(emailEventsFunctionPolicy(arns))).to.deep.equal([
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "sqs:SendMessage",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]);
+  });
+
+  it("lets SES publish to the events topic only for this account's configuration set", () => {
+    const topicArn = "arn:aws:sns:eu-west-1:1:shop-dev-mail-events";
+    expect(sesEventsTopicPolicy({ topicArn, configurationSetArn: arns.configurationSetArn, accountId: "1" }).Statement).to.deep.equal([
+      {
+        Sid: "SesPublishesTheSetsEvents",
+        Effect: "Allow",
+        Principal: { Service: "ses.amazonaws.com" },
+        Action: ["SNS:Publish"],
+        Resource: topicArn,
+        Condition: { StringEquals: { "AWS:SourceAccount": "1", "AWS:SourceArn": arns.configurationSetArn } },
+      },
+    ]);
   });
 
   it("lets the worker consume, number, store and abandon unconfirmed orders, with no SendMessage, no reads of invoices and no traces", () => {
@@ -322,11 +351,18 @@ describe("IAM policy documents", () => {
 
   it("never allows a wildcard action, and a wildcard resource only for the ECR login and the Lambdas' X-Ray writes", () => {
     const onAnyResource = (d: PolicyDocument) => d.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action);
-    for (const d of [apiFunctionPolicy(arns), notifierFunctionPolicy(arns), workerTaskPolicy(arns), workerExecutionPolicy(arns)]) {
+    for (const d of [
+      apiFunctionPolicy(arns),
+      notifierFunctionPolicy(arns),
+      emailEventsFunctionPolicy(arns),
+      workerTaskPolicy(arns),
+      workerExecutionPolicy(arns),
+    ]) {
       for (const s of d.Statement) for (const a of s.Action) expect(a).to.not.include("*");
     }
     expect(onAnyResource(apiFunctionPolicy(arns))).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
     expect(onAnyResource(notifierFunctionPolicy(arns))).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+    expect(onAnyResource(emailEventsFunctionPolicy(arns))).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
     expect(onAnyResource(workerTaskPolicy(arns))).to.deep.equal([]);
     expect(onAnyResource(workerExecutionPolicy(arns))).to.deep.equal(["ecr:GetAuthorizationToken"]);
   });

@@ -80,6 +80,7 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
         Source: SENDER,
         Destination: { ToAddresses: ["alice@example.com"] },
         Message: { Subject: { Data: "s" }, Body: { Text: { Data: "t" } } },
+        ConfigurationSetName: ctx.resources.configurationSet,
       }),
     );
     [api, worker, notifier].forEach(destroyClients);
@@ -113,7 +114,11 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
         key: "probe-c",
         service: "ses",
         action: "SendEmail",
-        params: { Source: SENDER, Destination: { ToAddresses: ["alice@example.com"] } },
+        params: {
+          Source: SENDER,
+          ConfigurationSetName: ctx.resources.configurationSet,
+          Destination: { ToAddresses: ["alice@example.com"] },
+        },
       },
     ]);
   });
@@ -219,6 +224,7 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
     const reasons = {
       "order-api": {},
       "email-notifier": {},
+      "email-events": {},
       "invoice-worker": { "sqs:ReceiveMessage": "stale", "sqs:DeleteMessage": "why" },
     };
     const { unused, problems } = unusedGrants(check, roles, reasons);
@@ -256,7 +262,44 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
     expect(await verdicts(roles.policies["email-notifier"], spoofed)).to.deep.equal(["ImplicitlyDenied", "ImplicitlyDenied"]);
   });
 
-  it('lets the two Lambda roles write traces on "*" (no SDK call to record: the daemon sends them), and not the worker', async () => {
+  it("judges a send that names a configuration set on the set too, as IAM does: the stack's own set only", async () => {
+    const stackSet = (await programRun("dev")).one("aws:sesv2/configurationSet:ConfigurationSet").state.arn;
+    // The local set (<prefix>-mail) stands for the stack's only one, as local names stand for the stack's ARNs.
+    expect(roles.arns.configurationSets).to.deep.equal({ "shop-dev-mail": stackSet });
+    const send = (ConfigurationSetName: string) =>
+      call({
+        key: "email-notifier",
+        service: "ses",
+        action: "SendEmail",
+        params: { Source: SENDER, ConfigurationSetName, Destination: { ToAddresses: ["alice@example.com"] } },
+      });
+    const requests = iamRequestsOf(send(ctx.resources.configurationSet), roles.arns);
+    expect(requests.map((r) => [r.resource, r.origin])).to.deep.equal([
+      [`${roles.arns.sesIdentityPrefix}${roles.arns.senders[SENDER]}`, "call"],
+      [`${roles.arns.sesIdentityPrefix}alice@example.com`, "SES sandbox: recipient identity"],
+      [stackSet, "configuration set"],
+    ]);
+    const principal = roles.principals["email-notifier"];
+    const verdicts = async (policy: PolicyDocument) => Promise.all(requests.map((r) => evaluate(policy, r, principal, ACCOUNT)));
+    expect(await verdicts(roles.policies["email-notifier"])).to.deep.equal(["Allowed", "Allowed", "Allowed"]);
+    // The notifier's policy without the set in its SendEmail resources: the send is refused on the set.
+    const withoutSet: PolicyDocument = {
+      ...roles.policies["email-notifier"],
+      Statement: roles.policies["email-notifier"].Statement.map((st) =>
+        st.Action.includes("ses:SendEmail")
+          ? { ...st, Resource: ([] as string[]).concat(st.Resource ?? []).filter((r) => r !== stackSet) }
+          : st,
+      ),
+    };
+    expect(await verdicts(withoutSet)).to.deep.equal(["Allowed", "Allowed", "ImplicitlyDenied"]);
+    // A set the stack does not have cannot be judged: the check fails on it rather than passing it unseen.
+    const check = await checkCalls([send("someone-elses-set")], roles);
+    expect(refusals(check, roles)).to.deep.equal([
+      "email-notifier: ses:SendEmail cannot be judged: no stack configuration set for someone-elses-set: local/provision.ts names none like it",
+    ]);
+  });
+
+  it('lets the three Lambda roles write traces on "*" (no SDK call to record: the daemon sends them), and not the worker', async () => {
     const verdicts: Record<string, string> = {};
     for (const part of PARTS) {
       for (const action of ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) {
@@ -273,6 +316,8 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
       "order-api xray:PutTelemetryRecords": "Allowed",
       "email-notifier xray:PutTraceSegments": "Allowed",
       "email-notifier xray:PutTelemetryRecords": "Allowed",
+      "email-events xray:PutTraceSegments": "Allowed",
+      "email-events xray:PutTelemetryRecords": "Allowed",
       "invoice-worker xray:PutTraceSegments": "ImplicitlyDenied",
       "invoice-worker xray:PutTelemetryRecords": "ImplicitlyDenied",
     });

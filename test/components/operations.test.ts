@@ -18,6 +18,8 @@ const AWS_METRICS: Record<string, { names: string[]; dimensions: string[] }> = {
     dimensions: ["QueueName"],
   },
   "ECS/ContainerInsights": { names: ["RunningTaskCount", "DesiredTaskCount"], dimensions: ["ClusterName", "ServiceName"] },
+  // The account's reputation with SES: no dimension.
+  "AWS/SES": { names: ["Reputation.BounceRate", "Reputation.ComplaintRate"], dimensions: [] },
 };
 
 /** One metric reference: namespace, name, dimensions. */
@@ -86,16 +88,17 @@ for (const stack of ["dev", "prod"] as const) {
     let topicArn: string;
     before(async () => {
       run = await programRun(stack);
-      topicArn = run.one("aws:sns/topic:Topic").state.arn;
+      topicArn = run.one("aws:sns/topic:Topic", "-alarms").state.arn;
     });
     const alarm = (suffix: string) => run.one(ALARM, suffix).inputs;
 
     it("has one alarm topic, unencrypted by the AWS-managed key (CloudWatch could not publish), mailed only when alarmEmail is set", () => {
-      const topic = run.one("aws:sns/topic:Topic");
+      const topic = run.one("aws:sns/topic:Topic", "-alarms");
       expect(run.parentType(topic)).to.equal("shop:ops:AlarmTopic");
       expect(topic.inputs.kmsMasterKeyId).to.equal(undefined);
       const subs = run
         .ofType("aws:sns/topicSubscription:TopicSubscription")
+        .filter((s) => s.inputs.topic === topicArn)
         .map((s) => [s.inputs.topic, s.inputs.protocol, s.inputs.endpoint]);
       expect(subs).to.deep.equal(stack === "prod" ? [[topicArn, "email", "ops@acme-shop.eu"]] : []);
     });
@@ -175,6 +178,33 @@ for (const stack of ["dev", "prod"] as const) {
         threshold: 0,
         op: "GreaterThanThreshold",
         does: "npm run redrive -- --queue dlq",
+      },
+      {
+        suffix: "-invoice-email-bounced",
+        ns: METRICS_NAMESPACE,
+        metric: METRICS.emailsBounced.name,
+        stat: "Sum",
+        threshold: T.emailsBounced,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "npm run resend -- --order ID --to ADDRESS",
+      },
+      {
+        suffix: "-ses-bounce-rate",
+        ns: "AWS/SES",
+        metric: "Reputation.BounceRate",
+        stat: "Maximum",
+        threshold: 0.025,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "AWS reviews senders at 5 %",
+      },
+      {
+        suffix: "-ses-complaint-rate",
+        ns: "AWS/SES",
+        metric: "Reputation.ComplaintRate",
+        stat: "Maximum",
+        threshold: 0.0005,
+        op: "GreaterThanOrEqualToThreshold",
+        does: "AWS reviews senders at 0.1 %",
       },
       {
         suffix: "-email-failures-not-empty",
@@ -315,13 +345,15 @@ for (const stack of ["dev", "prod"] as const) {
       for (const m of Object.values(METRICS)) expect(plotted.has(m.name), m.name).to.equal(true);
     });
 
-    it("saves the two Logs Insights queries over the API, worker and notifier log groups", () => {
+    it("saves the three Logs Insights queries over the API, worker, notifier and email events log groups", () => {
       const groups = run.outputs.logGroups;
       const qs = run.ofType("aws:cloudwatch/queryDefinition:QueryDefinition").map((q) => q.inputs);
       expect(qs.map((q) => q.name)).to.deep.equal(savedQueries(stack).map((q) => q.name));
-      for (const q of qs) expect(q.logGroupNames).to.deep.equal([groups.api, groups.worker, groups.notifier]);
+      for (const q of qs) expect(q.logGroupNames).to.deep.equal([groups.api, groups.worker, groups.notifier, groups.emailEvents]);
       expect(qs[0].queryString).to.include('filter orderId = "ord_REPLACE_WITH_ID"').and.include("invoiceNumber").and.include("requestId");
       expect(qs[1].queryString).to.include("stats count(*) as errors by part, errorCode");
+      // The line the email events handler writes for each failed invoice email (runtime/handlers/email-events.ts).
+      expect(qs[2].queryString).to.include('filter alarm = "invoice-email-failed"').and.include("reason");
     });
 
     it("tells every part which stack its metrics belong to (METRICS_STACK)", () => {
@@ -341,6 +373,7 @@ describe("dashboardBody", () => {
     stageName: "dev",
     apiFunction: "fn-api",
     notifierFunction: "fn-notify",
+    emailEventsFunction: "fn-mail",
     queue: "q",
     dlq: "dlq",
     emailFailureQueue: "efq",

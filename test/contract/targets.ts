@@ -8,6 +8,8 @@ import { apiEvent, ALICE, BOB, type Claims } from "../helpers/events";
 import { deployedLambdas, lambdaEnv, LambdaProcess, type DeployedFunction } from "../helpers/lambda-artifact";
 import { createOrderApiHandler } from "../../runtime/lambda/order-api";
 import { createEmailNotifierHandler } from "../../runtime/lambda/email-notifier";
+import { createEmailEventsHandler } from "../../runtime/lambda/email-events";
+import type { EntryOptions } from "../../runtime/lambda/entry-options";
 import { matchRoute, startGateway } from "../../local/gateway";
 import { cognitoVerifier, createLocalUser, createLocalUserPool, signIn } from "../../local/auth";
 import { gatewayResponses } from "../../components/api-routes";
@@ -80,10 +82,10 @@ export interface ApiTarget {
   stop(): Promise<void>;
 }
 
-/** One target of the email notifier contract. */
+/** One target of the email notifier contract (or the email events contract: an SNS event in place of S3's). */
 export interface NotifierTarget {
   readonly name: TargetName;
-  /** Delivers one S3 event; resolves with the handler's result or rejects with its error. */
+  /** Delivers one event; resolves with the handler's result or rejects with its error. */
   deliver(event: unknown): Promise<unknown>;
   logs(): string[];
   stop(): Promise<void>;
@@ -183,7 +185,7 @@ export function sourceApi(ctx: LocalAws): ApiTarget {
   });
 }
 
-let deployed: Promise<{ api: DeployedFunction; notifier: DeployedFunction }> | undefined;
+let deployed: ReturnType<typeof deployedLambdas> | undefined;
 /** The dev stack's Lambda deployments, built once per test process. */
 export const deployedFunctions = () => (deployed ??= deployedLambdas("dev"));
 
@@ -291,16 +293,34 @@ export function apiTarget(name: TargetName, ctx: LocalAws): ApiTarget {
 
 /** The notifier target of a name (the notifier has no gateway: S3 invokes it directly). */
 export function notifierTarget(name: Exclude<TargetName, "gateway">, ctx: LocalAws): NotifierTarget {
+  return invokedTarget("notifier", createEmailNotifierHandler, name, ctx);
+}
+
+/** The email events target of a name (SNS invokes it with SES's events). */
+export function emailEventsTarget(name: Exclude<TargetName, "gateway">, ctx: LocalAws): NotifierTarget {
+  return invokedTarget("emailEvents", createEmailEventsHandler, name, ctx);
+}
+
+/** The part (IAM role) each invoked function signs as. */
+const PART_OF = { notifier: "email-notifier", emailEvents: "email-events" } as const;
+
+/** A function an AWS service invokes with an event: its entry factory from source, or its deployed archive. */
+function invokedTarget(
+  fn: "notifier" | "emailEvents",
+  factory: (env: NodeJS.ProcessEnv, opts: EntryOptions) => (event: unknown) => Promise<unknown>,
+  name: Exclude<TargetName, "gateway">,
+  ctx: LocalAws,
+): NotifierTarget {
   let starting: Promise<RunningHandler> | undefined;
   let running: RunningHandler | undefined;
   const start = async (): Promise<RunningHandler> => {
     if (name === "source") {
       const lines: string[] = [];
-      const handler = createEmailNotifierHandler(partEnv(ctx, "email-notifier"), { writeLog: (l) => lines.push(l) });
+      const handler = factory(partEnv(ctx, PART_OF[fn]), { writeLog: (l) => lines.push(l) });
       return { invoke: handler as RunningHandler["invoke"], logs: () => lines, stop: async () => undefined };
     }
-    const fn = (await deployedFunctions()).notifier;
-    return container(fn, lambdaEnv(fn, ctx.env, ctx.moto.endpoint));
+    const deployed = (await deployedFunctions())[fn];
+    return container(deployed, lambdaEnv(deployed, ctx.env, ctx.moto.endpoint));
   };
   return {
     name,

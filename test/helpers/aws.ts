@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createClients, destroyClients, type AwsClients, type ClientOptions } from "../../runtime/clients";
 import { localCredentials, PARTS, type Part } from "../../local/identities";
@@ -134,3 +137,31 @@ export const settingsOf = (ctx: LocalAws) => ({
   worker: loadWorkerSettings({ ...ctx.env, WORKER_WAIT_SECONDS: "1" }),
   notifier: loadNotifierSettings(ctx.env),
 });
+
+/**
+ * A session file as `npm start` writes it, for the operator CLIs (`--local`) to find this test's
+ * local AWS: this process stands in for npm start. Returns the file and a cleanup.
+ */
+export function writeTestSession(ctx: LocalAws): { file: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-session-"));
+  const file = path.join(dir, "session.json");
+  const r = ctx.resources;
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      endpoint: ctx.moto.endpoint,
+      region: REGION,
+      pid: process.pid,
+      table: r.table,
+      bucket: r.bucket,
+      queues: {
+        orders: r.queueUrl,
+        dlq: r.dlqUrl,
+        emailFailures: r.emailFailureQueueUrl,
+        notifierEvents: r.bucketEventsQueueUrl,
+        emailEvents: r.emailEventsQueueUrl,
+      },
+    }),
+  );
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}

@@ -7,6 +7,8 @@ import { newOrderId } from "../../runtime/domain/ids";
 import type { OrderApiDeps } from "../../runtime/handlers/order-api";
 import type { WorkerDeps } from "../../runtime/handlers/invoice-worker";
 import type { NotifierDeps } from "../../runtime/handlers/email-notifier";
+import type { EmailEventsDeps } from "../../runtime/handlers/email-events";
+import { loadEmailEventsSettings } from "../../runtime/settings";
 import { renderInvoicePdf } from "../../runtime/invoices/pdf";
 import { createEmfEmitter, parseEmfLine, type MetricPoint, type MetricsEmitter } from "../../runtime/metrics";
 
@@ -65,6 +67,19 @@ export function notifierDeps(ctx: LocalAws, o: Partial<NotifierDeps> = {}): Noti
     settings: settingsOf(ctx).notifier,
     now: () => new Date(),
     log: capturingLogger("email-notifier").log,
+    metrics: capturingMetrics().metrics,
+    ...o,
+  });
+}
+
+/** Email events deps wired to the test's moto; its AWS clients sign as the email events Lambda's role. */
+export function emailEventsDeps(ctx: LocalAws, o: Partial<EmailEventsDeps> = {}): EmailEventsDeps {
+  const clients = ctx.as["email-events"];
+  return expectPartClients("email-events", {
+    ddb: clients.ddb,
+    settings: loadEmailEventsSettings(ctx.env),
+    now: () => new Date(),
+    log: capturingLogger("email-events").log,
     metrics: capturingMetrics().metrics,
     ...o,
   });

@@ -65,6 +65,8 @@ export interface StackArns {
    * address; a deployed stack sends from the shop's own (placeholders are refused by `pulumi up`).
    */
   readonly senders: Readonly<Record<string, string>>;
+  /** Configuration set name (local or the stack's) -> the stack's configuration set ARN. */
+  readonly configurationSets: Readonly<Record<string, string>>;
 }
 
 /** The stack resource a local name stands for, by the suffix local/provision.ts gives each (`<prefix>-orders`...). */
@@ -77,6 +79,7 @@ function stackArnOf(kind: "table" | "queue" | "bucket", localName: string, arns:
       [s.queue, arns.ordersQueue],
       [s.emailFailures, arns.emailFailures],
       [s.invoiceEvents, undefined],
+      [s.emailEvents, undefined],
     ],
     bucket: [[s.bucket, arns.bucket]],
   };
@@ -84,6 +87,19 @@ function stackArnOf(kind: "table" | "queue" | "bucket", localName: string, arns:
   if (!match) throw new Error(`no stack ${kind} for the local ${kind} ${localName}: local/provision.ts names none like it`);
   if (!match[1]) throw new Error(`the local ${kind} ${localName} has no counterpart in the stack (a local stand-in): no part may call it`);
   return match[1];
+}
+
+/**
+ * The stack's configuration set a send names: the stack's own by its name, or the one the local
+ * pipeline made in its stead (`<prefix>-mail`, local/provision.ts), when the stack has exactly one.
+ */
+function configurationSetArn(name: string, arns: StackArns): string {
+  if (arns.configurationSets[name]) return arns.configurationSets[name];
+  const sets = Object.values(arns.configurationSets);
+  if (!name.endsWith(LOCAL_NAME_SUFFIX.configurationSet))
+    throw new Error(`no stack configuration set for ${name}: local/provision.ts names none like it`);
+  if (sets.length !== 1) throw new Error(`the local configuration set ${name} stands for one stack set; the stack has ${sets.length}`);
+  return sets[0];
 }
 
 /** "Name <a@b>" -> "a@b". */
@@ -167,6 +183,10 @@ export function iamRequestsOf(call: RecordedCall, arns: StackArns): IamRequest[]
           req("ses:SendEmail", `${arns.sesIdentityPrefix}${from}`, context),
           // The SES sandbox also authorizes the send against each recipient's identity.
           ...recipients.map((r) => req("ses:SendEmail", `${arns.sesIdentityPrefix}${r}`, context, "SES sandbox: recipient identity")),
+          // A send that names a configuration set is authorized against the set as well.
+          ...(p.ConfigurationSetName
+            ? [req("ses:SendEmail", configurationSetArn(String(p.ConfigurationSetName), arns), context, "configuration set")]
+            : []),
         ];
       }
       break;

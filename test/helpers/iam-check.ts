@@ -16,6 +16,7 @@ export const ROLE_OF: Record<Part, { readonly role: string; readonly policy: str
   "order-api": { role: "-api-handler-role", policy: "-api-handler-policy" },
   "invoice-worker": { role: "-worker-task-role", policy: "-worker-task-policy" },
   "email-notifier": { role: "-notify-handler-role", policy: "-notify-handler-policy" },
+  "email-events": { role: "-mail-handler-role", policy: "-mail-handler-policy" },
 };
 
 /** Active tracing: the code hands its segments to Lambda's X-Ray daemon over UDP, which calls X-Ray with the function's role. */
@@ -43,6 +44,14 @@ export const GRANTED_BUT_NOT_CALLED: Record<Part, Record<string, string>> = {
     "xray:PutTraceSegments": XRAY_DAEMON,
   },
   "invoice-worker": {},
+  "email-events": {
+    "sqs:SendMessage":
+      "Lambda sends a failed asynchronous event to the on-failure destination with the function's role (locally the email events driver stands in for Lambda)",
+    "logs:CreateLogStream": LAMBDA_LOGS,
+    "logs:PutLogEvents": LAMBDA_LOGS,
+    "xray:PutTelemetryRecords": XRAY_DAEMON,
+    "xray:PutTraceSegments": XRAY_DAEMON,
+  },
 };
 
 /** The stack as the check needs it: each part's policy and role ARN, and the ARNs local resources stand for. */
@@ -82,6 +91,9 @@ export function stackRoles(run: ProgramRun): StackRoles {
       linkKey: key.state.arn,
       sesIdentityPrefix: run.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn.replace(/identity\/.*$/, "identity/"),
       senders: { [localStackSettings(run.stack).sender]: run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity },
+      configurationSets: Object.fromEntries(
+        run.ofType("aws:sesv2/configurationSet:ConfigurationSet").map((c) => [c.inputs.configurationSetName, c.state.arn]),
+      ),
     },
   };
 }

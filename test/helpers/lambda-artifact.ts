@@ -54,11 +54,14 @@ export async function deployedFunction(fn: MockedResource, part: Part): Promise<
 }
 
 /** The deployed order API and email notifier of the dev stack (one mocked program run per process). */
-export async function deployedLambdas(stack: "dev" | "prod" = "dev"): Promise<{ api: DeployedFunction; notifier: DeployedFunction }> {
+export async function deployedLambdas(
+  stack: "dev" | "prod" = "dev",
+): Promise<{ api: DeployedFunction; notifier: DeployedFunction; emailEvents: DeployedFunction }> {
   const run = await programRun(stack);
   return {
     api: await deployedFunction(run.one("aws:lambda/function:Function", "-api-handler"), "order-api"),
     notifier: await deployedFunction(run.one("aws:lambda/function:Function", "-notify-handler"), "email-notifier"),
+    emailEvents: await deployedFunction(run.one("aws:lambda/function:Function", "-mail-handler"), "email-events"),
   };
 }
 

@@ -80,8 +80,17 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
       return { ...base, rootResourceId: `${name}-root`, executionArn: `arn:aws:execute-api:${MOCK_REGION}:${ACCOUNT}:${name}-id` };
     case "aws:apigateway/stage:Stage":
       return { ...base, invokeUrl: `https://${inputs.restApi}.execute-api.${MOCK_REGION}.amazonaws.com/${inputs.stageName}` };
-    case "aws:sesv2/emailIdentity:EmailIdentity":
-      return { ...base, arn: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${inputs.emailIdentity}` };
+    case "aws:sesv2/emailIdentity:EmailIdentity": {
+      const arn = `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${inputs.emailIdentity}`;
+      if (String(inputs.emailIdentity).includes("@")) return { ...base, arn };
+      // A domain identity with Easy DKIM: SES answers with three tokens, one CNAME each.
+      const tokens = [1, 2, 3].map((i) => `${name.replace(/[^a-z0-9]/g, "")}dkim${i}`);
+      return { ...base, arn, dkimSigningAttributes: { ...inputs.dkimSigningAttributes, tokens } };
+    }
+    case "aws:sesv2/configurationSet:ConfigurationSet":
+      return { ...base, arn: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:configuration-set/${inputs.configurationSetName}` };
+    case "aws:sns/topic:Topic":
+      return { ...base, arn: `arn:aws:sns:${MOCK_REGION}:${ACCOUNT}:${name}` };
     case "awsx:ecr:Repository":
       return { ...inputs, url: `${ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
     case "awsx:ecr:Image":

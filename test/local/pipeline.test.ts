@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { importPKCS8, SignJWT, decodeJwt, generateKeyPair } from "jose";
 import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
@@ -93,6 +95,34 @@ describe("local pipeline (npm start)", function () {
         lines.some((l) => l.includes(` ${part}`) && l.includes(orderId)),
         `${part} logged the order`,
       ).to.equal(true);
+    }
+  });
+
+  it("marks the order's email FAILED with the reason when the customer's address bounces (SES's bounce simulator), end to end", async () => {
+    // Prepare: a customer whose mail server refuses the invoice
+    const customer = { email: "bounce@simulator.amazonses.com", name: "Bounce", password: "Bounce-Customer-1a" };
+    await createLocalUser(cognito, p.pool, customer);
+    const bounceToken = await signIn(cognito, p.pool, customer.email, customer.password);
+    // Act: the order goes through the gateway, the worker, the notifier (SES accepts the email), SES's events, the events handler
+    const r = await post(orderBody(), `Bearer ${bounceToken}`);
+    expect(r.status).to.equal(202);
+    const { orderId } = (await r.json()) as { orderId: string };
+    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: p.region, endpoint: p.endpoint }));
+    const order = () =>
+      ddb.send(new GetCommand({ TableName: p.resources.table, Key: { pk: `ORDER#${orderId}` }, ConsistentRead: true })).then((x) => x.Item);
+    try {
+      const failed = await waitUntil(async () => ((await order())?.emailStatus === "FAILED" ? await order() : undefined), 60000, 250);
+      // Assess: the order was emailed (NOTIFIED) and knows its email bounced, and why
+      expect(failed, "the bounce reached the order").to.not.equal(undefined);
+      expect(failed!.status).to.equal("NOTIFIED");
+      expect(failed!.emailFailure).to.deep.include({
+        event: "Bounce",
+        reason: "Permanent/General: smtp; 550 5.1.1 user unknown",
+        messageId: failed!.emailMessageId,
+      });
+      expect(lines.some((l) => l.includes(" mail ") && l.includes("invoice email failed") && l.includes(orderId))).to.equal(true);
+    } finally {
+      ddb.destroy();
     }
   });
 

@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
-import { SENDER, useLocalAws } from "../helpers/aws";
+import { SENDER, useLocalAws, writeTestSession } from "../helpers/aws";
 import { apiDeps, drainQueue, notifierDeps, queueDepth, tableItems, workerDeps } from "../helpers/deps";
 import { orderBody, postOrder } from "../helpers/events";
 import { waitUntil } from "../helpers/wait";
@@ -13,14 +10,20 @@ import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { handleS3Event } from "../../runtime/handlers/email-notifier";
 import { motoSentEmails } from "../../local/moto";
-import { startNotifierDriver } from "../../local/notifier-driver";
-import { failedEvent, parseRedriveArgs, redrive, toLocalNotifier, toQueue } from "../../local/redrive";
+import { failedEvent, failedFunctionOf, parseRedriveArgs, redrive, toLocalFunctions, toQueue } from "../../local/redrive";
+import { LOCAL_FUNCTION_ARNS, onFailureRecord, startNotifierDriver } from "../../local/notifier-driver";
 import { ROOT } from "../helpers/pulumi-mocks";
 import { NOTIFIER_ASYNC_RETRIES, NOTIFIER_RETRY_DELAYS_SECONDS } from "../../components/scaling";
 
 describe("npm run redrive against the local pipeline", function () {
   this.timeout(60000);
   const ctx = useLocalAws({ bucketEventsQueue: true });
+  /** Each failed event back to the local driver of the function that failed it, as `--local` does. */
+  const toDrivers = () =>
+    toLocalFunctions(ctx.clients.sqs, {
+      [LOCAL_FUNCTION_ARNS.notifier]: ctx.resources.bucketEventsQueueUrl!,
+      [LOCAL_FUNCTION_ARNS.emailEvents]: ctx.resources.emailEventsQueueUrl!,
+    });
 
   it("moves the orders DLQ back onto the orders queue, body unchanged, and empties the DLQ", async () => {
     // Prepare: two dead orders
@@ -59,11 +62,7 @@ describe("npm run redrive against the local pipeline", function () {
       expect(await motoSentEmails(ctx.moto.endpoint)).to.deep.equal([]);
       // Act 2: the operator fixes the cause and redrives.
       await ctx.clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
-      const r = await redrive(
-        ctx.clients.sqs,
-        ctx.resources.emailFailureQueueUrl!,
-        toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!),
-      );
+      const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toDrivers());
       // Assess: one mail, the order notified, nothing left in the failure queue.
       expect(r).to.deep.equal({ moved: 1, failed: 0 });
       expect(await waitUntil(async () => (await motoSentEmails(ctx.moto.endpoint)).length === 1, 20000, 200)).to.equal(true);
@@ -78,36 +77,56 @@ describe("npm run redrive against the local pipeline", function () {
   it("leaves a message that is not an on-failure record in the queue, and says so", async () => {
     await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: ctx.resources.emailFailureQueueUrl!, MessageBody: '{"Records":[]}' }));
     const logs: string[] = [];
-    const r = await redrive(
-      ctx.clients.sqs,
-      ctx.resources.emailFailureQueueUrl!,
-      toLocalNotifier(ctx.clients.sqs, ctx.resources.bucketEventsQueueUrl!),
-      (m) => logs.push(m),
-    );
+    const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toDrivers(), (m) => logs.push(m));
     expect(r).to.deep.equal({ moved: 0, failed: 1 });
     expect(logs).to.have.length(1);
     expect(() => failedEvent('{"Records":[]}')).to.throw(/not a Lambda on-failure record/);
   });
 
+  it("hands each failed event back to the function that failed it: the notifier's S3 event, the email events handler's SNS event", async () => {
+    // Prepare: the failure queue both functions share holds one record of each (as Lambda writes them).
+    const s3 = { Records: [{ eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key: "invoices/ord_x.pdf" } } }] };
+    const sns = { Records: [{ Sns: { MessageId: "m-1", Message: "{}" } }] };
+    for (const [event, fn] of [
+      [s3, LOCAL_FUNCTION_ARNS.notifier],
+      [sns, LOCAL_FUNCTION_ARNS.emailEvents],
+    ] as const)
+      await ctx.clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: ctx.resources.emailFailureQueueUrl!,
+          MessageBody: JSON.stringify(onFailureRecord(event, new Error("boom"), 3, fn)),
+        }),
+      );
+    // Act
+    const r = await redrive(ctx.clients.sqs, ctx.resources.emailFailureQueueUrl!, toDrivers());
+    // Assess
+    expect(r).to.deep.equal({ moved: 2, failed: 0 });
+    // (S3 put its s3:TestEvent on the notifier's queue when the bucket notification was configured.)
+    const notifierEvents = (await drainQueue(ctx, ctx.resources.bucketEventsQueueUrl!)).map((m) => JSON.parse(m.body));
+    expect(notifierEvents.filter((e) => e.Event !== "s3:TestEvent")).to.deep.equal([s3]);
+    expect((await drainQueue(ctx, ctx.resources.emailEventsQueueUrl!)).map((m) => JSON.parse(m.body))).to.deep.equal([sns]);
+  });
+
+  it("refuses a record of a function that is not the stack's, by its name in the record's ARN", () => {
+    const record = (arn: string) => JSON.stringify(onFailureRecord({}, new Error("x"), 3, arn));
+    const stack = ["shop-dev-notify-handler-1a2b3c", "shop-dev-mail-handler-4d5e6f"];
+    expect(
+      failedFunctionOf(record("arn:aws:lambda:eu-central-1:123456789012:function:shop-dev-mail-handler-4d5e6f:$LATEST"), stack),
+    ).to.equal("shop-dev-mail-handler-4d5e6f");
+    expect(() => failedFunctionOf(record("arn:aws:lambda:eu-central-1:123456789012:function:someone-else"), stack)).to.throw(
+      /names someone-else, not a function of this stack/,
+    );
+  });
+
   it("runs as `npm run redrive -- --queue dlq --local` against a running pipeline's session", async () => {
     // Prepare: a session file as npm start writes it (this process stands in for npm start).
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-redrive-"));
-    const file = path.join(dir, "session.json");
+    const session = writeTestSession(ctx);
     const r = ctx.resources;
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        endpoint: ctx.moto.endpoint,
-        region: "us-east-1",
-        pid: process.pid,
-        queues: { orders: r.queueUrl, dlq: r.dlqUrl, emailFailures: r.emailFailureQueueUrl, notifierEvents: r.bucketEventsQueueUrl },
-      }),
-    );
     await ctx.clients.sqs.send(new SendMessageCommand({ QueueUrl: r.dlqUrl, MessageBody: '{"order":"c"}' }));
     // Act
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "local/redrive-cli.ts", "--queue", "dlq", "--local"], {
       cwd: ROOT,
-      env: { ...process.env, SHOP_LOCAL_SESSION: file },
+      env: { ...process.env, SHOP_LOCAL_SESSION: session.file },
     });
     let out = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
@@ -117,7 +136,7 @@ describe("npm run redrive against the local pipeline", function () {
     expect(code, out).to.equal(0);
     expect(out).to.contain("redrive dlq: 1 moved, 0 left in the queue");
     expect((await drainQueue(ctx)).map((m) => m.body)).to.deep.equal(['{"order":"c"}']);
-    fs.rmSync(dir, { recursive: true, force: true });
+    session.remove();
   });
 
   const argCases: { argv: string[]; ok?: unknown; error?: RegExp }[] = [

@@ -52,7 +52,7 @@ describe("dev and prod differ where production differs", () => {
       bucketForceDestroy: run.one("aws:s3/bucket:Bucket").inputs.forceDestroy,
       userPoolDeletionProtection: run.one("aws:cognito/userPool:UserPool").inputs.deletionProtection,
       versioning: run.ofType("aws:s3/bucketVersioning:BucketVersioning").map((v) => v.inputs.versioningConfiguration.status),
-      alarmSubscriptions: run.ofType("aws:sns/topicSubscription:TopicSubscription").length,
+      alarmSubscriptions: run.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email").length,
       keyDeletionWindow: run.one("aws:kms/key:Key").inputs.deletionWindowInDays,
       forceDeleteImages: run.one("awsx:ecr:Repository").inputs.forceDelete,
     };

@@ -12,6 +12,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "shop:queue:QueueTier": 1,
   "shop:api:ApiTier": 1,
   "shop:notification:NotificationTier": 1,
+  "shop:notification:EmailEvents": 1,
   "shop:network:Network": 1,
   "shop:worker:WorkerTier": 1,
   "shop:ops:AlarmTopic": 1,
@@ -28,12 +29,12 @@ export const COMMON_COUNTS: Record<string, number> = {
   // queue
   "aws:sqs/queue:Queue": 3,
   "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 19,
   // operations (test/components/operations.test.ts checks each)
-  "aws:sns/topic:Topic": 1,
+  "aws:sns/topic:Topic": 2,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": 1,
   "aws:cloudwatch/dashboard:Dashboard": 1,
-  "aws:cloudwatch/queryDefinition:QueryDefinition": 2,
+  "aws:cloudwatch/queryDefinition:QueryDefinition": 3,
   // api
   "aws:cognito/userPool:UserPool": 1,
   "aws:cognito/userPoolClient:UserPoolClient": 1,
@@ -49,16 +50,21 @@ export const COMMON_COUNTS: Record<string, number> = {
   // the account-wide API Gateway logging role, set by every stack (kept on destroy)
   "aws:apigateway/account:Account": 1,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
-  // lambdas (api + notifier)
-  "aws:lambda/function:Function": 2,
-  "aws:lambda/permission:Permission": 2,
-  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
-  "aws:cloudwatch/logGroup:LogGroup": 4,
-  "aws:iam/role:Role": 5,
-  "aws:iam/rolePolicy:RolePolicy": 4,
+  // lambdas (api + notifier + email events)
+  "aws:lambda/function:Function": 3,
+  "aws:lambda/permission:Permission": 3,
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
+  "aws:cloudwatch/logGroup:LogGroup": 5,
+  "aws:iam/role:Role": 6,
+  "aws:iam/rolePolicy:RolePolicy": 5,
   // notification
   "aws:sesv2/emailIdentity:EmailIdentity": 1,
   "aws:s3/bucketNotification:BucketNotification": 1,
+  // email events: the configuration set, its destination topic (with SES's right to publish) and the Lambda's subscription
+  "aws:sesv2/configurationSet:ConfigurationSet": 1,
+  "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination": 1,
+  "aws:sns/topicPolicy:TopicPolicy": 1,
+  "aws:sns/topicSubscription:TopicSubscription": 1,
   // worker
   "awsx:ecr:Repository": 1,
   "awsx:ecr:Image": 1,
@@ -75,8 +81,11 @@ export const COMMON_COUNTS: Record<string, number> = {
 export const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
   dev: {},
   prod: {
+    // The shop's domain identity sends with a custom MAIL FROM.
+    "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes": 1,
     "aws:s3/bucketVersioning:BucketVersioning": 1,
-    "aws:sns/topicSubscription:TopicSubscription": 1,
+    // ... and the alarm mails' subscription
+    "aws:sns/topicSubscription:TopicSubscription": 2,
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/subnet:Subnet": 2,
     "aws:ec2/routeTable:RouteTable": 1,
@@ -86,14 +95,15 @@ export const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
   },
 };
 
-/** Which component owns each resource type; the longest matching prefix wins. Unlisted types (IAM, logs, Lambda, alarms) belong to several tiers. */
+/** Which component owns each resource type; the longest matching prefix wins. Unlisted types (IAM, logs, Lambda, alarms, SNS topics and subscriptions) belong to several tiers. */
 export const OWNER: Record<string, string> = {
   "aws:s3/bucketNotification:": "shop:notification:NotificationTier",
   "aws:s3/": "shop:data:DataStores",
   "aws:dynamodb/": "shop:data:DataStores",
   "aws:kms/": "shop:data:DataStores",
   "aws:sqs/": "shop:queue:QueueTier",
-  "aws:sns/": "shop:ops:AlarmTopic",
+  "aws:sns/topicPolicy:": "shop:notification:EmailEvents",
+  "aws:sesv2/configurationSet": "shop:notification:EmailEvents",
   "aws:cloudwatch/dashboard:": "shop:ops:Operations",
   "aws:cloudwatch/queryDefinition:": "shop:ops:Operations",
   "aws:cloudwatch/compositeAlarm:": "shop:ops:Operations",

@@ -10,14 +10,17 @@ for (const stack of STACKS) {
     const st = useStack(stack);
 
     describe("functions and container", () => {
-      it("runs both Lambdas on arm64 nodejs22.x with sizes from config and resource names via ENV", () => {
+      it("runs the three Lambdas on arm64 nodejs22.x with sizes from config and resource names via ENV", () => {
         const api = st.run.one("aws:lambda/function:Function", "-api-handler").inputs;
         const notify = st.run.one("aws:lambda/function:Function", "-notify-handler").inputs;
-        for (const f of [api, notify]) {
+        const mail = st.run.one("aws:lambda/function:Function", "-mail-handler").inputs;
+        for (const f of [api, notify, mail]) {
           expect([f.runtime, f.architectures, f.handler]).to.deep.equal(["nodejs22.x", ["arm64"], LAMBDA_HANDLER]);
         }
         expect([api.memorySize, api.timeout]).to.deep.equal(stack === "dev" ? [512, 10] : [1024, 10]);
         expect([notify.memorySize, notify.timeout]).to.deep.equal([256, 30]);
+        // The email Lambdas share their size (notifierMemoryMb, notifierTimeoutSeconds).
+        expect([mail.memorySize, mail.timeout]).to.deep.equal([256, 30]);
         expect(api.loggingConfig.logGroup).to.equal(st.run.one("aws:cloudwatch/logGroup:LogGroup", "-api-handler-logs").state.name);
         expect(envOf(st.run.one("aws:lambda/function:Function", "-api-handler"))).to.deep.equal({
           ORDERS_TABLE: st.run.one("aws:dynamodb/table:Table").state.name,
@@ -30,6 +33,7 @@ for (const stack of STACKS) {
           METRICS_STACK: stack,
         });
         expect(Object.keys(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal([
+          "EMAIL_CONFIGURATION_SET",
           "EMAIL_SENDER",
           "INVOICES_BUCKET",
           "INVOICE_LINK_BASE_URL",
@@ -44,6 +48,12 @@ for (const stack of STACKS) {
           "SELLER_TAX_ID",
         ]);
         expect(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(st.run.outputs.apiUrl);
+        expect(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).EMAIL_CONFIGURATION_SET).to.equal(`shop-${stack}-mail`);
+        expect(envOf(st.run.one("aws:lambda/function:Function", "-mail-handler"))).to.deep.equal({
+          ORDERS_TABLE: st.run.one("aws:dynamodb/table:Table").state.name,
+          LOG_LEVEL: stack === "dev" ? "debug" : "info",
+          METRICS_STACK: stack,
+        });
       });
 
       it("caps the notifier's concurrency below the SES sending rate, and leaves the API's unreserved", () => {
@@ -53,13 +63,14 @@ for (const stack of STACKS) {
         expect([api.reservedConcurrentExecutions, notify.reservedConcurrentExecutions]).to.deep.equal([undefined, 1]);
       });
 
-      it("traces both Lambdas actively in X-Ray, and the API stage they are reached through", () => {
+      it("traces the three Lambdas actively in X-Ray, and the API stage they are reached through", () => {
         const tracing = st.run
           .ofType("aws:lambda/function:Function")
           .map((f) => [f.name.replace(`shop-${stack}-`, ""), f.inputs.tracingConfig]);
         expect(tracing).to.have.deep.members([
           ["api-handler", { mode: "Active" }],
           ["notify-handler", { mode: "Active" }],
+          ["mail-handler", { mode: "Active" }],
         ]);
         expect(st.run.one("aws:apigateway/stage:Stage").inputs.xrayTracingEnabled).to.equal(true);
       });

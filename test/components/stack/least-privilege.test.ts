@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ACCOUNT, MOCK_REGION } from "../../helpers/pulumi-mocks";
-import { STACKS, statementsOf, useStack } from "./fixtures";
+import { envOf, STACKS, statementsOf, useStack } from "./fixtures";
 
 for (const stack of STACKS) {
   describe(`the ${stack} stack under Pulumi mocks`, () => {
@@ -29,16 +29,20 @@ for (const stack of STACKS) {
         ]);
       });
 
-      it("gives the notifier Lambda exactly what its handler calls: sending on the account's identities, From pinned (SES sandbox)", () => {
-        const sender = st.run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity;
-        expect(st.arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${sender}`);
+      it("gives the notifier Lambda exactly what its handler calls: sending on the account's identities and the stack's configuration set, From pinned (SES sandbox)", () => {
+        // The From address, whichever identity verifies it (dev: the address's own, prod: its domain's).
+        const sender = envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).EMAIL_SENDER;
+        expect(st.arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${stack === "dev" ? sender : sender.split("@")[1]}`);
         expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-notify-handler-policy"))).to.deep.equal([
           { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: st.arn.table },
           {
             Sid: "SendAsSenderOnly",
             Effect: "Allow",
             Action: ["ses:SendEmail"],
-            Resource: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/*`,
+            Resource: [
+              `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/*`,
+              st.run.one("aws:sesv2/configurationSet:ConfigurationSet").state.arn,
+            ],
             Condition: { StringEquals: { "ses:FromAddress": sender } },
           },
           { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: st.arn.key },
@@ -53,6 +57,25 @@ for (const stack of STACKS) {
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: `${st.arn.logs("-notify-handler-logs")}:*`,
+          },
+          { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
+        ]);
+      });
+
+      it("gives the email events Lambda exactly what its handler calls: the orders table, no SES, no bucket, no key", () => {
+        expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-mail-handler-policy"))).to.deep.equal([
+          { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: st.arn.table },
+          {
+            Sid: "RecordFailedEvents",
+            Effect: "Allow",
+            Action: ["sqs:SendMessage"],
+            Resource: st.run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
+          },
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${st.arn.logs("-mail-handler-logs")}:*`,
           },
           { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
         ]);
@@ -122,6 +145,7 @@ for (const stack of STACKS) {
         expect(onAnyResource).to.deep.equal({
           "api-handler-policy": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
           "notify-handler-policy": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+          "mail-handler-policy": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
           "worker-execution-policy": ["ecr:GetAuthorizationToken"],
           "worker-task-policy": [],
         });
@@ -146,7 +170,7 @@ for (const stack of STACKS) {
           },
         ]);
         for (const p of st.run.ofType("aws:lambda/permission:Permission")) {
-          expect(p.inputs.principal).to.be.oneOf(["apigateway.amazonaws.com", "s3.amazonaws.com"]);
+          expect(p.inputs.principal).to.be.oneOf(["apigateway.amazonaws.com", "s3.amazonaws.com", "sns.amazonaws.com"]);
           expect(p.inputs.sourceArn, p.name).to.be.a("string").and.not.equal("");
         }
         for (const sg of st.run.ofType("aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-worker"))) {
@@ -154,7 +178,7 @@ for (const stack of STACKS) {
         }
       });
 
-      it("lets the two Lambda roles write traces and no worker role: the worker does not trace", () => {
+      it("lets the three Lambda roles write traces and no worker role: the worker does not trace", () => {
         const xray = (suffix: string) =>
           statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", suffix))
             .flatMap((s) => s.Action)
@@ -162,6 +186,7 @@ for (const stack of STACKS) {
             .sort();
         expect(xray("-api-handler-policy")).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
         expect(xray("-notify-handler-policy")).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+        expect(xray("-mail-handler-policy")).to.deep.equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
         expect(xray("-worker-task-policy")).to.deep.equal([]);
         expect(xray("-worker-execution-policy")).to.deep.equal([]);
       });
@@ -176,6 +201,7 @@ for (const stack of STACKS) {
           "api-handler-role": "lambda.amazonaws.com",
           "api-gateway-logs-role": "apigateway.amazonaws.com",
           "notify-handler-role": "lambda.amazonaws.com",
+          "mail-handler-role": "lambda.amazonaws.com",
           "worker-execution-role": "ecs-tasks.amazonaws.com",
           "worker-task-role": "ecs-tasks.amazonaws.com",
         });
@@ -184,6 +210,9 @@ for (const stack of STACKS) {
         );
         expect(st.run.one("aws:lambda/function:Function", "-notify-handler").inputs.role).to.equal(
           st.run.one("aws:iam/role:Role", "-notify-handler-role").state.arn,
+        );
+        expect(st.run.one("aws:lambda/function:Function", "-mail-handler").inputs.role).to.equal(
+          st.run.one("aws:iam/role:Role", "-mail-handler-role").state.arn,
         );
       });
     });

@@ -33,7 +33,7 @@ for (const stack of STACKS) {
           st.run.one("aws:sqs/queue:Queue", "-orders").state.name,
           stack === "dev" ? 1800 : 600,
         ]);
-        const topic = st.run.one("aws:sns/topic:Topic");
+        const topic = st.run.one("aws:sns/topic:Topic", "-alarms");
         for (const a of [dlqAlarm, age]) expect(a.alarmActions).to.deep.equal([topic.state.arn]);
       });
     });
