@@ -222,7 +222,8 @@ function createRoutes(
   parent: pulumi.Resource,
 ): pulumi.Resource[] {
   const resources = new Map<string, aws.apigateway.Resource>();
-  for (const path of resourcePaths(methodSpecs())) {
+  const specs = methodSpecs();
+  for (const path of resourcePaths(specs)) {
     const parentPath = path.slice(0, path.lastIndexOf("/"));
     const resource = new aws.apigateway.Resource(
       `${name}-${pathSlug(path)}`,
@@ -235,7 +236,7 @@ function createRoutes(
     );
     resources.set(path, resource);
   }
-  return methodSpecs().flatMap((spec) => {
+  return specs.flatMap((spec) => {
     const id = `${name}-${spec.method.toLowerCase()}-${pathSlug(spec.resource)}`;
     const resource = resources.get(spec.resource)!;
     const method = new aws.apigateway.Method(

@@ -1,11 +1,9 @@
 import type { Context } from "aws-lambda";
-import { clientConfig, ddbClient } from "../clients";
-import { createLogger } from "../log";
+import { ddbClient } from "../clients";
 import { loadEmailEventsSettings } from "../settings";
 import { handleEmailEvents } from "../handlers/email-events";
 import { ORDER_ID_TAG } from "../contracts/email-events";
-import { createEmfEmitter, metricsStack } from "../metrics";
-import { lambdaInvocation, lambdaTracer, tracedClients, withRequestId } from "./observability";
+import { entryBasics, lambdaInvocation, withRequestId } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
 const PART = "email-events";
@@ -16,15 +14,13 @@ export function createEmailEventsHandler(
   opts: EntryOptions = {},
 ): (event: unknown, context?: Context) => Promise<unknown> {
   const settings = loadEmailEventsSettings(env);
-  const tracer = lambdaTracer(PART, env);
-  const c = tracedClients(clientConfig({ region: settings.region }, env), tracer);
-  const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
+  const { tracer, clients: c, log, metrics } = entryBasics(PART, settings, env, opts);
   const deps = {
     ddb: ddbClient(c),
     settings,
     now: () => new Date(),
     log,
-    metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
+    metrics,
   };
   return lambdaInvocation(
     PART,

@@ -1,11 +1,9 @@
 import type { Context } from "aws-lambda";
-import { clientConfig, ddbClient, kmsClient, sesClient } from "../clients";
-import { createLogger } from "../log";
+import { ddbClient, kmsClient, sesClient } from "../clients";
 import { loadNotifierSettings } from "../settings";
 import { decodeS3Key, handleS3Event, orderIdOfInvoiceKey } from "../handlers/email-notifier";
 import { kmsLinkSigner } from "../invoices/link";
-import { createEmfEmitter, metricsStack } from "../metrics";
-import { lambdaInvocation, lambdaTracer, tracedClients, withRequestId } from "./observability";
+import { entryBasics, lambdaInvocation, withRequestId } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
 const PART = "email-notifier";
@@ -16,9 +14,7 @@ export function createEmailNotifierHandler(
   opts: EntryOptions = {},
 ): (event: unknown, context?: Context) => Promise<unknown> {
   const settings = loadNotifierSettings(env);
-  const tracer = lambdaTracer(PART, env);
-  const c = tracedClients(clientConfig({ region: settings.region }, env), tracer);
-  const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
+  const { tracer, clients: c, log, metrics } = entryBasics(PART, settings, env, opts);
   const deps = {
     ddb: ddbClient(c),
     ses: sesClient(c),
@@ -26,7 +22,7 @@ export function createEmailNotifierHandler(
     settings,
     now: () => new Date(),
     log,
-    metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
+    metrics,
   };
   return lambdaInvocation(
     PART,

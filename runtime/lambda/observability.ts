@@ -1,7 +1,10 @@
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import type { Context } from "aws-lambda";
-import type { ClientConfig } from "../clients";
-import type { Logger, PowertoolsBackedLogger } from "../log";
+import { clientConfig, type ClientConfig, type ClientOptions } from "../clients";
+import { createLogger, type Logger, type PowertoolsBackedLogger } from "../log";
+import { createEmfEmitter, metricsStack, type MetricsEmitter } from "../metrics";
+import type { LogLevel } from "../contracts/env";
+import type { EntryOptions } from "./entry-options";
 
 /**
  * What the Lambda entries add around a handler, with Powertools for AWS Lambda: the Tracer (the
@@ -79,4 +82,30 @@ export function lambdaInvocation<E, R>(
 /** The deps of one invocation: its log lines carry Lambda's request id as `requestId`, so one invocation's lines are found together. */
 export function withRequestId<D extends { readonly log: Logger }>(deps: D, context?: Context): D {
   return context?.awsRequestId ? { ...deps, log: deps.log.child({ requestId: context.awsRequestId }) } : deps;
+}
+
+/** What every Lambda entry builds once per container, before its own clients and deps. */
+export interface EntryBasics {
+  readonly tracer: Tracer;
+  /** The SDK client config, traced: the entry builds the clients it needs from it. */
+  readonly clients: ClientConfig;
+  readonly log: PowertoolsBackedLogger;
+  readonly metrics: MetricsEmitter;
+}
+
+/** The tracer, traced client config, logger and metrics emitter of one Lambda entry (`part`). */
+export function entryBasics(
+  part: string,
+  settings: { readonly region: string; readonly logLevel: LogLevel },
+  env: NodeJS.ProcessEnv,
+  opts: EntryOptions,
+  clientOptions: ClientOptions = {},
+): EntryBasics {
+  const tracer = lambdaTracer(part, env);
+  return {
+    tracer,
+    clients: tracedClients(clientConfig({ region: settings.region, ...clientOptions }, env), tracer),
+    log: createLogger(part, settings.logLevel, {}, opts.writeLog),
+    metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
+  };
 }

@@ -1,12 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { API_CLIENT_OPTIONS, clientConfig, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
-import { createLogger } from "../log";
+import { API_CLIENT_OPTIONS, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
 import { loadApiSettings } from "../settings";
 import { handleApiRequest } from "../handlers/order-api";
 import { kmsLinkSigner } from "../invoices/link";
 import { isOrderId, newOrderId } from "../domain/ids";
-import { createEmfEmitter, metricsStack } from "../metrics";
-import { lambdaInvocation, lambdaTracer, tracedClients } from "./observability";
+import { entryBasics, lambdaInvocation } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
 const PART = "order-api";
@@ -21,10 +19,8 @@ export function createOrderApiHandler(
   opts: EntryOptions = {},
 ): (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> {
   const settings = loadApiSettings(env);
-  const tracer = lambdaTracer(PART, env);
-  const c = tracedClients(clientConfig({ region: settings.region, ...API_CLIENT_OPTIONS }, env), tracer);
+  const { tracer, clients: c, log, metrics } = entryBasics(PART, settings, env, opts, API_CLIENT_OPTIONS);
   const kms = kmsClient(c);
-  const log = createLogger(PART, settings.logLevel, {}, opts.writeLog);
   const deps = {
     ddb: ddbClient(c),
     sqs: sqsClient(c),
@@ -35,7 +31,7 @@ export function createOrderApiHandler(
     now: () => new Date(),
     newOrderId,
     log,
-    metrics: createEmfEmitter(metricsStack(env), opts.writeLog),
+    metrics,
   };
   return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations);
 }
