@@ -16,4 +16,7 @@ export const SETTING_DEFAULTS = {
   workerWaitSeconds: 20,
   /** SQS's largest receive batch. */
   workerBatchSize: 10,
+  shopCurrency: "EUR",
+  paymentProvider: "stripe",
+  paymentExpiryMinutes: 30,
 } as const;

@@ -32,6 +32,16 @@ export const ENV = {
   workerTaskCpuUnits: "WORKER_TASK_CPU_UNITS",
   notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
   logLevel: "LOG_LEVEL",
+  /** The shop's currency when an order names none (ISO 4217). */
+  shopCurrency: "SHOP_CURRENCY",
+  /** The payment provider orders are paid with: "stripe". */
+  paymentProvider: "PAYMENT_PROVIDER",
+  /** Secrets Manager secret (name or ARN) holding the provider's keys as JSON: {"secretKey", "webhookSecret"}. */
+  paymentSecretId: "PAYMENT_SECRET_ID",
+  /** Local only: the provider's API base URL (the stand-in); unset in a stack, where the SDK's default host is used. */
+  paymentApiBaseUrl: "PAYMENT_API_BASE_URL",
+  /** Minutes an order may await payment before it expires (its payment is cancelled). */
+  paymentExpiryMinutes: "PAYMENT_EXPIRY_MINUTES",
 } as const;
 
 /** Log levels, least severe first. */

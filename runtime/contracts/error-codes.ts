@@ -12,6 +12,20 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "ORDER_REJECTED"
+  /** A line names a SKU the catalog does not have or no longer sells (422; details name the line). */
+  | "PRODUCT_UNAVAILABLE"
+  /** A product or shipping method has no price in the order's currency, or the method does not ship there (422). */
+  | "PRICE_UNAVAILABLE"
+  /** The unit price the client showed differs from the catalog's (409; details carry the current prices). */
+  | "PRICE_CHANGED"
+  /** The client sent a price or product name: those come from the catalog only (400). */
+  | "CLIENT_PRICING_REFUSED"
+  /** The payment provider declined the payment (402); the order is PAYMENT_FAILED. */
+  | "PAYMENT_DECLINED"
+  /** The caller is signed in but may not do this (403): admin routes for non-admins. */
+  | "FORBIDDEN"
+  /** A webhook whose signature does not verify, or is too old (400). */
+  | "SIGNATURE_INVALID"
   | "LINK_INVALID"
   | "LINK_EXPIRED"
   | "SERVICE_UNAVAILABLE"

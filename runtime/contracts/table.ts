@@ -6,4 +6,17 @@ export const TABLE_DESIGN = {
   partitionKey: "pk",
   ttlAttribute: "expiresAt",
   customerIndex: { name: "byCustomer", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  /**
+   * A sparse index of items by what they are waiting for or belong to: the catalog ("CATALOG#product",
+   * "CATALOG#shipping", sorted by id) and orders awaiting payment ("PAYMENT_DUE", sorted by their
+   * deadline; the attribute is removed when the order is paid, fails or expires).
+   */
+  stateIndex: { name: "byState", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+} as const;
+
+/** Partition values of the state index. */
+export const STATE_INDEX_KEYS = {
+  products: "CATALOG#product",
+  shippingMethods: "CATALOG#shipping",
+  paymentDue: "PAYMENT_DUE",
 } as const;
