@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { OrderStatus } from "../runtime/domain/order";
+import { ORDER_STATUSES, type OrderStatus } from "../runtime/domain/order";
 import { LOCAL_EMAIL } from "./auth";
 
 /** What the console reads and drives. */
@@ -87,7 +87,7 @@ async function depth(sqs: SQSClient, url: string): Promise<{ waiting: number; in
 
 /** Orders by status, read with a scan: fine for a local table, never for a real one. */
 async function ordersByStatus(ddb: DynamoDBDocumentClient, table: string): Promise<Record<OrderStatus, number>> {
-  const counts: Record<OrderStatus, number> = { PENDING: 0, INVOICED: 0, NOTIFIED: 0 };
+  const counts = Object.fromEntries(ORDER_STATUSES.map((st) => [st, 0])) as Record<OrderStatus, number>;
   let start: Record<string, unknown> | undefined;
   do {
     const r = await ddb.send(

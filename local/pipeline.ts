@@ -1,3 +1,4 @@
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -157,7 +158,8 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       host: o.host ?? "127.0.0.1",
       port: o.port ?? 3000,
       stage: s.stage,
-      handler: (e) => apiHandler!(e),
+      // An API Gateway event always gets an API Gateway answer (only the schedule's event gets another).
+      handler: (e) => apiHandler!(e) as Promise<APIGatewayProxyResult>,
       verify,
       log: (msg, f) => print(formatLogLine(JSON.stringify({ time: new Date().toISOString(), part: "gateway", msg, ...f }), "gateway")),
       localRoutes: async (req, url) => {

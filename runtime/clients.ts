@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SESClient } from "@aws-sdk/client-ses";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 /** Every AWS client the pipeline uses. Built once per process and handed to handlers as deps. */
 export interface AwsClients {
@@ -119,6 +120,8 @@ function redactEmailsInErrors<C>(client: C): C {
 export const sesClient = (c: ClientConfig) => build(c, redactEmailsInErrors(new SESClient(c.sdk)));
 /** The KMS client. */
 export const kmsClient = (c: ClientConfig) => build(c, new KMSClient(c.sdk));
+/** The Secrets Manager client (the order API reads the payment provider's keys with it). */
+export const secretsClient = (c: ClientConfig) => build(c, new SecretsManagerClient(c.sdk));
 
 /** Builds every client from the environment (the worker, the local pipeline and tests). */
 export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {

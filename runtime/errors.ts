@@ -17,6 +17,8 @@ export abstract class ApiError extends Error {
   abstract readonly code: ErrorCode;
   /** When set, the answer carries `Retry-After` with this many seconds. */
   readonly retryAfterSeconds?: number;
+  /** Machine-readable data the client needs to act (e.g. the current prices of a 409 PRICE_CHANGED), beside `details`. */
+  readonly extra?: Readonly<Record<string, unknown>>;
   constructor(
     message: string,
     readonly details?: readonly FieldIssue[],
@@ -80,6 +82,62 @@ export class OrderRejected extends ApiError {
   readonly status = 422;
   readonly code = "ORDER_REJECTED" as const;
 }
+/** A line names a SKU the catalog does not have or no longer sells; details name each line. */
+export class ProductUnavailableError extends ApiError {
+  override name = "ProductUnavailableError";
+  readonly status = 422;
+  readonly code = "PRODUCT_UNAVAILABLE" as const;
+}
+/** A product or the shipping has no price in the order's currency, or the method does not ship there. */
+export class PriceUnavailableError extends ApiError {
+  override name = "PriceUnavailableError";
+  readonly status = 422;
+  readonly code = "PRICE_UNAVAILABLE" as const;
+}
+/** The prices the client showed differ from the catalog's; `currentPrices` tells the new ones. Nothing was recorded. */
+export class PriceChangedError extends ApiError {
+  override name = "PriceChangedError";
+  readonly status = 409;
+  readonly code = "PRICE_CHANGED" as const;
+  constructor(
+    message: string,
+    details: readonly FieldIssue[],
+    override readonly extra: { readonly currentPrices: readonly unknown[] },
+  ) {
+    super(message, details);
+  }
+}
+/** The client sent a price or a product name, which only the catalog sets. */
+export class ClientPricingRefused extends ApiError {
+  override name = "ClientPricingRefused";
+  readonly status = 400;
+  readonly code = "CLIENT_PRICING_REFUSED" as const;
+}
+/** The payment provider declined the payment; the order is PAYMENT_FAILED and takes no invoice number. */
+export class PaymentDeclined extends ApiError {
+  override name = "PaymentDeclined";
+  readonly status = 402;
+  readonly code = "PAYMENT_DECLINED" as const;
+  constructor(
+    message: string,
+    details: readonly FieldIssue[],
+    override readonly extra: { readonly orderId: string },
+  ) {
+    super(message, details);
+  }
+}
+/** Signed in, but not allowed to do this (admin routes for anyone outside the admins' group). */
+export class Forbidden extends ApiError {
+  override name = "Forbidden";
+  readonly status = 403;
+  readonly code = "FORBIDDEN" as const;
+}
+/** A webhook whose signature does not verify or is too old to accept. */
+export class SignatureInvalid extends ApiError {
+  override name = "SignatureInvalid";
+  readonly status = 400;
+  readonly code = "SIGNATURE_INVALID" as const;
+}
 /** An invoice link whose signature does not verify. */
 export class LinkInvalid extends ApiError {
   override name = "LinkInvalid";
@@ -110,7 +168,12 @@ export class OrderOutcomeUnknown extends ApiError {
 
 /** The JSON error body every failing response carries. */
 export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details?: readonly FieldIssue[] };
+  readonly error: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly details?: readonly FieldIssue[];
+    readonly [extra: string]: unknown;
+  };
 }
 
 /** Maps any thrown value to a status, body and headers; unknown errors become a 500 that reveals nothing. */
@@ -119,7 +182,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     const retry = err.retryAfterSeconds;
     return {
       status: err.status,
-      body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+      body: { error: { ...err.extra, code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
       headers: retry ? { "retry-after": String(retry) } : {},
     };
   }

@@ -46,6 +46,20 @@ const apiSchema = () =>
     [ENV.taxRateBps]: int(ENV.taxRateBps, 0, 10_000, D.taxRateBps),
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.presignTtlSeconds]: int(ENV.presignTtlSeconds, 10, 3600, D.presignTtlSeconds),
+    [ENV.shopCurrency]: z
+      .string()
+      .regex(/^[A-Z]{3}$/, `${ENV.shopCurrency} must be an ISO 4217 code such as EUR`)
+      .default(D.shopCurrency),
+    [ENV.shopLanguage]: z
+      .string()
+      .regex(/^[a-z]{2}$/, `${ENV.shopLanguage} must be an ISO 639-1 code such as de`)
+      .default(D.shopLanguage),
+    [ENV.paymentProvider]: z
+      .literal("stripe", { errorMap: () => ({ message: `${ENV.paymentProvider} must be stripe` }) })
+      .default(D.paymentProvider),
+    [ENV.paymentSecretId]: str(ENV.paymentSecretId),
+    [ENV.paymentApiBaseUrl]: z.string().trim().url(`${ENV.paymentApiBaseUrl} must be a URL`).optional(),
+    [ENV.paymentExpiryMinutes]: int(ENV.paymentExpiryMinutes, 5, 7 * 24 * 60, D.paymentExpiryMinutes),
   });
 
 const workerSchema = () =>
@@ -58,7 +72,6 @@ const workerSchema = () =>
     [ENV.workerWaitSeconds]: int(ENV.workerWaitSeconds, 0, 20, D.workerWaitSeconds),
     [ENV.workerBatchSize]: int(ENV.workerBatchSize, 1, 10, D.workerBatchSize),
     [ENV.workerMessageBudgetSeconds]: int(ENV.workerMessageBudgetSeconds, 5, 900, D.workerMessageBudgetSeconds),
-    [ENV.workerIntakeGraceSeconds]: int(ENV.workerIntakeGraceSeconds, 1, 3600, 60),
     [ENV.workerRelease]: z
       .string()
       .trim()
@@ -122,6 +135,17 @@ export interface ApiSettings {
   readonly taxRateBps: number;
   readonly linkKeyId: string;
   readonly presignTtlSeconds: number;
+  /** The currency of an order that names none. */
+  readonly shopCurrency: string;
+  /** The language product names are snapshotted in. */
+  readonly shopLanguage: string;
+  readonly paymentProvider: "stripe";
+  /** The Secrets Manager secret with the provider's keys (PaymentSecret JSON). */
+  readonly paymentSecretId: string;
+  /** Local only: the provider's API at the stand-in. */
+  readonly paymentApiBaseUrl?: string;
+  /** How long an order may await payment before it expires. */
+  readonly paymentExpiryMinutes: number;
   readonly logLevel: LogLevel;
 }
 /** Settings of the ECS invoice worker. */
@@ -135,8 +159,6 @@ export interface WorkerSettings {
   readonly waitSeconds: number;
   readonly batchSize: number;
   readonly messageBudgetSeconds: number;
-  /** How long after an intake attempt began its order may stay unconfirmed before the worker drops its message. */
-  readonly intakeGraceSeconds: number;
   /** The task definition's release (set by the stack, and locally by npm start); a probe's receipt names it. */
   readonly release?: string;
   readonly logLevel: LogLevel;
@@ -169,6 +191,12 @@ export function loadApiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettin
     taxRateBps: e[ENV.taxRateBps],
     linkKeyId: e[ENV.linkKeyId],
     presignTtlSeconds: e[ENV.presignTtlSeconds],
+    shopCurrency: e[ENV.shopCurrency],
+    shopLanguage: e[ENV.shopLanguage],
+    paymentProvider: e[ENV.paymentProvider],
+    paymentSecretId: e[ENV.paymentSecretId],
+    paymentApiBaseUrl: e[ENV.paymentApiBaseUrl] || undefined,
+    paymentExpiryMinutes: e[ENV.paymentExpiryMinutes],
     logLevel: e[ENV.logLevel],
   };
 }
@@ -186,7 +214,6 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     waitSeconds: e[ENV.workerWaitSeconds],
     batchSize: e[ENV.workerBatchSize],
     messageBudgetSeconds: e[ENV.workerMessageBudgetSeconds],
-    intakeGraceSeconds: e[ENV.workerIntakeGraceSeconds],
     release: e[ENV.workerRelease],
     logLevel: e[ENV.logLevel],
   };

@@ -17,6 +17,7 @@ export const SETTING_DEFAULTS = {
   /** SQS's largest receive batch. */
   workerBatchSize: 10,
   shopCurrency: "EUR",
+  shopLanguage: "en",
   paymentProvider: "stripe",
   paymentExpiryMinutes: 30,
 } as const;

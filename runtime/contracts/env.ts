@@ -23,7 +23,6 @@ export const ENV = {
   workerWaitSeconds: "WORKER_WAIT_SECONDS",
   workerBatchSize: "WORKER_BATCH_SIZE",
   workerMessageBudgetSeconds: "WORKER_MESSAGE_BUDGET_SECONDS",
-  workerIntakeGraceSeconds: "WORKER_INTAKE_GRACE_SECONDS",
   /** Which task definition the worker runs (a hash the stack also exports): the smoke's probe receipt names it. */
   workerRelease: "WORKER_RELEASE",
   /** Threads rendering PDFs; unset: one per whole vCPU of the task. */
@@ -34,6 +33,8 @@ export const ENV = {
   logLevel: "LOG_LEVEL",
   /** The shop's currency when an order names none (ISO 4217). */
   shopCurrency: "SHOP_CURRENCY",
+  /** The shop's language (ISO 639-1): product names are snapshotted on orders in it. */
+  shopLanguage: "SHOP_LANGUAGE",
   /** The payment provider orders are paid with: "stripe". */
   paymentProvider: "PAYMENT_PROVIDER",
   /** Secrets Manager secret (name or ARN) holding the provider's keys as JSON: {"secretKey", "webhookSecret"}. */

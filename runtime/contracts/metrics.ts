@@ -35,6 +35,7 @@ const def = (name: string, unit: MetricUnit, part: MetricPart, description: stri
 /** Every business metric the code emits. */
 export const METRICS = {
   ordersAccepted: def("OrdersAccepted", "Count", "order-api", "orders answered 202 (first acceptance, not replays)"),
+  ordersPaid: def("OrdersPaid", "Count", "order-api", "orders whose payment the provider confirmed (they become PAID)"),
   ordersRefused: def("OrdersRefused", "Count", "order-api", "API requests refused with a 4xx or 5xx, by error code", ["ErrorCode"]),
   invoicesRendered: def("InvoicesRendered", "Count", "invoice-worker", "invoice PDFs stored"),
   renderDuration: def("RenderDuration", "Milliseconds", "invoice-worker", "time to render one invoice PDF"),

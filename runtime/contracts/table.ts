@@ -9,7 +9,7 @@ export const TABLE_DESIGN = {
   /**
    * A sparse index of items by what they are waiting for or belong to: the catalog ("CATALOG#product",
    * "CATALOG#shipping", sorted by id) and orders awaiting payment ("PAYMENT_DUE", sorted by their
-   * deadline; the attribute is removed when the order is paid, fails or expires).
+   * deadline, until paid or closed) and paid orders whose message is due ("OUTBOX", sorted by when paid).
    */
   stateIndex: { name: "byState", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
 } as const;
@@ -19,4 +19,6 @@ export const STATE_INDEX_KEYS = {
   products: "CATALOG#product",
   shippingMethods: "CATALOG#shipping",
   paymentDue: "PAYMENT_DUE",
+  /** PAID orders whose queue message is not confirmed sent yet, sorted by when they were paid. */
+  outbox: "OUTBOX",
 } as const;

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { once } from "../memo";
 // Generated from the maintained i18n-iso-countries package by scripts/update-country-codes.ts (checked by a test).
 import isoCountryCodes from "./country-codes.json";
-import { knownCurrencies, taxOf } from "./money";
+import { knownCurrencies } from "./money";
+import { TAX_CATEGORIES } from "./catalog";
 
 /** Bounds of an order, enforced at the API edge. */
 export const LIMITS = {
@@ -108,7 +109,7 @@ export const currencySchema = once(() => {
     .refine((c) => known.has(c), { message: "is not a known ISO 4217 currency" });
 });
 
-/** A line of the order as the client sends it. */
+/** A line of the order as the client sends it: what and how many; name and price come from the catalog. */
 export const orderLineInputSchema = once(() =>
   z
     .object({
@@ -118,17 +119,21 @@ export const orderLineInputSchema = once(() =>
         .min(1)
         .max(LIMITS.maxSkuLength)
         .regex(/^[A-Za-z0-9._\-\/]+$/, "may hold letters, digits and . _ - / only"),
-      name: printable(LIMITS.maxNameLength),
       quantity: z.number().int().min(1).max(LIMITS.maxQuantity),
-      unitPrice: z
+      /** The unit price the client showed the customer: when the catalog's differs, the order is refused (409 PRICE_CHANGED). */
+      expectedUnitPrice: z
         .object({
           amount: z.number().int("must be an integer amount of minor units (cents)").min(0).max(LIMITS.maxUnitPriceMinor),
           currency: currencySchema(),
         })
-        .strict(),
+        .strict()
+        .optional(),
     })
     .strict(),
 );
+
+/** Fields of the old contract a client may still send: prices and names come from the catalog only, so they are refused by name. */
+export const CLIENT_PRICING_FIELDS = ["name", "unitPrice"] as const;
 
 /** An ISO 3166-1 alpha-2 country code that is assigned (DE, not XX). */
 export const countrySchema = once(() => {
@@ -159,43 +164,37 @@ export const addressSchema = once(() =>
     .strict(),
 );
 
-/** Payment as a provider token; card numbers are never accepted. */
+/**
+ * How the customer pays: the provider, and optionally a payment method id to confirm with at once
+ * (Stripe: pm_...). Without one, the answer carries the client secret for the client to confirm
+ * with the provider itself. Card numbers are never accepted.
+ */
 export const paymentSchema = once(() =>
   z
     .object({
-      provider: z
+      provider: z.literal("stripe", { errorMap: () => ({ message: 'must be "stripe", the payment provider this shop uses' }) }),
+      paymentMethod: z
         .string()
-        .trim()
-        .min(1)
-        .max(40)
-        .regex(/^[a-z0-9_\-]+$/, "must be a lower-case provider id such as stripe"),
-      token: z
-        .string()
-        .trim()
-        .min(8)
-        .max(256)
-        .regex(/^[A-Za-z0-9_\-.:]+$/, "must be a payment-provider token, not card data"),
-      last4: z
-        .string()
-        .regex(/^\d{4}$/, "must be exactly four digits")
-        .optional(),
-      brand: z
-        .string()
-        .trim()
-        .min(1)
-        .max(20)
-        .regex(/^[A-Za-z ]+$/)
+        .regex(/^pm_[A-Za-z0-9_]{1,200}$/, "must be a payment method id from the payment provider (pm_...), never card data")
         .optional(),
     })
     .strict(),
+);
+
+/** The shipping method the customer chose (its price comes from the catalog, by destination). */
+export const shippingChoiceSchema = once(() =>
+  z.object({ method: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be a shipping method id such as standard") }).strict(),
 );
 
 /** The body of POST /orders. */
 export const createOrderBodySchema = once(() =>
   z
     .object({
+      /** The currency to price the order in; the shop's currency when left out. */
+      currency: currencySchema().optional(),
       items: z.array(orderLineInputSchema()).min(LIMITS.minLines).max(LIMITS.maxLines),
       shippingAddress: addressSchema(),
+      shipping: shippingChoiceSchema(),
       payment: paymentSchema(),
     })
     .strict(),
@@ -214,7 +213,7 @@ export const customerSchema = once(() =>
 );
 export type Customer = z.infer<ReturnType<typeof customerSchema>>;
 
-/** A priced line: integer minor units throughout. */
+/** A priced line: integer minor units throughout; name and price as the catalog had them when the order was made. */
 export const pricedLineSchema = once(() =>
   z.object({
     sku: z.string(),
@@ -222,19 +221,36 @@ export const pricedLineSchema = once(() =>
     quantity: z.number().int().positive(),
     unitPriceMinor: z.number().int().nonnegative(),
     lineTotalMinor: z.number().int().nonnegative(),
+    taxCategory: z.enum(TAX_CATEGORIES),
+    /** The catalog version of the product that priced the line. */
+    catalogVersion: z.number().int().positive(),
   }),
 );
 export type PricedLine = z.infer<ReturnType<typeof pricedLineSchema>>;
 
-/** An order after server-side pricing: what is stored and what the worker receives. */
+/** The shipping of an order: its own line on the order, the invoice and the email. */
+export const pricedShippingSchema = once(() =>
+  z.object({
+    method: z.string(),
+    name: z.string(),
+    zone: z.string(),
+    priceMinor: z.number().int().nonnegative(),
+    taxCategory: z.enum(TAX_CATEGORIES),
+  }),
+);
+export type PricedShipping = z.infer<ReturnType<typeof pricedShippingSchema>>;
+
+/** An order after server-side pricing: the snapshot that is stored, paid for and invoiced. */
 export const pricedOrderSchema = once(() =>
   z.object({
     orderId: z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/),
     customer: customerSchema(),
     currency: currencySchema(),
     lines: z.array(pricedLineSchema()).min(1).max(LIMITS.maxLines),
+    shipping: pricedShippingSchema(),
     shippingAddress: addressSchema(),
-    payment: z.object({ provider: z.string(), last4: z.string().optional(), brand: z.string().optional() }),
+    payment: z.object({ provider: z.string() }),
+    /** The lines' and the shipping's net amounts. */
     subtotalMinor: z.number().int().nonnegative(),
     taxRateBps: z.number().int().min(0).max(10_000),
     taxMinor: z.number().int().nonnegative(),
@@ -248,63 +264,17 @@ export type PricedOrder = z.infer<ReturnType<typeof pricedOrderSchema>>;
 export const orderMessageSchema = once(() => z.object({ v: z.literal(1), order: pricedOrderSchema() }));
 export type OrderMessage = z.infer<ReturnType<typeof orderMessageSchema>>;
 
-/** Why an otherwise valid order cannot exist; becomes a 422. */
-export class ImpossibleOrder extends Error {
-  override name = "ImpossibleOrder";
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Largest total we accept: keeps every sum an exact integer well inside Number's safe range. */
 export const MAX_TOTAL_MINOR = 1_000_000_000_000;
 
 /**
- * Prices an order server-side: line totals, subtotal, tax at `taxRateBps`, total. The payment
- * token is dropped here: only provider, last4 and brand travel further.
+ * Lifecycle of an order: AWAITING_PAYMENT -> PAID -> INVOICED -> NOTIFIED. Only a payment the provider
+ * confirmed makes an order PAID, and only a PAID order is invoiced. AWAITING_PAYMENT -> PAYMENT_FAILED
+ * (declined; the customer may still pay until the deadline) -> EXPIRED (not paid in time) or
+ * CANCELLED (its payment was cancelled at the provider): none of these takes an invoice number.
  */
-export function priceOrder(body: CreateOrderBody, customer: Customer, taxRateBps: number, orderId: string, now: Date): PricedOrder {
-  const currency = body.items[0].unitPrice.currency;
-  body.items.forEach((item, i) => {
-    if (item.unitPrice.currency !== currency) {
-      throw new ImpossibleOrder(
-        `All items of an order must be priced in one currency: item 0 is in ${currency}, item ${i} in ${item.unitPrice.currency}.`,
-        `items.${i}.unitPrice.currency`,
-      );
-    }
-  });
-  const lines: PricedLine[] = body.items.map((i) => ({
-    sku: i.sku,
-    name: i.name,
-    quantity: i.quantity,
-    unitPriceMinor: i.unitPrice.amount,
-    lineTotalMinor: i.unitPrice.amount * i.quantity,
-  }));
-  const subtotalMinor = lines.reduce((s, l) => s + l.lineTotalMinor, 0);
-  if (subtotalMinor <= 0) throw new ImpossibleOrder("The order total must be greater than zero.", "items");
-  const taxMinor = taxOf(subtotalMinor, taxRateBps);
-  const totalMinor = subtotalMinor + taxMinor;
-  if (totalMinor > MAX_TOTAL_MINOR) throw new ImpossibleOrder("The order total is larger than this shop accepts.", "items");
-  return {
-    orderId,
-    customer,
-    currency,
-    lines,
-    shippingAddress: body.shippingAddress,
-    payment: { provider: body.payment.provider, last4: body.payment.last4, brand: body.payment.brand },
-    subtotalMinor,
-    taxRateBps,
-    taxMinor,
-    totalMinor,
-    createdAt: now.toISOString(),
-  };
-}
-
-/** Lifecycle of an order: PENDING -> INVOICED -> NOTIFIED. */
-export type OrderStatus = "PENDING" | "INVOICED" | "NOTIFIED";
+export const ORDER_STATUSES = ["AWAITING_PAYMENT", "PAYMENT_FAILED", "EXPIRED", "CANCELLED", "PAID", "INVOICED", "NOTIFIED"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Page sizes of GET /orders. */
 export const LIST_LIMITS = { defaultLimit: 20, maxLimit: 100, maxCursorLength: 512 } as const;

@@ -1,18 +1,10 @@
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { pricedOrderSchema, type OrderStatus, type PricedOrder } from "./order";
 import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatInvoiceNumber } from "../contracts/numbers";
-import { TABLE_DESIGN } from "../contracts/table";
+import { STATE_INDEX_KEYS, TABLE_DESIGN } from "../contracts/table";
 import type { EmailEventType } from "../contracts/email-events";
 
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
@@ -20,6 +12,8 @@ const emailPk = (messageId: string) => `EMAIL#${messageId}`;
 const idempotencyPk = (customerId: string, keyHash: string) => `IDEMP#${customerId}#${keyHash}`;
 const probePk = (probeId: string) => `PROBE#${probeId}`;
 const COUNTER_PK = "COUNTER#invoice";
+/** The state index's attribute names, for expressions that set or remove them. */
+const STATE_INDEX_NAMES = { "#g2pk": TABLE_DESIGN.stateIndex.partitionKey, "#g2sk": TABLE_DESIGN.stateIndex.sortKey };
 /** Orders one numbering transaction can number: TransactWriteItems holds 100 items, one is the counter. */
 export const MAX_NUMBERING_BATCH = 99;
 
@@ -27,14 +21,25 @@ export const MAX_NUMBERING_BATCH = 99;
 export interface OrderRecord {
   readonly order: PricedOrder;
   readonly status: OrderStatus;
-  /** When the latest intake attempt began; a message for an order unconfirmed long after it is dropped. */
-  readonly intakeAt?: string;
-  /** When the API confirmed the order (its message is on the queue): the order exists from then on. */
+  /** The hash of the Idempotency-Key the order was created with, if any (its key record goes with it). */
+  readonly idempotencyKeyHash?: string;
+  /** When an unpaid order expires (its payment is cancelled). */
+  readonly paymentDueBy?: string;
+  /** The provider's id of the order's payment (a Stripe PaymentIntent), once created. */
+  readonly paymentId?: string;
+  /** When the provider confirmed the payment (the order became PAID). */
+  readonly paidAt?: string;
+  /** The card that paid, as the provider reported it (brand and last 4 only). */
+  readonly paymentCard?: { readonly brand: string; readonly last4: string };
+  /** The last declined attempt, in the provider's words. */
+  readonly paymentFailure?: { readonly code?: string; readonly message: string; readonly at: string };
+  /** When the order was closed unpaid (EXPIRED or CANCELLED). */
+  readonly closedAt?: string;
+  /** Who holds the right to put the PAID order's message on the queue, since when (one sender, one message). */
+  readonly enqueueClaimId?: string;
+  readonly enqueueClaimedAt?: string;
+  /** When the order's message went on the queue (after PAID). */
   readonly enqueuedAt?: string;
-  /** Set when the worker gave up on an unconfirmed keyed order; a retry with its key reopens it. */
-  readonly abandonedAt?: string;
-  /** Was the order created with an Idempotency-Key (so a client retry can complete it)? */
-  readonly keyed?: boolean;
   readonly invoiceNumber?: string;
   readonly invoiceSeq?: number;
   readonly invoiceKey?: string;
@@ -140,8 +145,6 @@ export class OrderStore {
         TableName: this.table,
         IndexName: name,
         KeyConditionExpression: "#pk = :pk",
-        // Only accepted orders: an unconfirmed record (its request failed) is no order of the customer's.
-        FilterExpression: "attribute_exists(enqueuedAt)",
         ExpressionAttributeNames: { "#pk": partitionKey },
         ExpressionAttributeValues: { ":pk": customerPk },
         ScanIndexForward: false,
@@ -158,40 +161,34 @@ export class OrderStore {
       }),
     );
     const items = r.Items ?? [];
-    // Fewer items with a LastEvaluatedKey: the filter or the 1 MB page cap cut the read short, so more may follow.
+    // Fewer items with a LastEvaluatedKey: the 1 MB page cap cut the read short, so more may follow.
     return { records: items.slice(0, limit).map(toRecord), more: items.length > limit || Boolean(r.LastEvaluatedKey) };
   }
 
-  /** An unconfirmed order item: TTL removes it unless the API confirms it (markEnqueued). */
-  private orderItem(order: PricedOrder, expiresAtEpoch: number, keyed: boolean) {
+  /** A new order item: AWAITING_PAYMENT, listed in the state index under PAYMENT_DUE by its deadline. */
+  private orderItem(order: PricedOrder, dueBy: string, keyHash?: string) {
     return {
       pk: orderPk(order.orderId),
       type: "order",
       [TABLE_DESIGN.customerIndex.partitionKey]: `CUSTOMER#${order.customer.id}`,
       [TABLE_DESIGN.customerIndex.sortKey]: order.createdAt,
-      status: "PENDING" as OrderStatus,
-      intakeAt: order.createdAt,
-      keyed,
-      [TABLE_DESIGN.ttlAttribute]: expiresAtEpoch,
+      [TABLE_DESIGN.stateIndex.partitionKey]: STATE_INDEX_KEYS.paymentDue,
+      [TABLE_DESIGN.stateIndex.sortKey]: dueBy,
+      status: "AWAITING_PAYMENT" as OrderStatus,
+      paymentDueBy: dueBy,
+      ...(keyHash ? { idempotencyKeyHash: keyHash } : {}),
       order,
     };
   }
 
   /**
-   * Records a new, unconfirmed PENDING order. If the id exists and holds this very order (our own
-   * write, whose answer was lost and which the SDK retried), that counts as created.
+   * Records a new order, AWAITING_PAYMENT until `dueBy`. If the id exists and holds this very order
+   * (our own write, whose answer was lost and which the SDK retried), that counts as created.
    */
-  async createOrder(
-    order: PricedOrder,
-    expiresAtEpoch = Math.floor(Date.parse(order.createdAt) / 1000) + UNCONFIRMED_TTL_SECONDS,
-  ): Promise<void> {
+  async createOrder(order: PricedOrder, dueBy: string): Promise<void> {
     try {
       await this.ddb.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: this.orderItem(order, expiresAtEpoch, false),
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
+        new PutCommand({ TableName: this.table, Item: this.orderItem(order, dueBy), ConditionExpression: "attribute_not_exists(pk)" }),
       );
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
@@ -223,6 +220,7 @@ export class OrderStore {
     requestHash: string,
     expiresAtEpoch: number,
     now: Date,
+    dueBy: string,
   ): Promise<"created" | "conflict"> {
     try {
       await this.ddb.send(
@@ -247,7 +245,7 @@ export class OrderStore {
             {
               Put: {
                 TableName: this.table,
-                Item: this.orderItem(order, expiresAtEpoch, true),
+                Item: this.orderItem(order, dueBy, keyHash),
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
@@ -264,84 +262,151 @@ export class OrderStore {
   }
 
   /**
-   * Confirms the order once its message is on the queue: from here on it exists for every reader
-   * and is no longer subject to TTL. Safe to repeat; fails if the worker abandoned it meanwhile.
+   * Takes back an order whose payment could not even be created (the provider was down): the order
+   * and its Idempotency-Key record go, so a retry starts afresh and nothing half made stays.
+   * False when the order has a payment meanwhile (then it stands).
    */
+  async discardUnpaidOrder(rec: OrderRecord): Promise<boolean> {
+    const orderDelete = {
+      Delete: {
+        TableName: this.table,
+        Key: { pk: orderPk(rec.order.orderId) },
+        ConditionExpression: "#s = :awaiting AND attribute_not_exists(paymentId)",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":awaiting": "AWAITING_PAYMENT" },
+      },
+    };
+    const keyDelete = rec.idempotencyKeyHash
+      ? [{ Delete: { TableName: this.table, Key: { pk: idempotencyPk(rec.order.customer.id, rec.idempotencyKeyHash) } } }]
+      : [];
+    try {
+      await this.ddb.send(new TransactWriteCommand({ TransactItems: [orderDelete, ...keyDelete] }));
+      return true;
+    } catch (e) {
+      if (txItemTakenAt(e, 0)) return false;
+      throw e;
+    }
+  }
+
+  /** Records the provider's id of the order's payment; false when the order holds another payment (never overwritten). */
+  recordPaymentId(orderId: string, paymentId: string): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET paymentId = :pid",
+      "attribute_exists(pk) AND (attribute_not_exists(paymentId) OR paymentId = :pid)",
+      {
+        ":pid": paymentId,
+      },
+    );
+  }
+
+  /**
+   * The provider confirmed the payment: AWAITING_PAYMENT or PAYMENT_FAILED -> PAID, once, for this
+   * payment only. The order moves from the state index's PAYMENT_DUE to its OUTBOX (its message is
+   * due), and the caller, `claimId`, holds the claim to send that message. False when the order was
+   * not waiting for a payment (already PAID or later, expired, cancelled) or holds another payment.
+   */
+  markPaid(
+    orderId: string,
+    payment: { paymentId: string; card?: { brand: string; last4: string } },
+    at: Date,
+    claimId: string,
+  ): Promise<boolean> {
+    const when = at.toISOString();
+    return this.updateOrderIf(
+      orderId,
+      `SET #s = :paid, paidAt = :at, paymentId = :pid, enqueueClaimId = :claim, enqueueClaimedAt = :at, #g2pk = :outbox, #g2sk = :at${
+        payment.card ? ", paymentCard = :card" : ""
+      } REMOVE paymentDueBy`,
+      "#s IN (:awaiting, :failed) AND (attribute_not_exists(paymentId) OR paymentId = :pid)",
+      {
+        ":paid": "PAID",
+        ":awaiting": "AWAITING_PAYMENT",
+        ":failed": "PAYMENT_FAILED",
+        ":at": when,
+        ":pid": payment.paymentId,
+        ":claim": claimId,
+        ":outbox": STATE_INDEX_KEYS.outbox,
+        ...(payment.card ? { ":card": payment.card } : {}),
+      },
+      STATE_INDEX_NAMES,
+    );
+  }
+
+  /** The provider declined the payment: AWAITING_PAYMENT -> PAYMENT_FAILED (still due: the customer may pay until the deadline). */
+  markPaymentFailed(orderId: string, paymentId: string, failure: { code?: string; message: string }, at: Date): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET #s = :failed, paymentId = :pid, paymentFailure = :f",
+      "#s = :awaiting AND (attribute_not_exists(paymentId) OR paymentId = :pid)",
+      {
+        ":failed": "PAYMENT_FAILED",
+        ":awaiting": "AWAITING_PAYMENT",
+        ":pid": paymentId,
+        ":f": { ...(failure.code ? { code: failure.code } : {}), message: failure.message, at: at.toISOString() },
+      },
+    );
+  }
+
+  /** Closes an unpaid order (EXPIRED: not paid in time; CANCELLED: its payment was cancelled); false when it was paid meanwhile. */
+  closeUnpaid(orderId: string, status: "EXPIRED" | "CANCELLED", at: Date): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET #s = :status, closedAt = :at REMOVE paymentDueBy, #g2pk, #g2sk",
+      "#s IN (:awaiting, :failed)",
+      { ":status": status, ":awaiting": "AWAITING_PAYMENT", ":failed": "PAYMENT_FAILED", ":at": at.toISOString() },
+      STATE_INDEX_NAMES,
+    );
+  }
+
+  /**
+   * Claims the right to put a PAID order's message on the queue: succeeds while the message was not
+   * sent and nobody else holds a claim younger than `leaseMs` (a repeat by the same `claimId` succeeds).
+   */
+  claimEnqueue(orderId: string, claimId: string, now: Date, leaseMs: number): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET enqueueClaimId = :id, enqueueClaimedAt = :now",
+      "#s = :paid AND attribute_not_exists(enqueuedAt) AND (attribute_not_exists(enqueueClaimedAt) OR enqueueClaimedAt < :stale OR enqueueClaimId = :id)",
+      { ":paid": "PAID", ":id": claimId, ":now": now.toISOString(), ":stale": new Date(now.getTime() - leaseMs).toISOString() },
+    );
+  }
+
+  /** Records that the order's message is on the queue: it leaves the outbox. Safe to repeat. */
   async markEnqueued(orderId: string, at: Date): Promise<void> {
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: orderPk(orderId) },
-        UpdateExpression: "SET enqueuedAt = if_not_exists(enqueuedAt, :at) REMOVE #ttl",
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(abandonedAt)",
-        ExpressionAttributeNames: { "#ttl": TABLE_DESIGN.ttlAttribute },
+        UpdateExpression: "SET enqueuedAt = if_not_exists(enqueuedAt, :at) REMOVE enqueueClaimId, enqueueClaimedAt, #g2pk, #g2sk",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: STATE_INDEX_NAMES,
         ExpressionAttributeValues: { ":at": at.toISOString() },
       }),
     );
   }
 
   /**
-   * Takes back an order whose creation request failed and has no key to retry with. "confirmed"
-   * when it cannot, because its confirmation did commit (an answer lost on the way back): the
-   * order then stands and the request succeeded after all.
+   * Orders in the state index's `partition` whose sort value (the payment deadline, or when the order
+   * was paid) is at or before `until`, oldest first, at most `limit`.
    */
-  async deleteUnqueuedOrder(orderId: string, signal?: AbortSignal): Promise<"removed" | "confirmed"> {
-    try {
-      await this.ddb.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: orderPk(orderId) },
-          ConditionExpression: "attribute_not_exists(enqueuedAt)",
-        }),
-        { abortSignal: signal },
-      );
-      return "removed";
-    } catch (e) {
-      if (isConditionFailure(e)) return "confirmed";
-      throw e;
-    }
-  }
-
-  /** A retry with the order's Idempotency-Key starts a fresh intake attempt (undoing a worker's abandon). */
-  async reopenIntake(orderId: string, now: Date): Promise<void> {
-    await this.updateOrderIf(
-      orderId,
-      "SET intakeAt = :now REMOVE abandonedAt",
-      "attribute_exists(pk) AND attribute_not_exists(enqueuedAt)",
-      {
-        ":now": now.toISOString(),
-      },
+  async listDue(
+    partition: typeof STATE_INDEX_KEYS.paymentDue | typeof STATE_INDEX_KEYS.outbox,
+    until: Date,
+    limit: number,
+  ): Promise<OrderRecord[]> {
+    const { name, partitionKey, sortKey } = TABLE_DESIGN.stateIndex;
+    const r = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: name,
+        KeyConditionExpression: "#pk = :pk AND #sk <= :until",
+        ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
+        ExpressionAttributeValues: { ":pk": partition, ":until": until.toISOString() },
+        Limit: limit,
+      }),
     );
-  }
-
-  /**
-   * The worker gives up on an order its intake never confirmed (the request failed or died):
-   * a keyless order is deleted, a keyed one marked abandoned so a retry with its key can reopen it.
-   * False when it was confirmed or reopened meanwhile (`seen` is the record the decision was made on).
-   */
-  abandonIntake(seen: OrderRecord, now: Date): Promise<boolean> {
-    const orderId = seen.order.orderId;
-    const cond = "attribute_not_exists(enqueuedAt) AND intakeAt = :seen";
-    const seenAt = seen.intakeAt ?? seen.order.createdAt;
-    if (!seen.keyed) return this.deleteOrderIf(orderId, cond, { ":seen": seenAt });
-    return this.updateOrderIf(orderId, "SET abandonedAt = :now", cond, { ":seen": seenAt, ":now": now.toISOString() });
-  }
-
-  private async deleteOrderIf(orderId: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: orderPk(orderId) },
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return (r.Items ?? []).map(toRecord);
   }
 
   /**
@@ -423,7 +488,14 @@ export class OrderStore {
   }
 
   /** One conditional update of an order; false when the condition did not hold. */
-  private async updateOrderIf(orderId: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  private async updateOrderIf(
+    orderId: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+    names: Record<string, string> = {},
+  ): Promise<boolean> {
+    const allNames = { ...(`${update} ${condition}`.includes("#s") ? { "#s": "status" } : {}), ...names };
     try {
       await this.ddb.send(
         new UpdateCommand({
@@ -431,7 +503,7 @@ export class OrderStore {
           Key: { pk: orderPk(orderId) },
           UpdateExpression: update,
           ConditionExpression: condition,
-          ...(`${update} ${condition}`.includes("#s") ? { ExpressionAttributeNames: { "#s": "status" } } : {}),
+          ...(Object.keys(allNames).length ? { ExpressionAttributeNames: allNames } : {}),
           ExpressionAttributeValues: values,
         }),
       );
@@ -534,11 +606,11 @@ export class OrderStore {
     );
   }
 
-  /** Moves the order to INVOICED; false when it was already past PENDING (a redelivery). */
+  /** Moves the order to INVOICED; false when it was already past PAID (a redelivery). */
   markInvoiced(orderId: string, at: Date): Promise<boolean> {
-    return this.updateOrderIf(orderId, "SET #s = :invoiced, invoicedAt = :at", "#s = :pending AND attribute_exists(invoiceNumber)", {
+    return this.updateOrderIf(orderId, "SET #s = :invoiced, invoicedAt = :at", "#s = :paid AND attribute_exists(invoiceNumber)", {
       ":invoiced": "INVOICED",
-      ":pending": "PENDING",
+      ":paid": "PAID",
       ":at": at.toISOString(),
     });
   }
@@ -597,9 +669,6 @@ export class OrderStore {
     return { probeId, sentAt: String(sentAt), receivedAt: String(receivedAt), ...(typeof release === "string" ? { release } : {}) };
   }
 }
-
-/** How long an unconfirmed keyless order record lives before TTL removes it. */
-export const UNCONFIRMED_TTL_SECONDS = 24 * 60 * 60;
 
 /** Is `b` the same order as `a` (same id, customer, creation time and total)? */
 function sameOrder(a: PricedOrder, b: PricedOrder): boolean {

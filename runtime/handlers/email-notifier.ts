@@ -131,7 +131,7 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   let rec = await store.get(orderId);
   // The PDF lands a moment before the worker commits INVOICED: wait briefly before failing the event.
-  for (let i = 0; rec?.status === "PENDING" && rec.invoiceNumber && i < COMMIT_WAIT_STEPS; i++) {
+  for (let i = 0; rec?.status === "PAID" && rec.invoiceNumber && i < COMMIT_WAIT_STEPS; i++) {
     await new Promise((r) => setTimeout(r, COMMIT_WAIT_MS));
     rec = await store.get(orderId);
   }

@@ -2,7 +2,7 @@ import { type SQSClient } from "@aws-sdk/client-sqs";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
-import { orderMessageSchema, type OrderMessage } from "../domain/order";
+import { orderMessageSchema, type OrderMessage, type OrderStatus } from "../domain/order";
 import { MAX_NUMBERING_BATCH, OrderStore, type OrderRecord } from "../domain/store";
 import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
@@ -76,23 +76,11 @@ export class MessageOverBudget extends Error {
   override name = "MessageOverBudget";
 }
 
-/** The message's order is recorded but its intake is not confirmed yet: look again after `retryAfterSeconds`. */
-export class OrderNotConfirmed extends Error {
-  override name = "OrderNotConfirmed";
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-}
-
-/** What processing one message did; "dropped": its order was never committed (the client was told it failed). */
+/** What processing one message did; "dropped": its order does not exist or was never paid (nothing is invoiced). */
 export type MessageOutcome = "invoiced" | "duplicate" | "dropped";
 
-/** How often and how long to re-read an order whose message arrived a moment before the API confirmed it. */
-const CONFIRM_WAIT_STEPS = 10;
-const CONFIRM_WAIT_MS = 200;
+/** The statuses of orders whose payment was confirmed: PAID (to invoice) and what follows it. */
+const INVOICEABLE_OR_DONE: ReadonlySet<OrderStatus> = new Set(["PAID", "INVOICED", "NOTIFIED"]);
 
 /** Parses a queue message body with `schema` (named `what` in the error); a body that is not JSON or does not match is poison. */
 export function parseMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: string, what: string): T {
@@ -121,27 +109,17 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const log = deps.log.child({ orderId: order.orderId });
 
-  let before = await store.get(order.orderId);
-  // The API sends the message, then confirms the order: wait briefly for a confirmation on its way.
-  for (let i = 0; before && !before.enqueuedAt && before.status === "PENDING" && i < CONFIRM_WAIT_STEPS; i++) {
-    await new Promise((r) => setTimeout(r, CONFIRM_WAIT_MS));
-    before = await store.get(order.orderId);
-  }
+  const before = await store.get(order.orderId);
   if (!before) {
-    log.warn("message for an order that was never committed (its request failed); dropped");
+    log.warn("message for an order that does not exist; dropped");
     return { orderId: order.orderId, outcome: "dropped" };
   }
-  if (!before.enqueuedAt && before.status === "PENDING") {
-    const since = Date.parse(before.intakeAt ?? before.order.createdAt);
-    const waitMs = since + deps.settings.intakeGraceSeconds * 1000 - deps.now().getTime();
-    if (waitMs > 0) throw new OrderNotConfirmed(`order ${order.orderId} is not confirmed yet`, Math.ceil(waitMs / 1000) + 1);
-    if (await store.abandonIntake(before, deps.now())) {
-      log.warn("message for an order whose intake never completed (its request failed); dropped", { keyed: Boolean(before.keyed) });
-      return { orderId: order.orderId, outcome: "dropped" };
-    }
-    throw new OrderNotConfirmed(`order ${order.orderId} changed while being dropped`, 1);
+  // Only a PAID order is invoiced: its message is sent only after the provider confirmed the payment.
+  if (!INVOICEABLE_OR_DONE.has(before.status)) {
+    log.error("message for an order that is not paid; dropped, nothing invoiced", { alarm: "unpaid-order-message", status: before.status });
+    return { orderId: order.orderId, outcome: "dropped" };
   }
-  if (before.status !== "PENDING") {
+  if (before.status !== "PAID") {
     log.info("duplicate delivery: order already invoiced", { status: before.status });
     return { orderId: order.orderId, outcome: "duplicate" };
   }

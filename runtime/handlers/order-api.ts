@@ -1,10 +1,16 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ImpossibleOrder, LIST_LIMITS, listOrdersQuerySchema, priceOrder, type PricedOrder, type OrderMessage } from "../domain/order";
+import { LIST_LIMITS, listOrdersQuerySchema, type PricedOrder } from "../domain/order";
+import { PriceChanged, PriceUnavailable, priceOrder, ProductUnavailable, TotalOutOfRange } from "../domain/pricing";
+import { CatalogStore } from "../domain/catalog-store";
+import { PaymentProviderUnavailable, type PaymentProvider, type PaymentState } from "../payments/provider";
+import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
+import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
+import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { customerFromClaims, parseCreateOrderRequest, type CreateOrderRequest } from "./order-request";
 import { OrderStore, hasInvoice, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import {
@@ -12,7 +18,10 @@ import {
   LinkExpired,
   LinkInvalid,
   NotFound,
-  OrderOutcomeUnknown,
+  PaymentDeclined,
+  PriceChangedError,
+  PriceUnavailableError,
+  ProductUnavailableError,
   ServiceUnavailable,
   OrderRejected,
   ValidationFailed,
@@ -33,6 +42,8 @@ export interface OrderApiDeps {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly links: LinkSigner;
+  /** The payment provider (Stripe through its SDK; locally the same SDK against the stand-in). */
+  readonly payments: PaymentProvider;
   readonly settings: ApiSettings;
   readonly now: () => Date;
   readonly newOrderId: () => string;
@@ -63,134 +74,199 @@ function money(amount: number, currency: string) {
   return { amount, currency };
 }
 
-/** The 202 body of POST /orders; derived from the stored order so a replay is byte-identical. */
-export function acceptedBody(order: PricedOrder) {
+/** The order's totals as the API shows them: net lines and shipping, tax, total. */
+function totals(o: PricedOrder) {
+  return {
+    shipping: { method: o.shipping.method, name: o.shipping.name, price: money(o.shipping.priceMinor, o.currency) },
+    subtotal: money(o.subtotalMinor, o.currency),
+    tax: money(o.taxMinor, o.currency),
+    total: money(o.totalMinor, o.currency),
+  };
+}
+
+/** Where the order's payment stands, for the client: what to do next while it awaits payment. */
+function paymentView(rec: OrderRecord, state?: PaymentState) {
+  const awaiting = rec.status === "AWAITING_PAYMENT" || rec.status === "PAYMENT_FAILED";
+  return {
+    provider: rec.order.payment.provider,
+    ...(rec.paymentCard ? { card: rec.paymentCard } : {}),
+    ...(awaiting && state
+      ? {
+          status: state.status,
+          // For the client to confirm or authenticate with the provider itself; never logged or stored by us.
+          ...(state.clientSecret ? { clientSecret: state.clientSecret } : {}),
+          ...(state.actionUrl ? { actionUrl: state.actionUrl } : {}),
+          dueBy: rec.paymentDueBy,
+        }
+      : {}),
+  };
+}
+
+/** The 202 body of POST /orders: the order as recorded and, while it awaits payment, how to pay. */
+export function acceptedBody(rec: OrderRecord, state?: PaymentState) {
+  const order = rec.order;
   return {
     orderId: order.orderId,
-    status: "PENDING" as const,
+    status: rec.status,
     createdAt: order.createdAt,
     currency: order.currency,
-    subtotal: money(order.subtotalMinor, order.currency),
-    tax: money(order.taxMinor, order.currency),
-    total: money(order.totalMinor, order.currency),
+    ...totals(order),
+    payment: paymentView(rec, state),
     links: { self: `/orders/${order.orderId}` },
   };
 }
 
-/** Sends the order's message, then confirms the order; `onConfirming` marks the step whose write may commit unseen. */
-async function enqueue(deps: OrderApiDeps, store: OrderStore, order: PricedOrder, onConfirming?: () => void): Promise<void> {
-  const msg: OrderMessage = { v: 1, order };
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: deps.settings.ordersQueueUrl,
-      MessageBody: JSON.stringify(msg),
-      MessageAttributes: { orderId: { DataType: "String", StringValue: order.orderId } },
-    }),
-  );
-  onConfirming?.();
-  await store.markEnqueued(order.orderId, deps.now());
-}
-
-/** Time a keyless intake may spend before its clean-up, so the answer comes within the Lambda's 10 s. */
-const INTAKE_BUDGET_MS = 7500;
-
-/** Finishes an order whose record exists (a replay): sends its message if that never happened. */
-async function completeExisting(deps: OrderApiDeps, store: OrderStore, orderId: string, log: Logger): Promise<APIGatewayProxyResult> {
-  const rec = await store.get(orderId);
-  if (!rec) throw new Error(`Idempotency record points at missing order ${orderId}`);
-  if (!rec.enqueuedAt) {
-    log.warn("completing an order whose intake was never confirmed", { orderId });
-    await store.reopenIntake(orderId, deps.now()); // a worker that gave up on it meanwhile lets it through again
-    await enqueue(deps, store, rec.order);
-  }
-  return json(202, acceptedBody(rec.order), { "idempotent-replayed": "true", location: `/orders/${orderId}` });
-}
-
-/** POST /orders: validate, price, record, enqueue; 202 only once the message is on the queue. */
+/**
+ * POST /orders: validate, price from the catalog, record (AWAITING_PAYMENT), have the provider
+ * create (and, given a payment method, confirm) the payment. A payment that succeeds at once makes
+ * the order PAID and queues it in the same request; 3-D Secure and delayed methods finish through
+ * the webhook. 202 with the order's status and, while it awaits payment, the client secret.
+ */
 export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
   const request = parseCreateOrderRequest(event);
   const now = deps.now();
-  const order = priceRequest(request, deps, now);
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
-  const log = deps.log.child({ orderId: order.orderId });
-  if (request.idempotencyKey !== undefined) {
-    const replay = await intakeWithKey(deps, store, request, order, now);
+  const keyed = request.idempotencyKey !== undefined ? idempotencyOf(request, now) : undefined;
+  if (keyed) {
+    const replay = await replayExisting(deps, store, request, keyed, now);
     if (replay) return replay;
-  } else {
-    await intakeWithoutKey(deps, store, order, log);
   }
-  log.info("order accepted", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
+  const order = await priceRequest(request, deps, now);
+  const log = deps.log.child({ orderId: order.orderId });
+  const dueBy = new Date(now.getTime() + deps.settings.paymentExpiryMinutes * 60_000).toISOString();
+  if (keyed) {
+    const created = await store.createOrderWithKey(order, keyed.keyHash, keyed.requestHash, keyed.expires, now, dueBy);
+    if (created === "conflict") {
+      // Another request with this key won the race: answer as its replay.
+      const replay = await replayExisting(deps, store, request, keyed, now);
+      if (replay) return replay;
+      throw new Error("Idempotency record kept changing under us");
+    }
+  } else {
+    await store.createOrder(order, dueBy);
+  }
+  const rec: OrderRecord = {
+    order,
+    status: "AWAITING_PAYMENT",
+    paymentDueBy: dueBy,
+    ...(keyed ? { idempotencyKeyHash: keyed.keyHash } : {}),
+  };
+  log.info("order recorded, awaiting payment", { lines: order.lines.length, totalMinor: order.totalMinor, currency: order.currency });
   deps.metrics.emit(METRICS.ordersAccepted, 1, {}, { orderId: order.orderId });
-  return json(202, acceptedBody(order), { location: `/orders/${order.orderId}` });
+  return pay(deps, store, rec, request.body.payment.paymentMethod, log, {});
 }
 
-/** Prices the order from the request (the customer from the token, the lines from the body). */
-function priceRequest(request: CreateOrderRequest, deps: OrderApiDeps, now: Date): PricedOrder {
-  try {
-    return priceOrder(request.body, request.customer, deps.settings.taxRateBps, deps.newOrderId(), now);
-  } catch (e) {
-    if (e instanceof ImpossibleOrder) throw new OrderRejected(e.message, [{ path: e.path, message: e.message }]);
-    throw e;
-  }
+/** The Idempotency-Key's record fields for this request. */
+function idempotencyOf(request: CreateOrderRequest, now: Date) {
+  return {
+    keyHash: sha256(request.idempotencyKey!),
+    requestHash: sha256(canonical(request.body)),
+    expires: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+  };
 }
 
 /**
- * Intake under an Idempotency-Key: the order and its key record are written together; a repeat
- * of the same request completes and replays the first order (its answer, returned here), a
- * different body under the same key is refused.
+ * A repeat of a keyed request: the first order's answer, completing its payment if that never
+ * happened (the first request failed on the way). Undefined when the key is new; a different body
+ * under the same key is refused.
  */
-async function intakeWithKey(
+async function replayExisting(
   deps: OrderApiDeps,
   store: OrderStore,
   request: CreateOrderRequest,
-  order: PricedOrder,
+  keyed: ReturnType<typeof idempotencyOf>,
   now: Date,
 ): Promise<APIGatewayProxyResult | undefined> {
-  const keyHash = sha256(request.idempotencyKey!);
-  const requestHash = sha256(canonical(request.body));
-  const expires = Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await store.getIdempotency(request.customer.id, keyHash, now);
-    if (existing) {
-      if (existing.requestHash !== requestHash) {
-        throw new IdempotencyKeyReused("This Idempotency-Key was already used for a different order. Use a new key for a new order.");
-      }
-      return completeExisting(deps, store, existing.orderId, deps.log.child({ orderId: existing.orderId }));
-    }
-    // An expired record may still be in the table (TTL deletes lazily): replace it conditionally.
-    const created = await store.createOrderWithKey(order, keyHash, requestHash, expires, now);
-    if (created === "created") break;
-    if (attempt === 2) throw new Error("Idempotency record kept changing under us");
+  const existing = await store.getIdempotency(request.customer.id, keyed.keyHash, now);
+  if (!existing) return undefined;
+  if (existing.requestHash !== keyed.requestHash) {
+    throw new IdempotencyKeyReused("This Idempotency-Key was already used for a different order. Use a new key for a new order.");
   }
-  await enqueue(deps, store, order); // on failure the client retries with the same key and completes it
-  return undefined;
+  const rec = await store.get(existing.orderId);
+  if (!rec) throw new Error(`Idempotency record points at missing order ${existing.orderId}`);
+  const log = deps.log.child({ orderId: existing.orderId });
+  const replayed = { "idempotent-replayed": "true" };
+  if (rec.status === "AWAITING_PAYMENT" || rec.status === "PAYMENT_FAILED") {
+    return pay(deps, store, rec, request.body.payment.paymentMethod, log, replayed);
+  }
+  return json(202, acceptedBody(rec), { ...replayed, location: `/orders/${rec.order.orderId}` });
 }
 
 /**
- * Intake without a key: record, enqueue, confirm. On a failure there is no key to retry with, so
- * the order is taken back, unless its confirmation did commit (then it stands).
+ * Has the provider create (idempotently per order) and maybe confirm the order's payment, applies
+ * the outcome and answers. The provider unreachable: the order is taken back when it has no payment
+ * yet (nothing half made), and the client is told to retry.
  */
-async function intakeWithoutKey(deps: OrderApiDeps, store: OrderStore, order: PricedOrder, log: Logger): Promise<void> {
-  const started = Date.now();
-  let confirming = false;
+async function pay(
+  deps: OrderApiDeps,
+  store: OrderStore,
+  rec: OrderRecord,
+  paymentMethod: string | undefined,
+  log: Logger,
+  headers: Record<string, string>,
+): Promise<APIGatewayProxyResult> {
+  const order = rec.order;
+  let state: PaymentState;
   try {
-    await store.createOrder(order);
-    await enqueue(deps, store, order, () => (confirming = true));
+    state = await deps.payments.createPayment({
+      orderId: order.orderId,
+      amountMinor: order.totalMinor,
+      currency: order.currency,
+      paymentMethod,
+      description: `Order ${order.orderId}`,
+    });
   } catch (e) {
-    // A message already sent for it is dropped by the worker; a record we cannot remove stays
-    // unconfirmed, invisible to readers, until the worker or TTL removes it.
-    const budget = Math.min(2500, INTAKE_BUDGET_MS - (Date.now() - started));
-    const undo =
-      budget > 0
-        ? await store.deleteUnqueuedOrder(order.orderId, AbortSignal.timeout(budget)).catch((d) => {
-            log.error("could not remove unconfirmed order", errorFields(d));
-            return "unknown" as const;
-          })
-        : "unknown";
-    // The confirmation may have committed and we cannot learn whether: say so rather than "failed".
-    if (undo === "unknown" && confirming) throw new OrderOutcomeUnknown(ORDER_OUTCOME_UNKNOWN_MESSAGE, undefined, { cause: e });
-    if (undo !== "confirmed") throw e;
-    log.warn("order confirmed although the request saw an error (its answer was lost)", errorFields(e));
+    if (!(e instanceof PaymentProviderUnavailable)) throw e;
+    const discarded = rec.paymentId ? false : await store.discardUnpaidOrder(rec);
+    log.error("payment provider unavailable at checkout", { alarm: "payment-provider-unavailable", discarded, ...errorFields(e) });
+    throw new ServiceUnavailable(PROVIDER_UNAVAILABLE_MESSAGE);
+  }
+  const outcome = await settlePayment(deps, store, rec, state, log);
+  if (outcome === "refused") throw new Error(`the provider answered with a payment that is not order ${order.orderId}'s`);
+  const now = (await store.get(order.orderId)) ?? rec;
+  if (outcome === "failed") {
+    const reason = state.failure?.message ?? "The payment was declined.";
+    throw new PaymentDeclined(
+      `The payment was declined: ${reason} Pay with another method before ${now.paymentDueBy ?? "the deadline"} or place the order again.`,
+      [{ path: "payment.paymentMethod", message: reason }],
+      { orderId: order.orderId },
+    );
+  }
+  return json(202, acceptedBody(now, state), { ...headers, location: `/orders/${order.orderId}` });
+}
+
+/** Prices the order from the catalog (one lookup for every line and the shipping method). */
+async function priceRequest(request: CreateOrderRequest, deps: OrderApiDeps, now: Date): Promise<PricedOrder> {
+  const body = request.body;
+  const catalog = await new CatalogStore(deps.ddb, deps.settings.ordersTable).lookup(
+    [...new Set(body.items.map((i) => i.sku))],
+    body.shipping.method,
+  );
+  try {
+    return priceOrder(body, catalog, {
+      orderId: deps.newOrderId(),
+      customer: request.customer,
+      now,
+      shopCurrency: deps.settings.shopCurrency,
+      language: deps.settings.shopLanguage,
+      taxRateBps: deps.settings.taxRateBps,
+    });
+  } catch (e) {
+    if (e instanceof ProductUnavailable)
+      throw new ProductUnavailableError("Some items are not products this shop sells; see details.", e.issues);
+    if (e instanceof PriceUnavailable) throw new PriceUnavailableError(e.issues.map((i) => i.message).join(" "), e.issues);
+    if (e instanceof PriceChanged) {
+      throw new PriceChangedError(
+        "Prices changed since they were shown: show the customer the current prices and send the order again.",
+        e.changes.map((c) => ({
+          path: `items.${c.line}.expectedUnitPrice`,
+          message: `is ${c.expected}, the price is now ${c.current} ${c.currency}`,
+        })),
+        { currentPrices: e.changes.map((c) => ({ line: c.line, sku: c.sku, unitPrice: money(c.current, c.currency) })) },
+      );
+    }
+    if (e instanceof TotalOutOfRange) throw new OrderRejected(e.message, [{ path: "items", message: e.message }]);
+    throw e;
   }
 }
 
@@ -215,10 +291,14 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
       lineTotal: money(l.lineTotalMinor, o.currency),
     })),
     shippingAddress: o.shippingAddress,
-    subtotal: money(o.subtotalMinor, o.currency),
+    ...totals(o),
     taxRateBps: o.taxRateBps,
-    tax: money(o.taxMinor, o.currency),
-    total: money(o.totalMinor, o.currency),
+    payment: {
+      ...paymentView(rec),
+      ...(rec.paidAt ? { paidAt: rec.paidAt } : {}),
+      ...(rec.paymentDueBy ? { dueBy: rec.paymentDueBy } : {}),
+      ...(rec.paymentFailure ? { lastFailure: rec.paymentFailure.message } : {}),
+    },
     invoice: hasInvoice(rec) ? { number: rec.invoiceNumber, issuedAt: rec.invoiceIssuedAt, url: invoiceUrl } : null,
     notifiedAt: rec.notifiedAt ?? null,
   };
@@ -244,7 +324,7 @@ export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApi
   const notFound = new NotFound("No such order.");
   if (!isOrderId(orderId)) throw notFound;
   const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
-  if (!rec || rec.order.customer.id !== customer.id || !rec.enqueuedAt) throw notFound; // unconfirmed: not accepted
+  if (!rec || rec.order.customer.id !== customer.id) throw notFound;
   return json(200, orderView(rec, hasInvoice(rec) ? await presign(deps, rec) : undefined));
 }
 
@@ -333,13 +413,17 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
   "GET /orders": handleListOrders,
   "GET /orders/{orderId}": handleGetOrder,
   "GET /invoices/{orderId}": handleInvoiceLink,
+  "GET /products": handleListProducts,
+  "PUT /admin/products/{sku}": handlePutProduct,
+  "DELETE /admin/products/{sku}": handleDeleteProduct,
+  "POST /webhooks/stripe": handlePaymentWebhook,
 };
 /** Every route of the contract with its handler; the local gateway and the router read this list. */
 export const API_ROUTES = API_ROUTE_CONTRACT.map((r) => ({ ...r, handler: ROUTE_HANDLERS[routeKey(r) as RouteKey] }));
 export type ApiRoute = (typeof API_ROUTES)[number];
 
-const ORDER_OUTCOME_UNKNOWN_MESSAGE =
-  "We could not confirm whether your order was taken; if it was, its invoice will reach you by email. Send an Idempotency-Key to retry safely.";
+const PROVIDER_UNAVAILABLE_MESSAGE =
+  "We could not reach the payment provider, so the order was not placed. Retry in a few seconds, with the same Idempotency-Key if you sent one.";
 const SERVICE_UNAVAILABLE_MESSAGE =
   "A service we depend on is not answering. Retry in a few seconds, with the same Idempotency-Key if you sent one.";
 
@@ -359,9 +443,7 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     return await route.handler(event, { ...deps, log });
   } catch (caught) {
     let err = caught;
-    if (caught instanceof OrderOutcomeUnknown) {
-      log.error("order outcome unknown", { alarm: "order-outcome-unknown", ...errorFields(caught.cause) });
-    } else if (isDependencyUnavailable(caught)) {
+    if (isDependencyUnavailable(caught)) {
       log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(caught) });
       err = new ServiceUnavailable(SERVICE_UNAVAILABLE_MESSAGE);
     }
@@ -371,4 +453,24 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     refused(body.error.code);
     return json(status, body, headers);
   }
+}
+
+/** The scheduled invocation's event (EventBridge constant input). */
+export interface ScheduledTaskEvent {
+  readonly action: typeof EXPIRE_PAYMENTS_TASK.action;
+}
+export const isScheduledTask = (e: unknown): e is ScheduledTaskEvent =>
+  typeof e === "object" && e !== null && (e as { action?: unknown }).action === EXPIRE_PAYMENTS_TASK.action;
+
+/** The order API Lambda's events: API Gateway requests, and the schedule that sweeps unpaid and unsent orders. */
+export async function handleOrderApiEvent(
+  event: APIGatewayProxyEvent | ScheduledTaskEvent,
+  deps: OrderApiDeps,
+): Promise<APIGatewayProxyResult | { swept: Awaited<ReturnType<typeof sweepPayments>> }> {
+  if (isScheduledTask(event)) {
+    const swept = await sweepPayments(deps);
+    deps.log.info("payment sweep done", swept);
+    return { swept };
+  }
+  return handleApiRequest(event, deps);
 }

@@ -5,7 +5,6 @@ import { longPollTimeoutMs } from "../clients";
 import { queueMessageSchema } from "../domain/probe";
 import {
   MessageOverBudget,
-  OrderNotConfirmed,
   PoisonMessage,
   createNumberingBatcher,
   invoiceOrder,
@@ -85,10 +84,9 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
       deps.log.debug("message done", { ...r });
     } catch (e) {
       failed++;
-      const notConfirmed = e instanceof OrderNotConfirmed;
       // The API names the order in a message attribute: a failed message is found by its order id too.
       const orderId = m.MessageAttributes?.orderId?.StringValue;
-      deps.log[notConfirmed ? "info" : "error"]("message failed; left for retry", {
+      deps.log.error("message failed; left for retry", {
         orderId,
         messageId: m.MessageId,
         receiveCount,
@@ -100,11 +98,7 @@ export function startWorkerLoop(loopDeps: WorkerDeps, hooks: { onPoll?: () => vo
             QueueUrl: s.ordersQueueUrl,
             ReceiptHandle: m.ReceiptHandle!,
             // A poison message can never succeed: back after a second, so it reaches the DLQ after its receives without delay.
-            VisibilityTimeout: notConfirmed
-              ? Math.min(e.retryAfterSeconds, 43_200)
-              : e instanceof PoisonMessage
-                ? 1
-                : retryDelaySeconds(receiveCount),
+            VisibilityTimeout: e instanceof PoisonMessage ? 1 : retryDelaySeconds(receiveCount),
           }),
         )
         .catch(() => undefined);

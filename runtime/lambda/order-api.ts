@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { API_CLIENT_OPTIONS, ddbClient, kmsClient, s3Client, sqsClient } from "../clients";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { API_CLIENT_OPTIONS, ddbClient, kmsClient, s3Client, secretsClient, sqsClient } from "../clients";
 import { loadApiSettings } from "../settings";
-import { handleApiRequest } from "../handlers/order-api";
+import { handleOrderApiEvent, type ScheduledTaskEvent } from "../handlers/order-api";
+import { createStripeProvider } from "../payments/stripe";
+import { paymentKeys } from "../payments/keys";
 import { kmsLinkSigner } from "../invoices/link";
 import { isOrderId, newOrderId } from "../domain/ids";
 import { entryBasics, lambdaInvocation } from "./observability";
@@ -17,7 +20,7 @@ const PART = "order-api";
 export function createOrderApiHandler(
   env: NodeJS.ProcessEnv = process.env,
   opts: EntryOptions = {},
-): (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> {
+): (event: APIGatewayProxyEvent | ScheduledTaskEvent, context?: Context) => Promise<APIGatewayProxyResult | object> {
   const settings = loadApiSettings(env);
   const { tracer, clients: c, log, metrics } = entryBasics(PART, settings, env, opts, API_CLIENT_OPTIONS);
   const kms = kmsClient(c);
@@ -27,27 +30,39 @@ export function createOrderApiHandler(
     // Only presigns (no network call): traced, each presign would show as an S3 GetObject that never happened.
     s3: s3Client({ ...c, trace: undefined }),
     links: kmsLinkSigner(kms, settings.linkKeyId),
+    payments: createStripeProvider({
+      keys: paymentKeys(new SecretsProvider({ awsSdkV3Client: secretsClient(c) }), settings.paymentSecretId),
+      apiBaseUrl: settings.paymentApiBaseUrl,
+    }),
     settings,
     now: () => new Date(),
     newOrderId,
     log,
     metrics,
   };
-  return lambdaInvocation(PART, tracer, log, (event: APIGatewayProxyEvent) => handleApiRequest(event, deps), apiAnnotations);
+  return lambdaInvocation(
+    PART,
+    tracer,
+    log,
+    (event: APIGatewayProxyEvent | ScheduledTaskEvent) => handleOrderApiEvent(event, deps),
+    apiAnnotations,
+  );
 }
 
 /** The order a request served (from the path or the answer), its route, status and error code. */
-export function apiAnnotations(event: APIGatewayProxyEvent, result: APIGatewayProxyResult | undefined) {
+export function apiAnnotations(event: APIGatewayProxyEvent | ScheduledTaskEvent, result: APIGatewayProxyResult | object | undefined) {
+  if (!("httpMethod" in event)) return { route: `task ${event.action}` };
+  const res = result && "statusCode" in result ? (result as APIGatewayProxyResult) : undefined;
   let body: { orderId?: unknown; error?: { code?: unknown } } = {};
   try {
-    body = result?.body ? JSON.parse(result.body) : {};
+    body = res?.body ? JSON.parse(res.body) : {};
   } catch {
     // not JSON (a redirect, for instance)
   }
   const orderId = [event.pathParameters?.orderId, body.orderId].find(isOrderId); // never what a client typed, unchecked
   return {
     route: `${event.httpMethod} ${event.resource}`,
-    statusCode: result?.statusCode,
+    statusCode: res?.statusCode,
     orderId,
     errorCode: typeof body.error?.code === "string" ? body.error.code : undefined,
   };
