@@ -97,6 +97,8 @@ export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: 
     "",
     `thank you for your order ${o.orderId}. Your invoice ${rec.invoiceNumber} is ready.`,
     "",
+    `Items:    ${fm(o.subtotalMinor - o.shipping.priceMinor)}`,
+    `Shipping: ${fm(o.shipping.priceMinor)} (${o.shipping.name})`,
     `Subtotal: ${fm(o.subtotalMinor)}`,
     `Tax:      ${fm(o.taxMinor)}`,
     `Total:    ${fm(o.totalMinor)}`,
@@ -110,6 +112,8 @@ export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: 
 <p>${escapeHtml(greeting)}</p>
 <p>thank you for your order <code>${escapeHtml(o.orderId)}</code>. Your invoice <strong>${escapeHtml(rec.invoiceNumber ?? "")}</strong> is ready.</p>
 <table cellpadding="4">
+<tr><td>Items</td><td align="right">${escapeHtml(fm(o.subtotalMinor - o.shipping.priceMinor))}</td></tr>
+<tr><td>Shipping (${escapeHtml(o.shipping.name)})</td><td align="right">${escapeHtml(fm(o.shipping.priceMinor))}</td></tr>
 <tr><td>Subtotal</td><td align="right">${escapeHtml(fm(o.subtotalMinor))}</td></tr>
 <tr><td>Tax</td><td align="right">${escapeHtml(fm(o.taxMinor))}</td></tr>
 <tr><td><strong>Total</strong></td><td align="right"><strong>${escapeHtml(fm(o.totalMinor))}</strong></td></tr>

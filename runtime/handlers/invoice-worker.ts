@@ -134,6 +134,15 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
     invoiceNumber: numbered.invoiceNumber,
     issuedAt: new Date(numbered.invoiceIssuedAt),
     seller: deps.settings.seller,
+    ...(numbered.paidAt
+      ? {
+          payment: {
+            provider: numbered.order.payment.provider,
+            paidAt: new Date(numbered.paidAt),
+            ...(numbered.paymentCard ? { card: numbered.paymentCard } : {}),
+          },
+        }
+      : {}),
   });
   const renderMs = performance.now() - renderStarted; // on a pool, includes the wait for a free thread
   await deps.s3.send(

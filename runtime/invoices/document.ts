@@ -9,4 +9,10 @@ export interface InvoiceDocument {
   /** When the number was assigned: the invoice date, fixed so a re-render is identical. */
   readonly issuedAt: Date;
   readonly seller: Seller;
+  /** How the invoice was paid (every invoiced order was paid first), as the provider confirmed it. */
+  readonly payment?: {
+    readonly provider: string;
+    readonly paidAt: Date;
+    readonly card?: { readonly brand: string; readonly last4: string };
+  };
 }

@@ -43,7 +43,18 @@ interface Column {
   readonly title: string;
   readonly width: number;
   readonly align: Align;
-  readonly cell: (line: PricedLine, money: Money) => string;
+  readonly cell: (line: TableRow, money: Money) => string;
+}
+/** A row of the items table: an order line, or the shipping as its own line. */
+type TableRow = Pick<PricedLine, "sku" | "name" | "quantity" | "unitPriceMinor" | "lineTotalMinor">;
+
+/** The rows of the items table: the order's lines, then its shipping. */
+export function tableRows(order: InvoiceDocument["order"]): TableRow[] {
+  const s = order.shipping;
+  return [
+    ...order.lines,
+    { sku: "", name: `Shipping: ${s.name}`, quantity: 1, unitPriceMinor: s.priceMinor, lineTotalMinor: s.priceMinor },
+  ];
 }
 
 const FIXED_COLUMNS_WIDTH = 92 + 40 + 88 + 96;
@@ -75,7 +86,7 @@ export function renderInvoicePdf(doc: InvoiceDocument): Uint8Array {
   const pen = new Pen(pdf);
   let y = drawHeading(pen, doc);
   y = drawTableHeader(pen, y);
-  const { lines } = doc.order;
+  const lines = tableRows(doc.order);
   const money = moneyFormatter(doc.order.currency);
   lines.forEach((line, i) => {
     const row = layoutRow(pen, line, money);
@@ -164,7 +175,7 @@ interface Row {
   readonly height: number;
 }
 
-function layoutRow(pen: Pen, line: PricedLine, money: Money): Row {
+function layoutRow(pen: Pen, line: TableRow, money: Money): Row {
   const cells = COLUMNS.map((column) => {
     const text = column.cell(line, money);
     const width = column.width - 2 * CELL_PAD;
@@ -210,6 +221,16 @@ function drawTotals(pen: Pen, doc: InvoiceDocument, money: Money, top: number): 
   y += 6;
   pen.single("Total", labelX, y, 90, { bold: true, size: 11 });
   pen.single(money(order.totalMinor), RIGHT - CELL_PAD, y, width, { bold: true, size: 11, align: "right" });
+  if (doc.payment) {
+    y += step + 8;
+    pen.single(paymentStatement(doc.payment), RIGHT - CELL_PAD, y, RIGHT - labelX, { muted: true, align: "right" });
+  }
+}
+
+/** "Paid on 2026-12-04 by Visa •••• 4242 (stripe)": how the invoice was settled. */
+export function paymentStatement(p: NonNullable<InvoiceDocument["payment"]>): string {
+  const card = p.card ? ` by ${p.card.brand.charAt(0).toUpperCase()}${p.card.brand.slice(1)} •••• ${p.card.last4}` : "";
+  return `Paid on ${isoDate(p.paidAt)}${card} (${p.provider})`;
 }
 
 function drawFooters(pen: Pen, doc: InvoiceDocument): void {
