@@ -55,11 +55,13 @@ export function apiEvent(o: {
 export function orderBody(overrides: Record<string, unknown> = {}) {
   return {
     items: [
-      { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPrice: { amount: 1999, currency: "EUR" } },
-      { sku: "MUG-01", name: "Coffee mug", quantity: 1, unitPrice: { amount: 850, currency: "EUR" } },
+      { sku: "TSHIRT-RED-M", quantity: 2 },
+      { sku: "MUG-01", quantity: 1 },
     ],
     shippingAddress: { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" },
-    payment: { provider: "stripe", token: "tok_1NXa2bCdEfGh", last4: "4242", brand: "Visa" },
+    shipping: { method: "standard" },
+    // The stand-in's (and Stripe's) test card that succeeds at once: the order is PAID in the same request.
+    payment: { provider: "stripe", paymentMethod: "pm_card_visa" },
     ...overrides,
   };
 }

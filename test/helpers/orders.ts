@@ -1,6 +1,6 @@
 import { newOrderId } from "../../runtime/domain/ids";
 import { taxOf } from "../../runtime/domain/money";
-import { pricedOrderSchema, type PricedLine, type PricedOrder } from "../../runtime/domain/order";
+import { pricedOrderSchema, type PricedLine, type PricedOrder, type PricedShipping } from "../../runtime/domain/order";
 import { ALICE } from "./events";
 
 /** The i-th (0-based) line of a test order: distinct fixed-width SKU, varied quantity and price. */
@@ -14,15 +14,27 @@ export function makePricedLine(i: number, overrides: Partial<PricedLine> = {}): 
     quantity,
     unitPriceMinor,
     lineTotalMinor: overrides.lineTotalMinor ?? unitPriceMinor * quantity,
+    taxCategory: overrides.taxCategory ?? "standard",
+    catalogVersion: overrides.catalogVersion ?? 1,
   };
 }
 
-/** Subtotal, tax and total of `lines` at `taxRateBps`, computed the way pricing does. */
+/** The shipping of test orders: standard, domestic, 4.90. */
+export const TEST_SHIPPING: PricedShipping = {
+  method: "standard",
+  name: "Standard shipping",
+  zone: "domestic",
+  priceMinor: 490,
+  taxCategory: "standard",
+};
+
+/** Subtotal, tax and total of `lines` and `shipping` at `taxRateBps`, computed the way pricing does. */
 export function totalsOf(
   lines: readonly PricedLine[],
   taxRateBps: number,
+  shipping: PricedShipping = TEST_SHIPPING,
 ): Pick<PricedOrder, "subtotalMinor" | "taxRateBps" | "taxMinor" | "totalMinor"> {
-  const subtotalMinor = lines.reduce((sum, l) => sum + l.lineTotalMinor, 0);
+  const subtotalMinor = lines.reduce((sum, l) => sum + l.lineTotalMinor, 0) + shipping.priceMinor;
   const taxMinor = taxOf(subtotalMinor, taxRateBps);
   return { subtotalMinor, taxRateBps, taxMinor, totalMinor: subtotalMinor + taxMinor };
 }
@@ -46,8 +58,9 @@ export function makePricedOrder(overrides: Partial<PricedOrder> & { lineCount?: 
       postalCode: "10115",
       country: "DE",
     },
-    payment: { provider: "stripe", last4: "4242", brand: "Visa" },
-    ...totalsOf(lines, fields.taxRateBps ?? 2000),
+    shipping: TEST_SHIPPING,
+    payment: { provider: "stripe" },
+    ...totalsOf(lines, fields.taxRateBps ?? 2000, fields.shipping ?? TEST_SHIPPING),
     createdAt: "2025-03-14T09:26:53.000Z",
     ...fields,
   });

@@ -1,0 +1,166 @@
+import { expect } from "chai";
+import { createOrderBodySchema, LIMITS, MAX_TOTAL_MINOR, type CreateOrderBody } from "../../../runtime/domain/order";
+import {
+  PriceChanged,
+  PriceUnavailable,
+  priceOrder,
+  ProductUnavailable,
+  TotalOutOfRange,
+  type CatalogSnapshot,
+} from "../../../runtime/domain/pricing";
+import type { Product, ShippingMethod } from "../../../runtime/domain/catalog";
+import { taxOf } from "../../../runtime/domain/money";
+import { orderBody } from "../../helpers/events";
+
+const NOW = new Date("2026-11-25T10:00:00.000Z");
+const customer = { id: "user-1", email: "alice@example.com", name: "Alice" };
+const ctx = { orderId: "ord_AAAAAAAAAAAAAAAAAAAA", customer, now: NOW, shopCurrency: "EUR", language: "en", taxRateBps: 1900 };
+
+const product = (sku: string, prices: Record<string, number>, o: Partial<Product> = {}): Product => ({
+  sku,
+  names: { en: `${sku} (en)`, de: `${sku} (de)` },
+  prices,
+  taxCategory: "standard",
+  active: true,
+  version: 3,
+  updatedAt: "2026-11-01T00:00:00.000Z",
+  ...o,
+});
+const STANDARD: ShippingMethod = {
+  id: "standard",
+  names: { en: "Standard shipping", de: "Standardversand" },
+  taxCategory: "standard",
+  active: true,
+  zones: [
+    { zone: "domestic", countries: ["DE"], prices: { EUR: 490 } },
+    { zone: "eu", countries: ["FR", "AT"], prices: { EUR: 990, USD: 1100 } },
+    { zone: "world", countries: "*", prices: { EUR: 1990 } },
+  ],
+};
+const catalog = (products: Product[], shippingMethod: ShippingMethod | null = STANDARD): CatalogSnapshot => ({
+  products: new Map(products.map((p) => [p.sku, p])),
+  shippingMethod: shippingMethod ?? undefined,
+});
+const SHOP = catalog([product("TSHIRT-RED-M", { EUR: 1999, USD: 2199 }), product("MUG-01", { EUR: 850 })]);
+const body = (o: Record<string, unknown> = {}): CreateOrderBody => createOrderBodySchema().parse(orderBody(o));
+
+describe("pricing an order from the catalog", () => {
+  it("takes names and prices from the catalog, shipping by zone, and adds up in minor units", () => {
+    const o = priceOrder(body(), SHOP, ctx);
+    // 2 x 19.99 + 8.50 + 4.90 shipping = 53.38; 19 % = 10.1422 -> 10.14
+    expect(o.lines.map((l) => [l.sku, l.name, l.unitPriceMinor, l.lineTotalMinor, l.catalogVersion])).to.deep.equal([
+      ["TSHIRT-RED-M", "TSHIRT-RED-M (en)", 1999, 3998, 3],
+      ["MUG-01", "MUG-01 (en)", 850, 850, 3],
+    ]);
+    expect(o.shipping).to.deep.equal({
+      method: "standard",
+      name: "Standard shipping",
+      zone: "domestic",
+      priceMinor: 490,
+      taxCategory: "standard",
+    });
+    expect([o.subtotalMinor, o.taxMinor, o.totalMinor]).to.deep.equal([5338, 1014, 6352]);
+    expect(o.currency).to.equal("EUR");
+    expect(o.payment).to.deep.equal({ provider: "stripe" });
+    expect(JSON.stringify(o)).not.to.contain("pm_card");
+  });
+
+  it("snapshots names in the shop's language", () => {
+    const o = priceOrder(body(), SHOP, { ...ctx, language: "de" });
+    expect(o.lines[0].name).to.equal("TSHIRT-RED-M (de)");
+    expect(o.shipping.name).to.equal("Standardversand");
+  });
+
+  it("prices in the currency asked for, and the named zone wins over the rest of the world", () => {
+    const o = priceOrder(
+      body({
+        currency: "USD",
+        items: [{ sku: "TSHIRT-RED-M", quantity: 1 }],
+        shippingAddress: { ...orderBody().shippingAddress, country: "FR" },
+      }),
+      SHOP,
+      ctx,
+    );
+    expect([o.currency, o.lines[0].unitPriceMinor, o.shipping.zone, o.shipping.priceMinor]).to.deep.equal(["USD", 2199, "eu", 1100]);
+  });
+
+  it("names every unknown or inactive SKU (422 PRODUCT_UNAVAILABLE)", () => {
+    const shop = catalog([product("MUG-01", { EUR: 850 }), product("OLD-1", { EUR: 100 }, { active: false })]);
+    const items = [
+      { sku: "MUG-01", quantity: 1 },
+      { sku: "GOLD-BAR", quantity: 1 },
+      { sku: "OLD-1", quantity: 2 },
+    ];
+    expect(() => priceOrder(body({ items }), shop, ctx))
+      .to.throw(ProductUnavailable)
+      .with.property("issues")
+      .that.deep.equals([
+        { path: "items.1.sku", message: "Item 1 (GOLD-BAR) is not a product this shop sells." },
+        { path: "items.2.sku", message: "Item 2 (OLD-1) is not a product this shop sells." },
+      ]);
+  });
+
+  it("refuses a currency a product or the shipping has no price in (422 PRICE_UNAVAILABLE)", () => {
+    expect(() => priceOrder(body({ currency: "USD" }), SHOP, ctx))
+      .to.throw(PriceUnavailable)
+      .with.property("issues")
+      .that.deep.equals([
+        { path: "items.1.sku", message: "Item 1 (MUG-01) has no price in USD." },
+        { path: "shipping.method", message: 'The shipping method "standard" has no price in USD for DE.' },
+      ]);
+  });
+
+  it("refuses an unknown, inactive or non-shipping method", () => {
+    expect(() => priceOrder(body(), catalog([...SHOP.products.values()], null), ctx)).to.throw(PriceUnavailable, /no shipping method/);
+    const inactive = { ...STANDARD, active: false };
+    expect(() => priceOrder(body(), catalog([...SHOP.products.values()], inactive), ctx)).to.throw(PriceUnavailable, /no shipping method/);
+    const deOnly = { ...STANDARD, zones: [STANDARD.zones[0]] };
+    const toFrance = body({ shippingAddress: { ...orderBody().shippingAddress, country: "FR" } });
+    expect(() => priceOrder(toFrance, catalog([...SHOP.products.values()], deOnly), ctx)).to.throw(PriceUnavailable, /does not ship to FR/);
+  });
+
+  it("refuses expected prices that differ, listing every current price (409 PRICE_CHANGED)", () => {
+    const items = [
+      { sku: "TSHIRT-RED-M", quantity: 2, expectedUnitPrice: { amount: 1999, currency: "EUR" } },
+      { sku: "MUG-01", quantity: 1, expectedUnitPrice: { amount: 1, currency: "EUR" } },
+    ];
+    expect(() => priceOrder(body({ items }), SHOP, ctx))
+      .to.throw(PriceChanged)
+      .with.property("changes")
+      .that.deep.equals([{ line: 1, sku: "MUG-01", expected: 1, current: 850, currency: "EUR" }]);
+    const usdExpectation = [{ sku: "MUG-01", quantity: 1, expectedUnitPrice: { amount: 850, currency: "USD" } }];
+    expect(() => priceOrder(body({ items: usdExpectation }), SHOP, ctx)).to.throw(PriceChanged);
+    const right = items.map((i) => (i.sku === "MUG-01" ? { ...i, expectedUnitPrice: { amount: 850, currency: "EUR" } } : i));
+    expect(priceOrder(body({ items: right }), SHOP, ctx).totalMinor).to.equal(6352);
+  });
+
+  it("refuses a zero total", () => {
+    const free = catalog([product("STICKER", { EUR: 0 })], { ...STANDARD, zones: [{ zone: "all", countries: "*", prices: { EUR: 0 } }] });
+    expect(() => priceOrder(body({ items: [{ sku: "STICKER", quantity: 3 }] }), free, ctx)).to.throw(TotalOutOfRange, /greater than zero/);
+  });
+
+  it("keeps the largest possible order exact", () => {
+    const products = Array.from({ length: LIMITS.maxLines }, (_, i) => product(`SKU-${i}`, { EUR: 9_999_999 }));
+    const items = products.map((p) => ({ sku: p.sku, quantity: LIMITS.maxQuantity }));
+    const o = priceOrder(body({ items }), catalog(products), { ...ctx, taxRateBps: 2500 });
+    expect(o.subtotalMinor).to.equal(100 * 1000 * 9_999_999 + 490);
+    expect(o.totalMinor).to.be.at.most(MAX_TOTAL_MINOR);
+    expect(Number.isSafeInteger(o.totalMinor)).to.equal(true);
+  });
+
+  it("adds up exactly for random orders (lines + shipping = subtotal; subtotal + tax = total)", () => {
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let run = 0; run < 300; run++) {
+      const products = Array.from({ length: 1 + rnd(30) }, (_, i) => product(`P-${i}`, { EUR: rnd(LIMITS.maxUnitPriceMinor / 1000) }));
+      const items = products.map((p) => ({ sku: p.sku, quantity: 1 + rnd(LIMITS.maxQuantity) }));
+      const rate = rnd(2700);
+      const o = priceOrder(body({ items }), catalog(products), { ...ctx, taxRateBps: rate });
+      const lines = o.lines.reduce((s, l) => s + l.lineTotalMinor, 0);
+      expect(o.lines.every((l, i) => l.lineTotalMinor === l.unitPriceMinor * items[i].quantity)).to.equal(true);
+      expect(lines + o.shipping.priceMinor).to.equal(o.subtotalMinor);
+      expect(o.taxMinor).to.equal(taxOf(o.subtotalMinor, rate));
+      expect(o.subtotalMinor + o.taxMinor).to.equal(o.totalMinor);
+    }
+  });
+});
