@@ -140,12 +140,17 @@ describe("pricing an order from the catalog", () => {
   });
 
   it("keeps the largest possible order exact", () => {
-    const products = Array.from({ length: LIMITS.maxLines }, (_, i) => product(`SKU-${i}`, { EUR: 9_999_999 }));
+    const products = Array.from({ length: LIMITS.maxLines }, (_, i) => product(`SKU-${i}`, { EUR: 7_999_999 }));
     const items = products.map((p) => ({ sku: p.sku, quantity: LIMITS.maxQuantity }));
     const o = priceOrder(body({ items }), catalog(products), { ...ctx, taxRateBps: 2500 });
-    expect(o.subtotalMinor).to.equal(100 * 1000 * 9_999_999 + 490);
+    expect(o.subtotalMinor).to.equal(100 * 1000 * 7_999_999 + 490);
     expect(o.totalMinor).to.be.at.most(MAX_TOTAL_MINOR);
     expect(Number.isSafeInteger(o.totalMinor)).to.equal(true);
+    const dearer = products.map((p) => ({ ...p, prices: { EUR: 8_000_000 } }));
+    expect(() => priceOrder(body({ items }), catalog(dearer), { ...ctx, taxRateBps: 2500 })).to.throw(
+      TotalOutOfRange,
+      /larger than this shop accepts/,
+    );
   });
 
   it("adds up exactly for random orders (lines + shipping = subtotal; subtotal + tax = total)", () => {
