@@ -86,7 +86,9 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
 
 /** Claims as the REST API's Cognito authorizer hands them to Lambda: every value a string. */
 function claimsOf(p: JWTPayload): Record<string, string> {
-  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  // REST API authorizers hand every claim over as a string; a list (cognito:groups) as its items joined by commas.
+  const text = (v: unknown) => (typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : JSON.stringify(v));
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, text(v)]));
 }
 
 /** Turns an HTTP request into the REST proxy event API Gateway would send. */

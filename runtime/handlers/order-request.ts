@@ -1,8 +1,17 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import type { ZodError } from "zod";
-import { createOrderBodySchema, customerSchema, LIMITS, pathBeyondDepth, type CreateOrderBody, type Customer } from "../domain/order";
+import {
+  CLIENT_PRICING_FIELDS,
+  createOrderBodySchema,
+  customerSchema,
+  LIMITS,
+  pathBeyondDepth,
+  type CreateOrderBody,
+  type Customer,
+} from "../domain/order";
 import { containsCardNumber, jsonContainsCardNumber } from "../domain/card";
 import {
+  ClientPricingRefused,
   InvalidJson,
   PayloadTooLarge,
   PaymentDataNotAllowed,
@@ -62,6 +71,34 @@ function readBody(event: APIGatewayProxyEvent): string {
   }
 }
 
+/**
+ * A client written for the old contract sends each line's name and unit price, and a payment token:
+ * refused by name with what to send instead, never silently used or dropped.
+ */
+function refuseOldContract(json: unknown): void {
+  const body = json as { items?: unknown; payment?: unknown } | null;
+  if (!body || typeof body !== "object") return;
+  const priced = Array.isArray(body.items)
+    ? body.items.flatMap((item, i) =>
+        item && typeof item === "object" ? CLIENT_PRICING_FIELDS.filter((f) => f in item).map((f) => `items.${i}.${f}`) : [],
+      )
+    : [];
+  if (priced.length) {
+    throw new ClientPricingRefused(
+      "Prices and product names come from the shop's catalog: send each item's sku and quantity only (and expectedUnitPrice to be told when a price changed).",
+      priced.slice(0, 50).map((path) => ({ path, message: "is set by the shop's catalog, not by the client" })),
+    );
+  }
+  const payment = body.payment as Record<string, unknown> | null | undefined;
+  const old = payment && typeof payment === "object" ? ["token", "last4", "brand"].filter((f) => f in payment) : [];
+  if (old.length) {
+    throw new ValidationFailed(
+      "Payment tokens and card details are not accepted: send payment.paymentMethod (a pm_... id from the payment provider), or leave it out and confirm with the client secret the answer carries.",
+      old.map((f) => ({ path: `payment.${f}`, message: "is not accepted; the payment provider reports the card" })),
+    );
+  }
+}
+
 /** Checks a POST /orders request at the edge and parses it; throws the ApiError that answers it otherwise. */
 export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrderRequest {
   const customer = customerFromClaims(event);
@@ -97,6 +134,7 @@ export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrde
   if (jsonContainsCardNumber(parsedJson)) {
     throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
   }
+  refuseOldContract(parsedJson);
   const body = createOrderBodySchema().safeParse(parsedJson);
   if (!body.success) throw new ValidationFailed("The order is not valid; see details for each problem.", issuesOf(body.error));
 
