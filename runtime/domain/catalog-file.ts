@@ -68,23 +68,18 @@ export function parseCatalogJson(text: string): CatalogFileResult {
         }
         return { where: "file", field: i.path.join(".") || undefined, message: i.message };
       });
+  // Repeated ids are reported whether or not the items are otherwise valid.
+  const idsIn = (key: string, idField: string) => {
+    const list = items(key);
+    return (Array.isArray(list) ? list : []).flatMap((item: unknown, i) => {
+      const id = item && typeof item === "object" ? (item as Record<string, unknown>)[idField] : undefined;
+      return typeof id === "string" ? [{ id, where: named(key, i, idField) }] : [];
+    });
+  };
+  problems.push(...duplicates(idsIn("products", "sku"), "sku"), ...duplicates(idsIn("shippingMethods", "id"), "id"));
   if (!parsed.success) return { ok: false, problems };
   const file = parsed.data;
-  problems.push(
-    ...duplicates(
-      file.products.map((p, i) => ({ id: p.sku, where: named("products", i, "sku") })),
-      "sku",
-    ),
-  );
-  if (file.shippingMethods) {
-    problems.push(
-      ...duplicates(
-        file.shippingMethods.map((m, i) => ({ id: m.id, where: named("shippingMethods", i, "id") })),
-        "id",
-      ),
-    );
-    file.shippingMethods.forEach((m, i) => problems.push(...zoneProblems(m.zones, named("shippingMethods", i, "id"))));
-  }
+  file.shippingMethods?.forEach((m, i) => problems.push(...zoneProblems(m.zones, named("shippingMethods", i, "id"))));
   return problems.length ? { ok: false, problems } : { ok: true, file };
 }
 
@@ -151,10 +146,12 @@ export function parseCatalogCsv(text: string): CatalogFileResult {
   const problems = headerProblems(head.record);
   if (problems.length) return { ok: false, problems };
   const columns = head.record;
-  const products: { input: CatalogProductInput; where: string }[] = [];
+  const products: CatalogProductInput[] = [];
+  const skus: { id: string; where: string }[] = [];
   for (const { record, info } of body) {
     const sku = record[columns.indexOf("sku")];
     const where = `line ${info.lines}${sku ? ` (sku ${sku})` : ""}`;
+    if (sku) skus.push({ id: sku, where });
     if (record.length !== columns.length) {
       problems.push({ where, message: `has ${record.length} cells, the header ${columns.length}` });
       continue;
@@ -167,15 +164,10 @@ export function parseCatalogCsv(text: string): CatalogFileResult {
       const issues = parsed.error.issues.map((i) => ({ where, field: csvColumnOf(i.path), message: i.message }));
       // "no price at all" after a price cell was refused says nothing new
       problems.push(...issues.filter((i) => !(badPrice && i.field === "price.*")));
-    } else products.push({ input: parsed.data, where });
+    } else products.push(parsed.data);
   }
-  problems.push(
-    ...duplicates(
-      products.map((p) => ({ id: p.input.sku, where: p.where })),
-      "sku",
-    ),
-  );
-  return problems.length ? { ok: false, problems } : { ok: true, file: { products: products.map((p) => p.input) } };
+  problems.push(...duplicates(skus, "sku"));
+  return problems.length ? { ok: false, problems } : { ok: true, file: { products } };
 }
 
 function headerProblems(header: readonly string[]): CatalogProblem[] {

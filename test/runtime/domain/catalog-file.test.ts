@@ -58,6 +58,7 @@ describe("catalog files", () => {
         "line 7 (sku SHORT-01): has 3 cells, the header 7",
         'line 9 (sku YEN-01), price.EUR: "abc" is not a price: give whole minor units (cents), e.g. 1250 for 12.50',
         'line 9 (sku YEN-01), price.USD: "-5" is not a price: give whole minor units (cents), e.g. 1250 for 12.50',
+        "line 8 (sku MUG-01), sku: duplicate sku MUG-01: line 2 (sku MUG-01) has it too",
       ]);
     });
 
@@ -111,6 +112,7 @@ describe("catalog files", () => {
         "products[1] (sku TEE-01): unknown field(s): colour",
         "shippingMethods[0] (id standard), zones.1.countries.1: is not an ISO 3166-1 alpha-2 country code",
         "file: Unrecognized key(s) in object: 'extra'",
+        "products[2] (sku MUG-01), sku: duplicate sku MUG-01: products[0] (sku MUG-01) has it too",
       ]);
     });
 
