@@ -23,6 +23,7 @@ import { spawnWorkerProcess } from "./worker-process";
 import { ENV } from "../runtime/contracts/env";
 import { localCredentials, type Part } from "./identities";
 import type { LocalStackSettings } from "./stack-settings";
+import { DEMO_CATALOG_FILE, loadDemoCatalog } from "./catalog";
 
 /** moto's default account: the account the local SES events claim to come from. */
 const LOCAL_ACCOUNT_ID = "123456789012";
@@ -123,6 +124,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
       sender: s.sender,
       bucketEventsQueue: true,
+    });
+    const demoCatalog = await loadDemoCatalog(clients.ddb, resources.table, new Date());
+    sys(demoCatalog === "kept" ? "catalog has products: demo catalog not loaded" : "demo catalog loaded", {
+      file: path.relative(process.cwd(), DEMO_CATALOG_FILE),
     });
     const pool = await createLocalUserPool(cognito, endpoint, s.region, prefix);
     const demoUser: LocalUser = {

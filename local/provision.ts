@@ -66,6 +66,8 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
         { AttributeName: TABLE_DESIGN.partitionKey, AttributeType: "S" },
         { AttributeName: TABLE_DESIGN.customerIndex.partitionKey, AttributeType: "S" },
         { AttributeName: TABLE_DESIGN.customerIndex.sortKey, AttributeType: "S" },
+        { AttributeName: TABLE_DESIGN.stateIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLE_DESIGN.stateIndex.sortKey, AttributeType: "S" },
       ],
       KeySchema: [{ AttributeName: TABLE_DESIGN.partitionKey, KeyType: "HASH" }],
       GlobalSecondaryIndexes: [
@@ -74,6 +76,14 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
           KeySchema: [
             { AttributeName: TABLE_DESIGN.customerIndex.partitionKey, KeyType: "HASH" },
             { AttributeName: TABLE_DESIGN.customerIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+        {
+          IndexName: TABLE_DESIGN.stateIndex.name,
+          KeySchema: [
+            { AttributeName: TABLE_DESIGN.stateIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: TABLE_DESIGN.stateIndex.sortKey, KeyType: "RANGE" },
           ],
           Projection: { ProjectionType: "ALL" },
         },

@@ -52,6 +52,12 @@ export class Unauthenticated extends ApiError {
   readonly status = 401;
   readonly code = "UNAUTHENTICATED" as const;
 }
+/** The caller is signed in but may not do this (admin routes for non-admins). */
+export class Forbidden extends ApiError {
+  override name = "Forbidden";
+  readonly status = 403;
+  readonly code = "FORBIDDEN" as const;
+}
 /** Unknown route or method, unknown order, or an order of somebody else. */
 export class NotFound extends ApiError {
   override name = "NotFound";
@@ -63,6 +69,12 @@ export class IdempotencyKeyReused extends ApiError {
   override name = "IdempotencyKeyReused";
   readonly status = 409;
   readonly code = "IDEMPOTENCY_KEY_REUSED" as const;
+}
+/** The If-Match version is not the resource's current one: it changed since the caller read it. */
+export class PreconditionFailed extends ApiError {
+  override name = "PreconditionFailed";
+  readonly status = 412;
+  readonly code = "PRECONDITION_FAILED" as const;
 }
 /** The body is larger than the API accepts. */
 export class PayloadTooLarge extends ApiError {

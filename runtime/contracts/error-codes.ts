@@ -24,6 +24,8 @@ export type ErrorCode =
   | "PAYMENT_DECLINED"
   /** The caller is signed in but may not do this (403): admin routes for non-admins. */
   | "FORBIDDEN"
+  /** An If-Match names a version the resource no longer has (412): someone changed it since it was read. */
+  | "PRECONDITION_FAILED"
   /** A webhook whose signature does not verify, or is too old (400). */
   | "SIGNATURE_INVALID"
   | "LINK_INVALID"

@@ -59,11 +59,11 @@ export function issuesOf(err: ZodError): FieldIssue[] {
 }
 
 /** The body as text; a base64 (binary) body must be UTF-8, as JSON is (RFC 8259). */
-function readBody(event: APIGatewayProxyEvent): string {
+function readBody(event: APIGatewayProxyEvent, what: string): string {
   const raw = event.body ?? "";
   if (!event.isBase64Encoded) return raw;
   const bytes = Buffer.from(raw, "base64");
-  if (bytes.length > LIMITS.maxBodyBytes) throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
+  if (bytes.length > LIMITS.maxBodyBytes) throw new PayloadTooLarge(`The ${what} body may be at most ${LIMITS.maxBodyBytes} bytes.`);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
@@ -99,40 +99,51 @@ function refuseOldContract(json: unknown): void {
   }
 }
 
-/** Checks a POST /orders request at the edge and parses it; throws the ApiError that answers it otherwise. */
-export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrderRequest {
-  const customer = customerFromClaims(event);
+/** The body of a request that must declare UTF-8 JSON, as text within the size limit; `what` names it in messages. */
+export function readJsonText(event: APIGatewayProxyEvent, what: string): string {
   const contentType = header(event, "content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(contentType.trim())) {
-    throw new UnsupportedMediaType("Send the order as JSON with the header Content-Type: application/json.");
+    throw new UnsupportedMediaType(`Send the ${what} as JSON with the header Content-Type: application/json.`);
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
   if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
-    throw new UnsupportedMediaType("Send the order as UTF-8 JSON: Content-Type: application/json; charset=utf-8.");
+    throw new UnsupportedMediaType(`Send the ${what} as UTF-8 JSON: Content-Type: application/json; charset=utf-8.`);
   }
-  const raw = readBody(event);
+  const raw = readBody(event, what);
   if (Buffer.byteLength(raw, "utf8") > LIMITS.maxBodyBytes) {
-    throw new PayloadTooLarge(`The order body may be at most ${LIMITS.maxBodyBytes} bytes.`);
+    throw new PayloadTooLarge(`The ${what} body may be at most ${LIMITS.maxBodyBytes} bytes.`);
   }
-  // Checked before parsing so a card number is refused even inside malformed JSON.
-  if (containsCardNumber(raw)) {
-    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
-  }
+  return raw;
+}
+
+/** JSON text parsed, its nesting bounded (what walks the value after JSON.parse may not be iterative). */
+export function parseJsonText(raw: string, what: string): unknown {
   let parsedJson: unknown;
   try {
     parsedJson = JSON.parse(raw);
   } catch {
     throw new InvalidJson("The request body is not valid JSON.");
   }
-  // JSON.parse is iterative; what walks the value after it may not be: bound the depth first.
   const tooDeep = pathBeyondDepth(parsedJson, LIMITS.maxJsonDepth);
   if (tooDeep !== undefined) {
-    throw new ValidationFailed(`The order nests objects and arrays deeper than ${LIMITS.maxJsonDepth} levels.`, [
+    throw new ValidationFailed(`The ${what} nests objects and arrays deeper than ${LIMITS.maxJsonDepth} levels.`, [
       { path: tooDeep || "(body)", message: `nests deeper than ${LIMITS.maxJsonDepth} levels` },
     ]);
   }
+  return parsedJson;
+}
+
+/** Checks a POST /orders request at the edge and parses it; throws the ApiError that answers it otherwise. */
+export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrderRequest {
+  const customer = customerFromClaims(event);
+  const raw = readJsonText(event, "order");
+  // Checked before parsing so a card number is refused even inside malformed JSON.
+  if (containsCardNumber(raw)) {
+    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send a payment method id from the payment provider instead.");
+  }
+  const parsedJson = parseJsonText(raw, "order");
   if (jsonContainsCardNumber(parsedJson)) {
-    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send the payment provider's token instead.");
+    throw new PaymentDataNotAllowed("Card numbers are not accepted. Send a payment method id from the payment provider instead.");
   }
   refuseOldContract(parsedJson);
   const body = createOrderBodySchema().safeParse(parsedJson);
