@@ -138,12 +138,6 @@ export class PaymentDeclined extends ApiError {
     super(message, details);
   }
 }
-/** Signed in, but not allowed to do this (admin routes for anyone outside the admins' group). */
-export class Forbidden extends ApiError {
-  override name = "Forbidden";
-  readonly status = 403;
-  readonly code = "FORBIDDEN" as const;
-}
 /** A webhook whose signature does not verify or is too old to accept. */
 export class SignatureInvalid extends ApiError {
   override name = "SignatureInvalid";
