@@ -74,12 +74,7 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
     },
 
     async getPayment(paymentId: string): Promise<PaymentState> {
-      const { stripe } = await client();
-      try {
-        return toPaymentState(await stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }));
-      } catch (err) {
-        throw translate(err, "read a payment");
-      }
+      return retrieve((await client()).stripe, paymentId);
     },
 
     async cancelPayment(paymentId: string): Promise<PaymentState> {
@@ -90,11 +85,7 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
         // Already succeeded (or canceled): the payment is what it is; say so instead of failing.
         if (stripeError(err)?.code !== "payment_intent_unexpected_state") throw translate(err, "cancel a payment");
       }
-      try {
-        return toPaymentState(await stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }));
-      } catch (err) {
-        throw translate(err, "read a payment");
-      }
+      return retrieve(stripe, paymentId);
     },
 
     async parseWebhook(rawBody: string, signatureHeader: string | undefined): Promise<PaymentEvent> {
@@ -112,6 +103,14 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
       return toPaymentEvent(event);
     },
   };
+}
+
+async function retrieve(stripe: Stripe, paymentId: string): Promise<PaymentState> {
+  try {
+    return toPaymentState(await stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }));
+  } catch (err) {
+    throw translate(err, "read a payment");
+  }
 }
 
 function clientConfig(opts: StripeProviderOptions): Stripe.StripeConfig {
