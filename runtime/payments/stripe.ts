@@ -221,5 +221,10 @@ export function toPaymentEvent(event: Stripe.Event): PaymentEvent {
   const kind = EVENT_KINDS[event.type] ?? "other";
   const base = { eventId: event.id, kind, type: event.type, created: event.created };
   if (kind === "other") return base;
-  return { ...base, payment: toPaymentState(event.data.object as Stripe.PaymentIntent) };
+  const pi = event.data.object as Partial<Stripe.PaymentIntent>;
+  // Signed by Stripe, but still read at the edge: a payment event must carry a PaymentIntent.
+  if (pi.object !== "payment_intent" || typeof pi.id !== "string" || typeof pi.amount !== "number" || typeof pi.currency !== "string") {
+    throw new Error(`Stripe event ${event.id} (${event.type}) does not carry a payment_intent`);
+  }
+  return { ...base, payment: toPaymentState(pi as Stripe.PaymentIntent) };
 }
