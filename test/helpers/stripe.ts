@@ -51,11 +51,32 @@ export async function startWebhookEndpoint(
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ received: status < 300 }));
     });
   });
+  const { origin, close } = await listenLocally(server);
+  return { url: `${origin}/webhooks/stripe`, received, close };
+}
+
+/**
+ * A server that answers every request as a failing Stripe would: `status` with Stripe's error body, or never
+ * (`"hang"`, for timeouts). For faults the stand-in does not produce.
+ */
+export async function startFailingStripe(
+  answer: { status: number; type: string } | "hang",
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (answer === "hang") return;
+    res.writeHead(answer.status, { "content-type": "application/json", "request-id": "req_fault" });
+    res.end(JSON.stringify({ error: { type: answer.type, message: "fault injected by the test" } }));
+  });
+  const { origin, close } = await listenLocally(server);
+  return { url: origin, close };
+}
+
+/** Listens on a free port of 127.0.0.1; `close` also drops kept-alive connections. */
+async function listenLocally(server: http.Server): Promise<{ origin: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
   return {
-    url,
-    received,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { PaymentProviderUnavailable, type PaymentProvider, WebhookSignatureInvalid } from "../../../runtime/payments/provider";
 import { signStripePayload, type StripeStandIn } from "../../../local/stripe-standin";
-import { providerFor, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../../helpers/stripe";
+import { providerFor, startFailingStripe, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../../helpers/stripe";
 import { waitUntil } from "../../helpers/wait";
 
 /** The error a promise rejects with (fails the test if it resolves). */
@@ -262,4 +262,24 @@ describe("createStripeProvider (through the official SDK against the local stand
     expect(err.message).to.contain("StripeConnectionError").and.not.contain(STRIPE_KEYS.secretKey);
     expect((err as Error & { cause?: unknown }).cause).to.be.an("error");
   });
+
+  const faults = [
+    { name: "a 500 api_error", answer: { status: 500, type: "api_error" }, sdkError: "StripeAPIError" },
+    { name: "a 503", answer: { status: 503, type: "api_error" }, sdkError: "StripeAPIError" },
+    { name: "a 429 rate limit", answer: { status: 429, type: "invalid_request_error" }, sdkError: "StripeRateLimitError" },
+    { name: "no answer within the timeout", answer: "hang" as const, sdkError: "StripeConnectionError" },
+  ];
+  for (const f of faults) {
+    it(`Stripe failing with ${f.name}: PaymentProviderUnavailable (${f.sdkError})`, async () => {
+      const failing = await startFailingStripe(f.answer);
+      try {
+        const err = await rejection(providerFor(failing, { timeoutMs: 300 }).getPayment("pi_1"));
+
+        expect(err).to.be.instanceOf(PaymentProviderUnavailable);
+        expect(err.message).to.contain(f.sdkError);
+      } finally {
+        await failing.close();
+      }
+    });
+  }
 });
