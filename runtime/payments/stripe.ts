@@ -1,0 +1,230 @@
+/**
+ * The payment provider port (./provider.ts) on Stripe PaymentIntents, through the official SDK.
+ * Locally the SDK talks to the stand-in (local/stripe/standin.ts) through `apiBaseUrl`; nothing here knows.
+ */
+import Stripe from "stripe";
+import {
+  type CreatePaymentRequest,
+  type PaymentEvent,
+  type PaymentProvider,
+  PaymentProviderUnavailable,
+  type PaymentState,
+  type PaymentStatus,
+  WebhookSignatureInvalid,
+} from "./provider";
+
+/** The two Stripe secrets; fetched per call so that a rotation needs no restart (the caller caches them). */
+export interface StripeKeys {
+  readonly secretKey: string;
+  readonly webhookSecret: string;
+}
+
+/** Settings of the Stripe provider. */
+export interface StripeProviderOptions {
+  /** Where the keys come from (Secrets Manager in AWS, the stand-in's keys locally). */
+  readonly keys: () => Promise<StripeKeys>;
+  /** Another API origin, e.g. `http://127.0.0.1:PORT` for the local stand-in. @default https://api.stripe.com */
+  readonly apiBaseUrl?: string;
+  /** Per request. @default the SDK's 80000 */
+  readonly timeoutMs?: number;
+  /** The SDK's own retries (with idempotency keys). @default the SDK's 1 */
+  readonly maxNetworkRetries?: number;
+  /** How old a webhook may be before it counts as a replay. @default the SDK's 300 */
+  readonly webhookToleranceSeconds?: number;
+  /** Where 3-D Secure sends the customer back; without it Stripe answers `use_stripe_sdk` instead of a redirect URL. */
+  readonly returnUrl?: string;
+}
+
+/** Expanded so that the answer carries the card's brand and last 4 digits. */
+const EXPAND = ["latest_charge"];
+
+/** Builds the Stripe implementation of the payment provider port. */
+export function createStripeProvider(opts: StripeProviderOptions): PaymentProvider {
+  const tolerance = opts.webhookToleranceSeconds ?? Stripe.webhooks.DEFAULT_TOLERANCE;
+  let cached: { secretKey: string; client: Stripe } | undefined;
+  const client = async (): Promise<{ stripe: Stripe; webhookSecret: string }> => {
+    const { secretKey, webhookSecret } = await opts.keys();
+    if (cached?.secretKey !== secretKey) cached = { secretKey, client: new Stripe(secretKey, clientConfig(opts)) };
+    return { stripe: cached.client, webhookSecret };
+  };
+
+  return {
+    id: "stripe",
+
+    async createPayment(req: CreatePaymentRequest): Promise<PaymentState> {
+      const { stripe } = await client();
+      const params: Stripe.PaymentIntentCreateParams = {
+        amount: req.amountMinor,
+        currency: req.currency.toLowerCase(),
+        metadata: { orderId: req.orderId },
+        // API 2026-11-18 (the SDK's pin) names it allowed_payment_method_types; older versions payment_method_types.
+        allowed_payment_method_types: ["card"],
+        expand: EXPAND,
+        ...(req.description ? { description: req.description } : {}),
+        ...(req.paymentMethod ? { payment_method: req.paymentMethod, confirm: true } : {}),
+        ...(req.paymentMethod && opts.returnUrl ? { return_url: opts.returnUrl } : {}),
+      };
+      try {
+        return toPaymentState(await stripe.paymentIntents.create(params, { idempotencyKey: `order-${req.orderId}` }));
+      } catch (err) {
+        const declined = declinedIntent(err);
+        if (declined) return declined;
+        throw translate(err, "create a payment");
+      }
+    },
+
+    async getPayment(paymentId: string): Promise<PaymentState> {
+      return retrieve((await client()).stripe, paymentId);
+    },
+
+    async cancelPayment(paymentId: string): Promise<PaymentState> {
+      const { stripe } = await client();
+      try {
+        return toPaymentState(await stripe.paymentIntents.cancel(paymentId, { expand: EXPAND }));
+      } catch (err) {
+        // Already succeeded (or canceled): the payment is what it is; say so instead of failing.
+        if (stripeError(err)?.code !== "payment_intent_unexpected_state") throw translate(err, "cancel a payment");
+      }
+      return retrieve(stripe, paymentId);
+    },
+
+    async parseWebhook(rawBody: string, signatureHeader: string | undefined): Promise<PaymentEvent> {
+      if (!signatureHeader) throw new WebhookSignatureInvalid("the webhook has no Stripe-Signature header");
+      const { stripe, webhookSecret } = await client();
+      let event: Stripe.Event;
+      try {
+        event = await stripe.webhooks.constructEventAsync(rawBody, signatureHeader, webhookSecret, tolerance);
+      } catch (err) {
+        if (stripeError(err)?.type === "StripeSignatureVerificationError") {
+          throw new WebhookSignatureInvalid(`the webhook's signature does not verify: ${(err as Error).message}`, { cause: err });
+        }
+        throw err;
+      }
+      return toPaymentEvent(event);
+    },
+  };
+}
+
+async function retrieve(stripe: Stripe, paymentId: string): Promise<PaymentState> {
+  try {
+    return toPaymentState(await stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }));
+  } catch (err) {
+    throw translate(err, "read a payment");
+  }
+}
+
+function clientConfig(opts: StripeProviderOptions): Stripe.StripeConfig {
+  const base = opts.apiBaseUrl ? new URL(opts.apiBaseUrl) : undefined;
+  return {
+    apiVersion: Stripe.API_VERSION,
+    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+    ...(opts.maxNetworkRetries !== undefined ? { maxNetworkRetries: opts.maxNetworkRetries } : {}),
+    ...(base
+      ? {
+          host: base.hostname,
+          port: base.port ? Number(base.port) : base.protocol === "http:" ? 80 : 443,
+          protocol: base.protocol === "http:" ? "http" : "https",
+        }
+      : {}),
+  };
+}
+
+/** A PaymentIntent reduced to what the order needs. */
+export function toPaymentState(pi: Stripe.PaymentIntent): PaymentState {
+  const charge = typeof pi.latest_charge === "object" && pi.latest_charge !== null ? pi.latest_charge : undefined;
+  const card = charge?.payment_method_details?.card;
+  const lastError = pi.last_payment_error;
+  const actionUrl = nextActionUrl(pi.next_action);
+  return {
+    paymentId: pi.id,
+    status: toStatus(pi.status),
+    amountMinor: pi.amount,
+    currency: pi.currency.toUpperCase(),
+    ...(pi.metadata?.orderId ? { orderId: pi.metadata.orderId } : {}),
+    ...(pi.client_secret ? { clientSecret: pi.client_secret } : {}),
+    ...(lastError?.message ? { failure: { ...(lastError.code ? { code: lastError.code } : {}), message: lastError.message } } : {}),
+    ...(card?.brand && card.last4 ? { card: { brand: card.brand, last4: card.last4 } } : {}),
+    ...(actionUrl ? { actionUrl } : {}),
+  };
+}
+
+/**
+ * Stripe's seven statuses on the port's five: `requires_confirmation` waits for the customer (the client
+ * confirms with the client secret), `requires_capture` is accepted but not final (this shop captures at once).
+ */
+function toStatus(status: Stripe.PaymentIntent.Status): PaymentStatus {
+  switch (status) {
+    case "succeeded":
+      return "succeeded";
+    case "requires_action":
+      return "requires_action";
+    case "requires_payment_method":
+      return "requires_payment_method";
+    case "processing":
+      return "processing";
+    case "canceled":
+      return "canceled";
+    case "requires_confirmation":
+      return "requires_action";
+    case "requires_capture":
+      return "processing";
+    default:
+      // A status newer than this code: not final, so wait for the webhook.
+      return "processing";
+  }
+}
+
+function nextActionUrl(action: Stripe.PaymentIntent.NextAction | null): string | undefined {
+  if (!action) return undefined;
+  if (action.redirect_to_url?.url) return action.redirect_to_url.url;
+  const sdk = action.use_stripe_sdk as { stripe_js?: unknown } | undefined;
+  return typeof sdk?.stripe_js === "string" ? sdk.stripe_js : undefined;
+}
+
+/** A decline is an answer, not an outage: Stripe sends it as a 402 card error carrying the intent. */
+function declinedIntent(err: unknown): PaymentState | undefined {
+  const e = stripeError(err);
+  if (e?.type !== "StripeCardError" || !e.payment_intent) return undefined;
+  const state = toPaymentState(e.payment_intent);
+  if (state.failure) return state;
+  return { ...state, failure: { ...(e.code ? { code: e.code } : {}), message: e.message } };
+}
+
+const UNAVAILABLE = new Set(["StripeConnectionError", "StripeAPIError", "StripeRateLimitError"]);
+
+/** Outages become PaymentProviderUnavailable (retry later); anything else is a defect of ours, told plainly. */
+function translate(err: unknown, what: string): Error {
+  const e = stripeError(err);
+  if (!e) return err instanceof Error ? err : new Error(String(err));
+  const status = e.statusCode ? ` (HTTP ${e.statusCode})` : "";
+  if (UNAVAILABLE.has(e.type)) return new PaymentProviderUnavailable(`Stripe could not ${what}: ${e.type}${status}`, { cause: e });
+  if (e.type === "StripeAuthenticationError" || e.type === "StripePermissionError") {
+    // Stripe's own message quotes part of the key: leave it out.
+    return new Error(`Stripe refused the secret key while trying to ${what}: ${e.type}${status}; check the configured key`, { cause: e });
+  }
+  const detail = [e.code, e.param && `param ${e.param}`].filter(Boolean).join(", ");
+  return new Error(`Stripe rejected the request to ${what}: ${e.type}${status}${detail ? ` [${detail}]` : ""}: ${e.message}`, { cause: e });
+}
+
+function stripeError(err: unknown): Stripe.errors.StripeError | undefined {
+  return err instanceof Stripe.errors.StripeError ? err : undefined;
+}
+
+const EVENT_KINDS: Readonly<Record<string, PaymentEvent["kind"]>> = {
+  "payment_intent.succeeded": "succeeded",
+  "payment_intent.payment_failed": "failed",
+  "payment_intent.canceled": "canceled",
+};
+
+/** A verified Stripe event as the order sees it. */
+export function toPaymentEvent(event: Stripe.Event): PaymentEvent {
+  const kind = EVENT_KINDS[event.type] ?? "other";
+  const base = { eventId: event.id, kind, type: event.type, created: event.created };
+  if (kind === "other") return base;
+  const pi = event.data.object as Partial<Stripe.PaymentIntent>;
+  // Signed by Stripe, but still read at the edge: a payment event must carry a PaymentIntent.
+  if (pi.object !== "payment_intent" || typeof pi.id !== "string" || typeof pi.amount !== "number" || typeof pi.currency !== "string") {
+    throw new Error(`Stripe event ${event.id} (${event.type}) does not carry a payment_intent`);
+  }
+  return { ...base, payment: toPaymentState(pi as Stripe.PaymentIntent) };
+}

@@ -1,0 +1,285 @@
+import { expect } from "chai";
+import { PaymentProviderUnavailable, type PaymentProvider, WebhookSignatureInvalid } from "../../../runtime/payments/provider";
+import { signStripePayload, type StripeStandIn } from "../../../local/stripe-standin";
+import { providerFor, startFailingStripe, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../../helpers/stripe";
+import { waitUntil } from "../../helpers/wait";
+
+/** The error a promise rejects with (fails the test if it resolves). */
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+/** A Stripe event's body and the Stripe-Signature header for it, signed now with the test webhook secret. */
+function signedEvent(id: string, type: string, object: Record<string, unknown>, created = 1): { body: string; header: string } {
+  const body = JSON.stringify({ id, object: "event", type, created, data: { object } });
+  return { body, header: signStripePayload(body, STRIPE_KEYS.webhookSecret, Math.floor(Date.now() / 1000)) };
+}
+
+let orderSeq = 0;
+const newOrderId = (): string => `ord-${Date.now().toString(36)}-${++orderSeq}`;
+
+describe("createStripeProvider (through the official SDK against the local stand-in)", () => {
+  let standIn: StripeStandIn;
+  let endpoint: Awaited<ReturnType<typeof startWebhookEndpoint>>;
+  let provider: PaymentProvider;
+
+  before(async () => {
+    endpoint = await startWebhookEndpoint();
+    standIn = await startTestStandIn({ webhookUrl: endpoint.url });
+    provider = providerFor(standIn);
+  });
+  after(async () => {
+    await standIn.close();
+    await endpoint.close();
+  });
+
+  /** The first webhook of `type` about `paymentId` the endpoint received. */
+  const webhookFor = (paymentId: string, type: string) =>
+    waitUntil(() => endpoint.received.find((w) => w.body.includes(`"type": "${type}"`) && w.body.includes(paymentId)), 5000);
+
+  /** A new order's payment in EUR, confirmed with `paymentMethod` when given. */
+  const pay = (paymentMethod?: string, amountMinor = 1000) =>
+    provider.createPayment({ orderId: newOrderId(), amountMinor, currency: "EUR", ...(paymentMethod ? { paymentMethod } : {}) });
+
+  const paid = [
+    { paymentMethod: "pm_card_visa", brand: "visa", last4: "4242" },
+    { paymentMethod: "pm_card_mastercard", brand: "mastercard", last4: "4444" },
+  ];
+  for (const c of paid) {
+    it(`a payment with ${c.paymentMethod} succeeds and reports the card as ${c.brand} ${c.last4}`, async () => {
+      const orderId = newOrderId();
+
+      const state = await provider.createPayment({
+        orderId,
+        amountMinor: 2499,
+        currency: "EUR",
+        paymentMethod: c.paymentMethod,
+        description: "Order",
+      });
+
+      expect(state).to.include({ status: "succeeded", amountMinor: 2499, currency: "EUR", orderId });
+      expect(state.paymentId).to.match(/^pi_/);
+      expect(state.card).to.deep.equal({ brand: c.brand, last4: c.last4 });
+      expect(state.failure).to.equal(undefined);
+    });
+  }
+
+  it("a declined card is a state with the decline, not an exception", async () => {
+    const state = await pay("pm_card_chargeDeclined");
+
+    expect(state.status).to.equal("requires_payment_method");
+    expect(state.failure).to.deep.equal({ code: "card_declined", message: "Your card was declined." });
+    expect(state.currency).to.equal("EUR");
+  });
+
+  it("without a payment method the payment waits for one and carries the client secret for the browser", async () => {
+    const state = await pay(undefined, 500);
+
+    expect(state.status).to.equal("requires_payment_method");
+    expect(state.clientSecret).to.match(new RegExp(`^${state.paymentId}_secret_`));
+    expect(state.failure).to.equal(undefined);
+  });
+
+  it("3-D Secure: requires_action with the stand-in's page, then a signed webhook that parseWebhook reads as succeeded", async () => {
+    const created = await pay("pm_card_threeDSecure2Required", 7000);
+    expect(created.status).to.equal("requires_action");
+    expect(created.actionUrl).to.equal(`${standIn.url}/_standin/3ds/${created.paymentId}`);
+    const page = await (await fetch(created.actionUrl!)).text();
+    expect(page).to.contain(">Complete<").and.contain(">Fail<");
+
+    standIn.authenticate(created.paymentId, "succeed");
+    const hook = await webhookFor(created.paymentId, "payment_intent.succeeded");
+    expect(hook, "payment_intent.succeeded delivered").to.not.equal(undefined);
+    const event = await provider.parseWebhook(hook!.body, hook!.signature);
+
+    expect(event).to.include({ kind: "succeeded", type: "payment_intent.succeeded" });
+    expect(event.eventId).to.match(/^evt_/);
+    expect(event.payment).to.include({ paymentId: created.paymentId, status: "succeeded", amountMinor: 7000, currency: "EUR" });
+    expect((await provider.getPayment(created.paymentId)).card).to.deep.equal({ brand: "visa", last4: "3220" });
+  });
+
+  it("3-D Secure failed on the page: the webhook reads as failed with the authentication failure", async () => {
+    const created = await pay("pm_card_threeDSecure2Required", 7000);
+
+    const answer = await fetch(`${created.actionUrl}?outcome=fail`, { method: "POST" });
+    const hook = await webhookFor(created.paymentId, "payment_intent.payment_failed");
+    const event = await provider.parseWebhook(hook!.body, hook!.signature);
+
+    expect(answer.status).to.equal(200);
+    expect(event.kind).to.equal("failed");
+    expect(event.payment?.status).to.equal("requires_payment_method");
+    expect(event.payment?.failure?.code).to.equal("payment_intent_authentication_failure");
+  });
+
+  it("creating the same order's payment twice returns the same payment and makes one intent", async () => {
+    const orderId = newOrderId();
+    const req = { orderId, amountMinor: 1500, currency: "EUR", paymentMethod: "pm_card_visa" };
+
+    const first = await provider.createPayment(req);
+    const second = await provider.createPayment(req);
+
+    expect(second.paymentId).to.equal(first.paymentId);
+    const created = standIn
+      .events()
+      .filter((e) => e.type === "payment_intent.created" && (e.data.object.metadata as Record<string, string>).orderId === orderId);
+    expect(created).to.have.length(1);
+    expect(standIn.requests().at(-1)).to.include({ operation: "PostPaymentIntents", replayed: true });
+  });
+
+  it("cancels a payment that has not succeeded", async () => {
+    const created = await pay(undefined, 800);
+
+    const canceled = await provider.cancelPayment(created.paymentId);
+
+    expect(canceled).to.include({ paymentId: created.paymentId, status: "canceled" });
+    expect((await provider.getPayment(created.paymentId)).status).to.equal("canceled");
+  });
+
+  it("cancelling a payment that already succeeded answers succeeded instead of failing", async () => {
+    const created = await pay("pm_card_visa", 800);
+
+    const after = await provider.cancelPayment(created.paymentId);
+
+    expect(after).to.include({ paymentId: created.paymentId, status: "succeeded" });
+    expect(after.card).to.deep.equal({ brand: "visa", last4: "4242" });
+  });
+
+  it("reading an unknown payment is a plain error naming Stripe's code, not an outage", async () => {
+    const err = await rejection(provider.getPayment("pi_doesnotexist"));
+
+    expect(err).to.not.be.instanceOf(PaymentProviderUnavailable);
+    expect(err.message).to.contain("resource_missing");
+  });
+
+  it("a wrong secret key is a configuration error whose message does not quote the key", async () => {
+    const wrong = providerFor(standIn, { keys: async () => ({ ...STRIPE_KEYS, secretKey: "sk_test_wrong_key_987654321" }) });
+
+    const err = await rejection(wrong.getPayment("pi_x"));
+
+    expect(err).to.not.be.instanceOf(PaymentProviderUnavailable);
+    expect(err.message).to.contain("StripeAuthenticationError").and.not.contain("987654321");
+  });
+
+  it("reads the keys on every call and uses a rotated secret key at once", async () => {
+    let secretKey = "sk_test_old_revoked";
+    const rotating = providerFor(standIn, { keys: async () => ({ ...STRIPE_KEYS, secretKey }) });
+    await rejection(rotating.getPayment("pi_x"));
+
+    secretKey = STRIPE_KEYS.secretKey;
+    const state = await rotating.createPayment({ orderId: newOrderId(), amountMinor: 100, currency: "EUR" });
+
+    expect(state.status).to.equal("requires_payment_method");
+  });
+
+  it("reads an event it does not act on as kind other, without a payment", async () => {
+    const { body, header } = signedEvent("evt_other", "charge.refunded", { id: "ch_1" }, 1700000000);
+
+    const event = await provider.parseWebhook(body, header);
+
+    expect(event).to.deep.equal({ eventId: "evt_other", kind: "other", type: "charge.refunded", created: 1700000000 });
+  });
+
+  describe("parseWebhook refuses what Stripe did not sign (WebhookSignatureInvalid)", () => {
+    const intent = {
+      id: "pi_1",
+      object: "payment_intent",
+      amount: 100,
+      currency: "eur",
+      status: "succeeded",
+      metadata: { orderId: "o-1" },
+    };
+    const payload = JSON.stringify({
+      id: "evt_1",
+      object: "event",
+      type: "payment_intent.succeeded",
+      created: 1,
+      data: { object: intent },
+    });
+    const now = () => Math.floor(Date.now() / 1000);
+    const cases: Array<{ name: string; body: () => string; header: () => string | undefined }> = [
+      { name: "signed with another secret", body: () => payload, header: () => signStripePayload(payload, "whsec_someone_else", now()) },
+      {
+        name: "a body changed after signing",
+        body: () => payload.replace("evt_1", "evt_2"),
+        header: () => signStripePayload(payload, STRIPE_KEYS.webhookSecret, now()),
+      },
+      { name: "no Stripe-Signature header", body: () => payload, header: () => undefined },
+      { name: "a garbled header", body: () => payload, header: () => "v1=deadbeef" },
+      {
+        name: "a replay older than the tolerance",
+        body: () => payload,
+        header: () => signStripePayload(payload, STRIPE_KEYS.webhookSecret, now() - 301),
+      },
+    ];
+    for (const c of cases) {
+      it(`refuses ${c.name}`, async () => {
+        const err = await rejection(provider.parseWebhook(c.body(), c.header()));
+
+        expect(err).to.be.instanceOf(WebhookSignatureInvalid);
+      });
+    }
+
+    it("accepts the same event correctly signed just now (the control for the cases above)", async () => {
+      const event = await provider.parseWebhook(payload, signStripePayload(payload, STRIPE_KEYS.webhookSecret, now()));
+
+      expect(event.eventId).to.equal("evt_1");
+      expect(event.payment).to.deep.include({ paymentId: "pi_1", status: "succeeded", amountMinor: 100, currency: "EUR", orderId: "o-1" });
+    });
+
+    it("a signed payment event without a PaymentIntent inside is an error, not a payment", async () => {
+      const odd = signedEvent("evt_odd", "payment_intent.succeeded", { id: "x" });
+
+      const err = await rejection(provider.parseWebhook(odd.body, odd.header));
+
+      expect(err).to.not.be.instanceOf(WebhookSignatureInvalid);
+      expect(err.message).to.contain("evt_odd");
+    });
+
+    it("honours a shorter tolerance", async () => {
+      const strict = providerFor(standIn, { webhookToleranceSeconds: 10 });
+
+      const err = await rejection(strict.parseWebhook(payload, signStripePayload(payload, STRIPE_KEYS.webhookSecret, now() - 60)));
+
+      expect(err).to.be.instanceOf(WebhookSignatureInvalid);
+    });
+  });
+
+  it("Stripe unreachable (the stand-in stopped): PaymentProviderUnavailable, without the secret key in the message", async () => {
+    const gone = await startTestStandIn();
+    await gone.close();
+    const offline = providerFor(gone, { maxNetworkRetries: 0, timeoutMs: 2000 });
+
+    const err = await rejection(
+      offline.createPayment({ orderId: newOrderId(), amountMinor: 100, currency: "EUR", paymentMethod: "pm_card_visa" }),
+    );
+
+    expect(err).to.be.instanceOf(PaymentProviderUnavailable);
+    expect(err.message).to.contain("StripeConnectionError").and.not.contain(STRIPE_KEYS.secretKey);
+    expect((err as Error & { cause?: unknown }).cause).to.be.an("error");
+  });
+
+  const faults = [
+    { name: "a 500 api_error", answer: { status: 500, type: "api_error" }, sdkError: "StripeAPIError" },
+    { name: "a 503", answer: { status: 503, type: "api_error" }, sdkError: "StripeAPIError" },
+    { name: "a 429 rate limit", answer: { status: 429, type: "invalid_request_error" }, sdkError: "StripeRateLimitError" },
+    { name: "no answer within the timeout", answer: "hang" as const, sdkError: "StripeConnectionError" },
+  ];
+  for (const f of faults) {
+    it(`Stripe failing with ${f.name}: PaymentProviderUnavailable (${f.sdkError})`, async () => {
+      const failing = await startFailingStripe(f.answer);
+      try {
+        const err = await rejection(providerFor(failing, { timeoutMs: 300 }).getPayment("pi_1"));
+
+        expect(err).to.be.instanceOf(PaymentProviderUnavailable);
+        expect(err.message).to.contain(f.sdkError);
+      } finally {
+        await failing.close();
+      }
+    });
+  }
+});
