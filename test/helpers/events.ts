@@ -120,3 +120,15 @@ export function lambdaContext(awsRequestId: string, functionName = "shop-dev-not
     succeed: () => undefined,
   };
 }
+
+/** POST /webhooks/stripe as Stripe sends it: no authorizer, the raw JSON body and its Stripe-Signature header. */
+export function webhookEvent(raw: string, signature: string | undefined) {
+  return apiEvent({
+    method: "POST",
+    resource: "/webhooks/stripe",
+    path: "/webhooks/stripe",
+    body: raw,
+    headers: { "Content-Type": "application/json; charset=utf-8", ...(signature === undefined ? {} : { "Stripe-Signature": signature }) },
+    claims: null,
+  });
+}

@@ -4,7 +4,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startStripeStandIn, type StripeStandIn, type StripeStandInOptions } from "../../local/stripe-standin";
+import { signStripePayload, startStripeStandIn, type StripeStandIn, type StripeStandInOptions } from "../../local/stripe-standin";
 import { createStripeProvider, type StripeProviderOptions } from "../../runtime/payments/stripe";
 import type { PaymentProvider } from "../../runtime/payments/provider";
 
@@ -83,4 +83,35 @@ async function listenLocally(server: http.Server): Promise<{ origin: string; clo
         server.closeAllConnections();
       }),
   };
+}
+
+/** An event the stand-in sent or may send (its JSON). */
+export type StandInEvent = ReturnType<StripeStandIn["events"]>[number];
+
+/** The stand-in's events about one payment, oldest first, of `type` if given. */
+export function eventsOf(standIn: StripeStandIn, paymentId: string, type?: string): StandInEvent[] {
+  return standIn
+    .events()
+    .filter((e) => (e.data.object as { id?: string }).id === paymentId && (type === undefined || e.type === type));
+}
+
+/**
+ * A new event about `paymentId`, as Stripe would send it, built from the stand-in's latest event
+ * of that payment with `intent` fields replaced: what a forger or a foreign account would need
+ * the webhook secret to sign.
+ */
+export function forgedEvent(standIn: StripeStandIn, paymentId: string, type: string, intent: Record<string, unknown>): StandInEvent {
+  const last = eventsOf(standIn, paymentId).at(-1);
+  if (!last) throw new Error(`the stand-in has no event of ${paymentId}`);
+  return { ...last, id: `evt_forged_${Math.random().toString(36).slice(2, 12)}`, type, data: { object: { ...last.data.object, ...intent } } };
+}
+
+/** The raw body and Stripe-Signature header of `event`, signed with `secret` `ageSeconds` ago. */
+export function signedWebhook(
+  event: unknown,
+  o: { secret?: string; ageSeconds?: number } = {},
+): { raw: string; signature: string } {
+  const raw = JSON.stringify(event);
+  const t = Math.floor(Date.now() / 1000) - (o.ageSeconds ?? 0);
+  return { raw, signature: signStripePayload(raw, o.secret ?? STRIPE_KEYS.webhookSecret, t) };
 }
