@@ -8,6 +8,9 @@ import { startMoto, type MotoServer } from "../../local/moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "../../local/provision";
 import { loadApiSettings, loadNotifierSettings, loadWorkerSettings } from "../../runtime/settings";
 import { localStackSettings } from "../../local/stack-settings";
+import { loadDemoCatalog } from "../../local/catalog";
+import { startTestStandIn } from "./stripe";
+import type { StripeStandIn } from "../../local/stripe-standin";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // a known notice on Node 20, noise in test output
 // Fake credentials: moto accepts any, and no test may ever reach a real account.
@@ -24,6 +27,16 @@ export const LINK_BASE = "https://api.shop.example/test";
 export const MAX_RECEIVE_COUNT = 3;
 
 let shared: Promise<MotoServer> | undefined;
+let sharedStandIn: Promise<StripeStandIn> | undefined;
+
+/** The Stripe stand-in of this test run: started once, on a free loopback port, closed at exit; tests deliver its webhooks themselves. */
+export function runStandIn(): Promise<StripeStandIn> {
+  sharedStandIn ??= startTestStandIn().then((s) => {
+    process.once("exit", () => void s.close());
+    return s;
+  });
+  return sharedStandIn;
+}
 
 /** The moto_server of this test run: started once, on a free loopback port, stopped at exit. */
 export function motoServer(): Promise<MotoServer> {
@@ -84,13 +97,15 @@ export interface LocalAws {
   ddbRaw: DynamoDBClient;
   resources: LocalResources;
   env: Record<string, string>;
+  /** The run's Stripe stand-in (the official SDK talks to it as to Stripe); the order API's env points at it. */
+  stripe: StripeStandIn;
 }
 
 /**
  * Registers hooks that give every test of the enclosing describe a clean moto with the
  * pipeline's resources. Returns a holder filled before each test.
  */
-export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: number } = {}): LocalAws {
+export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: number; catalog?: false } = {}): LocalAws {
   const ctx = {} as LocalAws;
   before(async function () {
     this.timeout(30000);
@@ -101,6 +116,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       AwsClients
     >;
     ctx.ddbRaw = new DynamoDBClient({ region: REGION, endpoint: ctx.moto.endpoint });
+    ctx.stripe = await runStandIn();
   });
   beforeEach(async () => {
     await ctx.moto.reset();
@@ -112,6 +128,8 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       sender: SENDER,
       bucketEventsQueue: opts.bucketEventsQueue ?? false,
     });
+    // The shop's demo catalog (catalog/demo.json), as npm start loads it: every test order is priced from it.
+    if (opts.catalog !== false) await loadDemoCatalog(ctx.clients.ddb, ctx.resources.table, new Date());
     ctx.env = runtimeEnv(ctx.resources, {
       region: REGION,
       endpoint: ctx.moto.endpoint,
@@ -119,6 +137,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       taxRateBps: opts.taxRateBps ?? 2000,
       seller: { name: "Acme Shop GmbH", address: "Hauptstr. 1|10115 Berlin|Germany", taxId: "DE123456789", email: "billing@shop.example" },
     });
+    ctx.env = { ...ctx.env, PAYMENT_SECRET_ID: "test-payment-keys", PAYMENT_API_BASE_URL: ctx.stripe.url };
   });
   after(() => {
     if (ctx.clients) destroyClients(ctx.clients);

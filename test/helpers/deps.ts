@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "../../runtime/log";
 import { kmsLinkSigner } from "../../runtime/invoices/link";
 import { newOrderId } from "../../runtime/domain/ids";
 import type { OrderApiDeps } from "../../runtime/handlers/order-api";
+import { providerFor } from "./stripe";
 import type { WorkerDeps } from "../../runtime/handlers/invoice-worker";
 import type { NotifierDeps } from "../../runtime/handlers/email-notifier";
 import type { EmailEventsDeps } from "../../runtime/handlers/email-events";
@@ -32,6 +33,7 @@ export function apiDeps(ctx: LocalAws, o: Partial<OrderApiDeps> = {}): OrderApiD
     sqs: clients.sqs,
     s3: clients.s3,
     links: kmsLinkSigner(clients.kms, ctx.resources.linkKeyId),
+    payments: providerFor(ctx.stripe),
     settings: settingsOf(ctx).api,
     now: () => new Date(),
     newOrderId,

@@ -90,9 +90,7 @@ export type StandInEvent = ReturnType<StripeStandIn["events"]>[number];
 
 /** The stand-in's events about one payment, oldest first, of `type` if given. */
 export function eventsOf(standIn: StripeStandIn, paymentId: string, type?: string): StandInEvent[] {
-  return standIn
-    .events()
-    .filter((e) => (e.data.object as { id?: string }).id === paymentId && (type === undefined || e.type === type));
+  return standIn.events().filter((e) => (e.data.object as { id?: string }).id === paymentId && (type === undefined || e.type === type));
 }
 
 /**
@@ -103,14 +101,16 @@ export function eventsOf(standIn: StripeStandIn, paymentId: string, type?: strin
 export function forgedEvent(standIn: StripeStandIn, paymentId: string, type: string, intent: Record<string, unknown>): StandInEvent {
   const last = eventsOf(standIn, paymentId).at(-1);
   if (!last) throw new Error(`the stand-in has no event of ${paymentId}`);
-  return { ...last, id: `evt_forged_${Math.random().toString(36).slice(2, 12)}`, type, data: { object: { ...last.data.object, ...intent } } };
+  return {
+    ...last,
+    id: `evt_forged_${Math.random().toString(36).slice(2, 12)}`,
+    type,
+    data: { object: { ...last.data.object, ...intent } },
+  };
 }
 
 /** The raw body and Stripe-Signature header of `event`, signed with `secret` `ageSeconds` ago. */
-export function signedWebhook(
-  event: unknown,
-  o: { secret?: string; ageSeconds?: number } = {},
-): { raw: string; signature: string } {
+export function signedWebhook(event: unknown, o: { secret?: string; ageSeconds?: number } = {}): { raw: string; signature: string } {
   const raw = JSON.stringify(event);
   const t = Math.floor(Date.now() / 1000) - (o.ageSeconds ?? 0);
   return { raw, signature: signStripePayload(raw, o.secret ?? STRIPE_KEYS.webhookSecret, t) };
