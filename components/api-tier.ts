@@ -10,6 +10,7 @@ import {
   gatewayResponses,
   methodSpecs,
   pathSlug,
+  rateSeconds,
   resourcePaths,
 } from "./api-routes";
 import { createHandlerFunction, type HandlerFunction } from "./lambda";
@@ -336,13 +337,21 @@ function createRoutes(
 
 /**
  * EventBridge invokes the order API every few minutes with the constant EXPIRE_PAYMENTS_TASK input:
- * it expires orders whose payment deadline passed. A failed run is not kept (no on-failure
- * destination): the next run redoes the whole sweep; the function's error alarm reports failures.
+ * it expires orders whose payment deadline passed. The next run is the retry: a failed run is
+ * neither retried (by Lambda or EventBridge) nor kept (no on-failure destination), and a run older
+ * than one period is dropped, so runs never pile up; the function's error alarm reports failures.
  */
 function scheduleExpiringPayments(name: string, fn: aws.lambda.Function, parent: pulumi.Resource): void {
+  const period = Math.max(60, rateSeconds(EXPIRE_PAYMENTS_TASK.schedule)); // 60 s: the least event age both services accept
   const rule = new aws.cloudwatch.EventRule(
     `${name}-expire-payments`,
     { description: "Expire orders nobody paid in time (order API)", scheduleExpression: EXPIRE_PAYMENTS_TASK.schedule },
+    { parent },
+  );
+  // The order API's only asynchronous invoker is this schedule, so these settings are the schedule's.
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${name}-async`,
+    { functionName: fn.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: period },
     { parent },
   );
   const permission = new aws.lambda.Permission(
@@ -352,7 +361,12 @@ function scheduleExpiringPayments(name: string, fn: aws.lambda.Function, parent:
   );
   new aws.cloudwatch.EventTarget(
     `${name}-expire-payments`,
-    { rule: rule.name, arn: fn.arn, input: JSON.stringify({ action: EXPIRE_PAYMENTS_TASK.action }) },
+    {
+      rule: rule.name,
+      arn: fn.arn,
+      input: JSON.stringify({ action: EXPIRE_PAYMENTS_TASK.action }),
+      retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: period },
+    },
     { parent, dependsOn: [permission] },
   );
 }

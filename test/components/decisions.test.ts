@@ -29,7 +29,15 @@ import {
   workerTaskPolicy,
   type PolicyDocument,
 } from "../../components/policies";
-import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "../../components/api-routes";
+import {
+  ACCESS_LOG_FORMAT,
+  deploymentTrigger,
+  gatewayResponses,
+  methodSpecs,
+  pathSlug,
+  rateSeconds,
+  resourcePaths,
+} from "../../components/api-routes";
 import { endpointSlug, gatewayEndpointServices, interfaceEndpointServices, subnetCidrs } from "../../components/network-plan";
 import { lifecycleRule } from "../../components/data-plan";
 import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
@@ -393,6 +401,21 @@ describe("IAM policy documents", () => {
       "arn:aws:ecr:eu-west-1:123456789012:repository/shop/worker-1a2b",
     );
     expect(() => ecrRepositoryArn("docker.io/library/node")).to.throw(/not an ECR repository URL/);
+  });
+});
+
+describe("the expiry schedule's period", () => {
+  const cases: [string, number][] = [
+    ["rate(5 minutes)", 300],
+    ["rate(1 minute)", 60],
+    ["rate(2 hours)", 7200],
+    ["rate(1 day)", 86_400],
+  ];
+  for (const [expression, seconds] of cases)
+    it(`reads ${expression} as ${seconds} s`, () => expect(rateSeconds(expression)).to.equal(seconds));
+  it("refuses what is no rate expression (a cron schedule has no fixed period)", () => {
+    for (const e of ["cron(0/5 * * * ? *)", "rate(0 minutes)", "rate(5 weeks)"])
+      expect(() => rateSeconds(e), e).to.throw(/not an EventBridge rate/);
   });
 });
 

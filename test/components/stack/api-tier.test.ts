@@ -166,6 +166,11 @@ for (const stack of STACKS) {
           sourceArn: rule.state.arn,
         });
         expect(target.dependsOn).to.include(permission.urn);
+        // The next run is the retry: neither EventBridge nor Lambda retries one, and a run older than a period is dropped.
+        expect(target.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 });
+        const config = st.run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "-api-async").inputs;
+        expect(config).to.deep.include({ functionName: fn.state.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 });
+        expect(config.destinationConfig).to.equal(undefined);
       });
 
       it("gives the order API the shop's currency, the payment provider, the expiry and the secret's ARN", () => {

@@ -61,7 +61,8 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:lambda/function:Function": 3,
   // API Gateway, the expiry schedule (both on the order API), S3 (notifier), SNS (email events)
   "aws:lambda/permission:Permission": 4,
-  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
+  // notifier and email events (on-failure destinations), order API (the expiry schedule: no retries)
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
   "aws:cloudwatch/logGroup:LogGroup": 5,
   "aws:iam/role:Role": 6,
   "aws:iam/rolePolicy:RolePolicy": 5,
