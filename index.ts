@@ -9,6 +9,9 @@ import { Network } from "./components/network";
 import { sesIdentityArn } from "./components/iam";
 import { WorkerTier } from "./components/worker-tier";
 import { AlarmTopic, Operations } from "./components/operations";
+import { API_ROUTE_CONTRACT } from "./runtime/contracts/routes";
+
+const STRIPE_WEBHOOK = API_ROUTE_CONTRACT.find((r) => r.auth === "provider-signature" && r.resource.endsWith("/stripe"))!;
 
 // Read the configuration once, typed and checked; every problem is reported before anything is created.
 // The stack's whole config map, not only the keys the program knows: a misspelt key must be refused, not ignored;
@@ -39,6 +42,13 @@ const api = new ApiTier(`${prefix}-api`, {
   // Only through an identity SES verified before this up: parseStackConfig refuses cognitoEmailViaSes without emailIdentityVerified.
   signUpEmail: config.api.cognitoEmailViaSes ? { from: config.emailSender, identityArn: senderArn } : undefined,
   deletionProtection: config.data.deletionProtection,
+  shopCurrency: config.shop.currency,
+  payment: {
+    provider: config.payment.provider,
+    expiryMinutes: config.payment.expiryMinutes,
+    // Pulumi hands secret config to the program as plain strings: wrapped at once, they stay encrypted in the state.
+    keys: { secretKey: pulumi.secret(config.payment.stripeSecretKey!), webhookSecret: pulumi.secret(config.payment.stripeWebhookSecret!) },
+  },
 });
 
 // What SES reports after each send: the configuration set the notifier names, and the Lambda recording its events.
@@ -94,6 +104,10 @@ const ops = new Operations(`${prefix}-ops`, {
 export const apiUrl = api.stage.invokeUrl;
 export const userPoolId = api.userPool.id;
 export const userPoolClientId = api.userPoolClient.id;
+/** The Cognito group of the shop's admins (README: adding a staff member). */
+export const adminGroupName = api.adminGroup.name;
+/** The URL to register as the Stripe webhook endpoint (its signing secret is the stripeWebhookSecret config). */
+export const stripeWebhookUrl = pulumi.interpolate`${api.stage.invokeUrl}${STRIPE_WEBHOOK.resource}`;
 export const queueUrl = queues.queue.url;
 export const deadLetterQueueUrl = queues.deadLetterQueue.url;
 export const emailFailureQueueUrl = queues.emailFailureQueue.url;

@@ -4,7 +4,8 @@ import type { ErrorCode } from "../runtime/contracts/error-codes";
 
 /**
  * Pure decisions of the API tier: the resource tree and methods built from the route
- * contract, the redeployment trigger, the access-log format and the gateway's own error bodies.
+ * contract, the redeployment trigger, the access-log format, the gateway's own error bodies and the
+ * period of the order API's schedule.
  */
 
 /** One method of the REST API, as the ApiTier creates it. */
@@ -22,6 +23,13 @@ export function methodSpecs(routes: readonly RouteContract[] = API_ROUTE_CONTRAC
     resource: r.resource,
     authorization: r.auth === "cognito" ? "COGNITO_USER_POOLS" : "NONE",
   }));
+}
+
+/** Seconds between two runs of an EventBridge `rate(...)` schedule. */
+export function rateSeconds(expression: string): number {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!m || Number(m[1]) < 1) throw new Error(`not an EventBridge rate expression: ${expression}`);
+  return Number(m[1]) * { minute: 60, hour: 3600, day: 86_400 }[m[2].replace(/s$/, "") as "minute" | "hour" | "day"];
 }
 
 /** Every resource path the routes need, parents first ("/orders" before "/orders/{orderId}"). */

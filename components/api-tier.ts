@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
+import { ADMIN_GROUP } from "../runtime/contracts/routes";
+import { EXPIRE_PAYMENTS_TASK, type PaymentSecret } from "../runtime/contracts/payments";
 import {
   ACCESS_LOG_FORMAT,
   deploymentTrigger,
@@ -8,6 +10,7 @@ import {
   gatewayResponses,
   methodSpecs,
   pathSlug,
+  rateSeconds,
   resourcePaths,
 } from "./api-routes";
 import { createHandlerFunction, type HandlerFunction } from "./lambda";
@@ -47,8 +50,16 @@ export interface ApiTierArgs {
   readonly signUpEmail?: { readonly from: string; readonly identityArn: pulumi.Input<string> };
   /** Allow USER_PASSWORD_AUTH on the app client (CLI sign-in); off, clients sign in with SRP. */
   readonly passwordSignIn: boolean;
-  /** Refuse to delete the user pool. */
+  /** Refuse to delete the user pool; keep a deleted payment secret recoverable for 30 days rather than 7. */
   readonly deletionProtection: boolean;
+  /** The shop's currency (ISO 4217) when an order names none. */
+  readonly shopCurrency: string;
+  /** The payment provider, how long an order may await payment, and the provider's keys (secret Outputs). */
+  readonly payment: {
+    readonly provider: string;
+    readonly expiryMinutes: number;
+    readonly keys: { readonly [K in keyof PaymentSecret]: pulumi.Input<string> };
+  };
 }
 
 /**
@@ -61,6 +72,9 @@ export function userPoolClientAuthFlows(passwordSignIn: boolean): string[] {
     : ["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
 }
 
+/** Days Secrets Manager keeps a deleted payment secret recoverable (its minimum is 7, its maximum 30). */
+export const SECRET_RECOVERY_WINDOW_DAYS = { protected: 30, unprotected: 7 } as const;
+
 /** The managed policy AWS documents for API Gateway's account-wide logging role (no wildcard actions). */
 const API_GATEWAY_LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
 
@@ -72,6 +86,10 @@ const API_GATEWAY_LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/Amazon
 export class ApiTier extends pulumi.ComponentResource {
   public readonly userPool: aws.cognito.UserPool;
   public readonly userPoolClient: aws.cognito.UserPoolClient;
+  /** The Cognito group of the shop's admins (ADMIN_GROUP): members may call the /admin routes. */
+  public readonly adminGroup: aws.cognito.UserGroup;
+  /** The payment provider's keys (Secrets Manager); the order API alone may read it. */
+  public readonly paymentSecret: aws.secretsmanager.Secret;
   public readonly restApi: aws.apigateway.RestApi;
   public readonly stage: aws.apigateway.Stage;
   public readonly handler: aws.lambda.Function;
@@ -87,9 +105,12 @@ export class ApiTier extends pulumi.ComponentResource {
 
     this.userPool = createUserPool(name, args, this);
     this.userPoolClient = createUserPoolClient(name, this.userPool, args.passwordSignIn, this);
-    const fn = createApiFunction(name, args, this);
+    this.adminGroup = createAdminGroup(name, this.userPool, this);
+    this.paymentSecret = createPaymentSecret(name, args, this);
+    const fn = createApiFunction(name, args, this.paymentSecret, this);
     this.handler = fn.fn;
     this.functionLogGroup = fn.logGroup;
+    scheduleExpiringPayments(name, fn.fn, this);
 
     this.restApi = new aws.apigateway.RestApi(
       `${name}-api`,
@@ -107,7 +128,12 @@ export class ApiTier extends pulumi.ComponentResource {
     this.stage = createStage(name, args.stageName, this.restApi, deployment, this.accessLogGroup, accountLogs, this);
     throttleStage(name, this.restApi, this.stage, args.throttle, this);
 
-    this.registerOutputs({ url: this.stage.invokeUrl, userPoolId: this.userPool.id, userPoolClientId: this.userPoolClient.id });
+    this.registerOutputs({
+      url: this.stage.invokeUrl,
+      userPoolId: this.userPool.id,
+      userPoolClientId: this.userPoolClient.id,
+      adminGroupName: this.adminGroup.name,
+    });
   }
 }
 
@@ -162,18 +188,57 @@ function createUserPoolClient(
   );
 }
 
-/** The order API Lambda with exactly the grants its routes use. */
-function createApiFunction(name: string, args: ApiTierArgs, parent: pulumi.Resource): HandlerFunction {
+/** The group whose members are the shop's admins; the handler checks the token's `cognito:groups` claim for it. */
+function createAdminGroup(name: string, userPool: aws.cognito.UserPool, parent: pulumi.Resource): aws.cognito.UserGroup {
+  return new aws.cognito.UserGroup(
+    `${name}-admins`,
+    { name: ADMIN_GROUP, userPoolId: userPool.id, description: "Shop staff: may edit the catalog (the /admin routes)" },
+    { parent },
+  );
+}
+
+/**
+ * The payment provider's keys as one JSON secret (PaymentSecret), encrypted with Secrets Manager's AWS
+ * managed key. Its value comes from the stack's secret config and stays a secret Output, so the
+ * state holds it encrypted; rotate by `pulumi config set --secret` and `pulumi up`.
+ */
+function createPaymentSecret(name: string, args: ApiTierArgs, parent: pulumi.Resource): aws.secretsmanager.Secret {
+  const secret = new aws.secretsmanager.Secret(
+    `${name}-payment-keys`,
+    {
+      description: `The ${args.payment.provider} API secret key and webhook signing secret of the order API (${name})`,
+      recoveryWindowInDays: args.deletionProtection ? SECRET_RECOVERY_WINDOW_DAYS.protected : SECRET_RECOVERY_WINDOW_DAYS.unprotected,
+    },
+    { parent },
+  );
+  const { secretKey, webhookSecret } = args.payment.keys;
+  new aws.secretsmanager.SecretVersion(
+    `${name}-payment-keys`,
+    {
+      secretId: secret.id,
+      secretString: pulumi.secret(
+        pulumi
+          .all([secretKey, webhookSecret])
+          .apply(([k, w]) => JSON.stringify({ secretKey: k, webhookSecret: w } satisfies PaymentSecret)),
+      ),
+    },
+    { parent },
+  );
+  return secret;
+}
+
+/** The order API Lambda with exactly the grants its routes and its scheduled task use. */
+function createApiFunction(name: string, args: ApiTierArgs, paymentSecret: ArnRef, parent: pulumi.Resource): HandlerFunction {
   return createHandlerFunction(
     `${name}-handler`,
     {
-      description: "Order API: POST /orders, GET /orders/{orderId}, GET /invoices/{orderId}",
+      description: "Order API: orders, invoices, catalog, payments and their webhook; expires unpaid orders on a schedule",
       entry: "order-api",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, args.queue.arn, args.bucket.arn, args.linkKey.arn, logGroupArn])
-          .apply(([tableArn, queueArn, bucketArn, linkKeyArn, lg]) =>
-            apiFunctionPolicy({ tableArn, queueArn, bucketArn, linkKeyArn, logGroupArn: lg }),
+          .all([args.table.arn, args.queue.arn, args.bucket.arn, args.linkKey.arn, paymentSecret.arn, logGroupArn])
+          .apply(([tableArn, queueArn, bucketArn, linkKeyArn, paymentSecretArn, lg]) =>
+            apiFunctionPolicy({ tableArn, queueArn, bucketArn, linkKeyArn, paymentSecretArn, logGroupArn: lg }),
           ),
       environment: {
         [ENV.ordersTable]: args.table.name,
@@ -182,6 +247,10 @@ function createApiFunction(name: string, args: ApiTierArgs, parent: pulumi.Resou
         [ENV.taxRateBps]: String(args.taxRateBps),
         [ENV.linkKeyId]: args.linkKey.arn,
         [ENV.presignTtlSeconds]: String(args.presignTtlSeconds),
+        [ENV.shopCurrency]: args.shopCurrency,
+        [ENV.paymentProvider]: args.payment.provider,
+        [ENV.paymentExpiryMinutes]: String(args.payment.expiryMinutes),
+        [ENV.paymentSecretId]: paymentSecret.arn,
       },
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
@@ -264,6 +333,42 @@ function createRoutes(
     );
     return [method, integration];
   });
+}
+
+/**
+ * EventBridge invokes the order API every few minutes with the constant EXPIRE_PAYMENTS_TASK input:
+ * it expires orders whose payment deadline passed. The next run is the retry: a failed run is
+ * neither retried (by Lambda or EventBridge) nor kept (no on-failure destination), and a run older
+ * than one period is dropped, so runs never pile up; the function's error alarm reports failures.
+ */
+function scheduleExpiringPayments(name: string, fn: aws.lambda.Function, parent: pulumi.Resource): void {
+  const period = Math.max(60, rateSeconds(EXPIRE_PAYMENTS_TASK.schedule)); // 60 s: the least event age both services accept
+  const rule = new aws.cloudwatch.EventRule(
+    `${name}-expire-payments`,
+    { description: "Expire orders nobody paid in time (order API)", scheduleExpression: EXPIRE_PAYMENTS_TASK.schedule },
+    { parent },
+  );
+  // The order API's only asynchronous invoker is this schedule, so these settings are the schedule's.
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${name}-async`,
+    { functionName: fn.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: period },
+    { parent },
+  );
+  const permission = new aws.lambda.Permission(
+    `${name}-schedule-invoke`,
+    { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+    { parent },
+  );
+  new aws.cloudwatch.EventTarget(
+    `${name}-expire-payments`,
+    {
+      rule: rule.name,
+      arn: fn.arn,
+      input: JSON.stringify({ action: EXPIRE_PAYMENTS_TASK.action }),
+      retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: period },
+    },
+    { parent, dependsOn: [permission] },
+  );
 }
 
 /** API Gateway may invoke the function, from this stage only. */

@@ -32,6 +32,13 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 /** How the SES sender identity comes to be (components/sender-identity.ts SenderIdentityKind). */
 export const SENDER_IDENTITY_KINDS = ["address", "domain", "external"] as const;
+/** Payment providers the order API can take payments with. */
+export const PAYMENT_PROVIDERS = [D.paymentProvider] as const;
+/**
+ * Keys whose values are credentials: set only with `pulumi config set --secret` (never committed in
+ * plain text), required for a deploy, optional locally (the local pipeline makes its own per run).
+ */
+export const SECRET_CONFIG_KEYS = ["stripeSecretKey", "stripeWebhookSecret"] as const;
 /** Task CPU units Fargate offers. */
 export const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
 
@@ -95,6 +102,27 @@ const keySchema = () =>
       cognitoEmailViaSes: bool(false),
       passwordSignIn: bool(true),
       invoicePresignTtlSeconds: int(10, 3600, D.presignTtlSeconds),
+      // The shop and its payments
+      shopCurrency: z
+        .string()
+        .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR")
+        .default(D.shopCurrency),
+      paymentProvider: z.enum(PAYMENT_PROVIDERS).default(D.paymentProvider),
+      paymentExpiryMinutes: int(5, 24 * 60, D.paymentExpiryMinutes),
+      // Secrets (pulumi config set --secret): plain strings here; index.ts wraps them as secret Outputs.
+      // The messages never echo a value: these are credentials.
+      stripeSecretKey: optionalText().pipe(
+        z
+          .string()
+          .regex(/^(sk|rk)_(live|test)_\w+$/, "must be a Stripe secret or restricted key (sk_live_..., sk_test_..., rk_...)")
+          .optional(),
+      ),
+      stripeWebhookSecret: optionalText().pipe(
+        z
+          .string()
+          .regex(/^whsec_\w+$/, "must be a Stripe webhook signing secret (whsec_...)")
+          .optional(),
+      ),
       // Email notifier
       notifierMemoryMb: int(128, 10_240, 256),
       notifierTimeoutSeconds: int(1, 900, 30),
@@ -152,6 +180,21 @@ export interface StackConfig {
   /** Which SES identity the sender is, whether the stack creates it, and whether SES has verified it. */
   readonly senderIdentity: SenderIdentityConfig;
   readonly taxRateBps: number;
+  readonly shop: {
+    /** The shop's currency (ISO 4217) when an order names none. */
+    readonly currency: string;
+  };
+  readonly payment: {
+    readonly provider: (typeof PAYMENT_PROVIDERS)[number];
+    /** Minutes an order may await payment before the scheduled task expires it. */
+    readonly expiryMinutes: number;
+    /**
+     * The provider's API secret key and webhook signing secret, in plain text: index.ts wraps them with
+     * pulumi.secret at once. Always set when parsed with `deploying`; unset locally unless configured.
+     */
+    readonly stripeSecretKey?: string;
+    readonly stripeWebhookSecret?: string;
+  };
   readonly api: {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
@@ -207,9 +250,23 @@ function placeholderProblems(c: z.infer<ReturnType<typeof keySchema>>): string[]
     );
 }
 
+/** A deploy needs the payment provider's keys; each missing one is named with the command that sets it. */
+function missingSecrets(c: z.infer<ReturnType<typeof keySchema>>): string[] {
+  const what: Record<(typeof SECRET_CONFIG_KEYS)[number], string> = {
+    stripeSecretKey: "the Stripe API secret key (sk_live_... or sk_test_...)",
+    stripeWebhookSecret: "the Stripe webhook endpoint's signing secret (whsec_...)",
+  };
+  return SECRET_CONFIG_KEYS.filter((k) => !c[k]).map(
+    (k) => `${PROJECT}:${k} is required to deploy: ${what[k]}; set it with: pulumi config set --secret ${PROJECT}:${k} <value>`,
+  );
+}
+
 /** How a configuration is used. */
 export interface ParseOptions {
-  /** For `pulumi up`/`preview`: placeholder addresses are refused (the local pipeline accepts them). @default false */
+  /**
+   * For `pulumi up`/`preview`: placeholder addresses are refused and the payment secrets are required
+   * (the local pipeline accepts placeholders and goes without the secrets). @default false
+   */
   readonly deploying?: boolean;
 }
 
@@ -240,7 +297,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
     }
   } else {
     problems.push(...contradictions(parsed.data));
-    if (options.deploying) problems.push(...placeholderProblems(parsed.data));
+    if (options.deploying) problems.push(...placeholderProblems(parsed.data), ...missingSecrets(parsed.data));
     if (isProductionStack(stack) && !parsed.data.alarmEmail)
       problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
   }
@@ -257,6 +314,13 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
     emailSender: c.emailSender,
     senderIdentity: { kind: c.emailIdentity, verified: c.emailIdentityVerified, mailFromSubdomain: c.emailMailFromSubdomain },
     taxRateBps: c.taxRateBps,
+    shop: { currency: c.shopCurrency },
+    payment: {
+      provider: c.paymentProvider,
+      expiryMinutes: c.paymentExpiryMinutes,
+      stripeSecretKey: c.stripeSecretKey,
+      stripeWebhookSecret: c.stripeWebhookSecret,
+    },
     api: {
       memoryMb: c.apiMemoryMb,
       timeoutSeconds: c.apiTimeoutSeconds,

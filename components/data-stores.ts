@@ -85,7 +85,7 @@ function createInvoicesBucket(name: string, args: DataStoresArgs, parent: pulumi
   return bucket;
 }
 
-/** The orders table: on-demand, the customer index, TTL for idempotency records, PITR and deletion protection as configured. */
+/** The orders table: on-demand, the customer and state indexes, TTL for idempotency records, PITR and deletion protection as configured. */
 function createOrdersTable(name: string, args: DataStoresArgs, parent: pulumi.Resource): aws.dynamodb.Table {
   return new aws.dynamodb.Table(
     `${name}-orders`,
@@ -96,12 +96,20 @@ function createOrdersTable(name: string, args: DataStoresArgs, parent: pulumi.Re
         { name: TABLE_DESIGN.partitionKey, type: "S" },
         { name: TABLE_DESIGN.customerIndex.partitionKey, type: "S" },
         { name: TABLE_DESIGN.customerIndex.sortKey, type: "S" },
+        { name: TABLE_DESIGN.stateIndex.partitionKey, type: "S" },
+        { name: TABLE_DESIGN.stateIndex.sortKey, type: "S" },
       ],
       globalSecondaryIndexes: [
         {
           name: TABLE_DESIGN.customerIndex.name,
           hashKey: TABLE_DESIGN.customerIndex.partitionKey,
           rangeKey: TABLE_DESIGN.customerIndex.sortKey,
+          projectionType: "ALL",
+        },
+        {
+          name: TABLE_DESIGN.stateIndex.name,
+          hashKey: TABLE_DESIGN.stateIndex.partitionKey,
+          rangeKey: TABLE_DESIGN.stateIndex.sortKey,
           projectionType: "ALL",
         },
       ],

@@ -59,18 +59,23 @@ export interface ApiFunctionArns {
   readonly bucketArn: string;
   readonly linkKeyArn: string;
   readonly logGroupArn: string;
+  /** The Secrets Manager secret holding the payment provider's keys (runtime/contracts/payments.ts PaymentSecret). */
+  readonly paymentSecretArn: string;
 }
 
 /**
- * The order API: orders, idempotency records (TransactWriteItems of two Puts needs PutItem),
- * a customer's order history (Query on the byCustomer index only), enqueue, presign invoice downloads (the URL carries the role's GetObject right), verify links, write its traces.
+ * The order API: orders, idempotency records and catalog items (a TransactWriteItems is authorized
+ * item by item: PutItem, UpdateItem, DeleteItem), the catalog's prices of an order's lines in one
+ * BatchGetItem, a customer's order history (Query on the byCustomer index), the catalog and the
+ * orders awaiting payment (Query on the byState index), enqueue, presign invoice downloads (the URL
+ * carries the role's GetObject right), verify links, read the payment provider's keys, write its traces.
  */
 export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
   return doc(
     {
       Sid: "OrdersTable",
       Effect: "Allow",
-      Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       Resource: a.tableArn,
     },
     {
@@ -79,6 +84,14 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
       Action: ["dynamodb:Query"],
       Resource: `${a.tableArn}/index/${TABLE_DESIGN.customerIndex.name}`,
     },
+    {
+      Sid: "CatalogAndPaymentsDue",
+      Effect: "Allow",
+      Action: ["dynamodb:Query"],
+      Resource: `${a.tableArn}/index/${TABLE_DESIGN.stateIndex.name}`,
+    },
+    // The secret uses Secrets Manager's AWS managed key (aws/secretsmanager): no KMS grant is needed to read it.
+    { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: a.paymentSecretArn },
     { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
     { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
     { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },

@@ -1,13 +1,16 @@
 import { randomBytes } from "node:crypto";
 import {
+  AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
+  CreateGroupCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { ADMIN_GROUP } from "../runtime/contracts/routes";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
 /** The local user pool, its app client and the demo user. */
@@ -16,6 +19,8 @@ export interface LocalUserPool {
   readonly clientId: string;
   readonly issuer: string;
   readonly jwksUrl: string;
+  /** The shop admins' group (ADMIN_GROUP): its members' ID tokens carry it in `cognito:groups`. */
+  readonly adminGroup: string;
 }
 
 /** A user who can sign in locally. */
@@ -25,7 +30,7 @@ export interface LocalUser {
   readonly name: string;
 }
 
-/** Creates a user pool like the stack's (email as username) and an app client allowing password sign-in. */
+/** Creates a user pool like the stack's (email as username, the admins' group) and an app client allowing password sign-in. */
 export async function createLocalUserPool(
   cognito: CognitoIdentityProviderClient,
   endpoint: string,
@@ -52,8 +57,16 @@ export async function createLocalUserPool(
       ReadAttributes: ["email", "name"],
     }),
   );
+  await cognito.send(
+    new CreateGroupCommand({
+      UserPoolId: poolId,
+      GroupName: ADMIN_GROUP,
+      Description: "Shop staff: may edit the catalog (the /admin routes)",
+    }),
+  );
   return {
     poolId,
+    adminGroup: ADMIN_GROUP,
     clientId: client.UserPoolClient!.ClientId!,
     issuer: `https://cognito-idp.${region}.amazonaws.com/${poolId}`,
     jwksUrl: `${endpoint}/${poolId}/.well-known/jwks.json`,
@@ -61,7 +74,11 @@ export async function createLocalUserPool(
 }
 
 /** Creates a confirmed user with a permanent password. */
-export async function createLocalUser(cognito: CognitoIdentityProviderClient, pool: LocalUserPool, user: LocalUser): Promise<void> {
+export async function createLocalUser(
+  cognito: CognitoIdentityProviderClient,
+  pool: Pick<LocalUserPool, "poolId">,
+  user: LocalUser,
+): Promise<void> {
   await cognito.send(
     new AdminCreateUserCommand({
       UserPoolId: pool.poolId,
@@ -79,6 +96,11 @@ export async function createLocalUser(cognito: CognitoIdentityProviderClient, po
   );
 }
 
+/** Makes a local user a shop admin (what `aws cognito-idp admin-add-user-to-group` does for a deployed stack). */
+export async function addLocalAdmin(cognito: CognitoIdentityProviderClient, pool: LocalUserPool, email: string): Promise<void> {
+  await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.poolId, Username: email, GroupName: pool.adminGroup }));
+}
+
 /** An email address a local user may have (what Cognito's email username accepts, roughly). */
 export const LOCAL_EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
@@ -86,7 +108,11 @@ export const LOCAL_EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
  * A fresh ID token for a local user, created on first use (confirmed, named after its address).
  * Its password is set anew each time: only this machine's tools sign local users in.
  */
-export async function localUserToken(cognito: CognitoIdentityProviderClient, pool: LocalUserPool, email: string): Promise<string> {
+export async function localUserToken(
+  cognito: CognitoIdentityProviderClient,
+  pool: Pick<LocalUserPool, "poolId" | "clientId">,
+  email: string,
+): Promise<string> {
   if (!LOCAL_EMAIL.test(email)) throw new Error(`"${email}" is not an email address`);
   const password = `Local-${randomBytes(12).toString("base64url")}1a`;
   try {

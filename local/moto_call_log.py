@@ -4,7 +4,7 @@ With MOTO_CALL_LOG_DIR set, the launcher (moto_server.py) appends to <dir>/calls
 every signed request, who made it (the access key id of its SigV4 signature, or of a presigned
 URL's X-Amz-Credential), the service and action, and the request fields IAM authorizes on: table,
 index and partition key values (dynamodb:LeadingKeys), queue URL, bucket and object key, KMS key,
-SES source, recipients and configuration set. Nothing else of a request is kept, and a line already written is not
+SES source, recipients and configuration set, Secrets Manager secret id. Nothing else of a request is kept, and a line already written is not
 written again, so the log stays small however many calls a test suite makes.
 
 Reading a request is protocol knowledge only (X-Amz-Target and a JSON body, an Action= form, or an
@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote
 
 # "<key id>/<yyyymmdd>/<region>/<service>/aws4_request", in an Authorization header or a presigned URL.
 _CREDENTIAL = re.compile(r"([^/,\s=]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
-_JSON_FIELDS = ("TableName", "IndexName", "QueueUrl", "KeyId")
+_JSON_FIELDS = ("TableName", "IndexName", "QueueUrl", "KeyId", "SecretId")
 _FORM_FIELDS = ("Source", "ConfigurationSetName", "QueueUrl", "KeyId")
 _RECIPIENTS = ("ToAddresses", "CcAddresses", "BccAddresses")
 _TRANSACT_KINDS = ("Put", "Update", "Delete", "ConditionCheck", "Get")
@@ -101,7 +101,19 @@ def _dynamodb_params(region, action, data, schemas):
                     items.append({kind: {"TableName": table_name, "LeadingKeys": leading_keys(op, table_name)}})
         params["TransactItems"] = items
     elif action in ("BatchWriteItem", "BatchGetItem"):
-        params["RequestItems"] = sorted((data.get("RequestItems") or {}).keys())
+        request_items = data.get("RequestItems") or {}
+        params["RequestItems"] = sorted(request_items.keys())
+        # Per table, the partition key values of its items (a batch is authorized table by table).
+        batch_keys = {}
+        for table_name, entry in request_items.items():
+            ops = entry.get("Keys") or [] if isinstance(entry, dict) else []
+            if isinstance(entry, list):  # BatchWriteItem: [{"PutRequest": {"Item"}}, {"DeleteRequest": {"Key"}}]
+                ops = [(w.get("PutRequest") or {}).get("Item") or (w.get("DeleteRequest") or {}).get("Key") or {} for w in entry]
+            values = set()
+            for key in ops:
+                values.update(leading_keys({"Key": key}, table_name))
+            batch_keys[table_name] = sorted(values)
+        params["BatchLeadingKeys"] = batch_keys
     return params
 
 

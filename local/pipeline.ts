@@ -24,6 +24,13 @@ import { ENV } from "../runtime/contracts/env";
 import { localCredentials, type Part } from "./identities";
 import type { LocalStackSettings } from "./stack-settings";
 import { DEMO_CATALOG_FILE, loadDemoCatalog } from "./catalog";
+import type { PaymentSecret } from "../runtime/contracts/payments";
+
+/** A local stand-in for the payment provider's API, started with the run's keys; the order API calls it at `baseUrl`. */
+export interface PaymentStandIn {
+  readonly baseUrl: string;
+  stop(): Promise<void> | void;
+}
 
 /** moto's default account: the account the local SES events claim to come from. */
 const LOCAL_ACCOUNT_ID = "123456789012";
@@ -49,6 +56,12 @@ export interface LocalPipelineOptions {
    * notifierSchedule). @default 1: Lambda's own schedule, retries 1 and 2 minutes after a failure, lease 120 s
    */
   readonly notifierSpeedup?: number;
+  /**
+   * Starts the payment provider's stand-in with the keys of the run's payment secret (made up per run,
+   * LocalResources.paymentKeys); its URL becomes the order API's PAYMENT_API_BASE_URL, and it is stopped
+   * with the pipeline. @default none: the order API gets no PAYMENT_API_BASE_URL
+   */
+  readonly startPaymentStandIn?: (keys: PaymentSecret) => Promise<PaymentStandIn>;
 }
 
 /** A running local pipeline. */
@@ -143,6 +156,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       userPool: pool.poolId,
     });
 
+    const paymentStandIn = o.startPaymentStandIn ? await o.startPaymentStandIn(resources.paymentKeys) : undefined;
+    if (paymentStandIn) {
+      cleanups.push(() => paymentStandIn.stop());
+      sys("payment provider stand-in started", { baseUrl: paymentStandIn.baseUrl });
+    }
+
     // The gateway listens first: its URL is the base of the emailed invoice links.
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
     const inbox = new LocalInbox(endpoint);
@@ -201,6 +220,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         taxRateBps: s.taxRateBps,
         seller: s.seller,
         logLevel: "info",
+        payment: { ...s.payment, paymentApiBaseUrl: paymentStandIn?.baseUrl },
       }),
       ...o.env,
       [ENV.notifyClaimLeaseSeconds]: String(schedule.claimLeaseSeconds),

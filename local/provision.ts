@@ -3,10 +3,14 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-s
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
 import { CreateConfigurationSetCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { randomBytes } from "node:crypto";
 import type { AwsClients } from "../runtime/clients";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/contracts/env";
 import { sellerEnvironment, type SellerConfig } from "../components/environment";
 import { TABLE_DESIGN } from "../runtime/contracts/table";
+import type { PaymentSecret } from "../runtime/contracts/payments";
+import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
 import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS } from "../components/scaling";
 
 /** What to create on the local AWS; names default to the local stack's. */
@@ -38,6 +42,10 @@ export interface LocalResources {
   readonly emailFailureQueueUrl?: string;
   /** The local stand-in for the SES events topic's Lambda subscription: SNS notifications for the email events handler. */
   readonly emailEventsQueueUrl?: string;
+  /** ARN of the secret holding the payment provider's keys (the order API's PAYMENT_SECRET_ID). */
+  readonly paymentSecretId: string;
+  /** The keys that secret holds, made up per run: the local payment provider stand-in must be given the same. */
+  readonly paymentKeys: PaymentSecret;
 }
 
 /** What each local resource's name adds to the prefix (`<prefix>-orders`...): it tells which stack resource a local one stands for. */
@@ -53,9 +61,11 @@ export const LOCAL_NAME_SUFFIX = {
   emailEvents: "-email-events",
   /** The configuration set every send names (the stack's `<prefix>-mail`). */
   configurationSet: "-mail",
+  /** The payment provider's keys (the stack's Secrets Manager secret). */
+  paymentSecret: "-payment-keys",
 } as const;
 
-/** Creates the table, queues, bucket, sender identity and link-signing key the pipeline needs. */
+/** Creates the table, queues, bucket, sender identity, link-signing key and payment secret the pipeline needs. */
 export async function provisionLocalResources(clients: AwsClients, ddbRaw: DynamoDBClient, a: LocalResourceArgs): Promise<LocalResources> {
   const table = `${a.prefix}${LOCAL_NAME_SUFFIX.table}`;
   await ddbRaw.send(
@@ -173,6 +183,8 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
   );
 
+  const payment = await createPaymentSecret(ddbRaw, a.prefix);
+
   return {
     table,
     queueUrl: q.QueueUrl!,
@@ -184,7 +196,43 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     bucketEventsQueueUrl,
     emailFailureQueueUrl,
     emailEventsQueueUrl,
+    paymentSecretId: payment.arn,
+    paymentKeys: payment.keys,
   };
+}
+
+/**
+ * The payment secret as the stack's (components/api-tier.ts createPaymentSecret): one JSON secret of
+ * test-mode-looking keys made up per run, which only the local provider stand-in accepts.
+ */
+async function createPaymentSecret(like: DynamoDBClient, prefix: string): Promise<{ arn: string; keys: PaymentSecret }> {
+  // Same endpoint, region and credentials as the table's client: provisioning is not one of the parts.
+  const secrets = new SecretsManagerClient({
+    region: like.config.region,
+    endpoint: like.config.endpoint,
+    credentials: like.config.credentials,
+  });
+  try {
+    const keys: PaymentSecret = {
+      secretKey: `sk_test_local_${randomBytes(12).toString("hex")}`,
+      webhookSecret: `whsec_local_${randomBytes(16).toString("hex")}`,
+    };
+    const created = await secrets.send(
+      new CreateSecretCommand({ Name: `${prefix}${LOCAL_NAME_SUFFIX.paymentSecret}`, SecretString: JSON.stringify(keys) }),
+    );
+    return { arn: created.ARN!, keys };
+  } finally {
+    secrets.destroy();
+  }
+}
+
+/** What the order API's payment settings are locally: the stack's (local/stack-settings.ts), and the provider stand-in's URL. */
+export interface LocalPaymentSettings {
+  readonly shopCurrency: string;
+  readonly paymentProvider: string;
+  readonly paymentExpiryMinutes: number;
+  /** The local payment provider stand-in's base URL (PAYMENT_API_BASE_URL); unset, the provider's SDK would call its real host. */
+  readonly paymentApiBaseUrl?: string;
 }
 
 /** The runtime environment (ENV names) that points every part at these resources. */
@@ -198,8 +246,15 @@ export function runtimeEnv(
     taxRateBps: number;
     seller: SellerConfig;
     logLevel?: LogLevel;
+    /** @default the contract's defaults (SETTING_DEFAULTS) and no stand-in URL */
+    payment?: LocalPaymentSettings;
   },
 ): Record<string, string> {
+  const payment = extra.payment ?? {
+    shopCurrency: SETTING_DEFAULTS.shopCurrency,
+    paymentProvider: SETTING_DEFAULTS.paymentProvider,
+    paymentExpiryMinutes: SETTING_DEFAULTS.paymentExpiryMinutes,
+  };
   return {
     [ENV.region]: extra.region,
     [ENV.endpoint]: extra.endpoint,
@@ -214,5 +269,10 @@ export function runtimeEnv(
     [ENV.linkBaseUrl]: extra.linkBaseUrl,
     ...(extra.linkTtlDays !== undefined ? { [ENV.linkTtlDays]: String(extra.linkTtlDays) } : {}),
     ...(extra.logLevel ? { [ENV.logLevel]: extra.logLevel } : {}),
+    [ENV.shopCurrency]: payment.shopCurrency,
+    [ENV.paymentProvider]: payment.paymentProvider,
+    [ENV.paymentExpiryMinutes]: String(payment.paymentExpiryMinutes),
+    [ENV.paymentSecretId]: r.paymentSecretId,
+    ...(payment.paymentApiBaseUrl ? { [ENV.paymentApiBaseUrl]: payment.paymentApiBaseUrl } : {}),
   };
 }

@@ -116,5 +116,5 @@ export function demoUserToken(s: LocalSession): Promise<string> {
 
 /** A fresh ID token of another local user of the session's pool, created on first use. */
 export function userToken(s: LocalSession, email: string): Promise<string> {
-  return withCognito(s, (c) => localUserToken(c, { poolId: s.poolId, clientId: s.clientId, issuer: "", jwksUrl: "" }, email));
+  return withCognito(s, (c) => localUserToken(c, { poolId: s.poolId, clientId: s.clientId }, email));
 }

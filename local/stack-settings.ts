@@ -17,6 +17,8 @@ export interface LocalStackSettings {
   readonly sender: string;
   readonly linkTtlDays: number;
   readonly seller: { name: string; address: string; taxId?: string; email?: string };
+  /** The order API's currency and payment settings (the local secret is made per run, not read from the stack). */
+  readonly payment: { readonly shopCurrency: string; readonly paymentProvider: string; readonly paymentExpiryMinutes: number };
 }
 
 const ROOT = path.resolve(__dirname, "..");
@@ -45,6 +47,7 @@ export function localStackSettings(stack: string, root = ROOT): LocalStackSettin
     sender: c.emailSender,
     linkTtlDays: c.notifier.linkTtlDays,
     seller: { name: c.seller.name, address: c.seller.address, taxId: c.seller.taxId, email: c.seller.email },
+    payment: { shopCurrency: c.shop.currency, paymentProvider: c.payment.provider, paymentExpiryMinutes: c.payment.expiryMinutes },
   };
 }
 

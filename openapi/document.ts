@@ -217,7 +217,7 @@ export function responseSchemas() {
 }
 
 /** What each route of API_ROUTES documents; a route missing here fails the build of the document. */
-type RouteDoc = Omit<RouteConfig, "method" | "path" | "responses"> & { ok: RouteConfig["responses"]; errors: ErrorCode[] };
+type RouteDoc = Omit<RouteConfig, "method" | "path" | "responses" | "security"> & { ok: RouteConfig["responses"]; errors: ErrorCode[] };
 
 function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteDoc | undefined> {
   const orderIdParam = z.object({ orderId: z.string().openapi({ example: ORDER_ID_EXAMPLE }) });
@@ -296,7 +296,6 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
       operationId: "openInvoiceLink",
       summary: "The emailed invoice link",
       description: "No sign-in: the KMS HMAC signature in the query string is the credential. Redirects to a presigned URL of the PDF.",
-      security: [],
       request: {
         params: orderIdParam,
         query: z.object({
@@ -340,10 +339,12 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31["generate
       responses[status] = { description: here.join(", "), ...retry, content: { "application/json": { schema: s.error } } };
     }
     registry.registerPath({
-      method: route.method.toLowerCase() as "get" | "post",
+      method: route.method.toLowerCase() as "get" | "post" | "put" | "delete",
       path: route.resource,
-      ...(route.auth === "cognito" ? { security: [{ [bearer.name]: [] }] } : {}),
       ...rest,
+      // Only "cognito" routes take the ID token; the signed link, the public catalog and the provider's webhook take none
+      // (their credential, if any, is in the request itself: the link's signature, the webhook's signature header).
+      security: route.auth === "cognito" ? [{ [bearer.name]: [] }] : [],
       responses,
     });
   }

@@ -174,16 +174,29 @@ export const queuesEncrypted: ResourceValidationPolicy = {
   },
 };
 
-/** A Lambda that a service invokes asynchronously keeps the events it fails on. */
+/**
+ * Whether a permission lets EventBridge invoke on a schedule only: its source is a rule with a
+ * schedule expression and no event pattern. Such an event carries nothing but "run now" (the
+ * target's constant input), so a failed one loses no data: the next run does the work. The
+ * function's error alarm, not a destination, is what tells of failing runs.
+ */
+function scheduleOnly(args: StackValidationArgs, permission: PolicyResource): boolean {
+  if (permission.props.principal !== "events.amazonaws.com") return false;
+  const rule = ofType(args, "aws:cloudwatch/eventRule:EventRule").find((r) => refersTo(permission, "sourceArn", r));
+  return Boolean(rule?.props.scheduleExpression) && !rule?.props.eventPattern;
+}
+
+/** A Lambda that a service invokes asynchronously keeps the events it fails on (EventBridge schedules excepted: see scheduleOnly). */
 export const asyncLambdaOnFailure: StackValidationPolicy = {
   name: "async-lambda-on-failure",
-  description: "Every Lambda invoked asynchronously (by S3, SNS or EventBridge) has an on-failure destination.",
+  description:
+    "Every Lambda invoked asynchronously with data (by S3, SNS or an EventBridge event pattern) has an on-failure destination; a schedule's constant event needs none.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const asyncPrincipals = ["s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"];
     for (const fn of ofType(args, "aws:lambda/function:Function")) {
       const invokedAsync = ofType(args, "aws:lambda/permission:Permission").some(
-        (p) => asyncPrincipals.includes(p.props.principal) && refersTo(p, "function", fn),
+        (p) => asyncPrincipals.includes(p.props.principal) && refersTo(p, "function", fn) && !scheduleOnly(args, p),
       );
       if (!invokedAsync) continue;
       const config = ofType(args, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) =>

@@ -1,6 +1,14 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { CONFIG_KEYS, PROJECT, REGION_KEY, StackConfigError, isPlaceholderAddress, parseStackConfig } from "../../components/config";
+import {
+  CONFIG_KEYS,
+  PROJECT,
+  REGION_KEY,
+  SECRET_CONFIG_KEYS,
+  StackConfigError,
+  isPlaceholderAddress,
+  parseStackConfig,
+} from "../../components/config";
 import { ROOT, stackFileConfig } from "../helpers/pulumi-mocks";
 import { readStackConfigFile } from "../../local/stack-settings";
 
@@ -14,12 +22,18 @@ const minimal = (extra: Record<string, unknown> = {}) => ({
   [`${PROJECT}:sellerAddress`]: "Street 1|City",
   ...extra,
 });
+/** The payment secrets a deploy needs (`pulumi config set --secret`), as Pulumi hands them to the program: plain strings. */
+const secrets = {
+  [`${PROJECT}:stripeSecretKey`]: "sk_test_config",
+  [`${PROJECT}:stripeWebhookSecret`]: "whsec_config",
+};
 
 describe("parseStackConfig", () => {
   for (const stack of ["dev", "prod"]) {
-    it(`finds every key the program reads in Pulumi.${stack}.yaml, and no other`, () => {
+    it(`finds every key the program reads in Pulumi.${stack}.yaml, and no other, secrets excepted (never committed in plain text)`, () => {
       const keys = Object.keys(yamlConfig(stack)).sort();
-      expect(keys).to.deep.equal([REGION_KEY, ...CONFIG_KEYS.map((k) => `${PROJECT}:${k}`)].sort());
+      const plain = CONFIG_KEYS.filter((k) => !(SECRET_CONFIG_KEYS as readonly string[]).includes(k));
+      expect(keys).to.deep.equal([REGION_KEY, ...plain.map((k) => `${PROJECT}:${k}`)].sort());
     });
 
     it(`reads Pulumi.${stack}.yaml the same from YAML values and from Pulumi's strings`, () => {
@@ -62,7 +76,7 @@ describe("parseStackConfig", () => {
   ];
   for (const [address, placeholder] of addressCases) {
     it(`${placeholder ? "refuses" : "accepts"} ${address} as a deployed stack's sender, and the local pipeline accepts it either way`, () => {
-      const raw = minimal({ [`${PROJECT}:emailSender`]: address });
+      const raw = minimal({ [`${PROJECT}:emailSender`]: address, ...secrets });
       const deploy = () => parseStackConfig(raw, "staging", { deploying: true });
       if (placeholder) expect(deploy).to.throw(StackConfigError, `${PROJECT}:emailSender "${address}" is a placeholder`);
       else expect(deploy().emailSender).to.equal(address);
@@ -118,8 +132,80 @@ describe("parseStackConfig", () => {
       deletionProtection: true,
       pointInTimeRecovery: true,
     });
+    expect({ shop: c.shop, payment: c.payment }).to.deep.equal({
+      shop: { currency: "EUR" },
+      payment: { provider: "stripe", expiryMinutes: 30, stripeSecretKey: undefined, stripeWebhookSecret: undefined },
+    });
     const bare = Object.fromEntries(Object.entries(minimal()).map(([k, v]) => [k.replace(`${PROJECT}:`, ""), v]));
     expect(parseStackConfig(bare, "staging")).to.deep.equal(c);
+  });
+
+  describe("payments (issue 15)", () => {
+    it("refuses a deploy without the two Stripe secrets, naming the pulumi config set --secret command of each", () => {
+      // Act
+      const deploy = () =>
+        parseStackConfig(minimal({ [`${PROJECT}:emailSender`]: "invoices@acme-shop.eu" }), "staging", { deploying: true });
+      // Assess
+      expect(deploy).to.throw(StackConfigError, `pulumi config set --secret ${PROJECT}:stripeSecretKey <value>`);
+      expect(deploy).to.throw(StackConfigError, `pulumi config set --secret ${PROJECT}:stripeWebhookSecret <value>`);
+    });
+
+    it("refuses a deploy with only one of them, naming the missing one only", () => {
+      const raw = minimal({ [`${PROJECT}:emailSender`]: "invoices@acme-shop.eu", [`${PROJECT}:stripeSecretKey`]: "sk_test_1" });
+      expect(() => parseStackConfig(raw, "staging", { deploying: true }))
+        .to.throw(StackConfigError, /stripeWebhookSecret is required to deploy/)
+        .and.not.match(/stripeSecretKey is required/);
+    });
+
+    it("lets the local pipeline and the tests go without them", () => {
+      expect(parseStackConfig(minimal(), "staging").payment).to.deep.include({
+        stripeSecretKey: undefined,
+        stripeWebhookSecret: undefined,
+      });
+    });
+
+    it("passes the secrets, currency and expiry through as set", () => {
+      const c = parseStackConfig(
+        minimal({
+          [`${PROJECT}:emailSender`]: "invoices@acme-shop.eu",
+          [`${PROJECT}:shopCurrency`]: "CHF",
+          [`${PROJECT}:paymentExpiryMinutes`]: "45",
+          ...secrets,
+        }),
+        "staging",
+        { deploying: true },
+      );
+      expect({ shop: c.shop, payment: c.payment }).to.deep.equal({
+        shop: { currency: "CHF" },
+        payment: { provider: "stripe", expiryMinutes: 45, stripeSecretKey: "sk_test_config", stripeWebhookSecret: "whsec_config" },
+      });
+    });
+
+    const paymentRefusals = [
+      { what: "a currency that is no ISO 4217 code", extra: { shopCurrency: "euro" }, message: /shopCurrency must be an ISO 4217 code/ },
+      { what: "a provider the order API lacks", extra: { paymentProvider: "paypal" }, message: /paymentProvider Invalid enum value/ },
+      {
+        what: "a publishable key given as the secret key, without echoing it",
+        extra: { stripeSecretKey: "pk_live_abc" },
+        message: /^(?![\s\S]*pk_live_abc)[\s\S]*stripeSecretKey must be a Stripe secret or restricted key/,
+      },
+      {
+        what: "a webhook secret that is none",
+        extra: { stripeWebhookSecret: "sk_test_abc" },
+        message: /stripeWebhookSecret must be a Stripe webhook signing secret/,
+      },
+      {
+        what: "an expiry under the schedule's five minutes",
+        extra: { paymentExpiryMinutes: 2 },
+        message: /paymentExpiryMinutes must be at least 5/,
+      },
+    ];
+    for (const r of paymentRefusals) {
+      it(`refuses ${r.what}, naming the key`, () => {
+        const raw = minimal(Object.fromEntries(Object.entries(r.extra).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+        expect(() => parseStackConfig(raw, "dev")).to.throw(StackConfigError, r.message);
+      });
+    }
   });
 
   const refusals: { what: string; raw: Record<string, unknown>; stack?: string; message: RegExp }[] = [

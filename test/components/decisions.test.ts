@@ -29,7 +29,15 @@ import {
   workerTaskPolicy,
   type PolicyDocument,
 } from "../../components/policies";
-import { ACCESS_LOG_FORMAT, deploymentTrigger, gatewayResponses, methodSpecs, pathSlug, resourcePaths } from "../../components/api-routes";
+import {
+  ACCESS_LOG_FORMAT,
+  deploymentTrigger,
+  gatewayResponses,
+  methodSpecs,
+  pathSlug,
+  rateSeconds,
+  resourcePaths,
+} from "../../components/api-routes";
 import { endpointSlug, gatewayEndpointServices, interfaceEndpointServices, subnetCidrs } from "../../components/network-plan";
 import { lifecycleRule } from "../../components/data-plan";
 import { heartbeatIsFresh, heartbeatMaxAgeSeconds } from "../../invoice-container/heartbeat";
@@ -262,20 +270,24 @@ describe("IAM policy documents", () => {
     sender: "a@b.example",
     failureQueueArn: "arn:aws:sqs:eu-west-1:1:email-failures",
     repositoryArn: "arn:aws:ecr:eu-west-1:1:repository/r",
+    paymentSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:payment-keys-AbCdEf",
   };
   const actions = (d: PolicyDocument) => d.Statement.flatMap((s) => s.Action).sort();
 
-  it("lets the API do its table writes, enqueue, presign, verify and write its traces, and nothing else", () => {
+  it("lets the API do its table writes, batch and index reads, enqueue, presign, verify, read the payment keys and write its traces, and nothing else", () => {
     expect(actions(apiFunctionPolicy(arns))).to.deep.equal([
+      "dynamodb:BatchGetItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
       "kms:VerifyMac",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:GetObject",
+      "secretsmanager:GetSecretValue",
       "sqs:SendMessage",
       "xray:PutTelemetryRecords",
       "xray:PutTraceSegments",
@@ -342,11 +354,21 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the API query only the customer index, not the table", () => {
+  it("lets the API query only the customer and state indexes, not the table", () => {
     const query = apiFunctionPolicy(arns).Statement.filter((s) => s.Action.includes("dynamodb:Query"));
     expect(query).to.deep.equal([
       { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byCustomer` },
+      { Sid: "CatalogAndPaymentsDue", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byState` },
     ]);
+  });
+
+  it("lets the API read exactly the payment secret, and no other role read any secret", () => {
+    const reads = (d: PolicyDocument) => d.Statement.filter((s) => s.Action.some((a) => a.startsWith("secretsmanager:")));
+    expect(reads(apiFunctionPolicy(arns))).to.deep.equal([
+      { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arns.paymentSecretArn },
+    ]);
+    for (const d of [notifierFunctionPolicy(arns), emailEventsFunctionPolicy(arns), workerTaskPolicy(arns), workerExecutionPolicy(arns)])
+      expect(reads(d)).to.deep.equal([]);
   });
 
   it("never allows a wildcard action, and a wildcard resource only for the ECR login and the Lambdas' X-Ray writes", () => {
@@ -382,19 +404,49 @@ describe("IAM policy documents", () => {
   });
 });
 
+describe("the expiry schedule's period", () => {
+  const cases: [string, number][] = [
+    ["rate(5 minutes)", 300],
+    ["rate(1 minute)", 60],
+    ["rate(2 hours)", 7200],
+    ["rate(1 day)", 86_400],
+  ];
+  for (const [expression, seconds] of cases)
+    it(`reads ${expression} as ${seconds} s`, () => expect(rateSeconds(expression)).to.equal(seconds));
+  it("refuses what is no rate expression (a cron schedule has no fixed period)", () => {
+    for (const e of ["cron(0/5 * * * ? *)", "rate(0 minutes)", "rate(5 weeks)"])
+      expect(() => rateSeconds(e), e).to.throw(/not an EventBridge rate/);
+  });
+});
+
 describe("API route decisions", () => {
-  it("takes every route of the runtime's contract, Cognito on the order routes, none on the invoice link", () => {
+  it("takes every route of the runtime's contract, Cognito on the order and admin routes, none on the invoice link, the catalog and the webhook", () => {
     expect(methodSpecs()).to.deep.equal([
       { method: "POST", resource: "/orders", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/orders", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/orders/{orderId}", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/invoices/{orderId}", authorization: "NONE" },
+      { method: "GET", resource: "/products", authorization: "NONE" },
+      { method: "PUT", resource: "/admin/products/{sku}", authorization: "COGNITO_USER_POOLS" },
+      { method: "DELETE", resource: "/admin/products/{sku}", authorization: "COGNITO_USER_POOLS" },
+      { method: "POST", resource: "/webhooks/stripe", authorization: "NONE" },
     ]);
     expect(methodSpecs().length).to.equal(API_ROUTES.length);
   });
 
   it("creates parents before children", () => {
-    expect(resourcePaths(methodSpecs())).to.deep.equal(["/invoices", "/orders", "/invoices/{orderId}", "/orders/{orderId}"]);
+    expect(resourcePaths(methodSpecs())).to.deep.equal([
+      "/admin",
+      "/invoices",
+      "/orders",
+      "/products",
+      "/webhooks",
+      "/admin/products",
+      "/invoices/{orderId}",
+      "/orders/{orderId}",
+      "/webhooks/stripe",
+      "/admin/products/{sku}",
+    ]);
     expect(pathSlug("/orders/{orderId}")).to.equal("orders-orderId");
   });
 

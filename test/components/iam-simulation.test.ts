@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GenerateMacCommand } from "@aws-sdk/client-kms";
@@ -120,6 +121,85 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
           Destination: { ToAddresses: ["alice@example.com"] },
         },
       },
+    ]);
+  });
+
+  it("logs and judges the issue 15 calls: a catalog BatchGetItem, a byState Query, the payment secret read; the order API alone may make them", async () => {
+    // Prepare: clients signing as no part (these calls are the log's test, not any code's use of a grant).
+    const t0 = Date.now();
+    const { table, paymentSecretId } = ctx.resources;
+    const api = probe("probe-p", ctx.moto.endpoint);
+    const secrets = new SecretsManagerClient({
+      region: REGION,
+      endpoint: ctx.moto.endpoint,
+      credentials: { accessKeyId: "probe-p", secretAccessKey: "probe" },
+    });
+    try {
+      // Act
+      await api.ddb.send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: [{ pk: "PRODUCT#sku-1" }, { pk: "PRODUCT#sku-2" }, { pk: "SHIP#std" }] } },
+        }),
+      );
+      await api.ddb.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: "byState",
+          KeyConditionExpression: "gsi2pk = :s AND gsi2sk < :now",
+          ExpressionAttributeValues: { ":s": "PAYMENT_DUE", ":now": "2026-12-04T00:00:00Z" },
+        }),
+      );
+      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: paymentSecretId }));
+      // Assess: the secret holds the run's keys; the log has what IAM authorizes on.
+      expect(JSON.parse(secret.SecretString!)).to.deep.equal(ctx.resources.paymentKeys);
+      const logged = loggedSince(t0).map(shape);
+      expect(logged).to.deep.equal([
+        {
+          key: "probe-p",
+          service: "dynamodb",
+          action: "BatchGetItem",
+          params: { RequestItems: [table], BatchLeadingKeys: { [table]: ["PRODUCT#sku-1", "PRODUCT#sku-2", "SHIP#std"] } },
+        },
+        {
+          key: "probe-p",
+          service: "dynamodb",
+          action: "Query",
+          params: { TableName: table, IndexName: "byState", LeadingKeys: ["PAYMENT_DUE"] },
+        },
+        { key: "probe-p", service: "secretsmanager", action: "GetSecretValue", params: { SecretId: paymentSecretId } },
+      ]);
+      // ... judged as if each part had made them: the order API only.
+      const verdicts: Record<string, string[]> = {};
+      for (const part of PARTS) {
+        const asPart = logged.map((c) => call({ ...c, key: part }));
+        verdicts[part] = (await checkCalls(asPart, roles)).judged.map((j) => `${j.request.action} ${j.request.resource} ${j.verdict}`);
+      }
+      const judgedAs = (verdict: string) => [
+        `dynamodb:BatchGetItem ${roles.arns.table} ${verdict}`,
+        `dynamodb:Query ${roles.arns.table}/index/byState ${verdict}`,
+        `secretsmanager:GetSecretValue ${roles.arns.paymentSecret} ${verdict}`,
+      ];
+      expect(verdicts).to.deep.equal({
+        "order-api": judgedAs("Allowed"),
+        "invoice-worker": judgedAs("ImplicitlyDenied"),
+        "email-notifier": judgedAs("ImplicitlyDenied"),
+        "email-events": judgedAs("ImplicitlyDenied"),
+      });
+    } finally {
+      destroyClients(api);
+      secrets.destroy();
+    }
+  });
+
+  it("judges a secret read by the stack secret its local name stands for, and cannot judge a secret the stack lacks", async () => {
+    const read = (SecretId: string) =>
+      call({ key: "order-api", service: "secretsmanager", action: "GetSecretValue", params: { SecretId } });
+    const byName = iamRequestsOf(read("shop-dev-1a2b3c-payment-keys"), roles.arns);
+    const byArn = iamRequestsOf(read(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:test-payment-keys-Xy12Zw`), roles.arns);
+    expect([byName, byArn].map((rs) => rs.map((r) => r.resource))).to.deep.equal([[roles.arns.paymentSecret], [roles.arns.paymentSecret]]);
+    const check = await checkCalls([read("someone-elses-secret")], roles);
+    expect(refusals(check, roles)).to.deep.equal([
+      "order-api: secretsmanager:GetSecretValue cannot be judged: no stack secret for someone-elses-secret: local/provision.ts names none like it",
     ]);
   });
 

@@ -67,6 +67,8 @@ export interface StackArns {
   readonly senders: Readonly<Record<string, string>>;
   /** Configuration set name (local or the stack's) -> the stack's configuration set ARN. */
   readonly configurationSets: Readonly<Record<string, string>>;
+  /** The payment provider's keys (Secrets Manager): the stack's only secret. */
+  readonly paymentSecret: string;
 }
 
 /** The stack resource a local name stands for, by the suffix local/provision.ts gives each (`<prefix>-orders`...). */
@@ -100,6 +102,17 @@ function configurationSetArn(name: string, arns: StackArns): string {
     throw new Error(`no stack configuration set for ${name}: local/provision.ts names none like it`);
   if (sets.length !== 1) throw new Error(`the local configuration set ${name} stands for one stack set; the stack has ${sets.length}`);
   return sets[0];
+}
+
+/**
+ * The stack's secret a GetSecretValue names: the local payment secret (`<prefix>-payment-keys`,
+ * local/provision.ts) by its name or by its ARN (Secrets Manager appends "-" and six characters).
+ */
+function secretArnOf(secretId: string, arns: StackArns): string {
+  const name = /^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId)?.[1] ?? secretId;
+  if (!name.endsWith(LOCAL_NAME_SUFFIX.paymentSecret))
+    throw new Error(`no stack secret for ${secretId}: local/provision.ts names none like it`);
+  return arns.paymentSecret;
 }
 
 /** "Name <a@b>" -> "a@b". */
@@ -137,6 +150,13 @@ export function iamRequestsOf(call: RecordedCall, arns: StackArns): IamRequest[]
         return [
           req("dynamodb:Query", `${table(p.TableName)}${p.IndexName ? `/index/${p.IndexName}` : ""}`, leadingKeys(call, p.LeadingKeys)),
         ];
+      // A batch read is authorized table by table, as dynamodb:BatchGetItem with the items' partition keys.
+      if (call.action === "BatchGetItem") {
+        const keys = (p.BatchLeadingKeys ?? {}) as Record<string, string[]>;
+        return (p.RequestItems as string[]).map((name) =>
+          req("dynamodb:BatchGetItem", table(name), leadingKeys({ ...call, params: { TableName: name } }, keys[name])),
+        );
+      }
       if (call.action === "Scan") return [req("dynamodb:Scan", `${table(p.TableName)}${p.IndexName ? `/index/${p.IndexName}` : ""}`)];
       // A transaction is authorized item by item, as the item's own action.
       if (call.action === "TransactWriteItems" || call.action === "TransactGetItems") {
@@ -168,6 +188,9 @@ export function iamRequestsOf(call: RecordedCall, arns: StackArns): IamRequest[]
         return [req(`s3:${action}`, `${stackArnOf("bucket", p.Bucket, arns)}/${p.Key}`)];
       break;
     }
+    case "secretsmanager":
+      if (call.action === "GetSecretValue") return [req("secretsmanager:GetSecretValue", secretArnOf(String(p.SecretId), arns))];
+      break;
     case "kms":
       if (call.action === "GenerateMac" || call.action === "VerifyMac") return [req(`kms:${call.action}`, arns.linkKey)];
       break;

@@ -4,11 +4,11 @@
  * relative to the project root.
  */
 import * as path from "node:path";
-import { ROOT, SHOP_ADDRESSES, runProgram } from "./pulumi-mocks";
+import { ROOT, SHOP_CONFIG, runProgram } from "./pulumi-mocks";
 
 void (async () => {
   const stack = (process.argv[2] ?? "dev") as "dev" | "prod";
-  const run = await runProgram(stack, SHOP_ADDRESSES[stack]);
+  const run = await runProgram(stack, SHOP_CONFIG[stack]);
   const modules = Object.keys(require.cache).map((f) => path.relative(ROOT, f));
   process.stdout.write(JSON.stringify({ resources: run.resources.length, modules }));
   process.exit(0);

@@ -18,7 +18,7 @@ export const MOCK_REGION = "eu-central-1";
 export interface MockedResource {
   readonly type: string;
   readonly name: string;
-  /** The inputs the program gave (Outputs resolved). */
+  /** The inputs the program gave (Outputs resolved; a secret stays wrapped, see `secretValue`). */
   readonly inputs: Record<string, any>;
   /** What the mock answered: the inputs plus invented ids, ARNs and URLs. */
   readonly state: Record<string, any>;
@@ -30,6 +30,13 @@ export interface MockedResource {
   retainOnDelete: boolean;
   /** Per input property, the URNs of the resources its value came from (as the engine records them). */
   propertyDependencies: Record<string, string[]>;
+}
+
+/** A secret input's plain value, or undefined when the program sent the input in plain text (not as a secret). */
+export function secretValue(input: unknown): unknown {
+  const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
+  const wrapped = input as Record<string, unknown> | undefined;
+  return wrapped?.[specialSigKey] === specialSecretSig ? wrapped.value : undefined;
 }
 
 /** The result of one program run. */
@@ -89,6 +96,11 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
     }
     case "aws:sesv2/configurationSet:ConfigurationSet":
       return { ...base, arn: `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:configuration-set/${inputs.configurationSetName}` };
+    case "aws:secretsmanager/secret:Secret":
+      // Secrets Manager appends six random characters to the name.
+      return { ...base, arn: `arn:aws:secretsmanager:${MOCK_REGION}:${ACCOUNT}:secret:${name}-AbCdEf` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { ...base, arn: `arn:aws:events:${MOCK_REGION}:${ACCOUNT}:rule/${name}` };
     case "aws:sns/topic:Topic":
       return { ...base, arn: `arn:aws:sns:${MOCK_REGION}:${ACCOUNT}:${name}` };
     case "awsx:ecr:Repository":
@@ -250,14 +262,29 @@ export const SHOP_ADDRESSES: Record<"dev" | "prod", Record<string, string>> = {
   },
 };
 
+/**
+ * The payment secrets a deploy requires (`pulumi config set --secret`; never in the committed stack
+ * files), as Pulumi hands them to the program: plain strings the program must wrap as secrets.
+ */
+export const SHOP_SECRETS: Record<string, string> = {
+  [`${PROJECT}:stripeSecretKey`]: "sk_test_mockedstack",
+  [`${PROJECT}:stripeWebhookSecret`]: "whsec_mockedstack",
+};
+
+/** What a shop sets before its first deploy: its own addresses and the payment secrets. */
+export const SHOP_CONFIG: Record<"dev" | "prod", Record<string, string>> = {
+  dev: { ...SHOP_ADDRESSES.dev, ...SHOP_SECRETS },
+  prod: { ...SHOP_ADDRESSES.prod, ...SHOP_SECRETS },
+};
+
 const runs = new Map<string, Promise<ProgramRun>>();
-/** The shared run of a stack's program with a shop's addresses (computed once per test process, in order). */
+/** The shared run of a stack's program with a shop's addresses and secrets (computed once per test process, in order). */
 export function programRun(stack: "dev" | "prod"): Promise<ProgramRun> {
   // Runs are serialised: mocks are process-wide state.
   let run = runs.get(stack);
   if (!run) {
     const previous = Promise.all([...runs.values()]).catch(() => undefined);
-    run = previous.then(() => runProgram(stack, SHOP_ADDRESSES[stack]));
+    run = previous.then(() => runProgram(stack, SHOP_CONFIG[stack]));
     runs.set(stack, run);
   }
   return run;

@@ -409,6 +409,19 @@ for (const stack of ["dev", "prod"] as const) {
       ]);
     });
 
+    it("lets EventBridge's payment-expiry schedule invoke the order API without an on-failure destination, but not an event pattern", () => {
+      // Prepare: the schedule as built, then the same rule matching events (which carry data) instead.
+      const rule = run.one("aws:cloudwatch/eventRule:EventRule");
+      const asPattern = run.resources.map((r) =>
+        r === rule ? { ...r, inputs: { description: r.inputs.description, eventPattern: JSON.stringify({ source: ["aws.s3"] }) } } : r,
+      );
+      // Act / assess
+      expect(stackViolationsOf(asyncLambdaOnFailure, stackArgs(run.resources))).to.deep.equal([]);
+      expect(stackViolationsOf(asyncLambdaOnFailure, stackArgs(asPattern)).map((m) => m.replace(/^shop-\w+-/, ""))).to.deep.equal([
+        "api-handler is invoked asynchronously but has no on-failure destination: failed events would be dropped",
+      ]);
+    });
+
     it('would report the order API\'s X-Ray statement if it let one more action through on "*"', () => {
       const apiPolicy = run.one("aws:iam/rolePolicy:RolePolicy", "-api-handler-policy");
       const asIs = JSON.parse(apiPolicy.inputs.policy);

@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import { deploymentTrigger, gatewayResponses, methodSpecs } from "../../../components/api-routes";
-import { STACKS, useStack } from "./fixtures";
+import { ADMIN_GROUP } from "../../../runtime/contracts/routes";
+import { EXPIRE_PAYMENTS_TASK } from "../../../runtime/contracts/payments";
+import { secretValue } from "../../helpers/pulumi-mocks";
+import { envOf, STACKS, useStack } from "./fixtures";
 
 for (const stack of STACKS) {
   describe(`the ${stack} stack under Pulumi mocks`, () => {
@@ -58,7 +61,7 @@ for (const stack of STACKS) {
         });
       });
 
-      it("puts the Cognito authorizer on the order routes and none on the emailed invoice link", () => {
+      it("puts the Cognito authorizer on the order and admin routes and none on the emailed invoice link, the catalog and the webhook", () => {
         const authorizer = st.run.one("aws:apigateway/authorizer:Authorizer");
         expect(authorizer.inputs).to.deep.include({ type: "COGNITO_USER_POOLS", identitySource: "method.request.header.Authorization" });
         expect(authorizer.inputs.providerArns).to.deep.equal([st.run.one("aws:cognito/userPool:UserPool").state.arn]);
@@ -72,6 +75,10 @@ for (const stack of STACKS) {
           "get-orders": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-orders-orderId": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-invoices-orderId": ["GET", "NONE", undefined],
+          "get-products": ["GET", "NONE", undefined],
+          "put-admin-products-sku": ["PUT", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "delete-admin-products-sku": ["DELETE", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "post-webhooks-stripe": ["POST", "NONE", undefined],
         });
         const fn = st.run.one("aws:lambda/function:Function", "-api-handler");
         for (const i of st.run.ofType("aws:apigateway/integration:Integration")) {
@@ -81,9 +88,102 @@ for (const stack of STACKS) {
           .ofType("aws:apigateway/resource:Resource")
           .map((r) => r.inputs.pathPart)
           .sort();
-        expect(paths).to.deep.equal(["invoices", "orders", "{orderId}", "{orderId}"]);
+        expect(paths).to.deep.equal([
+          "admin",
+          "invoices",
+          "orders",
+          "products",
+          "products",
+          "stripe",
+          "webhooks",
+          "{orderId}",
+          "{orderId}",
+          "{sku}",
+        ]);
+        // Each path part under its parent: the admin tree is built parents first.
+        const byId = new Map(st.run.ofType("aws:apigateway/resource:Resource").map((r) => [`${r.name}-id`, r]));
+        const fullPath = (r: (typeof st.run.resources)[number]): string => {
+          const parent = byId.get(r.inputs.parentId);
+          return `${parent ? fullPath(parent) : ""}/${r.inputs.pathPart}`;
+        };
+        expect(st.run.ofType("aws:apigateway/resource:Resource").map(fullPath).sort()).to.include.members([
+          "/admin/products/{sku}",
+          "/webhooks/stripe",
+          "/products",
+        ]);
         const invoke = st.run.one("aws:lambda/permission:Permission", "-api-invoke").inputs;
         expect(invoke.sourceArn).to.equal(`${st.run.one("aws:apigateway/restApi:RestApi").state.executionArn}/${stack}/*`);
+      });
+
+      it("indexes the table by state (catalog, payments due) beside the customer index, both with every attribute", () => {
+        const table = st.run.one("aws:dynamodb/table:Table").inputs;
+        expect(table.attributes).to.deep.equal([
+          { name: "pk", type: "S" },
+          { name: "gsi1pk", type: "S" },
+          { name: "gsi1sk", type: "S" },
+          { name: "gsi2pk", type: "S" },
+          { name: "gsi2sk", type: "S" },
+        ]);
+        expect(table.globalSecondaryIndexes).to.deep.equal([
+          { name: "byCustomer", hashKey: "gsi1pk", rangeKey: "gsi1sk", projectionType: "ALL" },
+          { name: "byState", hashKey: "gsi2pk", rangeKey: "gsi2sk", projectionType: "ALL" },
+        ]);
+      });
+
+      it("adds the shop admins' group (ADMIN_GROUP) to the user pool and exports its name", () => {
+        const group = st.run.one("aws:cognito/userGroup:UserGroup");
+        expect(group.inputs).to.deep.include({ name: ADMIN_GROUP, userPoolId: `${st.run.one("aws:cognito/userPool:UserPool").name}-id` });
+        expect(st.run.outputs.adminGroupName).to.equal(ADMIN_GROUP);
+        expect(st.run.outputs.stripeWebhookUrl).to.equal(`${st.run.outputs.apiUrl}/webhooks/stripe`);
+      });
+
+      it("keeps the payment keys in one Secrets Manager secret whose value stays a secret Output, recoverable for longer in prod", () => {
+        const secret = st.run.one("aws:secretsmanager/secret:Secret");
+        const version = st.run.one("aws:secretsmanager/secretVersion:SecretVersion");
+        expect(secret.inputs.recoveryWindowInDays).to.equal(stack === "prod" ? 30 : 7);
+        // The AWS managed key (aws/secretsmanager): no key of the stack's own, so the role needs no KMS grant.
+        expect(secret.inputs.kmsKeyId).to.equal(undefined);
+        expect(version.inputs.secretId).to.equal(`${secret.name}-id`);
+        // Sent as a secret (encrypted in the state), holding the runtime's PaymentSecret shape.
+        expect(JSON.parse(String(secretValue(version.inputs.secretString)))).to.deep.equal({
+          secretKey: "sk_test_mockedstack",
+          webhookSecret: "whsec_mockedstack",
+        });
+      });
+
+      it("invokes the order API every five minutes with the constant expiry input, allowed from that rule only", () => {
+        const rule = st.run.one("aws:cloudwatch/eventRule:EventRule");
+        const target = st.run.one("aws:cloudwatch/eventTarget:EventTarget");
+        const fn = st.run.one("aws:lambda/function:Function", "-api-handler");
+        const permission = st.run.one("aws:lambda/permission:Permission", "-schedule-invoke");
+        expect(rule.inputs.scheduleExpression).to.equal("rate(5 minutes)");
+        expect(target.inputs).to.deep.include({ rule: rule.state.name, arn: fn.state.arn });
+        expect(JSON.parse(target.inputs.input)).to.deep.equal({ action: EXPIRE_PAYMENTS_TASK.action });
+        expect(permission.inputs).to.deep.include({
+          action: "lambda:InvokeFunction",
+          function: fn.state.name,
+          principal: "events.amazonaws.com",
+          sourceArn: rule.state.arn,
+        });
+        expect(target.dependsOn).to.include(permission.urn);
+        // The next run is the retry: neither EventBridge nor Lambda retries one, and a run older than a period is dropped.
+        expect(target.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 });
+        const config = st.run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "-api-async").inputs;
+        expect(config).to.deep.include({ functionName: fn.state.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 });
+        expect(config.destinationConfig).to.equal(undefined);
+      });
+
+      it("gives the order API the shop's currency, the payment provider, the expiry and the secret's ARN", () => {
+        const env = envOf(st.run.one("aws:lambda/function:Function", "-api-handler"));
+        expect(env).to.deep.include({
+          SHOP_CURRENCY: "EUR",
+          PAYMENT_PROVIDER: "stripe",
+          PAYMENT_EXPIRY_MINUTES: "30",
+          PAYMENT_SECRET_ID: st.arn.paymentSecret,
+        });
+        expect(env).to.not.have.property("PAYMENT_API_BASE_URL");
+        for (const suffix of ["-notify-handler", "-mail-handler"])
+          expect(envOf(st.run.one("aws:lambda/function:Function", suffix))).to.not.have.property("PAYMENT_SECRET_ID");
       });
 
       it("redeploys when the routes, the function or the authorizer change, through a hash trigger", () => {

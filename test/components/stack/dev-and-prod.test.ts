@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SHOP_ADDRESSES, programRun, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
+import { SHOP_CONFIG, programRun, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
 
 describe("the program's configuration check", () => {
   it("refuses a misspelt key in the stack's config, which the program itself never reads", async function () {
@@ -9,11 +9,11 @@ describe("the program's configuration check", () => {
     await programRun("prod");
     // Act / assess
     let error: unknown;
-    await runProgram("dev", { ...SHOP_ADDRESSES.dev, "shop-backend:workerMaxTask": "3" }).catch((e) => (error = e));
+    await runProgram("dev", { ...SHOP_CONFIG.dev, "shop-backend:workerMaxTask": "3" }).catch((e) => (error = e));
     expect(String(error)).to.match(/unknown key\(s\): shop-backend:workerMaxTask/);
   });
 
-  it("refuses to deploy the committed stack files as they are, naming each placeholder address and how to set it", async function () {
+  it("refuses to deploy the committed stack files as they are, naming each placeholder address and missing secret and how to set it", async function () {
     this.timeout(60000);
     await programRun("dev");
     await programRun("prod");
@@ -26,6 +26,9 @@ describe("the program's configuration check", () => {
       "alarmEmail=ops@shop.example",
     ]);
     expect(String(error)).to.include("pulumi config set shop-backend:emailSender <address>");
+    // ... and the payment secrets no stack file holds in plain text.
+    expect(String(error)).to.include("pulumi config set --secret shop-backend:stripeSecretKey <value>");
+    expect(String(error)).to.include("pulumi config set --secret shop-backend:stripeWebhookSecret <value>");
   });
 });
 

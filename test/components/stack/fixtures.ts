@@ -38,11 +38,18 @@ export const COMMON_COUNTS: Record<string, number> = {
   // api
   "aws:cognito/userPool:UserPool": 1,
   "aws:cognito/userPoolClient:UserPoolClient": 1,
+  "aws:cognito/userGroup:UserGroup": 1,
+  // the payment provider's keys, and the schedule that expires unpaid orders (issue 15)
+  "aws:secretsmanager/secret:Secret": 1,
+  "aws:secretsmanager/secretVersion:SecretVersion": 1,
+  "aws:cloudwatch/eventRule:EventRule": 1,
+  "aws:cloudwatch/eventTarget:EventTarget": 1,
   "aws:apigateway/restApi:RestApi": 1,
   "aws:apigateway/authorizer:Authorizer": 1,
-  "aws:apigateway/resource:Resource": 4,
-  "aws:apigateway/method:Method": 4,
-  "aws:apigateway/integration:Integration": 4,
+  // orders, orders/{orderId}, invoices, invoices/{orderId}, products, admin, admin/products, admin/products/{sku}, webhooks, webhooks/stripe
+  "aws:apigateway/resource:Resource": 10,
+  "aws:apigateway/method:Method": 8,
+  "aws:apigateway/integration:Integration": 8,
   "aws:apigateway/response:Response": 6,
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,
@@ -52,8 +59,10 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
   // lambdas (api + notifier + email events)
   "aws:lambda/function:Function": 3,
-  "aws:lambda/permission:Permission": 3,
-  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
+  // API Gateway, the expiry schedule (both on the order API), S3 (notifier), SNS (email events)
+  "aws:lambda/permission:Permission": 4,
+  // notifier and email events (on-failure destinations), order API (the expiry schedule: no retries)
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 3,
   "aws:cloudwatch/logGroup:LogGroup": 5,
   "aws:iam/role:Role": 6,
   "aws:iam/rolePolicy:RolePolicy": 5,
@@ -108,6 +117,8 @@ export const OWNER: Record<string, string> = {
   "aws:cloudwatch/queryDefinition:": "shop:ops:Operations",
   "aws:cloudwatch/compositeAlarm:": "shop:ops:Operations",
   "aws:cognito/": "shop:api:ApiTier",
+  "aws:secretsmanager/": "shop:api:ApiTier",
+  "aws:cloudwatch/event": "shop:api:ApiTier",
   "aws:apigateway/": "shop:api:ApiTier",
   "aws:sesv2/": "shop:notification:NotificationTier",
   "aws:ecs/": "shop:worker:WorkerTier",
@@ -130,6 +141,8 @@ export interface StackArns {
   readonly bucket: string;
   readonly key: string;
   readonly sender: string;
+  /** The payment provider's keys (Secrets Manager). */
+  readonly paymentSecret: string;
   readonly logs: (suffix: string) => string;
 }
 
@@ -145,6 +158,7 @@ export async function stackUnderTest(stack: (typeof STACKS)[number]): Promise<{ 
       bucket: run.one("aws:s3/bucket:Bucket").state.arn,
       key: run.one("aws:kms/key:Key").state.arn,
       sender: run.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn,
+      paymentSecret: run.one("aws:secretsmanager/secret:Secret").state.arn,
       logs: (suffix) => run.one("aws:cloudwatch/logGroup:LogGroup", suffix).state.arn,
     },
   };

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { programRun, SHOP_ADDRESSES, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
+import { programRun, SHOP_CONFIG, runProgram, type ProgramRun } from "../../helpers/pulumi-mocks";
 import { STACKS } from "./fixtures";
 
 /**
@@ -15,7 +15,7 @@ describe("a first deploy into a fresh account (Pulumi mocks)", () => {
     // The shared runs first (mocks are process-wide), then dev owning the role.
     runs.dev = await programRun("dev");
     runs.prod = await programRun("prod");
-    runs["dev+slr"] = await runProgram("dev", { ...SHOP_ADDRESSES.dev, "shop-backend:ecsServiceLinkedRole": "true" });
+    runs["dev+slr"] = await runProgram("dev", { ...SHOP_CONFIG.dev, "shop-backend:ecsServiceLinkedRole": "true" });
   });
 
   for (const stack of STACKS) {

@@ -29,6 +29,10 @@ for (const stack of STACKS) {
           TAX_RATE_BPS: "1900",
           INVOICE_LINK_KEY_ID: st.arn.key,
           INVOICE_PRESIGN_TTL_SECONDS: "300",
+          SHOP_CURRENCY: "EUR",
+          PAYMENT_PROVIDER: "stripe",
+          PAYMENT_EXPIRY_MINUTES: "30",
+          PAYMENT_SECRET_ID: st.arn.paymentSecret,
           LOG_LEVEL: stack === "dev" ? "debug" : "info",
           METRICS_STACK: stack,
         });

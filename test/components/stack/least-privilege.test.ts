@@ -12,10 +12,12 @@ for (const stack of STACKS) {
           {
             Sid: "OrdersTable",
             Effect: "Allow",
-            Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Action: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: st.arn.table,
           },
           { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byCustomer` },
+          { Sid: "CatalogAndPaymentsDue", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byState` },
+          { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: st.arn.paymentSecret },
           { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: st.arn.queue },
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${st.arn.bucket}/invoices/*` },
           { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: st.arn.key },
@@ -170,12 +172,38 @@ for (const stack of STACKS) {
           },
         ]);
         for (const p of st.run.ofType("aws:lambda/permission:Permission")) {
-          expect(p.inputs.principal).to.be.oneOf(["apigateway.amazonaws.com", "s3.amazonaws.com", "sns.amazonaws.com"]);
+          expect(p.inputs.principal).to.be.oneOf([
+            "apigateway.amazonaws.com",
+            "s3.amazonaws.com",
+            "sns.amazonaws.com",
+            "events.amazonaws.com",
+          ]);
           expect(p.inputs.sourceArn, p.name).to.be.a("string").and.not.equal("");
         }
         for (const sg of st.run.ofType("aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-worker"))) {
           expect(sg.inputs.ingress ?? []).to.deep.equal([]);
         }
+      });
+
+      it("lets the order API role alone read a secret, and only the payment secret", () => {
+        const secretGrants = Object.fromEntries(
+          st.run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => [
+            p.name.replace(`shop-${stack}-`, ""),
+            statementsOf(p)
+              .filter(
+                (s) =>
+                  s.Action.some((a: string) => a.startsWith("secretsmanager:")) || JSON.stringify(s.Resource).includes(":secretsmanager:"),
+              )
+              .map((s) => [s.Action, s.Resource]),
+          ]),
+        );
+        expect(secretGrants).to.deep.equal({
+          "api-handler-policy": [[["secretsmanager:GetSecretValue"], st.arn.paymentSecret]],
+          "notify-handler-policy": [],
+          "mail-handler-policy": [],
+          "worker-execution-policy": [],
+          "worker-task-policy": [],
+        });
       });
 
       it("lets the three Lambda roles write traces and no worker role: the worker does not trace", () => {

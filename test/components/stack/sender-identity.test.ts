@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ACCOUNT, MOCK_REGION, programRun, runProgram, SHOP_ADDRESSES, type ProgramRun } from "../../helpers/pulumi-mocks";
+import { ACCOUNT, MOCK_REGION, programRun, runProgram, SHOP_CONFIG, type ProgramRun } from "../../helpers/pulumi-mocks";
 import { PROJECT } from "../../../components/config";
 
 const IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity";
@@ -9,7 +9,7 @@ const key = (k: string) => `${PROJECT}:${k}`;
 const addressArn = (address: string) => `arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${address}`;
 /** The shop's addresses the mocked runs stand in for the stack files' placeholders (refused by `pulumi up`). */
 const SHOP_DOMAIN = "acme-shop.eu";
-const prodRun = (config: Record<string, string>) => runProgram("prod", { ...SHOP_ADDRESSES.prod, ...config });
+const prodRun = (config: Record<string, string>) => runProgram("prod", { ...SHOP_CONFIG.prod, ...config });
 
 /**
  * Issue #19, point 1: Cognito checks its SES sender at CreateUserPool, so a pool may point only at

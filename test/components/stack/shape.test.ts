@@ -32,6 +32,7 @@ for (const stack of STACKS) {
       it("exports what a user needs, all resolved", () => {
         expect(Object.keys(st.run.outputs).sort()).to.deep.equal(
           [
+            "adminGroupName",
             "alarmTopicArn",
             "apiUrl",
             "bucketName",
@@ -46,6 +47,7 @@ for (const stack of STACKS) {
             "logGroups",
             "queueUrl",
             "senderIdentity",
+            "stripeWebhookUrl",
             "tableName",
             "userPoolClientId",
             "userPoolId",

@@ -1,0 +1,74 @@
+import { expect } from "chai";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { decodeJwt } from "jose";
+import { REGION, useLocalAws } from "../helpers/aws";
+import { addLocalAdmin, createLocalUser, createLocalUserPool, signIn } from "../../local/auth";
+import { runtimeEnv } from "../../local/provision";
+import { localStackSettings } from "../../local/stack-settings";
+import { ADMIN_GROUP } from "../../runtime/contracts/routes";
+import { ENV } from "../../runtime/contracts/env";
+
+describe("local provisioning (issue 15: catalog and payments)", function () {
+  this.timeout(30000);
+  const ctx = useLocalAws();
+
+  it("indexes the local table by state as the stack does: gsi2pk HASH, gsi2sk RANGE, every attribute", async () => {
+    const table = (await ctx.ddbRaw.send(new DescribeTableCommand({ TableName: ctx.resources.table }))).Table!;
+    const byState = table.GlobalSecondaryIndexes!.find((i) => i.IndexName === "byState");
+    expect(byState?.KeySchema).to.deep.equal([
+      { AttributeName: "gsi2pk", KeyType: "HASH" },
+      { AttributeName: "gsi2sk", KeyType: "RANGE" },
+    ]);
+    expect(byState?.Projection).to.deep.equal({ ProjectionType: "ALL" });
+    expect(table.AttributeDefinitions).to.deep.include.members([
+      { AttributeName: "gsi2pk", AttributeType: "S" },
+      { AttributeName: "gsi2sk", AttributeType: "S" },
+    ]);
+  });
+
+  it("makes up test-mode payment keys per run and points the order API at their secret", () => {
+    const { paymentKeys, paymentSecretId } = ctx.resources;
+    expect(paymentKeys.secretKey).to.match(/^sk_test_local_[0-9a-f]{24}$/);
+    expect(paymentKeys.webhookSecret).to.match(/^whsec_local_[0-9a-f]{32}$/);
+    expect(paymentSecretId).to.match(/:secretsmanager:.+:secret:test-payment-keys-\w{6}$/);
+    expect(ctx.env).to.deep.include({
+      [ENV.paymentSecretId]: paymentSecretId,
+      [ENV.shopCurrency]: "EUR",
+      [ENV.paymentProvider]: "stripe",
+      [ENV.paymentExpiryMinutes]: "30",
+    });
+    expect(ctx.env).to.not.have.property(ENV.paymentApiBaseUrl);
+  });
+
+  it("gives the order API the stack file's payment settings and the stand-in's URL when one runs", () => {
+    const s = localStackSettings("dev");
+    const env = runtimeEnv(ctx.resources, {
+      region: REGION,
+      endpoint: ctx.moto.endpoint,
+      linkBaseUrl: "http://127.0.0.1:1",
+      taxRateBps: s.taxRateBps,
+      seller: s.seller,
+      payment: { ...s.payment, paymentApiBaseUrl: "http://127.0.0.1:12111" },
+    });
+    expect(s.payment).to.deep.equal({ shopCurrency: "EUR", paymentProvider: "stripe", paymentExpiryMinutes: 30 });
+    expect(env[ENV.paymentApiBaseUrl]).to.equal("http://127.0.0.1:12111");
+  });
+
+  it("creates the admins' group in the local pool: a member's ID token carries it in cognito:groups, a customer's does not", async () => {
+    const cognito = new CognitoIdentityProviderClient({ region: REGION, endpoint: ctx.moto.endpoint });
+    try {
+      const pool = await createLocalUserPool(cognito, ctx.moto.endpoint, REGION, "test-admins");
+      const password = "Local-Password-1a";
+      await createLocalUser(cognito, pool, { email: "staff@shop.example", name: "Staff", password });
+      await createLocalUser(cognito, pool, { email: "customer@shop.example", name: "Customer", password });
+      await addLocalAdmin(cognito, pool, "staff@shop.example");
+      const groups = async (email: string) => decodeJwt(await signIn(cognito, pool, email, password))["cognito:groups"];
+      expect(pool.adminGroup).to.equal(ADMIN_GROUP);
+      expect(await groups("staff@shop.example")).to.deep.equal([ADMIN_GROUP]);
+      expect(await groups("customer@shop.example")).to.equal(undefined);
+    } finally {
+      cognito.destroy();
+    }
+  });
+});
