@@ -16,6 +16,8 @@ import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS } from "../components/sc
 /** What to create on the local AWS; names default to the local stack's. */
 export interface LocalResourceArgs {
   readonly prefix: string;
+  /** The payment provider's keys to store in the secret (tests share one stand-in). @default made up per run */
+  readonly paymentKeys?: PaymentSecret;
   readonly region: string;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
@@ -183,7 +185,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Description: `${a.prefix} invoice link signing` }),
   );
 
-  const payment = await createPaymentSecret(ddbRaw, a.prefix);
+  const payment = await createPaymentSecret(ddbRaw, a.prefix, a.paymentKeys);
 
   return {
     table,
@@ -205,7 +207,11 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
  * The payment secret as the stack's (components/api-tier.ts createPaymentSecret): one JSON secret of
  * test-mode-looking keys made up per run, which only the local provider stand-in accepts.
  */
-async function createPaymentSecret(like: DynamoDBClient, prefix: string): Promise<{ arn: string; keys: PaymentSecret }> {
+async function createPaymentSecret(
+  like: DynamoDBClient,
+  prefix: string,
+  given?: PaymentSecret,
+): Promise<{ arn: string; keys: PaymentSecret }> {
   // Same endpoint, region and credentials as the table's client: provisioning is not one of the parts.
   const secrets = new SecretsManagerClient({
     region: like.config.region,
@@ -213,7 +219,7 @@ async function createPaymentSecret(like: DynamoDBClient, prefix: string): Promis
     credentials: like.config.credentials,
   });
   try {
-    const keys: PaymentSecret = {
+    const keys: PaymentSecret = given ?? {
       secretKey: `sk_test_local_${randomBytes(12).toString("hex")}`,
       webhookSecret: `whsec_local_${randomBytes(16).toString("hex")}`,
     };

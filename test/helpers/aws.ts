@@ -9,7 +9,8 @@ import { provisionLocalResources, runtimeEnv, type LocalResources } from "../../
 import { loadApiSettings, loadNotifierSettings, loadWorkerSettings } from "../../runtime/settings";
 import { localStackSettings } from "../../local/stack-settings";
 import { loadDemoCatalog } from "../../local/catalog";
-import { startTestStandIn } from "./stripe";
+import { SETTING_DEFAULTS } from "../../runtime/contracts/defaults";
+import { startTestStandIn, STRIPE_KEYS } from "./stripe";
 import type { StripeStandIn } from "../../local/stripe-standin";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // a known notice on Node 20, noise in test output
@@ -127,6 +128,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       visibilityTimeoutSeconds: 30,
       sender: SENDER,
       bucketEventsQueue: opts.bucketEventsQueue ?? false,
+      paymentKeys: STRIPE_KEYS, // the run's stand-in knows these
     });
     // The shop's demo catalog (catalog/demo.json), as npm start loads it: every test order is priced from it.
     if (opts.catalog !== false) await loadDemoCatalog(ctx.clients.ddb, ctx.resources.table, new Date());
@@ -136,8 +138,13 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       linkBaseUrl: LINK_BASE,
       taxRateBps: opts.taxRateBps ?? 2000,
       seller: { name: "Acme Shop GmbH", address: "Hauptstr. 1|10115 Berlin|Germany", taxId: "DE123456789", email: "billing@shop.example" },
+      payment: {
+        shopCurrency: SETTING_DEFAULTS.shopCurrency,
+        paymentProvider: SETTING_DEFAULTS.paymentProvider,
+        paymentExpiryMinutes: SETTING_DEFAULTS.paymentExpiryMinutes,
+        paymentApiBaseUrl: ctx.stripe.url,
+      },
     });
-    ctx.env = { ...ctx.env, PAYMENT_SECRET_ID: "test-payment-keys", PAYMENT_API_BASE_URL: ctx.stripe.url };
   });
   after(() => {
     if (ctx.clients) destroyClients(ctx.clients);
