@@ -24,13 +24,8 @@ import { ENV } from "../runtime/contracts/env";
 import { localCredentials, type Part } from "./identities";
 import type { LocalStackSettings } from "./stack-settings";
 import { DEMO_CATALOG_FILE, loadDemoCatalog } from "./catalog";
-import type { PaymentSecret } from "../runtime/contracts/payments";
-
-/** A local stand-in for the payment provider's API, started with the run's keys; the order API calls it at `baseUrl`. */
-export interface PaymentStandIn {
-  readonly baseUrl: string;
-  stop(): Promise<void> | void;
-}
+import { EXPIRE_PAYMENTS_TASK } from "../runtime/contracts/payments";
+import { startStripeStandIn, type StripeStandIn } from "./stripe-standin";
 
 /** moto's default account: the account the local SES events claim to come from. */
 const LOCAL_ACCOUNT_ID = "123456789012";
@@ -57,15 +52,19 @@ export interface LocalPipelineOptions {
    */
   readonly notifierSpeedup?: number;
   /**
-   * Starts the payment provider's stand-in with the keys of the run's payment secret (made up per run,
-   * LocalResources.paymentKeys); its URL becomes the order API's PAYMENT_API_BASE_URL, and it is stopped
-   * with the pipeline. @default none: the order API gets no PAYMENT_API_BASE_URL
+   * How often the payment sweep runs (the stack's EventBridge schedule: expired orders, unsent PAID
+   * orders). @default 60 s locally (the stack: every 5 minutes)
    */
-  readonly startPaymentStandIn?: (keys: PaymentSecret) => Promise<PaymentStandIn>;
+  readonly paymentSweepSeconds?: number;
 }
+
+/** The stand-in's publishable key (a browser confirms a payment with it and the client secret). */
+export const LOCAL_PUBLISHABLE_KEY = "pk_test_local_shopbackend";
 
 /** A running local pipeline. */
 export interface LocalPipeline {
+  /** The payment provider's stand-in (Stripe's HTTP API), its 3-D Secure page and its webhook deliveries. */
+  readonly stripe: StripeStandIn;
   readonly apiUrl: string;
   readonly inboxUrl: string;
   /** The local console page. */
@@ -156,11 +155,16 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       userPool: pool.poolId,
     });
 
-    const paymentStandIn = o.startPaymentStandIn ? await o.startPaymentStandIn(resources.paymentKeys) : undefined;
-    if (paymentStandIn) {
-      cleanups.push(() => paymentStandIn.stop());
-      sys("payment provider stand-in started", { baseUrl: paymentStandIn.baseUrl });
-    }
+    // Stripe, locally: the official SDK talks to a stand-in speaking Stripe's HTTP API with the run's keys,
+    // which delivers signed webhooks to the gateway's POST /webhooks/stripe, as Stripe does to the stack's.
+    let webhookUrl: string | undefined;
+    const stripe = await startStripeStandIn({
+      ...resources.paymentKeys,
+      publishableKey: LOCAL_PUBLISHABLE_KEY,
+      webhookUrl: () => webhookUrl,
+    });
+    cleanups.push(() => stripe.close());
+    sys("payment provider stand-in started", { url: stripe.url });
 
     // The gateway listens first: its URL is the base of the emailed invoice links.
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
@@ -210,6 +214,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       },
     });
     cleanups.push(() => gateway.close());
+    webhookUrl = `${gateway.url}/webhooks/stripe`;
     const env = {
       ...creds,
       ...runtimeEnv(resources, {
@@ -220,7 +225,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         taxRateBps: s.taxRateBps,
         seller: s.seller,
         logLevel: "info",
-        payment: { ...s.payment, paymentApiBaseUrl: paymentStandIn?.baseUrl },
+        payment: { ...s.payment, paymentApiBaseUrl: stripe.url },
       }),
       ...o.env,
       [ENV.notifyClaimLeaseSeconds]: String(schedule.claimLeaseSeconds),
@@ -229,6 +234,16 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     const envOf = (part: Part) => ({ ...env, ...localCredentials(part) });
     const writeLog = (part: string) => localLogWriter(metrics, part, print);
     apiHandler = createOrderApiHandler(envOf("order-api"), { writeLog: writeLog("api") });
+    // The stack's EventBridge schedule: the same Lambda entry, invoked with the task's constant input.
+    const sweep = setInterval(
+      () =>
+        void apiHandler!({ action: EXPIRE_PAYMENTS_TASK.action }).catch((e) =>
+          sys("payment sweep failed", { error: (e as Error).message }),
+        ),
+      (o.paymentSweepSeconds ?? 60) * 1000,
+    );
+    sweep.unref();
+    cleanups.push(() => clearInterval(sweep));
 
     // A stop lets the poll in progress finish (nothing received is left hidden): a short poll keeps Ctrl-C quick.
     const workerRelease = `local-${prefix}`;
@@ -284,6 +299,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       env: envOf("invoice-worker"),
       metrics,
       notifierSchedule: schedule,
+      stripe,
       workerRelease,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,
