@@ -2,6 +2,7 @@ import { newOrderId } from "../../runtime/domain/ids";
 import { taxOf } from "../../runtime/domain/money";
 import { pricedOrderSchema, type PricedLine, type PricedOrder, type PricedShipping } from "../../runtime/domain/order";
 import { ALICE } from "./events";
+import type { OrderRecord, OrderStore } from "../../runtime/domain/store";
 
 /** The i-th (0-based) line of a test order: distinct fixed-width SKU, varied quantity and price. */
 export function makePricedLine(i: number, overrides: Partial<PricedLine> = {}): PricedLine {
@@ -64,4 +65,23 @@ export function makePricedOrder(overrides: Partial<PricedOrder> & { lineCount?: 
     createdAt: "2025-03-14T09:26:53.000Z",
     ...fields,
   });
+}
+
+/** A payment deadline far ahead, for orders recorded by tests. */
+export const DUE_LATER = "2099-01-01T00:00:00.000Z";
+
+/**
+ * Records `order` as the API would and has it paid, as a confirmed payment would: AWAITING_PAYMENT,
+ * then PAID with a made-up payment id. Returns the stored record.
+ */
+export async function recordPaidOrder(store: OrderStore, order: PricedOrder, now = new Date()): Promise<OrderRecord> {
+  await store.createOrder(order, DUE_LATER);
+  const paid = await store.markPaid(
+    order.orderId,
+    { paymentId: `pi_test_${order.orderId.slice(4)}`, card: { brand: "visa", last4: "4242" } },
+    now,
+    "test",
+  );
+  if (!paid) throw new Error(`order ${order.orderId} could not be marked PAID`);
+  return (await store.get(order.orderId))!;
 }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { useLocalAws } from "../../helpers/aws";
-import { makePricedOrder } from "../../helpers/orders";
+import { DUE_LATER, makePricedOrder, recordPaidOrder } from "../../helpers/orders";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { MAX_NUMBERING_BATCH, OrderStore } from "../../../runtime/domain/store";
 
@@ -11,7 +11,7 @@ describe("OrderStore", () => {
   it("lets exactly one of many concurrent claimants send an invoice's email", async () => {
     // Prepare: an invoiced order
     const order = makePricedOrder();
-    await store().createOrder(order);
+    await recordPaidOrder(store(), order);
     await store().assignInvoiceNumber((await store().get(order.orderId))!, new Date());
     expect(await store().markInvoiced(order.orderId, new Date())).to.equal(true);
     // Act
@@ -24,7 +24,7 @@ describe("OrderStore", () => {
 
   it("numbers orders numbered concurrently by independent workers 1..n, each once", async () => {
     const orders = Array.from({ length: 10 }, () => makePricedOrder());
-    for (const o of orders) await store().createOrder(o);
+    for (const o of orders) await recordPaidOrder(store(), o);
     // Every order numbered twice at once, with no in-process serialization: only DynamoDB arbitrates.
     const results = await Promise.all(
       [...orders, ...orders].map(async (o) => store().assignInvoiceNumber((await store().get(o.orderId))!, new Date())),
@@ -38,7 +38,7 @@ describe("OrderStore", () => {
   describe("assignInvoiceNumbers", () => {
     const created = async (n: number) => {
       const orders = Array.from({ length: n }, () => makePricedOrder());
-      for (const o of orders) await store().createOrder(o);
+      for (const o of orders) await recordPaidOrder(store(), o);
       return Promise.all(orders.map(async (o) => (await store().get(o.orderId))!));
     };
     const counter = async () =>
@@ -95,7 +95,7 @@ describe("OrderStore", () => {
     });
 
     it("refuses a batch larger than one transaction holds", async () => {
-      const tooMany = Array.from({ length: MAX_NUMBERING_BATCH + 1 }, () => ({ order: makePricedOrder(), status: "PENDING" }) as const);
+      const tooMany = Array.from({ length: MAX_NUMBERING_BATCH + 1 }, () => ({ order: makePricedOrder(), status: "PAID" }) as const);
       const error = await store()
         .assignInvoiceNumbers(tooMany, new Date())
         .then(
@@ -110,9 +110,82 @@ describe("OrderStore", () => {
     const order = makePricedOrder();
     const now = new Date();
     const expires = Math.floor(now.getTime() / 1000) + 60;
-    expect(await store().createOrderWithKey(order, "k", "h", expires, now)).to.equal("created");
+    expect(await store().createOrderWithKey(order, "k", "h", expires, now, DUE_LATER)).to.equal("created");
     expect(await store().getIdempotency(order.customer.id, "k", now)).to.deep.include({ orderId: order.orderId, requestHash: "h" });
     expect(await store().getIdempotency(order.customer.id, "k", new Date(now.getTime() + 61_000))).to.equal(undefined);
-    expect(await store().createOrderWithKey(makePricedOrder({ customer: order.customer }), "k", "h2", expires, now)).to.equal("conflict");
+    expect(await store().createOrderWithKey(makePricedOrder({ customer: order.customer }), "k", "h2", expires, now, DUE_LATER)).to.equal(
+      "conflict",
+    );
+  });
+
+  describe("the payment lifecycle", () => {
+    const at = new Date("2026-12-04T10:00:00.000Z");
+    const created = async (dueBy = DUE_LATER) => {
+      const order = makePricedOrder();
+      await store().createOrder(order, dueBy);
+      return order.orderId;
+    };
+
+    it("moves an order to PAID once, for its own payment only, and into the outbox with the caller's claim", async () => {
+      const id = await created();
+      expect(await store().recordPaymentId(id, "pi_1")).to.equal(true);
+      expect(await store().recordPaymentId(id, "pi_other")).to.equal(false);
+      expect(await store().markPaid(id, { paymentId: "pi_other" }, at, "c1")).to.equal(false);
+      const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => store().markPaid(id, { paymentId: "pi_1" }, at, `c${i}`)));
+      expect(wins.filter(Boolean)).to.have.length(1);
+      const rec = (await store().get(id))!;
+      expect([rec.status, rec.paidAt, rec.paymentId, rec.paymentDueBy]).to.deep.equal(["PAID", at.toISOString(), "pi_1", undefined]);
+      expect((await store().listDue("OUTBOX", at, 10)).map((r) => r.order.orderId)).to.deep.equal([id]);
+      expect(await store().listDue("PAYMENT_DUE", new Date("2100-01-01"), 10)).to.deep.equal([]);
+    });
+
+    it("lets one sender at a time claim a PAID order's message, and none once it is sent", async () => {
+      const id = await created();
+      await store().markPaid(id, { paymentId: "pi_2" }, at, "payer");
+      expect(await store().claimEnqueue(id, "sweep", new Date(at.getTime() + 1000), 60_000)).to.equal(false); // the payer's lease
+      expect(await store().claimEnqueue(id, "payer", new Date(at.getTime() + 1000), 60_000)).to.equal(true); // its own repeat
+      expect(await store().claimEnqueue(id, "sweep", new Date(at.getTime() + 60_500), 60_000)).to.equal(false); // the repeat renewed it
+      expect(await store().claimEnqueue(id, "sweep", new Date(at.getTime() + 61_500), 60_000)).to.equal(true); // the lease ran out
+      await store().markEnqueued(id, at);
+      expect(await store().claimEnqueue(id, "late", new Date(at.getTime() + 600_000), 60_000)).to.equal(false);
+      expect(await store().listDue("OUTBOX", new Date("2100-01-01"), 10)).to.deep.equal([]);
+    });
+
+    it("a decline keeps the order payable until closed; a closed order can no longer be paid", async () => {
+      const id = await created("2026-12-04T10:30:00.000Z");
+      expect(await store().markPaymentFailed(id, "pi_3", { code: "card_declined", message: "Declined." }, at)).to.equal(true);
+      expect((await store().get(id))!.status).to.equal("PAYMENT_FAILED");
+      expect((await store().listDue("PAYMENT_DUE", new Date("2026-12-04T10:29:00.000Z"), 10)).length).to.equal(0);
+      expect((await store().listDue("PAYMENT_DUE", new Date("2026-12-04T10:31:00.000Z"), 10)).map((r) => r.order.orderId)).to.deep.equal([
+        id,
+      ]);
+      expect(await store().closeUnpaid(id, "EXPIRED", at)).to.equal(true);
+      expect(await store().markPaid(id, { paymentId: "pi_3" }, at, "late")).to.equal(false);
+      expect(await store().closeUnpaid(id, "CANCELLED", at)).to.equal(false);
+      const rec = (await store().get(id))!;
+      expect([rec.status, rec.invoiceNumber]).to.deep.equal(["EXPIRED", undefined]);
+      expect(await store().listDue("PAYMENT_DUE", new Date("2100-01-01"), 10)).to.deep.equal([]);
+    });
+
+    it("a failure after success changes nothing", async () => {
+      const id = await created();
+      await store().markPaid(id, { paymentId: "pi_4" }, at, "c");
+      expect(await store().markPaymentFailed(id, "pi_4", { message: "late failure" }, at)).to.equal(false);
+      expect(await store().closeUnpaid(id, "EXPIRED", at)).to.equal(false);
+      expect((await store().get(id))!.status).to.equal("PAID");
+    });
+
+    it("takes back an order without a payment, with its key record; never one with a payment", async () => {
+      const order = makePricedOrder();
+      const expires = Math.floor(at.getTime() / 1000) + 3600;
+      await store().createOrderWithKey(order, "kh", "rh", expires, at, DUE_LATER);
+      expect(await store().discardUnpaidOrder((await store().get(order.orderId))!)).to.equal(true);
+      expect(await store().get(order.orderId)).to.equal(undefined);
+      expect(await store().getIdempotency(order.customer.id, "kh", at)).to.equal(undefined);
+      const paid = await created();
+      await store().recordPaymentId(paid, "pi_5");
+      expect(await store().discardUnpaidOrder((await store().get(paid))!)).to.equal(false);
+      expect((await store().get(paid))!.status).to.equal("AWAITING_PAYMENT");
+    });
   });
 });
