@@ -27,7 +27,7 @@ function runCli(args: string[], sessionFile: string): Promise<{ code: number | n
 
 describe("npm run catalog", function () {
   this.timeout(60000);
-  const ctx = useLocalAws();
+  const ctx = useLocalAws({ catalog: false });
   let dir: string;
   let session: { file: string; remove(): void };
   const write = (name: string, text: string) => {

@@ -14,7 +14,7 @@ const sortedByPk = (items: Record<string, unknown>[]) => [...items].sort((a, b) 
 
 describe("CatalogStore", function () {
   this.timeout(60000);
-  const ctx = useLocalAws();
+  const ctx = useLocalAws({ catalog: false });
   let spy: DdbSpy;
   const store = () => new CatalogStore(spy.ddb, ctx.resources.table);
   beforeEach(() => (spy = ddbSpy(ctx.moto.endpoint)));

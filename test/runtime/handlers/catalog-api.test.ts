@@ -58,7 +58,7 @@ const deleteEvent = (sku: string, o: { claims?: Claims | null; headers?: Record<
 
 describe("catalog API", function () {
   this.timeout(30000);
-  const ctx = useLocalAws();
+  const ctx = useLocalAws({ catalog: false });
   let logged: string[];
   const deps = (): CatalogApiDeps => {
     const l = capturingLogger("api");

@@ -20,7 +20,7 @@ const pdfCount = async (ctx: LocalAws) =>
   (await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: ctx.resources.bucket }))).KeyCount ?? 0;
 
 describe("invoice worker: probe messages", () => {
-  const ctx = useLocalAws();
+  const ctx = useLocalAws({ catalog: false });
 
   it("records the probe's receipt as PROBE#<id> with a TTL and makes no order, number, PDF or metric", async () => {
     // Prepare

@@ -39,9 +39,10 @@ describe("renderInvoicePdf", () => {
       "10115 Berlin",
       "Germany",
       "TSHIRT-RED-M T-shirt, red, M 2 €19.99 €39.98",
-      "Subtotal €39.98",
-      "Tax (20%) €8.00",
-      "Total €47.98",
+      "Shipping: Standard shipping 1 €4.90 €4.90",
+      "Subtotal €44.88",
+      "Tax (20%) €8.98",
+      "Total €53.86",
       "Page 1 of 1",
     ];
     for (const text of expected) expect(pdf.text).to.contain(text);
@@ -93,7 +94,7 @@ describe("renderInvoicePdf", () => {
       return page.items.filter((i) => Math.abs(i.x - header.x) < 0.5 && i.y < header.y).map((i) => i.str);
     };
     expect(column("SKU").join("")).to.equal(sku);
-    expect(column("Description").join(" ")).to.equal(name.trim());
+    expect(column("Description").join(" ")).to.equal(`${name.trim()} Shipping: Standard shipping`); // the shipping is its own line
     expect(pdf.text).to.contain("€1,000,000.00 €1,000,000,000.00");
   });
 
@@ -191,11 +192,15 @@ describe("renderInvoicePdf", () => {
   });
 
   const currencies: { currency: string; unitPriceMinor: number; shown: string[] }[] = [
-    // 2 x unit price, 20 % tax
-    { currency: "EUR", unitPriceMinor: 1999, shown: ["€19.99", "Subtotal €39.98", "Tax (20%) €8.00", "Total €47.98"] },
-    { currency: "USD", unitPriceMinor: 1999, shown: ["$19.99", "Subtotal $39.98", "Tax (20%) $8.00", "Total $47.98"] },
-    { currency: "JPY", unitPriceMinor: 1500, shown: ["¥1,500", "Subtotal ¥3,000", "Tax (20%) ¥600", "Total ¥3,600"] },
-    { currency: "KWD", unitPriceMinor: 1999, shown: ["KWD 1.999", "Subtotal KWD 3.998", "Tax (20%) KWD 0.800", "Total KWD 4.798"] },
+    // 2 x unit price, shipping 490 minor units, 20 % tax
+    { currency: "EUR", unitPriceMinor: 1999, shown: ["€19.99", "€4.90", "Subtotal €44.88", "Tax (20%) €8.98", "Total €53.86"] },
+    { currency: "USD", unitPriceMinor: 1999, shown: ["$19.99", "$4.90", "Subtotal $44.88", "Tax (20%) $8.98", "Total $53.86"] },
+    { currency: "JPY", unitPriceMinor: 1500, shown: ["¥1,500", "¥490", "Subtotal ¥3,490", "Tax (20%) ¥698", "Total ¥4,188"] },
+    {
+      currency: "KWD",
+      unitPriceMinor: 1999,
+      shown: ["KWD 1.999", "KWD 0.490", "Subtotal KWD 4.488", "Tax (20%) KWD 0.898", "Total KWD 5.386"],
+    },
   ];
   for (const { currency, unitPriceMinor, shown } of currencies) {
     it(`prints ${currency} amounts with the currency's minor digits`, async () => {
@@ -211,6 +216,15 @@ describe("renderInvoicePdf", () => {
       if (currency === "JPY") expect(text).not.to.match(/¥[\d,]+\.\d/);
     });
   }
+
+  it("states how the invoice was paid, as the provider confirmed it, and nothing when it is not given", async () => {
+    const order = makePricedOrder();
+    const paid = invoiceOf(order, {
+      payment: { provider: "stripe", paidAt: new Date("2025-03-14T09:26:58.000Z"), card: { brand: "visa", last4: "4242" } },
+    });
+    expect((await readPdf(renderInvoicePdf(paid))).text).to.contain("Paid on 2025-03-14 by Visa •••• 4242 (stripe)");
+    expect((await readPdf(renderInvoicePdf(invoiceOf(order)))).text).not.to.contain("Paid on");
+  });
 
   it("shows the tax rate as a percentage on the tax line", async () => {
     // Prepare
