@@ -99,7 +99,7 @@ describe("metrics (runtime/metrics.ts)", () => {
   describe("what the handlers emit (through their deps, against moto)", () => {
     const ctx = useLocalAws({ bucketEventsQueue: false });
 
-    it("order API: OrdersAccepted with the order id for a 202; OrdersRefused by code for a refused order; nothing for a GET 404", async () => {
+    it("order API: OrdersAccepted and OrdersPaid with the order id for a paid 202; OrdersRefused by code for a refused order; nothing for a GET 404", async () => {
       const m = capturingMetrics();
       const ok = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx, { metrics: m.metrics }));
       expect(ok.statusCode).to.equal(202);
@@ -112,9 +112,10 @@ describe("metrics (runtime/metrics.ts)", () => {
       const points = m.points();
       expect(points.map((p) => [p.name, p.value, p.dimensions])).to.deep.equal([
         ["OrdersAccepted", 1, { service: "order-api", Stack: "test" }],
+        ["OrdersPaid", 1, { service: "order-api", Stack: "test" }],
         ["OrdersRefused", 1, { service: "order-api", Stack: "test", ErrorCode: code }],
       ]);
-      expect(points[0].properties.orderId).to.equal(orderId);
+      expect([points[0].properties.orderId, points[1].properties.orderId]).to.deep.equal([orderId, orderId]);
     });
 
     it("worker and notifier: InvoicesRendered, RenderDuration, PdfBytes; EmailsSent and OrderToEmailLatency, keyed by order and invoice", async () => {

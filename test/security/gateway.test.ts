@@ -279,9 +279,7 @@ describe("security through the local gateway (Cognito JWT check, order API, KMS-
     it("turns 10 concurrent different bodies on one key into exactly one 202 and nine 409s", async () => {
       const before = await storedOrderIds(ctx);
       const headers = { "Idempotency-Key": "concurrent-different-bodies" };
-      const bodies = Array.from({ length: 10 }, (_, i) =>
-        orderBody({ items: [{ sku: `SKU-${i}`, name: `Item ${i}`, quantity: 1 + i, unitPrice: { amount: 100 + i, currency: "EUR" } }] }),
-      );
+      const bodies = Array.from({ length: 10 }, (_, i) => orderBody({ items: [{ sku: "MUG-01", quantity: 1 + i }] }));
       const answers = await Promise.all(bodies.map((body) => post(ctx, `Bearer ${ctx.token}`, { headers, body })));
       const statuses = answers.map((a) => a.status).sort();
       expect(statuses).to.deep.equal([202, ...Array(9).fill(409)]);

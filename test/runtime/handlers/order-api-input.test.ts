@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, queueDepth, tableItems } from "../../helpers/deps";
-import { makePricedOrder } from "../../helpers/orders";
+import { DUE_LATER, makePricedOrder } from "../../helpers/orders";
 import { failingCommands } from "../../helpers/fail-commands";
 import { orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
@@ -38,7 +38,7 @@ describe("order API: store failures under an Idempotency-Key", () => {
   it("still answers 409 when the key really was used for another body", async () => {
     const headers = { "Idempotency-Key": "checkout-reused" };
     expect((await handleApiRequest(postOrder(orderBody(), { headers }), apiDeps(ctx))).statusCode).to.equal(202);
-    const other = orderBody({ payment: { provider: "stripe", token: "tok_somethingElse" } });
+    const other = orderBody({ payment: { provider: "stripe", paymentMethod: "pm_card_mastercard" } });
     const r = await handleApiRequest(postOrder(other, { headers }), apiDeps(ctx));
     expect(r.statusCode).to.equal(409);
     expect(JSON.parse(r.body).error.code).to.equal("IDEMPOTENCY_KEY_REUSED");
@@ -54,7 +54,7 @@ describe("order store: what counts as an idempotency conflict", () => {
     const o = makePricedOrder();
     const unstorable = { ...o, shippingAddress: { ...o.shippingAddress, name: "A\ud800" } };
     // Act
-    const outcome = await store.createOrderWithKey(unstorable, "key-hash", "request-hash", 4102444800, new Date()).then(
+    const outcome = await store.createOrderWithKey(unstorable, "key-hash", "request-hash", 4102444800, new Date(), DUE_LATER).then(
       (v) => ({ returned: v }),
       (e: Error) => ({ threw: e.name }),
     );
@@ -65,7 +65,7 @@ describe("order store: what counts as an idempotency conflict", () => {
   it("reports a conflict when the key record exists", async () => {
     const store = new OrderStore(ctx.as["order-api"].ddb, ctx.resources.table);
     const now = new Date();
-    expect(await store.createOrderWithKey(makePricedOrder(), "key-hash", "r1", 4102444800, now)).to.equal("created");
-    expect(await store.createOrderWithKey(makePricedOrder(), "key-hash", "r2", 4102444800, now)).to.equal("conflict");
+    expect(await store.createOrderWithKey(makePricedOrder(), "key-hash", "r1", 4102444800, now, DUE_LATER)).to.equal("created");
+    expect(await store.createOrderWithKey(makePricedOrder(), "key-hash", "r2", 4102444800, now, DUE_LATER)).to.equal("conflict");
   });
 });
