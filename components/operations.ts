@@ -145,8 +145,9 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
         line("AWS/ApiGateway", "4XXError", api, { stat: "Sum", label: "4xx" }),
         line("AWS/ApiGateway", "5XXError", api, { stat: "Sum", label: "5xx" }),
       ]),
-      widget(1, 0, "Orders accepted and refused (by code)", [
+      widget(1, 0, "Orders accepted, paid and refused (by code)", [
         biz(n, METRICS.ordersAccepted, { stat: "Sum", label: "accepted" }),
+        biz(n, METRICS.ordersPaid, { stat: "Sum", label: "paid" }),
         [{ expression: refusedSearch, id: "refused", label: "refused" }],
       ]),
       widget(2, 0, "Orders queue: depth and oldest age (s)", [

@@ -48,11 +48,39 @@ export interface SmokeTarget {
   readonly timeoutSeconds: number;
 }
 
-const ORDER = {
-  items: [{ sku: "SMOKE-01", name: "Smoke test item", quantity: 1, unitPrice: { amount: 100, currency: "EUR" } }],
-  shippingAddress: { name: "Smoke Test", line1: "Teststr. 1", city: "Berlin", postalCode: "10115", country: "DE" },
-  payment: { provider: "stripe", token: "tok_smoketest" },
-};
+const SHIPPING_ADDRESS = { name: "Smoke Test", line1: "Teststr. 1", city: "Berlin", postalCode: "10115", country: "DE" };
+
+/**
+ * The smoke's order, from the stack's own catalog (GET /products): its first product and shipping
+ * method priced in the same currency for the address. Paid with Stripe's test card, so it needs a
+ * stack with test-mode keys (dev, local); prod takes the read-only smoke.
+ */
+async function smokeOrder(apiUrl: string): Promise<Record<string, unknown>> {
+  const r = await fetch(`${apiUrl}/products`);
+  if (r.status !== 200) throw new Error(`GET /products answered ${r.status}`);
+  const c = (await r.json()) as {
+    products: { sku: string; prices: { currency: string }[] }[];
+    shippingMethods: { id: string; zones: { countries: string[] | "*"; prices: { currency: string }[] }[] }[];
+  };
+  for (const m of c.shippingMethods) {
+    const zone =
+      m.zones.find((z) => z.countries !== "*" && z.countries.includes(SHIPPING_ADDRESS.country)) ??
+      m.zones.find((z) => z.countries === "*");
+    for (const p of c.products) {
+      const currency = p.prices.map((x) => x.currency).find((cur) => zone?.prices.some((x) => x.currency === cur));
+      if (currency) {
+        return {
+          currency,
+          items: [{ sku: p.sku, quantity: 1 }],
+          shippingAddress: SHIPPING_ADDRESS,
+          shipping: { method: m.id },
+          payment: { provider: "stripe", paymentMethod: "pm_card_visa" },
+        };
+      }
+    }
+  }
+  throw new Error("the catalog has no product and shipping method to Germany priced in one currency: import a catalog first");
+}
 
 /** A throwaway address for a smoke run. */
 export function smokeEmail(local: boolean): string {
@@ -150,7 +178,8 @@ export function runSmoke(
       "idempotency-key": `smoke-${randomBytes(6).toString("hex")}`,
     };
     const orderId = await step("place an order", async () => {
-      const r = await fetch(`${t.apiUrl}/orders`, { method: "POST", headers, body: JSON.stringify(ORDER) });
+      const order = await smokeOrder(t.apiUrl);
+      const r = await fetch(`${t.apiUrl}/orders`, { method: "POST", headers, body: JSON.stringify(order) });
       const body = await r.text();
       if (r.status !== 202) throw new Error(`POST /orders answered ${r.status}: ${body}`);
       return JSON.parse(body).orderId as string;

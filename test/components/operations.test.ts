@@ -386,7 +386,7 @@ describe("dashboardBody", () => {
       .map((w: any) => [w.y, w.x, w.properties.title.split(/[:,(]/)[0].trim()]);
     expect(titles).to.deep.equal([
       [0, 0, "API requests"],
-      [0, 6, "Orders accepted and refused"],
+      [0, 6, "Orders accepted"],
       [0, 12, "Orders queue"],
       [0, 18, "Worker tasks"],
       [6, 0, "Invoices per minute and render time"],

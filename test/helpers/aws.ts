@@ -128,7 +128,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       visibilityTimeoutSeconds: 30,
       sender: SENDER,
       bucketEventsQueue: opts.bucketEventsQueue ?? false,
-      paymentKeys: STRIPE_KEYS, // the run's stand-in knows these
+      paymentKeys: { secretKey: STRIPE_KEYS.secretKey, webhookSecret: STRIPE_KEYS.webhookSecret }, // the run's stand-in knows these
     });
     // The shop's demo catalog (catalog/demo.json), as npm start loads it: every test order is priced from it.
     if (opts.catalog !== false) await loadDemoCatalog(ctx.clients.ddb, ctx.resources.table, new Date());

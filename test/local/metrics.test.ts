@@ -73,7 +73,7 @@ describe("local metrics (GET /_local/metrics)", () => {
         200,
       );
       expect(notifierDocs, "notifier EMF lines").to.not.equal(undefined);
-      expect(names(emfOf("api"))).to.deep.equal(["OrdersAccepted"]);
+      expect(names(emfOf("api"))).to.deep.equal(["OrdersAccepted", "OrdersPaid"]);
       expect(names(emfOf("worker"))).to.deep.equal(["InvoicesRendered", "RenderDuration", "PdfBytes"]);
       expect(names(notifierDocs!)).to.deep.equal(["EmailsSent", "OrderToEmailLatency"]);
       for (const d of [...emfOf("api"), ...emfOf("worker"), ...notifierDocs!]) {
@@ -88,7 +88,8 @@ describe("local metrics (GET /_local/metrics)", () => {
       // The order's trace across the three parts' ordinary logs (not only their metric lines)
       const logged = (label: string, msg: string) =>
         ctx.lines.some((l) => l.includes(` ${label} `) && l.includes(msg) && l.includes(`orderId=${orderId}`));
-      expect(logged("api", "order accepted"), "api").to.equal(true);
+      expect(logged("api", "order recorded, awaiting payment"), "api").to.equal(true);
+      expect(logged("api", "payment confirmed: order PAID"), "api paid").to.equal(true);
       expect(logged("worker", "invoice stored"), "worker").to.equal(true);
       expect(logged("notifier", "invoice email sent"), "notifier").to.equal(true);
 

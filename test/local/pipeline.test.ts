@@ -80,8 +80,11 @@ describe("local pipeline (npm start)", function () {
     const pdfRes = await fetch(mail!.invoiceLink!);
     expect(pdfRes.status).to.equal(200);
     const pdf = await pdfParse(Buffer.from(await pdfRes.arrayBuffer()));
-    const total = formatMoney(4848 + taxOf(4848, localStackSettings("dev").taxRateBps), "EUR");
-    expect(pdf.text).to.contain("TSHIRT-RED-M").and.contain("MUG-01").and.contain(total);
+    // The demo catalog's prices: 2 x 19.99 + 12.50, standard shipping 4.90 within Germany
+    const net = 2 * 1999 + 1250 + 490;
+    const total = formatMoney(net + taxOf(net, localStackSettings("dev").taxRateBps), "EUR");
+    expect(pdf.text).to.contain("TSHIRT-RED-M").and.contain("MUG-01").and.contain("Shipping: Standard shipping").and.contain(total);
+    expect(pdf.text).to.match(/Paid on \d{4}-\d{2}-\d{2} by Visa •••• 4242 \(stripe\)/);
     // The order reports NOTIFIED
     const view = (await (await fetch(`${p.apiUrl}/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       status: string;
@@ -138,7 +141,7 @@ describe("local pipeline (npm start)", function () {
     const fresh = await new SignJWT({ ...claims, iat: now, exp: now + 600 })
       .setProtectedHeader({ alg: "RS256", kid: "dummy" })
       .sign(motoKey);
-    const before = lines.filter((l) => l.includes("order accepted")).length;
+    const before = lines.filter((l) => l.includes("order recorded")).length;
     for (const [what, auth] of [
       ["no token", null],
       ["a forged token", `Bearer ${forged}`],
@@ -149,7 +152,7 @@ describe("local pipeline (npm start)", function () {
       expect(r.status, what).to.equal(401);
       expect(((await r.json()) as { error: { code: string } }).error.code).to.equal("UNAUTHENTICATED");
     }
-    expect(lines.filter((l) => l.includes("order accepted")).length).to.equal(before);
+    expect(lines.filter((l) => l.includes("order recorded")).length).to.equal(before);
     // Control: the same claims signed by the pool's key and not expired pass.
     expect((await post(orderBody(), `Bearer ${fresh}`)).status).to.equal(202);
   });

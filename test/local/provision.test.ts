@@ -2,9 +2,12 @@ import { expect } from "chai";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt } from "jose";
-import { REGION, useLocalAws } from "../helpers/aws";
+import { REGION, SENDER, useLocalAws } from "../helpers/aws";
+import { STRIPE_KEYS } from "../helpers/stripe";
 import { addLocalAdmin, createLocalUser, createLocalUserPool, signIn } from "../../local/auth";
-import { runtimeEnv } from "../../local/provision";
+import { provisionLocalResources, runtimeEnv } from "../../local/provision";
+
+const STRIPE_KEYS_AS_SECRET = { secretKey: STRIPE_KEYS.secretKey, webhookSecret: STRIPE_KEYS.webhookSecret };
 import { localStackSettings } from "../../local/stack-settings";
 import { ADMIN_GROUP } from "../../runtime/contracts/routes";
 import { ENV } from "../../runtime/contracts/env";
@@ -27,18 +30,29 @@ describe("local provisioning (issue 15: catalog and payments)", function () {
     ]);
   });
 
-  it("makes up test-mode payment keys per run and points the order API at their secret", () => {
+  it("makes up test-mode payment keys per run unless given, and points the order API at their secret", async () => {
+    const made = await provisionLocalResources(ctx.clients, ctx.ddbRaw, {
+      prefix: "keys",
+      region: REGION,
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+      sender: SENDER,
+      bucketEventsQueue: false,
+    });
+    expect(made.paymentKeys.secretKey).to.match(/^sk_test_local_[0-9a-f]{24}$/);
+    expect(made.paymentKeys.webhookSecret).to.match(/^whsec_local_[0-9a-f]{32}$/);
+    expect(made.paymentSecretId).to.match(/:secretsmanager:.+:secret:keys-payment-keys-\w{6}$/);
+    // The tests' resources hold the keys the run's stand-in knows.
     const { paymentKeys, paymentSecretId } = ctx.resources;
-    expect(paymentKeys.secretKey).to.match(/^sk_test_local_[0-9a-f]{24}$/);
-    expect(paymentKeys.webhookSecret).to.match(/^whsec_local_[0-9a-f]{32}$/);
+    expect(paymentKeys).to.deep.equal(STRIPE_KEYS_AS_SECRET);
     expect(paymentSecretId).to.match(/:secretsmanager:.+:secret:test-payment-keys-\w{6}$/);
     expect(ctx.env).to.deep.include({
       [ENV.paymentSecretId]: paymentSecretId,
       [ENV.shopCurrency]: "EUR",
       [ENV.paymentProvider]: "stripe",
       [ENV.paymentExpiryMinutes]: "30",
+      [ENV.paymentApiBaseUrl]: ctx.stripe.url,
     });
-    expect(ctx.env).to.not.have.property(ENV.paymentApiBaseUrl);
   });
 
   it("gives the order API the stack file's payment settings and the stand-in's URL when one runs", () => {
