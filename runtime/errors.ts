@@ -164,13 +164,6 @@ export class ServiceUnavailable extends ApiError {
   readonly code = "SERVICE_UNAVAILABLE" as const;
   override readonly retryAfterSeconds = 2;
 }
-/** Keyless intake whose confirmation may have committed before the store stopped answering. */
-export class OrderOutcomeUnknown extends ApiError {
-  override name = "OrderOutcomeUnknown";
-  readonly status = 503;
-  readonly code = "ORDER_OUTCOME_UNKNOWN" as const;
-  override readonly retryAfterSeconds = 5;
-}
 
 /** The JSON error body every failing response carries. */
 export interface ErrorBody {

@@ -31,7 +31,6 @@ export type ErrorCode =
   | "LINK_INVALID"
   | "LINK_EXPIRED"
   | "SERVICE_UNAVAILABLE"
-  | "ORDER_OUTCOME_UNKNOWN"
   /** API Gateway's stage throttling refused the request (429, with Retry-After). */
   | "THROTTLED"
   /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */

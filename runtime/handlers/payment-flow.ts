@@ -22,8 +22,10 @@ import type { OrderApiDeps } from "./order-api";
 
 /** How long a claim to send an order's message blocks other senders (the sweep, a webhook redelivery). */
 export const ENQUEUE_CLAIM_LEASE_MS = 60_000;
-/** Orders one sweep handles per kind, so a run stays well inside the Lambda's timeout. */
+/** Orders one sweep handles per kind, so a run stays well inside the Lambda's timeout; the rest wait for the next run. */
 const SWEEP_LIMIT = 25;
+/** Provider calls a sweep makes at once: 5 rounds of at most one 3 s call and its retry. */
+const SWEEP_PARALLELISM = 5;
 
 /** Does the provider's payment belong to this order, for its exact amount and currency? The reason when not. */
 export function paymentMismatch(rec: OrderRecord, p: PaymentState): string | undefined {
@@ -166,14 +168,14 @@ export async function handlePaymentWebhook(event: APIGatewayProxyEvent, deps: Or
 export async function sweepPayments(deps: OrderApiDeps): Promise<{ expired: number; paid: number; sent: number }> {
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const out = { expired: 0, paid: 0, sent: 0 };
-  for (const rec of await store.listDue(STATE_INDEX_KEYS.paymentDue, deps.now(), SWEEP_LIMIT)) {
+  await inParallel(await store.listDue(STATE_INDEX_KEYS.paymentDue, deps.now(), SWEEP_LIMIT), async (rec) => {
     const log = deps.log.child({ orderId: rec.order.orderId });
     try {
       if (rec.paymentId) {
         const state = await deps.payments.cancelPayment(rec.paymentId);
         if (state.status === "succeeded") {
           if ((await settlePayment(deps, store, rec, state, log)) === "paid") out.paid++;
-          continue;
+          return;
         }
       }
       if (await store.closeUnpaid(rec.order.orderId, "EXPIRED", deps.now())) {
@@ -183,9 +185,9 @@ export async function sweepPayments(deps: OrderApiDeps): Promise<{ expired: numb
     } catch (e) {
       log.error("could not expire an overdue order; the next sweep tries again", errorFields(e));
     }
-  }
+  });
   const sentBefore = new Date(deps.now().getTime() - ENQUEUE_CLAIM_LEASE_MS);
-  for (const rec of await store.listDue(STATE_INDEX_KEYS.outbox, sentBefore, SWEEP_LIMIT)) {
+  await inParallel(await store.listDue(STATE_INDEX_KEYS.outbox, sentBefore, SWEEP_LIMIT), async (rec) => {
     try {
       if (await enqueuePaid(deps, store, rec, randomUUID())) {
         out.sent++;
@@ -197,6 +199,11 @@ export async function sweepPayments(deps: OrderApiDeps): Promise<{ expired: numb
         ...errorFields(e),
       });
     }
-  }
+  });
   return out;
+}
+
+/** Runs `fn` over `items`, SWEEP_PARALLELISM at a time: a sweep's provider calls stay within a few seconds. */
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += SWEEP_PARALLELISM) await Promise.all(items.slice(i, i + SWEEP_PARALLELISM).map(fn));
 }

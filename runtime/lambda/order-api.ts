@@ -11,6 +11,8 @@ import { entryBasics, lambdaInvocation } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
 const PART = "order-api";
+/** The provider's SDK: 3 s per attempt, one retry (Stripe's SDK retries with the same idempotency key). */
+export const PAYMENT_CLIENT_OPTIONS = { timeoutMs: 3000, maxNetworkRetries: 1 } as const;
 
 /**
  * The order API Lambda's entry factory: runs once per container (the serialized callback
@@ -33,6 +35,8 @@ export function createOrderApiHandler(
     payments: createStripeProvider({
       keys: paymentKeys(new SecretsProvider({ awsSdkV3Client: secretsClient(c) }), settings.paymentSecretId),
       apiBaseUrl: settings.paymentApiBaseUrl,
+      // Inside the function's budget (API Gateway gives up at 29 s, the function at its timeout): one retry of 3 s.
+      ...PAYMENT_CLIENT_OPTIONS,
     }),
     settings,
     now: () => new Date(),
