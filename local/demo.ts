@@ -1,41 +1,53 @@
-/** `npm run demo [N]`: places N sample orders through the local HTTP API and reports how they flowed. */
-import { randomBytes, randomUUID } from "node:crypto";
+/**
+ * `npm run demo [N]`: places N sample orders through the local HTTP API, pays them with the Stripe
+ * stand-in's test cards (every fifth through 3-D Secure), and reports how they flowed.
+ */
+import { randomUUID } from "node:crypto";
 import { demoUserToken, readSession } from "./session";
 
-const CATALOG = [
-  { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", price: 1999 },
-  { sku: "MUG-01", name: "Coffee mug", price: 1250 },
-  { sku: "SOCKS-3PK", name: "Socks, 3 pairs", price: 1499 },
-  { sku: "CAP-NAVY", name: "Cap, navy", price: 2400 },
-  { sku: "TOTE-BAG", name: "Tote bag (organic cotton)", price: 990 },
-  { sku: "POSTER-A2", name: "Poster A2 «Ünïcödé»", price: 1500 },
-];
+/** SKUs of the demo catalog (catalog/demo.json, which npm start loads): names and prices are the catalog's. */
+const SKUS = ["TSHIRT-RED-M", "MUG-01", "SOCKS-3PK", "CAP-NAVY", "TOTE-BAG", "POSTER-A2"];
 
-/** A sample order body; `i` varies the lines. */
+/** Every how-manyth order pays with the stand-in's 3-D Secure card (and is authenticated by the demo). */
+export const THREE_D_SECURE_EVERY = 5;
+
+/** A sample order body; `i` varies the lines, and every fifth pays with a card that asks for 3-D Secure. */
 export function sampleOrder(i: number) {
   const n = 1 + (i % 4);
   return {
-    items: Array.from({ length: n }, (_, k) => {
-      const c = CATALOG[(i + k) % CATALOG.length];
-      return { sku: c.sku, name: c.name, quantity: 1 + ((i + k) % 3), unitPrice: { amount: c.price, currency: "EUR" } };
-    }),
+    items: Array.from({ length: n }, (_, k) => ({ sku: SKUS[(i + k) % SKUS.length], quantity: 1 + ((i + k) % 3) })),
     shippingAddress: { name: "Demo Customer", line1: `Main St ${i + 1}`, city: "Berlin", postalCode: "10115", country: "DE" },
-    // Letters only: a hex UUID can hold a Luhn-valid run of 13+ digits, which the API refuses as a card number.
+    shipping: { method: "standard" },
+    // Stripe's test payment methods, which the local stand-in knows: one succeeds at once, one asks for 3-D Secure.
     payment: {
       provider: "stripe",
-      token: `tok_demo_${
-        randomBytes(18)
-          .toString("base64url")
-          .replace(/[^A-Za-z]/g, "") || "x"
-      }`,
+      paymentMethod: i % THREE_D_SECURE_EVERY === THREE_D_SECURE_EVERY - 1 ? "pm_card_threeDSecure2Required" : "pm_card_visa",
     },
   };
+}
+
+/** The 202 body's fields the demo reads. */
+interface Accepted {
+  readonly orderId: string;
+  readonly status: string;
+  readonly payment?: { readonly actionUrl?: string };
+}
+
+/**
+ * Completes a payment waiting for 3-D Secure as the customer would on the provider's page: the local
+ * stand-in's page (payment.actionUrl) takes the "Complete" button's POST; the provider's webhook then makes the order PAID.
+ */
+export async function authenticate(actionUrl: string): Promise<void> {
+  const r = await fetch(`${actionUrl}?outcome=succeed`, { method: "POST", redirect: "manual" });
+  if (r.status >= 400) throw new Error(`3-D Secure at ${actionUrl}: ${r.status} ${await r.text()}`);
 }
 
 /** Result of a demo run. */
 export interface DemoSummary {
   readonly requested: number;
   readonly accepted: number;
+  /** Accepted orders that waited for 3-D Secure, authenticated by the demo at the provider's page. */
+  readonly authenticated: number;
   readonly invoiced: number;
   readonly emailed: number;
   readonly failed: number;
@@ -58,6 +70,7 @@ export async function runDemo(o: {
   const auth = { authorization: `Bearer ${o.token}` };
   const ids: string[] = [];
   let failed = 0;
+  let authenticated = 0;
   const errors: string[] = [];
   let next = 0;
   const place = async () => {
@@ -69,8 +82,15 @@ export async function runDemo(o: {
           headers: { ...auth, "content-type": "application/json", "idempotency-key": `demo-${randomUUID()}` },
           body: JSON.stringify(sampleOrder(i)),
         });
-        if (r.status === 202) ids.push(((await r.json()) as { orderId: string }).orderId);
-        else {
+        if (r.status === 202) {
+          const a = (await r.json()) as Accepted;
+          if (a.status === "AWAITING_PAYMENT") {
+            if (!a.payment?.actionUrl) throw new Error(`${a.orderId} awaits payment but names no page to authenticate it`);
+            await authenticate(a.payment.actionUrl);
+            authenticated++;
+          }
+          ids.push(a.orderId);
+        } else {
           failed++;
           errors.push(`order ${i}: ${r.status} ${await r.text()}`);
         }
@@ -93,6 +113,7 @@ export async function runDemo(o: {
     return {
       requested: o.count,
       accepted: ids.length,
+      authenticated,
       invoiced: statuses.filter((s) => s.status === "INVOICED" || s.status === "NOTIFIED").length,
       emailed: statuses.filter((s) => s.status === "NOTIFIED").length,
       failed,
@@ -127,6 +148,7 @@ export function summaryTable(s: DemoSummary): string {
   const rows: [string, string][] = [
     ["orders requested", String(s.requested)],
     ["accepted (202)", String(s.accepted)],
+    ["paid after 3-D Secure", String(s.authenticated)],
     ["invoiced", String(s.invoiced)],
     ["emailed", String(s.emailed)],
     ["failed", String(s.failed + (s.accepted - s.emailed))],

@@ -33,7 +33,7 @@ export function inlineSchema(schema: unknown, doc: OpenApiDoc): unknown {
 /** One request of the collection: what to send and what the document says comes back. */
 interface Case {
   readonly name: string;
-  readonly method: "GET" | "POST" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
   /** The OpenAPI path it exercises (checked against the document), or null for a route that does not exist. */
   readonly route: string | null;
   /** The URL path under {{baseUrl}}, with Postman variables. */
@@ -51,9 +51,33 @@ const json = (v: unknown) => JSON.stringify(v, null, 2);
 
 function cases(): Case[] {
   const order = EXAMPLES.createOrder;
+  const paidWith = (paymentMethod: string) => json({ ...order, payment: { provider: "stripe", paymentMethod } });
   return [
     {
-      name: "Place an order",
+      name: "List the catalog (public)",
+      method: "GET",
+      route: "/products",
+      url: "/products?currency=EUR&lang=en",
+      auth: false,
+      status: 200,
+      tests: [
+        "const b = pm.response.json();",
+        'pm.test("sells the example\'s products", () => pm.expect(b.products.map((p) => p.sku)).to.include.members(["TSHIRT-RED-M", "MUG-01"]));',
+        'pm.test("is cacheable", () => pm.expect(pm.response.headers.get("Cache-Control")).to.match(/^public, max-age=\\d+$/));',
+        'pm.collectionVariables.set("catalogEtag", pm.response.headers.get("ETag"));',
+      ],
+    },
+    {
+      name: "Answers 304 for the catalog the client already holds",
+      method: "GET",
+      route: "/products",
+      url: "/products?currency=EUR&lang=en",
+      auth: false,
+      headers: { "If-None-Match": "{{catalogEtag}}" },
+      status: 304,
+    },
+    {
+      name: "Place and pay an order (pm_card_visa)",
       method: "POST",
       route: "/orders",
       url: "/orders",
@@ -62,7 +86,8 @@ function cases(): Case[] {
       status: 202,
       tests: [
         "const b = pm.response.json();",
-        'pm.test("is PENDING with a Location", () => { pm.expect(b.status).to.equal("PENDING"); pm.expect(pm.response.headers.get("Location")).to.equal("/orders/" + b.orderId); });',
+        'pm.test("is PAID with a Location", () => { pm.expect(b.status).to.equal("PAID"); pm.expect(pm.response.headers.get("Location")).to.equal("/orders/" + b.orderId); });',
+        'pm.test("is priced by the catalog", () => pm.expect(b.total.amount).to.equal(' + EXAMPLES.accepted.total.amount + "));",
         'pm.collectionVariables.set("orderId", b.orderId);',
       ],
     },
@@ -86,6 +111,18 @@ function cases(): Case[] {
       status: 200,
       tests: [
         'pm.test("is the order placed", () => pm.expect(pm.response.json().orderId).to.equal(pm.collectionVariables.get("orderId")));',
+      ],
+    },
+    {
+      name: "Place an order whose card needs 3-D Secure",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      body: paidWith("pm_card_threeDSecure2Required"),
+      status: 202,
+      tests: [
+        "const b = pm.response.json();",
+        'pm.test("awaits payment, with the client secret and where to authenticate", () => { pm.expect(b.status).to.equal("AWAITING_PAYMENT"); pm.expect(b.payment.clientSecret).to.be.a("string"); pm.expect(b.payment.actionUrl).to.match(/^https?:/); });',
       ],
     },
     // Error cases: every one answers the documented status, code and Error shape.
@@ -135,18 +172,58 @@ function cases(): Case[] {
       method: "POST",
       route: "/orders",
       url: "/orders",
-      body: json({ ...order, payment: { provider: "stripe", token: "4111111111111111" } }),
+      body: paidWith("4111111111111111"),
       status: 400,
       code: "PAYMENT_DATA_NOT_ALLOWED",
     },
     {
-      name: "Rejects mixed currencies",
+      name: "Refuses a client that sets a line's name and price",
       method: "POST",
       route: "/orders",
       url: "/orders",
-      body: json({ ...order, items: [order.items[0], { ...order.items[1], unitPrice: { amount: 850, currency: "USD" } }] }),
+      body: json({ ...order, items: [{ sku: "MUG-01", name: "Gold bar 1kg", quantity: 1, unitPrice: { amount: 1, currency: "EUR" } }] }),
+      status: 400,
+      code: "CLIENT_PRICING_REFUSED",
+    },
+    {
+      name: "Answers 402 when the card is declined",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      body: paidWith("pm_card_chargeDeclined"),
+      status: 402,
+      code: "PAYMENT_DECLINED",
+      tests: ['pm.test("names the order, now PAYMENT_FAILED", () => pm.expect(pm.response.json().error.orderId).to.match(/^ord_/));'],
+    },
+    {
+      name: "Answers 409 with the current prices when the price shown is not the catalog's",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      body: json({ ...order, items: [{ sku: "TSHIRT-RED-M", quantity: 1, expectedUnitPrice: { amount: 1799, currency: "EUR" } }] }),
+      status: 409,
+      code: "PRICE_CHANGED",
+      tests: [
+        'pm.test("gives the current price", () => pm.expect(pm.response.json().error.currentPrices[0]).to.deep.equal({ line: 0, sku: "TSHIRT-RED-M", unitPrice: { amount: 1999, currency: "EUR" } }));',
+      ],
+    },
+    {
+      name: "Answers 422 for a SKU the shop does not sell",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      body: json({ ...order, items: [{ sku: "GOLD-BAR-1KG", quantity: 1 }] }),
       status: 422,
-      code: "ORDER_REJECTED",
+      code: "PRODUCT_UNAVAILABLE",
+    },
+    {
+      name: "Answers 422 for a currency the catalog has no price in",
+      method: "POST",
+      route: "/orders",
+      url: "/orders",
+      body: json({ ...order, currency: "JPY" }),
+      status: 422,
+      code: "PRICE_UNAVAILABLE",
     },
     {
       name: "Refuses an altered cursor",
@@ -173,6 +250,26 @@ function cases(): Case[] {
       auth: false,
       status: 403,
       code: "LINK_INVALID",
+    },
+    {
+      name: "Refuses a catalog change by a customer who is no shop admin",
+      method: "PUT",
+      route: "/admin/products/{sku}",
+      url: "/admin/products/MUG-01",
+      body: json(EXAMPLES.productInput),
+      status: 403,
+      code: "FORBIDDEN",
+    },
+    {
+      name: "Refuses a webhook that Stripe did not sign",
+      method: "POST",
+      route: "/webhooks/stripe",
+      url: "/webhooks/stripe",
+      auth: false,
+      headers: { "Stripe-Signature": "t=1767225600,v1=0000000000000000000000000000000000000000000000000000000000000000" },
+      body: json({ id: "evt_forged", object: "event", type: "payment_intent.succeeded", data: { object: { id: "pi_forged" } } }),
+      status: 400,
+      code: "SIGNATURE_INVALID",
     },
     { name: "Answers 404 for a route that does not exist", method: "DELETE", route: null, url: "/orders", status: 404, code: "NOT_FOUND" },
   ];
@@ -229,6 +326,7 @@ export function postmanCollection(doc: OpenApiDoc): Json {
     variable: [
       { key: "orderId", value: "" },
       { key: "cursor", value: "" },
+      { key: "catalogEtag", value: "" },
     ],
     item: items,
   };

@@ -1,10 +1,14 @@
 // The local console: plain browser JavaScript, no build step. It signs in through the local-only
-// endpoint, then uses the real API (POST /orders, GET /orders, GET /orders/{id}) with the ID token.
+// endpoint, then uses the real API (GET /products, POST /orders, GET /orders, GET /orders/{id}) with the ID token.
+// Payments go to the Stripe stand-in of npm start: its test cards, and its 3-D Secure page (payment.actionUrl).
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  // history: every status the page has shown per order, in order (the 202 body's PENDING first).
-  const state = { token: null, email: null, history: new Map() };
+  // history: every status the page has shown per order, in order (the 202 body's status first).
+  // actionUrls: where each order placed here that awaits 3-D Secure is authenticated (from its 202 answer).
+  const state = { token: null, email: null, history: new Map(), actionUrls: new Map(), prices: new Map() };
+  // The order statuses, in lifecycle order (runtime/domain/order.ts ORDER_STATUSES).
+  const STATUSES = ["AWAITING_PAYMENT", "PAYMENT_FAILED", "EXPIRED", "CANCELLED", "PAID", "INVOICED", "NOTIFIED"];
 
   const text = (el, s) => {
     el.textContent = s;
@@ -31,39 +35,62 @@
     await refreshOrders();
   }
 
+  /** Fills the product list from the public catalog: names and prices are the shop's, never typed in here. */
+  async function loadCatalog() {
+    const r = await api("GET", "/products?currency=EUR&lang=en");
+    const select = $("order-form").elements.namedItem("sku");
+    if (r.status !== 200) return text(select.options[0], `catalog unavailable (${r.status})`);
+    select.replaceChildren();
+    for (const p of r.data.products) {
+      state.prices.set(p.sku, p.prices[0]);
+      select.append(new Option(`${p.name} (${p.sku}): ${money(p.prices[0])}`, p.sku, p.sku === "MUG-01", p.sku === "MUG-01"));
+    }
+    showUnitPrice();
+  }
+
+  function showUnitPrice() {
+    const price = state.prices.get($("order-form").elements.namedItem("sku").value);
+    text($("unit-price"), price ? `Unit price ${money(price)} (sent as expectedUnitPrice: a changed price answers 409)` : "");
+  }
+
   function orderBody(f) {
     const v = (n) => f.elements.namedItem(n).value.trim();
+    const price = state.prices.get(v("sku"));
     return {
-      items: [
-        {
-          sku: v("sku"),
-          name: v("name"),
-          quantity: Number(v("quantity")),
-          unitPrice: { amount: Number(v("amount")), currency: v("currency") },
-        },
-      ],
+      items: [{ sku: v("sku"), quantity: Number(v("quantity")), ...(price ? { expectedUnitPrice: price } : {}) }],
       shippingAddress: { name: v("shipName"), line1: v("line1"), city: v("city"), postalCode: v("postalCode"), country: v("country") },
-      // Letters only, like `npm run demo`: a provider token, never card data.
-      payment: {
-        provider: "stripe",
-        token: "tok_console_" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => String.fromCharCode(97 + (b % 26))).join(""),
-      },
+      shipping: { method: v("shipping") },
+      // A payment method id of the provider's test cards, never card data.
+      payment: { provider: "stripe", paymentMethod: v("paymentMethod") },
     };
+  }
+
+  function showAction(url) {
+    $("order-action").hidden = !url;
+    if (url) $("three-ds").href = url;
   }
 
   async function placeOrder(ev) {
     ev.preventDefault();
+    showAction(undefined);
     const r = await api("POST", "/orders", orderBody(ev.target), { "Idempotency-Key": `console-${crypto.randomUUID()}` });
     if (r.status === 202) {
-      text($("order-result"), `Accepted: ${r.data.orderId}, total ${money(r.data.total)}`);
-      // shown at once as PENDING, before the next poll
-      renderOrders([r.data, ...lastOrders.filter((o) => o.orderId !== r.data.orderId)]);
+      const o = r.data;
+      const verb = o.status === "PAID" ? "Paid" : "Awaiting payment";
+      text($("order-result"), `${verb}: ${o.orderId}, total ${money(o.total)} (shipping ${money(o.shipping.price)})`);
+      if (o.payment?.actionUrl) state.actionUrls.set(o.orderId, o.payment.actionUrl);
+      showAction(o.payment?.actionUrl);
+      // shown at once, before the next poll
+      renderOrders([o, ...lastOrders.filter((x) => x.orderId !== o.orderId)]);
     } else {
       const e = r.data?.error;
+      const verb = r.status === 402 ? "Declined" : "Refused";
       text(
         $("order-result"),
-        `Refused (${r.status} ${e?.code ?? ""}): ${e?.message ?? ""} ${(e?.details ?? []).map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+        `${verb} (${r.status} ${e?.code ?? ""}): ${e?.message ?? ""} ${(e?.details ?? []).map((d) => `${d.path}: ${d.message}`).join("; ")}`,
       );
+      if (r.status === 402) await refreshOrders();
+      if (r.status === 409) await loadCatalog();
     }
   }
 
@@ -92,7 +119,12 @@
       st.className = `status ${o.status}`;
       text(st, o.status);
       const inv = tr.insertCell();
-      if (o.invoiceNumber) {
+      const actionUrl = o.status === "AWAITING_PAYMENT" ? state.actionUrls.get(o.orderId) : undefined;
+      if (actionUrl) {
+        const a = Object.assign(document.createElement("a"), { href: actionUrl, target: "_blank", rel: "noopener", className: "three-ds" });
+        text(a, "Complete 3-D Secure");
+        inv.append(a);
+      } else if (o.invoiceNumber) {
         const b = document.createElement("button");
         b.type = "button";
         b.className = "open-invoice";
@@ -121,10 +153,24 @@
     text($("m-queue-waiting"), s.queues.orders.waiting);
     text($("m-queue-inflight"), s.queues.orders.inFlight);
     text($("m-dlq"), s.queues.dlq.waiting + s.queues.dlq.inFlight);
-    text($("m-pending"), s.orders.PENDING);
-    text($("m-invoiced"), s.orders.INVOICED);
-    text($("m-notified"), s.orders.NOTIFIED);
+    renderStatusCounts(s.orders);
     text($("m-emails"), s.emailsSent);
+  }
+
+  function renderStatusCounts(counts) {
+    const dl = $("status-counts");
+    for (const st of STATUSES) {
+      let dd = $(`m-${st}`);
+      if (!dd) {
+        const div = document.createElement("div");
+        const dt = document.createElement("dt");
+        text(dt, st);
+        dd = Object.assign(document.createElement("dd"), { id: `m-${st}`, className: `status ${st}` });
+        div.append(dt, dd);
+        dl.append(div);
+      }
+      text(dd, counts[st] ?? 0);
+    }
   }
 
   async function refreshInbox() {
@@ -171,9 +217,11 @@
     signIn($("other-email").value.trim());
   });
   $("order-form").addEventListener("submit", placeOrder);
+  $("order-form").elements.namedItem("sku").addEventListener("change", showUnitPrice);
   $("redrive").addEventListener("click", redrive);
 
-  // Poll: statuses move PENDING -> INVOICED -> NOTIFIED within seconds locally.
+  loadCatalog();
+  // Poll: statuses move PAID -> INVOICED -> NOTIFIED within seconds locally (AWAITING_PAYMENT first with 3-D Secure).
   const every = (ms, f) => {
     const tick = async () => {
       try {

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { SendMessageCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
+import type { LocalPipeline } from "../../local/pipeline";
+import { startPayingPipeline } from "../helpers/local-payments";
 import { localStackSettings } from "../../local/stack-settings";
 
 /** Debian's Chromium; no browser is downloaded at install. */
@@ -37,7 +38,7 @@ describe("the local console (/_local/) in a real headless browser", function () 
         `Chromium is not installed at ${CHROMIUM}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
       );
     }
-    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
+    ({ p } = await startPayingPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined }));
     sqs = new SQSClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "shop-console-profile-"));
     context = await chromium.launchPersistentContext(profile, {
@@ -65,22 +66,33 @@ describe("the local console (/_local/) in a real headless browser", function () 
     }
   };
 
-  it("signs in as the demo user, places an order from the form and shows its status move PENDING -> NOTIFIED live", async () => {
+  const historyOf = async (orderId: string) => (await page.locator(`tr[data-order-id="${orderId}"]`).getAttribute("data-history"))!;
+  const placed = async (result: string) => {
+    await page.click("#place-order");
+    await page.locator("#order-result", { hasText: result }).waitFor();
+    return (await page.textContent("#order-result"))!.match(/ord_[A-Za-z0-9]+/)![0];
+  };
+
+  it("signs in as the demo user, offers the catalog's products, pays with the test card and shows PAID -> NOTIFIED live", async () => {
     await page.click("#sign-in-demo");
     await page.locator("#signed-in", { hasText: `Signed in as ${p.demoUser.email}` }).waitFor();
+    // The product list comes from GET /products: names and prices are the catalog's.
+    await page
+      .locator('select[name="sku"] option[value="TSHIRT-RED-M"]', { hasText: "T-shirt, red, M (TSHIRT-RED-M): 19.99 EUR" })
+      .waitFor({
+        state: "attached",
+      });
+    expect(await page.inputValue('select[name="sku"]')).to.equal("MUG-01");
+    expect(await page.inputValue('select[name="paymentMethod"]')).to.equal("pm_card_visa");
     await page.fill('input[name="quantity"]', "3");
-    await page.click("#place-order");
-    await page.locator("#order-result", { hasText: "Accepted: ord_" }).waitFor();
-    const orderId = (await page.textContent("#order-result"))!.match(/ord_[A-Za-z0-9]+/)![0];
-    // 3 x 12.50 EUR + 19 % tax (dev stack)
-    expect(await page.textContent("#order-result")).to.contain("total 44.63 EUR");
+    const orderId = await placed("Paid: ord_");
+    // 3 x 12.50 EUR + standard shipping to DE 4.90 EUR = 42.40 net, + 19 % tax (dev stack) 8.06
+    expect(await page.textContent("#order-result")).to.contain("total 50.46 EUR (shipping 4.90 EUR)");
+    expect(await page.isHidden("#order-action")).to.equal(true);
     // The row updates live, without a reload, until the email went out; the page keeps every status it showed.
     await waitFor("NOTIFIED", async () => (await statusOf(orderId)) === "NOTIFIED");
-    const history = (await page.locator(`tr[data-order-id="${orderId}"]`).getAttribute("data-history"))!.split(" ");
-    expect(history[0]).to.equal("PENDING");
-    expect(history[history.length - 1]).to.equal("NOTIFIED");
     // INVOICED may pass between two polls; whatever was shown came in lifecycle order.
-    expect(["PENDING INVOICED NOTIFIED", "PENDING NOTIFIED"]).to.include(history.join(" "));
+    expect(["PAID INVOICED NOTIFIED", "PAID NOTIFIED"]).to.include(await historyOf(orderId));
   });
 
   it("opens the invoice PDF from the order row", async () => {
@@ -91,10 +103,40 @@ describe("the local console (/_local/) in a real headless browser", function () 
     await popup.close();
   });
 
-  it("shows the email in the inbox and the counts in the metrics", async () => {
+  it("pays with the 3-D Secure card: links the stand-in's page, and the order is PAID and emailed once it is completed there", async () => {
+    await page.selectOption('select[name="paymentMethod"]', "pm_card_threeDSecure2Required");
+    await page.fill('input[name="quantity"]', "1");
+    const orderId = await placed("Awaiting payment: ord_");
+    await page.locator("#order-action").waitFor();
+    expect(await page.getAttribute("#three-ds", "href")).to.match(/^http:\/\/127\.0\.0\.1:\d+\/_standin\/3ds\/pi_/);
+    await waitFor("AWAITING_PAYMENT row", async () => (await statusOf(orderId)) === "AWAITING_PAYMENT");
+    const [popup] = await Promise.all([context.waitForEvent("page"), page.click("#three-ds")]);
+    await popup.waitForLoadState();
+    expect(await popup.textContent("body")).to.contain("Authenticate the payment of 20.71 EUR?");
+    await popup.click('button:has-text("Complete")');
+    await popup.locator("body", { hasText: "Authentication complete" }).waitFor();
+    await popup.close();
+    // The stand-in's signed webhook reaches POST /webhooks/stripe: PAID, then invoiced and emailed.
+    await waitFor("NOTIFIED after 3-D Secure", async () => (await statusOf(orderId)) === "NOTIFIED");
+    expect((await historyOf(orderId)).split(" ")[0]).to.equal("AWAITING_PAYMENT");
+    expect(await historyOf(orderId)).to.match(/NOTIFIED$/);
+  });
+
+  it("shows a declined card's 402 and the order as PAYMENT_FAILED", async () => {
+    await page.selectOption('select[name="paymentMethod"]', "pm_card_chargeDeclined");
+    await page.click("#place-order");
+    await page.locator("#order-result", { hasText: "Declined (402 PAYMENT_DECLINED)" }).waitFor();
+    await page.locator("tr[data-status=PAYMENT_FAILED]").waitFor();
+    await page.selectOption('select[name="paymentMethod"]', "pm_card_visa");
+  });
+
+  it("shows the emails in the inbox and the orders by status in the metrics", async () => {
     await page.locator("#mails li.mail", { hasText: "Your invoice INV-000001" }).waitFor();
-    await waitFor("metrics", async () => (await page.textContent("#m-notified")) === "1" && (await page.textContent("#m-emails")) === "1");
-    expect(await page.textContent("#m-pending")).to.equal("0");
+    await page.locator("#mails li.mail", { hasText: "Your invoice INV-000002" }).waitFor();
+    const counts = async () => Promise.all(["#m-NOTIFIED", "#m-emails", "#m-PAYMENT_FAILED"].map((id) => page.textContent(id)));
+    await waitFor("metrics", async () => JSON.stringify(await counts()) === JSON.stringify(["2", "2", "1"]));
+    expect(await page.textContent("#m-AWAITING_PAYMENT")).to.equal("0");
+    expect(await page.textContent("#m-PAID")).to.equal("0");
     expect(await page.textContent("#m-queue-waiting")).to.equal("0");
   });
 

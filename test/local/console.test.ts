@@ -10,6 +10,8 @@ import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
 import { sessionOf, writeSession } from "../../local/session";
 import { userArg } from "../../local/token";
+import { ORDER_STATUSES } from "../../runtime/domain/order";
+import { TEST_PAYMENT_METHODS } from "../../local/stripe/objects";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -50,6 +52,16 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
     const page = await fetch(p.consoleUrl);
     expect(page.headers.get("content-type")).to.match(/^text\/html/);
     expect(await page.text()).to.contain('<script src="/_local/console.js">');
+  });
+
+  it("offers one of the stand-in's test cards for each outcome (paid, 3-D Secure, declined) and no typed-in name or price", async () => {
+    const html = await (await fetch(p.consoleUrl)).text();
+    const offered = [...html.matchAll(/<option value="(pm_[A-Za-z0-9_]+)">/g)].map((m) => m[1]);
+    expect(offered.map((pm) => TEST_PAYMENT_METHODS[pm]?.outcome).sort()).to.deep.equal(["authenticate", "decline", "succeed"]);
+    expect(html).to.not.match(/name="(name|amount|currency)"/);
+    // The product list is filled from the public catalog route, which answers without a token.
+    expect(fs.readFileSync(path.join(ROOT, "local", "console", "console.js"), "utf8")).to.contain('"/products?currency=EUR&lang=en"');
+    expect((await fetch(`${p.apiUrl}/products?currency=EUR&lang=en`)).status).to.equal(200);
   });
 
   it("signs in a second local user, created on first use, whose token the API accepts", async () => {
@@ -93,7 +105,7 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
       emailsSent: number;
     };
     expect(state.queues.dlq.waiting).to.equal(2);
-    expect(state.orders).to.deep.equal({ PENDING: 0, INVOICED: 0, NOTIFIED: 0 });
+    expect(state.orders).to.deep.equal(Object.fromEntries(ORDER_STATUSES.map((st) => [st, 0])));
     expect(state.emailsSent).to.equal(0);
     expect(await (await post(`${p.apiUrl}/_local/api/redrive`)).json()).to.deep.equal({ moved: 2 });
     const after = (await (await fetch(`${p.apiUrl}/_local/api/state`)).json()) as {

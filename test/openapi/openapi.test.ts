@@ -6,6 +6,7 @@ import {
   errorCatalogue,
   EXAMPLES,
   responseSchemas,
+  RETIRED_ERROR_CLASSES,
   retryAfterCodes,
   statusOrder,
   type DocumentedStatus,
@@ -13,15 +14,35 @@ import {
 import type { ErrorCode } from "../../runtime/contracts/error-codes";
 import { generatedFiles } from "../../openapi/generate";
 import { API_ROUTES, handleApiRequest } from "../../runtime/handlers/order-api";
-import { createOrderBodySchema, priceOrder } from "../../runtime/domain/order";
+import { createOrderBodySchema } from "../../runtime/domain/order";
+import { priceOrder } from "../../runtime/domain/pricing";
+import { parseCatalogJson } from "../../runtime/domain/catalog-file";
+import { DEMO_CATALOG_FILE } from "../../local/catalog";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { localStackSettings } from "../../local/stack-settings";
 import { useLocalAws } from "../helpers/aws";
 import { apiDeps, drainQueue, workerDeps } from "../helpers/deps";
-import { apiEvent, orderBody, postOrder, ALICE } from "../helpers/events";
+import { apiEvent, orderBody, postOrder, ALICE, type Claims } from "../helpers/events";
+import { ADMIN_GROUP } from "../../runtime/contracts/routes";
+import { signedWebhook } from "../helpers/stripe";
+import { productInput } from "../helpers/catalog";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const checkedIn = () => JSON.parse(fs.readFileSync(path.join(ROOT, "openapi", "openapi.json"), "utf8"));
+
+/** Every .ts file under runtime/: its path from the root and its text. */
+function runtimeSources(): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ts$/.test(e.name)) out.push({ file: path.relative(ROOT, p), text: fs.readFileSync(p, "utf8") });
+    }
+  };
+  walk(path.join(ROOT, "runtime"));
+  return out;
+}
 
 /** The rows of the README's error-code table: status (one, or the family "4XX") and code. */
 function readmeErrorCodes(): { status: DocumentedStatus; code: string }[] {
@@ -75,7 +96,7 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
 
   it("gives every answer that carries Retry-After the header in the document, API Gateway's 429 included", () => {
     const doc = checkedIn();
-    expect(retryAfterCodes()).to.deep.equal(["ORDER_OUTCOME_UNKNOWN", "SERVICE_UNAVAILABLE", "THROTTLED"]);
+    expect(retryAfterCodes()).to.deep.equal(["SERVICE_UNAVAILABLE", "THROTTLED"]);
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
       for (const [m, op] of Object.entries(ops)) {
         for (const [status, r] of Object.entries(op.responses)) {
@@ -94,7 +115,7 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
     }
   });
 
-  it("holds examples that the schemas accept, priced at the local stack's tax rate", () => {
+  it("holds examples that the schemas accept, priced from the demo catalog at the local stack's tax rate", () => {
     const doc = checkedIn();
     const body = createOrderBodySchema().parse(doc.components.schemas.CreateOrder.example);
     const s = responseSchemas();
@@ -102,36 +123,59 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       ["OrderAccepted", s.accepted],
       ["Order", s.order],
       ["OrderList", s.list],
+      ["Catalog", s.catalog],
+      ["Product", s.product],
+      ["WebhookReceived", s.webhookReceived],
       ["Error", s.error],
     ] as const) {
       const r = schema.safeParse(doc.components.schemas[name].example);
       expect(r.success, `${name}: ${r.success ? "" : r.error.message}`).to.equal(true);
     }
+    for (const [name, example] of Object.entries(doc.paths["/orders"].post.responses["202"].content["application/json"].examples)) {
+      const r = s.accepted.safeParse((example as { value: unknown }).value);
+      expect(r.success, `202 example ${name}: ${r.success ? "" : r.error.message}`).to.equal(true);
+    }
+    expect(s.error.safeParse(EXAMPLES.priceChanged).success).to.equal(true);
+    const demo = parseCatalogJson(fs.readFileSync(DEMO_CATALOG_FILE, "utf8"));
+    if (!demo.ok) throw new Error("catalog/demo.json does not parse");
+    const now = new Date().toISOString();
+    const products = new Map(demo.file.products.map((p) => [p.sku, { ...p, active: p.active ?? true, version: 1, updatedAt: now }]));
     const priced = priceOrder(
       body,
-      { id: "c", email: "a@b.example" },
-      localStackSettings("dev").taxRateBps,
-      "ord_Hmcs9fZo6qKlbLwNbtmO",
-      new Date(),
+      { products, shippingMethod: demo.file.shippingMethods?.find((m) => m.id === body.shipping.method) },
+      {
+        orderId: "ord_Hmcs9fZo6qKlbLwNbtmO",
+        customer: { id: "c", email: "a@b.example" },
+        now: new Date(),
+        shopCurrency: "EUR",
+        language: "en",
+        taxRateBps: localStackSettings("dev").taxRateBps,
+      },
     );
-    expect([priced.subtotalMinor, priced.taxMinor, priced.totalMinor]).to.deep.equal([
-      EXAMPLES.accepted.subtotal.amount,
-      EXAMPLES.accepted.tax.amount,
-      EXAMPLES.accepted.total.amount,
-    ]);
+    for (const example of [EXAMPLES.accepted, EXAMPLES.awaiting, EXAMPLES.order]) {
+      expect([priced.subtotalMinor, priced.taxMinor, priced.totalMinor, priced.shipping.priceMinor]).to.deep.equal([
+        example.subtotal.amount,
+        example.tax.amount,
+        example.total.amount,
+        example.shipping.price.amount,
+      ]);
+    }
+    expect(EXAMPLES.order.lines.map((l) => [l.sku, l.name, l.unitPrice.amount])).to.deep.equal(
+      priced.lines.map((l) => [l.sku, l.name, l.unitPriceMinor]),
+    );
+  });
+
+  it("leaves out only retired error classes, which nothing outside runtime/errors.ts names any more", () => {
+    const offenders = runtimeSources()
+      .filter((f) => f.file !== path.join("runtime", "errors.ts"))
+      .flatMap((f) => RETIRED_ERROR_CLASSES.filter((name) => new RegExp(`\\b${name}\\b`).test(f.text)).map((name) => `${f.file}: ${name}`));
+    expect(offenders).to.deep.equal([]);
   });
 
   it("is built outside the Lambda's import graph: nothing under runtime/ imports the generator", () => {
-    const offenders: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/\.ts$/.test(e.name) && /zod-to-openapi|openapi\//.test(fs.readFileSync(p, "utf8")))
-          offenders.push(path.relative(ROOT, p));
-      }
-    };
-    walk(path.join(ROOT, "runtime"));
+    const offenders = runtimeSources()
+      .filter((f) => /zod-to-openapi|openapi\//.test(f.text))
+      .map((f) => f.file);
     expect(offenders).to.deep.equal([]);
     expect(Object.keys(buildOpenApiDocument().paths ?? {})).to.have.length(new Set(API_ROUTES.map((r) => r.resource)).size);
   });
@@ -165,6 +209,91 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       const bad = await call(postOrder({ ...orderBody(), items: [] }));
       expect(bad.statusCode).to.equal(400);
       expectValid(s.error, bad.body);
+    });
+
+    it("answers every outcome of paying in the documented shapes: 3-D Secure, declined, price changed, unavailable", async () => {
+      const pay = (paymentMethod: string) => ({ ...orderBody(), payment: { provider: "stripe", paymentMethod } });
+      const awaiting = await call(postOrder(pay("pm_card_threeDSecure2Required")));
+      expect(awaiting.statusCode).to.equal(202);
+      expectValid(s.accepted, awaiting.body);
+      expect(JSON.parse(awaiting.body)).to.deep.include({ status: "AWAITING_PAYMENT" });
+      expect(JSON.parse(awaiting.body).payment).to.include.keys("clientSecret", "actionUrl", "dueBy");
+      const cases: [unknown, number, string][] = [
+        [pay("pm_card_chargeDeclined"), 402, "PAYMENT_DECLINED"],
+        [orderBody({ items: [{ sku: "MUG-01", quantity: 1, expectedUnitPrice: { amount: 1, currency: "EUR" } }] }), 409, "PRICE_CHANGED"],
+        [orderBody({ items: [{ sku: "NO-SUCH-SKU", quantity: 1 }] }), 422, "PRODUCT_UNAVAILABLE"],
+        [orderBody({ currency: "JPY" }), 422, "PRICE_UNAVAILABLE"],
+        [
+          orderBody({ items: [{ sku: "MUG-01", name: "Gold bar", quantity: 1, unitPrice: { amount: 1, currency: "EUR" } }] }),
+          400,
+          "CLIENT_PRICING_REFUSED",
+        ],
+      ];
+      for (const [body, status, code] of cases) {
+        const r = await call(postOrder(body));
+        expect([r.statusCode, JSON.parse(r.body).error.code], code).to.deep.equal([status, code]);
+        expectValid(s.error, r.body);
+      }
+    });
+
+    it("answers GET /products (200, then 304), the admin routes and the webhook in the documented shapes", async () => {
+      const listProducts = (headers: Record<string, string> = {}) =>
+        call(apiEvent({ method: "GET", resource: "/products", path: "/products", query: { lang: "en" }, headers, claims: null }));
+      const products = await listProducts();
+      expect(products.statusCode).to.equal(200);
+      expectValid(s.catalog, products.body);
+      const again = await listProducts({ "If-None-Match": products.headers!.etag as string });
+      expect([again.statusCode, again.body]).to.deep.equal([304, ""]);
+      const onProduct = (method: "PUT" | "DELETE", claims: Claims, headers: Record<string, string> = {}) =>
+        call(
+          apiEvent({
+            method,
+            resource: "/admin/products/{sku}",
+            path: "/admin/products/OPENAPI-1",
+            pathParameters: { sku: "OPENAPI-1" },
+            headers: method === "PUT" ? { "Content-Type": "application/json", ...headers } : headers,
+            body: method === "PUT" ? JSON.stringify(productInput("OPENAPI-1")) : null,
+            claims,
+          }),
+        );
+      const admin = { ...ALICE, "cognito:groups": ADMIN_GROUP } as Claims;
+      const created = await onProduct("PUT", admin);
+      expect(created.statusCode).to.equal(201);
+      expectValid(s.product, created.body);
+      for (const [r, status, code] of [
+        [await onProduct("PUT", ALICE), 403, "FORBIDDEN"],
+        [await onProduct("PUT", admin, { "If-Match": '"99"' }), 412, "PRECONDITION_FAILED"],
+      ] as const) {
+        expect([r.statusCode, JSON.parse(r.body).error.code]).to.deep.equal([status, code]);
+        expectValid(s.error, r.body);
+      }
+      const removed = await onProduct("DELETE", admin);
+      expect(removed.statusCode).to.equal(200);
+      expectValid(s.product, removed.body);
+      const hook = (raw: string, signature: string) =>
+        call(
+          apiEvent({
+            method: "POST",
+            resource: "/webhooks/stripe",
+            path: "/webhooks/stripe",
+            headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
+            body: raw,
+            claims: null,
+          }),
+        );
+      const other = signedWebhook({
+        id: "evt_openapi_1",
+        object: "event",
+        type: "customer.created",
+        data: { object: { id: "cus_1" } },
+        created: 1,
+      });
+      const received = await hook(other.raw, other.signature);
+      expect(received.statusCode).to.equal(200);
+      expectValid(s.webhookReceived, received.body);
+      const forged = await hook(other.raw, signedWebhook({}, { secret: "whsec_not_ours" }).signature);
+      expect([forged.statusCode, JSON.parse(forged.body).error.code]).to.deep.equal([400, "SIGNATURE_INVALID"]);
+      expectValid(s.error, forged.body);
     });
   });
 });

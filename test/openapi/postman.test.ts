@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { expect } from "chai";
 import * as newman from "newman";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
+import type { LocalPipeline } from "../../local/pipeline";
+import { startPayingPipeline } from "../helpers/local-payments";
 import { localStackSettings } from "../../local/stack-settings";
 import { signIn } from "../../local/auth";
 
@@ -30,7 +31,7 @@ describe("the Postman collection (openapi/shop-backend.postman_collection.json)"
   let token: string;
 
   before(async () => {
-    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
+    ({ p } = await startPayingPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined }));
     const cognito = new CognitoIdentityProviderClient({
       region: p.region,
       endpoint: p.endpoint,
