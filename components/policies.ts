@@ -205,15 +205,6 @@ export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
       Resource: a.queueArn,
     },
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
-    {
-      // Dropping a keyless order whose intake never completed (store.abandonIntake): order items only
-      // (keys `ORDER#<id>`), never an idempotency record or the invoice counter.
-      Sid: "AbandonUnconfirmedOrders",
-      Effect: "Allow",
-      Action: ["dynamodb:DeleteItem"],
-      Resource: a.tableArn,
-      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ORDER#*"] } },
-    },
     { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: invoiceObjectsArn(a.bucketArn) },
   );
 }

@@ -16,17 +16,10 @@ import { gatewayResponses } from "../components/api-routes";
 
 extendZodWithOpenApi(z);
 
-/**
- * Error classes runtime/errors.ts still defines but no handler throws any more, by class name: left
- * out of the document and the README. test/openapi checks that nothing outside errors.ts names them.
- * OrderOutcomeUnknown: the keyless intake's unknown outcome, gone with the intake/outbox of #15.
- */
-export const RETIRED_ERROR_CLASSES: readonly string[] = ["OrderOutcomeUnknown"];
-
 /** One instance of every error class the API answers with (runtime/errors.ts). */
 function apiErrors(): ApiError[] {
   return Object.entries(errors)
-    .filter(([name, value]) => typeof value === "function" && value.prototype instanceof ApiError && !RETIRED_ERROR_CLASSES.includes(name))
+    .filter(([name, value]) => typeof value === "function" && value.prototype instanceof ApiError)
     .map(([, value]) => new (value as unknown as new (m: string, d?: unknown, x?: unknown) => ApiError)("x", undefined, {}));
 }
 
@@ -345,6 +338,10 @@ export function responseSchemas() {
             orderId: orderId
               .optional()
               .openapi({ description: "PAYMENT_DECLINED only: the order, now PAYMENT_FAILED, that another payment method may still pay" }),
+            clientSecret: z.string().optional().openapi({
+              description:
+                "PAYMENT_DECLINED only: the payment's client secret, to confirm it with another card before the deadline (as Stripe.js does after a decline); never logged or stored by the API",
+            }),
           })
           .strict(),
       })

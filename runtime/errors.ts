@@ -133,7 +133,7 @@ export class PaymentDeclined extends ApiError {
   constructor(
     message: string,
     details: readonly FieldIssue[],
-    override readonly extra: { readonly orderId: string },
+    override readonly extra: { readonly orderId: string; readonly clientSecret?: string },
   ) {
     super(message, details);
   }

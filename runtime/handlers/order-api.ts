@@ -226,10 +226,12 @@ async function pay(
   const now = (await store.get(order.orderId)) ?? rec;
   if (outcome === "failed") {
     const reason = state.failure?.message ?? "The payment was declined.";
+    // The payment stays open at the provider until the deadline: the client may confirm it with another card
+    // using the client secret (as Stripe.js does after a decline), or place the order again.
     throw new PaymentDeclined(
-      `The payment was declined: ${reason} Pay with another method before ${now.paymentDueBy ?? "the deadline"} or place the order again.`,
+      `The payment was declined: ${reason} Pay with another card before ${now.paymentDueBy ?? "the deadline"} or place the order again.`,
       [{ path: "payment.paymentMethod", message: reason }],
-      { orderId: order.orderId },
+      { orderId: order.orderId, ...(state.clientSecret ? { clientSecret: state.clientSecret } : {}) },
     );
   }
   return json(202, acceptedBody(now, state), { ...headers, location: `/orders/${order.orderId}` });

@@ -341,9 +341,8 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the worker consume, number, store and abandon unconfirmed orders, with no SendMessage, no reads of invoices and no traces", () => {
+  it("lets the worker consume, number and store, with no deletes, no SendMessage, no reads of invoices and no traces", () => {
     expect(actions(workerTaskPolicy(arns))).to.deep.equal([
-      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",

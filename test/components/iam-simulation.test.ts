@@ -250,15 +250,16 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
     ]);
   });
 
-  it("lets the worker delete order items (abandoning an unconfirmed intake) and nothing else of the table", async () => {
-    const deletes = ["ORDER#ord_1", "IDEMP#cust#keyhash", "COUNTER#invoice"].map((pk) =>
+  it("lets the worker delete nothing of the table (orders are only ever taken back by the API, before payment)", async () => {
+    const deletes = ["ORDER#ord_1", "IDEMP#cust#keyhash", "COUNTER#invoice", "PRODUCT#MUG-01"].map((pk) =>
       call({ key: "invoice-worker", service: "dynamodb", action: "DeleteItem", params: { TableName: "test-orders", LeadingKeys: [pk] } }),
     );
     const check = await checkCalls(deletes, roles);
     expect(check.judged.map((j) => [j.request.context["dynamodb:LeadingKeys"][0], j.verdict])).to.deep.equal([
-      ["ORDER#ord_1", "Allowed"],
+      ["ORDER#ord_1", "ImplicitlyDenied"],
       ["IDEMP#cust#keyhash", "ImplicitlyDenied"],
       ["COUNTER#invoice", "ImplicitlyDenied"],
+      ["PRODUCT#MUG-01", "ImplicitlyDenied"],
     ]);
   });
 

@@ -6,7 +6,6 @@ import {
   errorCatalogue,
   EXAMPLES,
   responseSchemas,
-  RETIRED_ERROR_CLASSES,
   retryAfterCodes,
   statusOrder,
   type DocumentedStatus,
@@ -163,13 +162,6 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
     expect(EXAMPLES.order.lines.map((l) => [l.sku, l.name, l.unitPrice.amount])).to.deep.equal(
       priced.lines.map((l) => [l.sku, l.name, l.unitPriceMinor]),
     );
-  });
-
-  it("leaves out only retired error classes, which nothing outside runtime/errors.ts names any more", () => {
-    const offenders = runtimeSources()
-      .filter((f) => f.file !== path.join("runtime", "errors.ts"))
-      .flatMap((f) => RETIRED_ERROR_CLASSES.filter((name) => new RegExp(`\\b${name}\\b`).test(f.text)).map((name) => `${f.file}: ${name}`));
-    expect(offenders).to.deep.equal([]);
   });
 
   it("is built outside the Lambda's import graph: nothing under runtime/ imports the generator", () => {

@@ -97,13 +97,6 @@ for (const stack of STACKS) {
             Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: st.arn.table,
           },
-          {
-            Sid: "AbandonUnconfirmedOrders",
-            Effect: "Allow",
-            Action: ["dynamodb:DeleteItem"],
-            Resource: st.arn.table,
-            Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ORDER#*"] } },
-          },
           { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${st.arn.bucket}/invoices/*` },
         ]);
       });

@@ -51,6 +51,7 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     const r = await post(orderBody({ payment: { provider: "stripe", paymentMethod: "pm_card_chargeDeclined" } }));
     expect([r.status, r.body.error.code]).to.deep.equal([402, "PAYMENT_DECLINED"]);
     expect(r.body.error.message).to.match(/declined/i);
+    expect(r.body.error.clientSecret).to.match(/^pi_.+_secret_/); // to pay with another card before the deadline
     const rec = (await record(r.body.error.orderId))!;
     expect([rec.status, rec.invoiceNumber, (rec.paymentFailure as { code?: string }).code]).to.deep.equal([
       "PAYMENT_FAILED",
