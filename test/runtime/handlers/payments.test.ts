@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import pdfParse from "pdf-parse";
+import { CatalogStore } from "../../../runtime/domain/catalog-store";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
 import { orderBody, postOrder, webhookEvent } from "../../helpers/events";
@@ -215,6 +217,21 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     const sent = await drainQueue(ctx);
     expect(sent.map((m) => JSON.parse(m.body).order.orderId)).to.deep.equal([r.body.orderId]);
     expect((await processOrderMessage(sent[0].body, workerDeps(ctx))).outcome).to.equal("invoiced");
+  });
+
+  it("invoices the prices and names of order time, whatever the catalog says later", async () => {
+    const r = await post(orderBody({ items: [{ sku: "MUG-01", quantity: 1 }] }));
+    const catalog = new CatalogStore(ctx.clients.ddb, ctx.resources.table);
+    const mug = (await catalog.getProduct("MUG-01"))!;
+    await catalog.putProduct("MUG-01", { names: { en: "Renamed mug" }, prices: { EUR: 9900 }, taxCategory: mug.taxCategory }, new Date());
+    const [m] = await drainQueue(ctx);
+    expect((await processOrderMessage(m.body, workerDeps(ctx))).outcome).to.equal("invoiced");
+    const key = (await record(r.body.orderId))!.invoiceKey as string;
+    const pdf = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: ctx.resources.bucket, Key: key }));
+    const text = (await pdfParse(Buffer.from(await pdf.Body!.transformToByteArray()))).text;
+    expect(text).to.contain("€12.50").and.contain("Coffee mug");
+    expect(text).not.to.contain("€99.00");
+    expect(text).not.to.contain("Renamed mug");
   });
 
   it("the worker never invoices an order that is not PAID (a forged or stray message)", async () => {
