@@ -265,8 +265,29 @@ export function savedQueries(stack: string): { key: string; name: string; query:
         "| limit 200",
       ].join("\n"),
     },
+    {
+      key: "payment-problems",
+      name: `shop-${stack}/Payments a person should look at (forged or foreign webhooks, paid after expiry)`,
+      query: [
+        "fields @timestamp, alarm, orderId, paymentId, eventId, eventType, reason, status",
+        `| filter alarm in [${PAYMENT_ALARMS.map((a) => JSON.stringify(a)).join(", ")}]`,
+        "| sort @timestamp desc",
+        "| limit 200",
+      ].join("\n"),
+    },
   ];
 }
+
+/** The `alarm` values of the order API's payment log lines (runtime/handlers/payment-flow.ts, order-api.ts). */
+export const PAYMENT_ALARMS = [
+  "payment-mismatch",
+  "payment-webhook-foreign",
+  "payment-webhook-unknown-order",
+  "paid-after-close",
+  "webhook-signature-invalid",
+  "payment-provider-unavailable",
+  "unpaid-order-message",
+] as const;
 
 /**
  * What a person is told and the picture they look at: alarms on every part (to the AlarmTopic),

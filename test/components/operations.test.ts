@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { programRun, type MockedResource, type ProgramRun } from "../helpers/pulumi-mocks";
-import { ALARM_THRESHOLDS as T, dashboardBody, savedQueries, type OpsNames } from "../../components/operations";
+import { ALARM_THRESHOLDS as T, dashboardBody, PAYMENT_ALARMS, savedQueries, type OpsNames } from "../../components/operations";
 import { createEmfEmitter, parseEmfLine } from "../../runtime/metrics";
 import { METRICS, METRICS_NAMESPACE } from "../../runtime/contracts/metrics";
 import { parseStackConfig } from "../../components/config";
@@ -394,5 +394,19 @@ describe("dashboardBody", () => {
       [6, 12, "Stuck"],
       [6, 18, "Order to email"],
     ]);
+  });
+});
+
+describe("the saved query of payment problems", () => {
+  it("filters exactly the alarm values the order API's payment code logs", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const sources = ["runtime/handlers/payment-flow.ts", "runtime/handlers/order-api.ts", "runtime/handlers/invoice-worker.ts"].map((f) =>
+      fs.readFileSync(f, "utf8"),
+    );
+    const logged = new Set(sources.flatMap((src) => [...src.matchAll(/alarm: "([a-z-]+)"/g)].map((m) => m[1])));
+    const payment = [...logged].filter((a) => !["dependency-unavailable"].includes(a)).sort();
+    expect([...PAYMENT_ALARMS].sort()).to.deep.equal(payment);
+    const query = savedQueries("dev").find((q) => q.key === "payment-problems")!.query;
+    for (const a of PAYMENT_ALARMS) expect(query).to.contain(`"${a}"`);
   });
 });

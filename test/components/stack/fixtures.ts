@@ -34,7 +34,7 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:sns/topic:Topic": 2,
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": 1,
   "aws:cloudwatch/dashboard:Dashboard": 1,
-  "aws:cloudwatch/queryDefinition:QueryDefinition": 3,
+  "aws:cloudwatch/queryDefinition:QueryDefinition": 4,
   // api
   "aws:cognito/userPool:UserPool": 1,
   "aws:cognito/userPoolClient:UserPoolClient": 1,
