@@ -553,11 +553,8 @@ export interface PipelineFigures extends Omit<Measured, "appLogBytesPerOrder" | 
  * The orders start once `settled` has: other work may overlap moto's start, never the timing.
  */
 export async function measurePipeline(n: number, settled: Promise<unknown> = Promise.resolve()): Promise<PipelineFigures> {
-  const { DynamoDBClient, ScanCommand } = await import("@aws-sdk/client-dynamodb");
+  const { ScanCommand } = await import("@aws-sdk/client-dynamodb");
   const { ReceiveMessageCommand, DeleteMessageCommand } = await import("@aws-sdk/client-sqs");
-  const { startMoto } = await import("../local/moto");
-  const { provisionLocalResources, runtimeEnv } = await import("../local/provision");
-  const { createClients, destroyClients } = await import("../runtime/clients");
   const { createLogger } = await import("../runtime/log");
   const { createEmfEmitter } = await import("../runtime/metrics");
   const { loadApiSettings, loadWorkerSettings, loadNotifierSettings } = await import("../runtime/settings");
@@ -569,32 +566,12 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
   const { processOrderMessage } = await import("../runtime/handlers/invoice-worker");
   const { handleS3Event } = await import("../runtime/handlers/email-notifier");
   const { apiEvent, orderBody, postOrder, s3Event } = await import("../test/helpers/events");
+  const { startCheckoutStack } = await import("./checkout-stack");
 
-  const region = "us-east-1";
-  // moto accepts any credentials; the SDK only needs some to sign with.
-  process.env.AWS_ACCESS_KEY_ID ??= "bench";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
-  const moto = await startMoto();
-  const clients = createClients({ region, endpoint: moto.endpoint });
-  const ddbRaw = new DynamoDBClient({ region, endpoint: moto.endpoint });
-  const benchClients = createClients({ region, endpoint: moto.endpoint });
+  // Orders are priced from the demo catalog and paid with pm_card_visa through the Stripe stand-in.
+  const stack = await startCheckoutStack("cost", "debug");
+  const { clients, bare: benchClients, ddbRaw, resources, env, payments } = stack;
   try {
-    const resources = await provisionLocalResources(clients, ddbRaw, {
-      prefix: "cost",
-      region,
-      maxReceiveCount: 3,
-      visibilityTimeoutSeconds: 30,
-      sender: "invoices@shop.example",
-      bucketEventsQueue: false,
-    });
-    const env = runtimeEnv(resources, {
-      region,
-      endpoint: moto.endpoint,
-      linkBaseUrl: "https://api.shop.example/bench",
-      taxRateBps: 1900,
-      seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany" },
-      logLevel: "debug",
-    });
     const logged: { part: string; level: string; bytes: number }[] = [];
     const logger = (part: string) =>
       createLogger(part, "debug", {}, (l) => logged.push({ part, level: JSON.parse(l).level, bytes: utf8(l) + 1 }));
@@ -626,6 +603,7 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       settings: loadApiSettings(env),
       now: () => new Date(),
       newOrderId,
+      payments,
       log: logger("order-api"),
       metrics: metrics("order-api"),
     };
@@ -733,10 +711,7 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       },
     };
   } finally {
-    destroyClients(clients);
-    destroyClients(benchClients);
-    ddbRaw.destroy();
-    await moto.stop();
+    await stack.stop();
   }
 }
 

@@ -14,6 +14,7 @@ import type { BenchRow, BenchSection } from "./types";
 const SECTIONS: [name: string, load: () => Promise<BenchSection>][] = [
   ["lambda", async () => (await import("./lambda")).benchLambda],
   ["cost", async () => (await import("./cost")).benchCost],
+  ["intake", async () => (await import("./intake")).default],
   ["render", async () => (await import("./render")).default],
   ["worker", async () => (await import("./worker")).default],
   ["numbering", async () => (await import("./numbering")).default],

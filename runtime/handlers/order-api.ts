@@ -7,7 +7,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LIST_LIMITS, listOrdersQuerySchema, type PricedOrder } from "../domain/order";
 import { PriceChanged, PriceUnavailable, priceOrder, ProductUnavailable, TotalOutOfRange } from "../domain/pricing";
 import { CatalogStore } from "../domain/catalog-store";
-import { PaymentProviderUnavailable, type PaymentProvider, type PaymentState } from "../payments/provider";
+import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider, type PaymentState } from "../payments/provider";
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
@@ -216,6 +216,7 @@ async function pay(
       description: `Order ${order.orderId}`,
     });
   } catch (e) {
+    if (e instanceof PaymentRequestRefused) throw await refusedPayment(store, rec, e, log);
     if (!(e instanceof PaymentProviderUnavailable)) throw e;
     const discarded = rec.paymentId ? false : await store.discardUnpaidOrder(rec);
     log.error("payment provider unavailable at checkout", { alarm: "payment-provider-unavailable", discarded, ...errorFields(e) });
@@ -235,6 +236,20 @@ async function pay(
     );
   }
   return json(202, acceptedBody(now, state), { ...headers, location: `/orders/${order.orderId}` });
+}
+
+/** The provider refused the payment method or the amount: no payment exists, so the order and its key are taken back. */
+async function refusedPayment(store: OrderStore, rec: OrderRecord, e: PaymentRequestRefused, log: Logger): Promise<Error> {
+  const discarded = rec.paymentId ? false : await store.discardUnpaidOrder(rec);
+  log.warn("payment provider refused the payment request", { field: e.field, discarded, ...errorFields(e) });
+  if (e.field === "paymentMethod") {
+    const message = "is not a payment method the payment provider knows";
+    return new ValidationFailed("The payment method is not one the payment provider knows: create it with the provider first.", [
+      { path: "payment.paymentMethod", message },
+    ]);
+  }
+  const message = "the order total is larger than the payment provider accepts";
+  return new OrderRejected("The order total is larger than the payment provider accepts.", [{ path: "items", message }]);
 }
 
 /** Prices the order from the catalog (one lookup for every line and the shipping method). */

@@ -79,6 +79,21 @@ export class PaymentProviderUnavailable extends Error {
   override name = "PaymentProviderUnavailable";
 }
 
+/**
+ * The provider refused what the order asked of it before any payment existed: a payment method it
+ * does not know (the client's input), or an amount above its limit. Not an outage and not ours to retry.
+ */
+export class PaymentRequestRefused extends Error {
+  override name = "PaymentRequestRefused";
+  constructor(
+    message: string,
+    readonly field: "paymentMethod" | "amount",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** A webhook whose signature does not verify, or that is older than the tolerance (a replay). */
 export class WebhookSignatureInvalid extends Error {
   override name = "WebhookSignatureInvalid";

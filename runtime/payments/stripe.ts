@@ -8,6 +8,7 @@ import {
   type PaymentEvent,
   type PaymentProvider,
   PaymentProviderUnavailable,
+  PaymentRequestRefused,
   type PaymentState,
   type PaymentStatus,
   WebhookSignatureInvalid,
@@ -69,7 +70,7 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
       } catch (err) {
         const declined = declinedIntent(err);
         if (declined) return declined;
-        throw translate(err, "create a payment");
+        throw refusedRequest(err) ?? translate(err, "create a payment");
       }
     },
 
@@ -191,6 +192,14 @@ function declinedIntent(err: unknown): PaymentState | undefined {
 }
 
 const UNAVAILABLE = new Set(["StripeConnectionError", "StripeAPIError", "StripeRateLimitError"]);
+
+/** Stripe's 400 for a payment method it does not know or an amount above its 8-digit limit: the order's, not an outage. */
+function refusedRequest(err: unknown): PaymentRequestRefused | undefined {
+  const e = stripeError(err);
+  if (e?.type !== "StripeInvalidRequestError") return undefined;
+  const field = e.param === "payment_method" ? "paymentMethod" : e.param === "amount" ? "amount" : undefined;
+  return field && new PaymentRequestRefused(`Stripe refused the payment's ${e.param}: ${e.code ?? e.type}`, field, { cause: e });
+}
 
 /** Outages become PaymentProviderUnavailable (retry later); anything else is a defect of ours, told plainly. */
 function translate(err: unknown, what: string): Error {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { useLocalAws, type LocalAws } from "../helpers/aws";
 import { tableItems } from "../helpers/deps";
-import { loadCorpus, runCorpus, type CorpusTarget } from "../helpers/corpus";
+import { loadCorpus, loadCorpusCatalog, runCorpus, type CorpusTarget } from "../helpers/corpus";
 import { apiTarget, contractTargets, type ApiTarget } from "./targets";
 import { motoSentEmails } from "../../local/moto";
 
@@ -45,6 +45,7 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
   describe(`hostile input corpus [${target}]`, function () {
     this.timeout(300_000);
     const ctx = useLocalAws();
+    beforeEach(() => loadCorpusCatalog(ctx.clients.ddb, ctx.resources.table));
 
     it("answers every case with its documented status and code, never 5xx, leaves nothing behind, and keeps serving", async () => {
       const t = apiTarget(target, ctx);
@@ -52,7 +53,7 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
         const cases = loadCorpus();
         const report = await runCorpus(cases, corpusTarget(t, ctx), { checkEvery: 50 });
         console.log(
-          `      corpus [${target}]: ${report.tried} cases; statuses ${JSON.stringify(report.byStatus)}; 5xx ${report.serverErrors}; store checks ${report.storeChecks}`,
+          `      corpus [${target}]: ${report.tried} cases ${JSON.stringify(report.byCategory)}; statuses ${JSON.stringify(report.byStatus)}; 5xx ${report.serverErrors}; store checks ${report.storeChecks}`,
         );
         expect(report.failures).to.deep.equal([]);
         expect(report.serverErrors).to.equal(0);

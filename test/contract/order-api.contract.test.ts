@@ -11,6 +11,7 @@ import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { invoiceLink, kmsLinkSigner } from "../../runtime/invoices/link";
 import { TABLE_DESIGN } from "../../runtime/contracts/table";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
+import { EXPIRE_PAYMENTS_TASK } from "../../runtime/contracts/payments";
 
 /**
  * The order API's contract as the README states it, run against every target: the handler from
@@ -25,6 +26,8 @@ const get = (orderId: string, o: Partial<ApiRequest> = {}): ApiRequest => ({
   ...o,
 });
 const orders = async (ctx: LocalAws) => (await tableItems(ctx)).filter((i) => i.type === "order");
+/** What requests write: orders and idempotency records (the catalog every test stack loads is not theirs). */
+const written = async (ctx: LocalAws) => (await tableItems(ctx)).filter((i) => i.type === "order" || i.type === "idempotency");
 
 /** Every error answer has the one documented shape. */
 function expectError(
@@ -67,18 +70,18 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
     afterEach(() => t.stop());
 
     describe("POST /orders", () => {
-      it("answers 202 with the priced order, records it as PENDING and enqueues exactly one message", async () => {
+      it("answers 202 with the order priced from the catalog and paid, records it as PAID and enqueues exactly one message", async () => {
         const r = await t.request(post(orderBody()));
         expect(r.status, r.text).to.equal(202);
         const b = r.json();
-        expect(b).to.include({ status: "PENDING", currency: "EUR" });
+        expect(b).to.include({ status: "PAID", currency: "EUR" });
         expect(b.orderId).to.match(/^ord_[A-Za-z0-9]{20}$/);
         expect(r.headers.location).to.equal(`/orders/${b.orderId}`);
-        expect(b.total).to.deep.equal({ amount: 5818, currency: "EUR" }); // 48.48 + 20 % (9.70)
+        expect(b.total).to.deep.equal({ amount: 6886, currency: "EUR" }); // 2 x 19.99 + 12.50 + 4.90 shipping, + 20 %
         const alice = await t.identity("alice");
-        const items = await tableItems(ctx);
+        const items = await written(ctx);
         expect(items).to.have.length(1);
-        expect(items[0]).to.include({ pk: `ORDER#${b.orderId}`, status: "PENDING", gsi1pk: `CUSTOMER#${alice.sub}` });
+        expect(items[0]).to.include({ pk: `ORDER#${b.orderId}`, status: "PAID", gsi1pk: `CUSTOMER#${alice.sub}` });
         const msgs = await drainQueue(ctx);
         expect(msgs).to.have.length(1);
         const msg = orderMessageSchema().parse(JSON.parse(msgs[0].body));
@@ -86,12 +89,14 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         expect(msg.order.customer).to.deep.equal({ id: alice.sub, email: alice.email, name: alice.name });
       });
 
-      it("keeps the payment token out of the table, the queue and the logs", async () => {
+      it("keeps the payment method and the client secret out of the table, the queue and the logs; keeps the card's last4", async () => {
         expect((await t.request(post(orderBody()))).status).to.equal(202);
-        const stored = JSON.stringify(await tableItems(ctx)) + JSON.stringify(await drainQueue(ctx));
-        expect(stored).not.to.contain("tok_1NXa2bCdEfGh");
+        const secret = (await t.request(post(orderBody({ payment: { provider: "stripe" } })))).json().payment.clientSecret;
+        expect(secret).to.match(/_secret_/);
+        const stored = JSON.stringify(await written(ctx)) + JSON.stringify(await drainQueue(ctx));
+        expect(stored).not.to.contain("pm_card_visa").and.not.to.contain(secret);
         expect(stored).to.contain('"last4":"4242"');
-        expect(t.logs().join("\n")).not.to.contain("tok_1NXa2bCdEfGh");
+        expect(t.logs().join("\n")).not.to.contain(secret);
       });
 
       it("takes the customer from the token, never from the body", async () => {
@@ -118,7 +123,7 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
       it("answers 409 IDEMPOTENCY_KEY_REUSED when the same key comes with a different body, and writes nothing", async () => {
         const headers = { "idempotency-key": "checkout-1" };
         expect((await t.request(post(orderBody(), { headers }))).status).to.equal(202);
-        const other = orderBody({ items: [{ sku: "X", name: "Other", quantity: 1, unitPrice: { amount: 100, currency: "EUR" } }] });
+        const other = orderBody({ items: [{ sku: "MUG-01", quantity: 3 }] });
         expectError(await t.request(post(other, { headers })), 409, "IDEMPOTENCY_KEY_REUSED");
         expect(await orders(ctx)).to.have.length(1);
         expect(await queueDepth(ctx)).to.equal(1);
@@ -172,28 +177,29 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
       after(() => proxy.close());
       const queueDown = { service: "sqs", action: "SendMessage", fault: { kind: "fail", status: 500, code: "InternalError" } } as const;
 
-      it("answers 503 SERVICE_UNAVAILABLE with Retry-After while the queue is down; the retry with the same key completes the order once", async () => {
-        const headers = { "Idempotency-Key": "retry-me" };
+      it("answers 202 PAID while the queue is down (the payment stands); the sweep sends the message once after the claim's lease", async () => {
         proxy.arm(queueDown);
-        const first = await t.request(post(orderBody(), { headers }));
-        expectError(first, 503, "SERVICE_UNAVAILABLE");
-        expect(first.headers["retry-after"]).to.equal("2");
-        expect(await queueDepth(ctx)).to.equal(0);
+        const r = await t.request(post(orderBody()));
+        expect([r.status, r.json().status], r.text).to.deep.equal([202, "PAID"]);
         proxy.clear();
-        const retry = await t.request(post(orderBody(), { headers }));
-        expect(retry.status, retry.text).to.equal(202);
-        const stored = await orders(ctx);
-        expect(stored).to.have.length(1);
-        expect(stored[0].enqueuedAt).to.be.a("string");
-        const msgs = await drainQueue(ctx);
-        expect(msgs.map((m) => JSON.parse(m.body).order.orderId)).to.deep.equal([retry.json().orderId]);
-      });
-
-      it("leaves no order behind when the queue is down and there is no key to retry with", async () => {
-        proxy.arm(queueDown);
-        expectError(await t.request(post(orderBody())), 503, "SERVICE_UNAVAILABLE");
-        expect(await orders(ctx)).to.deep.equal([]);
         expect(await queueDepth(ctx)).to.equal(0);
+        const [rec] = await orders(ctx);
+        expect([rec.status, rec.enqueuedAt]).to.deep.equal(["PAID", undefined]);
+        expect(await t.scheduled({ action: EXPIRE_PAYMENTS_TASK.action })).to.deep.equal({ swept: { expired: 0, paid: 0, sent: 0 } });
+        // The failed send's claim and its place in the outbox age past the lease (as a minute would).
+        await ctx.clients.ddb.send(
+          new UpdateCommand({
+            TableName: ctx.resources.table,
+            Key: { pk: rec.pk },
+            UpdateExpression: "SET enqueueClaimedAt = :old, #outboxSince = :old",
+            ExpressionAttributeNames: { "#outboxSince": TABLE_DESIGN.stateIndex.sortKey },
+            ExpressionAttributeValues: { ":old": new Date(Date.now() - 3_600_000).toISOString() },
+          }),
+        );
+        expect(await t.scheduled({ action: EXPIRE_PAYMENTS_TASK.action })).to.deep.equal({ swept: { expired: 0, paid: 0, sent: 1 } });
+        expect(await t.scheduled({ action: EXPIRE_PAYMENTS_TASK.action })).to.deep.equal({ swept: { expired: 0, paid: 0, sent: 0 } });
+        const msgs = await drainQueue(ctx);
+        expect(msgs.map((m) => JSON.parse(m.body).order.orderId)).to.deep.equal([r.json().orderId]);
       });
 
       it("answers 503 while the table does not answer at all, accepts nothing, and serves again after", async () => {
@@ -205,13 +211,9 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         expect(await queueDepth(ctx)).to.equal(0);
         const ok = await t.request(post(orderBody()));
         expect(ok.status).to.equal(202);
+        // The catalog lookup is the first call: nothing was written before the table stopped answering.
         const all = await orders(ctx);
-        expect(all.filter((o) => o.enqueuedAt).map((o) => (o.order as { orderId: string }).orderId)).to.deep.equal([ok.json().orderId]);
-        for (const stray of all.filter((o) => !o.enqueuedAt)) {
-          expect(stray.enqueuedAt).to.equal(undefined);
-          expect(stray[TABLE_DESIGN.ttlAttribute]).to.be.a("number");
-          expectError(await t.request(get((stray.order as { orderId: string }).orderId)), 404, "NOT_FOUND");
-        }
+        expect(all.map((o) => (o.order as { orderId: string }).orderId)).to.deep.equal([ok.json().orderId]);
         const history = (await t.request({ method: "GET", path: "/orders" })).json();
         expect(history.orders.map((o: { orderId: string }) => o.orderId)).to.deep.equal([ok.json().orderId]);
         expect(await queueDepth(ctx)).to.equal(1);
@@ -220,7 +222,7 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
 
     describe("refusing bad requests", () => {
       const big = JSON.stringify(orderBody()).padEnd(65 * 1024, " ");
-      const line = (o: Record<string, unknown>) => ({ sku: "A", name: "a", quantity: 1, unitPrice: { amount: 1, currency: "EUR" }, ...o });
+      const line = (o: Record<string, unknown>) => ({ sku: "MUG-01", quantity: 1, ...o });
       const cases: { what: string; req: ApiRequest; status: number; code: string; path?: string }[] = [
         { what: "no token", req: post(orderBody(), { as: null }), status: 401, code: "UNAUTHENTICATED" },
         { what: "no token on GET", req: get("ord_ZZZZZZZZZZZZZZZZZZZZ", { as: null }), status: 401, code: "UNAUTHENTICATED" },
@@ -267,17 +269,37 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
           code: "PAYMENT_DATA_NOT_ALLOWED",
         },
         {
-          what: "mixed currencies",
-          req: post(orderBody({ items: [line({}), line({ sku: "B", unitPrice: { amount: 1, currency: "USD" } })] })),
-          status: 422,
-          code: "ORDER_REJECTED",
-          path: "items.1.unitPrice.currency",
+          what: "a unit price sent by the client",
+          req: post(orderBody({ items: [line({ unitPrice: { amount: 1, currency: "EUR" } })] })),
+          status: 400,
+          code: "CLIENT_PRICING_REFUSED",
+          path: "items.0.unitPrice",
         },
         {
-          what: "a zero total",
-          req: post(orderBody({ items: [line({ unitPrice: { amount: 0, currency: "EUR" } })] })),
+          what: "a payment token (the old contract)",
+          req: post(orderBody({ payment: { provider: "stripe", token: "tok_1NXa2bCdEfGh" } })),
+          status: 400,
+          code: "VALIDATION_FAILED",
+          path: "payment.token",
+        },
+        {
+          what: "an unknown SKU",
+          req: post(orderBody({ items: [line({ sku: "NO-SUCH-SKU" })] })),
           status: 422,
-          code: "ORDER_REJECTED",
+          code: "PRODUCT_UNAVAILABLE",
+          path: "items.0.sku",
+        },
+        {
+          what: "a currency the catalog has no price in",
+          req: post(orderBody({ currency: "JPY" })),
+          status: 422,
+          code: "PRICE_UNAVAILABLE",
+        },
+        {
+          what: "an expected unit price in another currency",
+          req: post(orderBody({ items: [line({ expectedUnitPrice: { amount: 1250, currency: "USD" } })] })),
+          status: 409,
+          code: "PRICE_CHANGED",
         },
         {
           what: "a bad Idempotency-Key",
@@ -294,7 +316,7 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
           const r = await t.request(c.req);
           const err = expectError(r, c.status, c.code);
           if (c.path) expect((err.details ?? []).map((d) => d.path)).to.include(c.path);
-          expect(await tableItems(ctx)).to.deep.equal([]);
+          expect(await written(ctx)).to.deep.equal([]);
           expect(await queueDepth(ctx)).to.equal(0);
           expect(t.logs().join("\n")).not.to.match(/4111|5500-0000/);
         });
@@ -307,9 +329,9 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         const r = await t.request(get(orderId));
         expect(r.status).to.equal(200);
         const b = r.json();
-        expect(b).to.include({ orderId, status: "PENDING", invoice: null });
+        expect(b).to.include({ orderId, status: "PAID", invoice: null });
         expect(b.lines).to.have.length(2);
-        expect(b.total).to.deep.equal({ amount: 5818, currency: "EUR" });
+        expect(b.total).to.deep.equal({ amount: 6886, currency: "EUR" });
       });
 
       it("shows an invoiced order's number and a URL that serves its PDF", async () => {
@@ -374,10 +396,10 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
         expect(times).to.deep.equal([...times].sort().reverse());
         expect(seen[0]).to.deep.equal({
           orderId: seen[0].orderId,
-          status: "PENDING",
+          status: "PAID",
           createdAt: seen[0].createdAt,
           currency: "EUR",
-          total: { amount: 5818, currency: "EUR" },
+          total: { amount: 6886, currency: "EUR" },
           invoiceNumber: null,
           links: { self: `/orders/${seen[0].orderId}` },
         });

@@ -11,7 +11,8 @@ import { createEmailNotifierHandler } from "../../runtime/lambda/email-notifier"
 import { createEmailEventsHandler } from "../../runtime/lambda/email-events";
 import type { EntryOptions } from "../../runtime/lambda/entry-options";
 import { matchRoute, startGateway } from "../../local/gateway";
-import { cognitoVerifier, createLocalUser, createLocalUserPool, signIn } from "../../local/auth";
+import { addLocalAdmin, cognitoVerifier, createLocalUser, createLocalUserPool, signIn } from "../../local/auth";
+import { ADMIN_GROUP } from "../../runtime/contracts/routes";
 import { gatewayResponses } from "../../components/api-routes";
 
 /**
@@ -39,9 +40,16 @@ export function contractTargets(available: readonly TargetName[]): TargetName[] 
   return wanted.length ? (wanted as TargetName[]) : [...available];
 }
 
-/** Customers of the suites; each target turns one into the identity its handler sees. */
-export type Persona = "alice" | "bob";
-const PERSONAS: Record<Persona, Claims & { name: string }> = { alice: { ...ALICE, name: ALICE.name! }, bob: { ...BOB, name: BOB.name! } };
+/** Users of the suites (two customers and a shop admin); each target turns one into the identity its handler sees. */
+export type Persona = "alice" | "bob" | "admin";
+const ADMIN: Claims = { sub: "4f1c2a9e-3333-4a1b-9c1d-cccccccccccc", email: "admin@shop.example", name: "Shop Admin" };
+const PERSONAS: Record<Persona, Claims & { name: string }> = {
+  alice: { ...ALICE, name: ALICE.name! },
+  bob: { ...BOB, name: BOB.name! },
+  admin: { ...ADMIN, name: ADMIN.name! },
+};
+/** The Cognito groups of each persona's token. */
+const GROUPS: Record<Persona, string[]> = { alice: [], bob: [], admin: [ADMIN_GROUP] };
 
 /** A request as a client sends it. `as` signs it in as a persona; null sends no credentials. */
 export interface ApiRequest {
@@ -78,6 +86,11 @@ export interface ApiTarget {
   logs(): string[];
   /** Points the API's AWS calls at another endpoint (a fault proxy) from its next start on. */
   useEndpoint(endpoint: string): void;
+  /**
+   * Delivers the schedule's event (EventBridge invokes the function directly, no gateway) and returns
+   * what the handler returned; the gateway target runs it through the same handler it serves.
+   */
+  scheduled(event: object): Promise<unknown>;
   /** Stops what the target started for this test. */
   stop(): Promise<void>;
 }
@@ -120,7 +133,8 @@ function gatewayAnswer(type: "UNAUTHORIZED" | "MISSING_AUTHENTICATION_TOKEN"): A
  * and the authorizer's yes/no are API Gateway's (emulated here exactly as the local gateway does);
  * everything after is the handler's.
  */
-function toEvent(r: ApiRequest, claims: Claims | null) {
+function toEvent(r: ApiRequest, persona: Persona | null) {
+  const claims = persona ? PERSONAS[persona] : null;
   const url = new URL(r.path, "http://api.test");
   const match = matchRoute(r.method, url.pathname);
   if (!match) return { answer: gatewayAnswer("MISSING_AUTHENTICATION_TOKEN") };
@@ -137,12 +151,16 @@ function toEvent(r: ApiRequest, claims: Claims | null) {
     query: Object.keys(query).length ? query : null,
   });
   if (isBinary(r.body)) Object.assign(event, { body: (r.body as Buffer).toString("base64"), isBase64Encoded: true });
+  // The REST authorizer hands every claim over as a string: a list (cognito:groups) as its items joined by commas.
+  const authorizer = event.requestContext.authorizer as { claims?: Record<string, string> } | null;
+  if (authorizer?.claims && persona && GROUPS[persona].length) authorizer.claims["cognito:groups"] = GROUPS[persona].join(",");
   return { event };
 }
 
 /** A handler running for one test: in-process or in its own container process. */
 interface RunningHandler {
-  invoke(event: unknown): Promise<APIGatewayProxyResult>;
+  /** An API Gateway event gets an APIGatewayProxyResult; the schedule's event gets the sweep's summary. */
+  invoke(event: unknown): Promise<APIGatewayProxyResult | object>;
   /** Log lines so far. */
   logs(): string[];
   stop(): Promise<void>;
@@ -157,13 +175,17 @@ function eventTarget(name: TargetName, ctx: LocalAws, start: (endpoint: string) 
     name,
     async request(r) {
       const persona = r.as === undefined ? "alice" : r.as;
-      const built = toEvent(r, persona ? PERSONAS[persona] : null);
+      const built = toEvent(r, persona);
       if (built.answer) return built.answer;
       starting ??= start(endpoint).then((h) => (running = h));
-      const res = await (await starting).invoke(built.event);
+      const res = (await (await starting).invoke(built.event)) as APIGatewayProxyResult;
       return response(res.statusCode, res.headers ?? {}, res.body);
     },
     identity: async (p) => PERSONAS[p],
+    async scheduled(e) {
+      starting ??= start(endpoint).then((h) => (running = h));
+      return (await starting).invoke(e);
+    },
     logs: () => running?.logs() ?? [],
     useEndpoint(e) {
       endpoint = e;
@@ -215,7 +237,14 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
   const lines: string[] = [];
   let endpoint = ctx.moto.endpoint;
   let started:
-    Promise<{ url: string; close(): Promise<void>; tokens: Record<Persona, string>; claims: Record<Persona, Claims> }> | undefined;
+    | Promise<{
+        url: string;
+        close(): Promise<void>;
+        tokens: Record<Persona, string>;
+        claims: Record<Persona, Claims>;
+        handler: ReturnType<typeof createOrderApiHandler>;
+      }>
+    | undefined;
   const start = () =>
     (started ??= (async () => {
       const cognito = new CognitoIdentityProviderClient({ region: REGION, endpoint: ctx.moto.endpoint });
@@ -225,6 +254,7 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
       for (const [p, c] of Object.entries(PERSONAS) as [Persona, Claims & { name: string }][]) {
         const password = "Contract-Test-Password-1";
         await createLocalUser(cognito, pool, { email: c.email, name: c.name, password });
+        if (GROUPS[p].includes(ADMIN_GROUP)) await addLocalAdmin(cognito, pool, c.email);
         tokens[p] = await signIn(cognito, pool, c.email, password);
         const jwt = decodeJwt(tokens[p]);
         claims[p] = { sub: String(jwt.sub), email: String(jwt.email), name: String(jwt.name) };
@@ -238,11 +268,12 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
         host: "127.0.0.1",
         port: 0,
         stage: "test",
-        handler,
+        // An API Gateway event always gets an API Gateway answer (only the schedule's event gets another).
+        handler: (e) => handler(e) as Promise<APIGatewayProxyResult>,
         verify: await cognitoVerifier(pool),
         log: () => undefined,
       });
-      return { url: gw.url, close: gw.close, tokens, claims };
+      return { url: gw.url, close: gw.close, tokens, claims, handler };
     })());
   return {
     name: "gateway",
@@ -254,6 +285,7 @@ export function gatewayApi(ctx: LocalAws): ApiTarget {
       return httpRequest(`${g.url}${r.path}`, r.method, headers, Buffer.isBuffer(r.body) ? r.body : bodyText(r.body));
     },
     identity: async (p) => (await start()).claims[p],
+    scheduled: async (e) => (await start()).handler(e as never),
     logs: () => lines,
     useEndpoint(e) {
       endpoint = e;

@@ -7,7 +7,11 @@ function scriptedTarget(answer: (i: number) => CorpusResponse, store: LeftBehind
   return { request: async () => answer(i++), leftBehind: async () => store };
 }
 
-const accepted = (orderId: string): CorpusResponse => ({ status: 202, headers: {}, body: JSON.stringify({ orderId }) });
+const accepted = (orderId: string, status = "PAID"): CorpusResponse => ({
+  status: 202,
+  headers: {},
+  body: JSON.stringify({ orderId, status }),
+});
 const refused = (status: number, code: string, paths: string[] = []): CorpusResponse => ({
   status,
   headers: {},
@@ -67,9 +71,25 @@ describe("corpus runner", () => {
     expect(report.failures[0]).to.contain("a good order").and.contain("503");
   });
 
-  it("reports an accepted order that is never emailed", async () => {
+  it("reports a paid order that is never emailed", async () => {
     const target = { ...scriptedTarget((i) => accepted(i === 0 ? "ord_case" : "ord_good")), waitEmailed: async () => undefined };
     const report = await runCorpus([aCase("ok", { status: 202 })], target);
-    expect(report.failures).to.deep.equal(["accepted but never emailed: ord_case, ord_good"]);
+    expect(report.failures).to.deep.equal(["paid but never emailed: ord_case, ord_good"]);
+  });
+
+  it("allows an unpaid or declined order in the table but reports it on the queue", async () => {
+    const declined: CorpusResponse = {
+      status: 402,
+      headers: {},
+      body: JSON.stringify({ error: { code: "PAYMENT_DECLINED", message: "m", orderId: "ord_declined" } }),
+    };
+    const store = { stored: ["ord_unpaid", "ord_declined"], queued: ["ord_unpaid"], emailed: [] };
+    const answers = [accepted("ord_unpaid", "AWAITING_PAYMENT"), declined, accepted("ord_good")];
+    const report = await runCorpus(
+      [aCase("unpaid", { status: 202 }), aCase("declined", { status: 402, code: "PAYMENT_DECLINED" })],
+      scriptedTarget((i) => answers[i], store),
+    );
+    expect(report.failures).to.deep.equal(["left behind in the queue after cases unpaid .. declined: ord_unpaid"]);
+    expect(report.paid).to.deep.equal(["ord_good"]);
   });
 });

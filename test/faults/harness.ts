@@ -12,10 +12,15 @@ import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 import { orderBody } from "../helpers/events";
 import { sleep, waitUntil } from "../helpers/wait";
 import "../helpers/aws"; // test credentials, never real ones
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { startStripeStandIn, type StripeStandIn } from "../../local/stripe-standin";
+import { localCredentials } from "../../local/identities";
+import { createOrderApiHandler } from "../../runtime/lambda/order-api";
+import { EXPIRE_PAYMENTS_TASK } from "../../runtime/contracts/payments";
 
-/** Fault-test settings: short graces and budgets so recovery happens within a test; the dev stack otherwise. */
+/** Fault-test settings: short budgets so recovery happens within a test; the dev stack otherwise. */
 export const FAULT_ENV = {
-  WORKER_INTAKE_GRACE_SECONDS: "5",
   WORKER_MESSAGE_BUDGET_SECONDS: "5",
   WORKER_WAIT_SECONDS: "2",
 };
@@ -24,6 +29,43 @@ export const FAULT_ENV = {
  * lease 10 s): one factor for both, so a claim left by a dead attempt still ends before the last retry, as in AWS.
  */
 export const FAULT_NOTIFIER_SPEEDUP = 12;
+
+/** How often the fault rig runs the order API's payment sweep (EventBridge's rate(5 minutes), sped up). */
+export const SWEEP_EVERY_MS = 5000;
+
+/**
+ * A gate in front of the Stripe stand-in: forwards every request, or while `down` answers as a Stripe
+ * outage does (503 api_error) without forwarding, so nothing reaches the provider.
+ */
+async function startProviderGate(target: string): Promise<{ url: string; down: boolean; refused: number; close(): Promise<void> }> {
+  const gate = { url: "", down: false, refused: 0, close: async (): Promise<void> => undefined };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (gate.down) {
+        gate.refused++;
+        res.writeHead(503, { "content-type": "application/json", "request-id": "req_gate_down" });
+        res.end(JSON.stringify({ error: { type: "api_error", message: "Stripe is down (fault injected by the test)" } }));
+        return;
+      }
+      const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gate.close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  return gate;
+}
 
 /** The whole local pipeline behind a fault proxy, with a signed-in customer and direct (unfaulted) clients for checks. */
 export interface FaultRig {
@@ -39,6 +81,13 @@ export interface FaultRig {
   workers: WorkerProcess[];
   /** Starts one more worker process on the same queue. */
   spawnWorker(): WorkerProcess;
+  /** The Stripe stand-in: the order API reaches it through a gate; it delivers its webhooks to the gateway. */
+  stripe: StripeStandIn;
+  /** Takes the payment provider down (true) or brings it back; `refused()` counts the requests the gate turned away. */
+  providerDown(down: boolean): void;
+  providerRefused(): number;
+  /** Runs the payment sweep once (the schedule's event to the order API, through the fault proxy), as the schedule does every SWEEP_EVERY_MS. */
+  sweep(): Promise<{ swept: { expired: number; paid: number; sent: number } }>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +106,35 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
   const stack: LocalStackSettings = faultEnv ? { ...dev, visibilityTimeoutSeconds: 8 } : dev;
   const lines: string[] = [];
   const notifierSpeedup = faultEnv ? FAULT_NOTIFIER_SPEEDUP : 1;
-  const p = await startLocalPipeline({ port: 0, endpoint: proxy.url, stack, env, notifierSpeedup, print: (l) => lines.push(l) });
+  let stripe: StripeStandIn | undefined;
+  let gate: Awaited<ReturnType<typeof startProviderGate>> | undefined;
+  let apiUrl: string | undefined;
+  const p = await startLocalPipeline({
+    port: 0,
+    endpoint: proxy.url,
+    stack,
+    env,
+    notifierSpeedup,
+    print: (l) => lines.push(l),
+    // Stripe's real delivery path: the stand-in posts its signed events to the gateway's POST /webhooks/stripe.
+    startPaymentStandIn: async (keys) => {
+      stripe = await startStripeStandIn({ ...keys, webhookBackoffMs: 500, webhookUrl: () => apiUrl && `${apiUrl}/webhooks/stripe` });
+      gate = await startProviderGate(stripe.url);
+      return {
+        baseUrl: gate.url,
+        stop: async () => {
+          await gate!.close();
+          await stripe!.close();
+        },
+      };
+    },
+  });
+  apiUrl = p.apiUrl;
+  // EventBridge's schedule for the order API, sped up: it expires unpaid orders and sends PAID ones' unsent messages.
+  const sweeper = createOrderApiHandler({ ...p.env, ...localCredentials("order-api") }, { writeLog: (l) => lines.push(`sweep ${l}`) });
+  const sweep = async () =>
+    (await sweeper({ action: EXPIRE_PAYMENTS_TASK.action })) as { swept: { expired: number; paid: number; sent: number } };
+  const schedule = setInterval(() => void sweep().catch((e) => lines.push(`sweep failed ${(e as Error).message}`)), SWEEP_EVERY_MS);
   // The test's own view waits out a moto catching up after a freeze: lenient timeouts.
   const direct = createClients({ region: p.region, endpoint: moto.endpoint, requestTimeoutMs: 30_000, maxAttempts: 5 });
   const cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: moto.endpoint });
@@ -73,12 +150,19 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
     token,
     lines,
     workers,
+    stripe: stripe!,
+    providerDown(down) {
+      gate!.down = down;
+    },
+    providerRefused: () => gate!.refused,
+    sweep,
     spawnWorker() {
       const w = spawnWorkerProcess({ ...p.env, ...env }, { stdout: (l) => lines.push(`worker ${l}`) });
       workers.push(w);
       return w;
     },
     async stop() {
+      clearInterval(schedule);
       for (const w of workers) await w.stop();
       await p.stop();
       destroyClients(direct);
@@ -94,19 +178,23 @@ export interface Attempt {
   code?: string;
   orderId?: string;
   key?: string;
+  /** The order's status in a 202 (PAID, AWAITING_PAYMENT). */
+  orderStatus?: string;
+  retryAfter?: string | null;
 }
 
-/** POSTs one order through the local gateway; a network failure counts as status 0. */
-export async function postOrder(rig: FaultRig, key?: string): Promise<Attempt> {
+/** POSTs one order (paid with pm_card_visa unless `body` says otherwise) through the local gateway; a network failure counts as status 0. */
+export async function postOrder(rig: FaultRig, key?: string, body: unknown = orderBody()): Promise<Attempt> {
   try {
     const r = await fetch(`${rig.p.apiUrl}/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${rig.token}`, ...(key ? { "idempotency-key": key } : {}) },
-      body: JSON.stringify(orderBody()),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(60_000),
     });
-    const body = (await r.json()) as { orderId?: string; error?: { code: string } };
-    return { status: r.status, code: body.error?.code, orderId: body.orderId, key };
+    const b = (await r.json()) as { orderId?: string; status?: string; error?: { code: string } };
+    const retryAfter = r.headers.get("retry-after");
+    return { status: r.status, code: b.error?.code, orderId: b.orderId, orderStatus: b.status, key, retryAfter };
   } catch {
     return { status: 0, key };
   }
@@ -171,18 +259,23 @@ export async function runClients(
 
 type Item = Record<string, unknown> & { order: { orderId: string; createdAt: string; customer: { email: string } } };
 
-/** Every order item, read straight from moto. */
-export async function orderItems(rig: FaultRig): Promise<Item[]> {
-  const out: Item[] = [];
+/** Every item of the table, read straight from moto. */
+export async function storedItems(rig: FaultRig): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const r = await rig.direct.ddb.send(
       new ScanCommand({ TableName: rig.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }),
     );
-    out.push(...((r.Items ?? []).filter((i) => i.type === "order") as Item[]));
+    out.push(...(r.Items ?? []));
     start = r.LastEvaluatedKey;
   } while (start);
   return out;
+}
+
+/** Every order item, read straight from moto. */
+export async function orderItems(rig: FaultRig): Promise<Item[]> {
+  return (await storedItems(rig)).filter((i) => i.type === "order") as Item[];
 }
 
 /** Visible plus in-flight messages of a queue. */
@@ -213,18 +306,26 @@ export async function settle(rig: FaultRig, timeoutMs = 120_000, progress?: (ord
       const events = await depth(rig, rig.p.resources.bucketEventsQueueUrl!);
       progress?.(orders, events);
       if (orders || events) return false;
-      return !(await orderItems(rig)).some((i) => i.enqueuedAt && i.status !== "NOTIFIED");
+      // A PAID order whose message is not sent yet waits for the sweep: not settled.
+      return !(await orderItems(rig)).some((i) => (reachedQueue(i) || i.status === "PAID") && i.status !== "NOTIFIED");
     },
     timeoutMs,
     1000,
   );
 }
 
+/**
+ * Did the order's message reach the queue? Recorded by enqueuedAt; or shown by the worker having invoiced it
+ * (only a queued message gets there), when the send committed but its answer was lost so enqueuedAt was never written.
+ */
+export const reachedQueue = (i: Record<string, unknown>): boolean =>
+  Boolean(i.enqueuedAt) || i.status === "INVOICED" || i.status === "NOTIFIED";
+
 /** The end state, straight from the stores. */
 export interface EndState {
   confirmed: number;
   notified: number;
-  /** Confirmed orders no client was told were accepted. */
+  /** Queued orders no client was told were accepted. */
   unaccepted: string[];
   /** Accepted orders that are not confirmed and NOTIFIED. */
   lost: string[];
@@ -240,7 +341,7 @@ export interface EndState {
   dlq: number;
   /** Email events given up to the failure queue: each needs a person (a redrive). */
   emailFailures: number;
-  /** Unconfirmed records left (never visible to readers, never invoiced). */
+  /** Orders never queued (unpaid, declined, expired): never invoiced. */
   unconfirmed: number;
   unconfirmedInvoiced: number;
 }
@@ -248,8 +349,8 @@ export interface EndState {
 /** Reads the end state and compares it with what the clients were told. */
 export async function endState(rig: FaultRig, accepted: Set<string>): Promise<EndState> {
   const items = await orderItems(rig);
-  const confirmed = items.filter((i) => i.enqueuedAt);
-  const unconfirmed = items.filter((i) => !i.enqueuedAt);
+  const confirmed = items.filter(reachedQueue);
+  const unconfirmed = items.filter((i) => !reachedQueue(i));
   const byId = new Map(items.map((i) => [i.order.orderId, i]));
   const seqs = confirmed.map((i) => i.invoiceSeq as number).sort((a, b) => a - b);
   const objects: string[] = [];
@@ -272,7 +373,7 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
     confirmed: confirmed.length,
     notified: confirmed.filter((i) => i.status === "NOTIFIED").length,
     unaccepted: confirmed.map((i) => i.order.orderId).filter((id) => !accepted.has(id)),
-    lost: [...accepted].filter((id) => byId.get(id)?.status !== "NOTIFIED" || !byId.get(id)?.enqueuedAt),
+    lost: [...accepted].filter((id) => byId.get(id)?.status !== "NOTIFIED"),
     numbersGapFree: seqs.length === confirmed.length && seqs.every((n, i) => n === i + 1),
     pdfs: objects.filter((k) => k.startsWith("invoices/")).length,
     emailDuplicates: [...mailsPer.values()].filter((n) => n > 1).length,

@@ -22,7 +22,9 @@ export type Fault =
   /** Forward after `ms` milliseconds. */
   | { readonly kind: "delay"; readonly ms: number }
   /** Hold the call unanswered until the rule is cleared, then forward it (as a stopped server would). */
-  | { readonly kind: "freeze" };
+  | { readonly kind: "freeze" }
+  /** Answer 200 with an empty JSON object, without forwarding: a DynamoDB GetItem that finds nothing (a write not visible yet). */
+  | { readonly kind: "not-found" };
 
 /** One armed rule. A call matches when every given field matches. */
 export interface FaultRule {
@@ -204,6 +206,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
               return;
             case "freeze":
               armed.frozen.push(() => forward(req, body, res.destroyed ? undefined : res, false));
+              return;
+            case "not-found":
+              void logUnforwarded(req, body).then(() =>
+                res.writeHead(200, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "fault-not-found" }).end("{}"),
+              );
               return;
           }
         }

@@ -8,6 +8,7 @@ import { programRun, type MockedResource } from "./pulumi-mocks";
 import { REGION } from "./aws";
 import { lambdaRuntimeMajor, pinnedNode } from "../../local/pinned-node";
 import { localCredentials, type Part } from "../../local/identities";
+import { ENV } from "../../runtime/contracts/env";
 
 /**
  * The code that would be deployed, executed: a Lambda's archive as the mocked stack holds it,
@@ -89,6 +90,10 @@ export function lambdaEnv(fn: DeployedFunction, local: Record<string, string>, e
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
   for (const [k, v] of Object.entries(fn.environment)) env[k] = local[k] ?? v;
+  // The payment provider's endpoint override, as AWS_ENDPOINT_URL is AWS's: unset in the stack (the real API), the stand-in here.
+  if (fn.environment[ENV.paymentProvider] !== undefined && local[ENV.paymentApiBaseUrl]) {
+    env[ENV.paymentApiBaseUrl] = local[ENV.paymentApiBaseUrl];
+  }
   return env;
 }
 

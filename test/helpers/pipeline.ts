@@ -7,6 +7,7 @@ import { localStackSettings } from "../../local/stack-settings";
 import { createLocalUser, signIn, type LocalUser } from "../../local/auth";
 import type { CorpusRequest, CorpusResponse, CorpusTarget, LeftBehind } from "./corpus";
 import { sleep } from "./wait";
+import { startStripeStandIn, type StripeStandIn } from "../../local/stripe-standin";
 
 /** A running local pipeline (npm start) for one test file, with the demo user signed in. */
 export interface PipelineContext {
@@ -19,6 +20,8 @@ export interface PipelineContext {
   lines: string[];
   /** Creates and signs in another customer of the pool; returns the ID token. */
   newCustomer(email: string): Promise<string>;
+  /** The pipeline's Stripe stand-in: its webhooks go to the pipeline's own POST /webhooks/stripe, signed with the run's secret. */
+  stripe: StripeStandIn;
 }
 
 /** Starts the whole local pipeline (moto, gateway, worker process, notifier) once for the enclosing describe. */
@@ -26,7 +29,20 @@ export function usePipeline(): PipelineContext {
   const ctx = { lines: [] as string[] } as PipelineContext;
   before(async function () {
     this.timeout(90000);
-    ctx.p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: (l) => ctx.lines.push(l) });
+    ctx.p = await startLocalPipeline({
+      port: 0,
+      stack: localStackSettings("dev"),
+      print: (l) => ctx.lines.push(l),
+      // Stripe's real delivery path: the stand-in posts each event to the gateway once it listens.
+      startPaymentStandIn: async (keys) => {
+        ctx.stripe = await startStripeStandIn({
+          ...keys,
+          webhookBackoffMs: 50,
+          webhookUrl: () => (ctx.p ? `${ctx.p.apiUrl}/webhooks/stripe` : undefined),
+        });
+        return { baseUrl: ctx.stripe.url, stop: () => ctx.stripe.close() };
+      },
+    });
     ctx.clients = createClients({ region: ctx.p.region, endpoint: ctx.p.endpoint });
     ctx.cognito = new CognitoIdentityProviderClient({ region: ctx.p.region, endpoint: ctx.p.endpoint });
     ctx.token = await signIn(ctx.cognito, ctx.p.pool, ctx.p.demoUser.email, ctx.p.demoUser.password);

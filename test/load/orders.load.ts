@@ -52,15 +52,28 @@ describe("load: 500 orders from 20 clients through the local pipeline", function
       .sort((a, b) => a - b);
     const statuses: Record<string, number> = {};
     for (const a of log.attempts) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+    // Every order is paid with pm_card_visa through the Stripe stand-in: one succeeded PaymentIntent each, never two.
+    const intents = new Map<string, number>();
+    for (const r of rig.stripe.requests()) {
+      const body = r.body as { object?: string; status?: string; metadata?: { orderId?: string } };
+      if (r.operation === "PostPaymentIntents" && body?.object === "payment_intent" && body.status === "succeeded" && !r.replayed) {
+        const id = body.metadata?.orderId ?? "?";
+        intents.set(id, (intents.get(id) ?? 0) + 1);
+      }
+    }
+    const paidAnswers = log.attempts.filter((a) => a.status === 202 && a.orderStatus === "PAID").length;
     process.stdout.write(
       `      [load] orders=${ORDERS} clients=${CLIENTS} answers=${JSON.stringify(statuses)} accepted=${log.accepted.size} ` +
         `accepted/s=${(log.accepted.size / intakeSeconds).toFixed(1)} intake=${intakeSeconds.toFixed(1)}s all-notified=${settledSeconds.toFixed(1)}s\n` +
         `      [load] order-to-email ms: p50=${percentile(latencies, 50)} p90=${percentile(latencies, 90)} p99=${percentile(latencies, 99)} max=${latencies[latencies.length - 1]}\n` +
-        `      [load] confirmed=${s.confirmed} notified=${s.notified} pdfs=${s.pdfs} duplicates=${s.emailDuplicates} missing=${s.emailMissing} lost=${s.lost.length} dlq=${s.dlq}\n`,
+        `      [load] confirmed=${s.confirmed} notified=${s.notified} pdfs=${s.pdfs} duplicates=${s.emailDuplicates} missing=${s.emailMissing} lost=${s.lost.length} dlq=${s.dlq}\n` +
+        `      [load] payments: answered PAID=${paidAnswers} charged orders=${intents.size} charged twice=${[...intents.values()].filter((n) => n > 1).length}\n`,
     );
     expect(settled, `every order NOTIFIED within ${SETTLE_DEADLINE_MS / 60_000} minutes after intake`).to.equal(true);
     expect(log.accepted.size, "every order accepted").to.equal(ORDERS);
     expect(s.lost).to.deep.equal([]);
+    expect(paidAnswers, "every 202 says PAID").to.equal(log.attempts.filter((a) => a.status === 202).length);
+    expect([intents.size, [...intents.values()].every((n) => n === 1)], "one charge per order").to.deep.equal([ORDERS, true]);
     expect(s.unaccepted).to.deep.equal([]);
     expect(s.numbersGapFree).to.equal(true);
     expect([s.confirmed, s.notified, s.pdfs, s.emailDuplicates, s.emailMissing, s.wrongAddress, s.dlq]).to.deep.equal([

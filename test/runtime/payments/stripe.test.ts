@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { PaymentProviderUnavailable, type PaymentProvider, WebhookSignatureInvalid } from "../../../runtime/payments/provider";
+import {
+  PaymentProviderUnavailable,
+  PaymentRequestRefused,
+  type PaymentProvider,
+  WebhookSignatureInvalid,
+} from "../../../runtime/payments/provider";
 import { signStripePayload, type StripeStandIn } from "../../../local/stripe-standin";
 import { providerFor, startFailingStripe, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../../helpers/stripe";
 import { waitUntil } from "../../helpers/wait";
@@ -75,6 +80,13 @@ describe("createStripeProvider (through the official SDK against the local stand
     expect(state.status).to.equal("requires_payment_method");
     expect(state.failure).to.deep.equal({ code: "card_declined", message: "Your card was declined." });
     expect(state.currency).to.equal("EUR");
+  });
+
+  it("a payment method Stripe does not know, or an amount above its 8 digits, is PaymentRequestRefused naming the field", async () => {
+    const unknown = await rejection(pay("pm_does_not_exist"));
+    expect([unknown instanceof PaymentRequestRefused, (unknown as PaymentRequestRefused).field]).to.deep.equal([true, "paymentMethod"]);
+    const huge = await rejection(pay("pm_card_visa", 100_000_000));
+    expect([huge instanceof PaymentRequestRefused, (huge as PaymentRequestRefused).field]).to.deep.equal([true, "amount"]);
   });
 
   it("without a payment method the payment waits for one and carries the client secret for the browser", async () => {
