@@ -286,6 +286,7 @@ export const PAYMENT_ALARMS = [
   "paid-after-close",
   "webhook-signature-invalid",
   "payment-provider-unavailable",
+  "paid-not-recorded",
   "unpaid-order-message",
 ] as const;
 

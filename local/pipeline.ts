@@ -56,6 +56,11 @@ export interface LocalPipelineOptions {
    * orders). @default 60 s locally (the stack: every 5 minutes)
    */
   readonly paymentSweepSeconds?: number;
+  /** How the Stripe stand-in runs: its webhook redelivery backoff, and a front the order API reaches it through (a fault gate). */
+  readonly paymentStandIn?: {
+    readonly webhookBackoffMs?: number;
+    readonly front?: (standInUrl: string) => Promise<{ readonly url: string; close(): Promise<void> }>;
+  };
 }
 
 /** The stand-in's publishable key (a browser confirms a payment with it and the client secret). */
@@ -162,8 +167,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       ...resources.paymentKeys,
       publishableKey: LOCAL_PUBLISHABLE_KEY,
       webhookUrl: () => webhookUrl,
+      ...(o.paymentStandIn?.webhookBackoffMs !== undefined ? { webhookBackoffMs: o.paymentStandIn.webhookBackoffMs } : {}),
     });
     cleanups.push(() => stripe.close());
+    const front = o.paymentStandIn?.front ? await o.paymentStandIn.front(stripe.url) : undefined;
+    if (front) cleanups.push(() => front.close());
+    const paymentApiUrl = front?.url ?? stripe.url;
     sys("payment provider stand-in started", { url: stripe.url });
 
     // The gateway listens first: its URL is the base of the emailed invoice links.
@@ -225,7 +234,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         taxRateBps: s.taxRateBps,
         seller: s.seller,
         logLevel: "info",
-        payment: { ...s.payment, paymentApiBaseUrl: stripe.url },
+        payment: { ...s.payment, paymentApiBaseUrl: paymentApiUrl },
       }),
       ...o.env,
       [ENV.notifyClaimLeaseSeconds]: String(schedule.claimLeaseSeconds),

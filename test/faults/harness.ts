@@ -14,7 +14,7 @@ import { sleep, waitUntil } from "../helpers/wait";
 import "../helpers/aws"; // test credentials, never real ones
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startStripeStandIn, type StripeStandIn } from "../../local/stripe-standin";
+import type { StripeStandIn } from "../../local/stripe-standin";
 import { localCredentials } from "../../local/identities";
 import { createOrderApiHandler } from "../../runtime/lambda/order-api";
 import { EXPIRE_PAYMENTS_TASK } from "../../runtime/contracts/payments";
@@ -108,7 +108,6 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
   const notifierSpeedup = faultEnv ? FAULT_NOTIFIER_SPEEDUP : 1;
   let stripe: StripeStandIn | undefined;
   let gate: Awaited<ReturnType<typeof startProviderGate>> | undefined;
-  let apiUrl: string | undefined;
   const p = await startLocalPipeline({
     port: 0,
     endpoint: proxy.url,
@@ -116,20 +115,14 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
     env,
     notifierSpeedup,
     print: (l) => lines.push(l),
-    // Stripe's real delivery path: the stand-in posts its signed events to the gateway's POST /webhooks/stripe.
-    startPaymentStandIn: async (keys) => {
-      stripe = await startStripeStandIn({ ...keys, webhookBackoffMs: 500, webhookUrl: () => apiUrl && `${apiUrl}/webhooks/stripe` });
-      gate = await startProviderGate(stripe.url);
-      return {
-        baseUrl: gate.url,
-        stop: async () => {
-          await gate!.close();
-          await stripe!.close();
-        },
-      };
+    // Stripe's real delivery path: the pipeline's stand-in posts its signed events to the gateway's POST
+    // /webhooks/stripe; the order API reaches it through a gate the tests can shut.
+    paymentStandIn: {
+      webhookBackoffMs: 500,
+      front: async (url) => (gate = await startProviderGate(url)),
     },
   });
-  apiUrl = p.apiUrl;
+  stripe = p.stripe;
   // EventBridge's schedule for the order API, sped up: it expires unpaid orders and sends PAID ones' unsent messages.
   const sweeper = createOrderApiHandler({ ...p.env, ...localCredentials("order-api") }, { writeLog: (l) => lines.push(`sweep ${l}`) });
   const sweep = async () =>

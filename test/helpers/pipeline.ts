@@ -7,7 +7,7 @@ import { localStackSettings } from "../../local/stack-settings";
 import { createLocalUser, signIn, type LocalUser } from "../../local/auth";
 import type { CorpusRequest, CorpusResponse, CorpusTarget, LeftBehind } from "./corpus";
 import { sleep } from "./wait";
-import { startStripeStandIn, type StripeStandIn } from "../../local/stripe-standin";
+import type { StripeStandIn } from "../../local/stripe-standin";
 
 /** A running local pipeline (npm start) for one test file, with the demo user signed in. */
 export interface PipelineContext {
@@ -33,16 +33,10 @@ export function usePipeline(): PipelineContext {
       port: 0,
       stack: localStackSettings("dev"),
       print: (l) => ctx.lines.push(l),
-      // Stripe's real delivery path: the stand-in posts each event to the gateway once it listens.
-      startPaymentStandIn: async (keys) => {
-        ctx.stripe = await startStripeStandIn({
-          ...keys,
-          webhookBackoffMs: 50,
-          webhookUrl: () => (ctx.p ? `${ctx.p.apiUrl}/webhooks/stripe` : undefined),
-        });
-        return { baseUrl: ctx.stripe.url, stop: () => ctx.stripe.close() };
-      },
+      // Stripe's real delivery path: the pipeline's stand-in posts each event to the gateway.
+      paymentStandIn: { webhookBackoffMs: 50 },
     });
+    ctx.stripe = ctx.p.stripe;
     ctx.clients = createClients({ region: ctx.p.region, endpoint: ctx.p.endpoint });
     ctx.cognito = new CognitoIdentityProviderClient({ region: ctx.p.region, endpoint: ctx.p.endpoint });
     ctx.token = await signIn(ctx.cognito, ctx.p.pool, ctx.p.demoUser.email, ctx.p.demoUser.password);

@@ -234,6 +234,34 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     expect(text).not.to.contain("Renamed mug");
   });
 
+  it("the store failing after the provider took the money: 202 with the payment succeeded (not a 'retry' that pays twice), the webhook completes it", async () => {
+    f.proxy.arm({ service: "dynamodb", action: "UpdateItem", fault: { kind: "fail", status: 500, code: "InternalServerError" } });
+    const { log, lines } = capturingLogger("order-api");
+    const r = await post(orderBody(), {}, api({ ddb: f.clients.ddb, log }));
+    f.proxy.clear();
+    expect([r.status, r.body.status, r.body.payment.status]).to.deep.equal([202, "AWAITING_PAYMENT", "succeeded"]);
+    expect(lines.some((l) => l.includes('"alarm":"paid-not-recorded"'))).to.equal(true);
+    expect(await messages()).to.deep.equal([]);
+    const rec = (await record(r.body.orderId))!;
+    const [ev] = eventsOf(
+      ctx.stripe,
+      (
+        await providerFor(ctx.stripe).createPayment({
+          orderId: r.body.orderId,
+          amountMinor: r.body.total.amount,
+          currency: "EUR",
+          paymentMethod: "pm_card_visa",
+          description: `Order ${r.body.orderId}`,
+        })
+      ).paymentId,
+      "payment_intent.succeeded",
+    );
+    expect(rec.status).to.equal("AWAITING_PAYMENT");
+    const s = signedWebhook(ev);
+    expect((await deliver(s.raw, s.signature)).body.outcome).to.equal("paid");
+    expect(await messages()).to.deep.equal([r.body.orderId]);
+  });
+
   it("the worker never invoices an order that is not PAID (a forged or stray message)", async () => {
     const r = await post(orderBody({ payment: { provider: "stripe" } }));
     const rec = (await record(r.body.orderId))!;
