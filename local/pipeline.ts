@@ -59,6 +59,8 @@ export interface LocalPipelineOptions {
   /** How the Stripe stand-in runs: its webhook redelivery backoff, and a front the order API reaches it through (a fault gate). */
   readonly paymentStandIn?: {
     readonly webhookBackoffMs?: number;
+    /** Delivery attempts per event before the stand-in gives up (Stripe keeps trying for up to three days). @default the stand-in's */
+    readonly webhookAttempts?: number;
     readonly front?: (standInUrl: string) => Promise<{ readonly url: string; close(): Promise<void> }>;
   };
 }
@@ -168,6 +170,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       publishableKey: LOCAL_PUBLISHABLE_KEY,
       webhookUrl: () => webhookUrl,
       ...(o.paymentStandIn?.webhookBackoffMs !== undefined ? { webhookBackoffMs: o.paymentStandIn.webhookBackoffMs } : {}),
+      ...(o.paymentStandIn?.webhookAttempts !== undefined ? { webhookAttempts: o.paymentStandIn.webhookAttempts } : {}),
     });
     cleanups.push(() => stripe.close());
     const front = o.paymentStandIn?.front ? await o.paymentStandIn.front(stripe.url) : undefined;

@@ -223,22 +223,24 @@ async function pay(
     throw new ServiceUnavailable(PROVIDER_UNAVAILABLE_MESSAGE);
   }
   let outcome;
+  let now: OrderRecord;
   try {
     outcome = await settlePayment(deps, store, rec, state, log);
+    now = (await store.get(order.orderId)) ?? rec;
   } catch (e) {
     // The provider took the money but the store did not answer: the order is recorded and its payment is
     // the provider's, so the webhook (or the sweep) makes it PAID. "Retry" would make a keyless client
     // order and pay twice: the answer says the payment succeeded and the order is being completed.
     if (state.status !== "succeeded" || !isDependencyUnavailable(e)) throw e;
-    log.error("payment succeeded but the order could not be marked PAID yet; the webhook or the sweep completes it", {
+    log.error("payment succeeded but the order could not be read back as PAID; the webhook or the sweep completes it", {
       alarm: "paid-not-recorded",
       paymentId: state.paymentId,
       ...errorFields(e),
     });
-    return json(202, acceptedBody(rec, state), { ...headers, location: `/orders/${order.orderId}` });
+    const known: OrderRecord = outcome === "paid" || outcome === "already-paid" ? { ...rec, status: "PAID" } : rec;
+    return json(202, acceptedBody(known, state), { ...headers, location: `/orders/${order.orderId}` });
   }
   if (outcome === "refused") throw new Error(`the provider answered with a payment that is not order ${order.orderId}'s`);
-  const now = (await store.get(order.orderId)) ?? rec;
   if (outcome === "failed") {
     const reason = state.failure?.message ?? "The payment was declined.";
     // The payment stays open at the provider until the deadline: the client may confirm it with another card

@@ -119,6 +119,8 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
     // /webhooks/stripe; the order API reaches it through a gate the tests can shut.
     paymentStandIn: {
       webhookBackoffMs: 500,
+      // Stripe retries a failed delivery for up to three days: 8 attempts (about 2 minutes here) outlast every fault's window.
+      webhookAttempts: 8,
       front: async (url) => (gate = await startProviderGate(url)),
     },
   });
