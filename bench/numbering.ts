@@ -8,6 +8,7 @@
  * beside today's one invoice per transaction, for the same latencies, tasks and conflict rate.
  */
 import { MAX_NUMBERING_BATCH } from "../runtime/domain/store";
+import { seededRandom } from "../test/helpers/seeded-random";
 import { percentile, round, type BenchRow, type BenchSection } from "./types";
 
 export interface NumberingScenario {
@@ -36,21 +37,9 @@ export interface NumberingResult {
   readonly waitP99: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run simulates the same history. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Discrete-event simulation of the fleet numbering against one counter item. */
 export function simulateNumbering(s: NumberingScenario, seed = 1): NumberingResult {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const vary = (ms: number) => ms * (0.8 + 0.4 * rnd());
   const end = s.seconds * 1000;
   const saturated = !Number.isFinite(s.offeredPerSecond);
