@@ -6,7 +6,7 @@ export const de: Messages = {
   invoiceWithNumber: "Rechnung {number}",
   invoiceForOrder: "Rechnung {number} zur Bestellung {orderId}",
   invoiceContinued: "Rechnung {number} (Fortsetzung)",
-  invoiceNumber: "Rechnungsnummer",
+  invoiceNumber: "Rechnungsnr.",
   invoiceDate: "Rechnungsdatum",
   order: "Bestellung",
   orderWithId: "Bestellung {orderId}",
@@ -16,7 +16,7 @@ export const de: Messages = {
 
   columnSku: "Art.-Nr.",
   columnDescription: "Bezeichnung",
-  columnQuantity: "Menge",
+  columnQuantity: "Anz.",
   columnUnit: "Einheit",
   columnUnitPrice: "Einzelpreis",
   columnLineTotal: "Gesamtpreis",

@@ -17,10 +17,10 @@
 import { moneyFormatter } from "../domain/money";
 import type { Lang } from "./langs";
 
-const FORMAT_LOCALE: Readonly<Record<Lang, string>> = { de: "de-DE", en: "en-US", fr: "fr-FR" };
+const FORMAT_LOCALE = { de: "de-DE", en: "en-US", fr: "fr-FR" } as const satisfies Record<Lang, string>;
 
 /** The BCP 47 tag a document in `lang` declares (a PDF's /Lang) and formats with. */
-export function localeTag(lang: Lang): string {
+export function localeTag(lang: Lang): (typeof FORMAT_LOCALE)[Lang] {
   return FORMAT_LOCALE[lang];
 }
 

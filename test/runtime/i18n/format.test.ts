@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { formatTaxRate } from "../../../runtime/invoices/pdf";
 import { countryNameIn, formatDateIn, formatMoneyIn, formatPercentIn, moneyFormatterIn, type Lang } from "../../../runtime/i18n";
 
 /**
@@ -75,8 +74,14 @@ describe("formatPercentIn", () => {
     });
   }
 
-  it("prints English exactly as the invoice's formatTaxRate always has", () => {
-    for (let bps = 0; bps <= 10_000; bps += 5) expect(formatPercentIn(bps, "en"), String(bps)).to.equal(formatTaxRate(bps));
+  it("prints English exactly as the invoice's integer formula did before this module, for every rate", () => {
+    const before = (bps: number) => {
+      const fraction = String(bps % 100)
+        .padStart(2, "0")
+        .replace(/0+$/, "");
+      return `${Math.trunc(bps / 100)}${fraction ? `.${fraction}` : ""}%`;
+    };
+    for (let bps = 0; bps <= 10_000; bps++) expect(formatPercentIn(bps, "en"), String(bps)).to.equal(before(bps));
   });
 });
 
