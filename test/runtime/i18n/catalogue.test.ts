@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { LANGS, messages, placeholdersOf, type MessageKey } from "../../../runtime/i18n";
+import { LANGS, messages, placeholdersOf, type MessageKey, type Messages } from "../../../runtime/i18n";
 
 const KEYS = Object.keys(messages("en")) as MessageKey[];
 
@@ -24,6 +24,15 @@ describe("message catalogues", () => {
       expect(stray).to.deep.equal([]);
     });
   }
+
+  it("does not compile a catalogue that lacks a key or has one English lacks (npm test type-checks this file)", () => {
+    const { invoiceTitle, ...incomplete } = messages("en");
+    // @ts-expect-error invoiceTitle is missing
+    const missing: Messages = incomplete;
+    // @ts-expect-error an extra key
+    const extra: Messages = { ...incomplete, invoiceTitle, invoiceTitel: "Rechnung" };
+    expect([missing, extra]).to.have.length(2);
+  });
 
   // The wording tax law asks for: § 14a UStG and CGI art. 242 nonies A name the words themselves.
   const notes: { key: MessageKey; de: string; en: string; fr: string }[] = [
