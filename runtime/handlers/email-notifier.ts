@@ -5,7 +5,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { once } from "../memo";
 import { OrderStore, type OrderRecord } from "../domain/store";
-import { formatMoney } from "../domain/money";
+import { interpolate, messages, moneyFormatterIn, t, type Lang, type MessageKey } from "../i18n";
 import { type NotifierSettings } from "../settings";
 import { INVOICE_PREFIX } from "../contracts/env";
 import { EMAIL_KIND_TAG, ORDER_ID_TAG } from "../contracts/email-events";
@@ -86,42 +86,52 @@ const NOTIFIED_WRITE_PAUSE_MS = 200;
 export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-/** Subject, text and HTML of the invoice email. */
-export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: string, linkTtlDays: number) {
+/** Subject, text and HTML of the invoice email, in `lang`. */
+export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: string, linkTtlDays: number, lang: Lang = "en") {
   const o = rec.order;
-  const fm = (n: number) => formatMoney(n, o.currency);
-  const greeting = `Hello ${o.customer.name ?? o.shippingAddress.name},`;
-  const subject = `Your invoice ${rec.invoiceNumber} from ${sellerName}`;
+  const fm = moneyFormatterIn(o.currency, lang);
+  const number = String(rec.invoiceNumber);
+  const greeting = t(lang, "emailGreeting", { name: o.customer.name ?? o.shippingAddress.name });
+  const subject = t(lang, "emailSubject", { number, seller: sellerName });
+  const amounts: [label: string, amount: string][] = [
+    [t(lang, "emailItems"), fm(o.subtotalMinor - o.shipping.priceMinor)],
+    [t(lang, "emailShipping"), `${fm(o.shipping.priceMinor)} (${o.shipping.name})`],
+    [t(lang, "subtotal"), fm(o.subtotalMinor)],
+    [t(lang, "tax"), fm(o.taxMinor)],
+    [t(lang, "total"), fm(o.totalMinor)],
+  ];
+  // The amounts line up in a monospaced reader: each "label:" padded to the longest.
+  const colon = (label: string) => t(lang, "labelColon", { label });
+  const width = Math.max(...amounts.map(([label]) => colon(label).length)) + 1;
   const lines = [
     greeting,
     "",
-    `thank you for your order ${o.orderId}. Your invoice ${rec.invoiceNumber} is ready.`,
+    t(lang, "emailInvoiceReady", { orderId: o.orderId, number }),
     "",
-    `Items:    ${fm(o.subtotalMinor - o.shipping.priceMinor)}`,
-    `Shipping: ${fm(o.shipping.priceMinor)} (${o.shipping.name})`,
-    `Subtotal: ${fm(o.subtotalMinor)}`,
-    `Tax:      ${fm(o.taxMinor)}`,
-    `Total:    ${fm(o.totalMinor)}`,
+    ...amounts.map(([label, amount]) => `${colon(label).padEnd(width)}${amount}`),
     "",
-    `Download your invoice (PDF): ${link}`,
-    `The link works for ${linkTtlDays} days.`,
+    `${colon(t(lang, "emailDownload"))} ${link}`,
+    t(lang, "emailLinkValidity", { days: linkTtlDays }),
     "",
     sellerName,
   ];
-  const html = `<!doctype html><html><body style="font-family:sans-serif">
+  // Templates are escaped before the (already escaped) HTML fragments go into their placeholders.
+  const html = (key: MessageKey, values: Record<string, string | number> = {}) => interpolate(escapeHtml(messages(lang)[key]), values);
+  const row = (label: string, amount: string) => `<tr><td>${label}</td><td align="right">${amount}</td></tr>`;
+  const body = `<!doctype html><html><body style="font-family:sans-serif">
 <p>${escapeHtml(greeting)}</p>
-<p>thank you for your order <code>${escapeHtml(o.orderId)}</code>. Your invoice <strong>${escapeHtml(rec.invoiceNumber ?? "")}</strong> is ready.</p>
+<p>${html("emailInvoiceReady", { orderId: `<code>${escapeHtml(o.orderId)}</code>`, number: `<strong>${escapeHtml(rec.invoiceNumber ?? "")}</strong>` })}</p>
 <table cellpadding="4">
-<tr><td>Items</td><td align="right">${escapeHtml(fm(o.subtotalMinor - o.shipping.priceMinor))}</td></tr>
-<tr><td>Shipping (${escapeHtml(o.shipping.name)})</td><td align="right">${escapeHtml(fm(o.shipping.priceMinor))}</td></tr>
-<tr><td>Subtotal</td><td align="right">${escapeHtml(fm(o.subtotalMinor))}</td></tr>
-<tr><td>Tax</td><td align="right">${escapeHtml(fm(o.taxMinor))}</td></tr>
-<tr><td><strong>Total</strong></td><td align="right"><strong>${escapeHtml(fm(o.totalMinor))}</strong></td></tr>
+${row(html("emailItems"), escapeHtml(fm(o.subtotalMinor - o.shipping.priceMinor)))}
+${row(`${html("emailShipping")} (${escapeHtml(o.shipping.name)})`, escapeHtml(fm(o.shipping.priceMinor)))}
+${row(html("subtotal"), escapeHtml(fm(o.subtotalMinor)))}
+${row(html("tax"), escapeHtml(fm(o.taxMinor)))}
+${row(`<strong>${html("total")}</strong>`, `<strong>${escapeHtml(fm(o.totalMinor))}</strong>`)}
 </table>
-<p><a href="${escapeHtml(link)}">Download your invoice (PDF)</a> &mdash; the link works for ${linkTtlDays} days.</p>
+<p><a href="${escapeHtml(link)}">${html("emailDownload")}</a> &mdash; ${html("emailLinkValidityInline", { days: linkTtlDays })}</p>
 <p>${escapeHtml(sellerName)}</p>
 </body></html>`;
-  return { subject, text: lines.join("\n"), html };
+  return { subject, text: lines.join("\n"), html: body };
 }
 
 /** What happened to one record. */

@@ -1,7 +1,17 @@
 import { createHash } from "node:crypto";
 import { jsPDF } from "jspdf";
-import { moneyFormatter } from "../domain/money";
 import type { PricedLine } from "../domain/order";
+import {
+  countryNameIn,
+  formatDateIn,
+  formatPercentIn,
+  localeTag,
+  messages,
+  moneyFormatterIn,
+  t,
+  type Lang,
+  type MessageKey,
+} from "../i18n";
 import type { InvoiceDocument } from "./document";
 import { addFonts, type FontFace } from "./fonts";
 
@@ -40,7 +50,7 @@ type Align = "left" | "right";
 /** Formats minor units of the invoice's currency. */
 type Money = (amountMinor: number) => string;
 interface Column {
-  readonly title: string;
+  readonly title: MessageKey;
   readonly width: number;
   readonly align: Align;
   readonly cell: (line: TableRow, money: Money) => string;
@@ -49,85 +59,79 @@ interface Column {
 type TableRow = Pick<PricedLine, "sku" | "name" | "quantity" | "unitPriceMinor" | "lineTotalMinor">;
 
 /** The rows of the items table: the order's lines, then its shipping. */
-export function tableRows(order: InvoiceDocument["order"]): TableRow[] {
+export function tableRows(order: InvoiceDocument["order"], lang: Lang = "en"): TableRow[] {
   const s = order.shipping;
-  return [
-    ...order.lines,
-    { sku: "", name: `Shipping: ${s.name}`, quantity: 1, unitPriceMinor: s.priceMinor, lineTotalMinor: s.priceMinor },
-  ];
+  const name = t(lang, "shippingLine", { method: s.name });
+  return [...order.lines, { sku: "", name, quantity: 1, unitPriceMinor: s.priceMinor, lineTotalMinor: s.priceMinor }];
 }
 
 const FIXED_COLUMNS_WIDTH = 92 + 40 + 88 + 96;
 const COLUMNS: readonly Column[] = [
-  { title: "SKU", width: 92, align: "left", cell: (l) => l.sku },
-  { title: "Description", width: RIGHT - LEFT - FIXED_COLUMNS_WIDTH, align: "left", cell: (l) => l.name },
-  { title: "Qty", width: 40, align: "right", cell: (l) => String(l.quantity) },
-  { title: "Unit price", width: 88, align: "right", cell: (l, money) => money(l.unitPriceMinor) },
-  { title: "Line total", width: 96, align: "right", cell: (l, money) => money(l.lineTotalMinor) },
+  { title: "columnSku", width: 92, align: "left", cell: (l) => l.sku },
+  { title: "columnDescription", width: RIGHT - LEFT - FIXED_COLUMNS_WIDTH, align: "left", cell: (l) => l.name },
+  { title: "columnQuantity", width: 40, align: "right", cell: (l) => String(l.quantity) },
+  { title: "columnUnitPrice", width: 88, align: "right", cell: (l, money) => money(l.unitPriceMinor) },
+  { title: "columnLineTotal", width: 96, align: "right", cell: (l, money) => money(l.lineTotalMinor) },
 ];
 /** Amounts shrink to fit their column instead of wrapping: a number split over two lines misleads. */
 const isAmount = (column: Column) => column.align === "right";
 
-/** Renders the invoice as a PDF; the same document always yields the same bytes. */
-export function renderInvoicePdf(doc: InvoiceDocument): Uint8Array {
+/** Renders the invoice as a PDF in `lang`; the same document and language always yield the same bytes. */
+export function renderInvoicePdf(doc: InvoiceDocument, lang: Lang = "en"): Uint8Array {
   const pdf = new jsPDF({ unit: "pt", format: "a4", compress: true, putOnlyUsedFonts: true });
   addFonts(pdf, FONT_FACES);
   pdf.setProperties({
-    title: `Invoice ${doc.invoiceNumber}`,
-    subject: `Invoice ${doc.invoiceNumber} for order ${doc.order.orderId}`,
+    title: t(lang, "invoiceWithNumber", { number: doc.invoiceNumber }),
+    subject: t(lang, "invoiceForOrder", { number: doc.invoiceNumber, orderId: doc.order.orderId }),
     author: doc.seller.name,
     creator: "shop-backend invoice worker",
   });
-  pdf.setLanguage("en-US");
+  pdf.setLanguage(localeTag(lang));
   // jsPDF stamps the wall clock and a random file id by default; both must come from the document.
   pdf.setCreationDate(pdfDate(doc.issuedAt));
   pdf.setFileId(createHash("sha256").update(`${doc.invoiceNumber}\n${doc.order.orderId}`).digest("hex").slice(0, 32));
 
   const pen = new Pen(pdf);
-  let y = drawHeading(pen, doc);
-  y = drawTableHeader(pen, y);
-  const lines = tableRows(doc.order);
-  const money = moneyFormatter(doc.order.currency);
+  let y = drawHeading(pen, doc, lang);
+  y = drawTableHeader(pen, y, lang);
+  const lines = tableRows(doc.order, lang);
+  const money = moneyFormatterIn(doc.order.currency, lang);
   lines.forEach((line, i) => {
     const row = layoutRow(pen, line, money);
     const needed = row.height + (i === lines.length - 1 ? TOTALS_HEIGHT : 0);
     if (y + needed > BOTTOM) {
       pdf.addPage();
-      y = drawTableHeader(pen, drawContinuationHeading(pen, doc));
+      y = drawTableHeader(pen, drawContinuationHeading(pen, doc, lang), lang);
     }
     y = drawRow(pen, row, y);
   });
-  drawTotals(pen, doc, money, y);
-  drawFooters(pen, doc);
+  drawTotals(pen, doc, money, y, lang);
+  drawFooters(pen, doc, lang);
   return new Uint8Array(pdf.output("arraybuffer"));
 }
 
-/** Formats a tax rate in basis points as a percentage: 2000 -> "20%", 725 -> "7.25%", 1050 -> "10.5%". */
+/** A tax rate in basis points as an English percentage: 2000 -> "20%", 725 -> "7.25%" (`formatPercentIn` for any language). */
 export function formatTaxRate(bps: number): string {
-  const whole = Math.trunc(bps / 100);
-  const fraction = String(bps % 100)
-    .padStart(2, "0")
-    .replace(/0+$/, "");
-  return `${whole}${fraction ? `.${fraction}` : ""}%`;
+  return formatPercentIn(bps, "en");
 }
 
-function drawHeading(pen: Pen, doc: InvoiceDocument): number {
+function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
   const { seller, order } = doc;
   const sellerWidth = 250;
   let left = TOP;
   left = pen.paragraph(seller.name, LEFT, left, sellerWidth, { size: 12, bold: true, maxLines: 2 });
   for (const line of seller.addressLines) left = pen.paragraph(line, LEFT, left, sellerWidth);
-  if (seller.taxId) left = pen.paragraph(`Tax ID: ${seller.taxId}`, LEFT, left, sellerWidth);
+  if (seller.taxId) left = pen.paragraph(t(lang, "sellerTaxId", { id: seller.taxId }), LEFT, left, sellerWidth);
   if (seller.email) left = pen.paragraph(seller.email, LEFT, left, sellerWidth);
 
-  pen.single("Invoice", RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
+  pen.single(t(lang, "invoiceTitle"), RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
   let right = TOP + 34;
   const labelX = RIGHT - 230;
   const valueX = labelX + 80;
   for (const [label, value] of [
-    ["Invoice number", doc.invoiceNumber],
-    ["Invoice date", isoDate(doc.issuedAt)],
-    ["Order", order.orderId],
+    [t(lang, "invoiceNumber"), doc.invoiceNumber],
+    [t(lang, "invoiceDate"), formatDateIn(doc.issuedAt, lang)],
+    [t(lang, "order"), order.orderId],
   ]) {
     pen.single(label, labelX, right, valueX - labelX, { muted: true });
     right = pen.paragraph(value, valueX, right, RIGHT - valueX, { maxLines: 2 });
@@ -143,28 +147,28 @@ function drawHeading(pen: Pen, doc: InvoiceDocument): number {
     address.line2,
     [address.postalCode, address.city].join(" "),
     address.region,
-    countryName(address.country),
+    countryNameIn(address.country, lang),
   ].filter((s): s is string => Boolean(s));
-  const billed = pen.block("Bill to", customer, LEFT, y, column - 16);
-  const shipped = pen.block("Ship to", shipTo, LEFT + column, y, column - 16);
+  const billed = pen.block(t(lang, "billTo"), customer, LEFT, y, column - 16);
+  const shipped = pen.block(t(lang, "shipTo"), shipTo, LEFT + column, y, column - 16);
   y = Math.max(billed, shipped) + 20;
   return y;
 }
 
-function drawContinuationHeading(pen: Pen, doc: InvoiceDocument): number {
-  pen.single(`Invoice ${doc.invoiceNumber} (continued)`, LEFT, TOP, 250, { bold: true, size: 10 });
-  pen.single(`Order ${doc.order.orderId}`, RIGHT, TOP, 250, { muted: true, align: "right" });
+function drawContinuationHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
+  pen.single(t(lang, "invoiceContinued", { number: doc.invoiceNumber }), LEFT, TOP, 250, { bold: true, size: 10 });
+  pen.single(t(lang, "orderWithId", { orderId: doc.order.orderId }), RIGHT, TOP, 250, { muted: true, align: "right" });
   return TOP + 28;
 }
 
-function drawTableHeader(pen: Pen, y: number): number {
+function drawTableHeader(pen: Pen, y: number, lang: Lang): number {
   const height = BODY_SIZE * LINE_HEIGHT + 2 * ROW_PAD;
   pen.pdf.setFillColor(HEADER_FILL, HEADER_FILL, HEADER_FILL);
   pen.pdf.rect(LEFT, y, RIGHT - LEFT, height, "F");
   let x = LEFT;
   for (const column of COLUMNS) {
     const textX = column.align === "right" ? x + column.width - CELL_PAD : x + CELL_PAD;
-    pen.single(column.title, textX, y + ROW_PAD, column.width - 2 * CELL_PAD, { bold: true, align: column.align });
+    pen.single(messages(lang)[column.title], textX, y + ROW_PAD, column.width - 2 * CELL_PAD, { bold: true, align: column.align });
     x += column.width;
   }
   return y + height;
@@ -202,15 +206,15 @@ function drawRow(pen: Pen, row: Row, y: number): number {
   return bottom;
 }
 
-function drawTotals(pen: Pen, doc: InvoiceDocument, money: Money, top: number): void {
+function drawTotals(pen: Pen, doc: InvoiceDocument, money: Money, top: number, lang: Lang): void {
   const { order } = doc;
   const labelX = RIGHT - 230;
   const width = 130;
   const step = BODY_SIZE * LINE_HEIGHT + 4;
   let y = top + 10;
   for (const [label, amount] of [
-    ["Subtotal", order.subtotalMinor],
-    [`Tax (${formatTaxRate(order.taxRateBps)})`, order.taxMinor],
+    [t(lang, "subtotal"), order.subtotalMinor],
+    [t(lang, "taxWithRate", { rate: formatPercentIn(order.taxRateBps, lang) }), order.taxMinor],
   ] as const) {
     pen.single(label, labelX, y, 90, {});
     pen.single(money(amount), RIGHT - CELL_PAD, y, width, { align: "right" });
@@ -219,26 +223,31 @@ function drawTotals(pen: Pen, doc: InvoiceDocument, money: Money, top: number): 
   pen.pdf.setDrawColor(RULE);
   pen.pdf.line(labelX, y, RIGHT, y);
   y += 6;
-  pen.single("Total", labelX, y, 90, { bold: true, size: 11 });
+  pen.single(t(lang, "total"), labelX, y, 90, { bold: true, size: 11 });
   pen.single(money(order.totalMinor), RIGHT - CELL_PAD, y, width, { bold: true, size: 11, align: "right" });
   if (doc.payment) {
     y += step + 8;
-    pen.single(paymentStatement(doc.payment), RIGHT - CELL_PAD, y, RIGHT - labelX, { muted: true, align: "right" });
+    pen.single(paymentStatement(doc.payment, lang), RIGHT - CELL_PAD, y, RIGHT - labelX, { muted: true, align: "right" });
   }
 }
 
-/** "Paid on 2026-12-04 by Visa •••• 4242 (stripe)": how the invoice was settled. */
-export function paymentStatement(p: NonNullable<InvoiceDocument["payment"]>): string {
-  const card = p.card ? ` by ${p.card.brand.charAt(0).toUpperCase()}${p.card.brand.slice(1)} •••• ${p.card.last4}` : "";
-  return `Paid on ${isoDate(p.paidAt)}${card} (${p.provider})`;
+/** "Paid on 2026-12-04 by Visa •••• 4242 (stripe)" (in `lang`): how the invoice was settled. */
+export function paymentStatement(p: NonNullable<InvoiceDocument["payment"]>, lang: Lang = "en"): string {
+  const date = formatDateIn(p.paidAt, lang);
+  if (!p.card) return t(lang, "paidOn", { date, provider: p.provider });
+  const card = `${p.card.brand.charAt(0).toUpperCase()}${p.card.brand.slice(1)} •••• ${p.card.last4}`;
+  return t(lang, "paidOnWithCard", { date, card, provider: p.provider });
 }
 
-function drawFooters(pen: Pen, doc: InvoiceDocument): void {
+function drawFooters(pen: Pen, doc: InvoiceDocument, lang: Lang): void {
   const pages = pen.pdf.getNumberOfPages();
   for (let page = 1; page <= pages; page++) {
     pen.pdf.setPage(page);
-    pen.single(`${doc.seller.name} · Invoice ${doc.invoiceNumber}`, LEFT, FOOTER_Y, 330, { size: SMALL_SIZE, muted: true });
-    pen.single(`Page ${page} of ${pages}`, RIGHT, FOOTER_Y, 120, { size: SMALL_SIZE, muted: true, align: "right" });
+    pen.single(`${doc.seller.name} · ${t(lang, "invoiceWithNumber", { number: doc.invoiceNumber })}`, LEFT, FOOTER_Y, 330, {
+      size: SMALL_SIZE,
+      muted: true,
+    });
+    pen.single(t(lang, "pageOf", { page, pages }), RIGHT, FOOTER_Y, 120, { size: SMALL_SIZE, muted: true, align: "right" });
   }
 }
 
@@ -397,14 +406,4 @@ function pdfDate(date: Date): string | Date {
   // jsPDF rejects date strings outside 1970-2037; a Date object it formats in local time instead.
   if (year < 1970 || year > 2037) return date;
   return `D:${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}${t.slice(11, 13)}${t.slice(14, 16)}${t.slice(17, 19)}+00'00'`;
-}
-
-/** YYYY-MM-DD in UTC. */
-function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
-function countryName(code: string): string {
-  return regionNames.of(code) ?? code;
 }

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { formatMoney } from "../../../runtime/domain/money";
 import { LIMITS, type PricedOrder } from "../../../runtime/domain/order";
+import type { Lang } from "../../../runtime/i18n";
 import { formatTaxRate, renderInvoicePdf } from "../../../runtime/invoices/pdf";
 import { makePricedLine, makePricedOrder, totalsOf } from "../../helpers/orders";
 import { baselines, invoiceOf, readPdf, SELLER } from "./invoices";
@@ -250,4 +251,127 @@ describe("formatTaxRate", () => {
   for (const [bps, expected] of cases) {
     it(`formats ${bps} basis points as ${expected}`, () => expect(formatTaxRate(bps)).to.equal(expected));
   }
+});
+
+describe("renderInvoicePdf in German and French", () => {
+  const order = makePricedOrder({
+    lines: [makePricedLine(0, { sku: "LIVRE-1", name: "Livre « Le Petit Prince »", quantity: 2, unitPriceMinor: 123456 })],
+  });
+  const paidAt = new Date("2025-03-14T09:26:58.000Z");
+  const document = invoiceOf(order, { payment: { provider: "stripe", paidAt, card: { brand: "visa", last4: "4242" } } });
+  /** Intl's no-break spaces as "_": which of U+00A0 and U+202F it uses where has changed between CLDR releases. */
+  const nbsp = (s: string) => s.replace(/[\u00a0\u202f]/g, "_");
+
+  // 2 x 1,234.56 = 2,469.12, shipping 4.90: subtotal 2,474.02, 20 % tax 494.80, total 2,968.82.
+  const cases: { lang: Lang; shown: string[]; info: Record<string, string> }[] = [
+    {
+      lang: "de",
+      shown: [
+        "Rechnung",
+        "Rechnungsnr. INV-000042",
+        "Rechnungsdatum 14.03.2025",
+        `Bestellung ${order.orderId}`,
+        "USt-IdNr.: DE129273398",
+        "Rechnungsadresse Lieferadresse",
+        "Deutschland",
+        "Art.-Nr. Bezeichnung Anz. Einzelpreis Gesamtpreis",
+        "LIVRE-1 Livre « Le Petit Prince » 2 1.234,56_€ 2.469,12_€",
+        "Versand: Standard shipping 1 4,90_€ 4,90_€",
+        "Nettobetrag 2.474,02_€",
+        "USt. (20_%) 494,80_€",
+        "Gesamtbetrag 2.968,82_€",
+        "Bezahlt am 14.03.2025 mit Visa •••• 4242 (stripe)",
+        "Nordwind Handel GmbH · Rechnung INV-000042 Seite 1 von 1",
+      ],
+      info: { Title: "Rechnung INV-000042", Subject: `Rechnung INV-000042 zur Bestellung ${order.orderId}` },
+    },
+    {
+      lang: "fr",
+      shown: [
+        "Facture",
+        "N° de facture INV-000042",
+        "Date de facture 14/03/2025",
+        `Commande ${order.orderId}`,
+        "N° TVA_: DE129273398",
+        "Adresse de facturation Adresse de livraison",
+        "Allemagne",
+        "Réf. Désignation Qté Prix unit. HT Montant HT",
+        "LIVRE-1 Livre « Le Petit Prince » 2 1_234,56_€ 2_469,12_€",
+        "Livraison_: Standard shipping 1 4,90_€ 4,90_€",
+        "Total HT 2_474,02_€",
+        "TVA (20_%) 494,80_€",
+        "Total TTC 2_968,82_€",
+        "Payée le 14/03/2025 par Visa •••• 4242 (stripe)",
+        "Nordwind Handel GmbH · Facture INV-000042 Page 1 sur 1",
+      ],
+      info: { Title: "Facture INV-000042", Subject: `Facture INV-000042 de la commande ${order.orderId}` },
+    },
+  ];
+  for (const { lang, shown, info } of cases) {
+    it(`prints every label, amount and date of the invoice in ${lang}, each label on its value's line`, async () => {
+      // Act
+      const bytes = renderInvoicePdf(document, lang);
+      const pdf = await readPdf(bytes);
+
+      // Assess
+      const text = nbsp(pdf.text);
+      for (const s of shown) expect(text).to.contain(s);
+      expect(pdf.text).not.to.contain("?");
+      expect(pdf.info).to.include(info);
+      expect(Buffer.from(bytes).toString("latin1")).to.contain(`/Lang (${lang}-${lang.toUpperCase()})`);
+    });
+
+    it(`keeps every ${lang} label and amount inside the page and clear of its neighbours`, async () => {
+      // Prepare: the largest amounts the API accepts, in the widest labels' company.
+      const big = makePricedOrder({
+        lines: [makePricedLine(0, { quantity: LIMITS.maxQuantity, unitPriceMinor: LIMITS.maxUnitPriceMinor })],
+      });
+
+      // Act
+      const pdf = await readPdf(renderInvoicePdf(invoiceOf(big, { payment: document.payment }), lang));
+
+      // Assess
+      const [page] = pdf.pages;
+      for (const line of baselines(page.items)) {
+        line.forEach((item, i) => {
+          expect(item.x, item.str).to.be.at.least(0);
+          expect(item.x + item.width, item.str).to.be.at.most(i + 1 < line.length ? line[i + 1].x : page.width);
+        });
+      }
+      // The line total shrinks to fit its column (so sits on a baseline of its own): nothing is cut.
+      const amounts = lang === "de" ? ["1.000.000,00_€", "1.000.000.000,00_€"] : ["1_000_000,00_€", "1_000_000_000,00_€"];
+      for (const amount of amounts) expect(nbsp(pdf.text)).to.contain(amount);
+    });
+  }
+
+  it("draws French digit groups with the narrow no-break space itself, which the embedded font has", async () => {
+    const pdf = await readPdf(renderInvoicePdf(document, "fr"));
+    expect(pdf.text).to.contain("Total TTC 2\u202f968,82\u00a0€");
+  });
+
+  it("carries the language through continuation pages: heading and page numbers", async () => {
+    for (const [lang, continued, page] of [
+      ["de", "Rechnung INV-000042 (Fortsetzung)", (n: number, of: number) => `Seite ${n} von ${of}`],
+      ["fr", "Facture INV-000042 (suite)", (n: number, of: number) => `Page ${n} sur ${of}`],
+    ] as const) {
+      const pdf = await readPdf(renderInvoicePdf(invoiceOf(makePricedOrder({ lineCount: LIMITS.maxLines })), lang));
+      expect(pdf.numpages, lang).to.be.greaterThan(1);
+      pdf.pages.forEach((p, i) => {
+        expect(p.text, `${lang} page ${i + 1}`).to.contain(page(i + 1, pdf.numpages));
+        if (i > 0) expect(p.text, `${lang} page ${i + 1}`).to.contain(continued);
+      });
+    }
+  });
+
+  it("prints the tax rate with the language's decimal comma and per cent sign", async () => {
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(makePricedOrder({ taxRateBps: 725 })), "de"));
+    expect(nbsp(pdf.text)).to.contain("USt. (7,25_%)");
+  });
+
+  it("renders one language to identical bytes every time, and each language differently", () => {
+    const de = renderInvoicePdf(document, "de");
+    expect(Buffer.compare(de, renderInvoicePdf(structuredClone(document), "de"))).to.equal(0);
+    expect(Buffer.compare(de, renderInvoicePdf(document, "fr"))).not.to.equal(0);
+    expect(Buffer.compare(renderInvoicePdf(document), renderInvoicePdf(document, "en"))).to.equal(0);
+  });
 });

@@ -1,0 +1,67 @@
+import type { Messages } from "./en";
+
+/** The German catalogue (Germany's usage: "USt." for VAT, § 14 UStG wording for the legal notes). */
+export const de: Messages = {
+  invoiceTitle: "Rechnung",
+  invoiceWithNumber: "Rechnung {number}",
+  invoiceForOrder: "Rechnung {number} zur Bestellung {orderId}",
+  invoiceContinued: "Rechnung {number} (Fortsetzung)",
+  invoiceNumber: "Rechnungsnr.",
+  invoiceDate: "Rechnungsdatum",
+  order: "Bestellung",
+  orderWithId: "Bestellung {orderId}",
+  pageOf: "Seite {page} von {pages}",
+  billTo: "Rechnungsadresse",
+  shipTo: "Lieferadresse",
+
+  columnSku: "Art.-Nr.",
+  columnDescription: "Bezeichnung",
+  columnQuantity: "Anz.",
+  columnUnit: "Einheit",
+  columnUnitPrice: "Einzelpreis",
+  columnLineTotal: "Gesamtpreis",
+  unitPiece: "Stk.",
+  shippingLine: "Versand: {method}",
+  subtotal: "Nettobetrag",
+  tax: "USt.",
+  taxWithRate: "USt. ({rate})",
+  total: "Gesamtbetrag",
+
+  paidOnWithCard: "Bezahlt am {date} mit {card} ({provider})",
+  paidOn: "Bezahlt am {date} ({provider})",
+  dueDate: "Fällig am",
+  paymentRequest: "Bitte überweisen Sie {amount} bis zum {date} unter Angabe von {reference}.",
+  bankDetails: "Bankverbindung",
+  accountHolder: "Kontoinhaber",
+  iban: "IBAN",
+  bic: "BIC",
+  scanToPay: "Zum Bezahlen scannen",
+
+  sellerTaxId: "USt-IdNr.: {id}",
+  sellerVatId: "USt-IdNr.: {id}",
+  buyerVatId: "USt-IdNr. des Kunden: {id}",
+  taxNumber: "Steuernummer: {number}",
+  tradeRegister: "Handelsregister: {court}, {number}",
+  managingDirectors: "Geschäftsführung: {names}",
+  supplyDate: "Lieferdatum",
+
+  taxBreakdown: "Umsatzsteuer nach Steuersätzen",
+  taxableAmount: "Nettobetrag",
+  vatRate: "USt.-Satz",
+  vatAmount: "USt.-Betrag",
+
+  noteIntraCommunitySupply: "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 b UStG)",
+  noteReverseCharge: "Steuerschuldnerschaft des Leistungsempfängers",
+  noteExport: "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 a UStG)",
+
+  emailSubject: "Ihre Rechnung {number} von {seller}",
+  emailGreeting: "Hallo {name},",
+  emailInvoiceReady: "vielen Dank für Ihre Bestellung {orderId}. Ihre Rechnung {number} steht bereit.",
+  emailItems: "Artikel",
+  emailShipping: "Versand",
+  emailDownload: "Rechnung herunterladen (PDF)",
+  emailLinkValidity: "Der Link ist {days} Tage gültig.",
+  emailLinkValidityInline: "der Link ist {days} Tage gültig.",
+
+  labelColon: "{label}:",
+};

@@ -1,0 +1,70 @@
+import type { Messages } from "./en";
+
+/**
+ * The French catalogue (France's usage: HT/TTC totals, CGI references for the legal notes). French
+ * sets a no-break space (U+00A0) before a colon.
+ */
+export const fr: Messages = {
+  invoiceTitle: "Facture",
+  invoiceWithNumber: "Facture {number}",
+  invoiceForOrder: "Facture {number} de la commande {orderId}",
+  invoiceContinued: "Facture {number} (suite)",
+  invoiceNumber: "N° de facture",
+  invoiceDate: "Date de facture",
+  order: "Commande",
+  orderWithId: "Commande {orderId}",
+  pageOf: "Page {page} sur {pages}",
+  billTo: "Adresse de facturation",
+  shipTo: "Adresse de livraison",
+
+  columnSku: "Réf.",
+  columnDescription: "Désignation",
+  columnQuantity: "Qté",
+  columnUnit: "Unité",
+  columnUnitPrice: "Prix unit. HT",
+  columnLineTotal: "Montant HT",
+  unitPiece: "pce",
+  shippingLine: "Livraison\u00a0: {method}",
+  subtotal: "Total HT",
+  tax: "TVA",
+  taxWithRate: "TVA ({rate})",
+  total: "Total TTC",
+
+  paidOnWithCard: "Payée le {date} par {card} ({provider})",
+  paidOn: "Payée le {date} ({provider})",
+  dueDate: "Date d'échéance",
+  paymentRequest: "Merci de virer {amount} avant le {date} en indiquant la référence {reference}.",
+  bankDetails: "Coordonnées bancaires",
+  accountHolder: "Titulaire du compte",
+  iban: "IBAN",
+  bic: "BIC",
+  scanToPay: "Scannez pour payer",
+
+  sellerTaxId: "N° TVA\u00a0: {id}",
+  sellerVatId: "N° TVA intracommunautaire\u00a0: {id}",
+  buyerVatId: "N° TVA intracommunautaire du client\u00a0: {id}",
+  taxNumber: "Numéro fiscal\u00a0: {number}",
+  tradeRegister: "Registre du commerce\u00a0: {court}, {number}",
+  managingDirectors: "Gérance\u00a0: {names}",
+  supplyDate: "Date de livraison",
+
+  taxBreakdown: "Récapitulatif de la TVA",
+  taxableAmount: "Base HT",
+  vatRate: "Taux de TVA",
+  vatAmount: "Montant de TVA",
+
+  noteIntraCommunitySupply: "Exonération de TVA, article 262 ter I du CGI",
+  noteReverseCharge: "Autoliquidation",
+  noteExport: "Exonération de TVA, article 262 I du CGI",
+
+  emailSubject: "Votre facture {number} – {seller}",
+  emailGreeting: "Bonjour {name},",
+  emailInvoiceReady: "Merci pour votre commande {orderId}. Votre facture {number} est disponible.",
+  emailItems: "Articles",
+  emailShipping: "Livraison",
+  emailDownload: "Télécharger votre facture (PDF)",
+  emailLinkValidity: "Le lien est valable {days} jours.",
+  emailLinkValidityInline: "le lien est valable {days} jours.",
+
+  labelColon: "{label}\u00a0:",
+};
