@@ -177,6 +177,11 @@ export async function sweepPayments(deps: OrderApiDeps): Promise<{ expired: numb
           if ((await settlePayment(deps, store, rec, state, log)) === "paid") out.paid++;
           return;
         }
+        if (state.status !== "canceled") {
+          // Stripe does not cancel a payment that is processing: it may still succeed, so the order waits.
+          log.warn("overdue order's payment could not be cancelled; left due", { paymentId: rec.paymentId, paymentStatus: state.status });
+          return;
+        }
       }
       if (await store.closeUnpaid(rec.order.orderId, "EXPIRED", deps.now())) {
         out.expired++;
