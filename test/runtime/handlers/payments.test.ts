@@ -9,6 +9,7 @@ import { useFaultProxy } from "../../helpers/faulty-aws";
 import { eventsOf, forgedEvent, providerFor, signedWebhook, startFailingStripe } from "../../helpers/stripe";
 import { handleApiRequest, handleOrderApiEvent } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
+import { sweepPayments } from "../../../runtime/handlers/payment-flow";
 import { API_CLIENT_OPTIONS } from "../../../runtime/clients";
 import { EXPIRE_PAYMENTS_TASK } from "../../../runtime/contracts/payments";
 
@@ -214,6 +215,15 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     expect(await sweep(expiry + 1000, api({ payments: processing }))).to.deep.equal({ swept: { expired: 0, paid: 0, sent: 0 } });
     expect((await record(r.body.orderId))!.status).to.equal("AWAITING_PAYMENT");
     expect(await sweep(expiry + 1000)).to.deep.equal({ swept: { expired: 1, paid: 0, sent: 0 } });
+  });
+
+  it("a sweep starts no new round once its time budget is spent, and the next run takes the rest", async () => {
+    for (let i = 0; i < 7; i++) await post(orderBody({ payment: { provider: "stripe" } }));
+    const real = providerFor(ctx.stripe);
+    const slow = { ...real, cancelPayment: async (id: string) => (await new Promise((r) => setTimeout(r, 200)), real.cancelPayment(id)) };
+    const later = api({ payments: slow, now: () => new Date(Date.now() + api().settings.paymentExpiryMinutes * 60_000 + 1000) });
+    expect(await sweepPayments(later, 100)).to.deep.equal({ expired: 5, paid: 0, sent: 0 }); // one round of 5, then out of time
+    expect(await sweepPayments(later, 100)).to.deep.equal({ expired: 2, paid: 0, sent: 0 });
   });
 
   it("the webhook arriving before the order record is visible: retried (404), then applied once", async () => {
