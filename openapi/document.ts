@@ -335,9 +335,10 @@ export function responseSchemas() {
               .array(z.object({ line: z.number().int().nonnegative(), sku: z.string(), unitPrice: money }).strict())
               .optional()
               .openapi({ description: "PRICE_CHANGED only: the catalog's unit price of each line whose expectedUnitPrice differs" }),
-            orderId: orderId
-              .optional()
-              .openapi({ description: "PAYMENT_DECLINED only: the order, now PAYMENT_FAILED, that another payment method may still pay" }),
+            orderId: orderId.optional().openapi({
+              description:
+                "PAYMENT_DECLINED: the order, now PAYMENT_FAILED, that another payment method may still pay; PAYMENT_OUTCOME_UNKNOWN: the order kept for the same key's retry",
+            }),
             clientSecret: z.string().optional().openapi({
               description:
                 "PAYMENT_DECLINED only: the payment's client secret, to confirm it with another card before the deadline (as Stripe.js does after a decline); never logged or stored by the API",
@@ -430,6 +431,7 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         "PRODUCT_UNAVAILABLE",
         "PRICE_UNAVAILABLE",
         "SERVICE_UNAVAILABLE",
+        "PAYMENT_OUTCOME_UNKNOWN",
         "INTERNAL",
       ],
     },

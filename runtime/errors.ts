@@ -165,6 +165,20 @@ export class ServiceUnavailable extends ApiError {
   override readonly retryAfterSeconds = 2;
 }
 
+/** The provider may have taken the payment but did not say: the order is kept for the same key's retry to complete. */
+export class PaymentOutcomeUnknown extends ApiError {
+  override name = "PaymentOutcomeUnknown";
+  readonly status = 503;
+  readonly code = "PAYMENT_OUTCOME_UNKNOWN" as const;
+  override readonly retryAfterSeconds = 5;
+  constructor(
+    message: string,
+    override readonly extra: { readonly orderId: string },
+  ) {
+    super(message);
+  }
+}
+
 /** The JSON error body every failing response carries. */
 export interface ErrorBody {
   readonly error: {

@@ -31,6 +31,8 @@ export type ErrorCode =
   | "LINK_INVALID"
   | "LINK_EXPIRED"
   | "SERVICE_UNAVAILABLE"
+  /** The payment provider did not answer after the payment was sent: the order is kept; retry with the same key (503). */
+  | "PAYMENT_OUTCOME_UNKNOWN"
   /** API Gateway's stage throttling refused the request (429, with Retry-After). */
   | "THROTTLED"
   /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */

@@ -458,8 +458,11 @@ export class OrderStore {
                   TableName: this.table,
                   Key: { pk: orderPk(r.order.orderId) },
                   UpdateExpression: "SET invoiceSeq = :n, invoiceNumber = :num, invoiceKey = :key, invoiceIssuedAt = :at",
-                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(invoiceNumber)",
+                  // Only a PAID order takes a number (the worker checks too; the store holds to it whoever calls).
+                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(invoiceNumber) AND #s = :paid",
+                  ExpressionAttributeNames: { "#s": "status" },
                   ExpressionAttributeValues: {
+                    ":paid": "PAID",
                     ":n": assigned[i].invoiceSeq,
                     ":num": assigned[i].invoiceNumber,
                     ":key": assigned[i].invoiceKey,
@@ -481,6 +484,8 @@ export class OrderStore {
         for (const r of stale) {
           const reread = await this.get(r.order.orderId);
           if (!reread) throw new Error(`Order ${r.order.orderId} does not exist`);
+          if (!reread.invoiceNumber && reread.status !== "PAID")
+            throw new Error(`Order ${r.order.orderId} is ${reread.status}: only a PAID order takes a number`);
           result.set(r.order.orderId, reread);
         }
       }

@@ -19,6 +19,7 @@ import {
   LinkInvalid,
   NotFound,
   PaymentDeclined,
+  PaymentOutcomeUnknown,
   PriceChangedError,
   PriceUnavailableError,
   ProductUnavailableError,
@@ -218,9 +219,18 @@ async function pay(
   } catch (e) {
     if (e instanceof PaymentRequestRefused) throw await refusedPayment(store, rec, e, log);
     if (!(e instanceof PaymentProviderUnavailable)) throw e;
-    const discarded = rec.paymentId ? false : await store.discardUnpaidOrder(rec);
-    log.error("payment provider unavailable at checkout", { alarm: "payment-provider-unavailable", discarded, ...errorFields(e) });
-    throw new ServiceUnavailable(PROVIDER_UNAVAILABLE_MESSAGE);
+    // Only a request that never reached the provider proves no payment exists: then the order is taken back.
+    // Otherwise (a timeout, a 5xx) a payment may exist, so the order stays for its webhook, or for the same
+    // key's retry (the provider's idempotency key is the order's), and expires unpaid if neither comes.
+    const discarded = e.outcome === "not-sent" && !rec.paymentId ? await store.discardUnpaidOrder(rec) : false;
+    log.error("payment provider unavailable at checkout", {
+      alarm: "payment-provider-unavailable",
+      outcome: e.outcome,
+      discarded,
+      ...errorFields(e),
+    });
+    if (discarded) throw new ServiceUnavailable(PROVIDER_UNAVAILABLE_MESSAGE);
+    throw new PaymentOutcomeUnknown(PAYMENT_OUTCOME_UNKNOWN_MESSAGE, { orderId: order.orderId });
   }
   let outcome;
   let now: OrderRecord;
@@ -455,6 +465,8 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
 export const API_ROUTES = API_ROUTE_CONTRACT.map((r) => ({ ...r, handler: ROUTE_HANDLERS[routeKey(r) as RouteKey] }));
 export type ApiRoute = (typeof API_ROUTES)[number];
 
+const PAYMENT_OUTCOME_UNKNOWN_MESSAGE =
+  "The payment provider did not confirm the payment. Do not place the order again: retry with the same Idempotency-Key, or look at the order (GET /orders/{orderId}); an order left unpaid expires by itself.";
 const PROVIDER_UNAVAILABLE_MESSAGE =
   "We could not reach the payment provider, so the order was not placed. Retry in a few seconds, with the same Idempotency-Key if you sent one.";
 const SERVICE_UNAVAILABLE_MESSAGE =
@@ -476,7 +488,10 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, deps: OrderA
     return await route.handler(event, { ...deps, log });
   } catch (caught) {
     let err = caught;
-    if (isDependencyUnavailable(caught)) {
+    if (caught instanceof PaymentProviderUnavailable) {
+      log.error("payment provider unavailable", { alarm: "payment-provider-unavailable", ...errorFields(caught) });
+      err = new ServiceUnavailable(SERVICE_UNAVAILABLE_MESSAGE);
+    } else if (isDependencyUnavailable(caught)) {
       log.error("dependency unavailable", { alarm: "dependency-unavailable", ...errorFields(caught) });
       err = new ServiceUnavailable(SERVICE_UNAVAILABLE_MESSAGE);
     }

@@ -24,8 +24,14 @@ import type { OrderApiDeps } from "./order-api";
 export const ENQUEUE_CLAIM_LEASE_MS = 60_000;
 /** Orders one sweep handles per kind, so a run stays well inside the Lambda's timeout; the rest wait for the next run. */
 const SWEEP_LIMIT = 25;
-/** Provider calls a sweep makes at once: 5 rounds of at most one 3 s call and its retry. */
+/** Provider calls a sweep makes at once. */
 const SWEEP_PARALLELISM = 5;
+/**
+ * Time after which a sweep starts no new round: a round can take one 3 s provider call and its retry
+ * (about 7 s), so a sweep ends within the function's 10 s plus that round only if it starts rounds
+ * early; what is left waits for the next run, five minutes later.
+ */
+export const SWEEP_BUDGET_MS = 2_500;
 
 /** Does the provider's payment belong to this order, for its exact amount and currency? The reason when not. */
 export function paymentMismatch(rec: OrderRecord, p: PaymentState): string | undefined {
@@ -165,29 +171,17 @@ export async function handlePaymentWebhook(event: APIGatewayProxyEvent, deps: Or
  * the provider first: if it succeeded meanwhile, the order is PAID instead), and PAID orders whose
  * message is still unsent a minute later are sent.
  */
-export async function sweepPayments(deps: OrderApiDeps): Promise<{ expired: number; paid: number; sent: number }> {
+export async function sweepPayments(
+  deps: OrderApiDeps,
+  budgetMs = SWEEP_BUDGET_MS,
+): Promise<{ expired: number; paid: number; sent: number }> {
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const out = { expired: 0, paid: 0, sent: 0 };
-  await inParallel(await store.listDue(STATE_INDEX_KEYS.paymentDue, deps.now(), SWEEP_LIMIT), async (rec) => {
-    const log = deps.log.child({ orderId: rec.order.orderId });
-    try {
-      if (rec.paymentId) {
-        const state = await deps.payments.cancelPayment(rec.paymentId);
-        if (state.status === "succeeded") {
-          if ((await settlePayment(deps, store, rec, state, log)) === "paid") out.paid++;
-          return;
-        }
-      }
-      if (await store.closeUnpaid(rec.order.orderId, "EXPIRED", deps.now())) {
-        out.expired++;
-        log.info("order not paid in time: EXPIRED", { paymentId: rec.paymentId, dueBy: rec.paymentDueBy });
-      }
-    } catch (e) {
-      log.error("could not expire an overdue order; the next sweep tries again", errorFields(e));
-    }
-  });
+  const started = Date.now();
+  const inTime = () => Date.now() - started < budgetMs;
+  // Paid orders' messages first: they are money taken, and need no provider call.
   const sentBefore = new Date(deps.now().getTime() - ENQUEUE_CLAIM_LEASE_MS);
-  await inParallel(await store.listDue(STATE_INDEX_KEYS.outbox, sentBefore, SWEEP_LIMIT), async (rec) => {
+  await inParallel(await store.listDue(STATE_INDEX_KEYS.outbox, sentBefore, SWEEP_LIMIT), inTime, async (rec) => {
     try {
       if (await enqueuePaid(deps, store, rec, randomUUID())) {
         out.sent++;
@@ -200,10 +194,34 @@ export async function sweepPayments(deps: OrderApiDeps): Promise<{ expired: numb
       });
     }
   });
+  if (!inTime()) return out;
+  await inParallel(await store.listDue(STATE_INDEX_KEYS.paymentDue, deps.now(), SWEEP_LIMIT), inTime, async (rec) => {
+    const log = deps.log.child({ orderId: rec.order.orderId });
+    try {
+      if (rec.paymentId) {
+        const state = await deps.payments.cancelPayment(rec.paymentId);
+        if (state.status === "succeeded") {
+          if ((await settlePayment(deps, store, rec, state, log)) === "paid") out.paid++;
+          return;
+        }
+        if (state.status !== "canceled") {
+          // Stripe does not cancel a payment that is processing: it may still succeed, so the order waits.
+          log.warn("overdue order's payment could not be cancelled; left due", { paymentId: rec.paymentId, paymentStatus: state.status });
+          return;
+        }
+      }
+      if (await store.closeUnpaid(rec.order.orderId, "EXPIRED", deps.now())) {
+        out.expired++;
+        log.info("order not paid in time: EXPIRED", { paymentId: rec.paymentId, dueBy: rec.paymentDueBy });
+      }
+    } catch (e) {
+      log.error("could not expire an overdue order; the next sweep tries again", errorFields(e));
+    }
+  });
   return out;
 }
 
-/** Runs `fn` over `items`, SWEEP_PARALLELISM at a time: a sweep's provider calls stay within a few seconds. */
-async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += SWEEP_PARALLELISM) await Promise.all(items.slice(i, i + SWEEP_PARALLELISM).map(fn));
+/** Runs `fn` over `items`, SWEEP_PARALLELISM at a time, starting no round once `inTime` says the budget is spent. */
+async function inParallel<T>(items: readonly T[], inTime: () => boolean, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length && inTime(); i += SWEEP_PARALLELISM) await Promise.all(items.slice(i, i + SWEEP_PARALLELISM).map(fn));
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { PaymentSecret } from "../contracts/payments";
+import { PaymentProviderUnavailable } from "./provider";
 
 /** What reads a secret's JSON with a cache (Powertools Parameters' SecretsProvider fits). */
 export interface SecretReader {
@@ -20,7 +21,13 @@ const secretSchema = z.object({
  */
 export function paymentKeys(reader: SecretReader, secretId: string): () => Promise<PaymentSecret> {
   return async () => {
-    const raw = await reader.get(secretId, { maxAge: PAYMENT_KEYS_MAX_AGE_SECONDS, transform: "json" });
+    let raw: unknown;
+    try {
+      raw = await reader.get(secretId, { maxAge: PAYMENT_KEYS_MAX_AGE_SECONDS, transform: "json" });
+    } catch (e) {
+      // Secrets Manager throttling or down: the provider was never called, so nothing can have been paid.
+      throw new PaymentProviderUnavailable(`The payment secret ${secretId} could not be read`, { cause: e }, "not-sent");
+    }
     const parsed = secretSchema.safeParse(raw);
     if (!parsed.success) {
       throw new Error(`The payment secret ${secretId} is not usable: ${parsed.error.issues.map((i) => i.message).join("; ")}`);

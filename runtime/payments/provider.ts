@@ -77,6 +77,18 @@ export interface PaymentProvider {
 /** The provider could not be reached, timed out, throttled or failed on its side: retry later. */
 export class PaymentProviderUnavailable extends Error {
   override name = "PaymentProviderUnavailable";
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /**
+     * "not-sent": the request certainly never reached the provider (connection refused, no such host, the
+     * keys unreadable) or was refused unprocessed (429); "unknown": it may have been processed (a timeout, a
+     * reset, a 5xx, the same idempotency key still in use) - a payment may exist.
+     */
+    readonly outcome: "not-sent" | "unknown" = "unknown",
+  ) {
+    super(message, options);
+  }
 }
 
 /**

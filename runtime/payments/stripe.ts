@@ -191,7 +191,21 @@ function declinedIntent(err: unknown): PaymentState | undefined {
   return { ...state, failure: { ...(e.code ? { code: e.code } : {}), message: e.message } };
 }
 
-const UNAVAILABLE = new Set(["StripeConnectionError", "StripeAPIError", "StripeRateLimitError"]);
+const UNAVAILABLE = new Set(["StripeConnectionError", "StripeAPIError", "StripeRateLimitError", "StripeIdempotencyError"]);
+/** Network errors that mean the request never reached Stripe: nothing can have been processed. */
+const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * Did the request certainly not reach Stripe, or Stripe refuse it unprocessed (429)? A timeout, a reset
+ * connection, a 5xx or an idempotency key still in use (409) may mean it was processed. The SDK reports
+ * its last attempt only: with a retry, an earlier attempt's timeout is not seen (accepted: rare, and the
+ * payment's webhook then names an order the store no longer has, which alarms).
+ */
+function notSent(e: Stripe.errors.StripeError): boolean {
+  if (e.type === "StripeRateLimitError") return true;
+  const code = (e.detail as { code?: unknown } | undefined)?.code;
+  return e.type === "StripeConnectionError" && typeof code === "string" && NEVER_SENT_CODES.has(code);
+}
 
 /** Stripe's 400 for a payment method it does not know or an amount above its 8-digit limit: the order's, not an outage. */
 function refusedRequest(err: unknown): PaymentRequestRefused | undefined {
@@ -206,7 +220,13 @@ function translate(err: unknown, what: string): Error {
   const e = stripeError(err);
   if (!e) return err instanceof Error ? err : new Error(String(err));
   const status = e.statusCode ? ` (HTTP ${e.statusCode})` : "";
-  if (UNAVAILABLE.has(e.type)) return new PaymentProviderUnavailable(`Stripe could not ${what}: ${e.type}${status}`, { cause: e });
+  if (UNAVAILABLE.has(e.type)) {
+    return new PaymentProviderUnavailable(
+      `Stripe could not ${what}: ${e.type}${status}`,
+      { cause: e },
+      notSent(e) ? "not-sent" : "unknown",
+    );
+  }
   if (e.type === "StripeAuthenticationError" || e.type === "StripePermissionError") {
     // Stripe's own message quotes part of the key: leave it out.
     return new Error(`Stripe refused the secret key while trying to ${what}: ${e.type}${status}; check the configured key`, { cause: e });

@@ -37,8 +37,19 @@ export const SWEEP_EVERY_MS = 5000;
  * A gate in front of the Stripe stand-in: forwards every request, or while `down` answers as a Stripe
  * outage does (503 api_error) without forwarding, so nothing reaches the provider.
  */
-async function startProviderGate(target: string): Promise<{ url: string; down: boolean; refused: number; close(): Promise<void> }> {
-  const gate = { url: "", down: false, refused: 0, close: async (): Promise<void> => undefined };
+/** How the provider is down: not listening (connections refused: nothing sent), or answering 503 (the outcome unknown). */
+type ProviderDown = false | "unreachable" | "5xx";
+
+async function startProviderGate(
+  target: string,
+): Promise<{ url: string; down: boolean; refused: number; setDown(mode: ProviderDown): Promise<void>; close(): Promise<void> }> {
+  const gate = {
+    url: "",
+    down: false,
+    refused: 0,
+    setDown: async (_mode: ProviderDown): Promise<void> => undefined,
+    close: async (): Promise<void> => undefined,
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -58,12 +69,29 @@ async function startProviderGate(target: string): Promise<{ url: string; down: b
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  gate.url = `http://127.0.0.1:${port}`;
+  let listening = true;
+  gate.setDown = async (mode) => {
+    gate.down = mode === "5xx";
+    if (mode === "unreachable" && listening) {
+      listening = false;
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    } else if (mode !== "unreachable" && !listening) {
+      listening = true;
+      await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    }
+  };
   gate.close = () =>
-    new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    });
+    listening
+      ? new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        })
+      : Promise.resolve();
   return gate;
 }
 
@@ -84,7 +112,7 @@ export interface FaultRig {
   /** The Stripe stand-in: the order API reaches it through a gate; it delivers its webhooks to the gateway. */
   stripe: StripeStandIn;
   /** Takes the payment provider down (true) or brings it back; `refused()` counts the requests the gate turned away. */
-  providerDown(down: boolean): void;
+  providerDown(mode: ProviderDown): Promise<void>;
   providerRefused(): number;
   /** Runs the payment sweep once (the schedule's event to the order API, through the fault proxy), as the schedule does every SWEEP_EVERY_MS. */
   sweep(): Promise<{ swept: { expired: number; paid: number; sent: number } }>;
@@ -146,9 +174,7 @@ export async function startFaultRig(o: { faultEnv?: boolean } = {}): Promise<Fau
     lines,
     workers,
     stripe: stripe!,
-    providerDown(down) {
-      gate!.down = down;
-    },
+    providerDown: (mode) => gate!.setDown(mode),
     providerRefused: () => gate!.refused,
     sweep,
     spawnWorker() {

@@ -149,24 +149,37 @@ describe("faults: the local pipeline keeps its promises", function () {
     await assertEndState("SIGKILL worker x4", { orders: 20, kills });
   });
 
-  it("answers 503 with Retry-After while the payment provider is down, leaving no order, no key, no message and no charge; keyed retries complete after", async () => {
+  it("answers 503 with Retry-After while the payment provider is unreachable, leaving no order, no key, no message and no charge; keyed retries complete after", async () => {
     const written = async () =>
       (await storedItems(rig)).filter((i) => i.type === "order" || i.type === "idempotency").map((i) => String(i.pk));
-    const before = { written: await written(), charges: rig.stripe.requests().length, refused: rig.providerRefused() };
-    rig.providerDown(true);
+    const before = { written: await written(), charges: rig.stripe.requests().length };
+    await rig.providerDown("unreachable");
     const down = absorb(await runClients(rig, { n: 6, concurrency: 3, keyed: (i) => i % 2 === 0, retries: 0, tag: "provider-down" }));
     expect(down.attempts.map((a) => [a.status, a.code, a.retryAfter])).to.deep.equal(
       Array.from({ length: 6 }, () => [503, "SERVICE_UNAVAILABLE", "2"]),
     );
-    expect(rig.providerRefused() - before.refused, "checkouts that reached the (down) provider").to.be.at.least(6);
     expect((await written()).sort(), "orders and key records made during the outage").to.deep.equal(before.written.sort());
     expect(rig.stripe.requests().length, "requests that reached the provider").to.equal(before.charges);
     expect(await depth(rig, rig.p.resources.queueUrl)).to.equal(0);
-    rig.providerDown(false);
+    await rig.providerDown(false);
     // The keyed clients come back with their keys (the keyless ones gave up: nothing of theirs exists).
     const back = absorb(await runClients(rig, { n: 6, concurrency: 3, keyed: (i) => i % 2 === 0, tag: "provider-down" }));
     expect(back.accepted.size).to.equal(6);
-    await assertEndState("payment provider down", {
+    await assertEndState("payment provider unreachable", { refusedCheckouts: down.attempts.length, afterwards: back.accepted.size });
+  });
+
+  it("answers 503 PAYMENT_OUTCOME_UNKNOWN while the provider answers 5xx, keeping each order and key; the keys' retries complete those very orders, once", async () => {
+    const before = { refused: rig.providerRefused() };
+    await rig.providerDown("5xx");
+    const down = absorb(await runClients(rig, { n: 4, concurrency: 2, keyed: () => true, retries: 0, tag: "provider-5xx" }));
+    expect(down.attempts.map((a) => [a.status, a.code, a.retryAfter])).to.deep.equal(
+      Array.from({ length: 4 }, () => [503, "PAYMENT_OUTCOME_UNKNOWN", "5"]),
+    );
+    expect(rig.providerRefused() - before.refused, "checkouts that reached the (failing) provider").to.be.at.least(4);
+    await rig.providerDown(false);
+    const back = absorb(await runClients(rig, { n: 4, concurrency: 2, keyed: () => true, tag: "provider-5xx" }));
+    expect(back.accepted.size).to.equal(4);
+    await assertEndState("payment provider answering 5xx", {
       refusedAtGate: rig.providerRefused() - before.refused,
       afterwards: back.accepted.size,
     });

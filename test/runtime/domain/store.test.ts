@@ -94,6 +94,20 @@ describe("OrderStore", () => {
       expect(await counter()).to.equal(12);
     });
 
+    it("gives no number to an order that is not PAID, whoever asks, and moves no counter", async () => {
+      const unpaid = makePricedOrder();
+      await store().createOrder(unpaid, DUE_LATER);
+      const error = await store()
+        .assignInvoiceNumber((await store().get(unpaid.orderId))!, new Date())
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      expect(error?.message).to.equal(`Order ${unpaid.orderId} is AWAITING_PAYMENT: only a PAID order takes a number`);
+      expect((await store().get(unpaid.orderId))!.invoiceNumber).to.equal(undefined);
+      expect(await counter()).to.equal(undefined);
+    });
+
     it("refuses a batch larger than one transaction holds", async () => {
       const tooMany = Array.from({ length: MAX_NUMBERING_BATCH + 1 }, () => ({ order: makePricedOrder(), status: "PAID" }) as const);
       const error = await store()

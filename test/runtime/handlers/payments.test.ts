@@ -6,9 +6,10 @@ import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
 import { orderBody, postOrder, webhookEvent } from "../../helpers/events";
 import { useFaultProxy } from "../../helpers/faulty-aws";
-import { eventsOf, forgedEvent, providerFor, signedWebhook } from "../../helpers/stripe";
+import { eventsOf, forgedEvent, providerFor, signedWebhook, startFailingStripe } from "../../helpers/stripe";
 import { handleApiRequest, handleOrderApiEvent } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
+import { sweepPayments } from "../../../runtime/handlers/payment-flow";
 import { API_CLIENT_OPTIONS } from "../../../runtime/clients";
 import { EXPIRE_PAYMENTS_TASK } from "../../../runtime/contracts/payments";
 
@@ -184,6 +185,45 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     const retry = await post(orderBody(), { "Idempotency-Key": "provider-down-1" });
     expect([retry.status, retry.body.status]).to.deep.equal([202, "PAID"]);
     expect(await messages()).to.deep.equal([retry.body.orderId]);
+  });
+
+  it("the provider failing after the payment may have been sent (a 5xx): 503 PAYMENT_OUTCOME_UNKNOWN, the order and key kept, the key's retry pays it once", async () => {
+    const failing = await startFailingStripe({ status: 503, type: "api_error" });
+    try {
+      const key = { "Idempotency-Key": "outcome-unknown-1" };
+      const r = await post(orderBody(), key, api({ payments: providerFor({ url: failing.url }) }));
+      expect([r.status, r.body.error.code, r.headers["retry-after"]]).to.deep.equal([503, "PAYMENT_OUTCOME_UNKNOWN", "5"]);
+      const rec = (await record(r.body.error.orderId))!;
+      expect([rec.status, rec.paymentId]).to.deep.equal(["AWAITING_PAYMENT", undefined]);
+      expect((await tableItems(ctx)).some((i) => i.type === "idempotency")).to.equal(true);
+      const retry = await post(orderBody(), key);
+      expect([retry.status, retry.body.orderId, retry.body.status]).to.deep.equal([202, r.body.error.orderId, "PAID"]);
+      expect(await messages()).to.deep.equal([r.body.error.orderId]);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("the sweep leaves an overdue order whose payment cannot be cancelled (processing) due, and asks again next time", async () => {
+    const r = await post(orderBody({ payment: { provider: "stripe" } }));
+    const real = providerFor(ctx.stripe);
+    const processing = {
+      ...real,
+      cancelPayment: async (id: string) => ({ ...(await real.getPayment(id)), status: "processing" as const }),
+    };
+    const expiry = api().settings.paymentExpiryMinutes * 60_000;
+    expect(await sweep(expiry + 1000, api({ payments: processing }))).to.deep.equal({ swept: { expired: 0, paid: 0, sent: 0 } });
+    expect((await record(r.body.orderId))!.status).to.equal("AWAITING_PAYMENT");
+    expect(await sweep(expiry + 1000)).to.deep.equal({ swept: { expired: 1, paid: 0, sent: 0 } });
+  });
+
+  it("a sweep starts no new round once its time budget is spent, and the next run takes the rest", async () => {
+    for (let i = 0; i < 7; i++) await post(orderBody({ payment: { provider: "stripe" } }));
+    const real = providerFor(ctx.stripe);
+    const slow = { ...real, cancelPayment: async (id: string) => (await new Promise((r) => setTimeout(r, 200)), real.cancelPayment(id)) };
+    const later = api({ payments: slow, now: () => new Date(Date.now() + api().settings.paymentExpiryMinutes * 60_000 + 1000) });
+    expect(await sweepPayments(later, 100)).to.deep.equal({ expired: 5, paid: 0, sent: 0 }); // one round of 5, then out of time
+    expect(await sweepPayments(later, 100)).to.deep.equal({ expired: 2, paid: 0, sent: 0 });
   });
 
   it("the webhook arriving before the order record is visible: retried (404), then applied once", async () => {

@@ -271,15 +271,28 @@ describe("createStripeProvider (through the official SDK against the local stand
     );
 
     expect(err).to.be.instanceOf(PaymentProviderUnavailable);
+    expect((err as PaymentProviderUnavailable).outcome, "connection refused: never sent").to.equal("not-sent");
     expect(err.message).to.contain("StripeConnectionError").and.not.contain(STRIPE_KEYS.secretKey);
     expect((err as Error & { cause?: unknown }).cause).to.be.an("error");
   });
 
   const faults = [
-    { name: "a 500 api_error", answer: { status: 500, type: "api_error" }, sdkError: "StripeAPIError" },
-    { name: "a 503", answer: { status: 503, type: "api_error" }, sdkError: "StripeAPIError" },
-    { name: "a 429 rate limit", answer: { status: 429, type: "invalid_request_error" }, sdkError: "StripeRateLimitError" },
-    { name: "no answer within the timeout", answer: "hang" as const, sdkError: "StripeConnectionError" },
+    // A 5xx or a timeout may have been processed ("unknown"); a 429 was refused unprocessed ("not-sent").
+    { name: "a 500 api_error", answer: { status: 500, type: "api_error" }, sdkError: "StripeAPIError", outcome: "unknown" },
+    { name: "a 503", answer: { status: 503, type: "api_error" }, sdkError: "StripeAPIError", outcome: "unknown" },
+    {
+      name: "a 409 idempotency key in use",
+      answer: { status: 409, type: "idempotency_error" },
+      sdkError: "StripeAPIError",
+      outcome: "unknown",
+    },
+    {
+      name: "a 429 rate limit",
+      answer: { status: 429, type: "invalid_request_error" },
+      sdkError: "StripeRateLimitError",
+      outcome: "not-sent",
+    },
+    { name: "no answer within the timeout", answer: "hang" as const, sdkError: "StripeConnectionError", outcome: "unknown" },
   ];
   for (const f of faults) {
     it(`Stripe failing with ${f.name}: PaymentProviderUnavailable (${f.sdkError})`, async () => {
@@ -289,6 +302,7 @@ describe("createStripeProvider (through the official SDK against the local stand
 
         expect(err).to.be.instanceOf(PaymentProviderUnavailable);
         expect(err.message).to.contain(f.sdkError);
+        expect((err as PaymentProviderUnavailable).outcome).to.equal(f.outcome);
       } finally {
         await failing.close();
       }
