@@ -5,6 +5,15 @@ import { SETTING_DEFAULTS as D } from "../runtime/contracts/defaults";
 import { LOG_LEVELS, type LogLevel } from "../runtime/contracts/env";
 import { fargateMemoryFits } from "./scaling";
 import { WORKER_WAIT_SECONDS, drainFitsStopTimeout, maxDrainableBudgetSeconds } from "../invoice-container/drain";
+import {
+  INVOICE_RETENTION_LAW,
+  OBJECT_LOCK_MODES,
+  invoiceRetention,
+  legalRetentionDays,
+  retentionDays,
+  type ObjectLockRetention,
+  type RetentionJurisdiction,
+} from "./data-plan";
 
 /**
  * The stack's settings: every key the Pulumi program reads, parsed once into a typed StackConfig.
@@ -135,6 +144,13 @@ const keySchema = () =>
       noncurrentVersionExpireDays: int(1, 3650, 30),
       deletionProtection: bool(true),
       pointInTimeRecovery: bool(true),
+      // Invoice retention (S3 Object Lock): the law's period by jurisdiction, or a number of days (dev's short lock).
+      // GOVERNANCE by default: a new stack is not locked for years by accident; a production stack must say COMPLIANCE.
+      invoiceRetentionJurisdiction: z
+        .enum(Object.keys(INVOICE_RETENTION_LAW) as [RetentionJurisdiction, ...RetentionJurisdiction[]])
+        .default("DE"),
+      invoiceRetentionMode: z.enum(OBJECT_LOCK_MODES).default("GOVERNANCE"),
+      invoiceRetentionDays: z.preprocess((v) => (v === "" ? undefined : v), int(1, 36_500).optional()),
       // Queue
       maxReceiveCount: int(1, 1000, 5),
       oldestMessageAlarmSeconds: int(60, 1_209_600, 900),
@@ -221,6 +237,9 @@ export interface StackConfig {
     readonly noncurrentVersionExpireDays: number;
     readonly deletionProtection: boolean;
     readonly pointInTimeRecovery: boolean;
+    /** The invoices bucket's default Object Lock retention, and the jurisdiction whose law it keeps. */
+    readonly retention: ObjectLockRetention;
+    readonly retentionJurisdiction: RetentionJurisdiction;
   };
   readonly queue: { readonly maxReceiveCount: number; readonly oldestMessageAlarmSeconds: number };
   readonly worker: WorkerSizing;
@@ -300,6 +319,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
     if (options.deploying) problems.push(...placeholderProblems(parsed.data), ...missingSecrets(parsed.data));
     if (isProductionStack(stack) && !parsed.data.alarmEmail)
       problems.push(`${PROJECT}:alarmEmail is required in a production stack: alarms must reach a person`);
+    if (isProductionStack(stack)) problems.push(...productionRetentionProblems(parsed.data));
   }
   if (problems.length)
     throw new StackConfigError(`stack "${stack}": invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -342,6 +362,8 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
       noncurrentVersionExpireDays: c.noncurrentVersionExpireDays,
       deletionProtection: c.deletionProtection,
       pointInTimeRecovery: c.pointInTimeRecovery,
+      retention: invoiceRetention(c.invoiceRetentionJurisdiction, c.invoiceRetentionMode, c.invoiceRetentionDays),
+      retentionJurisdiction: c.invoiceRetentionJurisdiction,
     },
     queue: { maxReceiveCount: c.maxReceiveCount, oldestMessageAlarmSeconds: c.oldestMessageAlarmSeconds },
     worker: {
@@ -381,6 +403,41 @@ function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
   if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit)
     out.push(`${k("apiThrottleBurstLimit")} must be at least ${k("apiThrottleRateLimit")}`);
   if (c.cognitoEmailViaSes && !c.emailIdentityVerified) out.push(unverifiedCognitoSender(c.emailIdentity));
+  out.push(...retentionContradictions(c));
+  return out;
+}
+
+/** Object Lock needs versioning; an expiry before the lock ends would hide invoices the bucket still keeps (and bills). */
+function retentionContradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
+  const k = (name: string) => `${PROJECT}:${name}`;
+  const out: string[] = [];
+  if (!c.bucketVersioning)
+    out.push(
+      `${k("bucketVersioning")} must be true: the invoices bucket is under S3 Object Lock (${k("invoiceRetentionMode")}), which needs versioning`,
+    );
+  const locked = retentionDays(invoiceRetention(c.invoiceRetentionJurisdiction, c.invoiceRetentionMode, c.invoiceRetentionDays));
+  if (c.invoiceExpireAfterDays > 0 && c.invoiceExpireAfterDays < locked)
+    out.push(
+      `${k("invoiceExpireAfterDays")} (${c.invoiceExpireAfterDays}) ends before the invoices' Object Lock retention (${locked} days): ` +
+        `expiry would only hide invoices the bucket must keep; set it to 0 (keep) or at least ${locked}`,
+    );
+  return out;
+}
+
+/** A production stack keeps its invoices as the law says: COMPLIANCE mode (no one can delete them early), for at least the law's period. */
+function productionRetentionProblems(c: z.infer<ReturnType<typeof keySchema>>): string[] {
+  const k = (name: string) => `${PROJECT}:${name}`;
+  const out: string[] = [];
+  if (c.invoiceRetentionMode !== "COMPLIANCE")
+    out.push(
+      `${k("invoiceRetentionMode")} must be COMPLIANCE in a production stack: in GOVERNANCE mode a role with s3:BypassGovernanceRetention can delete invoices the law requires kept`,
+    );
+  const legal = legalRetentionDays(c.invoiceRetentionJurisdiction);
+  if (c.invoiceRetentionDays !== undefined && c.invoiceRetentionDays < legal)
+    out.push(
+      `${k("invoiceRetentionDays")} (${c.invoiceRetentionDays}) is shorter than the law of ${c.invoiceRetentionJurisdiction} requires (${legal} days): ` +
+        `remove it to keep ${INVOICE_RETENTION_LAW[c.invoiceRetentionJurisdiction].source.split(":")[0]}'s period`,
+    );
   return out;
 }
 

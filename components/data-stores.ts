@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { TABLE_DESIGN } from "../runtime/contracts/table";
 import { tlsOnlyBucketPolicy } from "./policies";
-import { lifecycleRule } from "./data-plan";
+import { lifecycleRule, type ObjectLockRetention } from "./data-plan";
 
 /** Arguments of the shared data stores (defaults: components/config.ts). */
 export interface DataStoresArgs {
-  /** Keep invoice versions (overwrites by a redelivered message stay recoverable). */
+  /** Keep invoice versions (overwrites by a redelivered message stay recoverable); Object Lock needs it. */
   readonly bucketVersioning: boolean;
   /** Days until invoices are deleted; 0 keeps them forever. */
   readonly expireAfterDays: number;
@@ -16,6 +16,8 @@ export interface DataStoresArgs {
   readonly deletionProtection: boolean;
   /** Point-in-time recovery of the orders table. */
   readonly pointInTimeRecovery: boolean;
+  /** The invoices' default S3 Object Lock retention (needs `bucketVersioning`). */
+  readonly retention: ObjectLockRetention;
 }
 
 /** Days KMS waits before deleting the link key, by protection level. */
@@ -32,6 +34,7 @@ export class DataStores extends pulumi.ComponentResource {
 
   constructor(name: string, args: DataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("shop:data:DataStores", name, {}, opts);
+    if (!args.bucketVersioning) throw new Error(`${name}: retention (S3 Object Lock) needs bucketVersioning`);
     this.bucket = createInvoicesBucket(name, args, this);
     this.table = createOrdersTable(name, args, this);
     this.linkKey = createLinkKey(name, args.deletionProtection, this);
@@ -39,10 +42,15 @@ export class DataStores extends pulumi.ComponentResource {
   }
 }
 
-/** The invoices bucket: private (blocks, owner-enforced), SSE-S3, TLS only, optionally versioned, with its lifecycle. */
+/**
+ * The invoices bucket: private (blocks, owner-enforced), SSE-S3, TLS only, versioned, under Object
+ * Lock, with its lifecycle. Protected, the bucket and its lock stay in the account when the stack
+ * goes (retainOnDelete) and `pulumi destroy` refuses to start (protect).
+ */
 function createInvoicesBucket(name: string, args: DataStoresArgs, parent: pulumi.Resource): aws.s3.Bucket {
   const opts = { parent };
-  const bucket = new aws.s3.Bucket(`${name}-invoices`, { forceDestroy: !args.deletionProtection }, opts);
+  const kept = { parent, protect: args.deletionProtection, retainOnDelete: args.deletionProtection };
+  const bucket = new aws.s3.Bucket(`${name}-invoices`, { forceDestroy: !args.deletionProtection }, kept);
   const publicAccess = new aws.s3.BucketPublicAccessBlock(
     `${name}-invoices-public-access`,
     { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -64,25 +72,40 @@ function createInvoicesBucket(name: string, args: DataStoresArgs, parent: pulumi
     { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
     { ...opts, dependsOn: [publicAccess] },
   );
-  // A bucket that never had versioning needs no versioning resource ("Disabled" is only valid at creation).
-  const versioningConfig = args.bucketVersioning
-    ? [
-        new aws.s3.BucketVersioning(
-          `${name}-invoices-versioning`,
-          { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-          opts,
-        ),
-      ]
-    : [];
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-invoices-versioning`,
+    { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+    opts,
+  );
+  createObjectLock(name, bucket, versioning, args.retention, kept);
+  // Noncurrent versions (an invoice re-stored by a redelivered message, or one hidden by a delete marker) are
+  // pruned after their days, but lifecycle cannot remove a version whose retention has not ended: the rule
+  // only tidies up after the law's period.
   new aws.s3.BucketLifecycleConfiguration(
     `${name}-invoices-lifecycle`,
-    {
-      bucket: bucket.id,
-      rules: [lifecycleRule(args.expireAfterDays, args.bucketVersioning ? args.noncurrentVersionExpireDays : undefined)],
-    },
-    { ...opts, dependsOn: versioningConfig },
+    { bucket: bucket.id, rules: [lifecycleRule(args.expireAfterDays, args.noncurrentVersionExpireDays)] },
+    { ...opts, dependsOn: [versioning] },
   );
   return bucket;
+}
+
+/**
+ * Object Lock with a default retention on every new invoice version. The configuration resource
+ * (PutObjectLockConfiguration) enables Object Lock on an existing versioned bucket in place; the
+ * bucket's own `objectLockEnabled` would replace it. Once enabled, Object Lock cannot be turned off.
+ */
+function createObjectLock(
+  name: string,
+  bucket: aws.s3.Bucket,
+  versioning: aws.s3.BucketVersioning,
+  retention: ObjectLockRetention,
+  opts: pulumi.CustomResourceOptions,
+): aws.s3.BucketObjectLockConfiguration {
+  return new aws.s3.BucketObjectLockConfiguration(
+    `${name}-invoices-lock`,
+    { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { ...retention } } },
+    { ...opts, dependsOn: [versioning] },
+  );
 }
 
 /** The orders table: on-demand, the customer and state indexes, TTL for idempotency records, PITR and deletion protection as configured. */

@@ -1,5 +1,5 @@
 import { INVOICE_PREFIX } from "../runtime/contracts/env";
-import { TABLE_DESIGN } from "../runtime/contracts/table";
+import { KEY_PREFIXES, TABLE_DESIGN } from "../runtime/contracts/table";
 
 /**
  * IAM documents of the stack as pure functions of ARNs, so tests read exactly what each role may
@@ -64,8 +64,14 @@ export interface ApiFunctionArns {
 }
 
 /**
+ * Partition key prefixes of the only items the order API may delete: an Idempotency-Key record
+ * (runtime/domain/store.ts discardUnpaidOrder). An order item is never deleted by any role.
+ */
+export const API_DELETABLE_KEY_PREFIXES = [KEY_PREFIXES.idempotency] as const;
+
+/**
  * The order API: orders, idempotency records and catalog items (a TransactWriteItems is authorized
- * item by item: PutItem, UpdateItem, DeleteItem), the catalog's prices of an order's lines in one
+ * item by item: PutItem, UpdateItem, DeleteItem; DeleteItem only on an idempotency record), the catalog's prices of an order's lines in one
  * BatchGetItem, a customer's order history (Query on the byCustomer index), the catalog and the
  * orders awaiting payment (Query on the byState index), enqueue, presign invoice downloads (the URL
  * carries the role's GetObject right), verify links, read the payment provider's keys, write its traces.
@@ -75,8 +81,16 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
     {
       Sid: "OrdersTable",
       Effect: "Allow",
-      Action: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       Resource: a.tableArn,
+    },
+    // Every partition key the request touches must be an idempotency record's (ForAllValues), so no order is ever deleted.
+    {
+      Sid: "DiscardIdempotencyKeys",
+      Effect: "Allow",
+      Action: ["dynamodb:DeleteItem"],
+      Resource: a.tableArn,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": API_DELETABLE_KEY_PREFIXES.map((p) => `${p}*`) } },
     },
     {
       Sid: "OrderHistory",

@@ -143,6 +143,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
       sender: s.sender,
       bucketEventsQueue: true,
+      retention: s.retention,
     });
     const demoCatalog = await loadDemoCatalog(clients.ddb, resources.table, new Date());
     sys(demoCatalog === "kept" ? "catalog has products: demo catalog not loaded" : "demo catalog loaded", {

@@ -1,6 +1,11 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+} from "@aws-sdk/client-s3";
 import { CreateConfigurationSetCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -12,6 +17,7 @@ import { TABLE_DESIGN } from "../runtime/contracts/table";
 import type { PaymentSecret } from "../runtime/contracts/payments";
 import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
 import { DLQ_RETENTION_SECONDS, QUEUE_RETENTION_SECONDS } from "../components/scaling";
+import type { ObjectLockRetention } from "../components/data-plan";
 
 /** What to create on the local AWS; names default to the local stack's. */
 export interface LocalResourceArgs {
@@ -27,7 +33,12 @@ export interface LocalResourceArgs {
    * SES's email events (SNS -> email events handler), and the failure queue both hand failed events to.
    */
   readonly bucketEventsQueue: boolean;
+  /** The invoices bucket's Object Lock default retention (the stack's `data.retention`). @default what dev deploys: GOVERNANCE, 1 day */
+  readonly retention?: ObjectLockRetention;
 }
+
+/** The retention of a local bucket whose caller names none: dev's (Pulumi.dev.yaml). */
+const LOCAL_RETENTION: ObjectLockRetention = { mode: "GOVERNANCE", days: 1 };
 
 /** Names and addresses of what was created. */
 export interface LocalResources {
@@ -66,6 +77,22 @@ export const LOCAL_NAME_SUFFIX = {
   /** The payment provider's keys (the stack's Secrets Manager secret). */
   paymentSecret: "-payment-keys",
 } as const;
+
+/**
+ * The invoices bucket as the stack has it: versioned, then under Object Lock with a default
+ * retention (enabled on the existing bucket, as the stack's BucketObjectLockConfiguration does).
+ * moto enforces it: a locked version cannot be deleted, and a PutObject needs a checksum.
+ */
+async function lockInvoices(clients: AwsClients, bucket: string, retention: ObjectLockRetention): Promise<void> {
+  await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  const period = "days" in retention ? { Days: retention.days } : { Years: retention.years };
+  await clients.s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: bucket,
+      ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: retention.mode, ...period } } },
+    }),
+  );
+}
 
 /** Creates the table, queues, bucket, sender identity, link-signing key and payment secret the pipeline needs. */
 export async function provisionLocalResources(clients: AwsClients, ddbRaw: DynamoDBClient, a: LocalResourceArgs): Promise<LocalResources> {
@@ -132,6 +159,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
       ...(a.region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: a.region as never } }),
     }),
   );
+  await lockInvoices(clients, bucket, a.retention ?? LOCAL_RETENTION);
   let bucketEventsQueueUrl: string | undefined;
   let emailFailureQueueUrl: string | undefined;
   let emailEventsQueueUrl: string | undefined;

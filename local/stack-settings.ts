@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig, resourcePrefix } from "../components/config";
 import { visibilityTimeoutSeconds } from "../components/scaling";
+import type { ObjectLockRetention } from "../components/data-plan";
 
 /** What the local pipeline takes from a Pulumi stack's configuration. */
 export interface LocalStackSettings {
@@ -19,6 +20,8 @@ export interface LocalStackSettings {
   readonly seller: { name: string; address: string; taxId?: string; email?: string };
   /** The order API's currency and payment settings (the local secret is made per run, not read from the stack). */
   readonly payment: { readonly shopCurrency: string; readonly paymentProvider: string; readonly paymentExpiryMinutes: number };
+  /** The invoices bucket's Object Lock default retention. */
+  readonly retention: ObjectLockRetention;
 }
 
 const ROOT = path.resolve(__dirname, "..");
@@ -48,6 +51,7 @@ export function localStackSettings(stack: string, root = ROOT): LocalStackSettin
     linkTtlDays: c.notifier.linkTtlDays,
     seller: { name: c.seller.name, address: c.seller.address, taxId: c.seller.taxId, email: c.seller.email },
     payment: { shopCurrency: c.shop.currency, paymentProvider: c.payment.provider, paymentExpiryMinutes: c.payment.expiryMinutes },
+    retention: c.data.retention,
   };
 }
 

@@ -22,3 +22,10 @@ export const STATE_INDEX_KEYS = {
   /** PAID orders whose queue message is not confirmed sent yet, sorted by when they were paid. */
   outbox: "OUTBOX",
 } as const;
+
+/** Partition key prefixes the IAM policies name (components/policies.ts): orders are never deleted, key records may be. */
+export const KEY_PREFIXES = {
+  order: "ORDER#",
+  /** An Idempotency-Key record: `IDEMP#<customer>#<key hash>`. */
+  idempotency: "IDEMP#",
+} as const;

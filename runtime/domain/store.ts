@@ -4,12 +4,12 @@ import { pricedOrderSchema, type OrderStatus, type PricedOrder } from "./order";
 import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatInvoiceNumber } from "../contracts/numbers";
-import { STATE_INDEX_KEYS, TABLE_DESIGN } from "../contracts/table";
+import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN } from "../contracts/table";
 import type { EmailEventType } from "../contracts/email-events";
 
-const orderPk = (orderId: string) => `ORDER#${orderId}`;
+const orderPk = (orderId: string) => `${KEY_PREFIXES.order}${orderId}`;
 const emailPk = (messageId: string) => `EMAIL#${messageId}`;
-const idempotencyPk = (customerId: string, keyHash: string) => `IDEMP#${customerId}#${keyHash}`;
+const idempotencyPk = (customerId: string, keyHash: string) => `${KEY_PREFIXES.idempotency}${customerId}#${keyHash}`;
 const probePk = (probeId: string) => `PROBE#${probeId}`;
 const COUNTER_PK = "COUNTER#invoice";
 /** The state index's attribute names, for expressions that set or remove them. */
@@ -35,6 +35,8 @@ export interface OrderRecord {
   readonly paymentFailure?: { readonly code?: string; readonly message: string; readonly at: string };
   /** When the order was closed unpaid (EXPIRED or CANCELLED). */
   readonly closedAt?: string;
+  /** Why a CANCELLED order was closed by the shop rather than by its payment: see `isDiscarded`. */
+  readonly closeReason?: CloseReason;
   /** Who holds the right to put the PAID order's message on the queue, since when (one sender, one message). */
   readonly enqueueClaimId?: string;
   readonly enqueueClaimedAt?: string;
@@ -60,6 +62,17 @@ export interface OrderRecord {
   readonly emailStatus?: EmailStatus;
   readonly emailFailure?: EmailFailure;
   readonly emailOutcomeAt?: string;
+}
+
+/** The shop closed the order because no payment could be created for it (the provider was down or refused the request). */
+export type CloseReason = "payment-not-created";
+
+/**
+ * Was the order taken back at checkout (no payment could be created)? It stays in the table, as no
+ * role may delete an order, but for the customer it never existed: not listed, and 404 by id.
+ */
+export function isDiscarded(rec: OrderRecord): boolean {
+  return rec.status === "CANCELLED" && rec.closeReason === "payment-not-created";
 }
 
 /** The outcome SES reported for an order's current email. */
@@ -262,25 +275,39 @@ export class OrderStore {
   }
 
   /**
-   * Takes back an order whose payment could not even be created (the provider was down): the order
-   * and its Idempotency-Key record go, so a retry starts afresh and nothing half made stays.
-   * False when the order has a payment meanwhile (then it stands).
+   * Takes back an order whose payment could not even be created (the provider was down or refused):
+   * in one transaction its Idempotency-Key record goes, so a retry starts afresh, and the order is
+   * closed (CANCELLED, "payment-not-created") and leaves both indexes, so no listing and no sweep
+   * sees it. The order item itself stays: no role may delete an order. False when the order has a
+   * payment meanwhile (then it stands).
    */
-  async discardUnpaidOrder(rec: OrderRecord): Promise<boolean> {
-    const orderDelete = {
-      Delete: {
+  async discardUnpaidOrder(rec: OrderRecord, at: Date): Promise<boolean> {
+    const { customerIndex } = TABLE_DESIGN;
+    const orderClose = {
+      Update: {
         TableName: this.table,
         Key: { pk: orderPk(rec.order.orderId) },
+        UpdateExpression: "SET #s = :cancelled, closeReason = :reason, closedAt = :at REMOVE paymentDueBy, #g1pk, #g1sk, #g2pk, #g2sk",
         ConditionExpression: "#s = :awaiting AND attribute_not_exists(paymentId)",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":awaiting": "AWAITING_PAYMENT" },
+        ExpressionAttributeNames: {
+          "#s": "status",
+          "#g1pk": customerIndex.partitionKey,
+          "#g1sk": customerIndex.sortKey,
+          ...STATE_INDEX_NAMES,
+        },
+        ExpressionAttributeValues: {
+          ":cancelled": "CANCELLED",
+          ":awaiting": "AWAITING_PAYMENT",
+          ":reason": "payment-not-created" satisfies CloseReason,
+          ":at": at.toISOString(),
+        },
       },
     };
     const keyDelete = rec.idempotencyKeyHash
       ? [{ Delete: { TableName: this.table, Key: { pk: idempotencyPk(rec.order.customer.id, rec.idempotencyKeyHash) } } }]
       : [];
     try {
-      await this.ddb.send(new TransactWriteCommand({ TransactItems: [orderDelete, ...keyDelete] }));
+      await this.ddb.send(new TransactWriteCommand({ TransactItems: [orderClose, ...keyDelete] }));
       return true;
     } catch (e) {
       if (txItemTakenAt(e, 0)) return false;

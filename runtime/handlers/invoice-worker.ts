@@ -152,6 +152,9 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
       Body: pdf,
       ContentType: "application/pdf",
       Metadata: { "order-id": order.orderId, "invoice-number": numbered.invoiceNumber },
+      // The bucket is under Object Lock: S3 refuses a PutObject without Content-MD5 or a checksum. The SDK
+      // sends CRC32 by default, but not when a client is configured to checksum only "when required".
+      ChecksumAlgorithm: "CRC32",
     }),
   );
   const moved = await store.markInvoiced(order.orderId, deps.now());

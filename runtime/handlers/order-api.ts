@@ -12,7 +12,7 @@ import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-fl
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { customerFromClaims, parseCreateOrderRequest, type CreateOrderRequest } from "./order-request";
-import { OrderStore, hasInvoice, type InvoicedRecord, type OrderRecord } from "../domain/store";
+import { OrderStore, hasInvoice, isDiscarded, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import {
   IdempotencyKeyReused,
   LinkExpired,
@@ -195,8 +195,8 @@ async function replayExisting(
 
 /**
  * Has the provider create (idempotently per order) and maybe confirm the order's payment, applies
- * the outcome and answers. The provider unreachable: the order is taken back when it has no payment
- * yet (nothing half made), and the client is told to retry.
+ * the outcome and answers. The provider unreachable: the order is taken back (closed, hidden, its key
+ * released) when it has no payment yet (nothing half made), and the client is told to retry.
  */
 async function pay(
   deps: OrderApiDeps,
@@ -217,12 +217,12 @@ async function pay(
       description: `Order ${order.orderId}`,
     });
   } catch (e) {
-    if (e instanceof PaymentRequestRefused) throw await refusedPayment(store, rec, e, log);
+    if (e instanceof PaymentRequestRefused) throw await refusedPayment(store, rec, e, log, deps.now());
     if (!(e instanceof PaymentProviderUnavailable)) throw e;
     // Only a request that never reached the provider proves no payment exists: then the order is taken back.
     // Otherwise (a timeout, a 5xx) a payment may exist, so the order stays for its webhook, or for the same
     // key's retry (the provider's idempotency key is the order's), and expires unpaid if neither comes.
-    const discarded = e.outcome === "not-sent" && !rec.paymentId ? await store.discardUnpaidOrder(rec) : false;
+    const discarded = e.outcome === "not-sent" && !rec.paymentId ? await store.discardUnpaidOrder(rec, deps.now()) : false;
     log.error("payment provider unavailable at checkout", {
       alarm: "payment-provider-unavailable",
       outcome: e.outcome,
@@ -264,9 +264,9 @@ async function pay(
   return json(202, acceptedBody(now, state), { ...headers, location: `/orders/${order.orderId}` });
 }
 
-/** The provider refused the payment method or the amount: no payment exists, so the order and its key are taken back. */
-async function refusedPayment(store: OrderStore, rec: OrderRecord, e: PaymentRequestRefused, log: Logger): Promise<Error> {
-  const discarded = rec.paymentId ? false : await store.discardUnpaidOrder(rec);
+/** The provider refused the payment method or the amount: no payment exists, so the order is closed and its key taken back. */
+async function refusedPayment(store: OrderStore, rec: OrderRecord, e: PaymentRequestRefused, log: Logger, now: Date): Promise<Error> {
+  const discarded = rec.paymentId ? false : await store.discardUnpaidOrder(rec, now);
   log.warn("payment provider refused the payment request", { field: e.field, discarded, ...errorFields(e) });
   if (e.field === "paymentMethod") {
     const message = "is not a payment method the payment provider knows";
@@ -367,7 +367,8 @@ export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApi
   const notFound = new NotFound("No such order.");
   if (!isOrderId(orderId)) throw notFound;
   const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
-  if (!rec || rec.order.customer.id !== customer.id) throw notFound;
+  // An order taken back at checkout (no payment could be created) was never the customer's: nothing half made shows.
+  if (!rec || rec.order.customer.id !== customer.id || isDiscarded(rec)) throw notFound;
   return json(200, orderView(rec, hasInvoice(rec) ? await presign(deps, rec) : undefined));
 }
 

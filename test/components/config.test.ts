@@ -11,6 +11,7 @@ import {
 } from "../../components/config";
 import { ROOT, stackFileConfig } from "../helpers/pulumi-mocks";
 import { readStackConfigFile } from "../../local/stack-settings";
+import { INVOICE_RETENTION_LAW, type RetentionJurisdiction } from "../../components/data-plan";
 
 /** A stack file's config with its YAML types (as the local pipeline reads it). */
 const yamlConfig = (stack: string) => readStackConfigFile(stack);
@@ -94,12 +95,89 @@ describe("parseStackConfig", () => {
   ];
   for (const c of alarmEmailCases) {
     it(`${c.refused ? "refuses" : "accepts"} stack "${c.stack}" with alarmEmail ${JSON.stringify(c.alarmEmail)}`, () => {
-      const raw = minimal(c.alarmEmail === undefined ? {} : { [`${PROJECT}:alarmEmail`]: c.alarmEmail });
+      // COMPLIANCE: a production stack must lock its invoices so (the retention cases below).
+      const raw = minimal({
+        [`${PROJECT}:invoiceRetentionMode`]: "COMPLIANCE",
+        ...(c.alarmEmail === undefined ? {} : { [`${PROJECT}:alarmEmail`]: c.alarmEmail }),
+      });
       const parse = () => parseStackConfig(raw, c.stack);
       if (c.refused) expect(parse).to.throw(StackConfigError, `${PROJECT}:alarmEmail is required in a production stack`);
       else expect(parse().alarmEmail).to.equal(c.alarmEmail || undefined);
     });
   }
+
+  describe("invoice retention (S3 Object Lock)", () => {
+    const prodRaw = (extra: Record<string, unknown>) => minimal({ [`${PROJECT}:alarmEmail`]: "ops@acme-shop.eu", ...extra });
+    const k = (name: string) => `${PROJECT}:${name}`;
+    const lawCases: { jurisdiction: RetentionJurisdiction; years: number }[] = [
+      { jurisdiction: "DE", years: 9 },
+      { jurisdiction: "AT", years: 8 },
+      { jurisdiction: "FR", years: 11 },
+    ];
+    for (const c of lawCases) {
+      it(`locks a ${c.jurisdiction} shop's invoices for ${c.years} years from upload: the law's ${INVOICE_RETENTION_LAW[c.jurisdiction].years} from the end of the year of issue, plus that year`, () => {
+        const raw = prodRaw({ [k("invoiceRetentionJurisdiction")]: c.jurisdiction, [k("invoiceRetentionMode")]: "COMPLIANCE" });
+        expect(parseStackConfig(raw, "prod").data.retention).to.deep.equal({ mode: "COMPLIANCE", years: c.years });
+      });
+    }
+
+    it("names a statute for every jurisdiction it knows, and counts from the end of the year of issue", () => {
+      for (const law of Object.values(INVOICE_RETENTION_LAW)) {
+        expect(law.source).to.match(/§|art\./i);
+        expect(law.fromYearEnd).to.equal(true);
+      }
+    });
+
+    const refusals: { name: string; stack: string; extra: Record<string, unknown>; message: string }[] = [
+      {
+        name: "a production stack in GOVERNANCE mode",
+        stack: "prod",
+        extra: {},
+        message: `${k("invoiceRetentionMode")} must be COMPLIANCE in a production stack`,
+      },
+      {
+        name: "a production stack locking for fewer days than the law",
+        stack: "prod-eu",
+        extra: { [k("invoiceRetentionMode")]: "COMPLIANCE", [k("invoiceRetentionDays")]: 365 },
+        message: `${k("invoiceRetentionDays")} (365) is shorter than the law of DE requires (3285 days)`,
+      },
+      {
+        name: "any stack without versioning (Object Lock needs it)",
+        stack: "staging",
+        extra: { [k("bucketVersioning")]: false },
+        message: `${k("bucketVersioning")} must be true`,
+      },
+      {
+        name: "an expiry before the lock ends",
+        stack: "staging",
+        extra: { [k("invoiceRetentionDays")]: 40, [k("invoiceExpireAfterDays")]: 30 },
+        message: `${k("invoiceExpireAfterDays")} (30) ends before the invoices' Object Lock retention (40 days)`,
+      },
+      {
+        name: "an unknown jurisdiction",
+        stack: "staging",
+        extra: { [k("invoiceRetentionJurisdiction")]: "XX" },
+        message: `${k("invoiceRetentionJurisdiction")}`,
+      },
+    ];
+    for (const c of refusals) {
+      it(`refuses ${c.name}`, () => {
+        expect(() => parseStackConfig(prodRaw(c.extra), c.stack)).to.throw(StackConfigError, c.message);
+      });
+    }
+
+    it("lets a non-production stack lock for a day in GOVERNANCE mode (dev), and reads an empty days key as the law's period", () => {
+      const dev = parseStackConfig(prodRaw({ [k("invoiceRetentionDays")]: "1", [k("invoiceExpireAfterDays")]: 30 }), "dev");
+      expect(dev.data.retention).to.deep.equal({ mode: "GOVERNANCE", days: 1 });
+      const prod = parseStackConfig(prodRaw({ [k("invoiceRetentionMode")]: "COMPLIANCE", [k("invoiceRetentionDays")]: "" }), "prod");
+      expect(prod.data.retention).to.deep.equal({ mode: "COMPLIANCE", years: 9 });
+    });
+
+    it("gives the committed stacks what the issue asks: prod COMPLIANCE for Germany's period, dev a one-day GOVERNANCE lock", () => {
+      expect(parseStackConfig(yamlConfig("prod"), "prod").data.retention).to.deep.equal({ mode: "COMPLIANCE", years: 9 });
+      expect(parseStackConfig(yamlConfig("dev"), "dev").data.retention).to.deep.equal({ mode: "GOVERNANCE", days: 1 });
+    });
+  });
 
   it("applies documented defaults to a minimal config, with or without the project prefix", () => {
     const c = parseStackConfig(minimal(), "staging");
@@ -131,6 +209,9 @@ describe("parseStackConfig", () => {
       noncurrentVersionExpireDays: 30,
       deletionProtection: true,
       pointInTimeRecovery: true,
+      // Germany's 8 years from the end of the year of issue; GOVERNANCE until a stack says COMPLIANCE.
+      retention: { mode: "GOVERNANCE", years: 9 },
+      retentionJurisdiction: "DE",
     });
     expect({ shop: c.shop, payment: c.payment }).to.deep.equal({
       shop: { currency: "EUR" },

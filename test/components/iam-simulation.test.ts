@@ -250,7 +250,7 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
     ]);
   });
 
-  it("lets the worker delete nothing of the table (orders are only ever taken back by the API, before payment)", async () => {
+  it("lets the worker delete nothing of the table (no role deletes an order; the API only an idempotency record)", async () => {
     const deletes = ["ORDER#ord_1", "IDEMP#cust#keyhash", "COUNTER#invoice", "PRODUCT#MUG-01"].map((pk) =>
       call({ key: "invoice-worker", service: "dynamodb", action: "DeleteItem", params: { TableName: "test-orders", LeadingKeys: [pk] } }),
     );
@@ -404,3 +404,74 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
     });
   });
 });
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`retention: no role of the ${stack} stack can delete an issued invoice or its order (@cloud-copilot/iam-simulate)`, () => {
+    let run: Awaited<ReturnType<typeof programRun>>;
+    let policies: { name: string; policy: PolicyDocument }[];
+    before(async () => {
+      run = await programRun(stack);
+      policies = run.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => ({ name: p.name, policy: JSON.parse(p.inputs.policy) }));
+    });
+    const principal = `arn:aws:iam::${ACCOUNT}:role/any`;
+    const verdicts = async (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      Object.fromEntries(
+        await Promise.all(
+          policies.map(async (p) => [
+            p.name,
+            await evaluate(p.policy, { action, resource, context, origin: "retention" }, principal, ACCOUNT),
+          ]),
+        ),
+      );
+    const none = (v: Record<string, string>) => Object.entries(v).filter(([, verdict]) => verdict === "Allowed");
+
+    it("covers every role the stack gives a policy: five inline policies, and the API Gateway logging role's managed one (logs only)", () => {
+      expect(policies.map((p) => p.name.replace(`shop-${stack}-`, "")).sort()).to.deep.equal([
+        "api-handler-policy",
+        "mail-handler-policy",
+        "notify-handler-policy",
+        "worker-execution-policy",
+        "worker-task-policy",
+      ]);
+      expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal([
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      ]);
+    });
+
+    const objectActions = [
+      "s3:DeleteObject",
+      "s3:DeleteObjectVersion",
+      "s3:PutObjectRetention",
+      "s3:BypassGovernanceRetention",
+      "s3:PutObjectLegalHold",
+    ];
+    for (const action of objectActions) {
+      it(`lets no role ${action} on an invoice`, async () => {
+        const bucket = run.one("aws:s3/bucket:Bucket").state.arn;
+        expect(none(await verdicts(action, `${bucket}/invoices/ord_1.pdf`))).to.deep.equal([]);
+      });
+    }
+
+    const bucketActions = [
+      "s3:PutBucketObjectLockConfiguration",
+      "s3:PutLifecycleConfiguration",
+      "s3:PutBucketVersioning",
+      "s3:DeleteBucket",
+    ];
+    for (const action of bucketActions) {
+      it(`lets no role ${action} on the invoices bucket`, async () => {
+        expect(none(await verdicts(action, run.one("aws:s3/bucket:Bucket").state.arn))).to.deep.equal([]);
+      });
+    }
+
+    it("lets no role DeleteItem an order (alone, or beside a key record in one request); only the API deletes, and only an idempotency record", async () => {
+      const table = run.one("aws:dynamodb/table:Table").state.arn;
+      const del = (...keys: string[]) => verdicts("dynamodb:DeleteItem", table, { "dynamodb:LeadingKeys": keys });
+      expect(none(await del("ORDER#ord_1"))).to.deep.equal([]);
+      expect(none(await del("IDEMP#cust#kh", "ORDER#ord_1"))).to.deep.equal([]);
+      expect(none(await del("COUNTER#invoice"))).to.deep.equal([]);
+      // Not vacuous: the API's one delete is allowed.
+      expect(none(await del("IDEMP#cust#kh")).map(([name]) => name)).to.deep.equal([`shop-${stack}-api-handler-policy`]);
+    });
+  });
+}

@@ -362,7 +362,7 @@ export interface EndState {
   dlq: number;
   /** Email events given up to the failure queue: each needs a person (a redrive). */
   emailFailures: number;
-  /** Orders never queued (unpaid, declined, expired): never invoiced. */
+  /** Orders never queued (unpaid, declined, expired, or taken back at checkout and kept closed): never invoiced. */
   unconfirmed: number;
   unconfirmedInvoiced: number;
 }

@@ -28,6 +28,8 @@ export interface MockedResource {
   dependsOn: string[];
   /** Whether `pulumi destroy` leaves it in the cloud (the retainOnDelete option). */
   retainOnDelete: boolean;
+  /** Whether Pulumi refuses to delete it (the protect option: `pulumi destroy` stops). */
+  protect: boolean;
   /** Per input property, the URNs of the resources its value came from (as the engine records them). */
   propertyDependencies: Record<string, string[]>;
 }
@@ -180,6 +182,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
           dependsOn: [],
           propertyDependencies: {},
           retainOnDelete: false,
+          protect: false,
         });
         return { id: `${args.name}-id`, state };
       },
@@ -189,9 +192,10 @@ export async function runProgram(stack: string, overrides: Record<string, string
     stack,
     false,
   );
-  // The mocks see no dependsOn or retainOnDelete: read them from the registration requests.
+  // The mocks see no dependsOn, retainOnDelete or protect: read them from the registration requests.
   const dependsOn = new Map<string, string[]>();
   const retained = new Set<string>();
+  const protectedKeys = new Set<string>();
   const propertyDependencies = new Map<string, Record<string, string[]>>();
   const mockMonitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
   const register = mockMonitor.registerResource.bind(mockMonitor);
@@ -199,6 +203,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
     const key = `${req.getType()}::${req.getName()}`;
     dependsOn.set(key, req.getDependenciesList());
     if (req.getRetainondelete()) retained.add(key);
+    if (req.getProtect()) protectedKeys.add(key);
     const props: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, prop: string) => (props[prop] = deps.getUrnsList()));
     propertyDependencies.set(key, props);
@@ -222,6 +227,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   for (const r of resources) {
     r.dependsOn = dependsOn.get(`${r.type}::${r.name}`) ?? [];
     r.retainOnDelete = retained.has(`${r.type}::${r.name}`);
+    r.protect = protectedKeys.has(`${r.type}::${r.name}`);
     r.propertyDependencies = propertyDependencies.get(`${r.type}::${r.name}`) ?? {};
   }
   const ofType = (type: string) => resources.filter((r) => r.type === type);

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt } from "jose";
+import { DeleteObjectCommand, GetObjectLockConfigurationCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { REGION, SENDER, useLocalAws } from "../helpers/aws";
 import { STRIPE_KEYS } from "../helpers/stripe";
 import { addLocalAdmin, createLocalUser, createLocalUserPool, signIn } from "../../local/auth";
@@ -28,6 +29,41 @@ describe("local provisioning (issue 15: catalog and payments)", function () {
       { AttributeName: "gsi2pk", AttributeType: "S" },
       { AttributeName: "gsi2sk", AttributeType: "S" },
     ]);
+  });
+
+  it("puts the invoices bucket under Object Lock as dev deploys it, and moto enforces it: no checksum, no upload; a locked version stays", async () => {
+    // Prepare: the run's bucket (dev's default), and a client that checksums only when an operation demands it.
+    const bucket = ctx.resources.bucket;
+    const lazy = new S3Client({
+      region: REGION,
+      endpoint: ctx.moto.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      requestChecksumCalculation: "WHEN_REQUIRED",
+    });
+    const key = "invoices/ord_lock.pdf";
+    try {
+      // Act
+      const lock = await ctx.clients.s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+      const bare = await lazy.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "%PDF" })).then(
+        () => "stored",
+        (e: Error) => e.name,
+      );
+      const put = await lazy.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "%PDF", ChecksumAlgorithm: "CRC32" }));
+      const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const del = await ctx.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: put.VersionId })).then(
+        () => "deleted",
+        (e: Error) => e.name,
+      );
+      // Assess
+      expect(lock.ObjectLockConfiguration).to.deep.include({ ObjectLockEnabled: "Enabled" });
+      expect(lock.ObjectLockConfiguration?.Rule?.DefaultRetention).to.deep.include({ Mode: "GOVERNANCE", Days: 1 });
+      expect(bare).to.equal("MissingUploadObjectWithObjectLockHeaders");
+      expect(head.ObjectLockMode).to.equal("GOVERNANCE");
+      expect(del).to.equal("AccessDenied");
+    } finally {
+      lazy.destroy();
+    }
   });
 
   it("makes up test-mode payment keys per run unless given, and points the order API at their secret", async () => {

@@ -55,13 +55,18 @@ describe("dev and prod differ where production differs", () => {
       bucketForceDestroy: run.one("aws:s3/bucket:Bucket").inputs.forceDestroy,
       userPoolDeletionProtection: run.one("aws:cognito/userPool:UserPool").inputs.deletionProtection,
       versioning: run.ofType("aws:s3/bucketVersioning:BucketVersioning").map((v) => v.inputs.versioningConfiguration.status),
+      objectLock: run.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs.rule.defaultRetention,
+      invoicesKept: ["aws:s3/bucket:Bucket", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"].map((t) => {
+        const r = run.one(t);
+        return { protect: r.protect, retainOnDelete: r.retainOnDelete };
+      }),
       alarmSubscriptions: run.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email").length,
       keyDeletionWindow: run.one("aws:kms/key:Key").inputs.deletionWindowInDays,
       forceDeleteImages: run.one("awsx:ecr:Repository").inputs.forceDelete,
     };
   };
 
-  it("dev: Spot, scale to zero, default VPC, short retention, nothing protected", () => {
+  it("dev: Spot, scale to zero, default VPC, short retention (a one-day governance lock on invoices), nothing protected", () => {
     expect(pick(dev)).to.deep.equal({
       capacity: ["FARGATE_SPOT"],
       desiredCount: 0,
@@ -72,14 +77,19 @@ describe("dev and prod differ where production differs", () => {
       pointInTimeRecovery: false,
       bucketForceDestroy: true,
       userPoolDeletionProtection: "INACTIVE",
-      versioning: [],
+      versioning: ["Enabled"],
+      objectLock: { mode: "GOVERNANCE", days: 1 },
+      invoicesKept: [
+        { protect: false, retainOnDelete: false },
+        { protect: false, retainOnDelete: false },
+      ],
       alarmSubscriptions: 0,
       keyDeletionWindow: 7,
       forceDeleteImages: true,
     });
   });
 
-  it("prod: on-demand, at least one task, private subnets, longer retention, PITR and deletion protection", () => {
+  it("prod: on-demand, at least one task, private subnets, longer retention, PITR, deletion protection and invoices locked in compliance mode for 9 years", () => {
     expect(pick(prod)).to.deep.equal({
       capacity: ["FARGATE"],
       desiredCount: 1,
@@ -91,6 +101,12 @@ describe("dev and prod differ where production differs", () => {
       bucketForceDestroy: false,
       userPoolDeletionProtection: "ACTIVE",
       versioning: ["Enabled"],
+      // Germany: 8 years from the end of the year of issue, so 9 from upload.
+      objectLock: { mode: "COMPLIANCE", years: 9 },
+      invoicesKept: [
+        { protect: true, retainOnDelete: true },
+        { protect: true, retainOnDelete: true },
+      ],
       alarmSubscriptions: 1,
       keyDeletionWindow: 30,
       forceDeleteImages: false,

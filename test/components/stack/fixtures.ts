@@ -24,6 +24,9 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
   "aws:s3/bucketPolicy:BucketPolicy": 1,
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+  // invoices under S3 Object Lock (which needs versioning) in every stack
+  "aws:s3/bucketVersioning:BucketVersioning": 1,
+  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,
   "aws:dynamodb/table:Table": 1,
   "aws:kms/key:Key": 1,
   // queue
@@ -92,7 +95,6 @@ export const STACK_COUNTS: Record<"dev" | "prod", Record<string, number>> = {
   prod: {
     // The shop's domain identity sends with a custom MAIL FROM.
     "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes": 1,
-    "aws:s3/bucketVersioning:BucketVersioning": 1,
     // ... and the alarm mails' subscription
     "aws:sns/topicSubscription:TopicSubscription": 2,
     "aws:ec2/vpc:Vpc": 1,

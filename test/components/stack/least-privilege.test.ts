@@ -12,8 +12,15 @@ for (const stack of STACKS) {
           {
             Sid: "OrdersTable",
             Effect: "Allow",
-            Action: ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: st.arn.table,
+          },
+          {
+            Sid: "DiscardIdempotencyKeys",
+            Effect: "Allow",
+            Action: ["dynamodb:DeleteItem"],
+            Resource: st.arn.table,
+            Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["IDEMP#*"] } },
           },
           { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byCustomer` },
           { Sid: "CatalogAndPaymentsDue", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byState` },

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { useLocalAws } from "../../helpers/aws";
 import { DUE_LATER, makePricedOrder, recordPaidOrder } from "../../helpers/orders";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { MAX_NUMBERING_BATCH, OrderStore } from "../../../runtime/domain/store";
+import { MAX_NUMBERING_BATCH, OrderStore, isDiscarded } from "../../../runtime/domain/store";
 
 describe("OrderStore", () => {
   const ctx = useLocalAws();
@@ -189,16 +189,32 @@ describe("OrderStore", () => {
       expect((await store().get(id))!.status).to.equal("PAID");
     });
 
-    it("takes back an order without a payment, with its key record; never one with a payment", async () => {
+    it("takes back an order without a payment: its key record goes, the order stays CANCELLED and leaves every listing; never one with a payment", async () => {
+      // Prepare
       const order = makePricedOrder();
       const expires = Math.floor(at.getTime() / 1000) + 3600;
       await store().createOrderWithKey(order, "kh", "rh", expires, at, DUE_LATER);
-      expect(await store().discardUnpaidOrder((await store().get(order.orderId))!)).to.equal(true);
-      expect(await store().get(order.orderId)).to.equal(undefined);
+      // Act
+      const discarded = await store().discardUnpaidOrder((await store().get(order.orderId))!, at);
+      // Assess
+      expect(discarded).to.equal(true);
+      const rec = (await store().get(order.orderId))!;
+      expect([rec.status, rec.closeReason, rec.closedAt, rec.paymentDueBy, rec.invoiceNumber, isDiscarded(rec)]).to.deep.equal([
+        "CANCELLED",
+        "payment-not-created",
+        at.toISOString(),
+        undefined,
+        undefined,
+        true,
+      ]);
       expect(await store().getIdempotency(order.customer.id, "kh", at)).to.equal(undefined);
+      const ids = (recs: { order: { orderId: string } }[]) => recs.map((r) => r.order.orderId);
+      expect(ids((await store().listByCustomer(order.customer.id, 100)).records)).to.not.include(order.orderId);
+      expect(ids(await store().listDue("PAYMENT_DUE", new Date("2100-01-01"), 100))).to.not.include(order.orderId);
+      expect(await store().markPaid(order.orderId, { paymentId: "pi_late" }, at, "late")).to.equal(false);
       const paid = await created();
       await store().recordPaymentId(paid, "pi_5");
-      expect(await store().discardUnpaidOrder((await store().get(paid))!)).to.equal(false);
+      expect(await store().discardUnpaidOrder((await store().get(paid))!, at)).to.equal(false);
       expect((await store().get(paid))!.status).to.equal("AWAITING_PAYMENT");
     });
   });

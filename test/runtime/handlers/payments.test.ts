@@ -4,7 +4,7 @@ import { CatalogStore } from "../../../runtime/domain/catalog-store";
 import { readPdf } from "../invoices/invoices";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
-import { orderBody, postOrder, webhookEvent } from "../../helpers/events";
+import { apiEvent, orderBody, postOrder, webhookEvent } from "../../helpers/events";
 import { useFaultProxy } from "../../helpers/faulty-aws";
 import { eventsOf, forgedEvent, providerFor, signedWebhook, startFailingStripe } from "../../helpers/stripe";
 import { handleApiRequest, handleOrderApiEvent } from "../../../runtime/handlers/order-api";
@@ -32,6 +32,17 @@ describe("checkout: payment confirmed by the provider before anything is invoice
   };
   const record = async (orderId: string) => (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`);
   const orders = async () => (await tableItems(ctx)).filter((i) => i.type === "order");
+  const getOrder = async (orderId: string) => {
+    const r = await handleApiRequest(
+      apiEvent({ method: "GET", resource: "/orders/{orderId}", path: `/orders/${orderId}`, pathParameters: { orderId } }),
+      api(),
+    );
+    return { status: r.statusCode, body: JSON.parse(r.body) };
+  };
+  const listOrders = async () => {
+    const r = await handleApiRequest(apiEvent({ method: "GET", resource: "/orders", path: "/orders" }), api());
+    return { status: r.statusCode, body: JSON.parse(r.body) };
+  };
   const messages = async () => (await drainQueue(ctx)).map((m) => JSON.parse(m.body).order.orderId as string);
   const sweep = (afterMs: number, deps = api()) =>
     handleOrderApiEvent({ action: EXPIRE_PAYMENTS_TASK.action }, { ...deps, now: () => new Date(Date.now() + afterMs) });
@@ -174,13 +185,19 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     expect(await messages()).to.deep.equal([r.body.orderId]);
   });
 
-  it("the provider down at checkout: 503 with Retry-After, no order, no key, no message; the key's retry then succeeds", async () => {
+  it("the provider down at checkout: 503 with Retry-After, no key, no message, the order closed and hidden (never deleted); the key's retry then succeeds", async () => {
     const down = api({ payments: providerFor({ url: "http://127.0.0.1:9" }) });
     const r = await post(orderBody(), { "Idempotency-Key": "provider-down-1" }, down);
     expect([r.status, r.body.error.code, r.headers["retry-after"]]).to.deep.equal([503, "SERVICE_UNAVAILABLE", "2"]);
-    expect(await tableItems(ctx)).to.satisfy((items: { type?: string }[]) =>
-      items.every((i) => i.type !== "order" && i.type !== "idempotency"),
-    );
+    const items = (await tableItems(ctx)) as Record<string, unknown>[];
+    expect(items.filter((i) => i.type === "idempotency")).to.deep.equal([]);
+    const orders = items.filter((i) => i.type === "order");
+    expect(orders.map((o) => [o.status, o.closeReason, o.gsi1pk, o.gsi2pk])).to.deep.equal([
+      ["CANCELLED", "payment-not-created", undefined, undefined],
+    ]);
+    const orderId = (orders[0].order as { orderId: string }).orderId;
+    expect((await getOrder(orderId)).status, "the customer's GET of the discarded order").to.equal(404);
+    expect((await listOrders()).body.orders, "the customer's list").to.deep.equal([]);
     expect(await messages()).to.deep.equal([]);
     const retry = await post(orderBody(), { "Idempotency-Key": "provider-down-1" });
     expect([retry.status, retry.body.status]).to.deep.equal([202, "PAID"]);
