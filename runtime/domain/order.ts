@@ -4,6 +4,7 @@ import { once } from "../memo";
 import isoCountryCodes from "./country-codes.json";
 import { knownCurrencies } from "./money";
 import { TAX_CATEGORIES } from "./catalog";
+import { LANGS } from "../i18n/langs";
 
 /** Bounds of an order, enforced at the API edge. */
 export const LIMITS = {
@@ -196,6 +197,12 @@ export const createOrderBodySchema = once(() =>
       shippingAddress: addressSchema(),
       shipping: shippingChoiceSchema(),
       payment: paymentSchema(),
+      /** The customer's language (BCP 47, e.g. "de-DE"): the invoice and its email are written in it when the shop has it. */
+      locale: z
+        .string()
+        .max(35)
+        .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, "must be a language tag such as de-DE")
+        .optional(),
     })
     .strict(),
 );
@@ -256,6 +263,8 @@ export const pricedOrderSchema = once(() =>
     taxMinor: z.number().int().nonnegative(),
     totalMinor: z.number().int().nonnegative(),
     createdAt: z.string().datetime(),
+    /** The language the invoice and its email are written in (orders stored before it existed: English). */
+    lang: z.enum(LANGS).default("en"),
   }),
 );
 export type PricedOrder = z.infer<ReturnType<typeof pricedOrderSchema>>;

@@ -1,5 +1,6 @@
 import { nameIn, zoneFor, type Product, type ShippingMethod } from "./catalog";
 import { taxOf } from "./money";
+import type { Lang } from "../i18n/langs";
 import { MAX_TOTAL_MINOR, type CreateOrderBody, type Customer, type PricedLine, type PricedOrder } from "./order";
 
 /**
@@ -64,8 +65,10 @@ export interface PricingContext {
   readonly now: Date;
   /** The currency when the body names none. */
   readonly shopCurrency: string;
-  /** The language product names are taken in (the shop's default). */
-  readonly language: string;
+  /** The order's language: product names are taken in it (else in the shop's), the invoice is written in it. */
+  readonly lang: Lang;
+  /** The shop's language, the names' fallback. */
+  readonly shopLanguage: string;
   readonly taxRateBps: number;
 }
 
@@ -116,7 +119,7 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
     const unit = p.prices[currency];
     return {
       sku: p.sku,
-      name: nameIn(p.names, ctx.language),
+      name: nameIn(p.names, ctx.lang, ctx.shopLanguage),
       quantity: item.quantity,
       unitPriceMinor: unit,
       lineTotalMinor: unit * item.quantity,
@@ -126,7 +129,7 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
   });
   const shipping = {
     method: method!.id,
-    name: nameIn(method!.names, ctx.language),
+    name: nameIn(method!.names, ctx.lang, ctx.shopLanguage),
     zone: zone!.zone,
     priceMinor: zone!.prices[currency],
     taxCategory: method!.taxCategory,
@@ -149,5 +152,6 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
     taxMinor,
     totalMinor,
     createdAt: ctx.now.toISOString(),
+    lang: ctx.lang,
   };
 }

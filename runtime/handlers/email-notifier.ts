@@ -87,7 +87,13 @@ export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Subject, text and HTML of the invoice email, in `lang`. */
-export function composeInvoiceEmail(rec: OrderRecord, link: string, sellerName: string, linkTtlDays: number, lang: Lang = "en") {
+export function composeInvoiceEmail(
+  rec: OrderRecord,
+  link: string,
+  sellerName: string,
+  linkTtlDays: number,
+  lang: Lang = rec.order.lang ?? "en",
+) {
   const o = rec.order;
   const fm = moneyFormatterIn(o.currency, lang);
   const number = String(rec.invoiceNumber);

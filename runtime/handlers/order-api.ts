@@ -11,6 +11,8 @@ import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
+import { resolveLocale } from "../i18n";
+import { isLang } from "../i18n/langs";
 import { customerFromClaims, parseCreateOrderRequest, type CreateOrderRequest } from "./order-request";
 import { OrderStore, hasInvoice, isDiscarded, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import {
@@ -291,7 +293,8 @@ async function priceRequest(request: CreateOrderRequest, deps: OrderApiDeps, now
       customer: request.customer,
       now,
       shopCurrency: deps.settings.shopCurrency,
-      language: deps.settings.shopLanguage,
+      lang: resolveLocale(body.locale, request.claimLocale, isLang(deps.settings.shopLanguage) ? deps.settings.shopLanguage : "en"),
+      shopLanguage: deps.settings.shopLanguage,
       taxRateBps: deps.settings.taxRateBps,
     });
   } catch (e) {

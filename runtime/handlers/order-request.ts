@@ -32,6 +32,8 @@ export interface CreateOrderRequest {
   readonly customer: Customer;
   readonly body: CreateOrderBody;
   readonly idempotencyKey?: string;
+  /** The Cognito user's `locale` attribute, when the token carries one: the order's language if the body names none. */
+  readonly claimLocale?: string;
 }
 
 /** A request header, by case-insensitive name. */
@@ -155,5 +157,6 @@ export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrde
       { path: "headers.Idempotency-Key", message: "must be 1 to 128 visible ASCII characters" },
     ]);
   }
-  return { customer, body: body.data, idempotencyKey };
+  const locale = (event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined)?.locale;
+  return { customer, body: body.data, idempotencyKey, ...(typeof locale === "string" ? { claimLocale: locale } : {}) };
 }

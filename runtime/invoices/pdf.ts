@@ -77,7 +77,7 @@ const COLUMNS: readonly Column[] = [
 const isAmount = (column: Column) => column.align === "right";
 
 /** Renders the invoice as a PDF in `lang`; the same document and language always yield the same bytes. */
-export function renderInvoicePdf(doc: InvoiceDocument, lang: Lang = "en"): Uint8Array {
+export function renderInvoicePdf(doc: InvoiceDocument, lang: Lang = doc.order.lang ?? "en"): Uint8Array {
   const pdf = new jsPDF({ unit: "pt", format: "a4", compress: true, putOnlyUsedFonts: true });
   addFonts(pdf, FONT_FACES);
   pdf.setProperties({

@@ -147,7 +147,8 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
         customer: { id: "c", email: "a@b.example" },
         now: new Date(),
         shopCurrency: "EUR",
-        language: "en",
+        lang: "en",
+        shopLanguage: "en",
         taxRateBps: localStackSettings("dev").taxRateBps,
       },
     );

@@ -14,7 +14,15 @@ import { orderBody } from "../../helpers/events";
 
 const NOW = new Date("2026-11-25T10:00:00.000Z");
 const customer = { id: "user-1", email: "alice@example.com", name: "Alice" };
-const ctx = { orderId: "ord_AAAAAAAAAAAAAAAAAAAA", customer, now: NOW, shopCurrency: "EUR", language: "en", taxRateBps: 1900 };
+const ctx = {
+  orderId: "ord_AAAAAAAAAAAAAAAAAAAA",
+  customer,
+  now: NOW,
+  shopCurrency: "EUR",
+  lang: "en" as const,
+  shopLanguage: "en",
+  taxRateBps: 1900,
+};
 
 const product = (sku: string, prices: Record<string, number>, o: Partial<Product> = {}): Product => ({
   sku,
@@ -65,10 +73,11 @@ describe("pricing an order from the catalog", () => {
     expect(JSON.stringify(o)).not.to.contain("pm_card");
   });
 
-  it("snapshots names in the shop's language", () => {
-    const o = priceOrder(body(), SHOP, { ...ctx, language: "de" });
-    expect(o.lines[0].name).to.equal("TSHIRT-RED-M (de)");
-    expect(o.shipping.name).to.equal("Standardversand");
+  it("snapshots names in the order's language, falling back to the shop's, and records the language", () => {
+    const o = priceOrder(body(), SHOP, { ...ctx, lang: "de" as const });
+    expect([o.lines[0].name, o.shipping.name, o.lang]).to.deep.equal(["TSHIRT-RED-M (de)", "Standardversand", "de"]);
+    const fr = priceOrder(body(), SHOP, { ...ctx, lang: "fr" as const }); // the catalog has no French names
+    expect([fr.lines[0].name, fr.shipping.name, fr.lang]).to.deep.equal(["TSHIRT-RED-M (en)", "Standard shipping", "fr"]);
   });
 
   it("prices in the currency asked for, and the named zone wins over the rest of the world", () => {

@@ -4,7 +4,8 @@ import { CatalogStore } from "../../../runtime/domain/catalog-store";
 import { readPdf } from "../invoices/invoices";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
-import { apiEvent, orderBody, postOrder, webhookEvent } from "../../helpers/events";
+import { ALICE, apiEvent, orderBody, postOrder, webhookEvent } from "../../helpers/events";
+import { composeInvoiceEmail } from "../../../runtime/handlers/email-notifier";
 import { useFaultProxy } from "../../helpers/faulty-aws";
 import { eventsOf, forgedEvent, providerFor, signedWebhook, startFailingStripe } from "../../helpers/stripe";
 import { handleApiRequest, handleOrderApiEvent } from "../../../runtime/handlers/order-api";
@@ -317,6 +318,29 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     const s = signedWebhook(ev);
     expect((await deliver(s.raw, s.signature)).body.outcome).to.equal("paid");
     expect(await messages()).to.deep.equal([r.body.orderId]);
+  });
+
+  it("writes the invoice in the order's language: the body's locale, else the token's, else the shop's", async () => {
+    const langOf = async (body: Record<string, unknown>, claims?: Record<string, string>) => {
+      const r = await handleApiRequest(postOrder(orderBody(body), claims ? { claims: { ...ALICE, ...claims } } : {}), api());
+      return (await record(JSON.parse(r.body).orderId))!.order as { lang: string; lines: { name: string }[] };
+    };
+    expect((await langOf({ locale: "de-DE" })).lang).to.equal("de");
+    expect((await langOf({}, { locale: "fr-FR" })).lang).to.equal("fr");
+    expect((await langOf({ locale: "pt-BR" }, { locale: "fr" })).lang).to.equal("fr"); // pt unsupported: the token's
+    const de = await langOf({ locale: "de" });
+    expect(de.lines[0].name).to.equal("T-Shirt, rot, M"); // the catalog's German name
+    await drainQueue(ctx);
+    const r = await post(orderBody({ locale: "de-AT" }));
+    const [m] = await drainQueue(ctx);
+    expect((await processOrderMessage(m.body, workerDeps(ctx))).outcome).to.equal("invoiced");
+    const key = (await record(r.body.orderId))!.invoiceKey as string;
+    const pdf = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: ctx.resources.bucket, Key: key }));
+    const { text } = await readPdf(await pdf.Body!.transformToByteArray());
+    expect(text).to.contain("Rechnung").and.not.contain("Invoice number");
+    const rec = (await record(r.body.orderId))! as never;
+    const mail = composeInvoiceEmail(rec, "https://x.example/i", "Acme Shop GmbH", 30);
+    expect(mail.subject).to.match(/Rechnung/);
   });
 
   it("the worker never invoices an order that is not PAID (a forged or stray message)", async () => {
