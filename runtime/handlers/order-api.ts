@@ -213,6 +213,7 @@ async function pay(
   try {
     state = await deps.payments.createPayment({
       orderId: order.orderId,
+      shop: deps.settings.ordersTable,
       amountMinor: order.totalMinor,
       currency: order.currency,
       paymentMethod,

@@ -140,6 +140,11 @@ export async function handlePaymentWebhook(event: APIGatewayProxyEvent, deps: Or
   });
   const p = ev.payment;
   if (ev.kind === "other" || !p) return ok("ignored");
+  // Another stack on the same provider account (dev, staging): its events are not ours, and no alarm.
+  if (p.shop !== undefined && p.shop !== deps.settings.ordersTable) {
+    log.info("payment event of another shop on this provider account; ignored", { paymentId: p.paymentId });
+    return ok("other-shop");
+  }
   if (!p.orderId || !isOrderId(p.orderId)) {
     log.error("payment event for no order of this shop; nothing changed", { alarm: "payment-webhook-foreign", paymentId: p.paymentId });
     return ok("foreign");

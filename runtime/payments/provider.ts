@@ -27,6 +27,8 @@ export interface PaymentState {
   readonly currency: string;
   /** The order id the payment was created for (its metadata), if any. */
   readonly orderId?: string;
+  /** The shop (stack) that created the payment (its metadata), if it said. */
+  readonly shop?: string;
   /** For the client to confirm or authenticate the payment itself; never logged, never stored. */
   readonly clientSecret?: string;
   /** Why the last attempt failed, in the provider's words for the customer (a decline). */
@@ -53,6 +55,11 @@ export interface PaymentEvent {
 /** The request to pay for one order. */
 export interface CreatePaymentRequest {
   readonly orderId: string;
+  /**
+   * Which shop (stack) the payment belongs to, kept in its metadata: stacks sharing one provider account
+   * (dev, staging) receive each other's events and must tell theirs apart.
+   */
+  readonly shop?: string;
   readonly amountMinor: number;
   readonly currency: string;
   /** A payment method id (pm_...) to confirm with at once; without it the client confirms with the client secret. */

@@ -57,7 +57,7 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
       const params: Stripe.PaymentIntentCreateParams = {
         amount: req.amountMinor,
         currency: req.currency.toLowerCase(),
-        metadata: { orderId: req.orderId },
+        metadata: { orderId: req.orderId, ...(req.shop ? { shop: req.shop } : {}) },
         // API 2026-11-18 (the SDK's pin) names it allowed_payment_method_types; older versions payment_method_types.
         allowed_payment_method_types: ["card"],
         expand: EXPAND,
@@ -142,6 +142,7 @@ export function toPaymentState(pi: Stripe.PaymentIntent): PaymentState {
     amountMinor: pi.amount,
     currency: pi.currency.toUpperCase(),
     ...(pi.metadata?.orderId ? { orderId: pi.metadata.orderId } : {}),
+    ...(pi.metadata?.shop ? { shop: pi.metadata.shop } : {}),
     ...(pi.client_secret ? { clientSecret: pi.client_secret } : {}),
     ...(lastError?.message ? { failure: { ...(lastError.code ? { code: lastError.code } : {}), message: lastError.message } } : {}),
     ...(card?.brand && card.last4 ? { card: { brand: card.brand, last4: card.last4 } } : {}),

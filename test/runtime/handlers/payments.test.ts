@@ -135,6 +135,22 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     expect(await messages()).to.deep.equal([]);
   });
 
+  it("names its shop on each payment; another shop's events on a shared provider account are ignored without an alarm", async () => {
+    const r = await post(orderBody({ payment: { provider: "stripe" } }));
+    const rec = (await record(r.body.orderId))!;
+    expect((await providerFor(ctx.stripe).getPayment(rec.paymentId as string)).shop).to.equal(ctx.resources.table);
+    const { log, lines } = capturingLogger("order-api");
+    const theirs = forgedEvent(ctx.stripe, rec.paymentId as string, "payment_intent.succeeded", {
+      status: "succeeded",
+      metadata: { orderId: "ord_OtherShopsOrder000001", shop: "shop-staging-orders" },
+    });
+    const s = signedWebhook(theirs);
+    const d = await deliver(s.raw, s.signature, api({ log }));
+    expect([d.status, d.body.outcome]).to.deep.equal([200, "other-shop"]);
+    expect(lines.filter((l) => l.includes('"alarm"'))).to.deep.equal([]);
+    expect((await record(r.body.orderId))!.status).to.equal("AWAITING_PAYMENT");
+  });
+
   it("an event out of order (failed after succeeded) leaves the order PAID", async () => {
     const r = await post();
     const rec = (await record(r.body.orderId))!;
@@ -249,6 +265,7 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     const orderId = `ord_EarlyWebhook${Date.now()}`; // the stand-in outlives a test: a fresh id per run
     const state = await providerFor(ctx.stripe).createPayment({
       orderId,
+      shop: ctx.resources.table, // as the API names it, so the provider's idempotency key replays it
       amountMinor: 6886,
       currency: "EUR",
       paymentMethod: "pm_card_visa",
@@ -306,6 +323,7 @@ describe("checkout: payment confirmed by the provider before anything is invoice
       (
         await providerFor(ctx.stripe).createPayment({
           orderId: r.body.orderId,
+          shop: ctx.resources.table,
           amountMinor: r.body.total.amount,
           currency: "EUR",
           paymentMethod: "pm_card_visa",
