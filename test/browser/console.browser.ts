@@ -4,8 +4,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { SendMessageCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { LocalPipeline } from "../../local/pipeline";
-import { startPayingPipeline } from "../helpers/local-payments";
+import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
 
 /** Debian's Chromium; no browser is downloaded at install. */
@@ -38,7 +37,7 @@ describe("the local console (/_local/) in a real headless browser", function () 
         `Chromium is not installed at ${CHROMIUM}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
       );
     }
-    ({ p } = await startPayingPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined }));
+    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
     sqs = new SQSClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "shop-console-profile-"));
     context = await chromium.launchPersistentContext(profile, {

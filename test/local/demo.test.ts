@@ -5,7 +5,7 @@ import { runDemo, sampleOrder, summaryTable, THREE_D_SECURE_EVERY } from "../../
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { signIn } from "../../local/auth";
 import { localStackSettings } from "../../local/stack-settings";
-import { startPayingPipeline, type PayingPipeline } from "../helpers/local-payments";
+import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { createOrderBodySchema } from "../../runtime/domain/order";
 import { jsonContainsCardNumber } from "../../runtime/domain/card";
 
@@ -51,21 +51,21 @@ describe("demo orders", () => {
 
 describe("npm run demo against the local pipeline with the Stripe stand-in", function () {
   this.timeout(180000);
-  let run: PayingPipeline;
+  let p: LocalPipeline;
   let token: string;
   before(async () => {
-    run = await startPayingPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
-    const cognito = new CognitoIdentityProviderClient({ region: run.p.region, endpoint: run.p.endpoint });
-    token = await signIn(cognito, run.p.pool, run.p.demoUser.email, run.p.demoUser.password);
+    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
+    const cognito = new CognitoIdentityProviderClient({ region: p.region, endpoint: p.endpoint });
+    token = await signIn(cognito, p.pool, p.demoUser.email, p.demoUser.password);
     cognito.destroy();
   });
-  after(async () => run?.p.stop());
+  after(async () => p?.stop());
 
   it("pays every order, the 3-D Secure one through the stand-in's page and its webhook, and emails every invoice", async () => {
-    const s = await runDemo({ apiUrl: run.p.apiUrl, token, count: THREE_D_SECURE_EVERY, timeoutMs: 150_000 });
+    const s = await runDemo({ apiUrl: p.apiUrl, token, count: THREE_D_SECURE_EVERY, timeoutMs: 150_000 });
     expect(s.errors).to.deep.equal([]);
     expect(s).to.include({ requested: 5, accepted: 5, authenticated: 1, invoiced: 5, emailed: 5, failed: 0 });
-    const succeeded = run.stripe.deliveries().filter((d) => d.type === "payment_intent.succeeded" && d.status === 200);
+    const succeeded = p.stripe.deliveries().filter((d) => d.type === "payment_intent.succeeded" && d.status === 200);
     expect(succeeded.length).to.be.greaterThanOrEqual(5);
   });
 });

@@ -3,8 +3,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import * as newman from "newman";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import type { LocalPipeline } from "../../local/pipeline";
-import { startPayingPipeline } from "../helpers/local-payments";
+import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
 import { signIn } from "../../local/auth";
 
@@ -31,7 +30,7 @@ describe("the Postman collection (openapi/shop-backend.postman_collection.json)"
   let token: string;
 
   before(async () => {
-    ({ p } = await startPayingPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined }));
+    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
     const cognito = new CognitoIdentityProviderClient({
       region: p.region,
       endpoint: p.endpoint,
