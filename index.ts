@@ -36,7 +36,8 @@ const api = new ApiTier(`${prefix}-api`, {
   ...stores,
   stageName: config.stack,
   queue: queues.queue,
-  taxRateBps: config.taxRateBps,
+  seller: config.seller,
+  tax: config.tax,
   logLevel,
   logRetentionDays,
   // Only through an identity SES verified before this up: parseStackConfig refuses cognitoEmailViaSes without emailIdentityVerified.

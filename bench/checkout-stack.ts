@@ -68,8 +68,8 @@ export async function startCheckoutStack(prefix: string, logLevel: "debug" | "in
       region,
       endpoint: moto.endpoint,
       linkBaseUrl: "https://api.shop.example/bench",
-      taxRateBps: 1900,
-      seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany" },
+      seller: { name: "Bench GmbH", address: "Street 1|10115 Berlin|Germany", country: "DE", vatId: "DE123456788" },
+      tax: { ossRegistered: false, supplyKind: "goods", vatCheckPolicy: "charge-vat" },
       logLevel,
     });
     return { endpoint: moto.endpoint, clients, bare, ddbRaw, resources, env, payments, stop };

@@ -6,6 +6,7 @@
  * BENCHMARKS.md ("Cost model") states its assumptions.
  */
 import * as fs from "node:fs";
+import { vatIdVerifierFor } from "../runtime/tax/vies";
 import * as path from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { median, round, type BenchRow, type BenchSection } from "./types";
@@ -604,6 +605,8 @@ export async function measurePipeline(n: number, settled: Promise<unknown> = Pro
       now: () => new Date(),
       newOrderId,
       payments,
+      // Domestic bench orders never ask VIES; a sale abroad to a business would.
+      vatIds: vatIdVerifierFor(loadApiSettings(env).tax),
       log: logger("order-api"),
       metrics: metrics("order-api"),
     };

@@ -6,6 +6,7 @@
  * one round trip per order, not one per line.
  */
 import { percentile, round, type BenchRow, type BenchSection } from "./types";
+import { vatIdVerifierFor } from "../runtime/tax/vies";
 
 type Middlewared = { middlewareStack: { add: (mw: any, o: { step: "initialize"; name: string }) => void } };
 
@@ -47,6 +48,8 @@ const bench: BenchSection = async ({ quick }) => {
       now: () => new Date(),
       newOrderId,
       payments,
+      // Domestic bench orders never ask VIES; a sale abroad to a business would.
+      vatIds: vatIdVerifierFor(loadApiSettings(env).tax),
       log: createLogger("order-api", "info", {}, () => undefined),
       metrics: createEmfEmitter("bench", () => undefined),
     };

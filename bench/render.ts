@@ -8,14 +8,15 @@ import { jsPDF } from "jspdf";
 import { LIMITS } from "../runtime/domain/order";
 import { renderInvoicePdf } from "../runtime/invoices/pdf";
 import type { InvoiceDocument } from "../runtime/invoices/document";
-import { makePricedLine, makePricedOrder, totalsOf } from "../test/helpers/orders";
+import { makePricedLine, makePricedOrder, taxedOf, TEST_SHIPPING } from "../test/helpers/orders";
 import { invoiceOf } from "../test/runtime/invoices/invoices";
 import { median, round, type BenchRow, type BenchSection } from "./types";
 
 /** An invoice of `n` generated lines (above the API's limit the schema is bypassed, as in the tests). */
 export function invoiceWithLines(n: number): InvoiceDocument {
   const lines = Array.from({ length: n }, (_, i) => makePricedLine(i));
-  const order = n <= LIMITS.maxLines ? makePricedOrder({ lines }) : { ...makePricedOrder(), lines, ...totalsOf(lines, 2000) };
+  const order =
+    n <= LIMITS.maxLines ? makePricedOrder({ lines }) : { ...makePricedOrder(), ...taxedOf(lines, TEST_SHIPPING, "DE", "2025-03-14") };
   return invoiceOf(order);
 }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
+import { taxEnvironment, type SellerConfig, type TaxConfig } from "./environment";
 import { ADMIN_GROUP } from "../runtime/contracts/routes";
 import { EXPIRE_PAYMENTS_TASK, type PaymentSecret } from "../runtime/contracts/payments";
 import {
@@ -26,8 +27,9 @@ export interface ApiTierArgs {
   readonly bucket: BucketRef;
   /** The KMS HMAC key that signs invoice links; the API only verifies. */
   readonly linkKey: ArnRef;
-  /** Tax rate in basis points applied to new orders. */
-  readonly taxRateBps: number;
+  /** The seller (its country and VAT ID decide the tax rules) and the shop's tax settings. */
+  readonly seller: SellerConfig;
+  readonly tax: TaxConfig;
   /** Lifetime of the presigned S3 URL the API redirects to. */
   readonly presignTtlSeconds: number;
   readonly logLevel: LogLevel;
@@ -244,7 +246,7 @@ function createApiFunction(name: string, args: ApiTierArgs, paymentSecret: ArnRe
         [ENV.ordersTable]: args.table.name,
         [ENV.ordersQueueUrl]: args.queue.url,
         [ENV.invoicesBucket]: args.bucket.bucket,
-        [ENV.taxRateBps]: String(args.taxRateBps),
+        ...taxEnvironment(args.seller, args.tax),
         [ENV.linkKeyId]: args.linkKey.arn,
         [ENV.presignTtlSeconds]: String(args.presignTtlSeconds),
         [ENV.shopCurrency]: args.shopCurrency,

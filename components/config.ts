@@ -4,6 +4,9 @@ import type { SenderIdentityConfig } from "./sender-identity";
 import { SETTING_DEFAULTS as D } from "../runtime/contracts/defaults";
 import { LOG_LEVELS, type LogLevel } from "../runtime/contracts/env";
 import { fargateMemoryFits } from "./scaling";
+import type { SellerConfig, TaxConfig } from "./environment";
+import { vatTerritory } from "../runtime/domain/tax/member-states";
+import { parseVatId } from "../runtime/domain/vat-id";
 import { WORKER_WAIT_SECONDS, drainFitsStopTimeout, maxDrainableBudgetSeconds } from "../invoice-container/drain";
 import {
   INVOICE_RETENTION_LAW,
@@ -93,9 +96,31 @@ const keySchema = () =>
         .default("mail"),
       sellerName: text(),
       sellerAddress: text(),
-      sellerTaxId: optionalText(),
+      // The seller's legal identity, printed on every invoice (EU VAT Directive Art. 226, § 14 UStG, § 35a GmbHG).
+      sellerCountry: z
+        .string({ required_error: "is required: the ISO 3166-1 alpha-2 code of the seller's establishment, such as DE" })
+        .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
+        .refine((c) => vatTerritory(c) !== undefined, "must be an EU member state: the tax rules are the EU's"),
+      sellerVatId: optionalText().superRefine((v, ctx) => {
+        const parsed = v ? parseVatId(v) : undefined;
+        if (parsed && !parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is not a valid VAT ID: ${parsed.message}` });
+      }),
+      sellerTaxNumber: optionalText(),
+      sellerRegister: optionalText(),
+      sellerDirectors: optionalText(),
       sellerEmail: optionalText().pipe(z.string().email("must be an email address").optional()),
-      taxRateBps: int(0, 10_000, D.taxRateBps),
+      // Tax: rates come from runtime/domain/tax/vat-rates.json by product category, destination and date.
+      ossRegistered: bool(D.ossRegistered),
+      supplyKind: z.enum(["goods", "services"]).default(D.supplyKind),
+      vatCheckPolicy: z.enum(["charge-vat", "hold"]).default(D.vatCheckPolicy),
+      taxRateBps: z
+        .undefined({
+          errorMap: () => ({
+            message:
+              "is gone: VAT rates now come from the rate table by product, destination and date (runtime/domain/tax); remove the key",
+          }),
+        })
+        .optional(),
       logLevel: z.enum(LOG_LEVELS).default(D.logLevel),
       logRetentionDays: z.coerce
         .number()
@@ -191,11 +216,12 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   /** Where CloudWatch alarms send mail (the topic exists either way); required in a production stack. */
   readonly alarmEmail?: string;
-  readonly seller: { readonly name: string; readonly address: string; readonly taxId?: string; readonly email?: string };
+  readonly seller: SellerConfig;
   readonly emailSender: string;
   /** Which SES identity the sender is, whether the stack creates it, and whether SES has verified it. */
   readonly senderIdentity: SenderIdentityConfig;
-  readonly taxRateBps: number;
+  /** How the shop's sales are taxed (the rates themselves come from the rate table). */
+  readonly tax: TaxConfig;
   readonly shop: {
     /** The shop's currency (ISO 4217) when an order names none. */
     readonly currency: string;
@@ -330,10 +356,19 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
     logLevel: c.logLevel,
     logRetentionDays: c.logRetentionDays,
     alarmEmail: c.alarmEmail,
-    seller: { name: c.sellerName, address: c.sellerAddress, taxId: c.sellerTaxId, email: c.sellerEmail },
+    seller: {
+      name: c.sellerName,
+      address: c.sellerAddress,
+      country: c.sellerCountry,
+      vatId: c.sellerVatId,
+      taxNumber: c.sellerTaxNumber,
+      register: c.sellerRegister,
+      directors: c.sellerDirectors,
+      email: c.sellerEmail,
+    },
     emailSender: c.emailSender,
     senderIdentity: { kind: c.emailIdentity, verified: c.emailIdentityVerified, mailFromSubdomain: c.emailMailFromSubdomain },
-    taxRateBps: c.taxRateBps,
+    tax: { ossRegistered: c.ossRegistered, supplyKind: c.supplyKind, vatCheckPolicy: c.vatCheckPolicy },
     shop: { currency: c.shopCurrency },
     payment: {
       provider: c.paymentProvider,

@@ -26,6 +26,7 @@ import type { LocalStackSettings } from "./stack-settings";
 import { DEMO_CATALOG_FILE, loadDemoCatalog } from "./catalog";
 import { EXPIRE_PAYMENTS_TASK } from "../runtime/contracts/payments";
 import { startStripeStandIn, type StripeStandIn } from "./stripe-standin";
+import { startViesStandIn, type ViesStandIn } from "./vies-standin";
 
 /** moto's default account: the account the local SES events claim to come from. */
 const LOCAL_ACCOUNT_ID = "123456789012";
@@ -72,6 +73,8 @@ export const LOCAL_PUBLISHABLE_KEY = "pk_test_local_shopbackend";
 export interface LocalPipeline {
   /** The payment provider's stand-in (Stripe's HTTP API), its 3-D Secure page and its webhook deliveries. */
   readonly stripe: StripeStandIn;
+  /** The VAT ID service's stand-in (VIES's REST API). */
+  readonly vies: ViesStandIn;
   readonly apiUrl: string;
   readonly inboxUrl: string;
   /** The local console page. */
@@ -178,6 +181,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     if (front) cleanups.push(() => front.close());
     const paymentApiUrl = front?.url ?? stripe.url;
     sys("payment provider stand-in started", { url: stripe.url });
+    // VIES, locally: the same REST API the EU runs, over made-up VAT IDs (local/vies-standin.ts lists them).
+    const vies = await startViesStandIn();
+    cleanups.push(() => vies.close());
+    sys("VAT ID service (VIES) stand-in started", { url: vies.url });
 
     // The gateway listens first: its URL is the base of the emailed invoice links.
     let apiHandler: ReturnType<typeof createOrderApiHandler> | undefined;
@@ -235,8 +242,9 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         endpoint,
         linkBaseUrl: gateway.url,
         linkTtlDays: s.linkTtlDays,
-        taxRateBps: s.taxRateBps,
         seller: s.seller,
+        tax: s.tax,
+        viesApiBaseUrl: vies.url,
         logLevel: "info",
         payment: { ...s.payment, paymentApiBaseUrl: paymentApiUrl },
       }),
@@ -313,6 +321,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       metrics,
       notifierSchedule: schedule,
       stripe,
+      vies,
       workerRelease,
       pids: { moto: moto?.pid, worker: worker.child.pid! },
       stop,

@@ -12,7 +12,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { randomBytes } from "node:crypto";
 import type { AwsClients } from "../runtime/clients";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/contracts/env";
-import { sellerEnvironment, type SellerConfig } from "../components/environment";
+import { sellerEnvironment, taxEnvironment, type SellerConfig, type TaxConfig } from "../components/environment";
 import { TABLE_DESIGN } from "../runtime/contracts/table";
 import type { PaymentSecret } from "../runtime/contracts/payments";
 import { SETTING_DEFAULTS } from "../runtime/contracts/defaults";
@@ -277,8 +277,10 @@ export function runtimeEnv(
     endpoint: string;
     linkBaseUrl: string;
     linkTtlDays?: number;
-    taxRateBps: number;
     seller: SellerConfig;
+    tax: TaxConfig;
+    /** The VIES stand-in's REST base URL; unset: the EU's service. */
+    viesApiBaseUrl?: string;
     logLevel?: LogLevel;
     /** @default the contract's defaults (SETTING_DEFAULTS) and no stand-in URL */
     payment?: LocalPaymentSettings;
@@ -297,8 +299,9 @@ export function runtimeEnv(
     [ENV.invoicesBucket]: r.bucket,
     [ENV.emailSender]: r.sender,
     [ENV.emailConfigurationSet]: r.configurationSet,
-    [ENV.taxRateBps]: String(extra.taxRateBps),
     ...sellerEnvironment(extra.seller),
+    ...taxEnvironment(extra.seller, extra.tax),
+    ...(extra.viesApiBaseUrl ? { [ENV.viesApiBaseUrl]: extra.viesApiBaseUrl } : {}),
     [ENV.linkKeyId]: r.linkKeyId,
     [ENV.linkBaseUrl]: extra.linkBaseUrl,
     ...(extra.linkTtlDays !== undefined ? { [ENV.linkTtlDays]: String(extra.linkTtlDays) } : {}),

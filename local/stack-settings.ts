@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { parseStackConfig, resourcePrefix } from "../components/config";
 import { visibilityTimeoutSeconds } from "../components/scaling";
 import type { ObjectLockRetention } from "../components/data-plan";
+import type { SellerConfig, TaxConfig } from "../components/environment";
 
 /** What the local pipeline takes from a Pulumi stack's configuration. */
 export interface LocalStackSettings {
@@ -14,10 +15,10 @@ export interface LocalStackSettings {
   readonly region: string;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
-  readonly taxRateBps: number;
   readonly sender: string;
   readonly linkTtlDays: number;
-  readonly seller: { name: string; address: string; taxId?: string; email?: string };
+  readonly seller: SellerConfig;
+  readonly tax: TaxConfig;
   /** The order API's currency and payment settings (the local secret is made per run, not read from the stack). */
   readonly payment: { readonly shopCurrency: string; readonly paymentProvider: string; readonly paymentExpiryMinutes: number };
   /** The invoices bucket's Object Lock default retention. */
@@ -46,10 +47,10 @@ export function localStackSettings(stack: string, root = ROOT): LocalStackSettin
     region: c.region,
     maxReceiveCount: c.queue.maxReceiveCount,
     visibilityTimeoutSeconds: visibilityTimeoutSeconds(c.worker.messageBudgetSeconds),
-    taxRateBps: c.taxRateBps,
     sender: c.emailSender,
     linkTtlDays: c.notifier.linkTtlDays,
-    seller: { name: c.seller.name, address: c.seller.address, taxId: c.seller.taxId, email: c.seller.email },
+    seller: c.seller,
+    tax: c.tax,
     payment: { shopCurrency: c.shop.currency, paymentProvider: c.payment.provider, paymentExpiryMinutes: c.payment.expiryMinutes },
     retention: c.data.retention,
   };

@@ -179,6 +179,17 @@ export class PaymentOutcomeUnknown extends ApiError {
   }
 }
 
+/**
+ * The shop holds orders whose buyer's VAT ID VIES could not confirm (policy "hold"): nothing was recorded
+ * or charged; the same order can be sent again later, or without the VAT ID (VAT is then charged).
+ */
+export class VatCheckUnavailable extends ApiError {
+  override name = "VatCheckUnavailable";
+  readonly status = 503;
+  readonly code = "VAT_CHECK_UNAVAILABLE" as const;
+  override readonly retryAfterSeconds = 60;
+}
+
 /** The JSON error body every failing response carries. */
 export interface ErrorBody {
   readonly error: {

@@ -2,6 +2,8 @@ import { z } from "zod";
 
 import { SETTING_DEFAULTS as D } from "./contracts/defaults";
 import { ENV, LOG_LEVELS, type LogLevel } from "./contracts/env";
+import { vatTerritory } from "./domain/tax/member-states";
+import { parseVatId } from "./domain/vat-id";
 
 /**
  * How long a notifier attempt's email claim blocks other attempts: longer than one attempt runs (the function's
@@ -30,12 +32,35 @@ const common = () => ({
   [ENV.logLevel]: z.enum(LOG_LEVELS).default(D.logLevel),
 });
 
+const optionalText = () => z.string().trim().optional();
+const sellerCountry = () =>
+  z
+    .string({ required_error: `${ENV.sellerCountry} is not set` })
+    .regex(/^[A-Z]{2}$/, `${ENV.sellerCountry} must be an ISO 3166-1 alpha-2 code such as DE`)
+    .refine((c) => vatTerritory(c) !== undefined, `${ENV.sellerCountry} must be an EU member state: the tax rules are the EU's`);
+const sellerVatId = () =>
+  optionalText().superRefine((v, ctx) => {
+    if (!v) return;
+    const parsed = parseVatId(v);
+    if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${ENV.sellerVatId} is not a valid VAT ID: ${parsed.message}` });
+  });
+
 const seller = () => ({
   [ENV.sellerName]: str(ENV.sellerName),
   [ENV.sellerAddress]: str(ENV.sellerAddress),
-  [ENV.sellerTaxId]: z.string().trim().optional(),
+  [ENV.sellerCountry]: sellerCountry(),
+  [ENV.sellerVatId]: sellerVatId(),
+  [ENV.sellerTaxNumber]: optionalText(),
+  [ENV.sellerRegister]: optionalText(),
+  [ENV.sellerDirectors]: optionalText(),
   [ENV.sellerEmail]: z.string().trim().email(`${ENV.sellerEmail} must be an email address`).optional(),
 });
+
+const bool = (name: string, dflt: boolean) =>
+  z
+    .enum(["true", "false"], { errorMap: () => ({ message: `${name} must be true or false` }) })
+    .default(dflt ? "true" : "false")
+    .transform((v) => v === "true");
 
 // Built by functions: each process reads its settings once, at start.
 const apiSchema = () =>
@@ -43,7 +68,17 @@ const apiSchema = () =>
     ...common(),
     [ENV.ordersQueueUrl]: str(ENV.ordersQueueUrl).url(`${ENV.ordersQueueUrl} must be a URL`),
     [ENV.invoicesBucket]: str(ENV.invoicesBucket),
-    [ENV.taxRateBps]: int(ENV.taxRateBps, 0, 10_000, D.taxRateBps),
+    [ENV.sellerCountry]: sellerCountry(),
+    [ENV.sellerVatId]: sellerVatId(),
+    [ENV.ossRegistered]: bool(ENV.ossRegistered, D.ossRegistered),
+    [ENV.supplyKind]: z
+      .enum(["goods", "services"], { errorMap: () => ({ message: `${ENV.supplyKind} must be goods or services` }) })
+      .default(D.supplyKind),
+    [ENV.vatCheckPolicy]: z
+      .enum(["charge-vat", "hold"], { errorMap: () => ({ message: `${ENV.vatCheckPolicy} must be charge-vat or hold` }) })
+      .default(D.vatCheckPolicy),
+    [ENV.viesApiBaseUrl]: z.string().trim().url(`${ENV.viesApiBaseUrl} must be a URL`).optional(),
+    [ENV.viesTimeoutMs]: int(ENV.viesTimeoutMs, 100, 20_000, D.viesTimeoutMs),
     [ENV.linkKeyId]: str(ENV.linkKeyId),
     [ENV.presignTtlSeconds]: int(ENV.presignTtlSeconds, 10, 3600, D.presignTtlSeconds),
     [ENV.shopCurrency]: z
@@ -108,11 +143,20 @@ function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv, part: 
   return r.data;
 }
 
-/** The seller printed on invoices and emails. */
+/** The seller printed on invoices and emails: its full legal identity (EU VAT Directive Art. 226, § 14 UStG, § 35a GmbHG). */
 export interface Seller {
   readonly name: string;
   readonly addressLines: string[];
-  readonly taxId?: string;
+  /** ISO 3166-1 alpha-2 of the establishment. */
+  readonly country: string;
+  /** The VAT ID, normalized (DE123456788). */
+  readonly vatId?: string;
+  /** The national tax number. */
+  readonly taxNumber?: string;
+  /** Trade register entry and court. */
+  readonly register?: string;
+  /** Managing directors. */
+  readonly directors?: string;
   readonly email?: string;
 }
 
@@ -121,9 +165,33 @@ function toSeller(e: z.infer<ReturnType<typeof workerSchema>> | z.infer<ReturnTy
     name: e[ENV.sellerName],
     // Multi-line addresses travel through one env var, lines separated by "|" or newlines.
     addressLines: e[ENV.sellerAddress].split(/\s*(?:\||\n)\s*/).filter(Boolean),
-    taxId: e[ENV.sellerTaxId] || undefined,
+    country: e[ENV.sellerCountry],
+    vatId: normalizedVatId(e[ENV.sellerVatId]),
+    taxNumber: e[ENV.sellerTaxNumber] || undefined,
+    register: e[ENV.sellerRegister] || undefined,
+    directors: e[ENV.sellerDirectors] || undefined,
     email: e[ENV.sellerEmail] || undefined,
   };
+}
+
+/** A VAT ID the settings checked already, in its normalized form. */
+function normalizedVatId(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const parsed = parseVatId(v);
+  return parsed.ok ? parsed.vatId.full : undefined;
+}
+
+/** What checkout needs to decide the VAT rules of an order. */
+export interface TaxSettings {
+  readonly sellerCountry: string;
+  /** The seller's VAT ID: VIES's requester, without which it gives no consultation number. */
+  readonly sellerVatId?: string;
+  readonly ossRegistered: boolean;
+  readonly supplyKind: "goods" | "services";
+  readonly vatCheckPolicy: "charge-vat" | "hold";
+  /** Local only: the VIES stand-in. */
+  readonly viesApiBaseUrl?: string;
+  readonly viesTimeoutMs: number;
 }
 
 /** Settings of the order API Lambda (POST/GET orders, invoice links). */
@@ -132,7 +200,7 @@ export interface ApiSettings {
   readonly ordersTable: string;
   readonly ordersQueueUrl: string;
   readonly invoicesBucket: string;
-  readonly taxRateBps: number;
+  readonly tax: TaxSettings;
   readonly linkKeyId: string;
   readonly presignTtlSeconds: number;
   /** The currency of an order that names none. */
@@ -188,7 +256,15 @@ export function loadApiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettin
     ordersTable: e[ENV.ordersTable],
     ordersQueueUrl: e[ENV.ordersQueueUrl],
     invoicesBucket: e[ENV.invoicesBucket],
-    taxRateBps: e[ENV.taxRateBps],
+    tax: {
+      sellerCountry: e[ENV.sellerCountry],
+      sellerVatId: normalizedVatId(e[ENV.sellerVatId]),
+      ossRegistered: e[ENV.ossRegistered],
+      supplyKind: e[ENV.supplyKind],
+      vatCheckPolicy: e[ENV.vatCheckPolicy],
+      viesApiBaseUrl: e[ENV.viesApiBaseUrl] || undefined,
+      viesTimeoutMs: e[ENV.viesTimeoutMs],
+    },
     linkKeyId: e[ENV.linkKeyId],
     presignTtlSeconds: e[ENV.presignTtlSeconds],
     shopCurrency: e[ENV.shopCurrency],

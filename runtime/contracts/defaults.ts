@@ -7,7 +7,6 @@ import type { LogLevel } from "./env";
  */
 export const SETTING_DEFAULTS = {
   logLevel: "info" satisfies LogLevel,
-  taxRateBps: 0,
   presignTtlSeconds: 300,
   linkTtlDays: 30,
   workerConcurrency: 4,
@@ -20,4 +19,8 @@ export const SETTING_DEFAULTS = {
   shopLanguage: "en",
   paymentProvider: "stripe",
   paymentExpiryMinutes: 30,
+  ossRegistered: false,
+  supplyKind: "goods",
+  vatCheckPolicy: "charge-vat",
+  viesTimeoutMs: 3000,
 } as const;

@@ -10,11 +10,29 @@ export const ENV = {
   invoicesBucket: "INVOICES_BUCKET",
   emailSender: "EMAIL_SENDER",
   emailConfigurationSet: "EMAIL_CONFIGURATION_SET",
-  taxRateBps: "TAX_RATE_BPS",
   sellerName: "SELLER_NAME",
   sellerAddress: "SELLER_ADDRESS",
-  sellerTaxId: "SELLER_TAX_ID",
+  /** ISO 3166-1 alpha-2 of the seller's establishment: the tax engine's origin. */
+  sellerCountry: "SELLER_COUNTRY",
+  /** The seller's VAT ID (USt-IdNr.): printed, and sent to VIES as the requester. */
+  sellerVatId: "SELLER_VAT_ID",
+  /** The seller's national tax number (Steuernummer), printed when set. */
+  sellerTaxNumber: "SELLER_TAX_NUMBER",
+  /** Trade register entry and court, e.g. "Amtsgericht Charlottenburg, HRB 123456 B". */
+  sellerRegister: "SELLER_REGISTER",
+  /** Managing directors, as printed ("Erika Mustermann, Max Mustermann"). */
+  sellerDirectors: "SELLER_DIRECTORS",
   sellerEmail: "SELLER_EMAIL",
+  /** "true" when the shop is registered for the EU's One-Stop Shop: EU consumers abroad pay their country's VAT. */
+  ossRegistered: "SHOP_OSS_REGISTERED",
+  /** What the shop sells: "goods" (intra-Community supplies, exports) or "services" (reverse charge). */
+  supplyKind: "SHOP_SUPPLY_KIND",
+  /** What checkout does when VIES gives no answer about a buyer's VAT ID: "charge-vat" or "hold". */
+  vatCheckPolicy: "VAT_CHECK_POLICY",
+  /** Local only: VIES's REST API at the stand-in; unset in a stack (the EU's service). */
+  viesApiBaseUrl: "VIES_API_BASE_URL",
+  /** How long checkout waits for VIES, in milliseconds. */
+  viesTimeoutMs: "VIES_TIMEOUT_MS",
   linkKeyId: "INVOICE_LINK_KEY_ID",
   linkBaseUrl: "INVOICE_LINK_BASE_URL",
   linkTtlDays: "INVOICE_LINK_TTL_DAYS",

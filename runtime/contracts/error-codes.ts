@@ -33,6 +33,8 @@ export type ErrorCode =
   | "SERVICE_UNAVAILABLE"
   /** The payment provider did not answer after the payment was sent: the order is kept; retry with the same key (503). */
   | "PAYMENT_OUTCOME_UNKNOWN"
+  /** VIES did not answer about the buyer's VAT ID and the shop holds such orders (503, Retry-After): nothing was recorded or charged. */
+  | "VAT_CHECK_UNAVAILABLE"
   /** API Gateway's stage throttling refused the request (429, with Retry-After). */
   | "THROTTLED"
   /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */

@@ -118,7 +118,7 @@ function shippingItem(m: StoredShippingMethod): Record<string, unknown> {
   return { pk: shippingPk(m.id), type: "shipping", [partitionKey]: STATE_INDEX_KEYS.shippingMethods, [sortKey]: m.id, ...m };
 }
 
-const PRODUCT_FIELDS = ["names", "prices", "taxCategory", "active"] as const;
+const PRODUCT_FIELDS = ["names", "prices", "taxCategory", "taxCategoryIn", "active"] as const;
 const SHIPPING_FIELDS = ["names", "taxCategory", "zones", "active"] as const;
 
 /** The fields of `fields` whose values differ between a and b. */

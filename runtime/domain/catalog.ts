@@ -24,6 +24,13 @@ export const skuSchema = once(() =>
     .regex(/^[A-Za-z0-9._\-\/]+$/, "may hold letters, digits and . _ - / only"),
 );
 
+/**
+ * Where a product's kind of rate differs by country (a book is "reduced" in Germany, 7 %, but "super-reduced"
+ * in Italy, 4 %): the category per member state whose rates apply, else `taxCategory`.
+ */
+const taxCategoryIn = () =>
+  z.record(z.string().regex(/^[A-Z]{2}$/, "must be an upper-case ISO 3166-1 alpha-2 code such as IT"), z.enum(TAX_CATEGORIES)).optional();
+
 const names = () =>
   z
     .record(languageSchema(), z.string().trim().min(1).max(LIMITS.maxNameLength))
@@ -40,6 +47,7 @@ export const productInputSchema = once(() =>
       names: names(),
       prices: prices(),
       taxCategory: z.enum(TAX_CATEGORIES),
+      taxCategoryIn: taxCategoryIn(),
       active: z.boolean().default(true),
     })
     .strict(),
@@ -53,6 +61,7 @@ export const productSchema = once(() =>
     names: names(),
     prices: prices(),
     taxCategory: z.enum(TAX_CATEGORIES),
+    taxCategoryIn: taxCategoryIn(),
     active: z.boolean(),
     version: z.number().int().min(1),
     updatedAt: z.string().datetime(),
@@ -94,4 +103,9 @@ export function zoneFor(method: ShippingMethod, country: string): ShippingZone |
 /** A product's name in `language`, else in the shop's `fallback` language, else its first. */
 export function nameIn(n: Readonly<Record<string, string>>, language: string, fallback = "en"): string {
   return n[language] ?? n[fallback] ?? Object.values(n)[0];
+}
+
+/** The product's tax category where `country`'s rates apply (its own entry, else its default). */
+export function taxCategoryOf(p: Pick<Product, "taxCategory" | "taxCategoryIn">, country: string | undefined): TaxCategory {
+  return (country && p.taxCategoryIn?.[country]) || p.taxCategory;
 }

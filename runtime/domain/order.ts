@@ -5,6 +5,8 @@ import isoCountryCodes from "./country-codes.json";
 import { knownCurrencies } from "./money";
 import { TAX_CATEGORIES } from "./catalog";
 import { LANGS } from "../i18n/langs";
+import { parseVatId } from "./vat-id";
+import { EXEMPTION_REASON_CODES, TAX_NOTE_KEYS, TAX_RULES, VAT_CATEGORY_CODES } from "./tax/codes";
 
 /** Bounds of an order, enforced at the API edge. */
 export const LIMITS = {
@@ -165,6 +167,8 @@ export const addressSchema = once(() =>
     .strict(),
 );
 
+export type Address = z.infer<ReturnType<typeof addressSchema>>;
+
 /**
  * How the customer pays: the provider, and optionally a payment method id to confirm with at once
  * (Stripe: pm_...). Without one, the answer carries the client secret for the client to confirm
@@ -182,6 +186,47 @@ export const paymentSchema = once(() =>
     .strict(),
 );
 
+/**
+ * The billing address of the body: "same-as-shipping", or an address whose problems are reported by
+ * field (billingAddress.postalCode), not as one "matches neither" of a union.
+ */
+export const billingAddressInputSchema = once(() => {
+  const same = z.literal("same-as-shipping", { errorMap: () => ({ message: 'must be an address, or "same-as-shipping"' }) });
+  const address = addressSchema();
+  return z
+    .custom<"same-as-shipping" | Address>()
+    .superRefine((v, ctx) => {
+      if (v === undefined)
+        return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is required: an address, or "same-as-shipping"' });
+      const r = (typeof v === "string" ? same : address).safeParse(v);
+      if (!r.success) for (const { path, message } of r.error.issues) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    })
+    .transform((v) => (typeof v === "string" ? v : address.parse(v)));
+});
+
+/** A VAT ID as a buyer types it: format and check digits are checked here, registration later (VIES). */
+export const vatIdInputSchema = once(() =>
+  z
+    .string()
+    .max(32)
+    .transform((s, ctx) => {
+      const parsed = parseVatId(s);
+      if (parsed.ok) return parsed.vatId.full;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.message, params: { problem: parsed.problem } });
+      return z.NEVER;
+    }),
+);
+
+/** The buyer as a business: its registered name, and its VAT ID (normalized: "FR32123456789"). */
+export const buyerInputSchema = once(() =>
+  z
+    .object({
+      company: printable(LIMITS.maxNameLength).optional(),
+      vatId: vatIdInputSchema().optional(),
+    })
+    .strict(),
+);
+
 /** The shipping method the customer chose (its price comes from the catalog, by destination). */
 export const shippingChoiceSchema = once(() =>
   z.object({ method: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be a shipping method id such as standard") }).strict(),
@@ -195,6 +240,10 @@ export const createOrderBodySchema = once(() =>
       currency: currencySchema().optional(),
       items: z.array(orderLineInputSchema()).min(LIMITS.minLines).max(LIMITS.maxLines),
       shippingAddress: addressSchema(),
+      /** Where the invoice is addressed (EU VAT Directive Art. 226 (5)): an address, or "same-as-shipping". */
+      billingAddress: billingAddressInputSchema(),
+      /** A business buyer: its registered name and VAT ID (checked with VIES for a VAT-free intra-Community supply). */
+      buyer: buyerInputSchema().optional(),
       shipping: shippingChoiceSchema(),
       payment: paymentSchema(),
       /** The customer's language (BCP 47, e.g. "de-DE"): the invoice and its email are written in it when the shop has it. */
@@ -220,6 +269,66 @@ export const customerSchema = once(() =>
 );
 export type Customer = z.infer<ReturnType<typeof customerSchema>>;
 
+/** A line's VAT: its EN 16931 category code and rate in basis points. */
+export const lineVatSchema = once(() => z.object({ code: z.enum(VAT_CATEGORY_CODES), rateBps: z.number().int().min(0).max(10_000) }));
+
+/** One line of the invoice's VAT breakdown (EN 16931 BG-23), as the tax engine made it. */
+export const taxGroupSchema = once(() =>
+  z.object({
+    code: z.enum(VAT_CATEGORY_CODES),
+    rateBps: z.number().int().min(0).max(10_000),
+    exemptionReason: z.enum(EXEMPTION_REASON_CODES).optional(),
+    note: z.enum(TAX_NOTE_KEYS).optional(),
+    categories: z.array(z.enum(TAX_CATEGORIES)).min(1),
+    linesNetMinor: z.number().int().nonnegative(),
+    shippingNetMinor: z.number().int().nonnegative(),
+    taxableMinor: z.number().int().nonnegative(),
+    taxMinor: z.number().int().nonnegative(),
+  }),
+);
+
+/** The order's VAT: the rule that decided it, the breakdown per category and rate, and the notes the invoice carries. */
+export const orderTaxSchema = once(() =>
+  z.object({
+    rule: z.enum(TAX_RULES),
+    /** The member state whose rates apply; absent when no VAT is charged. */
+    ratesCountry: z.string().length(2).optional(),
+    /** The tax point: the day whose rates apply (the order's day), YYYY-MM-DD. */
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    groups: z.array(taxGroupSchema()).min(1),
+    notes: z.array(z.enum(TAX_NOTE_KEYS)),
+  }),
+);
+export type OrderTax = z.infer<ReturnType<typeof orderTaxSchema>>;
+
+/** What VIES said about the buyer's VAT ID: the exemption's evidence, or why there is none. */
+export const vatCheckSchema = once(() =>
+  z.object({
+    outcome: z.enum(["valid", "invalid", "unanswered", "no-consultation-number"]),
+    vatId: z.string(),
+    /** VIES's consultation number: the proof of a valid check. */
+    requestIdentifier: z.string().optional(),
+    requestDate: z.string().optional(),
+    name: z.string().optional(),
+    address: z.string().optional(),
+    /** Why VIES gave no answer. */
+    failure: z.object({ code: z.string(), message: z.string() }).optional(),
+    source: z.literal("vies"),
+  }),
+);
+export type VatCheck = z.infer<ReturnType<typeof vatCheckSchema>>;
+
+/** The buyer as the invoice names it: a consumer, or a business (with a VAT ID VIES confirmed, for the exemption). */
+export const buyerSchema = once(() =>
+  z.object({
+    kind: z.enum(["consumer", "business"]),
+    company: z.string().optional(),
+    vatId: z.string().optional(),
+    vatCheck: vatCheckSchema().optional(),
+  }),
+);
+export type Buyer = z.infer<ReturnType<typeof buyerSchema>>;
+
 /** A priced line: integer minor units throughout; name and price as the catalog had them when the order was made. */
 export const pricedLineSchema = once(() =>
   z.object({
@@ -231,6 +340,8 @@ export const pricedLineSchema = once(() =>
     taxCategory: z.enum(TAX_CATEGORIES),
     /** The catalog version of the product that priced the line. */
     catalogVersion: z.number().int().positive(),
+    /** The line's VAT category code (EN 16931 BT-151) and rate (BT-152). */
+    vat: lineVatSchema(),
   }),
 );
 export type PricedLine = z.infer<ReturnType<typeof pricedLineSchema>>;
@@ -249,24 +360,67 @@ export type PricedShipping = z.infer<ReturnType<typeof pricedShippingSchema>>;
 
 /** An order after server-side pricing: the snapshot that is stored, paid for and invoiced. */
 export const pricedOrderSchema = once(() =>
-  z.object({
-    orderId: z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/),
-    customer: customerSchema(),
-    currency: currencySchema(),
-    lines: z.array(pricedLineSchema()).min(1).max(LIMITS.maxLines),
-    shipping: pricedShippingSchema(),
-    shippingAddress: addressSchema(),
-    payment: z.object({ provider: z.string() }),
-    /** The lines' and the shipping's net amounts. */
-    subtotalMinor: z.number().int().nonnegative(),
-    taxRateBps: z.number().int().min(0).max(10_000),
-    taxMinor: z.number().int().nonnegative(),
-    totalMinor: z.number().int().nonnegative(),
-    createdAt: z.string().datetime(),
-    /** The language the invoice and its email are written in (orders stored before it existed: English). */
-    lang: z.enum(LANGS).default("en"),
-  }),
+  z.preprocess(
+    fromFlatRateOrder,
+    z.object({
+      orderId: z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/),
+      customer: customerSchema(),
+      currency: currencySchema(),
+      lines: z.array(pricedLineSchema()).min(1).max(LIMITS.maxLines),
+      shipping: pricedShippingSchema(),
+      shippingAddress: addressSchema(),
+      /** Where the invoice is addressed (the shipping address when the customer said "same-as-shipping"). */
+      billingAddress: addressSchema(),
+      buyer: buyerSchema(),
+      payment: z.object({ provider: z.string() }),
+      /** The net total: the lines' and the shipping's net amounts (EN 16931 BT-109). */
+      subtotalMinor: z.number().int().nonnegative(),
+      /** The VAT total (BT-110): the sum of the breakdown's taxes. */
+      taxMinor: z.number().int().nonnegative(),
+      /** subtotalMinor + taxMinor (BT-112). */
+      totalMinor: z.number().int().nonnegative(),
+      tax: orderTaxSchema(),
+      createdAt: z.string().datetime(),
+      /** The language the invoice and its email are written in (orders stored before it existed: English). */
+      lang: z.enum(LANGS).default("en"),
+    }),
+  ),
 );
+
+/**
+ * Orders (and queued messages) from before the tax engine carry one flat `taxRateBps` and no buyer:
+ * they are read as what they were, one standard-rated group at that rate, billed to the shipping address.
+ */
+function fromFlatRateOrder(v: unknown): unknown {
+  if (!v || typeof v !== "object" || "tax" in v || !("taxRateBps" in v)) return v;
+  const { taxRateBps, ...o } = v as Record<string, unknown> & { taxRateBps: number };
+  const lines = Array.isArray(o.lines) ? (o.lines as Record<string, unknown>[]) : [];
+  const shipping = (o.shipping ?? {}) as { priceMinor?: number };
+  const subtotal = typeof o.subtotalMinor === "number" ? o.subtotalMinor : 0;
+  const shippingNet = shipping.priceMinor ?? 0;
+  return {
+    ...o,
+    lines: lines.map((l) => ({ ...l, vat: { code: "S", rateBps: taxRateBps } })),
+    billingAddress: o.billingAddress ?? o.shippingAddress,
+    buyer: o.buyer ?? { kind: "consumer" },
+    tax: {
+      rule: "domestic",
+      date: typeof o.createdAt === "string" ? o.createdAt.slice(0, 10) : undefined,
+      groups: [
+        {
+          code: "S",
+          rateBps: taxRateBps,
+          categories: ["standard"],
+          linesNetMinor: subtotal - shippingNet,
+          shippingNetMinor: shippingNet,
+          taxableMinor: subtotal,
+          taxMinor: o.taxMinor,
+        },
+      ],
+      notes: [],
+    },
+  };
+}
 export type PricedOrder = z.infer<ReturnType<typeof pricedOrderSchema>>;
 
 /** The SQS message body: the version tag lets a future schema change roll out safely. */

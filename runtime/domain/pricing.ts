@@ -1,7 +1,8 @@
-import { nameIn, zoneFor, type Product, type ShippingMethod } from "./catalog";
-import { taxOf } from "./money";
+import { nameIn, taxCategoryOf, zoneFor, type Product, type ShippingMethod } from "./catalog";
 import type { Lang } from "../i18n/langs";
-import { MAX_TOTAL_MINOR, type CreateOrderBody, type Customer, type PricedLine, type PricedOrder } from "./order";
+import { MAX_TOTAL_MINOR, type Buyer, type CreateOrderBody, type Customer, type PricedLine, type PricedOrder } from "./order";
+import { lineVat, taxBreakdown, taxTreatment, type TaxTreatment } from "./tax/engine";
+import { NoRateError } from "./tax/rates";
 
 /**
  * Prices an order from the shop's catalog: the body names SKUs, quantities and a shipping method;
@@ -69,7 +70,13 @@ export interface PricingContext {
   readonly lang: Lang;
   /** The shop's language, the names' fallback. */
   readonly shopLanguage: string;
-  readonly taxRateBps: number;
+  /** Who decides the VAT rules: the shop's establishment and registrations, and the buyer (VIES answered before). */
+  readonly tax: {
+    readonly sellerCountry: string;
+    readonly ossRegistered: boolean;
+    readonly supplyKind: "goods" | "services";
+    readonly buyer: Buyer;
+  };
 }
 
 /**
@@ -114,17 +121,42 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
   });
   if (changes.length) throw new PriceChanged(changes);
 
-  const lines: PricedLine[] = body.items.map((item) => {
+  // The tax point is the order's day (UTC): its rates are the ones charged and invoiced.
+  const date = ctx.now.toISOString().slice(0, 10);
+  const buyer = ctx.tax.buyer;
+  const treatment = taxTreatment({
+    sellerCountry: ctx.tax.sellerCountry,
+    destinationCountry: country,
+    buyer: { kind: buyer.kind, vatId: buyer.vatId, vatIdValid: buyer.vatCheck?.outcome === "valid" },
+    ossRegistered: ctx.tax.ossRegistered,
+    supplyKind: ctx.tax.supplyKind,
+  });
+  const untaxable: PricingIssue[] = [];
+  const vatOf = (category: Product["taxCategory"], path: string, label: string) => {
+    try {
+      return lineVat(category, treatment, date);
+    } catch (e) {
+      if (!(e instanceof NoRateError)) throw e;
+      untaxable.push({
+        path,
+        message: `${label} cannot be sold to ${country}: there is no ${category} VAT rate for ${e.country} on ${date}.`,
+      });
+      return { code: "S" as const, rateBps: 0 };
+    }
+  };
+  const lines: PricedLine[] = body.items.map((item, i) => {
     const p = catalog.products.get(item.sku)!;
     const unit = p.prices[currency];
+    const taxCategory = taxCategoryOf(p, treatment.ratesCountry);
     return {
       sku: p.sku,
       name: nameIn(p.names, ctx.lang, ctx.shopLanguage),
       quantity: item.quantity,
       unitPriceMinor: unit,
       lineTotalMinor: unit * item.quantity,
-      taxCategory: p.taxCategory,
+      taxCategory,
       catalogVersion: p.version,
+      vat: vatOf(taxCategory, `items.${i}.sku`, `Item ${i} (${item.sku})`),
     };
   });
   const shipping = {
@@ -134,11 +166,18 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
     priceMinor: zone!.prices[currency],
     taxCategory: method!.taxCategory,
   };
-  const subtotalMinor = lines.reduce((s, l) => s + l.lineTotalMinor, 0) + shipping.priceMinor;
-  if (subtotalMinor <= 0) throw new TotalOutOfRange("The order total must be greater than zero.");
-  const taxMinor = taxOf(subtotalMinor, ctx.taxRateBps);
-  const totalMinor = subtotalMinor + taxMinor;
-  if (totalMinor > MAX_TOTAL_MINOR) throw new TotalOutOfRange("The order total is larger than this shop accepts.");
+  vatOf(shipping.taxCategory, "shipping.method", `The shipping method "${method!.id}"`);
+  if (untaxable.length) throw new PriceUnavailable(untaxable);
+
+  const tax = taxBreakdown(
+    lines.map((l) => ({ netMinor: l.lineTotalMinor, category: l.taxCategory })),
+    { netMinor: shipping.priceMinor, category: shipping.taxCategory },
+    treatment,
+    date,
+    currency,
+  );
+  if (tax.netTotalMinor <= 0) throw new TotalOutOfRange("The order total must be greater than zero.");
+  if (tax.grossTotalMinor > MAX_TOTAL_MINOR) throw new TotalOutOfRange("The order total is larger than this shop accepts.");
   return {
     orderId: ctx.orderId,
     customer: ctx.customer,
@@ -146,12 +185,35 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
     lines,
     shipping,
     shippingAddress: body.shippingAddress,
+    billingAddress: body.billingAddress === "same-as-shipping" ? body.shippingAddress : body.billingAddress,
+    buyer,
     payment: { provider: body.payment.provider },
-    subtotalMinor,
-    taxRateBps: ctx.taxRateBps,
-    taxMinor,
-    totalMinor,
+    subtotalMinor: tax.netTotalMinor,
+    taxMinor: tax.taxTotalMinor,
+    totalMinor: tax.grossTotalMinor,
+    tax: orderTaxOf(tax, treatment, date),
     createdAt: ctx.now.toISOString(),
     lang: ctx.lang,
+  };
+}
+
+/** The breakdown as the order stores it. */
+function orderTaxOf(tax: ReturnType<typeof taxBreakdown>, treatment: TaxTreatment, date: string): PricedOrder["tax"] {
+  return {
+    rule: treatment.rule,
+    ...(treatment.ratesCountry ? { ratesCountry: treatment.ratesCountry } : {}),
+    date,
+    groups: tax.groups.map((g) => ({
+      code: g.code,
+      rateBps: g.rateBps,
+      ...(g.exemptionReason ? { exemptionReason: g.exemptionReason } : {}),
+      ...(g.note ? { note: g.note } : {}),
+      categories: [...g.categories],
+      linesNetMinor: g.linesNetMinor,
+      shippingNetMinor: g.shippingNetMinor,
+      taxableMinor: g.taxableMinor,
+      taxMinor: g.taxMinor,
+    })),
+    notes: [...tax.notes],
   };
 }

@@ -4,7 +4,11 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { LIST_LIMITS, listOrdersQuerySchema, type PricedOrder } from "../domain/order";
+import { LIST_LIMITS, listOrdersQuerySchema, type Buyer, type CreateOrderBody, type PricedOrder } from "../domain/order";
+import { vatTerritory } from "../domain/tax/member-states";
+import { parseVatId } from "../domain/vat-id";
+import { VatServiceUnavailable, type VatIdVerifier } from "../tax/vies";
+import { decideVatExemption } from "../tax/vat-exemption";
 import { PriceChanged, PriceUnavailable, priceOrder, ProductUnavailable, TotalOutOfRange } from "../domain/pricing";
 import { CatalogStore } from "../domain/catalog-store";
 import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider, type PaymentState } from "../payments/provider";
@@ -26,6 +30,7 @@ import {
   PriceUnavailableError,
   ProductUnavailableError,
   ServiceUnavailable,
+  VatCheckUnavailable,
   OrderRejected,
   ValidationFailed,
   toErrorResponse,
@@ -47,6 +52,8 @@ export interface OrderApiDeps {
   readonly links: LinkSigner;
   /** The payment provider (Stripe through its SDK; locally the same SDK against the stand-in). */
   readonly payments: PaymentProvider;
+  /** Whether a buyer's VAT ID is registered (VIES; locally its stand-in). */
+  readonly vatIds: VatIdVerifier;
   readonly settings: ApiSettings;
   readonly now: () => Date;
   readonly newOrderId: () => string;
@@ -134,7 +141,8 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     const replay = await replayExisting(deps, store, request, keyed, now);
     if (replay) return replay;
   }
-  const order = await priceRequest(request, deps, now);
+  const buyer = await resolveBuyer(request.body, deps);
+  const order = await priceRequest(request, buyer, deps, now);
   const log = deps.log.child({ orderId: order.orderId });
   const dueBy = new Date(now.getTime() + deps.settings.paymentExpiryMinutes * 60_000).toISOString();
   if (keyed) {
@@ -281,8 +289,56 @@ async function refusedPayment(store: OrderStore, rec: OrderRecord, e: PaymentReq
   return new OrderRejected("The order total is larger than the payment provider accepts.", [{ path: "items", message }]);
 }
 
+/**
+ * The buyer of the order. A VAT ID is asked of VIES only where it decides the tax: a sale to another
+ * member state by a seller with a VAT ID of its own (without one VIES gives no consultation number to
+ * keep as evidence). VIES's answer, or its absence under the shop's policy, is stored on the order.
+ */
+async function resolveBuyer(body: CreateOrderBody, deps: OrderApiDeps): Promise<Buyer> {
+  const company = body.buyer?.company;
+  const vatId = body.buyer?.vatId;
+  const buyer: Buyer = { kind: company || vatId ? "business" : "consumer", ...(company ? { company } : {}), ...(vatId ? { vatId } : {}) };
+  if (!vatId) return buyer;
+  const { sellerCountry, vatCheckPolicy } = deps.settings.tax;
+  const destination = vatTerritory(body.shippingAddress.country);
+  const parsed = parseVatId(vatId);
+  const idCountry = parsed.ok ? vatTerritory(parsed.vatId.country === "EL" ? "GR" : parsed.vatId.country) : undefined;
+  if (!parsed.ok || !destination || destination === sellerCountry || idCountry === sellerCountry) return buyer;
+  const answer = await deps.vatIds.check(parsed.vatId).catch((e: unknown) => {
+    if (e instanceof VatServiceUnavailable) return e;
+    throw e;
+  });
+  const decision = decideVatExemption(answer, vatCheckPolicy);
+  const log = deps.log.child({ vatId });
+  if (decision.treatment === "exempt-with-evidence") {
+    log.info("VIES confirmed the buyer's VAT ID", { requestIdentifier: decision.evidence.requestIdentifier });
+    return { ...buyer, vatCheck: { outcome: "valid", ...decision.evidence } };
+  }
+  const outcome =
+    decision.reason === "vat-id-invalid" ? "invalid" : decision.reason === "vies-unanswered" ? "unanswered" : "no-consultation-number";
+  log.warn("the buyer's VAT ID is not confirmed: VAT is charged", { outcome, policy: vatCheckPolicy, failure: decision.failure?.code });
+  if (decision.treatment === "hold") {
+    throw new VatCheckUnavailable(
+      `The VAT ID ${vatId} could not be confirmed with the EU's VIES service just now, and this shop sells VAT-free only with ` +
+        "that confirmation. Nothing was ordered or charged: send the order again later, or without the VAT ID to pay VAT.",
+    );
+  }
+  const check = decision.check;
+  return {
+    ...buyer,
+    vatCheck: {
+      outcome,
+      vatId,
+      source: "vies",
+      ...(check?.requestDate ? { requestDate: check.requestDate } : {}),
+      ...(check?.name ? { name: check.name } : {}),
+      ...(decision.failure ? { failure: { code: decision.failure.code, message: decision.failure.message } } : {}),
+    },
+  };
+}
+
 /** Prices the order from the catalog (one lookup for every line and the shipping method). */
-async function priceRequest(request: CreateOrderRequest, deps: OrderApiDeps, now: Date): Promise<PricedOrder> {
+async function priceRequest(request: CreateOrderRequest, buyer: Buyer, deps: OrderApiDeps, now: Date): Promise<PricedOrder> {
   const body = request.body;
   const catalog = await new CatalogStore(deps.ddb, deps.settings.ordersTable).lookup(
     [...new Set(body.items.map((i) => i.sku))],
@@ -296,7 +352,12 @@ async function priceRequest(request: CreateOrderRequest, deps: OrderApiDeps, now
       shopCurrency: deps.settings.shopCurrency,
       lang: resolveLocale(body.locale, request.claimLocale, isLang(deps.settings.shopLanguage) ? deps.settings.shopLanguage : "en"),
       shopLanguage: deps.settings.shopLanguage,
-      taxRateBps: deps.settings.taxRateBps,
+      tax: {
+        sellerCountry: deps.settings.tax.sellerCountry,
+        ossRegistered: deps.settings.tax.ossRegistered,
+        supplyKind: deps.settings.tax.supplyKind,
+        buyer,
+      },
     });
   } catch (e) {
     if (e instanceof ProductUnavailable)
@@ -325,6 +386,32 @@ const orderHead = (rec: OrderRecord) => ({
   currency: rec.order.currency,
 });
 
+/** The buyer as GET shows it: company, VAT ID and whether VIES confirmed it (not VIES's whole answer). */
+function buyerView(o: PricedOrder) {
+  const b = o.buyer;
+  return {
+    kind: b.kind,
+    ...(b.company ? { company: b.company } : {}),
+    ...(b.vatId ? { vatId: b.vatId } : {}),
+    ...(b.vatCheck ? { vatIdCheck: b.vatCheck.outcome } : {}),
+  };
+}
+
+/** The order's VAT per category and rate (EN 16931 BG-23) and the rule that decided it. */
+function taxView(o: PricedOrder) {
+  return {
+    rule: o.tax.rule,
+    ...(o.tax.ratesCountry ? { ratesCountry: o.tax.ratesCountry } : {}),
+    groups: o.tax.groups.map((g) => ({
+      category: g.code,
+      rateBps: g.rateBps,
+      ...(g.exemptionReason ? { exemptionReason: g.exemptionReason } : {}),
+      taxable: money(g.taxableMinor, o.currency),
+      tax: money(g.taxMinor, o.currency),
+    })),
+  };
+}
+
 /** The body of GET /orders/{orderId}. */
 export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
   const o = rec.order;
@@ -336,10 +423,13 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
       quantity: l.quantity,
       unitPrice: money(l.unitPriceMinor, o.currency),
       lineTotal: money(l.lineTotalMinor, o.currency),
+      vat: { category: l.vat.code, rateBps: l.vat.rateBps },
     })),
     shippingAddress: o.shippingAddress,
+    billingAddress: o.billingAddress,
+    buyer: buyerView(o),
     ...totals(o),
-    taxRateBps: o.taxRateBps,
+    taxBreakdown: taxView(o),
     payment: {
       ...paymentView(rec),
       ...(rec.paidAt ? { paidAt: rec.paidAt } : {}),

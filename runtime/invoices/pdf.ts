@@ -121,7 +121,7 @@ function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
   let left = TOP;
   left = pen.paragraph(seller.name, LEFT, left, sellerWidth, { size: 12, bold: true, maxLines: 2 });
   for (const line of seller.addressLines) left = pen.paragraph(line, LEFT, left, sellerWidth);
-  if (seller.taxId) left = pen.paragraph(t(lang, "sellerTaxId", { id: seller.taxId }), LEFT, left, sellerWidth);
+  if (seller.vatId) left = pen.paragraph(t(lang, "sellerVatId", { id: seller.vatId }), LEFT, left, sellerWidth);
   if (seller.email) left = pen.paragraph(seller.email, LEFT, left, sellerWidth);
 
   pen.single(t(lang, "invoiceTitle"), RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
@@ -214,7 +214,7 @@ function drawTotals(pen: Pen, doc: InvoiceDocument, money: Money, top: number, l
   let y = top + 10;
   for (const [label, amount] of [
     [t(lang, "subtotal"), order.subtotalMinor],
-    [t(lang, "taxWithRate", { rate: formatPercentIn(order.taxRateBps, lang) }), order.taxMinor],
+    ...order.tax.groups.map((g) => [t(lang, "taxWithRate", { rate: formatPercentIn(g.rateBps, lang) }), g.taxMinor] as const),
   ] as const) {
     pen.single(label, labelX, y, 90, {});
     pen.single(money(amount), RIGHT - CELL_PAD, y, width, { align: "right" });

@@ -4,6 +4,7 @@ import { API_CLIENT_OPTIONS, ddbClient, kmsClient, s3Client, secretsClient, sqsC
 import { loadApiSettings } from "../settings";
 import { handleOrderApiEvent, type ScheduledTaskEvent } from "../handlers/order-api";
 import { createStripeProvider } from "../payments/stripe";
+import { vatIdVerifierFor } from "../tax/vies";
 import { paymentKeys } from "../payments/keys";
 import { kmsLinkSigner } from "../invoices/link";
 import { isOrderId, newOrderId } from "../domain/ids";
@@ -38,6 +39,7 @@ export function createOrderApiHandler(
       // Inside the function's budget (API Gateway gives up at 29 s, the function at its timeout): one retry of 3 s.
       ...PAYMENT_CLIENT_OPTIONS,
     }),
+    vatIds: vatIdVerifierFor(settings.tax),
     settings,
     now: () => new Date(),
     newOrderId,

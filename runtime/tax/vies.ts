@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 
-import type { VatId } from "../domain/vat-id";
+import { parseVatId, type VatId } from "../domain/vat-id";
 
 /** The EU's VIES REST API (production; locally the stand-in's url). */
 export const VIES_REST_BASE_URL = "https://ec.europa.eu/taxation_customs/vies/rest-api";
@@ -189,4 +189,21 @@ function malformed(vatId: VatId, why: string): VatServiceUnavailable {
 function disclosed(value: string | null | undefined): string | undefined {
   const v = value?.trim();
   return v && v !== "---" && v !== "-" ? v : undefined;
+}
+
+/**
+ * The verifier a process uses, from its settings: VIES (or `viesApiBaseUrl`, the local stand-in) asked
+ * with the seller's VAT ID as requester. A shop without a VAT ID of its own gets no consultation number
+ * and cannot sell VAT-free to businesses: every check says so, and the shop's policy decides.
+ */
+export function vatIdVerifierFor(s: { sellerVatId?: string; viesApiBaseUrl?: string; viesTimeoutMs: number }): VatIdVerifier {
+  const requester = s.sellerVatId ? parseVatId(s.sellerVatId) : undefined;
+  if (!requester?.ok) {
+    return {
+      check: async (vatId) => {
+        throw new VatServiceUnavailable("INVALID_REQUESTER_INFO", `The shop has no VAT ID of its own to check ${vatId.full} with VIES.`);
+      },
+    };
+  }
+  return viesVerifier({ baseUrl: s.viesApiBaseUrl, requester: requester.vatId, timeoutMs: s.viesTimeoutMs });
 }

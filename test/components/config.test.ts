@@ -21,6 +21,7 @@ const minimal = (extra: Record<string, unknown> = {}) => ({
   [`${PROJECT}:emailSender`]: "invoices@shop.example",
   [`${PROJECT}:sellerName`]: "Acme",
   [`${PROJECT}:sellerAddress`]: "Street 1|City",
+  [`${PROJECT}:sellerCountry`]: "DE",
   ...extra,
 });
 /** The payment secrets a deploy needs (`pulumi config set --secret`), as Pulumi hands them to the program: plain strings. */
@@ -184,7 +185,7 @@ describe("parseStackConfig", () => {
     expect(c).to.deep.include({
       stack: "staging",
       region: "eu-west-1",
-      taxRateBps: 0,
+      tax: { ossRegistered: false, supplyKind: "goods", vatCheckPolicy: "charge-vat" },
       logLevel: "info",
       logRetentionDays: 30,
       alarmEmail: undefined,

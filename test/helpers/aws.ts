@@ -12,6 +12,8 @@ import { loadDemoCatalog } from "../../local/catalog";
 import { SETTING_DEFAULTS } from "../../runtime/contracts/defaults";
 import { startTestStandIn, STRIPE_KEYS } from "./stripe";
 import type { StripeStandIn } from "../../local/stripe-standin";
+import { startViesStandIn, type ViesStandIn } from "../../local/vies-standin";
+import type { SellerConfig, TaxConfig } from "../../components/environment";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // a known notice on Node 20, noise in test output
 // Fake credentials: moto accepts any, and no test may ever reach a real account.
@@ -38,6 +40,31 @@ export function runStandIn(): Promise<StripeStandIn> {
   });
   return sharedStandIn;
 }
+
+let sharedVies: Promise<ViesStandIn> | undefined;
+
+/** The VIES stand-in of this test run: started once, on a free loopback port, closed at exit. */
+export function runViesStandIn(): Promise<ViesStandIn> {
+  sharedVies ??= startViesStandIn().then((s) => {
+    process.once("exit", () => void s.close());
+    return s;
+  });
+  return sharedVies;
+}
+
+/** The seller of every test: a Berlin GmbH with a VAT ID the VIES stand-in knows (DE123456788: right check digits). */
+export const TEST_SELLER: SellerConfig = {
+  name: "Acme Shop GmbH",
+  address: "Hauptstr. 1|10115 Berlin|Germany",
+  country: "DE",
+  vatId: "DE123456788",
+  taxNumber: "37/123/45678",
+  register: "Amtsgericht Charlottenburg, HRB 123456 B",
+  directors: "Erika Mustermann",
+  email: "billing@shop.example",
+};
+/** The tests' tax settings unless a suite says otherwise: not OSS-registered, goods, VAT charged when VIES is silent. */
+export const TEST_TAX: TaxConfig = { ossRegistered: false, supplyKind: "goods", vatCheckPolicy: "charge-vat" };
 
 /** The moto_server of this test run: started once, on a free loopback port, stopped at exit. */
 export function motoServer(): Promise<MotoServer> {
@@ -100,13 +127,15 @@ export interface LocalAws {
   env: Record<string, string>;
   /** The run's Stripe stand-in (the official SDK talks to it as to Stripe); the order API's env points at it. */
   stripe: StripeStandIn;
+  /** The run's VIES stand-in; the order API's env points at it. */
+  vies: ViesStandIn;
 }
 
 /**
  * Registers hooks that give every test of the enclosing describe a clean moto with the
  * pipeline's resources. Returns a holder filled before each test.
  */
-export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: number; catalog?: false } = {}): LocalAws {
+export function useLocalAws(opts: { bucketEventsQueue?: boolean; tax?: Partial<TaxConfig>; catalog?: false } = {}): LocalAws {
   const ctx = {} as LocalAws;
   before(async function () {
     this.timeout(30000);
@@ -118,6 +147,7 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
     >;
     ctx.ddbRaw = new DynamoDBClient({ region: REGION, endpoint: ctx.moto.endpoint });
     ctx.stripe = await runStandIn();
+    ctx.vies = await runViesStandIn();
   });
   beforeEach(async () => {
     await ctx.moto.reset();
@@ -136,8 +166,9 @@ export function useLocalAws(opts: { bucketEventsQueue?: boolean; taxRateBps?: nu
       region: REGION,
       endpoint: ctx.moto.endpoint,
       linkBaseUrl: LINK_BASE,
-      taxRateBps: opts.taxRateBps ?? 2000,
-      seller: { name: "Acme Shop GmbH", address: "Hauptstr. 1|10115 Berlin|Germany", taxId: "DE123456789", email: "billing@shop.example" },
+      seller: TEST_SELLER,
+      tax: { ...TEST_TAX, ...opts.tax },
+      viesApiBaseUrl: ctx.vies.url,
       payment: {
         shopCurrency: SETTING_DEFAULTS.shopCurrency,
         paymentProvider: SETTING_DEFAULTS.paymentProvider,

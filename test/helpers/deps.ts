@@ -6,6 +6,7 @@ import { kmsLinkSigner } from "../../runtime/invoices/link";
 import { newOrderId } from "../../runtime/domain/ids";
 import type { OrderApiDeps } from "../../runtime/handlers/order-api";
 import { providerFor } from "./stripe";
+import { vatIdVerifierFor } from "../../runtime/tax/vies";
 import type { WorkerDeps } from "../../runtime/handlers/invoice-worker";
 import type { NotifierDeps } from "../../runtime/handlers/email-notifier";
 import type { EmailEventsDeps } from "../../runtime/handlers/email-events";
@@ -34,6 +35,7 @@ export function apiDeps(ctx: LocalAws, o: Partial<OrderApiDeps> = {}): OrderApiD
     s3: clients.s3,
     links: kmsLinkSigner(clients.kms, ctx.resources.linkKeyId),
     payments: providerFor(ctx.stripe),
+    vatIds: vatIdVerifierFor(settingsOf(ctx).api.tax),
     settings: settingsOf(ctx).api,
     now: () => new Date(),
     newOrderId,

@@ -59,6 +59,7 @@ export function orderBody(overrides: Record<string, unknown> = {}) {
       { sku: "MUG-01", quantity: 1 },
     ],
     shippingAddress: { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" },
+    billingAddress: "same-as-shipping",
     shipping: { method: "standard" },
     // The stand-in's (and Stripe's) test card that succeeds at once: the order is PAID in the same request.
     payment: { provider: "stripe", paymentMethod: "pm_card_visa" },

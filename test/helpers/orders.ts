@@ -1,5 +1,5 @@
 import { newOrderId } from "../../runtime/domain/ids";
-import { taxOf } from "../../runtime/domain/money";
+import { lineVat, taxBreakdown, taxTreatment, type TaxSituation } from "../../runtime/domain/tax/engine";
 import { pricedOrderSchema, type PricedLine, type PricedOrder, type PricedShipping } from "../../runtime/domain/order";
 import { ALICE } from "./events";
 import type { OrderRecord, OrderStore } from "../../runtime/domain/store";
@@ -17,6 +17,7 @@ export function makePricedLine(i: number, overrides: Partial<PricedLine> = {}): 
     lineTotalMinor: overrides.lineTotalMinor ?? unitPriceMinor * quantity,
     taxCategory: overrides.taxCategory ?? "standard",
     catalogVersion: overrides.catalogVersion ?? 1,
+    vat: overrides.vat ?? { code: "S", rateBps: 1900 },
   };
 }
 
@@ -29,41 +30,81 @@ export const TEST_SHIPPING: PricedShipping = {
   taxCategory: "standard",
 };
 
-/** Subtotal, tax and total of `lines` and `shipping` at `taxRateBps`, computed the way pricing does. */
-export function totalsOf(
+/** How test orders are taxed unless told otherwise: a German shop selling to a consumer, not OSS-registered. */
+export const TEST_TAX_SITUATION: Omit<TaxSituation, "destinationCountry"> = {
+  sellerCountry: "DE",
+  buyer: { kind: "consumer" },
+  ossRegistered: false,
+  supplyKind: "goods",
+};
+
+/**
+ * The lines (with their VAT), totals and tax of `lines` and `shipping` shipped to `destination` on `date`,
+ * computed by the tax engine the way pricing does.
+ */
+export function taxedOf(
   lines: readonly PricedLine[],
-  taxRateBps: number,
-  shipping: PricedShipping = TEST_SHIPPING,
-): Pick<PricedOrder, "subtotalMinor" | "taxRateBps" | "taxMinor" | "totalMinor"> {
-  const subtotalMinor = lines.reduce((sum, l) => sum + l.lineTotalMinor, 0) + shipping.priceMinor;
-  const taxMinor = taxOf(subtotalMinor, taxRateBps);
-  return { subtotalMinor, taxRateBps, taxMinor, totalMinor: subtotalMinor + taxMinor };
+  shipping: PricedShipping,
+  destination: string,
+  date: string,
+  situation: Omit<TaxSituation, "destinationCountry"> = TEST_TAX_SITUATION,
+): Pick<PricedOrder, "lines" | "subtotalMinor" | "taxMinor" | "totalMinor" | "tax"> {
+  const treatment = taxTreatment({ ...situation, destinationCountry: destination });
+  const b = taxBreakdown(
+    lines.map((l) => ({ netMinor: l.lineTotalMinor, category: l.taxCategory })),
+    { netMinor: shipping.priceMinor, category: shipping.taxCategory },
+    treatment,
+    date,
+    "EUR",
+  );
+  return {
+    lines: lines.map((l) => ({ ...l, vat: lineVat(l.taxCategory, treatment, date) })),
+    subtotalMinor: b.netTotalMinor,
+    taxMinor: b.taxTotalMinor,
+    totalMinor: b.grossTotalMinor,
+    tax: {
+      rule: b.rule,
+      ...(b.ratesCountry ? { ratesCountry: b.ratesCountry } : {}),
+      date,
+      groups: b.groups.map((g) => JSON.parse(JSON.stringify(g))),
+      notes: [...b.notes],
+    },
+  };
 }
 
 /**
  * A valid PricedOrder (checked by pricedOrderSchema) of ALICE: a fresh order id, `lineCount` generated
- * lines (default 1) unless `lines` is given, EUR, 20 % tax, totals computed from the lines unless overridden.
+ * lines (default 1) unless `lines` is given, EUR, shipped and billed to Berlin, taxed by the tax engine
+ * (`situation`, default a German shop's domestic sale) unless the totals are overridden.
  */
-export function makePricedOrder(overrides: Partial<PricedOrder> & { lineCount?: number } = {}): PricedOrder {
-  const { lineCount = 1, ...fields } = overrides;
+export function makePricedOrder(
+  overrides: Partial<PricedOrder> & { lineCount?: number; situation?: Omit<TaxSituation, "destinationCountry"> } = {},
+): PricedOrder {
+  const { lineCount = 1, situation, ...fields } = overrides;
   const lines = fields.lines ?? Array.from({ length: lineCount }, (_, i) => makePricedLine(i));
+  const shippingAddress = fields.shippingAddress ?? {
+    name: "Alice Example",
+    line1: "Hauptstr. 5",
+    city: "Berlin",
+    postalCode: "10115",
+    country: "DE",
+  };
+  const createdAt = fields.createdAt ?? "2025-03-14T09:26:53.000Z";
   return pricedOrderSchema().parse({
     orderId: newOrderId(),
     customer: { id: ALICE.sub, email: ALICE.email, name: ALICE.name },
     currency: "EUR",
-    lines,
-    shippingAddress: {
-      name: "Alice Example",
-      line1: "Hauptstr. 5",
-      city: "Berlin",
-      postalCode: "10115",
-      country: "DE",
-    },
+    shippingAddress,
+    billingAddress: shippingAddress,
+    buyer: { kind: "consumer" },
     shipping: TEST_SHIPPING,
     payment: { provider: "stripe" },
-    ...totalsOf(lines, fields.taxRateBps ?? 2000, fields.shipping ?? TEST_SHIPPING),
-    createdAt: "2025-03-14T09:26:53.000Z",
+    ...taxedOf(lines, fields.shipping ?? TEST_SHIPPING, shippingAddress.country, createdAt.slice(0, 10), situation),
+    createdAt,
     ...fields,
+    ...(fields.lines
+      ? { lines: taxedOf(lines, fields.shipping ?? TEST_SHIPPING, shippingAddress.country, createdAt.slice(0, 10), situation).lines }
+      : {}),
   });
 }
 

@@ -97,8 +97,8 @@ describe("local provisioning (issue 15: catalog and payments)", function () {
       region: REGION,
       endpoint: ctx.moto.endpoint,
       linkBaseUrl: "http://127.0.0.1:1",
-      taxRateBps: s.taxRateBps,
       seller: s.seller,
+      tax: s.tax,
       payment: { ...s.payment, paymentApiBaseUrl: "http://127.0.0.1:12111" },
     });
     expect(s.payment).to.deep.equal({ shopCurrency: "EUR", paymentProvider: "stripe", paymentExpiryMinutes: 30 });

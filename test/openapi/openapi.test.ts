@@ -149,7 +149,7 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
         shopCurrency: "EUR",
         lang: "en",
         shopLanguage: "en",
-        taxRateBps: localStackSettings("dev").taxRateBps,
+        tax: { ...localStackSettings("dev").tax, sellerCountry: localStackSettings("dev").seller.country, buyer: { kind: "consumer" } },
       },
     );
     for (const example of [EXAMPLES.accepted, EXAMPLES.awaiting, EXAMPLES.order]) {
@@ -175,7 +175,7 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
 
   describe("against the handlers' real answers", function () {
     this.timeout(30000);
-    const ctx = useLocalAws({ taxRateBps: localStackSettings("dev").taxRateBps });
+    const ctx = useLocalAws({ tax: localStackSettings("dev").tax });
     const s = responseSchemas();
     const call = (e: ReturnType<typeof apiEvent>) => handleApiRequest(e, apiDeps(ctx));
     const expectValid = (schema: { safeParse(v: unknown): { success: boolean; error?: { message: string } } }, body: string) => {

@@ -2,6 +2,9 @@ import type { TaxCategory } from "../catalog";
 import { taxOf } from "../money";
 import { vatTerritory, type MemberState } from "./member-states";
 import { assertCalendarDate, rateFor } from "./rates";
+import type { ExemptionReasonCode, TaxNoteKey, TaxRule, VatCategoryCode } from "./codes";
+
+export type { ExemptionReasonCode, TaxNoteKey, TaxRule, VatCategoryCode } from "./codes";
 
 export { rateFor } from "./rates";
 
@@ -10,25 +13,6 @@ export { rateFor } from "./rates";
  * of an order under them (taxBreakdown). Pure: rates come from the checked-in table, by invoice date.
  * Note keys name texts of the invoice's message catalogue; the engine returns keys, never text.
  */
-
-/** EN 16931 VAT category codes (UNTDID 5305) the engine produces. */
-export type VatCategoryCode = "S" | "Z" | "E" | "K" | "AE" | "G" | "O";
-
-/** EN 16931 VAT exemption reason codes (VATEX) for the codes that need one by code. */
-export type ExemptionReasonCode = "VATEX-EU-IC" | "VATEX-EU-AE" | "VATEX-EU-G" | "VATEX-EU-O";
-
-/** Keys of the invoice notes; their text, per language, lives in the message catalogue. */
-export type TaxNoteKey = "note.intraCommunitySupply" | "note.reverseCharge" | "note.export" | "note.outsideScope" | "note.exempt";
-
-/** Which rule decided the treatment. */
-export type TaxRule =
-  | "domestic"
-  | "distance-sale-origin"
-  | "distance-sale-destination"
-  | "intra-community-supply"
-  | "reverse-charge"
-  | "export"
-  | "outside-scope";
 
 /** Who buys: a business counts as one only with a VAT ID confirmed valid (VIES); otherwise it is taxed as a consumer. */
 export interface Buyer {
@@ -132,6 +116,17 @@ function vatIdPrefixCountry(vatId: string): string {
   return prefix === "EL" ? "GR" : prefix;
 }
 
+/**
+ * The VAT category code and rate of one catalog category under `treatment` on `date`: what an invoice
+ * line shows (EN 16931 BT-151, BT-152). Throws NoRateError when the table has no such rate.
+ */
+export function lineVat(category: TaxCategory, treatment: TaxTreatment, date: string): { code: VatCategoryCode; rateBps: number } {
+  const { code } = treatment.categories[category];
+  if (code === "S" && !treatment.ratesCountry) throw new RangeError(`A treatment that taxes ${category} must name the rates country`);
+  // Under a charged treatment every category's date is checked against the table, zero and exempt too.
+  return { code, rateBps: treatment.ratesCountry ? rateFor(treatment.ratesCountry, category, date) : 0 };
+}
+
 /** A net amount (integer minor units) of one catalog category: an order line, or the shipping. */
 export interface TaxableAmount {
   readonly netMinor: number;
@@ -203,9 +198,7 @@ export function taxBreakdown(
   const groups: GroupDraft[] = [];
   const groupOf = (category: TaxCategory): GroupDraft => {
     const t = treatment.categories[category];
-    if (t.code === "S" && !treatment.ratesCountry) throw new RangeError(`A treatment that taxes ${category} must name the rates country`);
-    // Under a charged treatment every category's date is checked against the table, zero and exempt too.
-    const rateBps = treatment.ratesCountry ? rateFor(treatment.ratesCountry, category, date) : 0;
+    const { rateBps } = lineVat(category, treatment, date);
     let g = groups.find((x) => x.code === t.code && x.rateBps === rateBps);
     if (!g) groups.push((g = { ...t, rateBps, categories: [], linesNetMinor: 0, shippingNetMinor: 0 }));
     if (!g.categories.includes(category)) g.categories.push(category);

@@ -21,7 +21,13 @@ const ctx = {
   shopCurrency: "EUR",
   lang: "en" as const,
   shopLanguage: "en",
-  taxRateBps: 1900,
+  tax: { sellerCountry: "DE", ossRegistered: false, supplyKind: "goods" as const, buyer: { kind: "consumer" as const } },
+};
+const VALID_FR_BUSINESS = {
+  kind: "business" as const,
+  company: "SARL Exemple",
+  vatId: "FR32123456789",
+  vatCheck: { outcome: "valid" as const, vatId: "FR32123456789", requestIdentifier: "WAPIAAAA00000001", source: "vies" as const },
 };
 
 const product = (sku: string, prices: Record<string, number>, o: Partial<Product> = {}): Product => ({
@@ -151,30 +157,132 @@ describe("pricing an order from the catalog", () => {
   it("keeps the largest possible order exact", () => {
     const products = Array.from({ length: LIMITS.maxLines }, (_, i) => product(`SKU-${i}`, { EUR: 7_999_999 }));
     const items = products.map((p) => ({ sku: p.sku, quantity: LIMITS.maxQuantity }));
-    const o = priceOrder(body({ items }), catalog(products), { ...ctx, taxRateBps: 2500 });
+    const o = priceOrder(body({ items }), catalog(products), ctx);
     expect(o.subtotalMinor).to.equal(100 * 1000 * 7_999_999 + 490);
     expect(o.totalMinor).to.be.at.most(MAX_TOTAL_MINOR);
     expect(Number.isSafeInteger(o.totalMinor)).to.equal(true);
-    const dearer = products.map((p) => ({ ...p, prices: { EUR: 8_000_000 } }));
-    expect(() => priceOrder(body({ items }), catalog(dearer), { ...ctx, taxRateBps: 2500 })).to.throw(
-      TotalOutOfRange,
-      /larger than this shop accepts/,
-    );
+    const dearer = products.map((p) => ({ ...p, prices: { EUR: 8_500_000 } }));
+    expect(() => priceOrder(body({ items }), catalog(dearer), ctx)).to.throw(TotalOutOfRange, /larger than this shop accepts/);
   });
 
-  it("adds up exactly for random orders (lines + shipping = subtotal; subtotal + tax = total)", () => {
+  it("adds up exactly for random orders of mixed categories (lines + shipping = net; net + tax per rate = total)", () => {
     let seed = 42;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const categories = ["standard", "reduced", "zero", "exempt"] as const;
     for (let run = 0; run < 300; run++) {
-      const products = Array.from({ length: 1 + rnd(30) }, (_, i) => product(`P-${i}`, { EUR: rnd(LIMITS.maxUnitPriceMinor / 1000) }));
+      const products = Array.from({ length: 1 + rnd(30) }, (_, i) =>
+        product(`P-${i}`, { EUR: rnd(LIMITS.maxUnitPriceMinor / 1000) }, { taxCategory: categories[rnd(categories.length)] }),
+      );
       const items = products.map((p) => ({ sku: p.sku, quantity: 1 + rnd(LIMITS.maxQuantity) }));
-      const rate = rnd(2700);
-      const o = priceOrder(body({ items }), catalog(products), { ...ctx, taxRateBps: rate });
+      const country = ["DE", "FR", "AT", "CH"][rnd(4)];
+      const o = priceOrder(
+        body({ items, shippingAddress: { ...orderBody().shippingAddress, country } }),
+        catalog(products, { ...STANDARD, zones: [{ zone: "all", countries: "*", prices: { EUR: rnd(3000) } }] }),
+        { ...ctx, tax: { ...ctx.tax, ossRegistered: rnd(2) === 1 } },
+      );
       const lines = o.lines.reduce((s, l) => s + l.lineTotalMinor, 0);
       expect(o.lines.every((l, i) => l.lineTotalMinor === l.unitPriceMinor * items[i].quantity)).to.equal(true);
       expect(lines + o.shipping.priceMinor).to.equal(o.subtotalMinor);
-      expect(o.taxMinor).to.equal(taxOf(o.subtotalMinor, rate));
+      expect(o.tax.groups.reduce((s, g) => s + g.taxableMinor, 0)).to.equal(o.subtotalMinor);
+      expect(o.tax.groups.reduce((s, g) => s + g.taxMinor, 0)).to.equal(o.taxMinor);
+      for (const g of o.tax.groups) expect(g.taxMinor, `${g.code} ${g.rateBps}`).to.equal(taxOf(g.taxableMinor, g.rateBps));
+      // Every line's rate is the rate of the group holding its category
+      for (const l of o.lines) expect(o.tax.groups.some((g) => g.code === l.vat.code && g.rateBps === l.vat.rateBps)).to.equal(true);
       expect(o.subtotalMinor + o.taxMinor).to.equal(o.totalMinor);
     }
+  });
+});
+
+describe("taxing an order by product and destination", () => {
+  const BOOK = product("BOOK-1", { EUR: 2400 }, { taxCategory: "reduced", taxCategoryIn: { IT: "super-reduced" } });
+  const SHIRT = product("TSHIRT-RED-M", { EUR: 1999 });
+  const shop = catalog([BOOK, SHIRT], { ...STANDARD, zones: [{ zone: "all", countries: "*", prices: { EUR: 1000 } }] });
+  const items = [
+    { sku: "BOOK-1", quantity: 1 },
+    { sku: "TSHIRT-RED-M", quantity: 1 },
+  ];
+  const to = (country: string, o: Record<string, unknown> = {}) =>
+    body({ items, shippingAddress: { ...orderBody().shippingAddress, country }, ...o });
+  const groups = (o: ReturnType<typeof priceOrder>) => o.tax.groups.map((g) => [g.code, g.rateBps, g.taxableMinor, g.taxMinor]);
+
+  it("taxes a book at Germany's 7 % and a shirt at 19 % at home, the shipping split between them by value", () => {
+    const o = priceOrder(to("DE"), shop, ctx);
+    // shipping 10.00 split 24.00 : 19.99 -> 5.46 / 4.54 (largest remainder)
+    expect(groups(o)).to.deep.equal([
+      ["S", 700, 2400 + 546, 206],
+      ["S", 1900, 1999 + 454, 466],
+    ]);
+    expect(o.lines.map((l) => l.vat)).to.deep.equal([
+      { code: "S", rateBps: 700 },
+      { code: "S", rateBps: 1900 },
+    ]);
+    expect([o.subtotalMinor, o.taxMinor, o.totalMinor, o.tax.rule, o.tax.ratesCountry]).to.deep.equal([5399, 672, 6071, "domestic", "DE"]);
+  });
+
+  it("charges a French consumer German VAT below the OSS threshold, and French VAT once the shop declares OSS", () => {
+    const origin = priceOrder(to("FR"), shop, ctx);
+    expect([origin.tax.rule, origin.tax.ratesCountry, origin.lines.map((l) => l.vat.rateBps)]).to.deep.equal([
+      "distance-sale-origin",
+      "DE",
+      [700, 1900],
+    ]);
+    const oss = priceOrder(to("FR"), shop, { ...ctx, tax: { ...ctx.tax, ossRegistered: true } });
+    expect([oss.tax.rule, oss.tax.ratesCountry, oss.lines.map((l) => l.vat.rateBps)]).to.deep.equal([
+      "distance-sale-destination",
+      "FR",
+      [550, 2000],
+    ]);
+  });
+
+  it("takes a product's own category where the rates country has one (a book is super-reduced, 4 %, in Italy)", () => {
+    const o = priceOrder(to("IT"), shop, { ...ctx, tax: { ...ctx.tax, ossRegistered: true } });
+    expect(o.lines.map((l) => [l.taxCategory, l.vat.rateBps])).to.deep.equal([
+      ["super-reduced", 400],
+      ["standard", 2200],
+    ]);
+  });
+
+  it("sells VAT-free to a French business whose VAT ID VIES confirmed (K, VATEX-EU-IC, the note)", () => {
+    const o = priceOrder(to("FR"), shop, { ...ctx, tax: { ...ctx.tax, buyer: VALID_FR_BUSINESS } });
+    expect(o.tax.rule).to.equal("intra-community-supply");
+    expect(o.tax.groups.map((g) => [g.code, g.rateBps, g.exemptionReason, g.taxMinor])).to.deep.equal([["K", 0, "VATEX-EU-IC", 0]]);
+    expect(o.tax.notes).to.deep.equal(["note.intraCommunitySupply"]);
+    expect([o.taxMinor, o.totalMinor, o.buyer.vatId]).to.deep.equal([0, 5399, "FR32123456789"]);
+  });
+
+  it("charges VAT to a business whose VAT ID VIES did not confirm", () => {
+    for (const outcome of ["invalid", "unanswered", "no-consultation-number"] as const) {
+      const buyer = { ...VALID_FR_BUSINESS, vatCheck: { ...VALID_FR_BUSINESS.vatCheck, outcome } };
+      const o = priceOrder(to("FR"), shop, { ...ctx, tax: { ...ctx.tax, buyer } });
+      expect([outcome, o.tax.rule, o.taxMinor]).to.deep.equal([outcome, "distance-sale-origin", 672]);
+    }
+  });
+
+  it("exports to Switzerland without VAT (G, VATEX-EU-G, the export note)", () => {
+    const o = priceOrder(to("CH"), shop, ctx);
+    expect(o.tax.groups.map((g) => [g.code, g.exemptionReason, g.taxableMinor, g.taxMinor])).to.deep.equal([["G", "VATEX-EU-G", 5399, 0]]);
+    expect([o.tax.rule, o.tax.notes, o.totalMinor]).to.deep.equal(["export", ["note.export"], 5399]);
+  });
+
+  it("bills to the shipping address when told 'same-as-shipping', else to the billing address given", () => {
+    expect(priceOrder(to("DE"), shop, ctx).billingAddress).to.deep.equal(orderBody().shippingAddress);
+    const billing = { name: "Acme GmbH", line1: "Kaiserstr. 1", city: "Frankfurt", postalCode: "60311", country: "DE" };
+    expect(priceOrder(to("DE", { billingAddress: billing }), shop, ctx).billingAddress).to.deep.equal(billing);
+  });
+
+  it("refuses (422) a product whose category the destination has no rate for, naming the line", () => {
+    const odd = catalog([product("X-1", { EUR: 100 }, { taxCategory: "super-reduced" })], shop.shippingMethod!);
+    // Denmark has no super-reduced rate
+    expect(() =>
+      priceOrder(body({ items: [{ sku: "X-1", quantity: 1 }], shippingAddress: { ...orderBody().shippingAddress, country: "DK" } }), odd, {
+        ...ctx,
+        tax: { ...ctx.tax, ossRegistered: true },
+      }),
+    )
+      .to.throw(PriceUnavailable)
+      .with.property("issues")
+      .that.deep.equals([
+        { path: "items.0.sku", message: "Item 0 (X-1) cannot be sold to DK: there is no super-reduced VAT rate for DK on 2026-11-25." },
+      ]);
   });
 });

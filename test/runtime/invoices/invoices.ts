@@ -13,7 +13,8 @@ import { makePricedLine, makePricedOrder } from "../../helpers/orders";
 export const SELLER: Seller = {
   name: "Nordwind Handel GmbH",
   addressLines: ["Friedrichstraße 12", "10117 Berlin", "Germany"],
-  taxId: "DE129273398",
+  country: "DE",
+  vatId: "DE129273398",
   email: "billing@nordwind.example",
 };
 
@@ -53,7 +54,6 @@ export const FIXED_DOCUMENTS: ReadonlyArray<{ file: string; doc: InvoiceDocument
       makePricedOrder({
         orderId: "ord_FixedScripts000000002",
         currency: "KWD",
-        taxRateBps: 725,
         customer: { id: "user-2", email: "dmitri@example.com", name: "Дмитрий Иванов" },
         shippingAddress: {
           name: "Αλέξανδρος Παπαδόπουλος",

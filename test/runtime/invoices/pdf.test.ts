@@ -3,15 +3,25 @@ import { formatMoney } from "../../../runtime/domain/money";
 import { LIMITS, type PricedOrder } from "../../../runtime/domain/order";
 import type { Lang } from "../../../runtime/i18n";
 import { formatTaxRate, renderInvoicePdf } from "../../../runtime/invoices/pdf";
-import { makePricedLine, makePricedOrder, totalsOf } from "../../helpers/orders";
+import { makePricedLine, makePricedOrder, taxedOf, TEST_SHIPPING } from "../../helpers/orders";
 import { baselines, invoiceOf, readPdf, SELLER } from "./invoices";
 
 /** An order with `count` lines. No valid PricedOrder has more than LIMITS.maxLines, so above that the schema is bypassed. */
 function orderWithLines(count: number): PricedOrder {
   if (count <= LIMITS.maxLines) return makePricedOrder({ lineCount: count });
   const lines = Array.from({ length: count }, (_, i) => makePricedLine(i));
-  return { ...makePricedOrder(), lines, ...totalsOf(lines, 2000) };
+  return { ...makePricedOrder(), ...taxedOf(lines, TEST_SHIPPING, "DE", "2025-03-14") };
 }
+
+const FRENCH_ADDRESS = { name: "Chloé Martin", line1: "12 rue de la Paix", city: "Paris", postalCode: "75002", country: "FR" };
+/** A book (reduced, 5.5 % in France) sold to a French consumer by a German shop registered for OSS. */
+const frenchReducedOrder = () =>
+  makePricedOrder({
+    lines: [makePricedLine(0, { taxCategory: "reduced" })],
+    shippingAddress: FRENCH_ADDRESS,
+    shipping: { ...TEST_SHIPPING, priceMinor: 0 },
+    situation: { sellerCountry: "DE", buyer: { kind: "consumer" }, ossRegistered: true, supplyKind: "goods" },
+  });
 
 describe("renderInvoicePdf", () => {
   it("renders a one-line order on one page with seller, invoice, order, customer, address and totals", async () => {
@@ -229,13 +239,13 @@ describe("renderInvoicePdf", () => {
 
   it("shows the tax rate as a percentage on the tax line", async () => {
     // Prepare
-    const order = makePricedOrder({ taxRateBps: 725 });
+    const order = frenchReducedOrder();
 
     // Act
     const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
 
     // Assess
-    expect(pdf.text).to.contain("Tax (7.25%)");
+    expect(pdf.text).to.contain("Tax (5.5%)");
   });
 });
 
@@ -364,8 +374,8 @@ describe("renderInvoicePdf in German and French", () => {
   });
 
   it("prints the tax rate with the language's decimal comma and per cent sign", async () => {
-    const pdf = await readPdf(renderInvoicePdf(invoiceOf(makePricedOrder({ taxRateBps: 725 })), "de"));
-    expect(nbsp(pdf.text)).to.contain("USt. (7,25_%)");
+    const pdf = await readPdf(renderInvoicePdf(invoiceOf(frenchReducedOrder()), "de"));
+    expect(nbsp(pdf.text)).to.contain("USt. (5,5_%)");
   });
 
   it("renders one language to identical bytes every time, and each language differently", () => {
