@@ -5,8 +5,7 @@ import { SETTING_DEFAULTS as D } from "../runtime/contracts/defaults";
 import { LOG_LEVELS, type LogLevel } from "../runtime/contracts/env";
 import { fargateMemoryFits } from "./scaling";
 import type { SellerConfig, TaxConfig } from "./environment";
-import { vatTerritory } from "../runtime/domain/tax/member-states";
-import { parseVatId } from "../runtime/domain/vat-id";
+import { vatTerritory } from "../runtime/contracts/member-states";
 import { WORKER_WAIT_SECONDS, drainFitsStopTimeout, maxDrainableBudgetSeconds } from "../invoice-container/drain";
 import {
   INVOICE_RETENTION_LAW,
@@ -101,10 +100,16 @@ const keySchema = () =>
         .string({ required_error: "is required: the ISO 3166-1 alpha-2 code of the seller's establishment, such as DE" })
         .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
         .refine((c) => vatTerritory(c) !== undefined, "must be an EU member state: the tax rules are the EU's"),
-      sellerVatId: optionalText().superRefine((v, ctx) => {
-        const parsed = v ? parseVatId(v) : undefined;
-        if (parsed && !parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is not a valid VAT ID: ${parsed.message}` });
-      }),
+      // Its shape here; its check digits when the functions start (runtime/settings.ts, with the maintained library).
+      sellerVatId: optionalText().pipe(
+        z
+          .string()
+          .regex(
+            /^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)[A-Z0-9+*]{2,13}$/,
+            "must be an EU VAT ID: its country prefix (EL for Greece), then the number, no spaces, such as DE123456788",
+          )
+          .optional(),
+      ),
       sellerTaxNumber: optionalText(),
       sellerRegister: optionalText(),
       sellerDirectors: optionalText(),
@@ -113,14 +118,6 @@ const keySchema = () =>
       ossRegistered: bool(D.ossRegistered),
       supplyKind: z.enum(["goods", "services"]).default(D.supplyKind),
       vatCheckPolicy: z.enum(["charge-vat", "hold"]).default(D.vatCheckPolicy),
-      taxRateBps: z
-        .undefined({
-          errorMap: () => ({
-            message:
-              "is gone: VAT rates now come from the rate table by product, destination and date (runtime/domain/tax); remove the key",
-          }),
-        })
-        .optional(),
       logLevel: z.enum(LOG_LEVELS).default(D.logLevel),
       logRetentionDays: z.coerce
         .number()
@@ -203,6 +200,12 @@ const keySchema = () =>
         .default("10.40.0.0/16"),
     })
     .strict();
+
+/** Keys the program once read, with what to do instead: a stack file that still sets one is refused with this. */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  taxRateBps: "is gone: VAT rates come from the rate table by product, destination and date (runtime/domain/tax); remove the key",
+  sellerTaxId: "is now sellerVatId (the VAT ID); a national tax number goes in sellerTaxNumber",
+};
 
 /** Every key of the project namespace the program reads. */
 export const CONFIG_KEYS = Object.keys(keySchema().shape) as readonly (keyof z.infer<ReturnType<typeof keySchema>>)[];
@@ -337,8 +340,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
   const parsed = keySchema().safeParse(own);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") problems.push(`unknown key(s): ${issue.keys.map((k) => `${PROJECT}:${k}`).join(", ")}`);
-      else problems.push(`${PROJECT}:${issue.path.join(".")} ${issue.message}`);
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys.filter((k) => k in RETIRED_KEYS)) problems.push(`${PROJECT}:${k} ${RETIRED_KEYS[k]}`);
+        const unknown = issue.keys.filter((k) => !(k in RETIRED_KEYS));
+        if (unknown.length) problems.push(`unknown key(s): ${unknown.map((k) => `${PROJECT}:${k}`).join(", ")}`);
+      } else problems.push(`${PROJECT}:${issue.path.join(".")} ${issue.message}`);
     }
   } else {
     problems.push(...contradictions(parsed.data));

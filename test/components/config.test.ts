@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { parseVatId } from "../../runtime/domain/vat-id";
 import { spawnSync } from "node:child_process";
 import {
   CONFIG_KEYS,
@@ -331,6 +332,32 @@ describe("parseStackConfig", () => {
     },
     { what: "a stack name no stage can carry", raw: minimal(), stack: "my stack", message: /stack name "my stack"/ },
     {
+      what: "the retired flat tax rate",
+      raw: minimal({ [`${PROJECT}:taxRateBps`]: 1900 }),
+      message: /shop-backend:taxRateBps is gone: VAT rates come from the rate table/,
+    },
+    {
+      what: "the renamed sellerTaxId",
+      raw: minimal({ [`${PROJECT}:sellerTaxId`]: "DE123456788" }),
+      message: /shop-backend:sellerTaxId is now sellerVatId/,
+    },
+    {
+      what: "no seller country",
+      raw: { ...minimal(), [`${PROJECT}:sellerCountry`]: undefined },
+      message: /shop-backend:sellerCountry is required/,
+    },
+    {
+      what: "a seller outside the EU",
+      raw: minimal({ [`${PROJECT}:sellerCountry`]: "CH" }),
+      message: /sellerCountry must be an EU member state/,
+    },
+    {
+      what: "a seller VAT ID with a GB prefix",
+      raw: minimal({ [`${PROJECT}:sellerVatId`]: "GB123456789" }),
+      message: /sellerVatId must be an EU VAT ID/,
+    },
+    { what: "an unknown VIES policy", raw: minimal({ [`${PROJECT}:vatCheckPolicy`]: "guess" }), message: /shop-backend:vatCheckPolicy/ },
+    {
       what: "a sender identity kind SES lacks",
       raw: minimal({ [`${PROJECT}:emailIdentity`]: "dns" }),
       message: /shop-backend:emailIdentity Invalid enum value. Expected .address. \| .domain. \| .external./,
@@ -422,6 +449,15 @@ describe("parseStackConfig", () => {
       "x86_64",
       true,
     ]);
+  });
+
+  it("gives each committed stack a seller VAT ID whose check digits are right (the functions refuse to start otherwise)", () => {
+    for (const stack of ["dev", "prod"]) {
+      const { seller } = parseStackConfig(yamlConfig(stack), stack);
+      const parsed = parseVatId(seller.vatId ?? "");
+      expect(parsed.ok, `${stack}: ${seller.vatId}`).to.equal(true);
+      expect(seller.country, stack).to.equal("DE");
+    }
   });
 
   it("lists every problem at once", () => {

@@ -26,7 +26,12 @@ for (const stack of STACKS) {
           ORDERS_TABLE: st.run.one("aws:dynamodb/table:Table").state.name,
           ORDERS_QUEUE_URL: st.run.one("aws:sqs/queue:Queue", "-orders").state.url,
           INVOICES_BUCKET: st.run.one("aws:s3/bucket:Bucket").state.bucket,
-          TAX_RATE_BPS: "1900",
+          // The tax engine's inputs: the seller's establishment and VAT ID (VIES's requester), and the shop's tax settings
+          SELLER_COUNTRY: "DE",
+          SELLER_VAT_ID: "DE123456788",
+          SHOP_OSS_REGISTERED: "false",
+          SHOP_SUPPLY_KIND: "goods",
+          VAT_CHECK_POLICY: "charge-vat",
           INVOICE_LINK_KEY_ID: st.arn.key,
           INVOICE_PRESIGN_TTL_SECONDS: "300",
           SHOP_CURRENCY: "EUR",
@@ -47,9 +52,13 @@ for (const stack of STACKS) {
           "METRICS_STACK",
           "ORDERS_TABLE",
           "SELLER_ADDRESS",
+          "SELLER_COUNTRY",
+          "SELLER_DIRECTORS",
           "SELLER_EMAIL",
           "SELLER_NAME",
-          "SELLER_TAX_ID",
+          "SELLER_REGISTER",
+          "SELLER_TAX_NUMBER",
+          "SELLER_VAT_ID",
         ]);
         expect(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).INVOICE_LINK_BASE_URL).to.equal(st.run.outputs.apiUrl);
         expect(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).EMAIL_CONFIGURATION_SET).to.equal(`shop-${stack}-mail`);
@@ -121,9 +130,13 @@ for (const stack of STACKS) {
           "ORDERS_QUEUE_URL",
           "ORDERS_TABLE",
           "SELLER_ADDRESS",
+          "SELLER_COUNTRY",
+          "SELLER_DIRECTORS",
           "SELLER_EMAIL",
           "SELLER_NAME",
-          "SELLER_TAX_ID",
+          "SELLER_REGISTER",
+          "SELLER_TAX_NUMBER",
+          "SELLER_VAT_ID",
           "WORKER_BATCH_SIZE",
           "WORKER_CONCURRENCY",
           "WORKER_HEARTBEAT_MAX_AGE_SECONDS",
@@ -132,6 +145,23 @@ for (const stack of STACKS) {
           "WORKER_TASK_CPU_UNITS",
           "WORKER_WAIT_SECONDS",
         ]);
+        // The invoice's seller is the stack's, its whole legal identity (printed on every invoice)
+        expect(
+          Object.fromEntries(
+            container.environment
+              .filter((e: { name: string }) => e.name.startsWith("SELLER_"))
+              .map((e: { name: string; value: string }) => [e.name, e.value]),
+          ),
+        ).to.deep.equal({
+          SELLER_ADDRESS: "Hauptstr. 1|10115 Berlin|Germany",
+          SELLER_COUNTRY: "DE",
+          SELLER_DIRECTORS: "Erika Mustermann",
+          SELLER_EMAIL: "billing@acme-shop.eu",
+          SELLER_NAME: stack === "dev" ? "Acme Shop GmbH (dev)" : "Acme Shop GmbH",
+          SELLER_REGISTER: "Amtsgericht Charlottenburg, HRB 123456 B",
+          SELLER_TAX_NUMBER: "37/123/45678",
+          SELLER_VAT_ID: "DE123456788",
+        });
         // The worker sizes its render threads from the task's CPU units: ECS sets no CPU count of its own.
         const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
         expect(env.WORKER_TASK_CPU_UNITS).to.equal(task.cpu);
