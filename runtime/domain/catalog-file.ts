@@ -7,7 +7,8 @@ import { catalogProductSchema, type CatalogFile, type CatalogProductInput } from
 
 /**
  * The catalog files `npm run catalog -- import` reads: JSON (products and shipping methods) or CSV
- * (products only, one row each, header `sku,name.en,name.de,price.EUR,price.USD,taxCategory,active`).
+ * (products only, one row each, header `sku,name.en,name.de,price.EUR,price.USD,taxCategory,active`, and
+ * `taxCategory.<country>` columns where a product's category differs by country).
  * A file is checked whole: every problem is reported with where it is (CSV line, JSON path) and
  * which field, and a file with any problem yields no catalog at all.
  */
@@ -128,6 +129,8 @@ function zoneProblems(zones: readonly { zone: string; countries: "*" | string[] 
 const CSV_FIXED = ["sku", "taxCategory", "active"] as const;
 const NAME_COLUMN = /^name\.[a-z]{2}$/;
 const PRICE_COLUMN = /^price\.[A-Z]{3}$/;
+/** A product's tax category where one country's rates apply (taxCategory.IT: super-reduced). */
+const COUNTRY_CATEGORY_COLUMN = /^taxCategory\.[A-Z]{2}$/;
 
 /** Reads a CSV catalog of products (shipping methods come only from JSON). Empty cells: not offered in that language or currency. */
 export function parseCatalogCsv(text: string): CatalogFileResult {
@@ -176,11 +179,12 @@ function headerProblems(header: readonly string[]): CatalogProblem[] {
   for (const c of header) {
     if (seen.has(c)) problems.push({ where: "line 1 (header)", field: c, message: "column appears twice" });
     seen.add(c);
-    if (!(CSV_FIXED as readonly string[]).includes(c) && !NAME_COLUMN.test(c) && !PRICE_COLUMN.test(c))
+    if (!(CSV_FIXED as readonly string[]).includes(c) && !NAME_COLUMN.test(c) && !PRICE_COLUMN.test(c) && !COUNTRY_CATEGORY_COLUMN.test(c))
       problems.push({
         where: "line 1 (header)",
         field: c,
-        message: "unknown column: use sku, name.<language> (name.en), price.<currency> (price.EUR), taxCategory, active",
+        message:
+          "unknown column: use sku, name.<language> (name.en), price.<currency> (price.EUR), taxCategory, taxCategory.<country> (taxCategory.IT), active",
       });
   }
   for (const required of ["sku", "taxCategory"])
@@ -206,6 +210,7 @@ function csvRow(columns: readonly string[], cells: readonly string[], where: str
     } else if (cell !== "") {
       const [kind, key] = c.split(".");
       if (kind === "name") row.names[key] = cell;
+      else if (kind === "taxCategory") row.taxCategoryIn = { ...(row.taxCategoryIn as object | undefined), [key]: cell };
       else {
         const amount = minorUnits(cell, key);
         if (typeof amount === "string") problems.push({ where, field: c, message: amount });
@@ -236,5 +241,6 @@ function csvColumnOf(path: (string | number)[]): string | undefined {
   const [top, key] = path;
   if (top === "names") return key === undefined ? "name.*" : `name.${key}`;
   if (top === "prices") return key === undefined ? "price.*" : `price.${key}`;
+  if (top === "taxCategoryIn" && key !== undefined) return `taxCategory.${key}`;
   return path.length ? path.join(".") : undefined;
 }

@@ -235,7 +235,13 @@ export class CatalogStore {
   async putProduct(sku: string, input: ProductInput, now: Date, expectedVersion?: number): Promise<ProductWrite> {
     const fields = productInputSchema().parse(input);
     const valid = skuSchema().parse(sku);
-    return this.writeProduct(valid, (before) => ({ ...(before ?? {}), ...fields, sku: valid }), now, expectedVersion);
+    // A PUT replaces: an optional field the input leaves out (taxCategoryIn) is removed, not kept from before.
+    return this.writeProduct(
+      valid,
+      (before) => ({ ...(before ?? {}), taxCategoryIn: undefined, ...fields, sku: valid }),
+      now,
+      expectedVersion,
+    );
   }
 
   /** Takes a product off sale (active false, kept for the orders that name it); undefined when there is no such product. */

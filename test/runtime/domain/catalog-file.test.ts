@@ -62,6 +62,20 @@ describe("catalog files", () => {
       ]);
     });
 
+    it("reads a product's category per country from taxCategory.<country> columns, and names a bad one", () => {
+      const csv =
+        "sku,name.en,price.EUR,taxCategory,taxCategory.IT,taxCategory.IE\nBOOK-01,A book,1800,reduced,super-reduced,zero\nMUG-01,Mug,900,standard,,\nBAD-01,X,1,reduced,cheap,";
+      const r = parseCatalogCsv(csv);
+      expect(problemsOf(r)).to.deep.equal([
+        "line 4 (sku BAD-01), taxCategory.IT: Invalid enum value. Expected 'standard' | 'reduced' | 'super-reduced' | 'zero' | 'exempt', received 'cheap'",
+      ]);
+      const good = parseCatalogCsv(csv.split("\n").slice(0, 3).join("\n"));
+      expect(good.ok && good.file.products.map((p) => [p.sku, p.taxCategory, p.taxCategoryIn])).to.deep.equal([
+        ["BOOK-01", "reduced", { IT: "super-reduced", IE: "zero" }],
+        ["MUG-01", "standard", undefined],
+      ]);
+    });
+
     it("names both rows of a duplicate SKU", () => {
       const problems = problemsOf(parseCatalogCsv(`${HEADER}\nMUG-01,A,,1,,standard,\nTEE-01,B,,1,,standard,\nMUG-01,C,,1,,standard,`));
       expect(problems).to.deep.equal(["line 4 (sku MUG-01), sku: duplicate sku MUG-01: line 2 (sku MUG-01) has it too"]);
@@ -71,8 +85,8 @@ describe("catalog files", () => {
       const problems = problemsOf(parseCatalogCsv("sku,name.en,name.en,price.eur,colour\nMUG-01,A,A,1,red"));
       expect(problems).to.deep.equal([
         "line 1 (header), name.en: column appears twice",
-        "line 1 (header), price.eur: unknown column: use sku, name.<language> (name.en), price.<currency> (price.EUR), taxCategory, active",
-        "line 1 (header), colour: unknown column: use sku, name.<language> (name.en), price.<currency> (price.EUR), taxCategory, active",
+        "line 1 (header), price.eur: unknown column: use sku, name.<language> (name.en), price.<currency> (price.EUR), taxCategory, taxCategory.<country> (taxCategory.IT), active",
+        "line 1 (header), colour: unknown column: use sku, name.<language> (name.en), price.<currency> (price.EUR), taxCategory, taxCategory.<country> (taxCategory.IT), active",
         "line 1 (header), taxCategory: required column is missing",
         "line 1 (header): needs at least one price.<currency> column",
       ]);

@@ -80,6 +80,20 @@ describe("CatalogStore", function () {
       expect((await store().getProduct("MUG-01"))?.version).to.equal(2);
     });
 
+    it("keeps a product's category per country, and a change of it alone is a new version", async () => {
+      await store().putProduct("BOOK-01", productInput("BOOK-01", { taxCategory: "reduced" }), T0);
+      const set = await store().putProduct(
+        "BOOK-01",
+        productInput("BOOK-01", { taxCategory: "reduced", taxCategoryIn: { IT: "super-reduced" } }),
+        T1,
+      );
+      expect([set.changed, set.after.version]).to.deep.equal([true, 2]);
+      const { products } = await store().lookup(["BOOK-01"]);
+      expect(products.get("BOOK-01")).to.deep.include({ taxCategory: "reduced", taxCategoryIn: { IT: "super-reduced" } });
+      const cleared = await store().putProduct("BOOK-01", productInput("BOOK-01", { taxCategory: "reduced" }), T1);
+      expect([cleared.changed, (await store().getProduct("BOOK-01"))?.taxCategoryIn]).to.deep.equal([true, undefined]);
+    });
+
     it("writes nothing when the product is already so (key order of names and prices does not count)", async () => {
       await store().putProduct("MUG-01", productInput("MUG-01"), T0);
       spy.sent.length = 0;
