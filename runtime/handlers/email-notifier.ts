@@ -5,7 +5,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { once } from "../memo";
 import { OrderStore, type OrderRecord } from "../domain/store";
-import { interpolate, messages, moneyFormatterIn, t, type Lang, type MessageKey } from "../i18n";
+import { formatVatIn, interpolate, messages, moneyFormatterIn, t, taxNoteIn, type Lang, type MessageKey } from "../i18n";
 import { type NotifierSettings } from "../settings";
 import { INVOICE_PREFIX } from "../contracts/env";
 import { EMAIL_KIND_TAG, ORDER_ID_TAG } from "../contracts/email-events";
@@ -99,11 +99,15 @@ export function composeInvoiceEmail(
   const number = String(rec.invoiceNumber);
   const greeting = t(lang, "emailGreeting", { name: o.customer.name ?? o.shippingAddress.name });
   const subject = t(lang, "emailSubject", { number, seller: sellerName });
+  const itemsNet = o.lines.reduce((sum, l) => sum + l.lineTotalMinor, 0);
+  // The VAT per rate, as the invoice's breakdown has it; an untaxed group shows its code ("0 % (K)") and its note below.
+  const vat = o.tax.groups.map((g) => [t(lang, "taxWithRate", { rate: formatVatIn(g, lang) }), g.taxMinor] as const);
+  const notes = o.tax.notes.map((note) => taxNoteIn(note, lang));
   const amounts: [label: string, amount: string][] = [
-    [t(lang, "emailItems"), fm(o.subtotalMinor - o.shipping.priceMinor)],
+    [t(lang, "emailItems"), fm(itemsNet)],
     [t(lang, "emailShipping"), `${fm(o.shipping.priceMinor)} (${o.shipping.name})`],
     [t(lang, "subtotal"), fm(o.subtotalMinor)],
-    [t(lang, "tax"), fm(o.taxMinor)],
+    ...vat.map(([label, amount]): [string, string] => [label, fm(amount)]),
     [t(lang, "total"), fm(o.totalMinor)],
   ];
   // The amounts line up in a monospaced reader: each "label:" padded to the longest.
@@ -115,6 +119,7 @@ export function composeInvoiceEmail(
     t(lang, "emailInvoiceReady", { orderId: o.orderId, number }),
     "",
     ...amounts.map(([label, amount]) => `${colon(label).padEnd(width)}${amount}`),
+    ...(notes.length ? ["", ...notes] : []),
     "",
     `${colon(t(lang, "emailDownload"))} ${link}`,
     t(lang, "emailLinkValidity", { days: linkTtlDays }),
@@ -128,12 +133,13 @@ export function composeInvoiceEmail(
 <p>${escapeHtml(greeting)}</p>
 <p>${html("emailInvoiceReady", { orderId: `<code>${escapeHtml(o.orderId)}</code>`, number: `<strong>${escapeHtml(rec.invoiceNumber ?? "")}</strong>` })}</p>
 <table cellpadding="4">
-${row(html("emailItems"), escapeHtml(fm(o.subtotalMinor - o.shipping.priceMinor)))}
+${row(html("emailItems"), escapeHtml(fm(itemsNet)))}
 ${row(`${html("emailShipping")} (${escapeHtml(o.shipping.name)})`, escapeHtml(fm(o.shipping.priceMinor)))}
 ${row(html("subtotal"), escapeHtml(fm(o.subtotalMinor)))}
-${row(html("tax"), escapeHtml(fm(o.taxMinor)))}
+${vat.map(([label, amount]) => row(escapeHtml(label), escapeHtml(fm(amount)))).join("\n")}
 ${row(`<strong>${html("total")}</strong>`, `<strong>${escapeHtml(fm(o.totalMinor))}</strong>`)}
 </table>
+${notes.map((note) => `<p><strong>${escapeHtml(note)}</strong></p>`).join("\n")}
 <p><a href="${escapeHtml(link)}">${html("emailDownload")}</a> &mdash; ${html("emailLinkValidityInline", { days: linkTtlDays })}</p>
 <p>${escapeHtml(sellerName)}</p>
 </body></html>`;

@@ -21,13 +21,16 @@ export const en = {
   columnDescription: "Description",
   columnQuantity: "Qty",
   columnUnit: "Unit",
-  columnUnitPrice: "Unit price",
-  columnLineTotal: "Line total",
+  columnUnitPrice: "Net price",
+  columnVat: "VAT",
+  columnLineTotal: "Net amount",
   unitPiece: "pc",
   shippingLine: "Shipping: {method}",
-  subtotal: "Subtotal",
-  tax: "Tax",
-  taxWithRate: "Tax ({rate})",
+  /** The shipping's VAT cell when the shipping is spread over several rates (the breakdown shows each share). */
+  shippingVatSplit: "split",
+  subtotal: "Net total",
+  tax: "VAT",
+  taxWithRate: "VAT {rate}",
   total: "Total",
 
   // How the invoice was paid, or is to be paid (payment on account).
@@ -42,11 +45,10 @@ export const en = {
   scanToPay: "Scan to pay",
 
   // The seller's legal identity and the buyer's tax data (EU VAT Directive Art. 226, § 14 UStG).
-  sellerTaxId: "Tax ID: {id}",
   sellerVatId: "VAT ID: {id}",
   buyerVatId: "Customer VAT ID: {id}",
   taxNumber: "Tax number: {number}",
-  tradeRegister: "Trade register: {court}, {number}",
+  tradeRegister: "Trade register: {register}",
   managingDirectors: "Managing directors: {names}",
   supplyDate: "Supply date",
 
@@ -60,13 +62,15 @@ export const en = {
   noteIntraCommunitySupply: "Tax-exempt intra-Community supply (Art. 138 Directive 2006/112/EC)",
   noteReverseCharge: "Reverse charge",
   noteExport: "Tax-exempt export delivery (Art. 146 Directive 2006/112/EC)",
+  noteOutsideScope: "Not subject to EU VAT: place of supply outside the EU",
+  noteExempt: "VAT-exempt supply",
 
   // The invoice email.
   emailSubject: "Your invoice {number} from {seller}",
   emailGreeting: "Hello {name},",
   emailInvoiceReady: "thank you for your order {orderId}. Your invoice {number} is ready.",
-  emailItems: "Items",
-  emailShipping: "Shipping",
+  emailItems: "Items (net)",
+  emailShipping: "Shipping (net)",
   emailDownload: "Download your invoice (PDF)",
   emailLinkValidity: "The link works for {days} days.",
   emailLinkValidityInline: "the link works for {days} days.",

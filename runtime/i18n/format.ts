@@ -67,6 +67,15 @@ export function formatPercentIn(bps: number, lang: Lang): string {
   return percentFormatters(lang).format(bps / 100);
 }
 
+/**
+ * A line's or a breakdown group's VAT as the invoice shows it: the rate for standard-rated (S), else
+ * the rate and the EN 16931 category code, since "0 %" alone does not say why: de "19 %", "0 % (K)".
+ */
+export function formatVatIn(vat: { readonly code: string; readonly rateBps: number }, lang: Lang): string {
+  const rate = formatPercentIn(vat.rateBps, lang);
+  return vat.code === "S" ? rate : `${rate} (${vat.code})`;
+}
+
 const regionNames = cached((lang: Lang) => new Intl.DisplayNames([lang], { type: "region" }));
 
 /** The country's name in `lang` ("DE" -> "Deutschland", "Allemagne", "Germany"), or the code if Intl has none. */

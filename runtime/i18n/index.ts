@@ -6,8 +6,9 @@ import { de } from "./de";
 import { en, type MessageKey, type Messages } from "./en";
 import { fr } from "./fr";
 import { isLang, type Lang } from "./langs";
+import type { TaxNoteKey } from "../domain/tax/codes";
 
-export { countryNameIn, formatDateIn, formatMoneyIn, formatPercentIn, localeTag, moneyFormatterIn } from "./format";
+export { countryNameIn, formatDateIn, formatMoneyIn, formatPercentIn, formatVatIn, localeTag, moneyFormatterIn } from "./format";
 export { isLang, LANGS, type Lang } from "./langs";
 export type { MessageKey, Messages };
 
@@ -70,4 +71,18 @@ export function interpolate(template: string, values: Readonly<Record<string, st
 /** The placeholder names a template uses, sorted (the catalogue test compares them across languages). */
 export function placeholdersOf(template: string): string[] {
   return [...new Set([...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
+}
+
+/** The catalogue key of each note the tax engine puts on an invoice (the engine speaks "note.x", the catalogue "noteX"). */
+const TAX_NOTE_MESSAGES = {
+  "note.intraCommunitySupply": "noteIntraCommunitySupply",
+  "note.reverseCharge": "noteReverseCharge",
+  "note.export": "noteExport",
+  "note.outsideScope": "noteOutsideScope",
+  "note.exempt": "noteExempt",
+} as const satisfies Record<TaxNoteKey, MessageKey>;
+
+/** The text of a tax engine's invoice note in `lang`: "note.reverseCharge" -> de "Steuerschuldnerschaft des Leistungsempfängers". */
+export function taxNoteIn(note: TaxNoteKey, lang: Lang): string {
+  return t(lang, TAX_NOTE_MESSAGES[note]);
 }

@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
 import { jsPDF } from "jspdf";
-import type { PricedLine } from "../domain/order";
+import type { Address, PricedOrder } from "../domain/order";
 import {
   countryNameIn,
   formatDateIn,
   formatPercentIn,
+  formatVatIn,
   localeTag,
   messages,
   moneyFormatterIn,
   t,
+  taxNoteIn,
   type Lang,
   type MessageKey,
 } from "../i18n";
@@ -22,8 +24,11 @@ const LEFT = 48;
 const RIGHT = PAGE_WIDTH - 48;
 const TOP = 48;
 /** Lowest y a table row may reach; the footer lives below it. */
-const BOTTOM = PAGE_HEIGHT - 64;
-const FOOTER_Y = PAGE_HEIGHT - 40;
+const BOTTOM = PAGE_HEIGHT - 80;
+const FOOTER_Y = PAGE_HEIGHT - 60;
+/** The company's register and directors, under the page line of every page: at most this many lines of this size. */
+const COMPANY_LINES = 3;
+const COMPANY_SIZE = 7;
 
 /** PostScript-style names, distinct per weight: a viewer that caches fonts by name must not mix them up. */
 const FONTS = {
@@ -43,8 +48,10 @@ const CELL_PAD = 4;
 const ROW_PAD = 4;
 /** Enough for any 200-character item name (the API's limit); caps a row's height should that move. */
 const MAX_CELL_LINES = 12;
-/** Room the totals block needs under the last row, so it never lands on a page of its own. */
-const TOTALS_HEIGHT = 72;
+/** Height of one line of body text and its gap in the totals block. */
+const STEP = BODY_SIZE * LINE_HEIGHT + 4;
+/** Where the VAT breakdown and the totals start: a right-hand block of this width. */
+const TOTALS_X = RIGHT - 260;
 
 type Align = "left" | "right";
 /** Formats minor units of the invoice's currency. */
@@ -55,23 +62,54 @@ interface Column {
   readonly align: Align;
   readonly cell: (line: TableRow, money: Money) => string;
 }
-/** A row of the items table: an order line, or the shipping as its own line. */
-type TableRow = Pick<PricedLine, "sku" | "name" | "quantity" | "unitPriceMinor" | "lineTotalMinor">;
-
-/** The rows of the items table: the order's lines, then its shipping. */
-export function tableRows(order: InvoiceDocument["order"], lang: Lang = "en"): TableRow[] {
-  const s = order.shipping;
-  const name = t(lang, "shippingLine", { method: s.name });
-  return [...order.lines, { sku: "", name, quantity: 1, unitPriceMinor: s.priceMinor, lineTotalMinor: s.priceMinor }];
+/** A row of the items table (an order line, or the shipping as its own line): net amounts, the VAT as printed. */
+interface TableRow {
+  readonly sku: string;
+  readonly name: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly unitPriceMinor: number;
+  readonly vat: string;
+  readonly lineTotalMinor: number;
 }
 
-const FIXED_COLUMNS_WIDTH = 92 + 40 + 88 + 96;
+/** The rows of the items table: the order's lines, then its shipping. */
+export function tableRows(order: PricedOrder, lang: Lang = "en"): TableRow[] {
+  const unit = t(lang, "unitPiece");
+  const s = order.shipping;
+  const shipping = {
+    sku: "",
+    name: t(lang, "shippingLine", { method: s.name }),
+    quantity: 1,
+    unit,
+    unitPriceMinor: s.priceMinor,
+    vat: shippingVat(order, lang),
+    lineTotalMinor: s.priceMinor,
+  };
+  return [...order.lines.map((l) => ({ ...l, unit, vat: formatVatIn(l.vat, lang) })), shipping];
+}
+
+/**
+ * The shipping's VAT cell. Shipping follows the goods (the tax engine spreads its net over the
+ * lines' rates in proportion to their amounts), so it has one rate only when one group carries it;
+ * otherwise it says "split" and the VAT breakdown, whose taxable amounts include each share, tells the rest.
+ */
+function shippingVat(order: PricedOrder, lang: Lang): string {
+  const groups = order.tax.groups;
+  const carrying = groups.filter((g) => g.shippingNetMinor > 0);
+  const only = carrying.length === 1 ? carrying[0] : groups.length === 1 ? groups[0] : undefined;
+  return only ? formatVatIn(only, lang) : t(lang, "shippingVatSplit");
+}
+
+const FIXED_COLUMNS_WIDTH = 78 + 34 + 38 + 72 + 48 + 80;
 const COLUMNS: readonly Column[] = [
-  { title: "columnSku", width: 92, align: "left", cell: (l) => l.sku },
+  { title: "columnSku", width: 78, align: "left", cell: (l) => l.sku },
   { title: "columnDescription", width: RIGHT - LEFT - FIXED_COLUMNS_WIDTH, align: "left", cell: (l) => l.name },
-  { title: "columnQuantity", width: 40, align: "right", cell: (l) => String(l.quantity) },
-  { title: "columnUnitPrice", width: 88, align: "right", cell: (l, money) => money(l.unitPriceMinor) },
-  { title: "columnLineTotal", width: 96, align: "right", cell: (l, money) => money(l.lineTotalMinor) },
+  { title: "columnQuantity", width: 34, align: "right", cell: (l) => String(l.quantity) },
+  { title: "columnUnit", width: 38, align: "left", cell: (l) => l.unit },
+  { title: "columnUnitPrice", width: 72, align: "right", cell: (l, money) => money(l.unitPriceMinor) },
+  { title: "columnVat", width: 48, align: "right", cell: (l) => l.vat },
+  { title: "columnLineTotal", width: 80, align: "right", cell: (l, money) => money(l.lineTotalMinor) },
 ];
 /** Amounts shrink to fit their column instead of wrapping: a number split over two lines misleads. */
 const isAmount = (column: Column) => column.align === "right";
@@ -96,16 +134,18 @@ export function renderInvoicePdf(doc: InvoiceDocument, lang: Lang = doc.order.la
   y = drawTableHeader(pen, y, lang);
   const lines = tableRows(doc.order, lang);
   const money = moneyFormatterIn(doc.order.currency, lang);
+  const closing = layoutClosing(pen, doc, money, lang);
   lines.forEach((line, i) => {
     const row = layoutRow(pen, line, money);
-    const needed = row.height + (i === lines.length - 1 ? TOTALS_HEIGHT : 0);
+    // The last row takes the closing block (breakdown, totals, notes) with it: it never lands on a page of its own.
+    const needed = row.height + (i === lines.length - 1 ? closing.height : 0);
     if (y + needed > BOTTOM) {
       pdf.addPage();
       y = drawTableHeader(pen, drawContinuationHeading(pen, doc, lang), lang);
     }
     y = drawRow(pen, row, y);
   });
-  drawTotals(pen, doc, money, y, lang);
+  closing.draw(y);
   drawFooters(pen, doc, lang);
   return new Uint8Array(pdf.output("arraybuffer"));
 }
@@ -115,33 +155,38 @@ export function formatTaxRate(bps: number): string {
   return formatPercentIn(bps, "en");
 }
 
-function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
-  const { seller, order } = doc;
-  const sellerWidth = 250;
-  let left = TOP;
-  left = pen.paragraph(seller.name, LEFT, left, sellerWidth, { size: 12, bold: true, maxLines: 2 });
-  for (const line of seller.addressLines) left = pen.paragraph(line, LEFT, left, sellerWidth);
-  if (seller.vatId) left = pen.paragraph(t(lang, "sellerVatId", { id: seller.vatId }), LEFT, left, sellerWidth);
-  if (seller.email) left = pen.paragraph(seller.email, LEFT, left, sellerWidth);
+/** The seller's identity for the heading: full address, VAT ID and tax number (Art. 226 (3), (5); § 14 (4) UStG), email. */
+function sellerLines(seller: InvoiceDocument["seller"], lang: Lang): string[] {
+  return [
+    ...seller.addressLines,
+    seller.vatId && t(lang, "sellerVatId", { id: seller.vatId }),
+    seller.taxNumber && t(lang, "taxNumber", { number: seller.taxNumber }),
+    seller.email,
+  ].filter((s): s is string => Boolean(s));
+}
 
-  pen.single(t(lang, "invoiceTitle"), RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
-  let right = TOP + 34;
-  const labelX = RIGHT - 230;
-  const valueX = labelX + 80;
-  for (const [label, value] of [
-    [t(lang, "invoiceNumber"), doc.invoiceNumber],
-    [t(lang, "invoiceDate"), formatDateIn(doc.issuedAt, lang)],
-    [t(lang, "order"), order.orderId],
-  ]) {
-    pen.single(label, labelX, right, valueX - labelX, { muted: true });
-    right = pen.paragraph(value, valueX, right, RIGHT - valueX, { maxLines: 2 });
+/**
+ * What company law asks of every business letter (§ 35a GmbHG: register court and number, managing
+ * directors), as the footer of every page, German style: the items packed into lines of `width`, never split.
+ */
+function companyLines(pen: Pen, seller: InvoiceDocument["seller"], lang: Lang, width: number): string[] {
+  const items = [
+    seller.register && t(lang, "tradeRegister", { register: seller.register }),
+    seller.directors && t(lang, "managingDirectors", { names: seller.directors }),
+  ].filter((s): s is string => Boolean(s));
+  const lines: string[] = [];
+  for (const item of items) {
+    const joined = lines.length ? `${lines[lines.length - 1]} · ${item}` : item;
+    if (lines.length && pen.pdf.getTextWidth(pen.prepare(joined, { size: COMPANY_SIZE })) <= width) lines[lines.length - 1] = joined;
+    else lines.push(item);
   }
+  // More than fits is joined into the last line, which single() then shrinks or cuts short.
+  return lines.length > COMPANY_LINES ? [...lines.slice(0, COMPANY_LINES - 1), lines.slice(COMPANY_LINES - 1).join(" · ")] : lines;
+}
 
-  let y = Math.max(left, right) + 24;
-  const column = (RIGHT - LEFT) / 2;
-  const customer = [order.customer.name, order.customer.email].filter((s): s is string => Boolean(s));
-  const address = order.shippingAddress;
-  const shipTo = [
+/** An address as lines, top to bottom, the country named in `lang`. */
+function addressLines(address: Address, lang: Lang): string[] {
+  return [
     address.name,
     address.line1,
     address.line2,
@@ -149,10 +194,56 @@ function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
     address.region,
     countryNameIn(address.country, lang),
   ].filter((s): s is string => Boolean(s));
-  const billed = pen.block(t(lang, "billTo"), customer, LEFT, y, column - 16);
-  const shipped = pen.block(t(lang, "shipTo"), shipTo, LEFT + column, y, column - 16);
-  y = Math.max(billed, shipped) + 20;
-  return y;
+}
+
+const sameAddress = (a: Address, b: Address) =>
+  a.name === b.name &&
+  a.line1 === b.line1 &&
+  a.line2 === b.line2 &&
+  a.postalCode === b.postalCode &&
+  a.city === b.city &&
+  a.region === b.region &&
+  a.country === b.country;
+
+/** The tax point (YYYY-MM-DD) as a date in `lang`. */
+const supplyDateIn = (date: string, lang: Lang) => formatDateIn(new Date(`${date}T00:00:00.000Z`), lang);
+
+function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
+  const { seller, order } = doc;
+  const sellerWidth = 250;
+  let left = TOP;
+  left = pen.paragraph(seller.name, LEFT, left, sellerWidth, { size: 12, bold: true, maxLines: 2 });
+  for (const line of sellerLines(seller, lang)) left = pen.paragraph(line, LEFT, left, sellerWidth);
+
+  pen.single(t(lang, "invoiceTitle"), RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
+  let right = TOP + 34;
+  const labelX = RIGHT - 230;
+  const valueX = labelX + 84;
+  for (const [label, value] of [
+    [t(lang, "invoiceNumber"), doc.invoiceNumber],
+    [t(lang, "invoiceDate"), formatDateIn(doc.issuedAt, lang)],
+    [t(lang, "supplyDate"), supplyDateIn(order.tax.date, lang)],
+    [t(lang, "order"), order.orderId],
+  ]) {
+    pen.single(label, labelX, right, valueX - labelX - 4, { muted: true });
+    right = pen.paragraph(value, valueX, right, RIGHT - valueX, { maxLines: 2 });
+  }
+
+  let y = Math.max(left, right) + 24;
+  const column = (RIGHT - LEFT) / 2;
+  const { buyer, billingAddress, shippingAddress } = order;
+  const billTo = [
+    buyer.company,
+    ...addressLines(billingAddress, lang),
+    order.customer.email,
+    buyer.vatId && t(lang, "buyerVatId", { id: buyer.vatId }),
+  ].filter((s): s is string => Boolean(s));
+  let bottom = pen.block(t(lang, "billTo"), billTo, LEFT, y, column - 16);
+  // The delivery address is printed only where it differs: the same address twice says nothing more.
+  if (!sameAddress(billingAddress, shippingAddress)) {
+    bottom = Math.max(bottom, pen.block(t(lang, "shipTo"), addressLines(shippingAddress, lang), LEFT + column, y, column - 16));
+  }
+  return bottom + 20;
 }
 
 function drawContinuationHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
@@ -206,29 +297,71 @@ function drawRow(pen: Pen, row: Row, y: number): number {
   return bottom;
 }
 
-function drawTotals(pen: Pen, doc: InvoiceDocument, money: Money, top: number, lang: Lang): void {
+/** A block measured before it is drawn, so the page break can keep it whole. */
+interface Block {
+  readonly height: number;
+  draw(top: number): void;
+}
+
+/**
+ * What follows the items: the VAT breakdown per category and rate (taxable amount, rate, VAT), the
+ * net, VAT and gross totals, the payment, and the notes the tax treatment requires, in `lang`.
+ */
+function layoutClosing(pen: Pen, doc: InvoiceDocument, money: Money, lang: Lang): Block {
   const { order } = doc;
-  const labelX = RIGHT - 230;
-  const width = 130;
-  const step = BODY_SIZE * LINE_HEIGHT + 4;
-  let y = top + 10;
-  for (const [label, amount] of [
-    [t(lang, "subtotal"), order.subtotalMinor],
-    ...order.tax.groups.map((g) => [t(lang, "taxWithRate", { rate: formatPercentIn(g.rateBps, lang) }), g.taxMinor] as const),
-  ] as const) {
-    pen.single(label, labelX, y, 90, {});
-    pen.single(money(amount), RIGHT - CELL_PAD, y, width, { align: "right" });
-    y += step;
-  }
-  pen.pdf.setDrawColor(RULE);
-  pen.pdf.line(labelX, y, RIGHT, y);
-  y += 6;
-  pen.single(t(lang, "total"), labelX, y, 90, { bold: true, size: 11 });
-  pen.single(money(order.totalMinor), RIGHT - CELL_PAD, y, width, { bold: true, size: 11, align: "right" });
-  if (doc.payment) {
-    y += step + 8;
-    pen.single(paymentStatement(doc.payment, lang), RIGHT - CELL_PAD, y, RIGHT - labelX, { muted: true, align: "right" });
-  }
+  const x = TOTALS_X;
+  const amountWidth = 96;
+  const taxableRight = RIGHT - CELL_PAD - amountWidth - 8;
+  const notes = order.tax.notes.map((note) => pen.wrap(taxNoteIn(note, lang), RIGHT - LEFT, BODY_SIZE, 3, true));
+  const breakdownHeight = STEP * (2 + order.tax.groups.length) + 6;
+  const totalsHeight = 2 * STEP + 6 + 11 * LINE_HEIGHT;
+  const paymentHeight = doc.payment ? STEP + 8 : 0;
+  const notesHeight = notes.reduce((h, lines) => h + lines.length * BODY_SIZE * LINE_HEIGHT + 4, notes.length ? 12 : 0);
+  const height = 10 + breakdownHeight + totalsHeight + paymentHeight + notesHeight + 4;
+
+  const draw = (top: number) => {
+    let y = top + 10;
+    pen.single(t(lang, "taxBreakdown"), x, y, RIGHT - x, { bold: true });
+    y += STEP;
+    pen.single(t(lang, "vatRate"), x, y, 70, { muted: true });
+    pen.single(t(lang, "taxableAmount"), taxableRight, y, 90, { muted: true, align: "right" });
+    pen.single(t(lang, "vatAmount"), RIGHT - CELL_PAD, y, amountWidth, { muted: true, align: "right" });
+    y += STEP;
+    for (const g of order.tax.groups) {
+      pen.single(formatVatIn(g, lang), x, y, 70, {});
+      pen.single(money(g.taxableMinor), taxableRight, y, 90, { align: "right" });
+      pen.single(money(g.taxMinor), RIGHT - CELL_PAD, y, amountWidth, { align: "right" });
+      y += STEP;
+    }
+    pen.pdf.setDrawColor(RULE);
+    pen.pdf.setLineWidth(0.5);
+    pen.pdf.line(x, y, RIGHT, y);
+    y += 6;
+    for (const [label, amount] of [
+      [t(lang, "subtotal"), order.subtotalMinor],
+      [t(lang, "tax"), order.taxMinor],
+    ] as const) {
+      pen.single(label, x, y, 140, {});
+      pen.single(money(amount), RIGHT - CELL_PAD, y, 130, { align: "right" });
+      y += STEP;
+    }
+    pen.pdf.line(x, y, RIGHT, y);
+    y += 6;
+    pen.single(t(lang, "total"), x, y, 140, { bold: true, size: 11 });
+    pen.single(money(order.totalMinor), RIGHT - CELL_PAD, y, 130, { bold: true, size: 11, align: "right" });
+    y += 11 * LINE_HEIGHT;
+    if (doc.payment) {
+      y += 8;
+      pen.single(paymentStatement(doc.payment, lang), RIGHT - CELL_PAD, y, RIGHT - x, { muted: true, align: "right" });
+      y += STEP;
+    }
+    if (notes.length) y += 12;
+    for (const lines of notes) {
+      pen.lines(lines, LEFT, y, { bold: true });
+      y += lines.length * BODY_SIZE * LINE_HEIGHT + 4;
+    }
+  };
+  return { height, draw };
 }
 
 /** "Paid on 2026-12-04 by Visa •••• 4242 (stripe)" (in `lang`): how the invoice was settled. */
@@ -241,6 +374,7 @@ export function paymentStatement(p: NonNullable<InvoiceDocument["payment"]>, lan
 
 function drawFooters(pen: Pen, doc: InvoiceDocument, lang: Lang): void {
   const pages = pen.pdf.getNumberOfPages();
+  const company = companyLines(pen, doc.seller, lang, RIGHT - LEFT);
   for (let page = 1; page <= pages; page++) {
     pen.pdf.setPage(page);
     pen.single(`${doc.seller.name} · ${t(lang, "invoiceWithNumber", { number: doc.invoiceNumber })}`, LEFT, FOOTER_Y, 330, {
@@ -248,6 +382,10 @@ function drawFooters(pen: Pen, doc: InvoiceDocument, lang: Lang): void {
       muted: true,
     });
     pen.single(t(lang, "pageOf", { page, pages }), RIGHT, FOOTER_Y, 120, { size: SMALL_SIZE, muted: true, align: "right" });
+    company.forEach((line, i) => {
+      const y = FOOTER_Y + SMALL_SIZE * LINE_HEIGHT + 2 + i * COMPANY_SIZE * LINE_HEIGHT;
+      pen.single(line, LEFT, y, RIGHT - LEFT, { size: COMPANY_SIZE, muted: true });
+    });
   }
 }
 

@@ -15,6 +15,9 @@ export const SELLER: Seller = {
   addressLines: ["Friedrichstraße 12", "10117 Berlin", "Germany"],
   country: "DE",
   vatId: "DE129273398",
+  taxNumber: "37/123/45678",
+  register: "Amtsgericht Charlottenburg, HRB 123456 B",
+  directors: "Erika Mustermann",
   email: "billing@nordwind.example",
 };
 
@@ -37,7 +40,7 @@ export const SCRIPT_SAMPLES: ReadonlyArray<{ script: string; name: string; shown
   { script: "emoji, outside the font", name: "Sam 😀 Smith", shown: "Sam ? Smith" },
 ];
 
-/** The documents whose read-back text is stored in fixtures/, rendered by the jsPDF renderer before issue 10. */
+/** The documents whose read-back text is stored in fixtures/ (see fonts.test.ts), to show what a layout change changes. */
 export const FIXED_DOCUMENTS: ReadonlyArray<{ file: string; doc: InvoiceDocument }> = [
   {
     file: "one-line-eur.txt",

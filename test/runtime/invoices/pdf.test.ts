@@ -25,7 +25,7 @@ const frenchReducedOrder = () =>
 
 describe("renderInvoicePdf", () => {
   it("renders a one-line order on one page with seller, invoice, order, customer, address and totals", async () => {
-    // Prepare: 2 x 19.99 = 39.98; 20 % tax = 8.00 (7.996); total 47.98
+    // Prepare: 2 x 19.99 = 39.98, shipping 4.90: net 44.88; 19 % VAT 8.53 (8.5272); total 53.41
     const order = makePricedOrder({
       lines: [makePricedLine(0, { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPriceMinor: 1999 })],
     });
@@ -39,22 +39,27 @@ describe("renderInvoicePdf", () => {
       "Invoice",
       "Nordwind Handel GmbH",
       "Friedrichstraße 12",
-      "Tax ID: DE129273398",
+      "VAT ID: DE129273398",
+      "Tax number: 37/123/45678",
       "billing@nordwind.example",
       "Invoice number INV-000042",
       "Invoice date 2025-03-14",
+      "Supply date 2025-03-14",
       `Order ${order.orderId}`,
+      "Bill to",
       "Alice Example",
       "alice@example.com",
       "Hauptstr. 5",
       "10115 Berlin",
       "Germany",
-      "TSHIRT-RED-M T-shirt, red, M 2 €19.99 €39.98",
-      "Shipping: Standard shipping 1 €4.90 €4.90",
-      "Subtotal €44.88",
-      "Tax (20%) €8.98",
-      "Total €53.86",
+      "TSHIRT-RED-M T-shirt, red, M 2 pc €19.99 19% €39.98",
+      "Shipping: Standard shipping 1 pc €4.90 19% €4.90",
+      "19% €44.88 €8.53",
+      "Net total €44.88",
+      "VAT €8.53",
+      "Total €53.41",
       "Page 1 of 1",
+      "Trade register: Amtsgericht Charlottenburg, HRB 123456 B · Managing directors: Erika Mustermann",
     ];
     for (const text of expected) expect(pdf.text).to.contain(text);
   });
@@ -70,13 +75,13 @@ describe("renderInvoicePdf", () => {
       // Assess
       expect(pdf.numpages).to.be.greaterThan(1);
       pdf.pages.forEach((page, i) => {
-        expect(page.text, `page ${i + 1}`).to.contain("SKU Description Qty Unit price Line total");
+        expect(page.text, `page ${i + 1}`).to.contain("SKU Description Qty Unit Net price VAT Net amount");
         expect(page.text, `page ${i + 1}`).to.contain(`Page ${i + 1} of ${pdf.numpages}`);
       });
       const skus = pdf.text.match(/SKU-\d{4}/g) ?? [];
       expect(skus).to.deep.equal(order.lines.map((l) => l.sku));
       const last = pdf.pages[pdf.numpages - 1].text;
-      expect(last).to.contain(`Subtotal ${formatMoney(order.subtotalMinor, "EUR")}`);
+      expect(last).to.contain(`Net total ${formatMoney(order.subtotalMinor, "EUR")}`);
       expect(last).to.contain(`Total ${formatMoney(order.totalMinor, "EUR")}`);
     });
   }
@@ -106,7 +111,8 @@ describe("renderInvoicePdf", () => {
     };
     expect(column("SKU").join("")).to.equal(sku);
     expect(column("Description").join(" ")).to.equal(`${name.trim()} Shipping: Standard shipping`); // the shipping is its own line
-    expect(pdf.text).to.contain("€1,000,000.00 €1,000,000,000.00");
+    // The amounts shrink to fit their columns (so each sits on a baseline of its own): nothing is cut.
+    expect(pdf.text.split("\n")).to.include.members(["€1,000,000.00", "€1,000,000,000.00"]);
   });
 
   const names: { name: string; shown: string; why: string }[] = [
@@ -203,14 +209,22 @@ describe("renderInvoicePdf", () => {
   });
 
   const currencies: { currency: string; unitPriceMinor: number; shown: string[] }[] = [
-    // 2 x unit price, shipping 490 minor units, 20 % tax
-    { currency: "EUR", unitPriceMinor: 1999, shown: ["€19.99", "€4.90", "Subtotal €44.88", "Tax (20%) €8.98", "Total €53.86"] },
-    { currency: "USD", unitPriceMinor: 1999, shown: ["$19.99", "$4.90", "Subtotal $44.88", "Tax (20%) $8.98", "Total $53.86"] },
-    { currency: "JPY", unitPriceMinor: 1500, shown: ["¥1,500", "¥490", "Subtotal ¥3,490", "Tax (20%) ¥698", "Total ¥4,188"] },
+    // 2 x unit price, shipping 490 minor units, 19 % VAT
+    {
+      currency: "EUR",
+      unitPriceMinor: 1999,
+      shown: ["€19.99", "€4.90", "19% €44.88 €8.53", "Net total €44.88", "VAT €8.53", "Total €53.41"],
+    },
+    {
+      currency: "USD",
+      unitPriceMinor: 1999,
+      shown: ["$19.99", "$4.90", "19% $44.88 $8.53", "Net total $44.88", "VAT $8.53", "Total $53.41"],
+    },
+    { currency: "JPY", unitPriceMinor: 1500, shown: ["¥1,500", "¥490", "19% ¥3,490 ¥663", "Net total ¥3,490", "VAT ¥663", "Total ¥4,153"] },
     {
       currency: "KWD",
       unitPriceMinor: 1999,
-      shown: ["KWD 1.999", "KWD 0.490", "Subtotal KWD 4.488", "Tax (20%) KWD 0.898", "Total KWD 5.386"],
+      shown: ["KWD 1.999", "KWD 0.490", "19% KWD 4.488 KWD 0.853", "Net total KWD 4.488", "VAT KWD 0.853", "Total KWD 5.341"],
     },
   ];
   for (const { currency, unitPriceMinor, shown } of currencies) {
@@ -237,15 +251,17 @@ describe("renderInvoicePdf", () => {
     expect((await readPdf(renderInvoicePdf(invoiceOf(order)))).text).not.to.contain("Paid on");
   });
 
-  it("shows the tax rate as a percentage on the tax line", async () => {
-    // Prepare
+  it("shows the VAT rate as a percentage on the item's line and in the VAT breakdown", async () => {
+    // Prepare: 1.99 at 5.5 % = 0.11 (0.10945)
     const order = frenchReducedOrder();
 
     // Act
     const pdf = await readPdf(renderInvoicePdf(invoiceOf(order)));
 
     // Assess
-    expect(pdf.text).to.contain("Tax (5.5%)");
+    const lines = pdf.text.split("\n");
+    expect(lines).to.include("SKU-0001 Test item 1 1 pc €1.99 5.5% €1.99");
+    expect(lines).to.include("5.5% €1.99 €0.11");
   });
 });
 
@@ -272,7 +288,7 @@ describe("renderInvoicePdf in German and French", () => {
   /** Intl's no-break spaces as "_": which of U+00A0 and U+202F it uses where has changed between CLDR releases. */
   const nbsp = (s: string) => s.replace(/[\u00a0\u202f]/g, "_");
 
-  // 2 x 1,234.56 = 2,469.12, shipping 4.90: subtotal 2,474.02, 20 % tax 494.80, total 2,968.82.
+  // 2 x 1,234.56 = 2,469.12, shipping 4.90: net 2,474.02, 19 % VAT 470.06 (470.0638), total 2,944.08.
   const cases: { lang: Lang; shown: string[]; info: Record<string, string> }[] = [
     {
       lang: "de",
@@ -281,15 +297,20 @@ describe("renderInvoicePdf in German and French", () => {
         "Rechnungsnr. INV-000042",
         "Rechnungsdatum 14.03.2025",
         `Bestellung ${order.orderId}`,
+        "Leistungsdatum 14.03.2025",
         "USt-IdNr.: DE129273398",
-        "Rechnungsadresse Lieferadresse",
+        "Steuernummer: 37/123/45678",
+        "Rechnungsadresse",
         "Deutschland",
-        "Art.-Nr. Bezeichnung Anz. Einzelpreis Gesamtpreis",
-        "LIVRE-1 Livre « Le Petit Prince » 2 1.234,56_€ 2.469,12_€",
-        "Versand: Standard shipping 1 4,90_€ 4,90_€",
+        "Art.-Nr. Bezeichnung Anz. Einh. Preis netto USt. Betrag netto",
+        "LIVRE-1 Livre « Le Petit Prince » 2 Stk. 1.234,56_€ 19_% 2.469,12_€",
+        "Versand: Standard shipping 1 Stk. 4,90_€ 19_% 4,90_€",
+        "Umsatzsteuer nach Steuersätzen",
+        "USt.-Satz Nettobetrag USt.-Betrag",
+        "19_% 2.474,02_€ 470,06_€",
         "Nettobetrag 2.474,02_€",
-        "USt. (20_%) 494,80_€",
-        "Gesamtbetrag 2.968,82_€",
+        "USt. 470,06_€",
+        "Gesamtbetrag 2.944,08_€",
         "Bezahlt am 14.03.2025 mit Visa •••• 4242 (stripe)",
         "Nordwind Handel GmbH · Rechnung INV-000042 Seite 1 von 1",
       ],
@@ -302,15 +323,20 @@ describe("renderInvoicePdf in German and French", () => {
         "N° de facture INV-000042",
         "Date de facture 14/03/2025",
         `Commande ${order.orderId}`,
-        "N° TVA_: DE129273398",
-        "Adresse de facturation Adresse de livraison",
+        "Date de livraison 14/03/2025",
+        "N° TVA intracommunautaire_: DE129273398",
+        "Numéro fiscal_: 37/123/45678",
+        "Adresse de facturation",
         "Allemagne",
-        "Réf. Désignation Qté Prix unit. HT Montant HT",
-        "LIVRE-1 Livre « Le Petit Prince » 2 1_234,56_€ 2_469,12_€",
-        "Livraison_: Standard shipping 1 4,90_€ 4,90_€",
+        "Réf. Désignation Qté Unité Prix unit. HT TVA Montant HT",
+        "LIVRE-1 Livre « Le Petit Prince » 2 pce 1_234,56_€ 19_% 2_469,12_€",
+        "Livraison_: Standard shipping 1 pce 4,90_€ 19_% 4,90_€",
+        "Récapitulatif de la TVA",
+        "Taux de TVA Base HT Montant de TVA",
+        "19_% 2_474,02_€ 470,06_€",
         "Total HT 2_474,02_€",
-        "TVA (20_%) 494,80_€",
-        "Total TTC 2_968,82_€",
+        "TVA 470,06_€",
+        "Total TTC 2_944,08_€",
         "Payée le 14/03/2025 par Visa •••• 4242 (stripe)",
         "Nordwind Handel GmbH · Facture INV-000042 Page 1 sur 1",
       ],
@@ -356,7 +382,7 @@ describe("renderInvoicePdf in German and French", () => {
 
   it("draws French digit groups with the narrow no-break space itself, which the embedded font has", async () => {
     const pdf = await readPdf(renderInvoicePdf(document, "fr"));
-    expect(pdf.text).to.contain("Total TTC 2\u202f968,82\u00a0€");
+    expect(pdf.text).to.contain("Total TTC 2\u202f944,08\u00a0€");
   });
 
   it("carries the language through continuation pages: heading and page numbers", async () => {
@@ -373,9 +399,9 @@ describe("renderInvoicePdf in German and French", () => {
     }
   });
 
-  it("prints the tax rate with the language's decimal comma and per cent sign", async () => {
+  it("prints the VAT rate with the language's decimal comma and per cent sign", async () => {
     const pdf = await readPdf(renderInvoicePdf(invoiceOf(frenchReducedOrder()), "de"));
-    expect(nbsp(pdf.text)).to.contain("USt. (5,5_%)");
+    expect(nbsp(pdf.text).split("\n")).to.include("5,5_% 1,99_€ 0,11_€");
   });
 
   it("renders one language to identical bytes every time, and each language differently", () => {
