@@ -16,6 +16,8 @@ import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { composeInvoiceEmail } from "../../runtime/handlers/email-notifier";
 import { CatalogStore } from "../../runtime/domain/catalog-store";
 import { formatDateIn, formatMoneyIn, formatPercentIn } from "../../runtime/i18n/format";
+import { taxNoteIn } from "../../runtime/i18n";
+import { TAX_NOTE_KEYS } from "../../runtime/domain/tax/codes";
 import type { Lang } from "../../runtime/i18n/langs";
 import { OrderStore, type OrderRecord } from "../../runtime/domain/store";
 
@@ -138,6 +140,11 @@ describe("the tax table through checkout, the invoice PDF and the email (en, de,
         expect(text, `${lang}: supply date`).to.contain(plain(formatDateIn(new Date(`${c.date}T00:00:00Z`), lang)));
         expect(text, `${lang}: the seller's VAT ID`).to.contain("DE123456788");
         if (c.expected.buyerVatIdRequired) expect(text, `${lang}: the buyer's VAT ID`).to.contain(buyer!.vatId);
+        // The notes the law asks for, in the invoice's language, and no other
+        for (const note of TAX_NOTE_KEYS) {
+          const printed = text.includes(plain(taxNoteIn(note, lang)));
+          expect(printed, `${lang}: ${note}`).to.equal((c.expected.notes as readonly string[]).includes(note));
+        }
         const mail = composeInvoiceEmail(rec as never, "https://x.example/i", "Acme Shop GmbH", 30);
         expect(plain(mail.text), `${lang}: email total`).to.contain(money(c.expected.grossTotalMinor));
       }
