@@ -17,6 +17,7 @@ export function sampleOrder(i: number) {
   return {
     items: Array.from({ length: n }, (_, k) => ({ sku: SKUS[(i + k) % SKUS.length], quantity: 1 + ((i + k) % 3) })),
     shippingAddress: { name: "Demo Customer", line1: `Main St ${i + 1}`, city: "Berlin", postalCode: "10115", country: "DE" },
+    billingAddress: "same-as-shipping",
     shipping: { method: "standard" },
     // Stripe's test payment methods, which the local stand-in knows: one succeeds at once, one asks for 3-D Secure.
     payment: {

@@ -73,6 +73,7 @@ async function smokeOrder(apiUrl: string): Promise<Record<string, unknown>> {
           currency,
           items: [{ sku: p.sku, quantity: 1 }],
           shippingAddress: SHIPPING_ADDRESS,
+          billingAddress: "same-as-shipping",
           shipping: { method: m.id },
           payment: { provider: "stripe", paymentMethod: "pm_card_visa" },
         };

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     "  Try it (in another terminal):",
     `    TOKEN=$(npm run --silent token)`,
     `    curl -s -X POST ${p.apiUrl}/orders -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
-    `      -d '{"items":[{"sku":"MUG-01","quantity":2}],"shippingAddress":{"name":"Demo Customer","line1":"Main St 1","city":"Berlin","postalCode":"10115","country":"DE"},"shipping":{"method":"standard"},"payment":{"provider":"stripe","paymentMethod":"pm_card_visa"}}'`,
+    `      -d '{"items":[{"sku":"MUG-01","quantity":2}],"shippingAddress":{"name":"Demo Customer","line1":"Main St 1","city":"Berlin","postalCode":"10115","country":"DE"},"billingAddress":"same-as-shipping","shipping":{"method":"standard"},"payment":{"provider":"stripe","paymentMethod":"pm_card_visa"}}'`,
     `    xdg-open ${p.consoleUrl}   # or paste the URL into a browser`,
     "    npm run token -- --user bob@example.com   # a token of a second local user (created on first use)",
     "    npm run demo          # 20 sample orders and a latency summary",

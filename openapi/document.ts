@@ -7,7 +7,17 @@ import { z } from "zod";
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import * as errors from "../runtime/errors";
 import { ApiError, toErrorResponse, type ErrorCode } from "../runtime/errors";
-import { createOrderBodySchema, LIMITS, LIST_LIMITS, listOrdersQuerySchema, ORDER_STATUSES } from "../runtime/domain/order";
+import {
+  addressSchema,
+  buyerInputSchema,
+  createOrderBodySchema,
+  LIMITS,
+  LIST_LIMITS,
+  listOrdersQuerySchema,
+  ORDER_STATUSES,
+  vatCheckSchema,
+} from "../runtime/domain/order";
+import { EXEMPTION_REASON_CODES, TAX_RULES, VAT_CATEGORY_CODES } from "../runtime/domain/tax/codes";
 import { productInputSchema, TAX_CATEGORIES } from "../runtime/domain/catalog";
 import { API_ROUTES } from "../runtime/handlers/order-api";
 import { CATALOG_MAX_AGE_SECONDS } from "../runtime/handlers/catalog-api";
@@ -55,6 +65,7 @@ const ORDER_ID_EXAMPLE = "ord_Hmcs9fZo6qKlbLwNbtmO";
 const CREATED_AT_EXAMPLE = "2026-11-25T19:40:37.859Z";
 const DUE_BY_EXAMPLE = "2026-11-25T20:10:37.859Z";
 const eur = (amount: number) => ({ amount, currency: "EUR" });
+const ALICE_ADDRESS = { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" };
 const LINKS = { self: `/orders/${ORDER_ID_EXAMPLE}` };
 /** The example order's head and totals, as every answer about it shows them. */
 const PLACED = {
@@ -69,8 +80,10 @@ const PLACED = {
 
 /**
  * Examples shown in the document; a test validates each against its schema and prices the order
- * example against the demo catalog (catalog/demo.json) at the dev stack's tax rate (19 %):
+ * example against the demo catalog (catalog/demo.json) with the dev stack's tax settings (a German seller, 19 %):
  * 2 x 19.99 + 12.50 + standard shipping to DE 4.90 = 57.38 net, 10.90 tax, 68.28 total.
+ * The business example ships the same goods to France (shipping 9.90) for a buyer whose VAT ID VIES
+ * confirms: an intra-Community supply, 62.38 net and no VAT.
  */
 export const EXAMPLES = {
   createOrder: {
@@ -78,7 +91,19 @@ export const EXAMPLES = {
       { sku: "TSHIRT-RED-M", quantity: 2, expectedUnitPrice: eur(1999) },
       { sku: "MUG-01", quantity: 1 },
     ],
-    shippingAddress: { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" },
+    shippingAddress: ALICE_ADDRESS,
+    billingAddress: "same-as-shipping",
+    shipping: { method: "standard" },
+    payment: { provider: "stripe", paymentMethod: "pm_card_visa" },
+  },
+  createBusinessOrder: {
+    items: [
+      { sku: "TSHIRT-RED-M", quantity: 2 },
+      { sku: "MUG-01", quantity: 1 },
+    ],
+    shippingAddress: { name: "Exemple SARL", line1: "12 rue de la Paix", city: "Paris", postalCode: "75002", country: "FR" },
+    billingAddress: { name: "Exemple SARL", line1: "3 avenue de l'Opéra", city: "Paris", postalCode: "75001", country: "FR" },
+    buyer: { company: "Exemple SARL", vatId: "FR 32 123 456 789" },
     shipping: { method: "standard" },
     payment: { provider: "stripe", paymentMethod: "pm_card_visa" },
   },
@@ -102,15 +127,24 @@ export const EXAMPLES = {
     createdAt: CREATED_AT_EXAMPLE,
     currency: "EUR",
     lines: [
-      { sku: "TSHIRT-RED-M", name: "T-shirt, red, M", quantity: 2, unitPrice: eur(1999), lineTotal: eur(3998) },
-      { sku: "MUG-01", name: "Coffee mug", quantity: 1, unitPrice: eur(1250), lineTotal: eur(1250) },
+      {
+        sku: "TSHIRT-RED-M",
+        name: "T-shirt, red, M",
+        quantity: 2,
+        unitPrice: eur(1999),
+        lineTotal: eur(3998),
+        vat: { category: "S", rateBps: 1900 },
+      },
+      { sku: "MUG-01", name: "Coffee mug", quantity: 1, unitPrice: eur(1250), lineTotal: eur(1250), vat: { category: "S", rateBps: 1900 } },
     ],
-    shippingAddress: { name: "Alice Example", line1: "Hauptstr. 5", city: "Berlin", postalCode: "10115", country: "DE" },
+    shippingAddress: ALICE_ADDRESS,
+    billingAddress: ALICE_ADDRESS,
+    buyer: { kind: "consumer" },
     shipping: { method: "standard", name: "Standard shipping", price: eur(490) },
     subtotal: eur(5738),
     tax: eur(1090),
     total: eur(6828),
-    taxRateBps: 1900,
+    taxBreakdown: { rule: "domestic", ratesCountry: "DE", groups: [{ category: "S", rateBps: 1900, taxable: eur(5738), tax: eur(1090) }] },
     payment: { provider: "stripe", card: { brand: "visa", last4: "4242" }, paidAt: "2026-11-25T19:40:38.411Z", dueBy: DUE_BY_EXAMPLE },
     invoice: {
       number: "INV-000001",
@@ -166,6 +200,14 @@ export const EXAMPLES = {
     updatedAt: "2026-11-25T19:12:03.004Z",
   },
   webhookReceived: { received: true, outcome: "paid" },
+  vatCheckUnavailable: {
+    error: {
+      code: "VAT_CHECK_UNAVAILABLE",
+      message:
+        "The VAT ID IT01234560017 could not be confirmed with the EU's VIES service just now, and this shop sells VAT-free only with that " +
+        "confirmation. Nothing was ordered or charged: send the order again later, or without the VAT ID to pay VAT.",
+    },
+  },
   error: {
     error: {
       code: "VALIDATION_FAILED",
@@ -229,6 +271,45 @@ export function responseSchemas() {
     names: z.record(z.string()).optional().openapi({ description: "Without ?lang=: the name in every language, by ISO 639-1 code" }),
   };
   const taxCategory = z.enum(TAX_CATEGORIES);
+  const vatCategory = z.enum(VAT_CATEGORY_CODES).openapi({
+    description:
+      "EN 16931 VAT category code: S standard/reduced rate, Z zero, E exempt, K intra-Community supply, AE reverse charge, G export, O outside the scope",
+  });
+  const rateBps = z.number().int().min(0).max(10_000).openapi({ description: "The VAT rate in basis points (1900 = 19 %)" });
+  const buyer = z
+    .object({
+      kind: z.enum(["consumer", "business"]).openapi({ description: "business when the order named a company or VAT ID" }),
+      company: z.string().optional(),
+      vatId: z.string().optional().openapi({ description: "Normalized: prefix and number, no separators (FR32123456789)" }),
+      vatIdCheck: vatCheckSchema().shape.outcome.optional().openapi({
+        description:
+          "What VIES said, when it was asked (a sale to another member state): valid (the sale is VAT-free), invalid, unanswered or no-consultation-number (VAT charged)",
+      }),
+    })
+    .strict()
+    .openapi("Buyer");
+  const taxBreakdown = z
+    .object({
+      rule: z.enum(TAX_RULES).openapi({ description: "The rule that decided the VAT" }),
+      ratesCountry: z
+        .string()
+        .length(2)
+        .optional()
+        .openapi({ description: "The member state whose rates apply; absent when no VAT is charged" }),
+      groups: z.array(
+        z
+          .object({
+            category: vatCategory,
+            rateBps,
+            exemptionReason: z.enum(EXEMPTION_REASON_CODES).optional().openapi({ description: "VATEX code, for K, AE, G and O" }),
+            taxable: money,
+            tax: money,
+          })
+          .strict(),
+      ),
+    })
+    .strict()
+    .openapi("TaxBreakdown", { description: "The VAT per category and rate (EN 16931 BG-23), shipping included" });
   return {
     money,
     accepted: z
@@ -240,12 +321,26 @@ export function responseSchemas() {
         ...orderHead,
         lines: z.array(
           z
-            .object({ sku: z.string(), name: z.string(), quantity: z.number().int().positive(), unitPrice: money, lineTotal: money })
+            .object({
+              sku: z.string(),
+              name: z.string(),
+              quantity: z.number().int().positive(),
+              unitPrice: money,
+              lineTotal: money,
+              vat: z
+                .object({ category: vatCategory, rateBps })
+                .strict()
+                .openapi({ description: "The line's VAT category (EN 16931 BT-151) and rate (BT-152)" }),
+            })
             .strict(),
         ),
         shippingAddress: z.record(z.string()),
+        billingAddress: z
+          .record(z.string())
+          .openapi({ description: 'Where the invoice is addressed ("same-as-shipping": the shipping address)' }),
+        buyer,
         ...totals,
-        taxRateBps: z.number().int().min(0).max(10_000),
+        taxBreakdown,
         payment,
         invoice: z
           .object({
@@ -351,6 +446,35 @@ export function responseSchemas() {
   };
 }
 
+/**
+ * The body of POST /orders as documented: the validating schema, with the billing address (checked in code,
+ * field by field) spelled out as the union it is, and the VAT ID's rules described.
+ */
+function createOrderBody() {
+  const address = addressSchema().openapi("Address");
+  const buyer = buyerInputSchema();
+  return createOrderBodySchema()
+    .extend({
+      shippingAddress: address,
+      billingAddress: z.union([z.literal("same-as-shipping"), address]).openapi({
+        description: 'Where the invoice is addressed (VAT Directive Art. 226 (5)): an address, or "same-as-shipping"',
+      }),
+      buyer: buyer
+        .extend({
+          company: buyer.shape.company.openapi({ description: "The buyer's registered name, 1 to 200 characters" }),
+          vatId: buyer.shape.vatId.openapi({
+            description:
+              "An EU VAT ID (prefix EL for Greece, GR accepted; XI for Northern Ireland), as typed: case, spaces, dots and dashes do not matter. " +
+              "Prefix, format and check digits are checked at once; registration with VIES for a sale to another member state.",
+            example: "FR32123456789",
+          }),
+        })
+        .optional()
+        .openapi({ description: "A business buyer; without it the buyer is a consumer" }),
+    })
+    .openapi("CreateOrder", { example: EXAMPLES.createOrder as never });
+}
+
 /** What each route of API_ROUTES documents; a route missing here fails the build of the document. */
 type RouteDoc = Omit<RouteConfig, "method" | "path" | "responses" | "security"> & { ok: RouteConfig["responses"]; errors: ErrorCode[] };
 
@@ -382,7 +506,12 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
       operationId: "createOrder",
       summary: "Place and pay an order",
       description:
-        "Lines name a SKU and a quantity; names, unit prices and the shipping price come from the catalog, tax from the stack's rate. " +
+        "Lines name a SKU and a quantity; names, unit prices and the shipping price come from the catalog. " +
+        "VAT comes from the tax engine, per product category and destination, at the rates of the order's day. " +
+        'billingAddress is required: an address, or "same-as-shipping". A business buyer may send its company and VAT ID: ' +
+        "prefix and check digits are checked at once (400 at buyer.vatId); for a sale to another EU member state the ID is checked with " +
+        "the EU's VIES, and a confirmed one makes the sale an intra-Community supply without VAT. When VIES does not answer, the shop's " +
+        "policy decides: charge VAT, or answer 503 VAT_CHECK_UNAVAILABLE (nothing recorded or charged; retry later, or without the VAT ID). " +
         "The order is recorded AWAITING_PAYMENT and the payment provider asked for the total. With a payment method that succeeds at once " +
         "(pm_card_visa) the answer is PAID and the order is on its way to its invoice; with one that needs 3-D Secure, or without a payment " +
         "method, it is AWAITING_PAYMENT with the client secret (and the provider's authentication URL): the webhook completes it. " +
@@ -396,7 +525,21 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
             .optional()
             .openapi({ description: `1 to ${LIMITS.maxIdempotencyKeyLength} visible ASCII characters`, example: "checkout-7f3a" }),
         }),
-        body: { required: true, content: json(createOrderBodySchema().openapi("CreateOrder", { example: EXAMPLES.createOrder as never })) },
+        body: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: createOrderBody(),
+              examples: {
+                consumer: { summary: "A consumer in Germany, billed at the shipping address", value: EXAMPLES.createOrder },
+                business: {
+                  summary: "A French business with its VAT ID: VAT-free once VIES confirms it",
+                  value: EXAMPLES.createBusinessOrder,
+                },
+              },
+            },
+          },
+        },
       },
       ok: {
         202: {
@@ -432,6 +575,7 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         "PRICE_UNAVAILABLE",
         "SERVICE_UNAVAILABLE",
         "PAYMENT_OUTCOME_UNKNOWN",
+        "VAT_CHECK_UNAVAILABLE",
         "INTERNAL",
       ],
     },

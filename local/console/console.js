@@ -59,11 +59,34 @@
     return {
       items: [{ sku: v("sku"), quantity: Number(v("quantity")), ...(price ? { expectedUnitPrice: price } : {}) }],
       shippingAddress: { name: v("shipName"), line1: v("line1"), city: v("city"), postalCode: v("postalCode"), country: v("country") },
+      billingAddress: f.elements.namedItem("billSame").checked
+        ? "same-as-shipping"
+        : { name: v("billName"), line1: v("billLine1"), city: v("billCity"), postalCode: v("billPostalCode"), country: v("billCountry") },
+      ...(v("company") || v("vatId")
+        ? { buyer: { ...(v("company") ? { company: v("company") } : {}), ...(v("vatId") ? { vatId: v("vatId") } : {}) } }
+        : {}),
       shipping: { method: v("shipping") },
       // A payment method id of the provider's test cards, never card data.
       payment: { provider: "stripe", paymentMethod: v("paymentMethod") },
     };
   }
+
+  /** The billing address's fields are asked for only when it is not the shipping address. */
+  function toggleBilling() {
+    const f = $("order-form");
+    const same = f.elements.namedItem("billSame").checked;
+    $("bill-address").hidden = same;
+    for (const n of ["billName", "billLine1", "billCity", "billPostalCode", "billCountry"]) f.elements.namedItem(n).required = !same;
+  }
+
+  /** The VAT breakdown of GET /orders/{id}: one part per category and rate ("S 19 % of 42.40 EUR: 8.06 EUR"). */
+  const taxBreakdown = (t) =>
+    t.groups
+      .map(
+        (g) =>
+          `${g.category} ${g.rateBps / 100} % of ${money(g.taxable)}: ${money(g.tax)}${g.exemptionReason ? ` (${g.exemptionReason})` : ""}`,
+      )
+      .join("; ");
 
   function showAction(url) {
     $("order-action").hidden = !url;
@@ -77,7 +100,12 @@
     if (r.status === 202) {
       const o = r.data;
       const verb = o.status === "PAID" ? "Paid" : "Awaiting payment";
-      text($("order-result"), `${verb}: ${o.orderId}, total ${money(o.total)} (shipping ${money(o.shipping.price)})`);
+      const result = `${verb}: ${o.orderId}, total ${money(o.total)} (shipping ${money(o.shipping.price)}), net ${money(o.subtotal)} + VAT ${money(o.tax)}`;
+      text($("order-result"), result);
+      // The breakdown (category, rate, exemption) is on the order itself.
+      const one = await api("GET", `/orders/${encodeURIComponent(o.orderId)}`);
+      if (one.status === 200)
+        text($("order-result"), `${result}. VAT ${taxBreakdown(one.data.taxBreakdown)} (${one.data.taxBreakdown.rule})`);
       if (o.payment?.actionUrl) state.actionUrls.set(o.orderId, o.payment.actionUrl);
       showAction(o.payment?.actionUrl);
       // shown at once, before the next poll
@@ -218,6 +246,7 @@
   });
   $("order-form").addEventListener("submit", placeOrder);
   $("order-form").elements.namedItem("sku").addEventListener("change", showUnitPrice);
+  $("order-form").elements.namedItem("billSame").addEventListener("change", toggleBilling);
   $("redrive").addEventListener("click", redrive);
 
   loadCatalog();

@@ -87,6 +87,8 @@ describe("the local console (/_local/) in a real headless browser", function () 
     const orderId = await placed("Paid: ord_");
     // 3 x 12.50 EUR + standard shipping to DE 4.90 EUR = 42.40 net, + 19 % tax (dev stack) 8.06
     expect(await page.textContent("#order-result")).to.contain("total 50.46 EUR (shipping 4.90 EUR)");
+    // The breakdown comes from GET /orders/{orderId}, read right after the 202.
+    await page.locator("#order-result", { hasText: "VAT S 19 % of 42.40 EUR: 8.06 EUR (domestic)" }).waitFor();
     expect(await page.isHidden("#order-action")).to.equal(true);
     // The row updates live, without a reload, until the email went out; the page keeps every status it showed.
     await waitFor("NOTIFIED", async () => (await statusOf(orderId)) === "NOTIFIED");
@@ -157,5 +159,23 @@ describe("the local console (/_local/) in a real headless browser", function () 
     await page.locator("#signed-in", { hasText: "Signed in as bob@example.com" }).waitFor();
     await page.locator("#order-rows", { hasText: "No orders yet." }).waitFor();
     expect(await page.locator("tr[data-order-id]").count()).to.equal(0);
+  });
+
+  it("bills a French business with its VAT ID VIES confirms: an intra-Community supply without VAT, billed apart from the shipping address", async () => {
+    const fill = async (fields: Record<string, string>) => {
+      for (const [name, value] of Object.entries(fields)) await page.fill(`input[name="${name}"]`, value);
+    };
+    await fill({ quantity: "1", city: "Paris", postalCode: "75002", country: "FR", company: "Exemple SARL", vatId: "fr 32 123 456 789" });
+    await page.uncheck('input[name="billSame"]');
+    await fill({
+      billName: "Exemple SARL",
+      billLine1: "3 avenue de l'Opéra",
+      billCity: "Paris",
+      billPostalCode: "75001",
+      billCountry: "FR",
+    });
+    // 12.50 EUR + standard shipping to the EU 9.90 EUR = 22.40 EUR, no VAT.
+    await placed("total 22.40 EUR");
+    await page.locator("#order-result", { hasText: "VAT K 0 % of 22.40 EUR: 0.00 EUR (VATEX-EU-IC) (intra-community-supply)" }).waitFor();
   });
 });

@@ -135,7 +135,7 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
       it("a card that succeeds at once: 202 PAID, one message on the queue", async () => {
         const r = await t.request(post(orderBody()));
         expect([r.status, r.json().status], r.text).to.deep.equal([202, "PAID"]);
-        expect(r.json().total).to.deep.equal({ amount: 6886, currency: "EUR" });
+        expect(r.json().total).to.deep.equal({ amount: 6828, currency: "EUR" });
         expect((await record(ctx, r.json().orderId))!.status).to.equal("PAID");
         expect(await queued(ctx)).to.deep.equal([r.json().orderId]);
       });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { useLocalAws, type LocalAws } from "../helpers/aws";
 import { tableItems } from "../helpers/deps";
-import { loadCorpus, loadCorpusCatalog, runCorpus, type CorpusTarget } from "../helpers/corpus";
+import { loadCorpus, loadCorpusCatalog, runCorpus, storedOrderIds, type CorpusTarget } from "../helpers/corpus";
 import { apiTarget, contractTargets, type ApiTarget } from "./targets";
 import { motoSentEmails } from "../../local/moto";
 
@@ -29,11 +29,8 @@ function corpusTarget(t: ApiTarget, ctx: LocalAws): CorpusTarget {
       return { status: r.status, headers: r.headers, body: r.text };
     },
     leftBehind: async () => {
-      const items = await tableItems(ctx);
       return {
-        stored: items.flatMap((i) =>
-          i.type === "order" ? [String((i.order as { orderId: string }).orderId)] : i.type === "idempotency" ? [String(i.orderId)] : [],
-        ),
+        stored: storedOrderIds(await tableItems(ctx)),
         queued: [...(await queuedIds(ctx, ctx.resources.queueUrl)), ...(await queuedIds(ctx, ctx.resources.dlqUrl))],
         emailed: (await motoSentEmails(ctx.moto.endpoint)).map((m) => m.subject),
       };

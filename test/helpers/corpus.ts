@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { orderBody } from "./events";
 import { CatalogStore } from "../../runtime/domain/catalog-store";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isDiscarded, type OrderRecord } from "../../runtime/domain/store";
 
 /**
  * The hostile input corpus (test/corpus/*.yaml) and its runner. The runner takes the request
@@ -34,6 +35,17 @@ export interface LeftBehind {
   readonly queued: readonly string[];
   /** Order ids an email was sent for. */
   readonly emailed: readonly string[];
+}
+
+/**
+ * The order ids a table's items hold (orders and idempotency records). An order taken back at checkout
+ * (the provider refused the payment request) is closed and hidden, as if never placed: not left behind.
+ */
+export function storedOrderIds(items: readonly Record<string, unknown>[]): string[] {
+  return items.flatMap((i) => {
+    if (i.type === "order") return isDiscarded(i as unknown as OrderRecord) ? [] : [String((i.order as { orderId: string }).orderId)];
+    return i.type === "idempotency" ? [String(i.orderId)] : [];
+  });
 }
 
 /** Where the corpus runs: the request function and the hooks that look into the stores. */

@@ -5,7 +5,7 @@ import { createClients, destroyClients, type AwsClients } from "../../runtime/cl
 import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
 import { localStackSettings } from "../../local/stack-settings";
 import { createLocalUser, signIn, type LocalUser } from "../../local/auth";
-import type { CorpusRequest, CorpusResponse, CorpusTarget, LeftBehind } from "./corpus";
+import { storedOrderIds, type CorpusRequest, type CorpusResponse, type CorpusTarget, type LeftBehind } from "./corpus";
 import { sleep } from "./wait";
 import type { StripeStandIn } from "../../local/stripe-standin";
 
@@ -82,10 +82,7 @@ export function localPipelineTarget(ctx: PipelineContext): CorpusTarget {
       const page = await ctx.clients.ddb.send(
         new ScanCommand({ TableName: ctx.p.resources.table, ConsistentRead: true, ExclusiveStartKey: start }),
       );
-      for (const item of page.Items ?? []) {
-        if (item.type === "order") stored.push(String((item.order as { orderId: string }).orderId));
-        if (item.type === "idempotency") stored.push(String(item.orderId));
-      }
+      stored.push(...storedOrderIds(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
     const queued = ctx.lines

@@ -26,6 +26,7 @@ import { ADMIN_GROUP } from "../../runtime/contracts/routes";
 import { signedWebhook } from "../helpers/stripe";
 import { productInput } from "../helpers/catalog";
 
+const eur = (amount: number) => ({ amount, currency: "EUR" });
 const ROOT = path.resolve(__dirname, "..", "..");
 const checkedIn = () => JSON.parse(fs.readFileSync(path.join(ROOT, "openapi", "openapi.json"), "utf8"));
 
@@ -95,7 +96,7 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
 
   it("gives every answer that carries Retry-After the header in the document, API Gateway's 429 included", () => {
     const doc = checkedIn();
-    expect(retryAfterCodes()).to.deep.equal(["PAYMENT_OUTCOME_UNKNOWN", "SERVICE_UNAVAILABLE", "THROTTLED"]);
+    expect(retryAfterCodes()).to.deep.equal(["PAYMENT_OUTCOME_UNKNOWN", "SERVICE_UNAVAILABLE", "THROTTLED", "VAT_CHECK_UNAVAILABLE"]);
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
       for (const [m, op] of Object.entries(ops)) {
         for (const [status, r] of Object.entries(op.responses)) {
@@ -117,6 +118,12 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
   it("holds examples that the schemas accept, priced from the demo catalog at the local stack's tax rate", () => {
     const doc = checkedIn();
     const body = createOrderBodySchema().parse(doc.components.schemas.CreateOrder.example);
+    const requestExamples = doc.paths["/orders"].post.requestBody.content["application/json"].examples;
+    for (const [name, example] of Object.entries(requestExamples)) {
+      const r = createOrderBodySchema().safeParse((example as { value: unknown }).value);
+      expect(r.success, `request example ${name}: ${r.success ? "" : r.error.message}`).to.equal(true);
+    }
+    expect(Object.keys(requestExamples)).to.deep.equal(["consumer", "business"]);
     const s = responseSchemas();
     for (const [name, schema] of [
       ["OrderAccepted", s.accepted],
@@ -135,6 +142,7 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       expect(r.success, `202 example ${name}: ${r.success ? "" : r.error.message}`).to.equal(true);
     }
     expect(s.error.safeParse(EXAMPLES.priceChanged).success).to.equal(true);
+    expect(s.error.safeParse(EXAMPLES.vatCheckUnavailable).success).to.equal(true);
     const demo = parseCatalogJson(fs.readFileSync(DEMO_CATALOG_FILE, "utf8"));
     if (!demo.ok) throw new Error("catalog/demo.json does not parse");
     const now = new Date().toISOString();
@@ -160,9 +168,14 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
         example.shipping.price.amount,
       ]);
     }
-    expect(EXAMPLES.order.lines.map((l) => [l.sku, l.name, l.unitPrice.amount])).to.deep.equal(
-      priced.lines.map((l) => [l.sku, l.name, l.unitPriceMinor]),
+    expect(EXAMPLES.order.lines.map((l) => [l.sku, l.name, l.unitPrice.amount, l.vat.category, l.vat.rateBps])).to.deep.equal(
+      priced.lines.map((l) => [l.sku, l.name, l.unitPriceMinor, l.vat.code, l.vat.rateBps]),
     );
+    expect(EXAMPLES.order.taxBreakdown).to.deep.equal({
+      rule: priced.tax.rule,
+      ratesCountry: priced.tax.ratesCountry,
+      groups: priced.tax.groups.map((g) => ({ category: g.code, rateBps: g.rateBps, taxable: eur(g.taxableMinor), tax: eur(g.taxMinor) })),
+    });
   });
 
   it("is built outside the Lambda's import graph: nothing under runtime/ imports the generator", () => {
@@ -202,6 +215,26 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       const bad = await call(postOrder({ ...orderBody(), items: [] }));
       expect(bad.statusCode).to.equal(400);
       expectValid(s.error, bad.body);
+    });
+
+    it("answers a business order (VIES confirms the VAT ID) and its GET in the documented shapes, as the example shows it", async () => {
+      const accepted = await call(postOrder(EXAMPLES.createBusinessOrder));
+      expect(accepted.statusCode, accepted.body).to.equal(202);
+      expectValid(s.accepted, accepted.body);
+      const { orderId } = JSON.parse(accepted.body);
+      const one = await call(
+        apiEvent({ method: "GET", resource: "/orders/{orderId}", path: `/orders/${orderId}`, pathParameters: { orderId } }),
+      );
+      expectValid(s.order, one.body);
+      const b = JSON.parse(one.body);
+      expect(b.buyer).to.deep.equal({ kind: "business", company: "Exemple SARL", vatId: "FR32123456789", vatIdCheck: "valid" });
+      expect(b.billingAddress).to.deep.equal(EXAMPLES.createBusinessOrder.billingAddress);
+      // 2 x 19.99 + 12.50 + shipping to the EU 9.90 = 62.38, an intra-Community supply: no VAT.
+      expect([b.subtotal, b.tax, b.total]).to.deep.equal([eur(6238), eur(0), eur(6238)]);
+      expect(b.taxBreakdown).to.deep.equal({
+        rule: "intra-community-supply",
+        groups: [{ category: "K", rateBps: 0, exemptionReason: "VATEX-EU-IC", taxable: eur(6238), tax: eur(0) }],
+      });
     });
 
     it("answers every outcome of paying in the documented shapes: 3-D Secure, declined, price changed, unavailable", async () => {

@@ -55,9 +55,9 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     expect(rec.status).to.equal("PAID");
     expect(rec.paymentCard).to.deep.equal({ brand: "visa", last4: "4242" });
     const intent = await providerFor(ctx.stripe).getPayment(rec.paymentId as string);
-    // The demo catalog's prices: 2 x 19.99 + 12.50 + 4.90 shipping = 57.38, + 20 % (the test stack's rate) = 68.86
-    expect(r.body.total).to.deep.equal({ amount: 6886, currency: "EUR" });
-    expect([intent.amountMinor, intent.currency, intent.orderId, intent.status]).to.deep.equal([6886, "EUR", r.body.orderId, "succeeded"]);
+    // The demo catalog's prices: 2 x 19.99 + 12.50 + 4.90 shipping = 57.38 net, + 19 % German VAT (10.9022 -> 10.90) = 68.28
+    expect(r.body.total).to.deep.equal({ amount: 6828, currency: "EUR" });
+    expect([intent.amountMinor, intent.currency, intent.orderId, intent.status]).to.deep.equal([6828, "EUR", r.body.orderId, "succeeded"]);
     expect(await messages()).to.deep.equal([r.body.orderId]);
     expect(JSON.stringify(await tableItems(ctx))).not.to.match(/secret|pm_card/);
   });
@@ -266,7 +266,7 @@ describe("checkout: payment confirmed by the provider before anything is invoice
     const state = await providerFor(ctx.stripe).createPayment({
       orderId,
       shop: ctx.resources.table, // as the API names it, so the provider's idempotency key replays it
-      amountMinor: 6886,
+      amountMinor: 6828, // the default order body's total, as the API asks the provider for it
       currency: "EUR",
       paymentMethod: "pm_card_visa",
       description: `Order ${orderId}`, // as the API asks for it, so the provider's idempotency key replays it
