@@ -55,7 +55,7 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       expect(mails[0].source).to.equal(SENDER);
       expect(mails[0].destinations.ToAddresses).to.deep.equal([ALICE.email]);
       expect(mails[0].subject).to.equal("Your invoice INV-000001 from Acme Shop GmbH");
-      expect(mails[0].body).to.contain("€68.86"); // the demo catalog's prices, shipping and 20 % tax
+      expect(mails[0].body).to.contain("€68.28"); // the demo catalog's prices, shipping and Germany's 19 % (57.38 + 10.90)
       const link = linkIn(mails[0].body);
       const days = (Number(new URL(link).searchParams.get("expires")) * 1000 - Date.now()) / 86400_000;
       expect(days).to.be.within(29.9, 30);
