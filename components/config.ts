@@ -5,7 +5,7 @@ import { SETTING_DEFAULTS as D } from "../runtime/contracts/defaults";
 import { LOG_LEVELS, type LogLevel } from "../runtime/contracts/env";
 import { fargateMemoryFits } from "./scaling";
 import type { SellerConfig, TaxConfig } from "./environment";
-import { vatTerritory } from "../runtime/contracts/member-states";
+import { isMemberState } from "../runtime/contracts/member-states";
 import { WORKER_WAIT_SECONDS, drainFitsStopTimeout, maxDrainableBudgetSeconds } from "../invoice-container/drain";
 import {
   INVOICE_RETENTION_LAW,
@@ -99,7 +99,7 @@ const keySchema = () =>
       sellerCountry: z
         .string({ required_error: "is required: the ISO 3166-1 alpha-2 code of the seller's establishment, such as DE" })
         .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
-        .refine((c) => vatTerritory(c) !== undefined, "must be an EU member state: the tax rules are the EU's"),
+        .refine((c) => isMemberState(c), "must be an EU member state (GR for Greece): the tax rules are the EU's"),
       // Its shape here; its check digits when the functions start (runtime/settings.ts, with the maintained library).
       sellerVatId: optionalText().pipe(
         z
@@ -428,6 +428,14 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, op
 function contradictions(c: z.infer<ReturnType<typeof keySchema>>): string[] {
   const k = (name: string) => `${PROJECT}:${name}`;
   const out: string[] = [];
+  // An invoice must carry the seller's VAT ID or tax number (Art. 226 (3), § 14 (4) Nr. 2 UStG), and a VAT ID is its country's.
+  if (!c.sellerVatId && !c.sellerTaxNumber)
+    out.push(`${k("sellerVatId")} or ${k("sellerTaxNumber")} is required: every invoice must name one of them`);
+  const vatPrefix = c.sellerCountry === "GR" ? "EL" : c.sellerCountry;
+  if (c.sellerVatId && !c.sellerVatId.startsWith(vatPrefix))
+    out.push(
+      `${k("sellerVatId")} ${c.sellerVatId} is not a VAT ID of ${k("sellerCountry")} ${c.sellerCountry} (it must start with ${vatPrefix})`,
+    );
   if (c.workerMinTasks > c.workerMaxTasks)
     out.push(`${k("workerMinTasks")} (${c.workerMinTasks}) exceeds ${k("workerMaxTasks")} (${c.workerMaxTasks})`);
   if (!fargateMemoryFits(c.workerCpu, c.workerMemoryMb)) {

@@ -452,7 +452,7 @@ export function responseSchemas() {
  */
 function createOrderBody() {
   const address = addressSchema().openapi("Address");
-  const buyer = buyerInputSchema();
+  const buyer = buyerInputSchema().innerType();
   return createOrderBodySchema()
     .extend({
       shippingAddress: address,
@@ -470,7 +470,7 @@ function createOrderBody() {
           }),
         })
         .optional()
-        .openapi({ description: "A business buyer; without it the buyer is a consumer" }),
+        .openapi({ description: "A business buyer; without it the buyer is a consumer. A VAT ID needs the company beside it" }),
     })
     .openapi("CreateOrder", { example: EXAMPLES.createOrder as never });
 }

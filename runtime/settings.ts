@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import { SETTING_DEFAULTS as D } from "./contracts/defaults";
 import { ENV, LOG_LEVELS, type LogLevel } from "./contracts/env";
-import { vatTerritory } from "./domain/tax/member-states";
+import { isMemberState } from "./domain/tax/member-states";
 import { parseVatId } from "./domain/vat-id";
 
 /**
@@ -37,7 +37,7 @@ const sellerCountry = () =>
   z
     .string({ required_error: `${ENV.sellerCountry} is not set` })
     .regex(/^[A-Z]{2}$/, `${ENV.sellerCountry} must be an ISO 3166-1 alpha-2 code such as DE`)
-    .refine((c) => vatTerritory(c) !== undefined, `${ENV.sellerCountry} must be an EU member state: the tax rules are the EU's`);
+    .refine((c) => isMemberState(c), `${ENV.sellerCountry} must be an EU member state (GR for Greece): the tax rules are the EU's`);
 const sellerVatId = () =>
   optionalText().superRefine((v, ctx) => {
     if (!v) return;

@@ -224,7 +224,9 @@ export const buyerInputSchema = once(() =>
       company: printable(LIMITS.maxNameLength).optional(),
       vatId: vatIdInputSchema().optional(),
     })
-    .strict(),
+    .strict()
+    // A VAT ID alone proves nothing about who orders: the registered name goes on the invoice beside it.
+    .refine((b) => !b.vatId || b.company, { message: "is required with a VAT ID: the buyer's registered name", path: ["company"] }),
 );
 
 /** The shipping method the customer chose (its price comes from the catalog, by destination). */

@@ -124,9 +124,11 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
   // The tax point is the order's day (UTC): its rates are the ones charged and invoiced.
   const date = ctx.now.toISOString().slice(0, 10);
   const buyer = ctx.tax.buyer;
+  // Goods are taxed where they go; services where the customer is (its billing address).
+  const billingCountry = body.billingAddress === "same-as-shipping" ? country : body.billingAddress.country;
   const treatment = taxTreatment({
     sellerCountry: ctx.tax.sellerCountry,
-    destinationCountry: country,
+    destinationCountry: ctx.tax.supplyKind === "services" ? billingCountry : country,
     buyer: { kind: buyer.kind, vatId: buyer.vatId, vatIdValid: buyer.vatCheck?.outcome === "valid" },
     ossRegistered: ctx.tax.ossRegistered,
     supplyKind: ctx.tax.supplyKind,

@@ -9,7 +9,7 @@ import { vatTerritory } from "../domain/tax/member-states";
 import { parseVatId } from "../domain/vat-id";
 import { VatServiceUnavailable, type VatIdVerifier } from "../tax/vies";
 import { decideVatExemption } from "../tax/vat-exemption";
-import { PriceChanged, PriceUnavailable, priceOrder, ProductUnavailable, TotalOutOfRange } from "../domain/pricing";
+import { PriceChanged, PriceUnavailable, priceOrder, ProductUnavailable, TotalOutOfRange, type CatalogSnapshot } from "../domain/pricing";
 import { CatalogStore } from "../domain/catalog-store";
 import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider, type PaymentState } from "../payments/provider";
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
@@ -141,8 +141,17 @@ export async function handleCreateOrder(event: APIGatewayProxyEvent, deps: Order
     const replay = await replayExisting(deps, store, request, keyed, now);
     if (replay) return replay;
   }
-  const buyer = await resolveBuyer(request.body, deps);
-  const order = await priceRequest(request, buyer, deps, now);
+  // Priced first (one catalog read, no VIES): a body that cannot be ordered is refused before VIES is asked
+  // anything; then priced again with VIES's answer when the buyer's VAT ID decides the tax.
+  const catalog = await new CatalogStore(deps.ddb, deps.settings.ordersTable).lookup(
+    [...new Set(request.body.items.map((i) => i.sku))],
+    request.body.shipping.method,
+  );
+  const orderId = deps.newOrderId();
+  const unverified = buyerOf(request.body);
+  const priced = priceRequest(request, unverified, catalog, orderId, deps, now);
+  const buyer = await resolveBuyer(request.body, unverified, deps);
+  const order = buyer === unverified ? priced : priceRequest(request, buyer, catalog, orderId, deps, now);
   const log = deps.log.child({ orderId: order.orderId });
   const dueBy = new Date(now.getTime() + deps.settings.paymentExpiryMinutes * 60_000).toISOString();
   if (keyed) {
@@ -294,13 +303,11 @@ async function refusedPayment(store: OrderStore, rec: OrderRecord, e: PaymentReq
  * member state by a seller with a VAT ID of its own (without one VIES gives no consultation number to
  * keep as evidence). VIES's answer, or its absence under the shop's policy, is stored on the order.
  */
-async function resolveBuyer(body: CreateOrderBody, deps: OrderApiDeps): Promise<Buyer> {
-  const company = body.buyer?.company;
-  const vatId = body.buyer?.vatId;
-  const buyer: Buyer = { kind: company || vatId ? "business" : "consumer", ...(company ? { company } : {}), ...(vatId ? { vatId } : {}) };
+async function resolveBuyer(body: CreateOrderBody, buyer: Buyer, deps: OrderApiDeps): Promise<Buyer> {
+  const vatId = buyer.vatId;
   if (!vatId) return buyer;
-  const { sellerCountry, vatCheckPolicy } = deps.settings.tax;
-  const destination = vatTerritory(body.shippingAddress.country);
+  const { sellerCountry, vatCheckPolicy, supplyKind } = deps.settings.tax;
+  const destination = vatTerritory(taxDestinationOf(body, supplyKind));
   const parsed = parseVatId(vatId);
   const idCountry = parsed.ok ? vatTerritory(parsed.vatId.country === "EL" ? "GR" : parsed.vatId.country) : undefined;
   if (!parsed.ok || !destination || destination === sellerCountry || idCountry === sellerCountry) return buyer;
@@ -308,7 +315,10 @@ async function resolveBuyer(body: CreateOrderBody, deps: OrderApiDeps): Promise<
     if (e instanceof VatServiceUnavailable) return e;
     throw e;
   });
-  const decision = decideVatExemption(answer, vatCheckPolicy);
+  const decided = decideVatExemption(answer, vatCheckPolicy);
+  // Holding helps only while asking again can succeed: a refusal VIES will repeat (our requester ID, a block) charges VAT.
+  const decision =
+    decided.treatment === "hold" && decided.failure?.retryable === false ? { ...decided, treatment: "charge-vat" as const } : decided;
   const log = deps.log.child({ vatId });
   if (decision.treatment === "exempt-with-evidence") {
     log.info("VIES confirmed the buyer's VAT ID", { requestIdentifier: decision.evidence.requestIdentifier });
@@ -337,16 +347,33 @@ async function resolveBuyer(body: CreateOrderBody, deps: OrderApiDeps): Promise<
   };
 }
 
+/** The buyer as the body names it, before VIES: a business when it gives a company (and, with it, a VAT ID). */
+function buyerOf(body: CreateOrderBody): Buyer {
+  const company = body.buyer?.company;
+  const vatId = body.buyer?.vatId;
+  return { kind: company || vatId ? "business" : "consumer", ...(company ? { company } : {}), ...(vatId ? { vatId } : {}) };
+}
+
+/** Where the supply is taxed: goods where they go (the shipping address), services where the customer is (the billing address). */
+function taxDestinationOf(body: CreateOrderBody, supplyKind: "goods" | "services"): string {
+  return supplyKind === "services" && body.billingAddress !== "same-as-shipping"
+    ? body.billingAddress.country
+    : body.shippingAddress.country;
+}
+
 /** Prices the order from the catalog (one lookup for every line and the shipping method). */
-async function priceRequest(request: CreateOrderRequest, buyer: Buyer, deps: OrderApiDeps, now: Date): Promise<PricedOrder> {
+function priceRequest(
+  request: CreateOrderRequest,
+  buyer: Buyer,
+  catalog: CatalogSnapshot,
+  orderId: string,
+  deps: OrderApiDeps,
+  now: Date,
+): PricedOrder {
   const body = request.body;
-  const catalog = await new CatalogStore(deps.ddb, deps.settings.ordersTable).lookup(
-    [...new Set(body.items.map((i) => i.sku))],
-    body.shipping.method,
-  );
   try {
     return priceOrder(body, catalog, {
-      orderId: deps.newOrderId(),
+      orderId,
       customer: request.customer,
       now,
       shopCurrency: deps.settings.shopCurrency,

@@ -1,6 +1,9 @@
 import type { Messages } from "./en";
 
-/** The German catalogue (Germany's usage: "USt." for VAT, § 14 UStG wording for the legal notes). */
+/**
+ * The German catalogue (Germany's usage: "USt." for VAT). The legal notes cite the VAT Directive, not a member
+ * state's law: the language is the customer's, while the law is the seller's (Art. 226 (11) allows the Directive).
+ */
 export const de: Messages = {
   invoiceTitle: "Rechnung",
   invoiceWithNumber: "Rechnung {number}",
@@ -51,11 +54,11 @@ export const de: Messages = {
   vatRate: "USt.-Satz",
   vatAmount: "USt.-Betrag",
 
-  noteIntraCommunitySupply: "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 b UStG)",
-  noteReverseCharge: "Steuerschuldnerschaft des Leistungsempfängers",
-  noteExport: "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 a UStG)",
-  noteOutsideScope: "Nicht im Inland steuerbare Leistung (Leistungsort außerhalb der EU)",
-  noteExempt: "Steuerfreier Umsatz (§ 4 UStG)",
+  noteIntraCommunitySupply: "Steuerfreie innergemeinschaftliche Lieferung (Art. 138 Richtlinie 2006/112/EG)",
+  noteReverseCharge: "Steuerschuldnerschaft des Leistungsempfängers (Art. 196 Richtlinie 2006/112/EG)",
+  noteExport: "Steuerfreie Ausfuhrlieferung (Art. 146 Richtlinie 2006/112/EG)",
+  noteOutsideScope: "Nicht der Mehrwertsteuer der EU unterliegend (Leistungsort außerhalb der EU)",
+  noteExempt: "Steuerfreier Umsatz (Art. 132-137 Richtlinie 2006/112/EG)",
 
   emailSubject: "Ihre Rechnung {number} von {seller}",
   emailGreeting: "Hallo {name},",

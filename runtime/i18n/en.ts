@@ -60,10 +60,10 @@ export const en = {
 
   // Notes the law requires when no VAT is charged.
   noteIntraCommunitySupply: "Tax-exempt intra-Community supply (Art. 138 Directive 2006/112/EC)",
-  noteReverseCharge: "Reverse charge",
+  noteReverseCharge: "Reverse charge (Art. 196 Directive 2006/112/EC)",
   noteExport: "Tax-exempt export delivery (Art. 146 Directive 2006/112/EC)",
   noteOutsideScope: "Not subject to EU VAT: place of supply outside the EU",
-  noteExempt: "VAT-exempt supply",
+  noteExempt: "VAT-exempt supply (Art. 132-137 Directive 2006/112/EC)",
 
   // The invoice email.
   emailSubject: "Your invoice {number} from {seller}",

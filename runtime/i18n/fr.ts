@@ -1,7 +1,7 @@
 import type { Messages } from "./en";
 
 /**
- * The French catalogue (France's usage: HT/TTC totals, CGI references for the legal notes). French
+ * The French catalogue (France's usage: HT/TTC totals; the legal notes cite the VAT Directive, as the other languages do). French
  * sets a no-break space (U+00A0) before a colon.
  */
 export const fr: Messages = {
@@ -54,11 +54,11 @@ export const fr: Messages = {
   vatRate: "Taux de TVA",
   vatAmount: "Montant de TVA",
 
-  noteIntraCommunitySupply: "Exonération de TVA, article 262 ter I du CGI",
-  noteReverseCharge: "Autoliquidation",
-  noteExport: "Exonération de TVA, article 262 I du CGI",
+  noteIntraCommunitySupply: "Exonération de TVA, livraison intracommunautaire (art. 138 de la directive 2006/112/CE)",
+  noteReverseCharge: "Autoliquidation (art. 196 de la directive 2006/112/CE)",
+  noteExport: "Exonération de TVA, exportation (art. 146 de la directive 2006/112/CE)",
   noteOutsideScope: "TVA non applicable\u00a0: lieu de la prestation hors de l'UE",
-  noteExempt: "Exonération de TVA, article 261 du CGI",
+  noteExempt: "Exonération de TVA (art. 132 à 137 de la directive 2006/112/CE)",
 
   emailSubject: "Votre facture {number} – {seller}",
   emailGreeting: "Bonjour {name},",

@@ -23,6 +23,7 @@ const minimal = (extra: Record<string, unknown> = {}) => ({
   [`${PROJECT}:sellerName`]: "Acme",
   [`${PROJECT}:sellerAddress`]: "Street 1|City",
   [`${PROJECT}:sellerCountry`]: "DE",
+  [`${PROJECT}:sellerVatId`]: "DE123456788",
   ...extra,
 });
 /** The payment secrets a deploy needs (`pulumi config set --secret`), as Pulumi hands them to the program: plain strings. */
@@ -345,6 +346,21 @@ describe("parseStackConfig", () => {
       what: "no seller country",
       raw: { ...minimal(), [`${PROJECT}:sellerCountry`]: undefined },
       message: /shop-backend:sellerCountry is required/,
+    },
+    {
+      what: "a seller with neither VAT ID nor tax number",
+      raw: { ...minimal(), [`${PROJECT}:sellerVatId`]: undefined, [`${PROJECT}:sellerTaxNumber`]: undefined },
+      message: /shop-backend:sellerVatId or shop-backend:sellerTaxNumber is required/,
+    },
+    {
+      what: "a seller VAT ID of another country",
+      raw: minimal({ [`${PROJECT}:sellerVatId`]: "ATU12345675" }),
+      message: /sellerVatId ATU12345675 is not a VAT ID of shop-backend:sellerCountry DE \(it must start with DE\)/,
+    },
+    {
+      what: "Monaco as the seller's country",
+      raw: minimal({ [`${PROJECT}:sellerCountry`]: "MC" }),
+      message: /sellerCountry must be an EU member state/,
     },
     {
       what: "a seller outside the EU",

@@ -20,7 +20,7 @@ const WORKER_ENV = {
 };
 
 describe("the tax settings of the runtime", () => {
-  it("defaults to a shop not registered for OSS, selling goods, charging VAT when VIES is silent, waiting 3 s for it", () => {
+  it("defaults to a shop not registered for OSS, selling goods, charging VAT when VIES is silent, waiting 2 s for it", () => {
     expect(loadApiSettings(API_ENV).tax).to.deep.equal({
       sellerCountry: "DE",
       sellerVatId: undefined,
@@ -28,7 +28,7 @@ describe("the tax settings of the runtime", () => {
       supplyKind: "goods",
       vatCheckPolicy: "charge-vat",
       viesApiBaseUrl: undefined,
-      viesTimeoutMs: 3000,
+      viesTimeoutMs: 2000,
     });
   });
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { useLocalAws, type LocalAws } from "../../helpers/aws";
+import { settingsOf, useLocalAws, type LocalAws } from "../../helpers/aws";
+import { vatIdVerifierFor } from "../../../runtime/tax/vies";
 import { apiDeps, queueDepth, tableItems } from "../../helpers/deps";
 import { getOrder, orderBody, postOrder } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
@@ -158,9 +159,10 @@ describe("order API: business buyers and the VAT check (policy charge-vat)", () 
   });
 
   const refusals: [string, Record<string, unknown>, string][] = [
-    ["a VAT ID with wrong check digits", { buyer: { vatId: "FR33123456789" } }, "buyer.vatId"],
-    ["a GB VAT ID", { buyer: { vatId: "GB123456789" } }, "buyer.vatId"],
-    ["an unknown key in buyer", { buyer: { vatId: "FR32123456789", vatNumber: "x" } }, "buyer"],
+    ["a VAT ID with wrong check digits", { buyer: { company: "X", vatId: "FR33123456789" } }, "buyer.vatId"],
+    ["a GB VAT ID", { buyer: { company: "X", vatId: "GB123456789" } }, "buyer.vatId"],
+    ["an unknown key in buyer", { buyer: { company: "X", vatId: "FR32123456789", vatNumber: "x" } }, "buyer"],
+    ["a VAT ID without the company's name", { shippingAddress: PARIS, buyer: { vatId: "FR32123456789" } }, "buyer.company"],
     ["no billing address", { billingAddress: undefined }, "billingAddress"],
     ["a billing address string other than same-as-shipping", { billingAddress: "same" }, "billingAddress"],
     ["a billing address with a bad postal code", { billingAddress: { ...BERLIN, postalCode: "10115;" } }, "billingAddress.postalCode"],
@@ -176,6 +178,54 @@ describe("order API: business buyers and the VAT check (policy charge-vat)", () 
       expect(await storedOrders(ctx)).to.deep.equal([]);
     });
   }
+});
+
+describe("order API: VIES is asked only about an order that can be sold", () => {
+  const ctx = useLocalAws();
+  for (const [what, overrides, code] of [
+    ["an unknown SKU", { items: [{ sku: "GOLD-BAR-1KG", quantity: 1 }] }, "PRODUCT_UNAVAILABLE"],
+    ["a changed price", { items: [{ sku: "MUG-01", quantity: 1, expectedUnitPrice: { amount: 1, currency: "EUR" } }] }, "PRICE_CHANGED"],
+    ["a shipping method that does not exist", { shipping: { method: "teleport" } }, "PRICE_UNAVAILABLE"],
+  ] as const) {
+    it(`refuses ${what} (${code}) without asking VIES about the buyer's VAT ID`, async () => {
+      const asked = ctx.vies.requests().length;
+      const r = await handleApiRequest(postOrder({ ...businessOrder(PARIS, "FR32123456789"), ...overrides }), apiDeps(ctx));
+      expect(bodyOf(r).error.code).to.equal(code);
+      expect(ctx.vies.requests().length).to.equal(asked);
+    });
+  }
+});
+
+describe("order API: services are taxed where the customer is (its billing address)", () => {
+  const ctx = useLocalAws({ tax: { supplyKind: "services" } });
+
+  it("a French business billed in Paris, the goods of its order going to Berlin: reverse charge (AE), VIES asked", async () => {
+    const asked = ctx.vies.requests().length;
+    const body = { ...businessOrder(BERLIN, "FR32123456789"), billingAddress: PARIS };
+    const r = await handleApiRequest(postOrder(body), apiDeps(ctx));
+    expect(r.statusCode, r.body).to.equal(202);
+    const [order] = await storedOrders(ctx);
+    expect([order.tax.rule, order.taxMinor, order.tax.notes]).to.deep.equal(["reverse-charge", 0, ["note.reverseCharge"]]);
+    expect(ctx.vies.requests().length).to.equal(asked + 1);
+  });
+});
+
+describe("order API: a VIES refusal that asking again cannot cure is never held", () => {
+  // A shop without a VAT ID of its own: every check is refused (INVALID_REQUESTER_INFO), however often it is asked.
+  const ctx = useLocalAws({ tax: { vatCheckPolicy: "hold" } });
+
+  it("charges VAT (200s, not a 503 to retry forever) and records why", async () => {
+    const settings = settingsOf(ctx).api;
+    const deps = apiDeps(ctx, { vatIds: vatIdVerifierFor({ ...settings.tax, sellerVatId: undefined }) });
+    const r = await handleApiRequest(postOrder(businessOrder(PARIS, "FR32123456789")), deps);
+    expect(r.statusCode, r.body).to.equal(202);
+    const [order] = await storedOrders(ctx);
+    expect([order.taxMinor > 0, order.buyer.vatCheck?.outcome, order.buyer.vatCheck?.failure?.code]).to.deep.equal([
+      true,
+      "unanswered",
+      "INVALID_REQUESTER_INFO",
+    ]);
+  });
 });
 
 describe("order API: VIES silent under policy hold", () => {

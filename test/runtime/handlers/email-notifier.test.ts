@@ -162,8 +162,8 @@ describe("composeInvoiceEmail", () => {
       code: "K",
       note: {
         en: "Tax-exempt intra-Community supply (Art. 138 Directive 2006/112/EC)",
-        de: "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 b UStG)",
-        fr: "Exonération de TVA, article 262 ter I du CGI",
+        de: "Steuerfreie innergemeinschaftliche Lieferung (Art. 138 Richtlinie 2006/112/EG)",
+        fr: "Exonération de TVA, livraison intracommunautaire (art. 138 de la directive 2006/112/CE)",
       },
     },
     {
@@ -172,8 +172,8 @@ describe("composeInvoiceEmail", () => {
       code: "G",
       note: {
         en: "Tax-exempt export delivery (Art. 146 Directive 2006/112/EC)",
-        de: "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 a UStG)",
-        fr: "Exonération de TVA, article 262 I du CGI",
+        de: "Steuerfreie Ausfuhrlieferung (Art. 146 Richtlinie 2006/112/EG)",
+        fr: "Exonération de TVA, exportation (art. 146 de la directive 2006/112/CE)",
       },
     },
   ];

@@ -38,16 +38,21 @@ describe("message catalogues", () => {
   const notes: { key: MessageKey; de: string; en: string; fr: string }[] = [
     {
       key: "noteIntraCommunitySupply",
-      de: "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 b UStG)",
+      de: "Steuerfreie innergemeinschaftliche Lieferung (Art. 138 Richtlinie 2006/112/EG)",
       en: "Tax-exempt intra-Community supply (Art. 138 Directive 2006/112/EC)",
-      fr: "Exonération de TVA, article 262 ter I du CGI",
+      fr: "Exonération de TVA, livraison intracommunautaire (art. 138 de la directive 2006/112/CE)",
     },
-    { key: "noteReverseCharge", de: "Steuerschuldnerschaft des Leistungsempfängers", en: "Reverse charge", fr: "Autoliquidation" },
+    {
+      key: "noteReverseCharge",
+      de: "Steuerschuldnerschaft des Leistungsempfängers (Art. 196 Richtlinie 2006/112/EG)",
+      en: "Reverse charge (Art. 196 Directive 2006/112/EC)",
+      fr: "Autoliquidation (art. 196 de la directive 2006/112/CE)",
+    },
     {
       key: "noteExport",
-      de: "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 a UStG)",
+      de: "Steuerfreie Ausfuhrlieferung (Art. 146 Richtlinie 2006/112/EG)",
       en: "Tax-exempt export delivery (Art. 146 Directive 2006/112/EC)",
-      fr: "Exonération de TVA, article 262 I du CGI",
+      fr: "Exonération de TVA, exportation (art. 146 de la directive 2006/112/CE)",
     },
   ];
   for (const note of notes) {

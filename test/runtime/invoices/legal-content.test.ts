@@ -63,10 +63,13 @@ const NOTES: Record<Lang, { intraCommunity: string; export: string }> = {
     export: "Tax-exempt export delivery (Art. 146 Directive 2006/112/EC)",
   },
   de: {
-    intraCommunity: "Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 b UStG)",
-    export: "Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 a UStG)",
+    intraCommunity: "Steuerfreie innergemeinschaftliche Lieferung (Art. 138 Richtlinie 2006/112/EG)",
+    export: "Steuerfreie Ausfuhrlieferung (Art. 146 Richtlinie 2006/112/EG)",
   },
-  fr: { intraCommunity: "Exonération de TVA, article 262 ter I du CGI", export: "Exonération de TVA, article 262 I du CGI" },
+  fr: {
+    intraCommunity: "Exonération de TVA, livraison intracommunautaire (art. 138 de la directive 2006/112/CE)",
+    export: "Exonération de TVA, exportation (art. 146 de la directive 2006/112/CE)",
+  },
 };
 
 /** The French business's billing block: company, addressee, address, country in the invoice's language, email. */
