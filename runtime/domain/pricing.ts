@@ -1,7 +1,7 @@
 import { nameIn, taxCategoryOf, zoneFor, type Product, type ShippingMethod } from "./catalog";
 import type { Lang } from "../i18n/langs";
 import { MAX_TOTAL_MINOR, type Buyer, type CreateOrderBody, type Customer, type PricedLine, type PricedOrder } from "./order";
-import { lineVat, taxBreakdown, taxTreatment, type TaxTreatment } from "./tax/engine";
+import { lineVat, taxBreakdown, taxDestination, taxTreatment, type TaxTreatment } from "./tax/engine";
 import { NoRateError } from "./tax/rates";
 
 /**
@@ -124,11 +124,11 @@ export function priceOrder(body: CreateOrderBody, catalog: CatalogSnapshot, ctx:
   // The tax point is the order's day (UTC): its rates are the ones charged and invoiced.
   const date = ctx.now.toISOString().slice(0, 10);
   const buyer = ctx.tax.buyer;
-  // Goods are taxed where they go; services where the customer is (its billing address).
-  const billingCountry = body.billingAddress === "same-as-shipping" ? country : body.billingAddress.country;
+  // Goods are taxed where they go (Northern Ireland as XI); services where the customer is (its billing address).
+  const billing = body.billingAddress === "same-as-shipping" ? body.shippingAddress : body.billingAddress;
   const treatment = taxTreatment({
     sellerCountry: ctx.tax.sellerCountry,
-    destinationCountry: ctx.tax.supplyKind === "services" ? billingCountry : country,
+    destinationCountry: taxDestination(body.shippingAddress, billing, ctx.tax.supplyKind),
     buyer: { kind: buyer.kind, vatId: buyer.vatId, vatIdValid: buyer.vatCheck?.outcome === "valid" },
     ossRegistered: ctx.tax.ossRegistered,
     supplyKind: ctx.tax.supplyKind,

@@ -5,7 +5,8 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LIST_LIMITS, listOrdersQuerySchema, type Buyer, type CreateOrderBody, type PricedOrder } from "../domain/order";
-import { vatTerritory } from "../domain/tax/member-states";
+import { goodsTerritory, vatTerritory } from "../domain/tax/member-states";
+import { taxDestination } from "../domain/tax/engine";
 import { parseVatId } from "../domain/vat-id";
 import { VatServiceUnavailable, type VatIdVerifier } from "../tax/vies";
 import { decideVatExemption } from "../tax/vat-exemption";
@@ -307,9 +308,11 @@ async function resolveBuyer(body: CreateOrderBody, buyer: Buyer, deps: OrderApiD
   const vatId = buyer.vatId;
   if (!vatId) return buyer;
   const { sellerCountry, vatCheckPolicy, supplyKind } = deps.settings.tax;
-  const destination = vatTerritory(taxDestinationOf(body, supplyKind));
+  const territory = (code: string) => (supplyKind === "goods" ? goodsTerritory(code) : vatTerritory(code));
+  const billing = body.billingAddress === "same-as-shipping" ? body.shippingAddress : body.billingAddress;
+  const destination = territory(taxDestination(body.shippingAddress, billing, supplyKind));
   const parsed = parseVatId(vatId);
-  const idCountry = parsed.ok ? vatTerritory(parsed.vatId.country === "EL" ? "GR" : parsed.vatId.country) : undefined;
+  const idCountry = parsed.ok ? territory(parsed.vatId.country === "EL" ? "GR" : parsed.vatId.country) : undefined;
   if (!parsed.ok || !destination || destination === sellerCountry || idCountry === sellerCountry) return buyer;
   const answer = await deps.vatIds.check(parsed.vatId).catch((e: unknown) => {
     if (e instanceof VatServiceUnavailable) return e;
@@ -352,13 +355,6 @@ function buyerOf(body: CreateOrderBody): Buyer {
   const company = body.buyer?.company;
   const vatId = body.buyer?.vatId;
   return { kind: company || vatId ? "business" : "consumer", ...(company ? { company } : {}), ...(vatId ? { vatId } : {}) };
-}
-
-/** Where the supply is taxed: goods where they go (the shipping address), services where the customer is (the billing address). */
-function taxDestinationOf(body: CreateOrderBody, supplyKind: "goods" | "services"): string {
-  return supplyKind === "services" && body.billingAddress !== "same-as-shipping"
-    ? body.billingAddress.country
-    : body.shippingAddress.country;
 }
 
 /** Prices the order from the catalog (one lookup for every line and the shipping method). */

@@ -1,6 +1,6 @@
 import type { TaxCategory } from "../catalog";
 import { taxOf } from "../money";
-import { vatTerritory, type MemberState } from "./member-states";
+import { goodsTerritory, vatTerritory, type GoodsTerritory } from "./member-states";
 import { assertCalendarDate, rateFor } from "./rates";
 import type { ExemptionReasonCode, TaxNoteKey, TaxRule, VatCategoryCode } from "./codes";
 
@@ -45,7 +45,7 @@ export interface CategoryTreatment {
 export interface TaxTreatment {
   readonly rule: TaxRule;
   /** The member state whose rates apply; undefined when no VAT is charged (K, AE, G, O). */
-  readonly ratesCountry?: MemberState;
+  readonly ratesCountry?: GoodsTerritory;
   /** The code (and exemption reason, note) per catalog category. */
   readonly categories: Readonly<Record<TaxCategory, CategoryTreatment>>;
   /** The note the whole invoice carries, if any. */
@@ -79,21 +79,23 @@ function untaxed(code: VatCategoryCode, exemptionReason: ExemptionReasonCode): R
 export function taxTreatment(s: TaxSituation): TaxTreatment {
   const seller = vatTerritory(s.sellerCountry);
   if (!seller) throw new RangeError(`The seller's country ${s.sellerCountry} is not in the EU VAT territory: these rules do not apply.`);
-  const destination = vatTerritory(s.destinationCountry);
+  // Northern Ireland ("XI") is in the EU's VAT area for goods, not for services.
+  const territory = (code: string) => (s.supplyKind === "goods" ? goodsTerritory(code) : vatTerritory(code));
+  const destination = territory(s.destinationCountry);
   const goods = s.supplyKind === "goods";
   if (!destination) {
     return goods
       ? { rule: "export", categories: untaxed("G", "VATEX-EU-G"), note: "note.export", buyerVatIdRequired: false }
       : { rule: "outside-scope", categories: untaxed("O", "VATEX-EU-O"), note: "note.outsideScope", buyerVatIdRequired: false };
   }
-  const charged = (rule: TaxRule, ratesCountry: MemberState): TaxTreatment => ({
+  const charged = (rule: TaxRule, ratesCountry: GoodsTerritory): TaxTreatment => ({
     rule,
     ratesCountry,
     categories: CHARGED,
     buyerVatIdRequired: false,
   });
   if (destination === seller) return charged("domestic", seller);
-  const vatIdCountry = s.buyer.vatId ? vatTerritory(vatIdPrefixCountry(s.buyer.vatId)) : undefined;
+  const vatIdCountry = s.buyer.vatId ? territory(vatIdPrefixCountry(s.buyer.vatId)) : undefined;
   const validBusiness = s.buyer.kind === "business" && s.buyer.vatIdValid === true && vatIdCountry !== undefined;
   // A VAT ID of the seller's own member state does not make a supply abroad VAT-free: it stays taxed where it starts.
   if (validBusiness && vatIdCountry === seller) return charged("domestic", seller);
@@ -154,7 +156,7 @@ export interface TaxGroup {
 export interface TaxBreakdown {
   readonly currency: string;
   readonly rule: TaxRule;
-  readonly ratesCountry?: MemberState;
+  readonly ratesCountry?: GoodsTerritory;
   readonly groups: readonly TaxGroup[];
   readonly netTotalMinor: number;
   readonly taxTotalMinor: number;
@@ -254,4 +256,17 @@ export function splitProportionally(amount: number, weights: readonly number[]):
     left -= 1n;
   }
   return parts.map(Number);
+}
+
+/**
+ * The territory code an order is taxed by: for goods where they go ("XI" for a Northern Irish address), for
+ * services where the customer is billed. What taxTreatment takes as `destinationCountry`.
+ */
+export function taxDestination(
+  shipping: { readonly country: string; readonly postalCode: string },
+  billing: { readonly country: string; readonly postalCode: string },
+  supplyKind: "goods" | "services",
+): string {
+  if (supplyKind === "services") return billing.country;
+  return goodsTerritory(shipping.country, shipping.postalCode) === "XI" ? "XI" : shipping.country;
 }

@@ -286,3 +286,39 @@ describe("taxing an order by product and destination", () => {
       ]);
   });
 });
+
+describe("Northern Ireland: in the EU's VAT area for goods (Windsor Framework), not for services", () => {
+  const SHIRT = product("TSHIRT-RED-M", { EUR: 1999 });
+  const shop = catalog([SHIRT], { ...STANDARD, zones: [{ zone: "all", countries: "*", prices: { EUR: 1000 } }] });
+  const belfast = { name: "Ciara Byrne", line1: "1 Donegall Sq", city: "Belfast", postalCode: "BT1 5GS", country: "GB" };
+  const london = { name: "Sam Smith", line1: "10 Downing St", city: "London", postalCode: "SW1A 2AA", country: "GB" };
+  const to = (address: object, o: Record<string, unknown> = {}) =>
+    body({ items: [{ sku: "TSHIRT-RED-M", quantity: 1 }], shippingAddress: address, ...o });
+  const ruleOf = (o: ReturnType<typeof priceOrder>) => [o.tax.rule, o.tax.ratesCountry, o.lines[0].vat.code, o.lines[0].vat.rateBps];
+
+  it("taxes goods to a Belfast consumer at Germany's rate below the threshold, at the UK's 20 % under OSS, never as an export", () => {
+    expect(ruleOf(priceOrder(to(belfast), shop, ctx))).to.deep.equal(["distance-sale-origin", "DE", "S", 1900]);
+    const oss = { ...ctx, tax: { ...ctx.tax, ossRegistered: true } };
+    expect(ruleOf(priceOrder(to(belfast), shop, oss))).to.deep.equal(["distance-sale-destination", "XI", "S", 2000]);
+  });
+
+  it("treats the rest of the United Kingdom as an export (G)", () => {
+    expect(ruleOf(priceOrder(to(london), shop, ctx))).to.deep.equal(["export", undefined, "G", 0]);
+  });
+
+  it("sells goods VAT-free to a Northern Irish business whose XI VAT ID VIES confirmed (K)", () => {
+    const buyer = {
+      kind: "business" as const,
+      company: "Byrne Ltd",
+      vatId: "XI123456782",
+      vatCheck: { outcome: "valid" as const, vatId: "XI123456782", requestIdentifier: "WAPIAAAA00000009", source: "vies" as const },
+    };
+    const o = priceOrder(to(belfast), shop, { ...ctx, tax: { ...ctx.tax, buyer } });
+    expect(ruleOf(o)).to.deep.equal(["intra-community-supply", undefined, "K", 0]);
+  });
+
+  it("taxes services to Northern Ireland as outside the EU (O): the Windsor Framework covers goods only", () => {
+    const services = { ...ctx, tax: { ...ctx.tax, supplyKind: "services" as const } };
+    expect(ruleOf(priceOrder(to(belfast), shop, services))).to.deep.equal(["outside-scope", undefined, "O", 0]);
+  });
+});

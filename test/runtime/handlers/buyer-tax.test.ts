@@ -144,6 +144,20 @@ describe("order API: business buyers and the VAT check (policy charge-vat)", () 
     expect([order.subtotalMinor, order.taxMinor, order.totalMinor]).to.deep.equal([7238, 0, 7238]);
   });
 
+  it("a Northern Irish business (XI VAT ID, Belfast): VIES is asked, as for any member state's goods; not registered, VAT charged", async () => {
+    const belfast = { name: "Byrne Ltd", line1: "1 Donegall Sq", city: "Belfast", postalCode: "BT1 5GS", country: "GB" };
+    const asked = ctx.vies.requests().length;
+    const r = await post(businessOrder(belfast, "XI123456782", "Byrne Ltd"));
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    expect(ctx.vies.requests().length).to.equal(asked + 1);
+    const [order] = await storedOrders(ctx);
+    expect([order.tax.rule, order.tax.ratesCountry, order.buyer.vatCheck?.outcome]).to.deep.equal([
+      "distance-sale-origin",
+      "DE",
+      "invalid",
+    ]);
+  });
+
   it("a consumer (no buyer) is taxed as before, and no VIES call is made", async () => {
     const order = await postWithoutVies(orderBody({ shippingAddress: PARIS }));
     expect(order.buyer).to.deep.equal({ kind: "consumer" });
