@@ -254,10 +254,12 @@ describe("checkout: payment confirmed by the provider before anything is invoice
   it("a sweep starts no new round once its time budget is spent, and the next run takes the rest", async () => {
     for (let i = 0; i < 7; i++) await post(orderBody({ payment: { provider: "stripe" } }));
     const real = providerFor(ctx.stripe);
-    const slow = { ...real, cancelPayment: async (id: string) => (await new Promise((r) => setTimeout(r, 200)), real.cancelPayment(id)) };
+    // Each cancel takes 1.5 s, so one round of 5 outlasts the 1 s budget; the queries before it have a whole second
+    // (a loaded machine once took more than a 100 ms budget for them, and the sweep rightly started no round).
+    const slow = { ...real, cancelPayment: async (id: string) => (await new Promise((r) => setTimeout(r, 1500)), real.cancelPayment(id)) };
     const later = api({ payments: slow, now: () => new Date(Date.now() + api().settings.paymentExpiryMinutes * 60_000 + 1000) });
-    expect(await sweepPayments(later, 100)).to.deep.equal({ expired: 5, paid: 0, sent: 0 }); // one round of 5, then out of time
-    expect(await sweepPayments(later, 100)).to.deep.equal({ expired: 2, paid: 0, sent: 0 });
+    expect(await sweepPayments(later, 1000)).to.deep.equal({ expired: 5, paid: 0, sent: 0 }); // one round of 5, then out of time
+    expect(await sweepPayments(later, 1000)).to.deep.equal({ expired: 2, paid: 0, sent: 0 });
   });
 
   it("the webhook arriving before the order record is visible: retried (404), then applied once", async () => {
