@@ -89,7 +89,26 @@ describe("corpus runner", () => {
       [aCase("unpaid", { status: 202 }), aCase("declined", { status: 402, code: "PAYMENT_DECLINED" })],
       scriptedTarget((i) => answers[i], store),
     );
-    expect(report.failures).to.deep.equal(["left behind in the queue after cases unpaid .. declined: ord_unpaid"]);
+    expect(report.failures).to.have.length(1);
+    expect(report.failures[0]).to.match(
+      /^left behind in the queue after cases unpaid \.\. declined: ord_unpaid \(answered 202 to unpaid: \{/,
+    );
     expect(report.paid).to.deep.equal(["ord_good"]);
+  });
+
+  it("counts a 202 that awaits payment but says the payment succeeded as paid (the webhook completes it)", async () => {
+    const succeeded: CorpusResponse = {
+      status: 202,
+      headers: {},
+      body: JSON.stringify({ orderId: "ord_late", status: "AWAITING_PAYMENT", payment: { provider: "stripe", status: "succeeded" } }),
+    };
+    const store = { stored: ["ord_late"], queued: ["ord_late"], emailed: ["ord_late"] };
+    const answers = [succeeded, accepted("ord_good")];
+    const report = await runCorpus(
+      [aCase("late", { status: 202 })],
+      scriptedTarget((i) => answers[i], store),
+    );
+    expect(report.failures).to.deep.equal([]);
+    expect(report.paid).to.deep.equal(["ord_late", "ord_good"]);
   });
 });

@@ -314,12 +314,19 @@ const goodRequest = (): CorpusRequest => ({
 
 /**
  * The order an answer says was recorded, and whether it was paid: a 202 (PAID or AWAITING_PAYMENT) and a
- * 402 (PAYMENT_FAILED, its error names the order) record one; anything else records nothing.
+ * 402 (PAYMENT_FAILED, its error names the order) record one; anything else records nothing. A 202 that
+ * awaits payment but says the payment succeeded (the store failed after the provider took the money, on a
+ * loaded machine) is paid: the webhook completes it, and its message and email follow.
  */
 function recordedBy(res: CorpusResponse): { orderId: string; paid: boolean } | undefined {
   try {
-    const b = JSON.parse(res.body) as { orderId?: string; status?: string; error?: { orderId?: string } };
-    if (res.status === 202 && b.orderId) return { orderId: b.orderId, paid: b.status === "PAID" };
+    const b = JSON.parse(res.body) as {
+      orderId?: string;
+      status?: string;
+      payment?: { status?: string };
+      error?: { orderId?: string };
+    };
+    if (res.status === 202 && b.orderId) return { orderId: b.orderId, paid: b.status === "PAID" || b.payment?.status === "succeeded" };
     if (res.status === 402 && b.error?.orderId) return { orderId: b.error.orderId, paid: false };
   } catch {
     /* not JSON: nothing recorded */
@@ -352,9 +359,12 @@ export async function runCorpus(cases: readonly CorpusCase[], target: CorpusTarg
       ms[part] += Date.now() - t0;
     }
   };
-  const note = (res: CorpusResponse) => {
+  /** Each recorded order's answer (status and body's start), for the failure messages. */
+  const answers = new Map<string, string>();
+  const note = (res: CorpusResponse, id = "good order") => {
     const r = recordedBy(res);
     if (!r) return;
+    answers.set(r.orderId, `${res.status} to ${id}: ${res.body.slice(0, 300)}`);
     accepted.push(r.orderId);
     if (r.paid) paid.push(r.orderId);
   };
@@ -377,8 +387,12 @@ export async function runCorpus(cases: readonly CorpusCase[], target: CorpusTarg
       ["email", lb.emailed],
     ] as const) {
       const stray = [...new Set(ids)].filter((id) => !known[where].has(id));
+      // An order the API answered for is named with that answer, so a failure says which case and what it was told.
+      const told = (id: string) => (answers.has(id) ? ` (answered ${answers.get(id)})` : "");
       if (stray.length)
-        failures.push(`left behind in the ${where} after cases ${batch[0]} .. ${batch[batch.length - 1]}: ${stray.join(", ")}`);
+        failures.push(
+          `left behind in the ${where} after cases ${batch[0]} .. ${batch[batch.length - 1]}: ${stray.map((id) => id + told(id)).join(", ")}`,
+        );
     }
     const good = await send(goodRequest(), "good order");
     if (good?.status === 202) note(good);
@@ -398,7 +412,7 @@ export async function runCorpus(cases: readonly CorpusCase[], target: CorpusTarg
       if (res.status >= 500) serverErrors++;
       const wrong = judge(c, res);
       if (wrong) failures.push(wrong);
-      note(res);
+      note(res, c.id);
     }
     if (batch.length >= checkEvery) await timed("checks", checkStores);
   }
