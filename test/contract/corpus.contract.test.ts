@@ -52,7 +52,7 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
         console.log(
           `      corpus [${target}]: ${report.tried} cases ${JSON.stringify(report.byCategory)}; statuses ${JSON.stringify(report.byStatus)}; 5xx ${report.serverErrors}; store checks ${report.storeChecks}`,
         );
-        expect(report.failures).to.deep.equal([]);
+        expect(report.failures, report.failures.join("\n")).to.deep.equal([]);
         expect(report.serverErrors).to.equal(0);
         expect(report.tried).to.be.at.least(150);
       } finally {

@@ -19,7 +19,7 @@ describe("hostile input corpus against the local pipeline (gateway, moto, worker
         `5xx ${report.serverErrors}; store checks ${report.storeChecks}; recorded ${report.accepted.length}, paid and emailed ${report.paid.length}; ` +
         `ms ${JSON.stringify(report.ms)}`,
     );
-    expect(report.failures).to.deep.equal([]);
+    expect(report.failures, report.failures.join("\n")).to.deep.equal([]);
     expect(report.serverErrors).to.equal(0);
     expect(({} as Record<string, unknown>).polluted, "Object.prototype polluted").to.equal(undefined);
   });

@@ -108,7 +108,7 @@ describe("corpus runner", () => {
       [aCase("late", { status: 202 })],
       scriptedTarget((i) => answers[i], store),
     );
-    expect(report.failures).to.deep.equal([]);
+    expect(report.failures, report.failures.join("\n")).to.deep.equal([]);
     expect(report.paid).to.deep.equal(["ord_late", "ord_good"]);
   });
 });
