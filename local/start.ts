@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     `  Demo user  ${p.demoUser.email}   password ${p.demoUser.password}`,
     `  AWS        ${p.endpoint}   (moto_server)`,
     `  Stripe     ${p.stripe.url}   (stand-in: test cards pm_card_visa, pm_card_chargeDeclined, pm_card_threeDSecure2Required)`,
+    `  VIES       ${p.vies.url}   (stand-in: FR32123456789 and ATU12345675 registered, IT01234560017 unanswered)`,
     "",
     "  Try it (in another terminal):",
     `    TOKEN=$(npm run --silent token)`,

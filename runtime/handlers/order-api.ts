@@ -5,8 +5,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LIST_LIMITS, listOrdersQuerySchema, type Buyer, type CreateOrderBody, type PricedOrder } from "../domain/order";
-import { goodsTerritory, vatTerritory } from "../domain/tax/member-states";
-import { taxDestination } from "../domain/tax/engine";
+import { taxDestination, vatIdDecides } from "../domain/tax/engine";
 import { parseVatId } from "../domain/vat-id";
 import { VatServiceUnavailable, type VatIdVerifier } from "../tax/vies";
 import { decideVatExemption } from "../tax/vat-exemption";
@@ -307,13 +306,12 @@ async function refusedPayment(store: OrderStore, rec: OrderRecord, e: PaymentReq
 async function resolveBuyer(body: CreateOrderBody, buyer: Buyer, deps: OrderApiDeps): Promise<Buyer> {
   const vatId = buyer.vatId;
   if (!vatId) return buyer;
-  const { sellerCountry, vatCheckPolicy, supplyKind } = deps.settings.tax;
-  const territory = (code: string) => (supplyKind === "goods" ? goodsTerritory(code) : vatTerritory(code));
+  const { sellerCountry, vatCheckPolicy, supplyKind, ossRegistered } = deps.settings.tax;
   const billing = body.billingAddress === "same-as-shipping" ? body.shippingAddress : body.billingAddress;
-  const destination = territory(taxDestination(body.shippingAddress, billing, supplyKind));
+  // The tax engine says whether VIES's answer could change anything; the same rules then price the order.
+  const destinationCountry = taxDestination(body.shippingAddress, billing, supplyKind);
   const parsed = parseVatId(vatId);
-  const idCountry = parsed.ok ? territory(parsed.vatId.country === "EL" ? "GR" : parsed.vatId.country) : undefined;
-  if (!parsed.ok || !destination || destination === sellerCountry || idCountry === sellerCountry) return buyer;
+  if (!parsed.ok || !vatIdDecides({ sellerCountry, destinationCountry, buyer, ossRegistered, supplyKind })) return buyer;
   const answer = await deps.vatIds.check(parsed.vatId).catch((e: unknown) => {
     if (e instanceof VatServiceUnavailable) return e;
     throw e;

@@ -30,27 +30,21 @@ export const LINK_BASE = "https://api.shop.example/test";
 export const MAX_RECEIVE_COUNT = 3;
 
 let shared: Promise<MotoServer> | undefined;
-let sharedStandIn: Promise<StripeStandIn> | undefined;
-
-/** The Stripe stand-in of this test run: started once, on a free loopback port, closed at exit; tests deliver its webhooks themselves. */
-export function runStandIn(): Promise<StripeStandIn> {
-  sharedStandIn ??= startTestStandIn().then((s) => {
-    process.once("exit", () => void s.close());
-    return s;
-  });
-  return sharedStandIn;
+/** A stand-in shared by the whole test run: started on first use (on a free loopback port), closed at exit. */
+function oncePerRun<T extends { close(): Promise<void> }>(start: () => Promise<T>): () => Promise<T> {
+  let shared: Promise<T> | undefined;
+  return () =>
+    (shared ??= start().then((s) => {
+      process.once("exit", () => void s.close());
+      return s;
+    }));
 }
 
-let sharedVies: Promise<ViesStandIn> | undefined;
+/** The Stripe stand-in of this test run; tests deliver its webhooks themselves. */
+export const runStandIn = oncePerRun<StripeStandIn>(startTestStandIn);
 
-/** The VIES stand-in of this test run: started once, on a free loopback port, closed at exit. */
-export function runViesStandIn(): Promise<ViesStandIn> {
-  sharedVies ??= startViesStandIn().then((s) => {
-    process.once("exit", () => void s.close());
-    return s;
-  });
-  return sharedVies;
-}
+/** The VIES stand-in of this test run. */
+export const runViesStandIn = oncePerRun<ViesStandIn>(() => startViesStandIn());
 
 /** The seller of every test: a Berlin GmbH with a VAT ID the VIES stand-in knows (DE123456788: right check digits). */
 export const TEST_SELLER: SellerConfig = {

@@ -112,6 +112,17 @@ export function taxTreatment(s: TaxSituation): TaxTreatment {
   return s.ossRegistered ? charged("distance-sale-destination", destination) : charged("distance-sale-origin", seller);
 }
 
+/**
+ * Would a confirmed VAT ID change the rules of this sale (an intra-Community supply or a reverse charge instead of
+ * VAT charged)? Only then is the VAT ID worth checking with VIES: a domestic sale, an export or an ID the rules
+ * do not count is taxed the same whatever VIES says.
+ */
+export function vatIdDecides(s: TaxSituation): boolean {
+  if (!s.buyer.vatId) return false;
+  const { rule } = taxTreatment({ ...s, buyer: { kind: "business", vatId: s.buyer.vatId, vatIdValid: true } });
+  return rule === "intra-community-supply" || rule === "reverse-charge";
+}
+
 /** The country of a VAT ID's prefix (EL is Greece's VAT prefix, GR its ISO code). */
 function vatIdPrefixCountry(vatId: string): string {
   const prefix = vatId.trim().slice(0, 2).toUpperCase();

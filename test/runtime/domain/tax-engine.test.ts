@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { TAX_CATEGORIES, type TaxCategory } from "../../../runtime/domain/catalog";
 import { taxOf } from "../../../runtime/domain/money";
-import { splitProportionally, taxBreakdown, taxTreatment, type TaxSituation } from "../../../runtime/domain/tax/engine";
+import { splitProportionally, taxBreakdown, taxTreatment, vatIdDecides, type TaxSituation } from "../../../runtime/domain/tax/engine";
 import { NoRateError } from "../../../runtime/domain/tax/rates";
 import { seededRandom } from "../../helpers/seeded-random";
 import { TAX_CASES } from "../../helpers/tax-cases";
@@ -252,4 +252,31 @@ describe("tax engine", () => {
       }
     });
   });
+});
+
+describe("vatIdDecides: is a VAT ID worth asking VIES about?", () => {
+  const sale = (destinationCountry: string, vatId: string, supplyKind: "goods" | "services" = "goods") =>
+    vatIdDecides({ sellerCountry: "DE", destinationCountry, buyer: { kind: "business", vatId }, ossRegistered: true, supplyKind });
+  const cases: [string, boolean, boolean][] = [
+    ["a French ID, goods to France (an intra-Community supply if confirmed)", sale("FR", "FR32123456789"), true],
+    ["a French ID, goods to Austria (the ID need not be the destination's)", sale("AT", "FR32123456789"), true],
+    ["an Austrian ID, services billed in Austria (a reverse charge if confirmed)", sale("AT", "ATU12345675", "services"), true],
+    ["a Northern Irish ID, goods to Belfast (XI)", sale("XI", "XI123456782"), true],
+    ["a French ID, goods to Germany (domestic either way)", sale("DE", "FR32123456789"), false],
+    ["the seller's own country's ID, goods to France", sale("FR", "DE123456788"), false],
+    ["a French ID, goods to Switzerland (an export either way)", sale("CH", "FR32123456789"), false],
+    ["a Northern Irish ID, services (outside the Windsor Framework)", sale("FR", "XI123456782", "services"), false],
+  ];
+  for (const [what, decides, expected] of cases)
+    it(`${expected ? "asks" : "does not ask"} for ${what}`, () => expect(decides).to.equal(expected));
+  it("never asks without a VAT ID", () =>
+    expect(
+      vatIdDecides({
+        sellerCountry: "DE",
+        destinationCountry: "FR",
+        buyer: { kind: "consumer" },
+        ossRegistered: true,
+        supplyKind: "goods",
+      }),
+    ).to.equal(false));
 });
