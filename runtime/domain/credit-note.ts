@@ -72,8 +72,18 @@ export interface PricedCreditNote {
   readonly tax: OrderTax;
 }
 
-/** Why a credit note cannot be made: stable codes the API will map to 422. */
-export type CreditNoteProblem = "UNKNOWN_LINE" | "DUPLICATE_LINE" | "QUANTITY_ABOVE_INVOICED" | "EMPTY_CREDIT_NOTE";
+/**
+ * Why a credit note cannot be made: stable codes for the API to map (422; NOT_INVOICED 409). The first four
+ * come from creditNoteOf, the last three from the store (the credited total, the invoice, the id).
+ */
+export type CreditNoteProblem =
+  | "UNKNOWN_LINE"
+  | "DUPLICATE_LINE"
+  | "QUANTITY_ABOVE_INVOICED"
+  | "EMPTY_CREDIT_NOTE"
+  | "OVER_CREDIT"
+  | "NOT_INVOICED"
+  | "CREDIT_NOTE_ID_REUSED";
 
 /** A credit-note request that does not fit its invoice. */
 export class CreditNoteRefused extends Error {
