@@ -70,6 +70,8 @@ export interface OrderRecord {
   readonly creditedMinor?: number;
   /** The ids of the invoice's credit notes, in the order they were numbered. */
   readonly creditNoteIds?: string[];
+  /** A credit note took back the shipping (it is credited whole, so once at most). Units credited per line: `creditedQty_<line>`. */
+  readonly shippingCredited?: boolean;
 }
 
 /** The shop closed the order because no payment could be created for it (the provider was down or refused the request). */
@@ -585,8 +587,8 @@ export class OrderStore {
       if (existing) return this.sameOrRefused(existing, creditNote);
       const order = await this.get(orderId);
       if (!order || !hasInvoice(order)) throw new CreditNoteRefused("NOT_INVOICED", `Order ${orderId} has no invoice to correct`);
-      const cap = order.order.totalMinor - creditNote.totalMinor;
-      if (cap < 0) throw overCredit(order.order.totalMinor, creditNote.totalMinor);
+      const refusal = overCredit(order, creditNote);
+      if (refusal) throw refusal;
       const last = await this.counterValue(CREDIT_NOTE_COUNTER_PK);
       const record: CreditNoteRecord = {
         creditNote,
@@ -609,24 +611,7 @@ export class OrderStore {
                 },
               },
               {
-                Update: {
-                  TableName: this.table,
-                  Key: { pk: orderPk(orderId) },
-                  UpdateExpression:
-                    "SET creditedMinor = if_not_exists(creditedMinor, :zero) + :amount, creditNoteIds = list_append(if_not_exists(creditNoteIds, :none), :ids)",
-                  // The order's total is part of the condition: the cap was computed from it.
-                  ConditionExpression:
-                    "attribute_exists(invoiceNumber) AND #o.totalMinor = :total AND (attribute_not_exists(creditedMinor) OR creditedMinor <= :cap)",
-                  ExpressionAttributeNames: { "#o": "order" },
-                  ExpressionAttributeValues: {
-                    ":zero": 0,
-                    ":amount": creditNote.totalMinor,
-                    ":none": [],
-                    ":ids": [creditNote.id],
-                    ":total": order.order.totalMinor,
-                    ":cap": cap,
-                  },
-                },
+                Update: { TableName: this.table, Key: { pk: orderPk(orderId) }, ...creditedUpdate(order.order, creditNote) },
               },
             ],
           }),
@@ -636,7 +621,8 @@ export class OrderStore {
         if (!isTxCancelled(e)) throw e;
         const reasons = (e as TransactionCanceledException).CancellationReasons;
         if (reasons?.[2]?.Code === "ConditionalCheckFailed" && reasons?.[1]?.Code !== "ConditionalCheckFailed") {
-          throw overCredit(order.order.totalMinor, creditNote.totalMinor, (await this.get(orderId))?.creditedMinor);
+          const latest = await this.get(orderId);
+          throw (latest && overCredit(latest, creditNote)) ?? e;
         }
         // The counter moved, or the same credit note is being written by a retry: read again and try again.
         if (attempt >= maxAttempts) throw e;
@@ -833,12 +819,75 @@ export class OrderStore {
   }
 }
 
-/** The refusal of a credit note that would take the invoice's credited total above the invoice's total. */
-function overCredit(invoiceTotalMinor: number, amountMinor: number, creditedMinor = 0): CreditNoteRefused {
-  return new CreditNoteRefused(
-    "OVER_CREDIT",
-    `Crediting ${amountMinor} more would exceed the invoice's total ${invoiceTotalMinor} (${creditedMinor} credited so far)`,
-  );
+/** The order item's attribute holding how many units of invoice line `line` were credited so far. */
+const creditedQtyAttribute = (line: number) => `creditedQty_${line}`;
+
+/** Units of invoice line `line` credited so far. */
+function creditedQuantity(rec: OrderRecord, line: number): number {
+  const v = (rec as unknown as Record<string, unknown>)[creditedQtyAttribute(line)];
+  return typeof v === "number" ? v : 0;
+}
+
+/**
+ * Why `creditNote` would credit more than the invoice of `rec` holds, given the credit notes
+ * recorded so far: a line's units, the shipping a second time, or the invoice's total. Undefined if it fits.
+ */
+function overCredit(rec: OrderRecord, creditNote: PricedCreditNote): CreditNoteRefused | undefined {
+  const refuse = (message: string) => new CreditNoteRefused("OVER_CREDIT", message);
+  for (const l of creditNote.lines) {
+    const invoiced = rec.order.lines[l.invoiceLine]?.quantity ?? 0;
+    const credited = creditedQuantity(rec, l.invoiceLine);
+    if (credited + l.quantity > invoiced)
+      return refuse(`Line ${l.invoiceLine}: ${l.quantity} more would exceed the ${invoiced} invoiced (${credited} credited so far)`);
+  }
+  if (creditNote.shipping && rec.shippingCredited) return refuse("The shipping was credited already");
+  const credited = rec.creditedMinor ?? 0;
+  if (credited + creditNote.totalMinor > rec.order.totalMinor)
+    return refuse(`${creditNote.totalMinor} more would exceed the invoice's total ${rec.order.totalMinor} (${credited} credited so far)`);
+  return undefined;
+}
+
+/**
+ * The order item's update for a credit note: its amount, units per line and the shipping added to
+ * what was credited, only while each stays within the invoice (the totals are part of the condition).
+ */
+function creditedUpdate(order: PricedOrder, creditNote: PricedCreditNote) {
+  const names: Record<string, string> = { "#o": "order" };
+  const values: Record<string, unknown> = {
+    ":zero": 0,
+    ":amount": creditNote.totalMinor,
+    ":none": [],
+    ":ids": [creditNote.id],
+    ":total": order.totalMinor,
+    ":cap": order.totalMinor - creditNote.totalMinor,
+  };
+  const sets = [
+    "creditedMinor = if_not_exists(creditedMinor, :zero) + :amount",
+    "creditNoteIds = list_append(if_not_exists(creditNoteIds, :none), :ids)",
+  ];
+  const conditions = [
+    "attribute_exists(invoiceNumber)",
+    "#o.totalMinor = :total",
+    "(attribute_not_exists(creditedMinor) OR creditedMinor <= :cap)",
+  ];
+  creditNote.lines.forEach((l, i) => {
+    names[`#q${i}`] = creditedQtyAttribute(l.invoiceLine);
+    values[`:q${i}`] = l.quantity;
+    values[`:qmax${i}`] = order.lines[l.invoiceLine].quantity - l.quantity;
+    sets.push(`#q${i} = if_not_exists(#q${i}, :zero) + :q${i}`);
+    conditions.push(`(attribute_not_exists(#q${i}) OR #q${i} <= :qmax${i})`);
+  });
+  if (creditNote.shipping) {
+    sets.push("shippingCredited = :true");
+    values[":true"] = true;
+    conditions.push("attribute_not_exists(shippingCredited)");
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(", ")}`,
+    ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** Is `b` the same order as `a` (same id, customer, creation time and total)? */

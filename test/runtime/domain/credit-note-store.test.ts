@@ -115,6 +115,52 @@ describe("OrderStore.assignCreditNoteNumber", () => {
     expect((await store().get(order.orderId))?.creditedMinor).to.equal(order.totalMinor);
   });
 
+  it("refuses crediting a line's units or the shipping beyond what was invoiced, summed over credit notes (OVER_CREDIT)", async () => {
+    // Prepare: line 1 has 2 units; one credited with the shipping, then the other
+    const order = await invoiced();
+    const unitAndShipping = (id: string) =>
+      creditNoteOf(
+        order,
+        creditNoteRequestSchema().parse({ id, kind: "partial", reason: "Returned", lines: [{ line: 1, quantity: 1 }], shipping: true }),
+      );
+    await store().assignCreditNoteNumber(order.orderId, unitAndShipping("cn_unitOne"), new Date());
+    await store().assignCreditNoteNumber(order.orderId, oneUnit(order, "cn_unitTwo", 1), new Date());
+    // Act
+    const third = await store()
+      .assignCreditNoteNumber(order.orderId, oneUnit(order, "cn_unitTri", 1), new Date())
+      .catch((e: unknown) => e);
+    const shippingAgain = await store()
+      .assignCreditNoteNumber(order.orderId, unitAndShipping("cn_shipTwo"), new Date())
+      .catch((e: unknown) => e);
+    // Assess
+    expect(third).to.be.instanceOf(CreditNoteRefused).with.property("problem", "OVER_CREDIT");
+    expect((third as Error).message).to.contain("Line 1");
+    expect(shippingAgain).to.be.instanceOf(CreditNoteRefused).with.property("problem", "OVER_CREDIT");
+    expect(await counter()).to.equal(2);
+  });
+
+  it("lets only as many concurrent one-unit credit notes of a line through as it has units", async () => {
+    // Prepare: line 2 has 3 units; 8 requests race for them
+    const order = await invoiced();
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        store()
+          .assignCreditNoteNumber(order.orderId, oneUnit(order, `cn_unit${i}00`, 2), new Date())
+          .catch((e: unknown) => e),
+      ),
+    );
+    // Assess
+    expect(
+      results
+        .filter((r) => !(r instanceof Error))
+        .map((r) => (r as { creditNoteSeq: number }).creditNoteSeq)
+        .sort(),
+    ).to.deep.equal([1, 2, 3]);
+    expect(results.filter((r) => r instanceof CreditNoteRefused)).to.have.length(5);
+    expect(await counter()).to.equal(3);
+  });
+
   it("refuses a credit note for an order without an invoice (NOT_INVOICED)", async () => {
     const order = makePricedOrder();
     await recordPaidOrder(store(), order);
