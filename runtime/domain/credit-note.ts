@@ -6,7 +6,19 @@
 import { z } from "zod";
 import { once } from "../memo";
 import { taxOf } from "./money";
-import { LIMITS, printable, type OrderTax, type PricedLine, type PricedOrder, type PricedShipping } from "./order";
+import { LANGS } from "../i18n/langs";
+import {
+  currencySchema,
+  LIMITS,
+  orderTaxSchema,
+  pricedLineSchema,
+  pricedShippingSchema,
+  printable,
+  type OrderTax,
+  type PricedLine,
+  type PricedOrder,
+  type PricedShipping,
+} from "./order";
 
 /** Longest reason text a credit note prints. */
 export const MAX_CREDIT_REASON_LENGTH = 500;
@@ -71,6 +83,24 @@ export interface PricedCreditNote {
   /** The invoice's rule, rates country, tax point and notes; groups of the credited amounts only. */
   readonly tax: OrderTax;
 }
+
+/** A priced credit note as stored and, later, queued: checked when read back, so a corrupt item goes no further. */
+export const pricedCreditNoteSchema = once(() =>
+  z.object({
+    id: z.string(),
+    orderId: z.string(),
+    kind: z.enum(["full", "partial"]),
+    reason: z.string(),
+    currency: currencySchema(),
+    lang: z.enum(LANGS),
+    lines: z.array(pricedLineSchema().extend({ invoiceLine: z.number().int().nonnegative() })).max(LIMITS.maxLines),
+    shipping: pricedShippingSchema().optional(),
+    subtotalMinor: z.number().int().nonnegative(),
+    taxMinor: z.number().int().nonnegative(),
+    totalMinor: z.number().int().nonnegative(),
+    tax: orderTaxSchema(),
+  }),
+) satisfies () => z.ZodType<PricedCreditNote>;
 
 /**
  * Why a credit note cannot be made: stable codes for the API to map (422; NOT_INVOICED 409). The first four

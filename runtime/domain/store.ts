@@ -4,7 +4,7 @@ import { pricedOrderSchema, type OrderStatus, type PricedOrder } from "./order";
 import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatCreditNoteNumber, formatInvoiceNumber } from "../contracts/numbers";
-import { CreditNoteRefused, type PricedCreditNote } from "./credit-note";
+import { CreditNoteRefused, pricedCreditNoteSchema, type PricedCreditNote } from "./credit-note";
 import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN } from "../contracts/table";
 import type { EmailEventType } from "../contracts/email-events";
 
@@ -569,7 +569,14 @@ export class OrderStore {
     const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: creditNotePk(creditNoteId) }, ConsistentRead: true }));
     if (!r.Item) return undefined;
     const { creditNote, creditNoteNumber, creditNoteSeq, issuedAt, invoiceNumber, invoiceIssuedAt } = r.Item;
-    return { creditNote, creditNoteNumber, creditNoteSeq, issuedAt, invoiceNumber, invoiceIssuedAt } as CreditNoteRecord;
+    return {
+      creditNote: pricedCreditNoteSchema().parse(creditNote),
+      creditNoteNumber: String(creditNoteNumber),
+      creditNoteSeq: Number(creditNoteSeq),
+      issuedAt: String(issuedAt),
+      invoiceNumber: String(invoiceNumber),
+      invoiceIssuedAt: String(invoiceIssuedAt),
+    };
   }
 
   /**
