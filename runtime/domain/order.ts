@@ -72,7 +72,8 @@ const text = (max: number) => {
     });
 };
 // Control characters would corrupt the PDF and the email; everything printable, any script, is fine.
-const printable = (max: number) =>
+/** Printable text of 1..max characters: any script, no control, line-separator or bidi override characters. */
+export const printable = (max: number) =>
   text(max).refine((s) => !NOT_PRINTABLE.test(s), {
     message: "must not contain control, line-separator or bidi override/isolate characters",
   });

@@ -3,7 +3,8 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import { pricedOrderSchema, type OrderStatus, type PricedOrder } from "./order";
 import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
-import { formatInvoiceNumber } from "../contracts/numbers";
+import { formatCreditNoteNumber, formatInvoiceNumber } from "../contracts/numbers";
+import { CreditNoteRefused, pricedCreditNoteSchema, type PricedCreditNote } from "./credit-note";
 import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN } from "../contracts/table";
 import type { EmailEventType } from "../contracts/email-events";
 
@@ -12,6 +13,9 @@ const emailPk = (messageId: string) => `EMAIL#${messageId}`;
 const idempotencyPk = (customerId: string, keyHash: string) => `${KEY_PREFIXES.idempotency}${customerId}#${keyHash}`;
 const probePk = (probeId: string) => `PROBE#${probeId}`;
 const COUNTER_PK = "COUNTER#invoice";
+/** The credit notes' own gap-free series: a second counter item, moved the way the invoices' is. */
+const CREDIT_NOTE_COUNTER_PK = "COUNTER#creditNote";
+const creditNotePk = (creditNoteId: string) => `CREDITNOTE#${creditNoteId}`;
 /** The state index's attribute names, for expressions that set or remove them. */
 const STATE_INDEX_NAMES = { "#g2pk": TABLE_DESIGN.stateIndex.partitionKey, "#g2sk": TABLE_DESIGN.stateIndex.sortKey };
 /** Orders one numbering transaction can number: TransactWriteItems holds 100 items, one is the counter. */
@@ -62,6 +66,12 @@ export interface OrderRecord {
   readonly emailStatus?: EmailStatus;
   readonly emailFailure?: EmailFailure;
   readonly emailOutcomeAt?: string;
+  /** The gross amount credited by the invoice's credit notes so far: never above the invoice's total. */
+  readonly creditedMinor?: number;
+  /** The ids of the invoice's credit notes, in the order they were numbered. */
+  readonly creditNoteIds?: string[];
+  /** A credit note took back the shipping (it is credited whole, so once at most). Units credited per line: `creditedQty_<line>`. */
+  readonly shippingCredited?: boolean;
 }
 
 /** The shop closed the order because no payment could be created for it (the provider was down or refused the request). */
@@ -103,6 +113,31 @@ export type InvoicedRecord = OrderRecord & Required<Pick<OrderRecord, "invoiceNu
 /** Does the order have a committed invoice (INVOICED or later)? */
 export function hasInvoice(rec: OrderRecord): rec is InvoicedRecord {
   return Boolean(rec.invoiceNumber && rec.invoiceKey && rec.invoiceIssuedAt) && (rec.status === "INVOICED" || rec.status === "NOTIFIED");
+}
+
+/** A numbered credit note as stored (`CREDITNOTE#<id>`), beside the order it corrects. */
+export interface CreditNoteRecord {
+  readonly creditNote: PricedCreditNote;
+  /** Formatted number of the credit notes' own series, e.g. "CN-000001". */
+  readonly creditNoteNumber: string;
+  readonly creditNoteSeq: number;
+  /** When the number was assigned: the credit note's date. */
+  readonly issuedAt: string;
+  /** The invoice it corrects, and that invoice's date. */
+  readonly invoiceNumber: string;
+  readonly invoiceIssuedAt: string;
+}
+
+/** Is `b` the credit note `a` was stored from (a retried request), not another one under the same id? */
+function sameCreditNote(a: PricedCreditNote, b: PricedCreditNote): boolean {
+  const lines = (c: PricedCreditNote) => JSON.stringify(c.lines.map((l) => [l.invoiceLine, l.quantity, l.lineTotalMinor]));
+  return (
+    a.orderId === b.orderId &&
+    a.kind === b.kind &&
+    a.totalMinor === b.totalMinor &&
+    lines(a) === lines(b) &&
+    Boolean(a.shipping) === Boolean(b.shipping)
+  );
 }
 
 /** An Idempotency-Key as remembered for 24 h. */
@@ -459,8 +494,7 @@ export class OrderStore {
       // Distinct orders still without a number, in the caller's order.
       const todo = [...result.values()].filter((r) => !r.invoiceNumber);
       if (todo.length === 0) return batch.map((r) => result.get(r.order.orderId)!);
-      const c = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: COUNTER_PK }, ConsistentRead: true }));
-      const last = typeof c.Item?.value === "number" ? c.Item.value : 0;
+      const last = await this.counterValue(COUNTER_PK);
       const assigned = todo.map((r, i) => ({
         invoiceSeq: last + 1 + i,
         invoiceNumber: formatInvoiceNumber(last + 1 + i),
@@ -471,15 +505,7 @@ export class OrderStore {
         await this.ddb.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { pk: COUNTER_PK, type: "counter", value: last + todo.length },
-                  ConditionExpression: last === 0 ? "attribute_not_exists(pk) OR #v = :last" : "#v = :last",
-                  ExpressionAttributeNames: { "#v": "value" },
-                  ExpressionAttributeValues: { ":last": last },
-                },
-              },
+              this.counterMove(COUNTER_PK, last, last + todo.length),
               ...todo.map((r, i) => ({
                 Update: {
                   TableName: this.table,
@@ -517,6 +543,104 @@ export class OrderStore {
         }
       }
     }
+  }
+
+  /** The last number a gap-free series (its counter item `pk`) gave out; 0 before the first. */
+  private async counterValue(pk: string): Promise<number> {
+    const c = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }));
+    return typeof c.Item?.value === "number" ? c.Item.value : 0;
+  }
+
+  /** The transaction item that moves a series' counter from `last` to `next`, only if nobody moved it since it was read. */
+  private counterMove(pk: string, last: number, next: number) {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { pk, type: "counter", value: next },
+        ConditionExpression: last === 0 ? "attribute_not_exists(pk) OR #v = :last" : "#v = :last",
+        ExpressionAttributeNames: { "#v": "value" },
+        ExpressionAttributeValues: { ":last": last },
+      },
+    };
+  }
+
+  /** Reads a credit note by its id (strongly consistent), or undefined. */
+  async getCreditNote(creditNoteId: string): Promise<CreditNoteRecord | undefined> {
+    const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: creditNotePk(creditNoteId) }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    const { creditNote, creditNoteNumber, creditNoteSeq, issuedAt, invoiceNumber, invoiceIssuedAt } = r.Item;
+    return {
+      creditNote: pricedCreditNoteSchema().parse(creditNote),
+      creditNoteNumber: String(creditNoteNumber),
+      creditNoteSeq: Number(creditNoteSeq),
+      issuedAt: String(issuedAt),
+      invoiceNumber: String(invoiceNumber),
+      invoiceIssuedAt: String(invoiceIssuedAt),
+    };
+  }
+
+  /**
+   * Records `creditNote` against the invoiced order `orderId` with the next number of the credit
+   * notes' own series, in one transaction: the counter moves by one, the credit-note item is written
+   * once, and the order's credited total grows only while it stays within the invoice's total. So
+   * numbers are unique and gap-free (a refused credit note takes none), a retried request with the
+   * same credit-note id gets the number it already has, and the invoice is never over-credited.
+   * Throws CreditNoteRefused: NOT_INVOICED, OVER_CREDIT, or CREDIT_NOTE_ID_REUSED (the id holds another credit note).
+   */
+  async assignCreditNoteNumber(orderId: string, creditNote: PricedCreditNote, now: Date, maxAttempts = 25): Promise<CreditNoteRecord> {
+    if (creditNote.orderId !== orderId) throw new Error(`Credit note ${creditNote.id} is of order ${creditNote.orderId}, not ${orderId}`);
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.getCreditNote(creditNote.id);
+      if (existing) return this.sameOrRefused(existing, creditNote);
+      const order = await this.get(orderId);
+      if (!order || !hasInvoice(order)) throw new CreditNoteRefused("NOT_INVOICED", `Order ${orderId} has no invoice to correct`);
+      const refusal = overCredit(order, creditNote);
+      if (refusal) throw refusal;
+      const last = await this.counterValue(CREDIT_NOTE_COUNTER_PK);
+      const record: CreditNoteRecord = {
+        creditNote,
+        creditNoteNumber: formatCreditNoteNumber(last + 1),
+        creditNoteSeq: last + 1,
+        issuedAt: now.toISOString(),
+        invoiceNumber: order.invoiceNumber,
+        invoiceIssuedAt: order.invoiceIssuedAt,
+      };
+      try {
+        await this.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.counterMove(CREDIT_NOTE_COUNTER_PK, last, last + 1),
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { pk: creditNotePk(creditNote.id), type: "creditNote", orderId, ...record },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+              {
+                Update: { TableName: this.table, Key: { pk: orderPk(orderId) }, ...creditedUpdate(order.order, creditNote) },
+              },
+            ],
+          }),
+        );
+        return record;
+      } catch (e) {
+        if (!isTxCancelled(e)) throw e;
+        const reasons = (e as TransactionCanceledException).CancellationReasons;
+        if (reasons?.[2]?.Code === "ConditionalCheckFailed" && reasons?.[1]?.Code !== "ConditionalCheckFailed") {
+          const latest = await this.get(orderId);
+          throw (latest && overCredit(latest, creditNote)) ?? e;
+        }
+        // The counter moved, or the same credit note is being written by a retry: read again and try again.
+        if (attempt >= maxAttempts) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  private sameOrRefused(existing: CreditNoteRecord, creditNote: PricedCreditNote): CreditNoteRecord {
+    if (sameCreditNote(existing.creditNote, creditNote)) return existing;
+    throw new CreditNoteRefused("CREDIT_NOTE_ID_REUSED", `Credit note ${creditNote.id} exists with other contents`);
   }
 
   /** One conditional update of an order; false when the condition did not hold. */
@@ -700,6 +824,77 @@ export class OrderStore {
     const { sentAt, receivedAt, release } = r.Item;
     return { probeId, sentAt: String(sentAt), receivedAt: String(receivedAt), ...(typeof release === "string" ? { release } : {}) };
   }
+}
+
+/** The order item's attribute holding how many units of invoice line `line` were credited so far. */
+const creditedQtyAttribute = (line: number) => `creditedQty_${line}`;
+
+/** Units of invoice line `line` credited so far. */
+function creditedQuantity(rec: OrderRecord, line: number): number {
+  const v = (rec as unknown as Record<string, unknown>)[creditedQtyAttribute(line)];
+  return typeof v === "number" ? v : 0;
+}
+
+/**
+ * Why `creditNote` would credit more than the invoice of `rec` holds, given the credit notes
+ * recorded so far: a line's units, the shipping a second time, or the invoice's total. Undefined if it fits.
+ */
+function overCredit(rec: OrderRecord, creditNote: PricedCreditNote): CreditNoteRefused | undefined {
+  const refuse = (message: string) => new CreditNoteRefused("OVER_CREDIT", message);
+  for (const l of creditNote.lines) {
+    const invoiced = rec.order.lines[l.invoiceLine]?.quantity ?? 0;
+    const credited = creditedQuantity(rec, l.invoiceLine);
+    if (credited + l.quantity > invoiced)
+      return refuse(`Line ${l.invoiceLine}: ${l.quantity} more would exceed the ${invoiced} invoiced (${credited} credited so far)`);
+  }
+  if (creditNote.shipping && rec.shippingCredited) return refuse("The shipping was credited already");
+  const credited = rec.creditedMinor ?? 0;
+  if (credited + creditNote.totalMinor > rec.order.totalMinor)
+    return refuse(`${creditNote.totalMinor} more would exceed the invoice's total ${rec.order.totalMinor} (${credited} credited so far)`);
+  return undefined;
+}
+
+/**
+ * The order item's update for a credit note: its amount, units per line and the shipping added to
+ * what was credited, only while each stays within the invoice (the totals are part of the condition).
+ */
+function creditedUpdate(order: PricedOrder, creditNote: PricedCreditNote) {
+  const names: Record<string, string> = { "#o": "order" };
+  const values: Record<string, unknown> = {
+    ":zero": 0,
+    ":amount": creditNote.totalMinor,
+    ":none": [],
+    ":ids": [creditNote.id],
+    ":total": order.totalMinor,
+    ":cap": order.totalMinor - creditNote.totalMinor,
+  };
+  const sets = [
+    "creditedMinor = if_not_exists(creditedMinor, :zero) + :amount",
+    "creditNoteIds = list_append(if_not_exists(creditNoteIds, :none), :ids)",
+  ];
+  const conditions = [
+    "attribute_exists(invoiceNumber)",
+    "#o.totalMinor = :total",
+    "(attribute_not_exists(creditedMinor) OR creditedMinor <= :cap)",
+  ];
+  creditNote.lines.forEach((l, i) => {
+    names[`#q${i}`] = creditedQtyAttribute(l.invoiceLine);
+    values[`:q${i}`] = l.quantity;
+    values[`:qmax${i}`] = order.lines[l.invoiceLine].quantity - l.quantity;
+    sets.push(`#q${i} = if_not_exists(#q${i}, :zero) + :q${i}`);
+    conditions.push(`(attribute_not_exists(#q${i}) OR #q${i} <= :qmax${i})`);
+  });
+  if (creditNote.shipping) {
+    sets.push("shippingCredited = :true");
+    values[":true"] = true;
+    conditions.push("attribute_not_exists(shippingCredited)");
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(", ")}`,
+    ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** Is `b` the same order as `a` (same id, customer, creation time and total)? */

@@ -17,6 +17,17 @@ export const de: Messages = {
   billTo: "Rechnungsadresse",
   shipTo: "Lieferadresse",
 
+  // Not "Gutschrift": under § 14 (2) UStG that is a buyer's self-billed invoice; a seller's correction is a Rechnungskorrektur.
+  creditNoteTitle: "Rechnungskorrektur",
+  creditNoteWithNumber: "Rechnungskorrektur {number}",
+  creditNoteForInvoice: "Rechnungskorrektur {number} zur Rechnung {invoice} (Bestellung {orderId})",
+  creditNoteContinued: "Rechnungskorrektur {number} (Fortsetzung)",
+  creditNoteNumber: "Korrektur-Nr.",
+  creditNoteDate: "Korrekturdatum",
+  correctedInvoice: "Zur Rechnung",
+  correctsInvoice: "Berichtigt die Rechnung {invoice} vom {date}.",
+  creditReason: "Grund: {reason}",
+
   columnSku: "Art.-Nr.",
   columnDescription: "Bezeichnung",
   columnQuantity: "Anz.",

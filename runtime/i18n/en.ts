@@ -16,6 +16,17 @@ export const en = {
   billTo: "Bill to",
   shipTo: "Ship to",
 
+  // The credit note: the invoice's layout, its own title and number, and what it corrects (EN 16931 type 381).
+  creditNoteTitle: "Credit note",
+  creditNoteWithNumber: "Credit note {number}",
+  creditNoteForInvoice: "Credit note {number} for invoice {invoice} (order {orderId})",
+  creditNoteContinued: "Credit note {number} (continued)",
+  creditNoteNumber: "Credit note number",
+  creditNoteDate: "Credit note date",
+  correctedInvoice: "Corrected invoice",
+  correctsInvoice: "Corrects invoice {invoice} of {date}.",
+  creditReason: "Reason: {reason}",
+
   // The items table and totals.
   columnSku: "SKU",
   columnDescription: "Description",

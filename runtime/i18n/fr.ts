@@ -17,6 +17,16 @@ export const fr: Messages = {
   billTo: "Adresse de facturation",
   shipTo: "Adresse de livraison",
 
+  creditNoteTitle: "Avoir",
+  creditNoteWithNumber: "Avoir {number}",
+  creditNoteForInvoice: "Avoir {number} sur la facture {invoice} (commande {orderId})",
+  creditNoteContinued: "Avoir {number} (suite)",
+  creditNoteNumber: "N° d'avoir",
+  creditNoteDate: "Date de l'avoir",
+  correctedInvoice: "Facture rectifiée",
+  correctsInvoice: "Rectifie la facture {invoice} du {date}.",
+  creditReason: "Motif\u00a0: {reason}",
+
   columnSku: "Réf.",
   columnDescription: "Désignation",
   columnQuantity: "Qté",

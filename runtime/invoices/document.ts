@@ -1,3 +1,4 @@
+import type { PricedCreditNote } from "../domain/credit-note";
 import type { PricedOrder } from "../domain/order";
 import type { Seller } from "../settings";
 
@@ -15,4 +16,19 @@ export interface InvoiceDocument {
     readonly paidAt: Date;
     readonly card?: { readonly brand: string; readonly last4: string };
   };
+}
+
+/** Everything printed on a credit note. Rendering is a pure function of this value. */
+export interface CreditNoteDocument {
+  readonly creditNote: PricedCreditNote;
+  /** The corrected invoice's order: customer, buyer and addresses as the invoice had them. */
+  readonly order: PricedOrder;
+  /** Formatted number of the credit notes' own series, e.g. "CN-000001". */
+  readonly creditNoteNumber: string;
+  /** When the number was assigned: the credit note's date. */
+  readonly issuedAt: Date;
+  /** The corrected invoice's number and date. */
+  readonly invoiceNumber: string;
+  readonly invoiceIssuedAt: Date;
+  readonly seller: Seller;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { jsPDF } from "jspdf";
-import type { Address, PricedOrder } from "../domain/order";
+import type { Address, OrderTax, PricedLine, PricedOrder, PricedShipping } from "../domain/order";
+import type { Seller } from "../settings";
 import {
   countryNameIn,
   formatDateIn,
@@ -14,7 +15,7 @@ import {
   type Lang,
   type MessageKey,
 } from "../i18n";
-import type { InvoiceDocument } from "./document";
+import type { CreditNoteDocument, InvoiceDocument } from "./document";
 import { addFonts, type FontFace } from "./fonts";
 
 // A4 portrait in points.
@@ -73,20 +74,31 @@ interface TableRow {
   readonly lineTotalMinor: number;
 }
 
-/** The rows of the items table: the order's lines, then its shipping. */
-export function tableRows(order: PricedOrder, lang: Lang = "en"): TableRow[] {
+/** What the items table and the closing block print: an order's or a credit note's lines, shipping and VAT. */
+export interface Items {
+  readonly lines: readonly PricedLine[];
+  /** The shipping as its own line; a credit note that does not credit it has none. */
+  readonly shipping?: PricedShipping;
+  readonly tax: Pick<OrderTax, "groups" | "notes">;
+  readonly subtotalMinor: number;
+  readonly taxMinor: number;
+  readonly totalMinor: number;
+}
+
+/** The rows of the items table: the lines, then the shipping (if any). */
+export function tableRows(items: Items, lang: Lang = "en"): TableRow[] {
   const unit = t(lang, "unitPiece");
-  const s = order.shipping;
-  const shipping = {
+  const s = items.shipping;
+  const shipping = s && {
     sku: "",
     name: t(lang, "shippingLine", { method: s.name }),
     quantity: 1,
     unit,
     unitPriceMinor: s.priceMinor,
-    vat: shippingVat(order, lang),
+    vat: shippingVat(items, lang),
     lineTotalMinor: s.priceMinor,
   };
-  return [...order.lines.map((l) => ({ ...l, unit, vat: formatVatIn(l.vat, lang) })), shipping];
+  return [...items.lines.map((l) => ({ ...l, unit, vat: formatVatIn(l.vat, lang) })), ...(shipping ? [shipping] : [])];
 }
 
 /**
@@ -94,8 +106,8 @@ export function tableRows(order: PricedOrder, lang: Lang = "en"): TableRow[] {
  * lines' rates in proportion to their amounts), so it has one rate only when one group carries it;
  * otherwise it says "split" and the VAT breakdown, whose taxable amounts include each share, tells the rest.
  */
-function shippingVat(order: PricedOrder, lang: Lang): string {
-  const groups = order.tax.groups;
+function shippingVat(items: Items, lang: Lang): string {
+  const groups = items.tax.groups;
   const carrying = groups.filter((g) => g.shippingNetMinor > 0);
   const only = carrying.length === 1 ? carrying[0] : groups.length === 1 ? groups[0] : undefined;
   return only ? formatVatIn(only, lang) : t(lang, "shippingVatSplit");
@@ -114,39 +126,126 @@ const COLUMNS: readonly Column[] = [
 /** Amounts shrink to fit their column instead of wrapping: a number split over two lines misleads. */
 const isAmount = (column: Column) => column.align === "right";
 
+/**
+ * What one printed document says, in its language: an invoice or a credit note. Both are laid out
+ * alike (heading, items table, VAT breakdown, totals, notes, footers); only these texts and amounts differ.
+ */
+interface Sheet {
+  readonly seller: Seller;
+  /** The order: its id, customer, buyer and addresses head the document. */
+  readonly order: PricedOrder;
+  readonly issuedAt: Date;
+  /** Which texts name it (title, "Invoice INV-000042" in the PDF's title and every footer, continuation heading). */
+  readonly kind: keyof typeof SHEET_TEXTS;
+  readonly number: string;
+  readonly subject: string;
+  /** The PDF file id: a hash of this, so a re-render is identical. */
+  readonly fileIdSeed: string;
+  /** Label and value pairs at the top right: number, dates, order. */
+  readonly fields: ReadonlyArray<readonly [string, string]>;
+  /** Sentences between the addresses and the items table (what a credit note corrects, and why). */
+  readonly remarks: readonly string[];
+  readonly items: Items;
+  readonly payment?: InvoiceDocument["payment"];
+}
+
+/** The message keys that name each kind of sheet. */
+const SHEET_TEXTS = {
+  invoice: { title: "invoiceTitle", withNumber: "invoiceWithNumber", continued: "invoiceContinued" },
+  creditNote: { title: "creditNoteTitle", withNumber: "creditNoteWithNumber", continued: "creditNoteContinued" },
+} as const;
+
 /** Renders the invoice as a PDF in `lang`; the same document and language always yield the same bytes. */
 export function renderInvoicePdf(doc: InvoiceDocument, lang: Lang = doc.order.lang ?? "en"): Uint8Array {
+  const { order, invoiceNumber: number } = doc;
+  return renderSheet(
+    {
+      ...doc,
+      kind: "invoice",
+      number,
+      subject: t(lang, "invoiceForOrder", { number, orderId: order.orderId }),
+      fileIdSeed: `${number}\n${order.orderId}`,
+      fields: [
+        [t(lang, "invoiceNumber"), number],
+        [t(lang, "invoiceDate"), formatDateIn(doc.issuedAt, lang)],
+        [t(lang, "supplyDate"), supplyDateIn(order.tax.date, lang)],
+        [t(lang, "order"), order.orderId],
+      ],
+      remarks: [],
+      items: order,
+    },
+    lang,
+  );
+}
+
+/**
+ * Renders the credit note as a PDF in `lang` (the invoice's language by default), laid out as the
+ * invoice: it names the invoice it corrects and why, and prints the credited amounts as positive
+ * numbers (EN 16931 credit note, type 381: the document type says they are taken back). Deterministic bytes.
+ */
+export function renderCreditNotePdf(doc: CreditNoteDocument, lang: Lang = doc.creditNote.lang ?? "en"): Uint8Array {
+  const { order, creditNote, creditNoteNumber: number } = doc;
+  const invoiceDate = formatDateIn(doc.invoiceIssuedAt, lang);
+  return renderSheet(
+    {
+      ...doc,
+      kind: "creditNote",
+      number,
+      subject: t(lang, "creditNoteForInvoice", { number, invoice: doc.invoiceNumber, orderId: order.orderId }),
+      fileIdSeed: `${number}\n${doc.invoiceNumber}\n${order.orderId}`,
+      fields: [
+        [t(lang, "creditNoteNumber"), number],
+        [t(lang, "creditNoteDate"), formatDateIn(doc.issuedAt, lang)],
+        [t(lang, "correctedInvoice"), doc.invoiceNumber],
+        [t(lang, "invoiceDate"), invoiceDate],
+        [t(lang, "supplyDate"), supplyDateIn(creditNote.tax.date, lang)],
+        [t(lang, "order"), order.orderId],
+      ],
+      remarks: [
+        t(lang, "correctsInvoice", { invoice: doc.invoiceNumber, date: invoiceDate }),
+        t(lang, "creditReason", { reason: creditNote.reason }),
+      ],
+      items: creditNote,
+    },
+    lang,
+  );
+}
+
+/** Draws a sheet: heading, items table over as many pages as it takes, closing block, footers. */
+function renderSheet(sheet: Sheet, lang: Lang): Uint8Array {
   const pdf = new jsPDF({ unit: "pt", format: "a4", compress: true, putOnlyUsedFonts: true });
   addFonts(pdf, FONT_FACES);
+  const texts = SHEET_TEXTS[sheet.kind];
+  const withNumber = t(lang, texts.withNumber, { number: sheet.number });
   pdf.setProperties({
-    title: t(lang, "invoiceWithNumber", { number: doc.invoiceNumber }),
-    subject: t(lang, "invoiceForOrder", { number: doc.invoiceNumber, orderId: doc.order.orderId }),
-    author: doc.seller.name,
+    title: withNumber,
+    subject: sheet.subject,
+    author: sheet.seller.name,
     creator: "shop-backend invoice worker",
   });
   pdf.setLanguage(localeTag(lang));
   // jsPDF stamps the wall clock and a random file id by default; both must come from the document.
-  pdf.setCreationDate(pdfDate(doc.issuedAt));
-  pdf.setFileId(createHash("sha256").update(`${doc.invoiceNumber}\n${doc.order.orderId}`).digest("hex").slice(0, 32));
+  pdf.setCreationDate(pdfDate(sheet.issuedAt));
+  pdf.setFileId(createHash("sha256").update(sheet.fileIdSeed).digest("hex").slice(0, 32));
 
   const pen = new Pen(pdf);
-  let y = drawHeading(pen, doc, lang);
+  let y = drawHeading(pen, sheet, lang);
   y = drawTableHeader(pen, y, lang);
-  const lines = tableRows(doc.order, lang);
-  const money = moneyFormatterIn(doc.order.currency, lang);
-  const closing = layoutClosing(pen, doc, money, lang);
+  const lines = tableRows(sheet.items, lang);
+  const money = moneyFormatterIn(sheet.order.currency, lang);
+  const closing = layoutClosing(pen, sheet, money, lang);
   lines.forEach((line, i) => {
     const row = layoutRow(pen, line, money);
     // The last row takes the closing block (breakdown, totals, notes) with it: it never lands on a page of its own.
     const needed = row.height + (i === lines.length - 1 ? closing.height : 0);
     if (y + needed > BOTTOM) {
       pdf.addPage();
-      y = drawTableHeader(pen, drawContinuationHeading(pen, doc, lang), lang);
+      y = drawTableHeader(pen, drawContinuationHeading(pen, t(lang, texts.continued, { number: sheet.number }), sheet, lang), lang);
     }
     y = drawRow(pen, row, y);
   });
   closing.draw(y);
-  drawFooters(pen, doc, lang);
+  drawFooters(pen, sheet, withNumber, lang);
   return new Uint8Array(pdf.output("arraybuffer"));
 }
 
@@ -208,23 +307,18 @@ const sameAddress = (a: Address, b: Address) =>
 /** The tax point (YYYY-MM-DD) as a date in `lang`. */
 const supplyDateIn = (date: string, lang: Lang) => formatDateIn(new Date(`${date}T00:00:00.000Z`), lang);
 
-function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
-  const { seller, order } = doc;
+function drawHeading(pen: Pen, sheet: Sheet, lang: Lang): number {
+  const { seller, order } = sheet;
   const sellerWidth = 250;
   let left = TOP;
   left = pen.paragraph(seller.name, LEFT, left, sellerWidth, { size: 12, bold: true, maxLines: 2 });
   for (const line of sellerLines(seller, lang)) left = pen.paragraph(line, LEFT, left, sellerWidth);
 
-  pen.single(t(lang, "invoiceTitle"), RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
+  pen.single(t(lang, SHEET_TEXTS[sheet.kind].title), RIGHT, TOP - 2, 200, { size: 22, bold: true, align: "right" });
   let right = TOP + 34;
   const labelX = RIGHT - 230;
   const valueX = labelX + 84;
-  for (const [label, value] of [
-    [t(lang, "invoiceNumber"), doc.invoiceNumber],
-    [t(lang, "invoiceDate"), formatDateIn(doc.issuedAt, lang)],
-    [t(lang, "supplyDate"), supplyDateIn(order.tax.date, lang)],
-    [t(lang, "order"), order.orderId],
-  ]) {
+  for (const [label, value] of sheet.fields) {
     pen.single(label, labelX, right, valueX - labelX - 4, { muted: true });
     right = pen.paragraph(value, valueX, right, RIGHT - valueX, { maxLines: 2 });
   }
@@ -243,12 +337,14 @@ function drawHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
   if (!sameAddress(billingAddress, shippingAddress)) {
     bottom = Math.max(bottom, pen.block(t(lang, "shipTo"), addressLines(shippingAddress, lang), LEFT + column, y, column - 16));
   }
+  if (sheet.remarks.length) bottom += 12;
+  for (const remark of sheet.remarks) bottom = pen.paragraph(remark, LEFT, bottom, RIGHT - LEFT);
   return bottom + 20;
 }
 
-function drawContinuationHeading(pen: Pen, doc: InvoiceDocument, lang: Lang): number {
-  pen.single(t(lang, "invoiceContinued", { number: doc.invoiceNumber }), LEFT, TOP, 250, { bold: true, size: 10 });
-  pen.single(t(lang, "orderWithId", { orderId: doc.order.orderId }), RIGHT, TOP, 250, { muted: true, align: "right" });
+function drawContinuationHeading(pen: Pen, heading: string, sheet: Sheet, lang: Lang): number {
+  pen.single(heading, LEFT, TOP, 250, { bold: true, size: 10 });
+  pen.single(t(lang, "orderWithId", { orderId: sheet.order.orderId }), RIGHT, TOP, 250, { muted: true, align: "right" });
   return TOP + 28;
 }
 
@@ -307,15 +403,15 @@ interface Block {
  * What follows the items: the VAT breakdown per category and rate (taxable amount, rate, VAT), the
  * net, VAT and gross totals, the payment, and the notes the tax treatment requires, in `lang`.
  */
-function layoutClosing(pen: Pen, doc: InvoiceDocument, money: Money, lang: Lang): Block {
-  const { order } = doc;
+function layoutClosing(pen: Pen, sheet: Sheet, money: Money, lang: Lang): Block {
+  const { items: order } = sheet;
   const x = TOTALS_X;
   const amountWidth = 96;
   const taxableRight = RIGHT - CELL_PAD - amountWidth - 8;
   const notes = order.tax.notes.map((note) => pen.wrap(taxNoteIn(note, lang), RIGHT - LEFT, BODY_SIZE, 3, true));
   const breakdownHeight = STEP * (2 + order.tax.groups.length) + 6;
   const totalsHeight = 2 * STEP + 6 + 11 * LINE_HEIGHT;
-  const paymentHeight = doc.payment ? STEP + 8 : 0;
+  const paymentHeight = sheet.payment ? STEP + 8 : 0;
   const notesHeight = notes.reduce((h, lines) => h + lines.length * BODY_SIZE * LINE_HEIGHT + 4, notes.length ? 12 : 0);
   const height = 10 + breakdownHeight + totalsHeight + paymentHeight + notesHeight + 4;
 
@@ -350,9 +446,9 @@ function layoutClosing(pen: Pen, doc: InvoiceDocument, money: Money, lang: Lang)
     pen.single(t(lang, "total"), x, y, 140, { bold: true, size: 11 });
     pen.single(money(order.totalMinor), RIGHT - CELL_PAD, y, 130, { bold: true, size: 11, align: "right" });
     y += 11 * LINE_HEIGHT;
-    if (doc.payment) {
+    if (sheet.payment) {
       y += 8;
-      pen.single(paymentStatement(doc.payment, lang), RIGHT - CELL_PAD, y, RIGHT - x, { muted: true, align: "right" });
+      pen.single(paymentStatement(sheet.payment, lang), RIGHT - CELL_PAD, y, RIGHT - x, { muted: true, align: "right" });
       y += STEP;
     }
     if (notes.length) y += 12;
@@ -372,12 +468,12 @@ export function paymentStatement(p: NonNullable<InvoiceDocument["payment"]>, lan
   return t(lang, "paidOnWithCard", { date, card, provider: p.provider });
 }
 
-function drawFooters(pen: Pen, doc: InvoiceDocument, lang: Lang): void {
+function drawFooters(pen: Pen, sheet: Sheet, withNumber: string, lang: Lang): void {
   const pages = pen.pdf.getNumberOfPages();
-  const company = companyLines(pen, doc.seller, lang, RIGHT - LEFT);
+  const company = companyLines(pen, sheet.seller, lang, RIGHT - LEFT);
   for (let page = 1; page <= pages; page++) {
     pen.pdf.setPage(page);
-    pen.single(`${doc.seller.name} · ${t(lang, "invoiceWithNumber", { number: doc.invoiceNumber })}`, LEFT, FOOTER_Y, 330, {
+    pen.single(`${sheet.seller.name} · ${withNumber}`, LEFT, FOOTER_Y, 330, {
       size: SMALL_SIZE,
       muted: true,
     });
