@@ -43,10 +43,7 @@ export const GRANTED_BUT_NOT_CALLED: Record<Part, Record<string, string>> = {
     "xray:PutTelemetryRecords": XRAY_DAEMON,
     "xray:PutTraceSegments": XRAY_DAEMON,
   },
-  "invoice-worker": {
-    "events:PutEvents":
-      "granted for invoice.issued (issue 18); the worker does not publish yet, and the call log maps no EventBridge call (test/helpers/iam-calls.ts)",
-  },
+  "invoice-worker": {},
   "email-events": {
     "sqs:SendMessage":
       "Lambda sends a failed asynchronous event to the on-failure destination with the function's role (locally the email events driver stands in for Lambda)",
@@ -91,6 +88,7 @@ export function stackRoles(run: ProgramRun): StackRoles {
       dlq: run.one("aws:sqs/queue:Queue", "-dlq").state.arn,
       emailFailures: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
       bucket: run.one("aws:s3/bucket:Bucket").state.arn,
+      eventBus: run.one("aws:cloudwatch/eventBus:EventBus").state.arn,
       linkKey: key.state.arn,
       sesIdentityPrefix: run.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn.replace(/identity\/.*$/, "identity/"),
       senders: { [localStackSettings(run.stack).sender]: run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity },

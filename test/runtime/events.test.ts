@@ -6,7 +6,7 @@ import { eventSource } from "../../runtime/contracts/events";
 import { EVENT_DETAIL_SCHEMAS, invoiceIssuedEvent, type ShopEvent } from "../../runtime/domain/events";
 import { eventBridgePublisher, isEventPublishError } from "../../runtime/events";
 import type { InvoicedRecord } from "../../runtime/domain/store";
-import { REGION, useLocalAws } from "../helpers/aws";
+import { partClient, REGION, useLocalAws } from "../helpers/aws";
 import { domesticMixedRateOrder, exportOrder } from "../helpers/tax-orders";
 
 const SOURCE = eventSource("test");
@@ -51,10 +51,20 @@ function refusingFirstCall(real: EventBridgeClient, refuse: number[], calls = 1)
 describe("eventBridgePublisher against moto", () => {
   const ctx = useLocalAws({ catalog: false });
   let events: EventBridgeClient;
+  /** The worker's client: its PutEvents calls are judged by the worker's task policy (test/helpers/iam-check.ts). */
+  let asWorker: EventBridgeClient;
   let queueUrl: string;
 
   beforeEach(async () => {
     events = eventBridgeClient(clientConfig({ region: REGION, endpoint: ctx.moto.endpoint }));
+    asWorker = partClient("invoice-worker", (keys) =>
+      eventBridgeClient(
+        clientConfig(
+          { region: REGION, endpoint: ctx.moto.endpoint },
+          { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey },
+        ),
+      ),
+    );
     // An ERP's rule: every event of this shop, into its queue.
     const q = await ctx.clients.sqs.send(new CreateQueueCommand({ QueueName: "erp-inbox" }));
     queueUrl = q.QueueUrl!;
@@ -70,7 +80,10 @@ describe("eventBridgePublisher against moto", () => {
       }),
     );
   });
-  afterEach(() => events.destroy());
+  afterEach(() => {
+    events.destroy();
+    asWorker.destroy();
+  });
 
   /** The events the rule delivered, until `n` arrived. */
   async function received(n: number): Promise<Array<{ source: string; "detail-type": string; detail: unknown }>> {
@@ -84,7 +97,7 @@ describe("eventBridgePublisher against moto", () => {
 
   it("publishes invoice.issued on the stack's bus, where a rule on its source delivers it with the detail intact", async () => {
     const event = invoiceIssuedEvent(invoiced(1));
-    const publisher = eventBridgePublisher({ client: events, busName: ctx.resources.eventBus, source: SOURCE });
+    const publisher = eventBridgePublisher({ client: asWorker, busName: ctx.resources.eventBus, source: SOURCE });
 
     await publisher.publish([event]);
 
@@ -96,7 +109,7 @@ describe("eventBridgePublisher against moto", () => {
   });
 
   it("sends 12 events in two calls of at most ten", async () => {
-    const client = refusingFirstCall(events, [], 0);
+    const client = refusingFirstCall(asWorker, [], 0);
     const batch = Array.from({ length: 12 }, (_, i) => invoiceIssuedEvent(invoiced(i + 1)));
 
     await eventBridgePublisher({ client, busName: ctx.resources.eventBus, source: SOURCE }).publish(batch);
@@ -108,7 +121,7 @@ describe("eventBridgePublisher against moto", () => {
   });
 
   it("retries only the entries EventBridge refused, and every event arrives once", async () => {
-    const client = refusingFirstCall(events, [1]);
+    const client = refusingFirstCall(asWorker, [1]);
     const batch = [invoiceIssuedEvent(invoiced(1)), invoiceIssuedEvent(invoiced(2, exportOrder())), invoiceIssuedEvent(invoiced(3))];
 
     await eventBridgePublisher({ client, busName: ctx.resources.eventBus, source: SOURCE, sleep: async () => {} }).publish(batch);
@@ -119,7 +132,7 @@ describe("eventBridgePublisher against moto", () => {
   });
 
   it("names the events still refused after the last attempt in an EventPublishError", async () => {
-    const client = refusingFirstCall(events, [0], 3);
+    const client = refusingFirstCall(asWorker, [0], 3);
     const batch: ShopEvent[] = [invoiceIssuedEvent(invoiced(7)), invoiceIssuedEvent(invoiced(8))];
 
     const error = await eventBridgePublisher({ client, busName: ctx.resources.eventBus, source: SOURCE, sleep: async () => {} })
@@ -142,7 +155,7 @@ describe("eventBridgePublisher against moto", () => {
   });
 
   it("refuses an event whose detail breaks its schema before sending anything", async () => {
-    const client = refusingFirstCall(events, [], 0);
+    const client = refusingFirstCall(asWorker, [], 0);
     const bad = invoiceIssuedEvent(invoiced(1));
     const broken = { ...bad, detail: { ...bad.detail, totalMinor: -1 } } as ShopEvent;
 
