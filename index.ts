@@ -8,6 +8,7 @@ import { EmailEvents } from "./components/email-events";
 import { Network } from "./components/network";
 import { sesIdentityArn } from "./components/iam";
 import { WorkerTier } from "./components/worker-tier";
+import { EventBus } from "./components/event-bus";
 import { AlarmTopic, Operations } from "./components/operations";
 import { API_ROUTE_CONTRACT } from "./runtime/contracts/routes";
 
@@ -79,10 +80,13 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
 
 const network = new Network(`${prefix}-net`, { ...config.network, region: config.region });
 
+const events = new EventBus(`${prefix}-events`);
+
 const worker = new WorkerTier(`${prefix}-worker`, {
   ...stores,
   region: config.region,
   queue: queues.queue,
+  eventBus: events,
   network,
   seller: config.seller,
   sizing: config.worker,
@@ -119,6 +123,8 @@ export const bucketName = data.bucket.bucket;
 export const tableName = data.table.name;
 export const imageUri = worker.image.imageUri;
 export const workerRelease = worker.release;
+/** The bus other systems' rules listen on for the shop's business events (README "Events for other systems"). */
+export const eventBusName = events.name;
 export const senderIdentity = notifications.senderIdentity;
 /** DNS records to publish for a domain identity (emailIdentity: domain): DKIM CNAMEs, MAIL FROM MX and SPF. */
 export const emailDnsRecords = notifications.dnsRecords;

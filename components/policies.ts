@@ -203,6 +203,13 @@ export interface WorkerTaskArns {
   readonly tableArn: string;
   readonly queueArn: string;
   readonly bucketArn: string;
+  /** The business events bus the worker publishes on; unset: no grant. */
+  readonly eventBusArn?: string;
+}
+
+/** Publishing business events: PutEvents on the stack's own bus, and nothing else (no other bus, no default bus). */
+export function publishEventsStatement(eventBusArn: string): Statement {
+  return { Sid: "PublishEvents", Effect: "Allow", Action: ["events:PutEvents"], Resource: eventBusArn };
 }
 
 /**
@@ -220,6 +227,7 @@ export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
     },
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
     { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: invoiceObjectsArn(a.bucketArn) },
+    ...(a.eventBusArn ? [publishEventsStatement(a.eventBusArn)] : []),
   );
 }
 

@@ -81,6 +81,8 @@ export interface WorkerTierArgs {
   readonly queue: QueueRef;
   readonly table: TableRef;
   readonly bucket: BucketRef;
+  /** The business events bus the worker publishes invoice.issued on (components/event-bus.ts). */
+  readonly eventBus: { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> };
   readonly network: WorkerNetwork;
   readonly seller: SellerConfig;
   readonly sizing: WorkerSizing;
@@ -203,8 +205,8 @@ function createWorkerRoles(
       service: "ecs-tasks.amazonaws.com",
       description: "The invoice worker: consume orders, number invoices, store PDFs",
       policy: pulumi
-        .all([args.table.arn, args.queue.arn, args.bucket.arn])
-        .apply(([tableArn, queueArn, bucketArn]) => workerTaskPolicy({ tableArn, queueArn, bucketArn })),
+        .all([args.table.arn, args.queue.arn, args.bucket.arn, args.eventBus.arn])
+        .apply(([tableArn, queueArn, bucketArn, eventBusArn]) => workerTaskPolicy({ tableArn, queueArn, bucketArn, eventBusArn })),
     },
     parent,
   );
@@ -247,6 +249,7 @@ function workerEnvironment(args: WorkerTierArgs): Record<string, pulumi.Input<st
     [ENV.ordersTable]: args.table.name,
     [ENV.ordersQueueUrl]: args.queue.url,
     [ENV.invoicesBucket]: args.bucket.bucket,
+    [ENV.eventBusName]: args.eventBus.name,
     ...sellerEnvironment(args.seller),
     [ENV.workerConcurrency]: String(args.sizing.concurrency),
     [ENV.workerWaitSeconds]: String(WORKER_WAIT_SECONDS),

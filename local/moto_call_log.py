@@ -178,6 +178,11 @@ def describe(method, path, query_string, headers, body, schemas):
             data = {}
         if service == "dynamodb":
             params = _dynamodb_params(region, action, data, schemas)
+        elif service == "events" and action == "PutEvents":
+            # PutEvents is authorized once per bus its entries name (no name: the account's default bus).
+            entries = data.get("Entries") if isinstance(data.get("Entries"), list) else []
+            buses = {e.get("EventBusName") or "default" for e in entries if isinstance(e, dict)}
+            params = {"EventBusNames": sorted(str(b) for b in buses)}
         else:
             params = {f: data[f] for f in _JSON_FIELDS if isinstance(data.get(f), str)}
     elif content_type.startswith("application/x-www-form-urlencoded") and body:

@@ -9,6 +9,7 @@ import {
 import { CreateConfigurationSetCommand, VerifyEmailIdentityCommand } from "@aws-sdk/client-ses";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { randomBytes } from "node:crypto";
 import type { AwsClients } from "../runtime/clients";
 import { ENV, INVOICE_PREFIX, type LogLevel } from "../runtime/contracts/env";
@@ -59,6 +60,8 @@ export interface LocalResources {
   readonly paymentSecretId: string;
   /** The keys that secret holds, made up per run: the local payment provider stand-in must be given the same. */
   readonly paymentKeys: PaymentSecret;
+  /** The business events bus (ENV.eventBusName). */
+  readonly eventBus: string;
 }
 
 /** What each local resource's name adds to the prefix (`<prefix>-orders`...): it tells which stack resource a local one stands for. */
@@ -76,6 +79,8 @@ export const LOCAL_NAME_SUFFIX = {
   configurationSet: "-mail",
   /** The payment provider's keys (the stack's Secrets Manager secret). */
   paymentSecret: "-payment-keys",
+  /** The business events bus (the stack's components/event-bus.ts). */
+  eventBus: "-events",
 } as const;
 
 /**
@@ -214,6 +219,7 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
   );
 
   const payment = await createPaymentSecret(ddbRaw, a.prefix, a.paymentKeys);
+  const eventBus = await createEventBus(ddbRaw, `${a.prefix}${LOCAL_NAME_SUFFIX.eventBus}`);
 
   return {
     table,
@@ -228,7 +234,24 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
     emailEventsQueueUrl,
     paymentSecretId: payment.arn,
     paymentKeys: payment.keys,
+    eventBus,
   };
+}
+
+/** The business events bus, as the stack's; returns its name. */
+async function createEventBus(like: DynamoDBClient, name: string): Promise<string> {
+  // Same endpoint, region and credentials as the table's client: provisioning is not one of the parts.
+  const events = new EventBridgeClient({
+    region: like.config.region,
+    endpoint: like.config.endpoint,
+    credentials: like.config.credentials,
+  });
+  try {
+    await events.send(new CreateEventBusCommand({ Name: name }));
+    return name;
+  } finally {
+    events.destroy();
+  }
 }
 
 /**
@@ -297,6 +320,7 @@ export function runtimeEnv(
     [ENV.ordersTable]: r.table,
     [ENV.ordersQueueUrl]: r.queueUrl,
     [ENV.invoicesBucket]: r.bucket,
+    [ENV.eventBusName]: r.eventBus,
     [ENV.emailSender]: r.sender,
     [ENV.emailConfigurationSet]: r.configurationSet,
     ...sellerEnvironment(extra.seller),

@@ -5,6 +5,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SESClient } from "@aws-sdk/client-ses";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 
 /** Every AWS client the pipeline uses. Built once per process and handed to handlers as deps. */
 export interface AwsClients {
@@ -122,6 +123,9 @@ export const sesClient = (c: ClientConfig) => build(c, redactEmailsInErrors(new 
 export const kmsClient = (c: ClientConfig) => build(c, new KMSClient(c.sdk));
 /** The Secrets Manager client (the order API reads the payment provider's keys with it). */
 export const secretsClient = (c: ClientConfig) => build(c, new SecretsManagerClient(c.sdk));
+
+/** The EventBridge client (the shop's business events, runtime/events.ts). */
+export const eventBridgeClient = (c: ClientConfig) => build(c, new EventBridgeClient(c.sdk));
 
 /** Builds every client from the environment (the worker, the local pipeline and tests). */
 export function createClients(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {

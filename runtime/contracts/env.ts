@@ -48,6 +48,8 @@ export const ENV = {
   /** The task's CPU units (1024 = 1 vCPU), set by the stack: ECS gives a container no CPU count of its own. */
   workerTaskCpuUnits: "WORKER_TASK_CPU_UNITS",
   notifyClaimLeaseSeconds: "NOTIFY_CLAIM_LEASE_SECONDS",
+  /** The stack's EventBridge bus for business events (runtime/events.ts). */
+  eventBusName: "EVENT_BUS_NAME",
   logLevel: "LOG_LEVEL",
   /** The shop's currency when an order names none (ISO 4217). */
   shopCurrency: "SHOP_CURRENCY",

@@ -3,12 +3,14 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import { orderMessageSchema, type OrderMessage, type OrderStatus } from "../domain/order";
-import { MAX_NUMBERING_BATCH, OrderStore, type OrderRecord } from "../domain/store";
+import { MAX_NUMBERING_BATCH, OrderStore, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import type { WorkerSettings } from "../settings";
 import type { InvoiceDocument } from "../invoices/document";
 import type { Logger } from "../log";
 import { type MetricsEmitter } from "../metrics";
 import { METRICS } from "../contracts/metrics";
+import { invoiceIssuedEvent } from "../domain/events";
+import type { EventPublisher } from "../events";
 
 /** What the invoice worker needs from the outside world. */
 export interface WorkerDeps {
@@ -26,6 +28,8 @@ export interface WorkerDeps {
    * numbers every order waiting in this task. @default the store's assignInvoiceNumber, one by one
    */
   readonly numberInvoice?: (current: OrderRecord) => Promise<OrderRecord>;
+  /** Publishes invoice.issued for other systems (runtime/events.ts). @default none: nothing is published */
+  readonly events?: EventPublisher;
 }
 
 /**
@@ -168,6 +172,21 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
     deps.metrics.emit(METRICS.invoicesRendered, 1, {}, props);
     deps.metrics.emit(METRICS.renderDuration, Math.round(renderMs), {}, props);
     deps.metrics.emit(METRICS.pdfBytes, pdf.byteLength, {}, props);
+    const { invoiceNumber, invoiceKey, invoiceIssuedAt } = numbered;
+    await publishInvoiceIssued({ ...numbered, invoiceNumber, invoiceKey, invoiceIssuedAt }, deps, log);
   }
   return { orderId: order.orderId, outcome: moved ? "invoiced" : "duplicate" };
+}
+
+/**
+ * Tells other systems the invoice exists. The invoice is already committed: a failure here must not
+ * fail it (a redelivery would find it INVOICED and publish nothing), so it is logged for the alarm.
+ */
+async function publishInvoiceIssued(rec: InvoicedRecord, deps: WorkerDeps, log: Logger): Promise<void> {
+  if (!deps.events) return;
+  try {
+    await deps.events.publish([invoiceIssuedEvent(rec)]);
+  } catch (e) {
+    log.error("invoice.issued not published", { alarm: "event-not-published", event: "invoice.issued", error: (e as Error).message });
+  }
 }

@@ -404,7 +404,8 @@ describe("the saved query of payment problems", () => {
       fs.readFileSync(f, "utf8"),
     );
     const logged = new Set(sources.flatMap((src) => [...src.matchAll(/alarm: "([a-z-]+)"/g)].map((m) => m[1])));
-    const payment = [...logged].filter((a) => !["dependency-unavailable"].includes(a)).sort();
+    // Not payment problems: a dependency's outage, and an invoice.issued the worker could not publish (issue 18).
+    const payment = [...logged].filter((a) => !["dependency-unavailable", "event-not-published"].includes(a)).sort();
     expect([...PAYMENT_ALARMS].sort()).to.deep.equal(payment);
     const query = savedQueries("dev").find((q) => q.key === "payment-problems")!.query;
     for (const a of PAYMENT_ALARMS) expect(query).to.contain(`"${a}"`);

@@ -57,6 +57,8 @@ export interface StackArns {
   readonly emailFailures: string;
   readonly bucket: string;
   /** The link-signing key: the stack's only KMS key, so every local key maps to it. */
+  /** The business events bus. */
+  readonly eventBus: string;
   readonly linkKey: string;
   /** `arn:aws:ses:<region>:<account>:identity/` of the stack. */
   readonly sesIdentityPrefix: string;
@@ -72,7 +74,7 @@ export interface StackArns {
 }
 
 /** The stack resource a local name stands for, by the suffix local/provision.ts gives each (`<prefix>-orders`...). */
-function stackArnOf(kind: "table" | "queue" | "bucket", localName: string, arns: StackArns): string {
+function stackArnOf(kind: "table" | "queue" | "bucket" | "eventBus", localName: string, arns: StackArns): string {
   const s = LOCAL_NAME_SUFFIX;
   const byKind: Record<typeof kind, [string, string | undefined][]> = {
     table: [[s.table, arns.table]],
@@ -84,6 +86,7 @@ function stackArnOf(kind: "table" | "queue" | "bucket", localName: string, arns:
       [s.emailEvents, undefined],
     ],
     bucket: [[s.bucket, arns.bucket]],
+    eventBus: [[s.eventBus, arns.eventBus]],
   };
   const match = byKind[kind].find(([suffix]) => localName.endsWith(suffix));
   if (!match) throw new Error(`no stack ${kind} for the local ${kind} ${localName}: local/provision.ts names none like it`);
@@ -190,6 +193,11 @@ export function iamRequestsOf(call: RecordedCall, arns: StackArns): IamRequest[]
     }
     case "secretsmanager":
       if (call.action === "GetSecretValue") return [req("secretsmanager:GetSecretValue", secretArnOf(String(p.SecretId), arns))];
+      break;
+    case "events":
+      // A bus is named by name or ARN; the account's default bus has no counterpart in the stack.
+      if (call.action === "PutEvents")
+        return (p.EventBusNames as string[]).map((bus) => req("events:PutEvents", stackArnOf("eventBus", bus.replace(/^.*\//, ""), arns)));
       break;
     case "kms":
       if (call.action === "GenerateMac" || call.action === "VerifyMac") return [req(`kms:${call.action}`, arns.linkKey)];

@@ -88,6 +88,7 @@ export function stackRoles(run: ProgramRun): StackRoles {
       dlq: run.one("aws:sqs/queue:Queue", "-dlq").state.arn,
       emailFailures: run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
       bucket: run.one("aws:s3/bucket:Bucket").state.arn,
+      eventBus: run.one("aws:cloudwatch/eventBus:EventBus").state.arn,
       linkKey: key.state.arn,
       sesIdentityPrefix: run.one("aws:sesv2/emailIdentity:EmailIdentity").state.arn.replace(/identity\/.*$/, "identity/"),
       senders: { [localStackSettings(run.stack).sender]: run.one("aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity },

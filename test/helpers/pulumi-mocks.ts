@@ -101,6 +101,8 @@ function invent(type: string, name: string, inputs: Record<string, any>): Record
     case "aws:secretsmanager/secret:Secret":
       // Secrets Manager appends six random characters to the name.
       return { ...base, arn: `arn:aws:secretsmanager:${MOCK_REGION}:${ACCOUNT}:secret:${name}-AbCdEf` };
+    case "aws:cloudwatch/eventBus:EventBus":
+      return { ...base, arn: `arn:aws:events:${MOCK_REGION}:${ACCOUNT}:event-bus/${base.name}` };
     case "aws:cloudwatch/eventRule:EventRule":
       return { ...base, arn: `arn:aws:events:${MOCK_REGION}:${ACCOUNT}:rule/${name}` };
     case "aws:sns/topic:Topic":

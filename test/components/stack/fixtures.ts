@@ -17,6 +17,8 @@ export const COMMON_COUNTS: Record<string, number> = {
   "shop:worker:WorkerTier": 1,
   "shop:ops:AlarmTopic": 1,
   "shop:ops:Operations": 1,
+  "shop:events:EventBus": 1,
+  "aws:cloudwatch/eventBus:EventBus": 1,
   // data
   "aws:s3/bucket:Bucket": 1,
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
@@ -121,6 +123,7 @@ export const OWNER: Record<string, string> = {
   "aws:cognito/": "shop:api:ApiTier",
   "aws:secretsmanager/": "shop:api:ApiTier",
   "aws:cloudwatch/event": "shop:api:ApiTier",
+  "aws:cloudwatch/eventBus:": "shop:events:EventBus",
   "aws:apigateway/": "shop:api:ApiTier",
   "aws:sesv2/": "shop:notification:NotificationTier",
   "aws:ecs/": "shop:worker:WorkerTier",

@@ -124,6 +124,7 @@ for (const stack of STACKS) {
         );
         expect(container.environment.map((e: { name: string }) => e.name)).to.deep.equal([
           "AWS_REGION",
+          "EVENT_BUS_NAME",
           "INVOICES_BUCKET",
           "LOG_LEVEL",
           "METRICS_STACK",

@@ -105,6 +105,12 @@ for (const stack of STACKS) {
             Resource: st.arn.table,
           },
           { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${st.arn.bucket}/invoices/*` },
+          {
+            Sid: "PublishEvents",
+            Effect: "Allow",
+            Action: ["events:PutEvents"],
+            Resource: st.run.one("aws:cloudwatch/eventBus:EventBus").state.arn,
+          },
         ]);
       });
 

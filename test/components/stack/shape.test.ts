@@ -42,6 +42,7 @@ for (const stack of STACKS) {
             "emailDnsRecords",
             "emailEventsFunctionName",
             "emailFailureQueueUrl",
+            "eventBusName",
             "imageUri",
             "notifierFunctionName",
             "logGroups",

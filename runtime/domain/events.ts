@@ -1,0 +1,77 @@
+/**
+ * The details of the shop's business events (names in runtime/contracts/events.ts): one zod schema per
+ * event type, version 1. Publishers build details with the `*Event` functions below and the port
+ * (runtime/events.ts) checks them before they leave; consumers can parse with the same schemas.
+ */
+import { z } from "zod";
+import { EVENT_VERSION, type EventType } from "../contracts/events";
+import { VAT_CATEGORY_CODES } from "./tax/codes";
+import type { InvoicedRecord } from "./store";
+
+const minor = z.number().int().nonnegative();
+const currency = z.string().regex(/^[A-Z]{3}$/);
+const timestamp = z.string().datetime();
+const orderId = z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/);
+
+/** What every detail carries: its schema version, a stable id for de-duplication, and when it happened. */
+const base = { version: z.literal(EVENT_VERSION), eventId: z.string().min(1).max(200), occurredAt: timestamp };
+
+/** One VAT group of an invoice or credit note (EN 16931 BG-23): category code, rate, net and VAT. */
+const vatGroup = z.object({
+  code: z.enum(VAT_CATEGORY_CODES),
+  rateBps: z.number().int().min(0).max(10_000),
+  netMinor: minor,
+  taxMinor: minor,
+});
+
+/** The totals of a document: net, VAT and gross, in one currency. */
+const totals = { currency, netMinor: minor, taxMinor: minor, totalMinor: minor, vatGroups: z.array(vatGroup).min(1) };
+
+/** The schema of each event type's detail. */
+export const EVENT_DETAIL_SCHEMAS = {
+  "order.paid": z.object({ ...base, orderId, customerId: z.string().min(1), currency, totalMinor: minor }).strict(),
+  "invoice.issued": z.object({ ...base, orderId, customerId: z.string().min(1), invoiceNumber: z.string().min(1), ...totals }).strict(),
+  "credit_note.issued": z
+    .object({
+      ...base,
+      orderId,
+      customerId: z.string().min(1),
+      creditNoteNumber: z.string().min(1),
+      /** The invoice the credit note corrects. */
+      invoiceNumber: z.string().min(1),
+      ...totals,
+    })
+    .strict(),
+  "email.sent": z.object({ ...base, orderId, kind: z.string().min(1), messageId: z.string().min(1) }).strict(),
+  /** No address and no SMTP diagnostic (it quotes the address): the outcome, the order and the SES message. */
+  "email.failed": z
+    .object({ ...base, orderId, kind: z.string().min(1), messageId: z.string().min(1), reason: z.enum(["Bounce", "Complaint", "Reject"]) })
+    .strict(),
+} as const satisfies Record<EventType, z.ZodTypeAny>;
+
+/** The detail of an event type. */
+export type EventDetail<T extends EventType> = z.infer<(typeof EVENT_DETAIL_SCHEMAS)[T]>;
+
+/** One event to publish: its type and detail. */
+export type ShopEvent = { [T in EventType]: { readonly type: T; readonly detail: EventDetail<T> } }[EventType];
+
+/** `invoice.issued` of an invoiced order; its id is the invoice number's, so a re-publish is recognisably the same event. */
+export function invoiceIssuedEvent(rec: InvoicedRecord): ShopEvent {
+  const o = rec.order;
+  return {
+    type: "invoice.issued",
+    detail: {
+      version: EVENT_VERSION,
+      eventId: `invoice.issued:${rec.invoiceNumber}`,
+      occurredAt: rec.invoiceIssuedAt,
+      orderId: o.orderId,
+      customerId: o.customer.id,
+      invoiceNumber: rec.invoiceNumber,
+      currency: o.currency,
+      netMinor: o.subtotalMinor,
+      taxMinor: o.taxMinor,
+      totalMinor: o.totalMinor,
+      vatGroups: o.tax.groups.map((g) => ({ code: g.code, rateBps: g.rateBps, netMinor: g.taxableMinor, taxMinor: g.taxMinor })),
+    },
+  };
+}
