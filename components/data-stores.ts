@@ -121,6 +121,8 @@ function createOrdersTable(name: string, args: DataStoresArgs, parent: pulumi.Re
         { name: TABLE_DESIGN.customerIndex.sortKey, type: "S" },
         { name: TABLE_DESIGN.stateIndex.partitionKey, type: "S" },
         { name: TABLE_DESIGN.stateIndex.sortKey, type: "S" },
+        { name: TABLE_DESIGN.monthIndex.partitionKey, type: "S" },
+        { name: TABLE_DESIGN.monthIndex.sortKey, type: "S" },
       ],
       globalSecondaryIndexes: [
         {
@@ -133,6 +135,12 @@ function createOrdersTable(name: string, args: DataStoresArgs, parent: pulumi.Re
           name: TABLE_DESIGN.stateIndex.name,
           hashKey: TABLE_DESIGN.stateIndex.partitionKey,
           rangeKey: TABLE_DESIGN.stateIndex.sortKey,
+          projectionType: "ALL",
+        },
+        {
+          name: TABLE_DESIGN.monthIndex.name,
+          hashKey: TABLE_DESIGN.monthIndex.partitionKey,
+          rangeKey: TABLE_DESIGN.monthIndex.sortKey,
           projectionType: "ALL",
         },
       ],

@@ -70,6 +70,23 @@ export interface ApiFunctionArns {
 export const API_DELETABLE_KEY_PREFIXES = [KEY_PREFIXES.idempotency] as const;
 
 /**
+ * No role may change or remove an audit record (`AUDIT#*`): an explicit Deny, which no Allow of the
+ * same policy or another overrides. `actions` adds PutItem for the roles that never write one (a Put
+ * on a taken key would replace the record; the API's own Put is conditional on attribute_not_exists).
+ * IAM cannot require a write's condition expression, so the API's PutItem right could in principle
+ * overwrite a record: that one gap is closed by the code (runtime/domain/audit.ts) alone.
+ */
+export function auditRecordsProtected(tableArn: string, alsoPut: boolean): Statement {
+  return {
+    Sid: "AuditRecordsAreAppendOnly",
+    Effect: "Deny",
+    Action: [...(alsoPut ? ["dynamodb:PutItem"] : []), "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+    Resource: tableArn,
+    Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": [`${KEY_PREFIXES.audit}*`] } },
+  };
+}
+
+/**
  * The order API: orders, idempotency records and catalog items (a TransactWriteItems is authorized
  * item by item: PutItem, UpdateItem, DeleteItem; DeleteItem only on an idempotency record), the catalog's prices of an order's lines in one
  * BatchGetItem, a customer's order history (Query on the byCustomer index), the catalog and the
@@ -104,6 +121,13 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
       Action: ["dynamodb:Query"],
       Resource: `${a.tableArn}/index/${TABLE_DESIGN.stateIndex.name}`,
     },
+    {
+      Sid: "AdminOrderListing",
+      Effect: "Allow",
+      Action: ["dynamodb:Query"],
+      Resource: `${a.tableArn}/index/${TABLE_DESIGN.monthIndex.name}`,
+    },
+    auditRecordsProtected(a.tableArn, false),
     // The secret uses Secrets Manager's AWS managed key (aws/secretsmanager): no KMS grant is needed to read it.
     { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: a.paymentSecretArn },
     { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
@@ -147,6 +171,7 @@ export function sesIdentitiesArn(senderIdentityArn: string): string {
 export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument {
   return doc(
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    auditRecordsProtected(a.tableArn, true),
     {
       Sid: "SendAsSenderOnly",
       Effect: "Allow",
@@ -177,6 +202,7 @@ export interface EmailEventsFunctionArns {
 export function emailEventsFunctionPolicy(a: EmailEventsFunctionArns): PolicyDocument {
   return doc(
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    auditRecordsProtected(a.tableArn, true),
     { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.failureQueueArn },
     logsStatement(a.logGroupArn),
     traceWritingStatement,
@@ -226,6 +252,7 @@ export function workerTaskPolicy(a: WorkerTaskArns): PolicyDocument {
       Resource: a.queueArn,
     },
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
+    auditRecordsProtected(a.tableArn, true),
     { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: invoiceObjectsArn(a.bucketArn) },
     ...(a.eventBusArn ? [publishEventsStatement(a.eventBusArn)] : []),
   );

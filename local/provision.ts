@@ -112,6 +112,8 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
         { AttributeName: TABLE_DESIGN.customerIndex.sortKey, AttributeType: "S" },
         { AttributeName: TABLE_DESIGN.stateIndex.partitionKey, AttributeType: "S" },
         { AttributeName: TABLE_DESIGN.stateIndex.sortKey, AttributeType: "S" },
+        { AttributeName: TABLE_DESIGN.monthIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLE_DESIGN.monthIndex.sortKey, AttributeType: "S" },
       ],
       KeySchema: [{ AttributeName: TABLE_DESIGN.partitionKey, KeyType: "HASH" }],
       GlobalSecondaryIndexes: [
@@ -128,6 +130,14 @@ export async function provisionLocalResources(clients: AwsClients, ddbRaw: Dynam
           KeySchema: [
             { AttributeName: TABLE_DESIGN.stateIndex.partitionKey, KeyType: "HASH" },
             { AttributeName: TABLE_DESIGN.stateIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+        {
+          IndexName: TABLE_DESIGN.monthIndex.name,
+          KeySchema: [
+            { AttributeName: TABLE_DESIGN.monthIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: TABLE_DESIGN.monthIndex.sortKey, KeyType: "RANGE" },
           ],
           Projection: { ProjectionType: "ALL" },
         },

@@ -21,6 +21,7 @@ import { EXEMPTION_REASON_CODES, TAX_RULES, VAT_CATEGORY_CODES } from "../runtim
 import { productInputSchema, TAX_CATEGORIES } from "../runtime/domain/catalog";
 import { API_ROUTES } from "../runtime/handlers/order-api";
 import { CATALOG_MAX_AGE_SECONDS } from "../runtime/handlers/catalog-api";
+import { ADMIN_LIST_LIMITS } from "../runtime/handlers/admin-api";
 import { ADMIN_GROUP } from "../runtime/contracts/routes";
 import { gatewayResponses } from "../components/api-routes";
 
@@ -354,6 +355,45 @@ export function responseSchemas() {
       })
       .strict()
       .openapi("Order", { example: EXAMPLES.order as never }),
+    adminList: z
+      .object({
+        orders: z.array(
+          z
+            .object({
+              orderId,
+              status,
+              createdAt: z.string().datetime(),
+              customer: z.object({ id: z.string(), email: z.string() }).strict(),
+              total: money,
+              invoiceNumber: z.string().nullable(),
+              links,
+            })
+            .strict()
+            .openapi("AdminOrderSummary"),
+        ),
+        nextCursor: z
+          .string()
+          .nullable()
+          .openapi({ description: "Pass as `cursor`, with the same filters, for the next page; null on the last page" }),
+      })
+      .strict()
+      .openapi("AdminOrderList"),
+    adminOrder: z
+      .object({
+        order: z.record(z.unknown()).openapi({ description: "The order as stored (lines, addresses, buyer, tax, totals)" }),
+        status,
+        payment: z
+          .record(z.unknown())
+          .openapi({ description: "provider, paymentId, dueBy, paidAt, card, lastFailure, closedAt, closeReason" }),
+        invoice: z
+          .object({ number: z.string(), issuedAt: z.string().nullable(), key: z.string().nullable(), invoicedAt: z.string().nullable() })
+          .strict()
+          .nullable(),
+        email: z.record(z.unknown()).openapi({ description: "to, messageId, status, failure, outcomeAt, notifiedAt, previousMessageIds" }),
+        timeline: z.array(z.object({ at: z.string(), event: z.string(), detail: z.string().optional() }).strict()),
+      })
+      .strict()
+      .openapi("AdminOrder"),
     list: z
       .object({
         orders: z.array(
@@ -673,6 +713,34 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
       request: { params: skuParam, headers: ifMatch },
       ok: { 200: productAnswer("Deactivated: the product as stored, active false") },
       errors: [...adminErrors, "NOT_FOUND"],
+    },
+    "GET /admin/orders": {
+      operationId: "adminListOrders",
+      summary: "Every customer's orders, newest first, filtered (shop admins)",
+      description:
+        `Only members of \`${ADMIN_GROUP}\` (else 403). Filters combine: status, creation range (from/to: a date or a UTC instant; without from, the last ${ADMIN_LIST_LIMITS.defaultMonths} months), ` +
+        "customer email (exact, any case), invoice number (exact). A cursor is bound to the filters it came with. An unknown parameter is 400.",
+      request: {
+        query: z.object({
+          status: z.enum(ORDER_STATUSES).optional(),
+          from: z.string().optional().openapi({ example: "2026-11-01" }),
+          to: z.string().optional().openapi({ example: "2026-11-30" }),
+          email: z.string().optional().openapi({ example: "alice@example.com" }),
+          number: z.string().optional().openapi({ example: "INV-000042" }),
+          limit: z.string().optional().openapi({ type: "integer", minimum: 1, maximum: LIST_LIMITS.maxLimit }),
+          cursor: z.string().optional().openapi({ description: "The nextCursor of the previous page, as given" }),
+        }),
+      },
+      ok: { 200: { description: "One page", content: json(s.adminList) } },
+      errors: ["VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "SERVICE_UNAVAILABLE", "INTERNAL"],
+    },
+    "GET /admin/orders/{orderId}": {
+      operationId: "adminGetOrder",
+      summary: "One order's whole record and timeline (shop admins)",
+      description: `Only members of \`${ADMIN_GROUP}\` (else 403, naming no order). Any customer's order, discarded ones included; 404 when none has the id.`,
+      request: { params: orderIdParam },
+      ok: { 200: { description: "The record", content: json(s.adminOrder) } },
+      errors: ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "SERVICE_UNAVAILABLE", "INTERNAL"],
     },
     "POST /webhooks/stripe": {
       operationId: "stripeWebhook",

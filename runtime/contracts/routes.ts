@@ -15,6 +15,8 @@ export const API_ROUTE_CONTRACT = [
   { method: "GET", resource: "/products", auth: "public" },
   { method: "PUT", resource: "/admin/products/{sku}", auth: "cognito", role: "admin" },
   { method: "DELETE", resource: "/admin/products/{sku}", auth: "cognito", role: "admin" },
+  { method: "GET", resource: "/admin/orders", auth: "cognito", role: "admin" },
+  { method: "GET", resource: "/admin/orders/{orderId}", auth: "cognito", role: "admin" },
   { method: "POST", resource: "/webhooks/stripe", auth: "provider-signature" },
 ] as const;
 

@@ -12,7 +12,15 @@ export const TABLE_DESIGN = {
    * deadline, until paid or closed) and paid orders whose message is due ("OUTBOX", sorted by when paid).
    */
   stateIndex: { name: "byState", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  /**
+   * A sparse index of orders by the month they were created in ("ORDERS#<yyyy-mm>", sorted by
+   * createdAt): the admins' listing (GET /admin/orders) walks it newest month first.
+   */
+  monthIndex: { name: "byMonth", partitionKey: "gsi3pk", sortKey: "gsi3sk" },
 } as const;
+
+/** The month index's partition of an order created at `createdAt` (an ISO instant, UTC). */
+export const monthPartition = (createdAt: string): string => `ORDERS#${createdAt.slice(0, 7)}`;
 
 /** Partition values of the state index. */
 export const STATE_INDEX_KEYS = {
@@ -28,4 +36,6 @@ export const KEY_PREFIXES = {
   order: "ORDER#",
   /** An Idempotency-Key record: `IDEMP#<customer>#<key hash>`. */
   idempotency: "IDEMP#",
+  /** An admin action's audit record: `AUDIT#<yyyy-mm-dd>#<id>`, written once, never updated or deleted by any role. */
+  audit: "AUDIT#",
 } as const;

@@ -5,7 +5,7 @@ import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatCreditNoteNumber, formatInvoiceNumber } from "../contracts/numbers";
 import { CreditNoteRefused, pricedCreditNoteSchema, type PricedCreditNote } from "./credit-note";
-import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN } from "../contracts/table";
+import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN, monthPartition } from "../contracts/table";
 import type { EmailEventType } from "../contracts/email-events";
 
 const orderPk = (orderId: string) => `${KEY_PREFIXES.order}${orderId}`;
@@ -72,6 +72,13 @@ export interface OrderRecord {
   readonly creditNoteIds?: string[];
   /** A credit note took back the shipping (it is credited whole, so once at most). Units credited per line: `creditedQty_<line>`. */
   readonly shippingCredited?: boolean;
+}
+
+/** What the admins' order listing filters on (each exact; the email case-insensitively). */
+export interface AdminOrderFilter {
+  readonly status?: OrderStatus;
+  readonly email?: string;
+  readonly invoiceNumber?: string;
 }
 
 /** The shop closed the order because no payment could be created for it (the provider was down or refused the request). */
@@ -213,6 +220,63 @@ export class OrderStore {
     return { records: items.slice(0, limit).map(toRecord), more: items.length > limit || Boolean(r.LastEvaluatedKey) };
   }
 
+  /**
+   * One month's orders from the byMonth index, newest first, created within [from, to], that pass
+   * `filter` (status, customer email, invoice number); at most `limit` items are read (filtered
+   * ones count), after `after`. `next` is where reading stopped, absent when the month is done.
+   */
+  async listMonth(
+    month: string,
+    range: { from: string; to: string },
+    filter: AdminOrderFilter,
+    limit: number,
+    after?: { createdAt: string; orderId: string },
+  ): Promise<{ records: OrderRecord[]; next?: { createdAt: string; orderId: string } }> {
+    const { name, partitionKey, sortKey } = TABLE_DESIGN.monthIndex;
+    const conditions: string[] = [];
+    const names: Record<string, string> = { "#pk": partitionKey, "#sk": sortKey };
+    const values: Record<string, unknown> = { ":pk": month, ":from": range.from, ":to": range.to };
+    if (filter.status) {
+      conditions.push("#s = :status");
+      names["#s"] = "status";
+      values[":status"] = filter.status;
+    }
+    if (filter.email) {
+      conditions.push("customerEmail = :email");
+      values[":email"] = filter.email.toLowerCase();
+    }
+    if (filter.invoiceNumber) {
+      conditions.push("invoiceNumber = :number");
+      values[":number"] = filter.invoiceNumber;
+    }
+    const r = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: name,
+        KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
+        ...(conditions.length ? { FilterExpression: conditions.join(" AND ") } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(after
+          ? {
+              ExclusiveStartKey: {
+                [TABLE_DESIGN.partitionKey]: orderPk(after.orderId),
+                [partitionKey]: month,
+                [sortKey]: after.createdAt,
+              },
+            }
+          : {}),
+      }),
+    );
+    const k = r.LastEvaluatedKey;
+    const next = k
+      ? { createdAt: String(k[sortKey]), orderId: String(k[TABLE_DESIGN.partitionKey]).slice(KEY_PREFIXES.order.length) }
+      : undefined;
+    return { records: (r.Items ?? []).map(toRecord), ...(next ? { next } : {}) };
+  }
+
   /** A new order item: AWAITING_PAYMENT, listed in the state index under PAYMENT_DUE by its deadline. */
   private orderItem(order: PricedOrder, dueBy: string, keyHash?: string) {
     return {
@@ -222,6 +286,10 @@ export class OrderStore {
       [TABLE_DESIGN.customerIndex.sortKey]: order.createdAt,
       [TABLE_DESIGN.stateIndex.partitionKey]: STATE_INDEX_KEYS.paymentDue,
       [TABLE_DESIGN.stateIndex.sortKey]: dueBy,
+      [TABLE_DESIGN.monthIndex.partitionKey]: monthPartition(order.createdAt),
+      [TABLE_DESIGN.monthIndex.sortKey]: order.createdAt,
+      // Lower-cased once here, so the admins' exact, case-insensitive email filter is a plain comparison.
+      customerEmail: order.customer.email.toLowerCase(),
       status: "AWAITING_PAYMENT" as OrderStatus,
       paymentDueBy: dueBy,
       ...(keyHash ? { idempotencyKeyHash: keyHash } : {}),

@@ -10,6 +10,7 @@ import { Forbidden, NotFound, PreconditionFailed, Unauthenticated, ValidationFai
 import { ADMIN_GROUP } from "../contracts/routes";
 import { header, issuesOf, parseJsonText, readJsonText } from "./order-request";
 import type { Logger } from "../log";
+import { recordAudit } from "../domain/audit";
 
 /**
  * The catalog routes: GET /products (public, cacheable) and the admins' PUT and DELETE
@@ -97,15 +98,15 @@ export function groupsOf(claim: unknown): string[] {
     .filter(Boolean);
 }
 
-/** Who the admin is: the verified claims must name a user (else 401) in the shop admins' group (else 403). */
-export function adminFromClaims(event: APIGatewayProxyEvent): { sub: string; email?: string } {
+/** Who the admin is: the verified claims must name a user (else 401) in the shop admins' group (else 403). `what` names the task. */
+export function adminFromClaims(event: APIGatewayProxyEvent, what = "change the catalog"): { sub: string; email?: string } {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   if (typeof claims.sub !== "string" || !claims.sub) {
-    throw new Unauthenticated("Sign in as a shop admin to change the catalog: the request carries no verified identity.");
+    throw new Unauthenticated(`Sign in as a shop admin to ${what}: the request carries no verified identity.`);
   }
   if (!groupsOf(claims["cognito:groups"]).includes(ADMIN_GROUP)) {
     throw new Forbidden(
-      `Only shop admins may change the catalog, and your account is not one (it is not in the ${ADMIN_GROUP} group). Ask an admin to add you.`,
+      `Only shop admins may ${what}, and your account is not one (it is not in the ${ADMIN_GROUP} group). Ask an admin to add you.`,
     );
   }
   return { sub: claims.sub, email: typeof claims.email === "string" ? claims.email : undefined };
@@ -168,14 +169,25 @@ async function versioned<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-function logWrite(deps: CatalogApiDeps, action: string, who: { sub: string; email?: string }, sku: string, w: ProductWrite): void {
-  deps.log.info(`catalog product ${action}`, {
+/** Logs a product write and records it in the audit trail (after the write: a failed audit write is a 500 the admin sees). */
+async function recordWrite(
+  event: APIGatewayProxyEvent,
+  deps: CatalogApiDeps,
+  action: string,
+  who: { sub: string; email?: string },
+  sku: string,
+  w: ProductWrite,
+): Promise<void> {
+  const detail = { beforeVersion: w.before?.version ?? null, afterVersion: w.after.version, changed: w.changed };
+  deps.log.info(`catalog product ${action}`, { adminSub: who.sub, adminEmail: who.email, sku, ...detail });
+  await recordAudit(deps.ddb, deps.settings.ordersTable, deps.now(), {
     adminSub: who.sub,
-    adminEmail: who.email,
-    sku,
-    beforeVersion: w.before?.version ?? null,
-    afterVersion: w.after.version,
-    changed: w.changed,
+    ...(who.email ? { adminEmail: who.email } : {}),
+    action: `product.${action}`,
+    target: `product:${sku}`,
+    route: `${event.httpMethod} ${event.resource}`,
+    ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
+    detail,
   });
 }
 
@@ -191,7 +203,7 @@ export async function handlePutProduct(event: APIGatewayProxyEvent, deps: Catalo
     const version = expected === "*" ? ((await store.getProduct(sku))?.version ?? -1) : expected;
     return store.putProduct(sku, input.data, deps.now(), version);
   });
-  logWrite(deps, w.before ? "replaced" : "created", who, sku, w);
+  await recordWrite(event, deps, w.before ? "replaced" : "created", who, sku, w);
   return productAnswer(w.before ? 200 : 201, w.after);
 }
 
@@ -203,6 +215,6 @@ export async function handleDeleteProduct(event: APIGatewayProxyEvent, deps: Cat
   const store = new CatalogStore(deps.ddb, deps.settings.ordersTable);
   const w = await versioned(() => store.deactivateProduct(sku, deps.now(), expected === "*" ? undefined : expected));
   if (!w) throw new NotFound(`The catalog has no product ${sku}.`);
-  logWrite(deps, "deactivated", who, sku, w);
+  await recordWrite(event, deps, "deactivated", who, sku, w);
   return productAnswer(200, w.after);
 }

@@ -14,6 +14,7 @@ import { CatalogStore } from "../domain/catalog-store";
 import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider, type PaymentState } from "../payments/provider";
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
+import { handleAdminGetOrder, handleAdminListOrders } from "./admin-api";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { resolveLocale } from "../i18n";
 import { isLang } from "../i18n/langs";
@@ -575,6 +576,8 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
   "GET /products": handleListProducts,
   "PUT /admin/products/{sku}": handlePutProduct,
   "DELETE /admin/products/{sku}": handleDeleteProduct,
+  "GET /admin/orders": handleAdminListOrders,
+  "GET /admin/orders/{orderId}": handleAdminGetOrder,
   "POST /webhooks/stripe": handlePaymentWebhook,
 };
 /** Every route of the contract with its handler; the local gateway and the router read this list. */

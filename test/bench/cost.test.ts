@@ -353,8 +353,8 @@ describe("the cost model (bench/cost.ts)", () => {
           archiveMinObjectBytes: 128 * 1024,
           kmsKeys: 1,
           dashboards: 1,
-          // byCustomer and byState (the catalog, orders awaiting payment, the outbox): both project every attribute
-          orderGsis: 2,
+          // byCustomer, byState (the catalog, orders awaiting payment, the outbox) and byMonth (the admins' listing): all project every attribute
+          orderGsis: 3,
         });
         expect(s.traces).to.deep.equal({ apiRequests: true, notifierInvocations: true });
         // Queue tier: DLQ depth, email failures, oldest message: 3. Worker scaling (components/scaling.ts), one billed metric per
@@ -363,8 +363,8 @@ describe("the cost model (bench/cost.ts)", () => {
         // 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices, invoice emails bounced,
         // the account's SES bounce and complaint rates: 14.
         expect(s.alarmMetrics).to.equal(30);
-        // 8 methods with detailed metrics on (the 4 order routes; the catalog, the 2 admin routes and the webhook), 5 metrics each.
-        expect(s.apiDetailedMetrics).to.equal(40);
+        // 10 methods with detailed metrics on (the 4 order routes; the catalog, the 4 admin routes and the webhook), 5 metrics each.
+        expect(s.apiDetailedMetrics).to.equal(50);
       });
     }
   });

@@ -272,7 +272,11 @@ describe("IAM policy documents", () => {
     repositoryArn: "arn:aws:ecr:eu-west-1:1:repository/r",
     paymentSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:payment-keys-AbCdEf",
   };
-  const actions = (d: PolicyDocument) => d.Statement.flatMap((s) => s.Action).sort();
+  /** What a document allows (its one Deny, on audit records, is checked on its own below). */
+  const actions = (d: PolicyDocument) =>
+    d.Statement.filter((s) => s.Effect === "Allow")
+      .flatMap((s) => s.Action)
+      .sort();
 
   it("lets the API do its table writes, batch and index reads, enqueue, presign, verify, read the payment keys and write its traces, and nothing else", () => {
     expect(actions(apiFunctionPolicy(arns))).to.deep.equal([
@@ -280,6 +284,7 @@ describe("IAM policy documents", () => {
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:Query",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
@@ -353,12 +358,30 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the API query only the customer and state indexes, not the table", () => {
+  it("lets the API query only the customer, state and month indexes, not the table", () => {
     const query = apiFunctionPolicy(arns).Statement.filter((s) => s.Action.includes("dynamodb:Query"));
     expect(query).to.deep.equal([
       { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byCustomer` },
       { Sid: "CatalogAndPaymentsDue", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byState` },
+      { Sid: "AdminOrderListing", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${arns.tableArn}/index/byMonth` },
     ]);
+  });
+
+  it("denies every role that writes the table any update or delete of an audit record, and a put to all but the API", () => {
+    const denies = (d: PolicyDocument) => d.Statement.filter((s) => s.Effect === "Deny");
+    const deny = (put: boolean) => [
+      {
+        Sid: "AuditRecordsAreAppendOnly",
+        Effect: "Deny",
+        Action: [...(put ? ["dynamodb:PutItem"] : []), "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+        Resource: arns.tableArn,
+        Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["AUDIT#*"] } },
+      },
+    ];
+    expect(denies(apiFunctionPolicy(arns))).to.deep.equal(deny(false));
+    for (const d of [notifierFunctionPolicy(arns), emailEventsFunctionPolicy(arns), workerTaskPolicy(arns)])
+      expect(denies(d)).to.deep.equal(deny(true));
+    expect(denies(workerExecutionPolicy(arns))).to.deep.equal([]);
   });
 
   it("lets the API read exactly the payment secret, and no other role read any secret", () => {
@@ -428,6 +451,8 @@ describe("API route decisions", () => {
       { method: "GET", resource: "/products", authorization: "NONE" },
       { method: "PUT", resource: "/admin/products/{sku}", authorization: "COGNITO_USER_POOLS" },
       { method: "DELETE", resource: "/admin/products/{sku}", authorization: "COGNITO_USER_POOLS" },
+      { method: "GET", resource: "/admin/orders", authorization: "COGNITO_USER_POOLS" },
+      { method: "GET", resource: "/admin/orders/{orderId}", authorization: "COGNITO_USER_POOLS" },
       { method: "POST", resource: "/webhooks/stripe", authorization: "NONE" },
     ]);
     expect(methodSpecs().length).to.equal(API_ROUTES.length);
@@ -440,10 +465,12 @@ describe("API route decisions", () => {
       "/orders",
       "/products",
       "/webhooks",
+      "/admin/orders",
       "/admin/products",
       "/invoices/{orderId}",
       "/orders/{orderId}",
       "/webhooks/stripe",
+      "/admin/orders/{orderId}",
       "/admin/products/{sku}",
     ]);
     expect(pathSlug("/orders/{orderId}")).to.equal("orders-orderId");

@@ -263,6 +263,36 @@ describe("IAM check over every call the tests make (moto's call log, dev stack, 
     ]);
   });
 
+  it("lets no part update or delete an audit record, and only the order API put one (its put is conditional on a new key)", async () => {
+    const calls = PARTS.flatMap((part) =>
+      ["PutItem", "UpdateItem", "DeleteItem"].map((action) =>
+        call({
+          key: part,
+          service: "dynamodb",
+          action,
+          params: { TableName: "test-orders", LeadingKeys: ["AUDIT#2026-12-02#0000abcdef"] },
+        }),
+      ),
+    );
+    const check = await checkCalls(calls, roles);
+    const verdicts: Record<string, string[]> = {};
+    for (const j of check.judged) (verdicts[j.part] ??= []).push(`${j.request.action} ${j.verdict}`);
+    expect(verdicts).to.deep.equal({
+      "order-api": ["dynamodb:PutItem Allowed", "dynamodb:UpdateItem ExplicitlyDenied", "dynamodb:DeleteItem ExplicitlyDenied"],
+      "invoice-worker": [
+        "dynamodb:PutItem ExplicitlyDenied",
+        "dynamodb:UpdateItem ExplicitlyDenied",
+        "dynamodb:DeleteItem ExplicitlyDenied",
+      ],
+      "email-notifier": [
+        "dynamodb:PutItem ExplicitlyDenied",
+        "dynamodb:UpdateItem ExplicitlyDenied",
+        "dynamodb:DeleteItem ExplicitlyDenied",
+      ],
+      "email-events": ["dynamodb:PutItem ExplicitlyDenied", "dynamodb:UpdateItem ExplicitlyDenied", "dynamodb:DeleteItem ExplicitlyDenied"],
+    });
+  });
+
   it("judges only the parts' calls: the tests' own setup and checks are counted, not judged", async () => {
     const check = await checkCalls(
       [
@@ -471,7 +501,22 @@ for (const stack of ["dev", "prod"] as const) {
       expect(none(await del("IDEMP#cust#kh", "ORDER#ord_1"))).to.deep.equal([]);
       expect(none(await del("COUNTER#invoice"))).to.deep.equal([]);
       // Not vacuous: the API's one delete is allowed.
+      expect(none(await del("AUDIT#2026-12-02#0000abcdef"))).to.deep.equal([]);
+      expect(none(await del("IDEMP#cust#kh", "AUDIT#2026-12-02#0000abcdef"))).to.deep.equal([]);
       expect(none(await del("IDEMP#cust#kh")).map(([name]) => name)).to.deep.equal([`shop-${stack}-api-handler-policy`]);
+    });
+
+    it("lets no role UpdateItem or DeleteItem an audit record, alone or beside an order; only the API may PutItem one", async () => {
+      const table = run.one("aws:dynamodb/table:Table").state.arn;
+      const on = (action: string, ...keys: string[]) => verdicts(action, table, { "dynamodb:LeadingKeys": keys });
+      const audit = "AUDIT#2026-12-02#0000abcdef";
+      for (const action of ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]) {
+        expect(none(await on(action, audit)), action).to.deep.equal([]);
+        expect(none(await on(action, "ORDER#ord_1", audit)), action).to.deep.equal([]);
+      }
+      expect(none(await on("dynamodb:PutItem", audit)).map(([name]) => name)).to.deep.equal([`shop-${stack}-api-handler-policy`]);
+      // Not vacuous: the same roles still update an order.
+      expect(none(await on("dynamodb:UpdateItem", "ORDER#ord_1")).length).to.equal(4);
     });
   });
 }

@@ -186,7 +186,7 @@ export function unusedGrants(
   const unused = {} as Record<Part, string[]>;
   const problems: string[] = [];
   for (const part of PARTS) {
-    const granted = [...new Set(roles.policies[part].Statement.flatMap((s) => s.Action))].sort();
+    const granted = [...new Set(roles.policies[part].Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action))].sort();
     const called = new Set(check.judged.filter((j) => j.part === part && j.verdict === "Allowed").map((j) => j.request.action));
     unused[part] = granted.filter((a) => !called.has(a));
     for (const a of unused[part].filter((x) => !reasons[part][x]))

@@ -78,6 +78,8 @@ for (const stack of STACKS) {
           "get-products": ["GET", "NONE", undefined],
           "put-admin-products-sku": ["PUT", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "delete-admin-products-sku": ["DELETE", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "get-admin-orders": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "get-admin-orders-orderId": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "post-webhooks-stripe": ["POST", "NONE", undefined],
         });
         const fn = st.run.one("aws:lambda/function:Function", "-api-handler");
@@ -92,10 +94,12 @@ for (const stack of STACKS) {
           "admin",
           "invoices",
           "orders",
+          "orders",
           "products",
           "products",
           "stripe",
           "webhooks",
+          "{orderId}",
           "{orderId}",
           "{orderId}",
           "{sku}",
@@ -108,6 +112,7 @@ for (const stack of STACKS) {
         };
         expect(st.run.ofType("aws:apigateway/resource:Resource").map(fullPath).sort()).to.include.members([
           "/admin/products/{sku}",
+          "/admin/orders/{orderId}",
           "/webhooks/stripe",
           "/products",
         ]);
@@ -115,7 +120,7 @@ for (const stack of STACKS) {
         expect(invoke.sourceArn).to.equal(`${st.run.one("aws:apigateway/restApi:RestApi").state.executionArn}/${stack}/*`);
       });
 
-      it("indexes the table by state (catalog, payments due) beside the customer index, both with every attribute", () => {
+      it("indexes the table by state (catalog, payments due) and by month (admins' listing) beside the customer index, each with every attribute", () => {
         const table = st.run.one("aws:dynamodb/table:Table").inputs;
         expect(table.attributes).to.deep.equal([
           { name: "pk", type: "S" },
@@ -123,10 +128,13 @@ for (const stack of STACKS) {
           { name: "gsi1sk", type: "S" },
           { name: "gsi2pk", type: "S" },
           { name: "gsi2sk", type: "S" },
+          { name: "gsi3pk", type: "S" },
+          { name: "gsi3sk", type: "S" },
         ]);
         expect(table.globalSecondaryIndexes).to.deep.equal([
           { name: "byCustomer", hashKey: "gsi1pk", rangeKey: "gsi1sk", projectionType: "ALL" },
           { name: "byState", hashKey: "gsi2pk", rangeKey: "gsi2sk", projectionType: "ALL" },
+          { name: "byMonth", hashKey: "gsi3pk", rangeKey: "gsi3sk", projectionType: "ALL" },
         ]);
       });
 

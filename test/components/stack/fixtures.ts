@@ -51,10 +51,10 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:cloudwatch/eventTarget:EventTarget": 1,
   "aws:apigateway/restApi:RestApi": 1,
   "aws:apigateway/authorizer:Authorizer": 1,
-  // orders, orders/{orderId}, invoices, invoices/{orderId}, products, admin, admin/products, admin/products/{sku}, webhooks, webhooks/stripe
-  "aws:apigateway/resource:Resource": 10,
-  "aws:apigateway/method:Method": 8,
-  "aws:apigateway/integration:Integration": 8,
+  // orders, orders/{orderId}, invoices, invoices/{orderId}, products, admin, admin/products, admin/products/{sku}, webhooks, webhooks/stripe, admin/orders, admin/orders/{orderId}
+  "aws:apigateway/resource:Resource": 12,
+  "aws:apigateway/method:Method": 10,
+  "aws:apigateway/integration:Integration": 10,
   "aws:apigateway/response:Response": 6,
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,

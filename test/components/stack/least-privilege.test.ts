@@ -24,6 +24,14 @@ for (const stack of STACKS) {
           },
           { Sid: "OrderHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byCustomer` },
           { Sid: "CatalogAndPaymentsDue", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byState` },
+          { Sid: "AdminOrderListing", Effect: "Allow", Action: ["dynamodb:Query"], Resource: `${st.arn.table}/index/byMonth` },
+          {
+            Sid: "AuditRecordsAreAppendOnly",
+            Effect: "Deny",
+            Action: ["dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+            Resource: st.arn.table,
+            Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["AUDIT#*"] } },
+          },
           { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: st.arn.paymentSecret },
           { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: st.arn.queue },
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${st.arn.bucket}/invoices/*` },
@@ -44,6 +52,13 @@ for (const stack of STACKS) {
         expect(st.arn.sender).to.equal(`arn:aws:ses:${MOCK_REGION}:${ACCOUNT}:identity/${stack === "dev" ? sender : sender.split("@")[1]}`);
         expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-notify-handler-policy"))).to.deep.equal([
           { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: st.arn.table },
+          {
+            Sid: "AuditRecordsAreAppendOnly",
+            Effect: "Deny",
+            Action: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+            Resource: st.arn.table,
+            Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["AUDIT#*"] } },
+          },
           {
             Sid: "SendAsSenderOnly",
             Effect: "Allow",
@@ -75,6 +90,13 @@ for (const stack of STACKS) {
         expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-mail-handler-policy"))).to.deep.equal([
           { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: st.arn.table },
           {
+            Sid: "AuditRecordsAreAppendOnly",
+            Effect: "Deny",
+            Action: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+            Resource: st.arn.table,
+            Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["AUDIT#*"] } },
+          },
+          {
             Sid: "RecordFailedEvents",
             Effect: "Allow",
             Action: ["sqs:SendMessage"],
@@ -103,6 +125,13 @@ for (const stack of STACKS) {
             Effect: "Allow",
             Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: st.arn.table,
+          },
+          {
+            Sid: "AuditRecordsAreAppendOnly",
+            Effect: "Deny",
+            Action: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+            Resource: st.arn.table,
+            Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["AUDIT#*"] } },
           },
           { Sid: "StoreInvoices", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${st.arn.bucket}/invoices/*` },
           {
@@ -137,7 +166,8 @@ for (const stack of STACKS) {
       it("grants no wildcard action, no FullAccess policy and no public access anywhere", () => {
         for (const p of st.run.ofType("aws:iam/rolePolicy:RolePolicy")) {
           for (const s of statementsOf(p)) {
-            expect(s.Effect, p.name).to.equal("Allow");
+            // The one Deny: no role changes or removes an audit record.
+            expect(s.Effect === "Allow" || s.Sid === "AuditRecordsAreAppendOnly", `${p.name} ${s.Sid}`).to.equal(true);
             for (const a of s.Action) expect(a, `${p.name} ${s.Sid}`).to.not.include("*");
           }
         }

@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { once } from "../memo";
+import { LIST_LIMITS, ORDER_STATUSES, listOrdersQuerySchema } from "../domain/order";
+import { OrderStore, type AdminOrderFilter, type OrderRecord } from "../domain/store";
+import { monthPartition } from "../contracts/table";
+import { isOrderId } from "../domain/ids";
+import { NotFound, ValidationFailed } from "../errors";
+import { adminFromClaims } from "./catalog-api";
+import type { Logger } from "../log";
+
+/** The admins' read side of orders: GET /admin/orders (filtered listing) and GET /admin/orders/{orderId} (record and timeline). */
+
+/** What the admin order routes need. */
+export interface AdminApiDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly settings: { readonly ordersTable: string };
+  readonly now: () => Date;
+  readonly log: Logger;
+}
+
+/** Bounds of the admin listing: without `from`, the last `defaultMonths`; one request reads at most `maxQueries` pages of the index. */
+export const ADMIN_LIST_LIMITS = { defaultMonths: 24, maxMonths: 60, maxQueries: 40, readPerQuery: 100 } as const;
+
+const WHAT = "read the shop's orders";
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const instant = (end: boolean) =>
+  z
+    .string()
+    .max(40)
+    .refine((s) => (DAY.test(s) || /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(s)) && !Number.isNaN(Date.parse(s)), {
+      message: "must be a date (2026-12-01) or a UTC instant (2026-12-01T10:00:00Z)",
+    })
+    .transform((s) => (DAY.test(s) ? `${s}T${end ? "23:59:59.999" : "00:00:00.000"}Z` : new Date(s).toISOString()));
+
+/** The query string of GET /admin/orders; an unknown parameter is refused (a misspelt filter must not list everything). */
+export const adminListQuerySchema = once(() =>
+  listOrdersQuerySchema()
+    .extend({
+      status: z.enum(ORDER_STATUSES).optional(),
+      from: instant(false).optional(),
+      to: instant(true).optional(),
+      email: z.string().email().max(254).optional(),
+      number: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,40}$/, "must be an invoice number such as INV-000042")
+        .optional(),
+    })
+    .strict()
+    .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "must not be after to", path: ["from"] }),
+);
+
+const queryFailed = (issues: { path: string; message: string }[]) =>
+  new ValidationFailed("The query string is not valid; see details.", issues);
+
+/** The months from `to`'s back to `from`'s, newest first, as month-index partitions. */
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let y = Number(to.slice(0, 4));
+  let m = Number(to.slice(5, 7));
+  const stop = from.slice(0, 7);
+  for (;;) {
+    const key = `${y}-${String(m).padStart(2, "0")}`;
+    if (key < stop) return out;
+    out.push(monthPartition(`${key}-01`));
+    if (--m === 0) [y, m] = [y - 1, 12];
+  }
+}
+
+/** Where a listing resumes: a month, and the last order read in it (absent: the month from its start). */
+interface Position {
+  readonly month: string;
+  readonly after?: { createdAt: string; orderId: string };
+}
+
+const cursorDigest = (scope: string, p: Position) =>
+  createHash("sha256")
+    .update(`admin-orders|${scope}|${p.month}|${p.after?.createdAt ?? ""}|${p.after?.orderId ?? ""}`)
+    .digest("base64url")
+    .slice(0, 22);
+
+/** The opaque cursor of a position, bound to the filters it was made for. */
+export function encodeAdminCursor(scope: string, p: Position): string {
+  return Buffer.from(JSON.stringify({ m: p.month, t: p.after?.createdAt, o: p.after?.orderId, h: cursorDigest(scope, p) })).toString(
+    "base64url",
+  );
+}
+
+/** Reads a cursor back: one made for other filters, altered or malformed is a 400. */
+export function decodeAdminCursor(scope: string, cursor: string): Position {
+  const invalid = () => queryFailed([{ path: "query.cursor", message: "must be a nextCursor this API returned for these filters" }]);
+  let v: { m?: unknown; t?: unknown; o?: unknown; h?: unknown };
+  try {
+    v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  if (!v || typeof v.m !== "string" || !/^ORDERS#\d{4}-\d{2}$/.test(v.m) || typeof v.h !== "string") throw invalid();
+  let p: Position = { month: v.m };
+  if (v.t !== undefined || v.o !== undefined) {
+    if (typeof v.t !== "string" || !isOrderId(v.o) || Number.isNaN(Date.parse(v.t))) throw invalid();
+    p = { month: v.m, after: { createdAt: v.t, orderId: v.o } };
+  }
+  if (v.h !== cursorDigest(scope, p)) throw invalid();
+  return p;
+}
+
+/** One order as the admin listing shows it. */
+export function adminOrderSummary(rec: OrderRecord) {
+  const o = rec.order;
+  return {
+    orderId: o.orderId,
+    status: rec.status,
+    createdAt: o.createdAt,
+    customer: { id: o.customer.id, email: o.customer.email },
+    total: { amount: o.totalMinor, currency: o.currency },
+    invoiceNumber: rec.invoiceNumber ?? null,
+    links: { self: `/admin/orders/${o.orderId}` },
+  };
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+const json = (status: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode: status,
+  headers: JSON_HEADERS,
+  body: JSON.stringify(body),
+});
+
+/**
+ * GET /admin/orders?status&from&to&email&number&limit&cursor: every customer's orders, newest first,
+ * from the byMonth index (month by month, filters applied by DynamoDB as it reads). A page may be
+ * short with a nextCursor when a request's read budget ran out before the page filled.
+ */
+export async function handleAdminListOrders(event: APIGatewayProxyEvent, deps: AdminApiDeps): Promise<APIGatewayProxyResult> {
+  adminFromClaims(event, WHAT);
+  const q = adminListQuerySchema().safeParse(event.queryStringParameters ?? {});
+  if (!q.success) throw queryFailed(q.error.issues.map((i) => ({ path: `query.${i.path.join(".")}`, message: i.message })));
+  const now = deps.now();
+  const to = q.data.to ?? now.toISOString();
+  const from =
+    q.data.from ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - ADMIN_LIST_LIMITS.defaultMonths + 1, 1)).toISOString();
+  const months = monthsBetween(from, to);
+  if (months.length > ADMIN_LIST_LIMITS.maxMonths)
+    throw queryFailed([{ path: "query.from", message: `the range spans more than ${ADMIN_LIST_LIMITS.maxMonths} months` }]);
+  const filter: AdminOrderFilter = { status: q.data.status, email: q.data.email, invoiceNumber: q.data.number };
+  const scope = JSON.stringify([q.data.status, q.data.email?.toLowerCase(), q.data.number, from, to]);
+  const start = q.data.cursor === undefined ? { month: months[0] } : decodeAdminCursor(scope, q.data.cursor);
+  const limit = q.data.limit ?? LIST_LIMITS.defaultLimit;
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+
+  const found: OrderRecord[] = [];
+  let queries = 0;
+  let resume: Position | undefined;
+  outer: for (const month of months.filter((m) => m <= start.month)) {
+    let after = month === start.month ? start.after : undefined;
+    do {
+      if (queries++ >= ADMIN_LIST_LIMITS.maxQueries) {
+        resume = { month, ...(after ? { after } : {}) };
+        break outer;
+      }
+      const page = await store.listMonth(month, { from, to }, filter, ADMIN_LIST_LIMITS.readPerQuery, after);
+      for (const rec of page.records) {
+        if (found.length === limit) {
+          const last = found[limit - 1].order;
+          resume = { month: monthPartition(last.createdAt), after: { createdAt: last.createdAt, orderId: last.orderId } };
+          break outer;
+        }
+        found.push(rec);
+      }
+      after = page.next;
+    } while (after);
+  }
+  return json(200, { orders: found.map(adminOrderSummary), nextCursor: resume ? encodeAdminCursor(scope, resume) : null });
+}
+
+/** One event of an order's life, for the admin timeline. */
+interface TimelineEntry {
+  readonly at: string;
+  readonly event: string;
+  readonly detail?: string;
+}
+
+/** The order's timeline, oldest first: its own timestamps and the SES events of each of its emails. */
+export function timelineOf(rec: OrderRecord, emails: { messageId: string; events: { type: string; at: string; detail: string }[] }[]) {
+  const entries: TimelineEntry[] = [];
+  const add = (at: string | undefined, event: string, detail?: string) => {
+    if (at) entries.push({ at, event, ...(detail ? { detail } : {}) });
+  };
+  add(rec.order.createdAt, "created");
+  add(rec.paymentFailure?.at, "payment-failed", rec.paymentFailure?.message);
+  add(rec.paidAt, "paid");
+  add(rec.closedAt, rec.status === "EXPIRED" ? "expired" : "closed", rec.closeReason);
+  add(rec.enqueuedAt, "enqueued");
+  add(rec.invoiceIssuedAt, "invoice-numbered", rec.invoiceNumber);
+  add(rec.invoicedAt, "invoiced");
+  add(rec.resendRequestedAt, "resend-requested", rec.emailTo);
+  add(rec.notifiedAt, "notified", rec.emailMessageId);
+  for (const e of emails) for (const ev of e.events) add(ev.at, `email-${ev.type.toLowerCase()}`, `${e.messageId}: ${ev.detail}`);
+  return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+}
+
+/** GET /admin/orders/{orderId}: the whole record (discarded orders included) and its timeline; 404 for an unknown order. */
+export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: AdminApiDeps): Promise<APIGatewayProxyResult> {
+  adminFromClaims(event, WHAT);
+  const orderId = event.pathParameters?.orderId ?? "";
+  if (!isOrderId(orderId)) throw new NotFound("No such order.");
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const rec = await store.get(orderId);
+  if (!rec) throw new NotFound("No such order.");
+  const messageIds = [...(rec.previousEmailMessageIds ?? []), ...(rec.emailMessageId ? [rec.emailMessageId] : [])].filter(
+    (m) => m !== "unknown",
+  );
+  const emails = [];
+  for (const messageId of messageIds) {
+    const e = await store.emailEvents(messageId);
+    emails.push({ messageId, events: e?.events ?? [] });
+  }
+  return json(200, {
+    order: rec.order,
+    status: rec.status,
+    payment: {
+      provider: rec.order.payment.provider,
+      paymentId: rec.paymentId ?? null,
+      dueBy: rec.paymentDueBy ?? null,
+      paidAt: rec.paidAt ?? null,
+      card: rec.paymentCard ?? null,
+      lastFailure: rec.paymentFailure ?? null,
+      closedAt: rec.closedAt ?? null,
+      closeReason: rec.closeReason ?? null,
+    },
+    invoice: rec.invoiceNumber
+      ? {
+          number: rec.invoiceNumber,
+          issuedAt: rec.invoiceIssuedAt ?? null,
+          key: rec.invoiceKey ?? null,
+          invoicedAt: rec.invoicedAt ?? null,
+        }
+      : null,
+    email: {
+      to: rec.emailTo ?? rec.order.customer.email,
+      messageId: rec.emailMessageId ?? null,
+      status: rec.emailStatus ?? null,
+      failure: rec.emailFailure ?? null,
+      outcomeAt: rec.emailOutcomeAt ?? null,
+      notifiedAt: rec.notifiedAt ?? null,
+      previousMessageIds: rec.previousEmailMessageIds ?? [],
+    },
+    timeline: timelineOf(rec, emails),
+  });
+}
