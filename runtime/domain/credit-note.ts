@@ -62,7 +62,7 @@ export type CreditNoteRequest = z.infer<ReturnType<typeof creditNoteRequestSchem
 
 /** A credited line: the invoice line as it was priced, with the credited quantity and its net amount. */
 export interface CreditedLine extends PricedLine {
-  /** Index of the corrected invoice line (0-based). */
+  /** Index of the corrected invoice line (0-based); -1 for an "amount" credit note's line per VAT group. */
   readonly invoiceLine: number;
 }
 
@@ -70,7 +70,8 @@ export interface CreditedLine extends PricedLine {
 export interface PricedCreditNote {
   readonly id: string;
   readonly orderId: string;
-  readonly kind: CreditNoteRequest["kind"];
+  /** "amount": a refund of an amount that is no set of lines (made at the provider), credited per VAT group. */
+  readonly kind: CreditNoteRequest["kind"] | "amount";
   readonly reason: string;
   readonly currency: string;
   readonly lang: PricedOrder["lang"];
@@ -89,11 +90,12 @@ export const pricedCreditNoteSchema = once(() =>
   z.object({
     id: z.string(),
     orderId: z.string(),
-    kind: z.enum(["full", "partial"]),
+    kind: z.enum(["full", "partial", "amount"]),
     reason: z.string(),
     currency: currencySchema(),
     lang: z.enum(LANGS),
-    lines: z.array(pricedLineSchema().extend({ invoiceLine: z.number().int().nonnegative() })).max(LIMITS.maxLines),
+    // invoiceLine -1: a line of an "amount" credit note, which corrects no one invoice line.
+    lines: z.array(pricedLineSchema().extend({ invoiceLine: z.number().int().min(-1) })).max(LIMITS.maxLines),
     shipping: pricedShippingSchema().optional(),
     subtotalMinor: z.number().int().nonnegative(),
     taxMinor: z.number().int().nonnegative(),
@@ -124,6 +126,12 @@ export class CreditNoteRefused extends Error {
     this.name = "CreditNoteRefused";
     this.problem = problem;
   }
+}
+
+/** The invoice's notes a credit note of `groups` keeps: notes of groups not credited go; the treatment's note (no group has it) stays. */
+export function creditedNotes(tax: OrderTax, groups: readonly { readonly note?: string }[]): OrderTax["notes"] {
+  const groupNotes = new Set<string | undefined>(tax.groups.map((g) => g.note));
+  return tax.notes.filter((n) => !groupNotes.has(n) || groups.some((g) => g.note === n));
 }
 
 /**
@@ -174,9 +182,7 @@ export function creditNoteOf(order: PricedOrder, request: CreditNoteRequest): Pr
   }
   const subtotalMinor = groups.reduce((s, g) => s + g.taxableMinor, 0);
   const taxMinor = groups.reduce((s, g) => s + g.taxMinor, 0);
-  // Notes of groups not credited go; the treatment's note (no group has it) stays.
-  const groupNotes = new Set(order.tax.groups.map((g) => g.note));
-  const notes = order.tax.notes.filter((n) => !groupNotes.has(n) || groups.some((g) => g.note === n));
+  const notes = creditedNotes(order.tax, groups);
   return {
     id: request.id,
     orderId: order.orderId,
