@@ -190,6 +190,33 @@ export class VatCheckUnavailable extends ApiError {
   override readonly retryAfterSeconds = 60;
 }
 
+/** An order without an invoice cannot take a credit note: it is cancelled instead. */
+export class NotInvoiced extends ApiError {
+  override name = "NotInvoiced";
+  readonly status = 409;
+  readonly code = "NOT_INVOICED" as const;
+}
+
+/** A credit note that does not fit its invoice; `problem` is the stable reason (runtime/domain/credit-note.ts). */
+export class CreditNoteNotPossible extends ApiError {
+  override name = "CreditNoteNotPossible";
+  readonly status = 422;
+  readonly code = "CREDIT_NOTE_REFUSED" as const;
+  constructor(
+    message: string,
+    override readonly extra: { readonly problem: string },
+  ) {
+    super(message);
+  }
+}
+
+/** The payment provider refused a refund; nothing was refunded. */
+export class RefundNotMade extends ApiError {
+  override name = "RefundNotMade";
+  readonly status = 409;
+  readonly code = "REFUND_REFUSED" as const;
+}
+
 /** The JSON error body every failing response carries. */
 export interface ErrorBody {
   readonly error: {

@@ -35,6 +35,12 @@ export type ErrorCode =
   | "PAYMENT_OUTCOME_UNKNOWN"
   /** VIES did not answer about the buyer's VAT ID and the shop holds such orders (503, Retry-After): nothing was recorded or charged. */
   | "VAT_CHECK_UNAVAILABLE"
+  /** The order has no invoice (yet) to correct with a credit note (409): an order not invoiced is cancelled instead. */
+  | "NOT_INVOICED"
+  /** The credit note does not fit its invoice (422): `problem` says how (OVER_CREDIT, QUANTITY_ABOVE_INVOICED, ...). */
+  | "CREDIT_NOTE_REFUSED"
+  /** The payment provider refused the refund (409): e.g. the payment was refunded already in its dashboard. */
+  | "REFUND_REFUSED"
   /** API Gateway's stage throttling refused the request (429, with Retry-After). */
   | "THROTTLED"
   /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */

@@ -898,7 +898,7 @@ export class OrderStore {
 const creditedQtyAttribute = (line: number) => `creditedQty_${line}`;
 
 /** Units of invoice line `line` credited so far. */
-function creditedQuantity(rec: OrderRecord, line: number): number {
+export function creditedQuantity(rec: OrderRecord, line: number): number {
   const v = (rec as unknown as Record<string, unknown>)[creditedQtyAttribute(line)];
   return typeof v === "number" ? v : 0;
 }

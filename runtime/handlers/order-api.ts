@@ -15,6 +15,7 @@ import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
 import { handleAdminGetOrder, handleAdminListOrders } from "./admin-api";
+import { handleAdminCreateCreditNote } from "./admin-corrections";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { resolveLocale } from "../i18n";
 import { isLang } from "../i18n/langs";
@@ -578,6 +579,7 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
   "DELETE /admin/products/{sku}": handleDeleteProduct,
   "GET /admin/orders": handleAdminListOrders,
   "GET /admin/orders/{orderId}": handleAdminGetOrder,
+  "POST /admin/orders/{orderId}/credit-notes": handleAdminCreateCreditNote,
   "POST /webhooks/stripe": handlePaymentWebhook,
 };
 /** Every route of the contract with its handler; the local gateway and the router read this list. */

@@ -10,6 +10,7 @@ import { isOrderId } from "../domain/ids";
 import { STATE_INDEX_KEYS } from "../contracts/table";
 import { METRICS } from "../contracts/metrics";
 import { header } from "./order-request";
+import { creditProviderRefunds } from "./admin-corrections";
 import type { OrderApiDeps } from "./order-api";
 
 /**
@@ -160,6 +161,13 @@ export async function handlePaymentWebhook(event: APIGatewayProxyEvent, deps: Or
     throw new NotFound("No such order (yet).");
   }
   const olog = log.child({ orderId: p.orderId });
+  if (ev.kind === "refunded") {
+    if (rec.paymentId !== p.paymentId) {
+      olog.error("refund of a payment that is not the order's; nothing credited", { alarm: "payment-mismatch", paymentId: p.paymentId });
+      return ok("refused");
+    }
+    return ok(await creditProviderRefunds(deps, store, rec, p, olog));
+  }
   if (ev.kind === "canceled") {
     if (paymentMismatch(rec, p)) return ok(await settlePayment(deps, store, rec, p, olog));
     const closed = await store.closeUnpaid(p.orderId, "CANCELLED", deps.now());

@@ -27,6 +27,8 @@ export const de: Messages = {
   correctedInvoice: "Zur Rechnung",
   correctsInvoice: "Berichtigt die Rechnung {invoice} vom {date}.",
   creditReason: "Grund: {reason}",
+  creditRefundLine: "Erstattung",
+  creditRefundReason: "Erstattung über den Zahlungsdienstleister",
 
   columnSku: "Art.-Nr.",
   columnDescription: "Bezeichnung",

@@ -26,6 +26,8 @@ export const en = {
   correctedInvoice: "Corrected invoice",
   correctsInvoice: "Corrects invoice {invoice} of {date}.",
   creditReason: "Reason: {reason}",
+  creditRefundLine: "Refund",
+  creditRefundReason: "Refund made at the payment provider",
 
   // The items table and totals.
   columnSku: "SKU",

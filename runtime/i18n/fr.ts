@@ -26,6 +26,8 @@ export const fr: Messages = {
   correctedInvoice: "Facture rectifiée",
   correctsInvoice: "Rectifie la facture {invoice} du {date}.",
   creditReason: "Motif\u00a0: {reason}",
+  creditRefundLine: "Remboursement",
+  creditRefundReason: "Remboursement effectué auprès du prestataire de paiement",
 
   columnSku: "Réf.",
   columnDescription: "Désignation",

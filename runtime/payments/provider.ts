@@ -43,7 +43,7 @@ export interface PaymentState {
 export interface PaymentEvent {
   /** The provider's event id (evt_...): the same event redelivered carries the same id. */
   readonly eventId: string;
-  readonly kind: "succeeded" | "failed" | "canceled" | "other";
+  readonly kind: "succeeded" | "failed" | "canceled" | "refunded" | "other";
   /** The provider's event type, e.g. "payment_intent.succeeded". */
   readonly type: string;
   /** When the provider created the event (epoch seconds). */
@@ -68,6 +68,33 @@ export interface CreatePaymentRequest {
   readonly description?: string;
 }
 
+/** A refund of (part of) an order's payment, for one credit note. */
+export interface RefundRequest {
+  readonly paymentId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly orderId: string;
+  readonly creditNoteId: string;
+  readonly shop?: string;
+}
+
+/** Where a refund stands. */
+export type RefundStatus = "succeeded" | "pending" | "failed" | "canceled";
+
+/** One refund as the provider reports it. */
+export interface RefundState {
+  readonly refundId: string;
+  readonly paymentId: string;
+  readonly status: RefundStatus;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** The credit note the refund was made for (its metadata); absent for one made in the provider's dashboard. */
+  readonly creditNoteId?: string;
+  readonly orderId?: string;
+  /** When the provider created it (epoch seconds). */
+  readonly created: number;
+}
+
 /** The provider's port. Every call is idempotent per order (the order id is the provider-side idempotency key). */
 export interface PaymentProvider {
   readonly id: string;
@@ -79,6 +106,10 @@ export interface PaymentProvider {
   cancelPayment(paymentId: string): Promise<PaymentState>;
   /** Verifies a webhook's signature over the raw body (with the provider's tolerance for its age) and reads it. */
   parseWebhook(rawBody: string, signatureHeader: string | undefined): Promise<PaymentEvent>;
+  /** Refunds (part of) a payment for a credit note; idempotent per credit note. */
+  refundPayment(req: RefundRequest): Promise<RefundState>;
+  /** Every refund of the payment, oldest first. */
+  listRefunds(paymentId: string): Promise<RefundState[]>;
 }
 
 /** The provider could not be reached, timed out, throttled or failed on its side: retry later. */
@@ -116,4 +147,16 @@ export class PaymentRequestRefused extends Error {
 /** A webhook whose signature does not verify, or that is older than the tolerance (a replay). */
 export class WebhookSignatureInvalid extends Error {
   override name = "WebhookSignatureInvalid";
+}
+
+/** The provider refused the refund: more than is left to refund, or a payment that did not succeed. */
+export class RefundRefused extends Error {
+  override name = "RefundRefused";
+  constructor(
+    message: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
