@@ -1,39 +1,90 @@
 /**
- * The accountant's export: issued invoices as a CSV for spreadsheets and as a DATEV "Buchungsstapel"
+ * The accountant's export: issued invoices and credit notes as a CSV for spreadsheets and as a DATEV "Buchungsstapel"
  * (DATEV-Format EXTF, header version 700, category 21, format version 13) for the tax adviser.
- * Pure: records in, text (or CP1252 bytes) out. One row per invoice and VAT group.
+ * Pure: documents in, text (or CP1252 bytes) out. One row per document and VAT group.
  */
 import { minorDigits } from "./money";
 import type { InvoicedRecord } from "./store";
+import type { OrderTax, PricedOrder } from "./order";
+import type { PricedCreditNote } from "./credit-note";
 
-/** One invoice's VAT group, the unit both exports are made of. */
+/** An issued document the export books: an invoice, or a credit note correcting one. */
+export interface ExportDocument {
+  readonly kind: "invoice" | "credit_note";
+  readonly number: string;
+  /** When it was issued (ISO instant); its date is the day in UTC, as the document prints it. */
+  readonly issuedAt: string;
+  /** A credit note's corrected invoice number. */
+  readonly corrects?: string;
+  /** The order: who it is addressed to. */
+  readonly order: PricedOrder;
+  readonly currency: string;
+  /** The document's VAT breakdown (a credit note's: the credited amounts, positive). */
+  readonly groups: readonly OrderTax["groups"][number][];
+}
+
+/** An invoice as the export books it. */
+export const invoiceDocument = (rec: InvoicedRecord): ExportDocument => ({
+  kind: "invoice",
+  number: rec.invoiceNumber,
+  issuedAt: rec.invoiceIssuedAt,
+  order: rec.order,
+  currency: rec.order.currency,
+  groups: rec.order.tax.groups,
+});
+
+/** A numbered credit note of `order` as the export books it. */
+export const creditNoteDocument = (
+  order: PricedOrder,
+  cn: {
+    readonly creditNote: PricedCreditNote;
+    readonly creditNoteNumber: string;
+    readonly issuedAt: string;
+    readonly invoiceNumber: string;
+  },
+): ExportDocument => ({
+  kind: "credit_note",
+  number: cn.creditNoteNumber,
+  issuedAt: cn.issuedAt,
+  corrects: cn.invoiceNumber,
+  order,
+  currency: cn.creditNote.currency,
+  groups: cn.creditNote.tax.groups,
+});
+
+/** One document's VAT group, the unit both exports are made of. */
 export interface ExportRow {
-  /** Invoice date, YYYY-MM-DD in UTC, as the invoice prints it. */
+  readonly kind: ExportDocument["kind"];
+  /** Document date, YYYY-MM-DD in UTC, as the document prints it. */
   readonly date: string;
-  readonly invoiceNumber: string;
+  readonly number: string;
+  readonly corrects?: string;
   readonly orderId: string;
   readonly customerId: string;
-  /** Who the invoice is addressed to: the company, else the billing name. */
+  /** Who the document is addressed to: the company, else the billing name. */
   readonly customerName: string;
   readonly currency: string;
   /** EN 16931 VAT category code (S, Z, E, K, AE, G, O). */
   readonly vatCode: string;
   readonly rateBps: number;
+  /** Amounts as the document shows them: positive, also on a credit note (its sign is its kind). */
   readonly netMinor: number;
   readonly vatMinor: number;
   readonly grossMinor: number;
 }
 
-/** The invoices' VAT groups as rows, in the order given (invoices) and of their breakdown (groups). */
-export function exportRows(records: readonly InvoicedRecord[]): ExportRow[] {
-  return records.flatMap((rec) =>
-    rec.order.tax.groups.map((g) => ({
-      date: rec.invoiceIssuedAt.slice(0, 10),
-      invoiceNumber: rec.invoiceNumber,
-      orderId: rec.order.orderId,
-      customerId: rec.order.customer.id,
-      customerName: rec.order.buyer.company ?? rec.order.billingAddress.name,
-      currency: rec.order.currency,
+/** The documents' VAT groups as rows, in the order given (documents) and of their breakdown (groups). */
+export function exportRows(documents: readonly ExportDocument[]): ExportRow[] {
+  return documents.flatMap((d) =>
+    d.groups.map((g) => ({
+      kind: d.kind,
+      date: d.issuedAt.slice(0, 10),
+      number: d.number,
+      ...(d.corrects ? { corrects: d.corrects } : {}),
+      orderId: d.order.orderId,
+      customerId: d.order.customer.id,
+      customerName: d.order.buyer.company ?? d.order.billingAddress.name,
+      currency: d.currency,
       vatCode: g.code,
       rateBps: g.rateBps,
       netMinor: g.taxableMinor,
@@ -67,7 +118,9 @@ function percentOf(rateBps: number, separator: "." | ","): string {
 /** The CSV's columns, in order. */
 export const CSV_COLUMNS = [
   "date",
-  "invoice_number",
+  "document",
+  "number",
+  "corrects",
   "order_id",
   "customer_id",
   "customer",
@@ -93,24 +146,28 @@ export function quoteField(field: string, separator = ","): string {
 }
 
 /**
- * The invoices as a CSV (RFC 4180: comma, CRLF, a header row), one row per invoice and VAT group.
+ * The documents as a CSV (RFC 4180: comma, CRLF, a header row), one row per document and VAT group. A
+ * credit note's amounts are negative, so a column's sum is what the period invoiced net of corrections.
  * Amounts are decimals with a point (numbers, never text, so they are not guarded); text cells are.
  */
-export function invoicesCsv(records: readonly InvoicedRecord[]): string {
+export function documentsCsv(documents: readonly ExportDocument[]): string {
   const lines = [CSV_COLUMNS.join(",")];
-  for (const r of exportRows(records)) {
+  for (const r of exportRows(documents)) {
+    const sign = r.kind === "credit_note" ? -1 : 1;
     const cells = [
       r.date,
-      safeCell(r.invoiceNumber),
+      r.kind,
+      safeCell(r.number),
+      safeCell(r.corrects ?? ""),
       safeCell(r.orderId),
       safeCell(r.customerId),
       safeCell(r.customerName),
       r.currency,
-      decimalOf(r.netMinor, r.currency),
+      decimalOf(sign * r.netMinor, r.currency),
       r.vatCode,
       percentOf(r.rateBps, "."),
-      decimalOf(r.vatMinor, r.currency),
-      decimalOf(r.grossMinor, r.currency),
+      decimalOf(sign * r.vatMinor, r.currency),
+      decimalOf(sign * r.grossMinor, r.currency),
     ];
     lines.push(cells.map((c) => quoteField(c)).join(","));
   }
@@ -210,11 +267,11 @@ function belegfeld(invoiceNumber: string): string {
  * account. `createdAt` is the file's "Erzeugt am"; `from`/`to` the period (YYYY-MM-DD) the batch covers.
  */
 export function datevBuchungsstapel(
-  records: readonly InvoicedRecord[],
+  documents: readonly ExportDocument[],
   config: DatevConfig,
   period: { readonly from: string; readonly to: string; readonly createdAt: Date },
 ): string {
-  const rows = exportRows(records);
+  const rows = exportRows(documents);
   const currencies = new Set(rows.map((r) => r.currency));
   if (currencies.size > 1) throw new Error(`a Buchungsstapel holds one currency; got ${[...currencies].join(", ")}`);
   const wkz = rows[0]?.currency ?? "EUR";
@@ -258,7 +315,8 @@ export function datevBuchungsstapel(
     lines.push(
       [
         decimalOf(r.grossMinor, r.currency, ","),
-        '"S"',
+        // An invoice is debited to the customer (Soll), a credit note credited back (Haben).
+        r.kind === "credit_note" ? '"H"' : '"S"',
         `"${r.currency}"`,
         "",
         "",
@@ -267,7 +325,7 @@ export function datevBuchungsstapel(
         revenue.account,
         revenue.buKey ? `"${revenue.buKey}"` : '""',
         `${r.date.slice(8, 10)}${r.date.slice(5, 7)}`,
-        belegfeld(r.invoiceNumber),
+        belegfeld(r.number),
         '""',
         "",
         datevText(text, 60),

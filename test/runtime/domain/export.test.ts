@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import {
+  creditNoteDocument,
   datevBuchungsstapel,
-  invoicesCsv,
+  documentsCsv,
+  invoiceDocument,
   SKR03_REVENUE_ACCOUNTS,
   toCp1252,
   UnmappedVatGroupError,
@@ -9,11 +11,32 @@ import {
 } from "../../../runtime/domain/export";
 import type { PricedOrder } from "../../../runtime/domain/order";
 import type { InvoicedRecord } from "../../../runtime/domain/store";
+import { creditNoteOf } from "../../../runtime/domain/credit-note";
 import { domesticMixedRateOrder, exportOrder, intraCommunityOrder } from "../../helpers/tax-orders";
 
-/** An order as the store holds it once invoiced. */
-function invoiced(order: PricedOrder, invoiceNumber: string, issuedAt = "2025-03-14T09:26:53.000Z"): InvoicedRecord {
-  return { order, status: "INVOICED", invoiceNumber, invoiceKey: `invoices/${invoiceNumber}.pdf`, invoiceIssuedAt: issuedAt };
+/** An order as the store holds it once invoiced, as the export books it. */
+function invoiced(order: PricedOrder, invoiceNumber: string, issuedAt = "2025-03-14T09:26:53.000Z") {
+  const rec: InvoicedRecord = {
+    order,
+    status: "INVOICED",
+    invoiceNumber,
+    invoiceKey: `invoices/${invoiceNumber}.pdf`,
+    invoiceIssuedAt: issuedAt,
+  };
+  return invoiceDocument(rec);
+}
+
+/** A numbered credit note of one unit of the domestic order's 19 % line (net 15.00, VAT 2.85). */
+function creditedUnit(issuedAt = "2025-03-20T10:00:00.000Z") {
+  const order = domesticMixedRateOrder();
+  const creditNote = creditNoteOf(order, {
+    kind: "partial",
+    id: "cn_export_1",
+    reason: "damaged",
+    lines: [{ line: 1, quantity: 1 }],
+    shipping: false,
+  });
+  return creditNoteDocument(order, { creditNote, creditNoteNumber: "CN-000001", issuedAt, invoiceNumber: "INV-2025-000001" });
 }
 
 const CONFIG: DatevConfig = {
@@ -30,24 +53,24 @@ const ALICE_ID = "4f1c2a9e-1111-4a1b-9c1d-aaaaaaaaaaaa";
 /** A decimal cell back to minor units (2 digits). */
 const minorOf = (s: string) => Math.round(Number(s.replace(",", ".")) * 100);
 
-describe("invoicesCsv", () => {
+describe("documentsCsv", () => {
   it("writes one row per VAT group of a domestic two-rate invoice, net, VAT and gross", () => {
-    const csv = invoicesCsv([invoiced(domesticMixedRateOrder(), "INV-2025-000001")]);
+    const csv = documentsCsv([invoiced(domesticMixedRateOrder(), "INV-2025-000001")]);
 
     expect(csv.split("\r\n")).to.deep.equal([
-      "date,invoice_number,order_id,customer_id,customer,currency,net,vat_code,vat_rate,vat,gross",
-      `2025-03-14,INV-2025-000001,ord_LegalDomestic000000001,${ALICE_ID},Alice Example,EUR,21.96,S,7,1.54,23.50`,
-      `2025-03-14,INV-2025-000001,ord_LegalDomestic000000001,${ALICE_ID},Alice Example,EUR,32.94,S,19,6.26,39.20`,
+      "date,document,number,corrects,order_id,customer_id,customer,currency,net,vat_code,vat_rate,vat,gross",
+      `2025-03-14,invoice,INV-2025-000001,,ord_LegalDomestic000000001,${ALICE_ID},Alice Example,EUR,21.96,S,7,1.54,23.50`,
+      `2025-03-14,invoice,INV-2025-000001,,ord_LegalDomestic000000001,${ALICE_ID},Alice Example,EUR,32.94,S,19,6.26,39.20`,
       "",
     ]);
   });
 
   it("names a business by its company and writes the VAT-free groups of intra-Community and export invoices at rate 0", () => {
-    const csv = invoicesCsv([invoiced(intraCommunityOrder(), "INV-2025-000002"), invoiced(exportOrder(), "INV-2025-000003")]);
+    const csv = documentsCsv([invoiced(intraCommunityOrder(), "INV-2025-000002"), invoiced(exportOrder(), "INV-2025-000003")]);
 
     expect(csv.split("\r\n").slice(1, -1)).to.deep.equal([
-      `2025-03-14,INV-2025-000002,ord_LegalIntraCommunity0002,${ALICE_ID},Dubois Librairie SARL,EUR,54.90,K,0,0.00,54.90`,
-      `2025-03-14,INV-2025-000003,ord_LegalExport00000000003,${ALICE_ID},Dieter Keller,EUR,54.90,G,0,0.00,54.90`,
+      `2025-03-14,invoice,INV-2025-000002,,ord_LegalIntraCommunity0002,${ALICE_ID},Dubois Librairie SARL,EUR,54.90,K,0,0.00,54.90`,
+      `2025-03-14,invoice,INV-2025-000003,,ord_LegalExport00000000003,${ALICE_ID},Dieter Keller,EUR,54.90,G,0,0.00,54.90`,
     ]);
   });
 
@@ -64,26 +87,38 @@ describe("invoicesCsv", () => {
       const order = domesticMixedRateOrder();
       const renamed = { ...order, billingAddress: { ...order.billingAddress, name: c.name } };
 
-      const row = invoicesCsv([invoiced(renamed, "INV-2025-000001")]).split("\r\n")[1];
+      const row = documentsCsv([invoiced(renamed, "INV-2025-000001")]).split("\r\n")[1];
 
-      expect(row).to.equal(`2025-03-14,INV-2025-000001,ord_LegalDomestic000000001,${ALICE_ID},${c.cell},EUR,21.96,S,7,1.54,23.50`);
+      expect(row).to.equal(`2025-03-14,invoice,INV-2025-000001,,ord_LegalDomestic000000001,${ALICE_ID},${c.cell},EUR,21.96,S,7,1.54,23.50`);
     });
   }
 
   it("adds up to the invoices' totals", () => {
     const orders = [domesticMixedRateOrder(), intraCommunityOrder(), exportOrder()];
-    const rows = invoicesCsv(orders.map((o, i) => invoiced(o, `INV-2025-00000${i + 1}`)))
+    const rows = documentsCsv(orders.map((o, i) => invoiced(o, `INV-2025-00000${i + 1}`)))
       .trim()
       .split("\r\n")
       .slice(1)
       .map((l) => l.split(","));
 
     const sum = (col: number) => rows.reduce((s, r) => s + minorOf(r[col]), 0);
-    expect([sum(6), sum(9), sum(10)]).to.deep.equal([
+    expect([sum(8), sum(11), sum(12)]).to.deep.equal([
       orders.reduce((s, o) => s + o.subtotalMinor, 0),
       orders.reduce((s, o) => s + o.taxMinor, 0),
       orders.reduce((s, o) => s + o.totalMinor, 0),
     ]);
+  });
+
+  it("writes a credit note's rows negative, naming the invoice it corrects, so sums are net of corrections", () => {
+    const rows = documentsCsv([invoiced(domesticMixedRateOrder(), "INV-2025-000001"), creditedUnit()])
+      .trim()
+      .split("\r\n");
+
+    expect(rows[3]).to.equal(
+      `2025-03-20,credit_note,CN-000001,INV-2025-000001,ord_LegalDomestic000000001,${ALICE_ID},Alice Example,EUR,-15.00,S,19,-2.85,-17.85`,
+    );
+    const gross = rows.slice(1).reduce((s, r) => s + minorOf(r.split(",")[12]), 0);
+    expect(gross).to.equal(domesticMixedRateOrder().totalMinor - 1785);
   });
 });
 
@@ -122,6 +157,12 @@ describe("datevBuchungsstapel", () => {
 
     const total = bookings.reduce((s, l) => s + minorOf(l.split(";")[0]), 0);
     expect(total).to.equal(recs.reduce((s, r) => s + r.order.totalMinor, 0));
+  });
+
+  it("books a credit note's gross back to the customer (Haben) against the revenue account, its number in Belegfeld 1", () => {
+    const line = datevBuchungsstapel([creditedUnit()], CONFIG, PERIOD).split("\r\n")[2];
+
+    expect(line).to.equal('17,85;"H";"EUR";;;"";10000;8400;"";2003;"CN-000001";"";;"Alice Example ord_LegalDomestic000000001"');
   });
 
   it("refuses a VAT group the config maps to no revenue account", () => {
