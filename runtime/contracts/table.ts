@@ -9,7 +9,9 @@ export const TABLE_DESIGN = {
   /**
    * A sparse index of items by what they are waiting for or belong to: the catalog ("CATALOG#product",
    * "CATALOG#shipping", sorted by id) and orders awaiting payment ("PAYMENT_DUE", sorted by their
-   * deadline, until paid or closed) and paid orders whose message is due ("OUTBOX", sorted by when paid).
+   * deadline, until paid or closed) and paid orders whose message is due ("OUTBOX", sorted by when paid);
+   * once a document is numbered, its item moves to the month it was issued in ("INVOICES#<yyyy-mm>",
+   * "CREDITNOTES#<yyyy-mm>", sorted by the issue instant): the accountant's export reads it.
    */
   stateIndex: { name: "byState", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
   /**
@@ -21,6 +23,9 @@ export const TABLE_DESIGN = {
 
 /** The month index's partition of an order created at `createdAt` (an ISO instant, UTC). */
 export const monthPartition = (createdAt: string): string => `ORDERS#${createdAt.slice(0, 7)}`;
+
+/** The state index's partition of the documents of a kind issued at `issuedAt` (an ISO instant, UTC). */
+export const documentPartition = (kind: "INVOICES" | "CREDITNOTES", issuedAt: string): string => `${kind}#${issuedAt.slice(0, 7)}`;
 
 /** Partition values of the state index. */
 export const STATE_INDEX_KEYS = {

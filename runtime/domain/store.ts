@@ -5,7 +5,7 @@ import { PROBE_TTL_SECONDS, type ProbeReceipt } from "./probe";
 import { invoiceKey } from "../contracts/env";
 import { formatCreditNoteNumber, formatInvoiceNumber } from "../contracts/numbers";
 import { CreditNoteRefused, pricedCreditNoteSchema, type PricedCreditNote } from "./credit-note";
-import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN, monthPartition } from "../contracts/table";
+import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN, documentPartition, monthPartition } from "../contracts/table";
 import type { EmailEventType } from "../contracts/email-events";
 
 const orderPk = (orderId: string) => `${KEY_PREFIXES.order}${orderId}`;
@@ -158,6 +158,12 @@ function toRecord(item: Record<string, unknown>): OrderRecord {
   // What we read back was written by us, but a schema check keeps a corrupt item from spreading.
   const order = pricedOrderSchema().parse(item.order);
   return { ...(item as Omit<OrderRecord, "order">), order };
+}
+
+/** The month after `month` (yyyy-mm). */
+function nextMonth(month: string): string {
+  const [y, m] = month.split("-").map(Number);
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
 }
 
 const isConditionFailure = (e: unknown) =>
@@ -540,6 +546,51 @@ export class OrderStore {
   }
 
   /**
+   * The items of the documents of `kind` issued from `from` to `to` (ISO instants, inclusive), oldest
+   * first: every page of each month's partition of the state index.
+   */
+  async listIssued(kind: "INVOICES" | "CREDITNOTES", from: string, to: string): Promise<Record<string, unknown>[]> {
+    const { name, partitionKey, sortKey } = TABLE_DESIGN.stateIndex;
+    const items: Record<string, unknown>[] = [];
+    for (let month = from.slice(0, 7); month <= to.slice(0, 7); month = nextMonth(month)) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: name,
+            KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
+            ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
+            ExpressionAttributeValues: { ":pk": documentPartition(kind, `${month}-01`), ":from": from, ":to": to },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        items.push(...(r.Items ?? []));
+        start = r.LastEvaluatedKey;
+      } while (start);
+    }
+    return items;
+  }
+
+  /** The invoices issued from `from` to `to` (ISO instants, inclusive), oldest first. */
+  async listInvoicesIssued(from: string, to: string): Promise<InvoicedRecord[]> {
+    // Numbered is issued, also while its PDF is being stored (still PAID for a moment).
+    return (await this.listIssued("INVOICES", from, to))
+      .map(toRecord)
+      .filter((r): r is InvoicedRecord => Boolean(r.invoiceNumber && r.invoiceKey && r.invoiceIssuedAt));
+  }
+
+  /** The credit notes numbered from `from` to `to` (ISO instants, inclusive), oldest first. */
+  async listCreditNotesIssued(from: string, to: string): Promise<CreditNoteRecord[]> {
+    const out: CreditNoteRecord[] = [];
+    for (const item of await this.listIssued("CREDITNOTES", from, to)) {
+      const cn = await this.getCreditNote(String(item.pk).slice(creditNotePk("").length));
+      if (cn) out.push(cn);
+    }
+    return out;
+  }
+
+  /**
    * Gives the order the next invoice number, once: `assignInvoiceNumbers` for one order. `current`
    * is the order as the caller just read it; it is read again only when another writer won the race.
    */
@@ -578,12 +629,19 @@ export class OrderStore {
                 Update: {
                   TableName: this.table,
                   Key: { pk: orderPk(r.order.orderId) },
-                  UpdateExpression: "SET invoiceSeq = :n, invoiceNumber = :num, invoiceKey = :key, invoiceIssuedAt = :at",
+                  // Numbered, the order is listed by the month its invoice was issued in (the accountant's export).
+                  UpdateExpression:
+                    "SET invoiceSeq = :n, invoiceNumber = :num, invoiceKey = :key, invoiceIssuedAt = :at, #ipk = :month, #isk = :at",
                   // Only a PAID order takes a number (the worker checks too; the store holds to it whoever calls).
                   ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(invoiceNumber) AND #s = :paid",
-                  ExpressionAttributeNames: { "#s": "status" },
+                  ExpressionAttributeNames: {
+                    "#s": "status",
+                    "#ipk": TABLE_DESIGN.stateIndex.partitionKey,
+                    "#isk": TABLE_DESIGN.stateIndex.sortKey,
+                  },
                   ExpressionAttributeValues: {
                     ":paid": "PAID",
+                    ":month": documentPartition("INVOICES", assigned[i].invoiceIssuedAt),
                     ":n": assigned[i].invoiceSeq,
                     ":num": assigned[i].invoiceNumber,
                     ":key": assigned[i].invoiceKey,

@@ -17,7 +17,7 @@ import {
   ValidationFailed,
 } from "../errors";
 import { isOrderId } from "../domain/ids";
-import { recordAudit } from "../domain/audit";
+import { auditAdminAction } from "./admin-audit";
 import { t } from "../i18n";
 import { errorFields, type Logger } from "../log";
 import { adminFromClaims } from "./catalog-api";
@@ -174,14 +174,10 @@ export async function handleAdminCreateCreditNote(event: APIGatewayProxyEvent, d
   } catch (e) {
     throw e instanceof CreditNoteRefused ? refusal(e) : e;
   }
-  await recordAudit(deps.ddb, deps.settings.ordersTable, deps.now(), {
-    adminSub: who.sub,
-    ...(who.email ? { adminEmail: who.email } : {}),
-    action: "credit_note.requested",
-    target: `order:${orderId}`,
-    route: `${event.httpMethod} ${event.resource}`,
-    ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
-    detail: { creditNoteId: reserved.creditNote.id, kind: reserved.creditNote.kind, totalMinor: reserved.creditNote.totalMinor },
+  await auditAdminAction(deps, event, who, "credit_note.requested", `order:${orderId}`, {
+    creditNoteId: reserved.creditNote.id,
+    kind: reserved.creditNote.kind,
+    totalMinor: reserved.creditNote.totalMinor,
   });
   const done = await refundAndQueue(deps, store, rec, reserved, log);
   log.info("credit note requested", { creditNoteId: done.creditNote.id, totalMinor: done.creditNote.totalMinor, refund: done.refund });

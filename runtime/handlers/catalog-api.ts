@@ -10,7 +10,7 @@ import { Forbidden, NotFound, PreconditionFailed, Unauthenticated, ValidationFai
 import { ADMIN_GROUP } from "../contracts/routes";
 import { header, issuesOf, parseJsonText, readJsonText } from "./order-request";
 import type { Logger } from "../log";
-import { recordAudit } from "../domain/audit";
+import { auditAdminAction } from "./admin-audit";
 
 /**
  * The catalog routes: GET /products (public, cacheable) and the admins' PUT and DELETE
@@ -180,15 +180,7 @@ async function recordWrite(
 ): Promise<void> {
   const detail = { beforeVersion: w.before?.version ?? null, afterVersion: w.after.version, changed: w.changed };
   deps.log.info(`catalog product ${action}`, { adminSub: who.sub, adminEmail: who.email, sku, ...detail });
-  await recordAudit(deps.ddb, deps.settings.ordersTable, deps.now(), {
-    adminSub: who.sub,
-    ...(who.email ? { adminEmail: who.email } : {}),
-    action: `product.${action}`,
-    target: `product:${sku}`,
-    route: `${event.httpMethod} ${event.resource}`,
-    ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
-    detail,
-  });
+  await auditAdminAction(deps, event, who, `product.${action}`, `product:${sku}`, detail);
 }
 
 /** PUT /admin/products/{sku}: creates (201) or replaces (200) a product; If-Match "<version>" makes it conditional (412). */

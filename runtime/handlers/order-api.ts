@@ -16,6 +16,7 @@ import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-fl
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
 import { handleAdminGetOrder, handleAdminListOrders } from "./admin-api";
 import { handleAdminCreateCreditNote } from "./admin-corrections";
+import { handleAdminExport } from "./admin-export";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { resolveLocale } from "../i18n";
 import { isLang } from "../i18n/langs";
@@ -580,6 +581,7 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
   "GET /admin/orders": handleAdminListOrders,
   "GET /admin/orders/{orderId}": handleAdminGetOrder,
   "POST /admin/orders/{orderId}/credit-notes": handleAdminCreateCreditNote,
+  "GET /admin/exports": handleAdminExport,
   "POST /webhooks/stripe": handlePaymentWebhook,
 };
 /** Every route of the contract with its handler; the local gateway and the router read this list. */
