@@ -510,16 +510,26 @@ export class OrderStore {
 
   /** Records that the order's message is on the queue: it leaves the outbox. Safe to repeat. */
   async markEnqueued(orderId: string, at: Date): Promise<void> {
-    await this.ddb.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: orderPk(orderId) },
-        UpdateExpression: "SET enqueuedAt = if_not_exists(enqueuedAt, :at) REMOVE enqueueClaimId, enqueueClaimedAt, #g2pk, #g2sk",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: STATE_INDEX_NAMES,
-        ExpressionAttributeValues: { ":at": at.toISOString() },
-      }),
-    );
+    const update = (numbered: boolean) =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: orderPk(orderId) },
+          // Leaves OUTBOX; an order the worker numbered first is listed by its invoice's month and stays there.
+          UpdateExpression: numbered
+            ? "SET enqueuedAt = if_not_exists(enqueuedAt, :at) REMOVE enqueueClaimId, enqueueClaimedAt"
+            : "SET enqueuedAt = if_not_exists(enqueuedAt, :at) REMOVE enqueueClaimId, enqueueClaimedAt, #g2pk, #g2sk",
+          ConditionExpression: numbered ? "attribute_exists(pk)" : "attribute_exists(pk) AND attribute_not_exists(invoiceNumber)",
+          ...(numbered ? {} : { ExpressionAttributeNames: STATE_INDEX_NAMES }),
+          ExpressionAttributeValues: { ":at": at.toISOString() },
+        }),
+      );
+    try {
+      await update(false);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      await update(true);
+    }
   }
 
   /**
