@@ -22,6 +22,8 @@ import { productInputSchema, TAX_CATEGORIES } from "../runtime/domain/catalog";
 import { API_ROUTES } from "../runtime/handlers/order-api";
 import { CATALOG_MAX_AGE_SECONDS } from "../runtime/handlers/catalog-api";
 import { ADMIN_LIST_LIMITS } from "../runtime/handlers/admin-api";
+import { creditNoteBodySchema } from "../runtime/handlers/admin-corrections";
+import { EXPORT_LIMITS } from "../runtime/handlers/admin-export";
 import { ADMIN_GROUP } from "../runtime/contracts/routes";
 import { gatewayResponses } from "../components/api-routes";
 
@@ -394,6 +396,34 @@ export function responseSchemas() {
       })
       .strict()
       .openapi("AdminOrder"),
+    creditNote: z
+      .object({
+        creditNoteId: z.string(),
+        orderId: z.string(),
+        status: z.enum(["REQUESTED", "ISSUED", "NOTIFIED", "VOID"]),
+        number: z.string().nullable().openapi({ description: "CN-000001 once the worker numbered it; null while REQUESTED" }),
+        invoiceNumber: z.string(),
+        kind: z.enum(["full", "partial", "amount"]),
+        reason: z.string(),
+        total: money,
+        refund: z.object({ id: z.string().nullable(), status: z.string(), amount: z.number().int() }).strict().nullable(),
+        origin: z.record(z.unknown()).openapi({ description: '{"by":"admin","adminSub"} or {"by":"provider","refundId"}' }),
+        links: z.object({ order: z.string() }).strict(),
+      })
+      .strict()
+      .openapi("CreditNote"),
+    exportFile: z
+      .object({
+        filename: z.string().openapi({ example: "invoices_2026-11-01_2026-11-30.csv" }),
+        contentType: z.string(),
+        encoding: z.literal("base64"),
+        content: z.string(),
+        period: z.object({ from: z.string(), to: z.string() }).strict(),
+        documents: z.object({ invoices: z.number().int(), creditNotes: z.number().int() }).strict(),
+        rows: z.number().int(),
+      })
+      .strict()
+      .openapi("ExportFile"),
     list: z
       .object({
         orders: z.array(
@@ -741,6 +771,73 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
       request: { params: orderIdParam },
       ok: { 200: { description: "The record", content: json(s.adminOrder) } },
       errors: ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "SERVICE_UNAVAILABLE", "INTERNAL"],
+    },
+    "POST /admin/orders/{orderId}/credit-notes": {
+      operationId: "adminCreateCreditNote",
+      summary: "Correct an invoice with a credit note, refunding its total (shop admins)",
+      description:
+        `Only members of \`${ADMIN_GROUP}\`. Full, or chosen lines (0-based index into the order's lines) and quantities and, if asked, the whole shipping, ` +
+        "at the invoice's prices and VAT. The credit note is reserved (never more than the invoice, summed over its credit notes: 422 OVER_CREDIT), " +
+        "its total refunded through the payment provider (once per credit note), then numbered in its own gap-free series (CN-000001), rendered and emailed by the pipeline. " +
+        "An Idempotency-Key is required: the same key answers the same credit note, and completes it if the provider did not answer before (503). " +
+        "An order without an invoice is 409 NOT_INVOICED (cancel it instead).",
+      request: {
+        params: orderIdParam,
+        headers: z.object({ "Idempotency-Key": z.string().openapi({ example: "6f1d4c1e-credit-1" }) }),
+        body: {
+          required: true,
+          content: json(
+            creditNoteBodySchema().openapi("CreditNoteRequest", {
+              example: { kind: "partial", reason: "One mug arrived broken", lines: [{ line: 1, quantity: 1 }], shipping: false } as never,
+            }),
+          ),
+        },
+      },
+      ok: {
+        202: {
+          description: "Reserved and refunded; the worker numbers and renders it (status REQUESTED, then ISSUED, then NOTIFIED)",
+          content: json(s.creditNote),
+        },
+      },
+      errors: [
+        "INVALID_JSON",
+        "VALIDATION_FAILED",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "NOT_INVOICED",
+        "IDEMPOTENCY_KEY_REUSED",
+        "CREDIT_NOTE_REFUSED",
+        "REFUND_REFUSED",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "PAYLOAD_TOO_LARGE",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL",
+      ],
+    },
+    "GET /admin/exports": {
+      operationId: "adminExport",
+      summary: "The invoices and credit notes of a period, for the accountant (shop admins)",
+      description:
+        `Only members of \`${ADMIN_GROUP}\`. Documents issued from \`from\` to \`to\` (days, UTC, inclusive; at most ${EXPORT_LIMITS.maxDays} days), one row per document and VAT group. ` +
+        "`csv`: UTF-8 with a byte-order mark, comma-separated, credit notes negative. `datev`: a DATEV Buchungsstapel (EXTF 700, SKR03 revenue accounts), Windows-1252, " +
+        "needing the tax adviser's consultant and client numbers. The file is base64 in `content`, named in `filename`. Every export is recorded in the audit trail.",
+      request: {
+        query: z.object({
+          from: z.string().openapi({ example: "2026-11-01" }),
+          to: z.string().openapi({ example: "2026-11-30" }),
+          format: z.enum(["csv", "datev"]),
+          consultant: z.string().optional().openapi({ description: "DATEV Beraternummer (datev only)", example: "1001" }),
+          client: z.string().optional().openapi({ description: "DATEV Mandantennummer (datev only)", example: "1" }),
+          debtorAccount: z.string().optional().openapi({ description: "The collective debtor account (datev; default 10000)" }),
+          fiscalYearStart: z
+            .string()
+            .optional()
+            .openapi({ description: "Start of the fiscal year (datev; default 1 January of from's year)" }),
+        }),
+      },
+      ok: { 200: { description: "The file", content: json(s.exportFile) } },
+      errors: ["VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "PAYLOAD_TOO_LARGE", "SERVICE_UNAVAILABLE", "INTERNAL"],
     },
     "POST /webhooks/stripe": {
       operationId: "stripeWebhook",
