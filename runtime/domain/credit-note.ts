@@ -7,7 +7,7 @@ import { z } from "zod";
 import { once } from "../memo";
 import { taxOf } from "./money";
 import { LANGS } from "../i18n/langs";
-import { ORDER_ID_PATTERN } from "./ids";
+import { CREDIT_NOTE_ID_PATTERN, ORDER_ID_PATTERN } from "./ids";
 import {
   currencySchema,
   LIMITS,
@@ -21,8 +21,7 @@ import {
   type PricedShipping,
 } from "./order";
 
-/** A credit note's id: `cn_` and 6-64 of A-Z a-z 0-9 _ -, so its keys (`CREDITNOTE#`, the PDF's) stay within their prefixes. */
-export const CREDIT_NOTE_ID_PATTERN = "cn_[A-Za-z0-9_-]{6,64}";
+/** A credit note's id (CREDIT_NOTE_ID_PATTERN). */
 export const creditNoteIdSchema = once(() =>
   z.string().regex(new RegExp(`^${CREDIT_NOTE_ID_PATTERN}$`), "must be a credit-note id such as cn_abc123"),
 );
