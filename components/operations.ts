@@ -172,6 +172,7 @@ export function dashboardBody(n: OpsNames): { widgets: Record<string, unknown>[]
       // Row 1: worker output -> email -> what is stuck -> the customer's wait
       widget(0, 1, "Invoices per minute and render time (ms)", [
         biz(n, METRICS.invoicesRendered, { stat: "Sum", label: "invoices/min" }),
+        biz(n, METRICS.creditNotesIssued, { stat: "Sum", label: "credit notes/min" }),
         biz(n, METRICS.renderDuration, { stat: "p50", label: "render p50", yAxis: "right" }),
         biz(n, METRICS.renderDuration, { stat: "p99", label: "render p99", yAxis: "right" }),
         biz(n, METRICS.pdfBytes, { stat: "Average", label: "PDF bytes", visible: false }),

@@ -19,6 +19,7 @@ import {
 } from "../runtime/domain/order";
 import { EXEMPTION_REASON_CODES, TAX_RULES, VAT_CATEGORY_CODES } from "../runtime/domain/tax/codes";
 import { productInputSchema, TAX_CATEGORIES } from "../runtime/domain/catalog";
+import { CREDIT_NOTE_ID_PATTERN } from "../runtime/domain/ids";
 import { API_ROUTES } from "../runtime/handlers/order-api";
 import { CATALOG_MAX_AGE_SECONDS } from "../runtime/handlers/catalog-api";
 import { ADMIN_LIST_LIMITS } from "../runtime/handlers/admin-api";
@@ -680,11 +681,18 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
     },
     "GET /invoices/{orderId}": {
       operationId: "openInvoiceLink",
-      summary: "The emailed invoice link",
-      description: "No sign-in: the KMS HMAC signature in the query string is the credential. Redirects to a presigned URL of the PDF.",
+      summary: "The emailed invoice (or credit-note) link",
+      description:
+        "No sign-in: the KMS HMAC signature in the query string is the credential. Redirects to a presigned URL of the PDF: " +
+        "the order's invoice, or with `document` that credit note of the order (404 unless it is the order's and issued).",
       request: {
         params: orderIdParam,
         query: z.object({
+          document: z
+            .string()
+            .regex(new RegExp(`^${CREDIT_NOTE_ID_PATTERN}$`))
+            .optional()
+            .openapi({ description: "A credit note of the order (signed with the rest of the link)", example: "cn_4f9a1c2b" }),
           expires: z.string().regex(/^\d+$/).openapi({ description: "Expiry, epoch seconds", example: "1767225600" }),
           sig: z.string().min(1).openapi({ description: "The link's signature", example: "3q2-7w" }),
         }),

@@ -75,3 +75,7 @@ export const INVOICE_PREFIX = "invoices/";
 export const INVOICE_SUFFIX = ".pdf";
 /** Deterministic object key of an order's invoice, so a redelivered message overwrites, never duplicates. */
 export const invoiceKey = (orderId: string): string => `${INVOICE_PREFIX}${orderId}${INVOICE_SUFFIX}`;
+/** Where credit-note PDFs live: under the notifier's prefix, beside no invoice (the invoice key pattern does not match). */
+export const CREDIT_NOTE_PREFIX = `${INVOICE_PREFIX}credit-notes/`;
+/** Deterministic object key of a credit note's PDF, so a redelivered message overwrites, never duplicates. */
+export const creditNoteKey = (creditNoteId: string): string => `${CREDIT_NOTE_PREFIX}${creditNoteId}${INVOICE_SUFFIX}`;

@@ -39,6 +39,7 @@ export const METRICS = {
   ordersRefused: def("OrdersRefused", "Count", "order-api", "API requests refused with a 4xx or 5xx, by error code", ["ErrorCode"]),
   invoicesRendered: def("InvoicesRendered", "Count", "invoice-worker", "invoice PDFs stored"),
   renderDuration: def("RenderDuration", "Milliseconds", "invoice-worker", "time to render one invoice PDF"),
+  creditNotesIssued: def("CreditNotesIssued", "Count", "invoice-worker", "credit-note PDFs stored (the credit note ISSUED)"),
   pdfBytes: def("PdfBytes", "Bytes", "invoice-worker", "size of one invoice PDF"),
   emailsSent: def("EmailsSent", "Count", "email-notifier", "invoice emails SES accepted"),
   emailsFailed: def("EmailsFailed", "Count", "email-notifier", "invoice email attempts that failed (the event is retried)"),

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { once } from "../memo";
 import { taxOf } from "./money";
 import { LANGS } from "../i18n/langs";
+import { CREDIT_NOTE_ID_PATTERN, ORDER_ID_PATTERN } from "./ids";
 import {
   currencySchema,
   LIMITS,
@@ -19,6 +20,24 @@ import {
   type PricedOrder,
   type PricedShipping,
 } from "./order";
+
+/** A credit note's id (CREDIT_NOTE_ID_PATTERN). */
+export const creditNoteIdSchema = once(() =>
+  z.string().regex(new RegExp(`^${CREDIT_NOTE_ID_PATTERN}$`), "must be a credit-note id such as cn_abc123"),
+);
+
+/** The orders queue's message for a reserved credit note: the worker numbers, renders and stores it. */
+export const creditNoteMessageSchema = once(() =>
+  z
+    .object({
+      v: z.literal(1),
+      kind: z.literal("credit-note"),
+      orderId: z.string().regex(new RegExp(`^${ORDER_ID_PATTERN}$`)),
+      creditNoteId: creditNoteIdSchema(),
+    })
+    .strict(),
+);
+export type CreditNoteMessage = z.infer<ReturnType<typeof creditNoteMessageSchema>>;
 
 /** Longest reason text a credit note prints. */
 export const MAX_CREDIT_REASON_LENGTH = 500;

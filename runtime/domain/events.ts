@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { EVENT_VERSION, type EventType } from "../contracts/events";
 import { VAT_CATEGORY_CODES } from "./tax/codes";
-import type { InvoicedRecord } from "./store";
+import type { InvoicedRecord, NumberedCreditNoteRecord } from "./store";
+import type { OrderTax, PricedOrder } from "./order";
 
 const minor = z.number().int().nonnegative();
 const currency = z.string().regex(/^[A-Z]{3}$/);
@@ -55,6 +56,10 @@ export type EventDetail<T extends EventType> = z.infer<(typeof EVENT_DETAIL_SCHE
 /** One event to publish: its type and detail. */
 export type ShopEvent = { [T in EventType]: { readonly type: T; readonly detail: EventDetail<T> } }[EventType];
 
+/** A document's VAT breakdown as the events carry it. */
+const vatGroupsOf = (tax: OrderTax) =>
+  tax.groups.map((g) => ({ code: g.code, rateBps: g.rateBps, netMinor: g.taxableMinor, taxMinor: g.taxMinor }));
+
 /** `invoice.issued` of an invoiced order; its id is the invoice number's, so a re-publish is recognisably the same event. */
 export function invoiceIssuedEvent(rec: InvoicedRecord): ShopEvent {
   const o = rec.order;
@@ -71,7 +76,32 @@ export function invoiceIssuedEvent(rec: InvoicedRecord): ShopEvent {
       netMinor: o.subtotalMinor,
       taxMinor: o.taxMinor,
       totalMinor: o.totalMinor,
-      vatGroups: o.tax.groups.map((g) => ({ code: g.code, rateBps: g.rateBps, netMinor: g.taxableMinor, taxMinor: g.taxMinor })),
+      vatGroups: vatGroupsOf(o.tax),
+    },
+  };
+}
+
+/**
+ * `credit_note.issued` of a numbered credit note of `order` (the event names the customer, which the
+ * credit note does not hold); its id is the credit-note number's, so a re-publish is recognisably the same event.
+ */
+export function creditNoteIssuedEvent(rec: NumberedCreditNoteRecord, order: PricedOrder): ShopEvent {
+  const c = rec.creditNote;
+  return {
+    type: "credit_note.issued",
+    detail: {
+      version: EVENT_VERSION,
+      eventId: `credit_note.issued:${rec.creditNoteNumber}`,
+      occurredAt: rec.issuedAt,
+      orderId: rec.orderId,
+      customerId: order.customer.id,
+      creditNoteNumber: rec.creditNoteNumber,
+      invoiceNumber: rec.invoiceNumber,
+      currency: c.currency,
+      netMinor: c.subtotalMinor,
+      taxMinor: c.taxMinor,
+      totalMinor: c.totalMinor,
+      vatGroups: vatGroupsOf(c.tax),
     },
   };
 }

@@ -8,6 +8,12 @@ const ORDER_ID = new RegExp(`^${ORDER_ID_PATTERN}$`);
 /** Is `s` a well-formed order id? */
 export const isOrderId = (s: unknown): s is string => typeof s === "string" && ORDER_ID.test(s);
 
+/** The shape of a credit note's id: `cn_` and 6-64 of A-Z a-z 0-9 _ -, so its keys (`CREDITNOTE#`, the PDF's) stay within their prefixes. */
+export const CREDIT_NOTE_ID_PATTERN = "cn_[A-Za-z0-9_-]{6,64}";
+const CREDIT_NOTE_ID = new RegExp(`^${CREDIT_NOTE_ID_PATTERN}$`);
+/** Is `s` a well-formed credit-note id? */
+export const isCreditNoteId = (s: unknown): s is string => typeof s === "string" && CREDIT_NOTE_ID.test(s);
+
 /** A new order id: "ord_" and 20 random base62 characters (~119 bits). */
 export function newOrderId(): string {
   const bytes = randomBytes(40);

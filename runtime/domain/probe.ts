@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { once } from "../memo";
 import { orderMessageSchema } from "./order";
+import { creditNoteMessageSchema } from "./credit-note";
 
 /**
  * A probe proves the orders queue and a running invoice worker without an order: the smoke test
@@ -21,11 +22,15 @@ export const probeMessageSchema = once(() =>
 export type ProbeMessage = z.infer<ReturnType<typeof probeMessageSchema>>;
 
 /**
- * Every message of the orders queue: an order (no `kind`: the format the API has always sent) or a
- * probe. One schema, so a message is checked once, at the worker's edge.
+ * Every message of the orders queue: an order (no `kind`: the format the API has always sent), a
+ * reserved credit note, or a probe. One schema, so a message is checked once, at the worker's edge.
  */
 export const queueMessageSchema = once(() =>
-  z.discriminatedUnion("kind", [orderMessageSchema().extend({ kind: z.literal("order").optional() }), probeMessageSchema()]),
+  z.discriminatedUnion("kind", [
+    orderMessageSchema().extend({ kind: z.literal("order").optional() }),
+    creditNoteMessageSchema(),
+    probeMessageSchema(),
+  ]),
 );
 export type QueueMessage = z.infer<ReturnType<typeof queueMessageSchema>>;
 

@@ -68,7 +68,7 @@ export interface OrderRecord {
   readonly emailOutcomeAt?: string;
   /** The gross amount credited by the invoice's credit notes so far: never above the invoice's total. */
   readonly creditedMinor?: number;
-  /** The ids of the invoice's credit notes, in the order they were numbered. */
+  /** The ids of the invoice's credit notes, in the order they were requested. */
   readonly creditNoteIds?: string[];
   /** A credit note took back the shipping (it is credited whole, so once at most). Units credited per line: `creditedQty_<line>`. */
   readonly shippingCredited?: boolean;
@@ -122,17 +122,60 @@ export function hasInvoice(rec: OrderRecord): rec is InvoicedRecord {
   return Boolean(rec.invoiceNumber && rec.invoiceKey && rec.invoiceIssuedAt) && (rec.status === "INVOICED" || rec.status === "NOTIFIED");
 }
 
-/** A numbered credit note as stored (`CREDITNOTE#<id>`), beside the order it corrects. */
+/** Where a credit note is: reserved (caps moved, no number), ISSUED (numbered, PDF stored), NOTIFIED (emailed). */
+export type CreditNoteStatus = "REQUESTED" | "ISSUED" | "NOTIFIED";
+
+/** Who asked for a credit note: an admin (Cognito sub), or the payment provider's refund (its webhook). */
+export type CreditNoteOrigin = { readonly by: "admin"; readonly adminSub: string } | { readonly by: "provider"; readonly refundId: string };
+
+/** The refund a credit note goes with, as the provider last reported it. */
+export interface CreditNoteRefund {
+  readonly refundId: string;
+  readonly status: "succeeded" | "pending" | "failed";
+  readonly amountMinor: number;
+}
+
+/** A credit note as stored (`CREDITNOTE#<id>`), beside the order it corrects. */
 export interface CreditNoteRecord {
   readonly creditNote: PricedCreditNote;
-  /** Formatted number of the credit notes' own series, e.g. "CN-000001". */
-  readonly creditNoteNumber: string;
-  readonly creditNoteSeq: number;
-  /** When the number was assigned: the credit note's date. */
-  readonly issuedAt: string;
+  readonly orderId: string;
+  readonly status: CreditNoteStatus;
+  readonly origin: CreditNoteOrigin;
+  /** When the API or webhook reserved it. */
+  readonly requestedAt: string;
+  readonly refund?: CreditNoteRefund;
   /** The invoice it corrects, and that invoice's date. */
   readonly invoiceNumber: string;
   readonly invoiceIssuedAt: string;
+  /** Formatted number of the credit notes' own series, e.g. "CN-000001": set by the worker. */
+  readonly creditNoteNumber?: string;
+  readonly creditNoteSeq?: number;
+  /** When the number was assigned: the credit note's date. */
+  readonly issuedAt?: string;
+  /** The PDF's S3 key, once stored (ISSUED). */
+  readonly documentKey?: string;
+  readonly notifyClaimId?: string;
+  readonly notifyClaimedAt?: string;
+  readonly notifiedAt?: string;
+  readonly emailMessageId?: string;
+}
+
+/** A credit note with its number. */
+export type NumberedCreditNoteRecord = CreditNoteRecord &
+  Required<Pick<CreditNoteRecord, "creditNoteNumber" | "creditNoteSeq" | "issuedAt">>;
+/** A credit note whose PDF is stored and committed (ISSUED or NOTIFIED). */
+export type IssuedCreditNoteRecord = NumberedCreditNoteRecord & Required<Pick<CreditNoteRecord, "documentKey">>;
+
+/** Has the credit note a number? */
+export const isNumbered = (rec: CreditNoteRecord): rec is NumberedCreditNoteRecord =>
+  Boolean(rec.creditNoteNumber && rec.creditNoteSeq && rec.issuedAt);
+/** Is the credit note's PDF stored and committed (ISSUED or NOTIFIED)? */
+export const isIssued = (rec: CreditNoteRecord): rec is IssuedCreditNoteRecord =>
+  isNumbered(rec) && Boolean(rec.documentKey) && (rec.status === "ISSUED" || rec.status === "NOTIFIED");
+
+function toCreditNoteRecord(item: Record<string, unknown>): CreditNoteRecord {
+  const { pk: _pk, type: _type, creditNote, ...rest } = item;
+  return { ...(rest as Omit<CreditNoteRecord, "creditNote">), creditNote: pricedCreditNoteSchema().parse(creditNote) };
 }
 
 /** Is `b` the credit note `a` was stored from (a retried request), not another one under the same id? */
@@ -703,27 +746,31 @@ export class OrderStore {
   /** Reads a credit note by its id (strongly consistent), or undefined. */
   async getCreditNote(creditNoteId: string): Promise<CreditNoteRecord | undefined> {
     const r = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: creditNotePk(creditNoteId) }, ConsistentRead: true }));
-    if (!r.Item) return undefined;
-    const { creditNote, creditNoteNumber, creditNoteSeq, issuedAt, invoiceNumber, invoiceIssuedAt } = r.Item;
-    return {
-      creditNote: pricedCreditNoteSchema().parse(creditNote),
-      creditNoteNumber: String(creditNoteNumber),
-      creditNoteSeq: Number(creditNoteSeq),
-      issuedAt: String(issuedAt),
-      invoiceNumber: String(invoiceNumber),
-      invoiceIssuedAt: String(invoiceIssuedAt),
-    };
+    return r.Item ? toCreditNoteRecord(r.Item) : undefined;
+  }
+
+  /** The order's credit notes, in the order they were requested. */
+  async listCreditNotes(orderId: string): Promise<CreditNoteRecord[]> {
+    const order = await this.get(orderId);
+    const records = await Promise.all((order?.creditNoteIds ?? []).map((id) => this.getCreditNote(id)));
+    return records.filter((r): r is CreditNoteRecord => r !== undefined);
   }
 
   /**
-   * Records `creditNote` against the invoiced order `orderId` with the next number of the credit
-   * notes' own series, in one transaction: the counter moves by one, the credit-note item is written
-   * once, and the order's credited total grows only while it stays within the invoice's total. So
-   * numbers are unique and gap-free (a refused credit note takes none), a retried request with the
-   * same credit-note id gets the number it already has, and the invoice is never over-credited.
+   * The API's half of a credit note: reserves `creditNote` against the invoiced order `orderId`, in
+   * one transaction: the credit-note item is written once (REQUESTED, no number yet) and the order's
+   * credited amounts grow only while they stay within the invoice. So the invoice is never
+   * over-credited, and a retried request with the same id and contents gets the record it already has.
+   * The number comes later, from the worker (numberCreditNote).
    * Throws CreditNoteRefused: NOT_INVOICED, OVER_CREDIT, or CREDIT_NOTE_ID_REUSED (the id holds another credit note).
    */
-  async assignCreditNoteNumber(orderId: string, creditNote: PricedCreditNote, now: Date, maxAttempts = 25): Promise<CreditNoteRecord> {
+  async reserveCreditNote(
+    orderId: string,
+    creditNote: PricedCreditNote,
+    now: Date,
+    origin: CreditNoteOrigin,
+    maxAttempts = 25,
+  ): Promise<CreditNoteRecord> {
     if (creditNote.orderId !== orderId) throw new Error(`Credit note ${creditNote.id} is of order ${creditNote.orderId}, not ${orderId}`);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.getCreditNote(creditNote.id);
@@ -731,13 +778,13 @@ export class OrderStore {
       const order = await this.get(orderId);
       if (!order || !hasInvoice(order)) throw new CreditNoteRefused("NOT_INVOICED", `Order ${orderId} has no invoice to correct`);
       const refusal = overCredit(order, creditNote);
-      if (refusal) throw refusal;
-      const last = await this.counterValue(CREDIT_NOTE_COUNTER_PK);
+      if (refusal) return this.retriedOrRefused(refusal, creditNote);
       const record: CreditNoteRecord = {
         creditNote,
-        creditNoteNumber: formatCreditNoteNumber(last + 1),
-        creditNoteSeq: last + 1,
-        issuedAt: now.toISOString(),
+        orderId,
+        status: "REQUESTED",
+        origin,
+        requestedAt: now.toISOString(),
         invoiceNumber: order.invoiceNumber,
         invoiceIssuedAt: order.invoiceIssuedAt,
       };
@@ -745,11 +792,10 @@ export class OrderStore {
         await this.ddb.send(
           new TransactWriteCommand({
             TransactItems: [
-              this.counterMove(CREDIT_NOTE_COUNTER_PK, last, last + 1),
               {
                 Put: {
                   TableName: this.table,
-                  Item: { pk: creditNotePk(creditNote.id), type: "creditNote", orderId, ...record },
+                  Item: { pk: creditNotePk(creditNote.id), type: "creditNote", ...record },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               },
@@ -763,15 +809,115 @@ export class OrderStore {
       } catch (e) {
         if (!isTxCancelled(e)) throw e;
         const reasons = (e as TransactionCanceledException).CancellationReasons;
-        if (reasons?.[2]?.Code === "ConditionalCheckFailed" && reasons?.[1]?.Code !== "ConditionalCheckFailed") {
+        if (reasons?.[1]?.Code === "ConditionalCheckFailed" && reasons?.[0]?.Code !== "ConditionalCheckFailed") {
           const latest = await this.get(orderId);
-          throw (latest && overCredit(latest, creditNote)) ?? e;
+          const refused = latest && overCredit(latest, creditNote);
+          if (refused) return this.retriedOrRefused(refused, creditNote);
         }
-        // The counter moved, or the same credit note is being written by a retry: read again and try again.
+        // Another credit note of the order moved its totals, or the same one is being written by a retry: read again.
         if (attempt >= maxAttempts) throw e;
         await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
       }
     }
+  }
+
+  /** Records the refund that goes with a credit note; a succeeded refund is never overwritten. False when the credit note does not exist or its refund had succeeded. */
+  async recordCreditNoteRefund(creditNoteId: string, refund: CreditNoteRefund): Promise<boolean> {
+    const keepsSucceeded = refund.status === "succeeded" ? "" : " AND (attribute_not_exists(refund) OR refund.#rs <> :succeeded)";
+    return this.updateIf(
+      creditNotePk(creditNoteId),
+      "SET refund = :refund",
+      `attribute_exists(pk)${keepsSucceeded}`,
+      { ":refund": refund, ...(keepsSucceeded ? { ":succeeded": "succeeded" } : {}) },
+      keepsSucceeded ? { "#rs": "status" } : {},
+    );
+  }
+
+  /**
+   * The worker's half: gives the reserved credit note the next number of the credit notes' own
+   * series, once. One transaction moves the counter by one and sets the number on the item, only if
+   * it has none; a redelivery (or another worker) gets the number it already has. Numbers stay
+   * unique and gap-free whoever races for them.
+   */
+  async numberCreditNote(creditNoteId: string, now: Date, maxAttempts = 25): Promise<NumberedCreditNoteRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.getCreditNote(creditNoteId);
+      if (!current) throw new Error(`Credit note ${creditNoteId} does not exist`);
+      if (isNumbered(current)) return current;
+      const last = await this.counterValue(CREDIT_NOTE_COUNTER_PK);
+      const assigned = { creditNoteSeq: last + 1, creditNoteNumber: formatCreditNoteNumber(last + 1), issuedAt: now.toISOString() };
+      try {
+        await this.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.counterMove(CREDIT_NOTE_COUNTER_PK, last, last + 1),
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: { pk: creditNotePk(creditNoteId) },
+                  UpdateExpression: "SET creditNoteSeq = :n, creditNoteNumber = :num, issuedAt = :at",
+                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(creditNoteNumber)",
+                  ExpressionAttributeValues: { ":n": assigned.creditNoteSeq, ":num": assigned.creditNoteNumber, ":at": assigned.issuedAt },
+                },
+              },
+            ],
+          }),
+        );
+        return { ...current, ...assigned };
+      } catch (e) {
+        // The counter moved, or another worker numbered this credit note: read both again.
+        if (!isTxCancelled(e) || attempt >= maxAttempts) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  /** Moves a numbered credit note to ISSUED once its PDF is stored at `documentKey`; false when it was already past REQUESTED (a redelivery). */
+  markCreditNoteIssued(creditNoteId: string, documentKey: string, _at: Date): Promise<boolean> {
+    return this.updateIf(
+      creditNotePk(creditNoteId),
+      "SET #s = :issued, documentKey = :key",
+      "#s = :requested AND attribute_exists(creditNoteNumber)",
+      { ":issued": "ISSUED", ":requested": "REQUESTED", ":key": documentKey },
+    );
+  }
+
+  /** claimNotification for a credit note: while it is ISSUED and nobody else holds a live claim (the same `claimId` may repeat). */
+  claimCreditNoteNotification(creditNoteId: string, now: Date, leaseMs: number, claimId: string): Promise<boolean> {
+    return this.updateIf(
+      creditNotePk(creditNoteId),
+      "SET notifyClaimedAt = :now, notifyClaimId = :id",
+      "#s = :issued AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :stale OR notifyClaimId = :id)",
+      { ":issued": "ISSUED", ":now": now.toISOString(), ":stale": new Date(now.getTime() - leaseMs).toISOString(), ":id": claimId },
+    );
+  }
+
+  /** Gives up this caller's claim on a credit note's email, only when it was certainly not sent. */
+  async releaseCreditNoteNotification(creditNoteId: string, claimId: string): Promise<void> {
+    await this.updateIf(creditNotePk(creditNoteId), "REMOVE notifyClaimedAt, notifyClaimId", "#s = :issued AND notifyClaimId = :id", {
+      ":issued": "ISSUED",
+      ":id": claimId,
+    });
+  }
+
+  /** Moves the credit note to NOTIFIED after its email went out; safe to repeat with the same message id. */
+  markCreditNoteNotified(creditNoteId: string, at: Date, messageId: string | undefined): Promise<boolean> {
+    return this.updateIf(
+      creditNotePk(creditNoteId),
+      "SET #s = :notified, notifiedAt = if_not_exists(notifiedAt, :at), emailMessageId = :mid REMOVE notifyClaimedAt, notifyClaimId",
+      "#s = :issued OR (#s = :notified AND emailMessageId = :mid)",
+      { ":notified": "NOTIFIED", ":issued": "ISSUED", ":at": at.toISOString(), ":mid": messageId ?? "unknown" },
+    );
+  }
+
+  /**
+   * Throws `refusal`, unless a retry of this very request committed meanwhile (its amounts are what
+   * filled the invoice): then the existing record is the answer.
+   */
+  private async retriedOrRefused(refusal: CreditNoteRefused, creditNote: PricedCreditNote): Promise<CreditNoteRecord> {
+    const existing = await this.getCreditNote(creditNote.id);
+    if (existing && sameCreditNote(existing.creditNote, creditNote)) return existing;
+    throw refusal;
   }
 
   private sameOrRefused(existing: CreditNoteRecord, creditNote: PricedCreditNote): CreditNoteRecord {
@@ -780,8 +926,19 @@ export class OrderStore {
   }
 
   /** One conditional update of an order; false when the condition did not hold. */
-  private async updateOrderIf(
+  private updateOrderIf(
     orderId: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+    names: Record<string, string> = {},
+  ): Promise<boolean> {
+    return this.updateIf(orderPk(orderId), update, condition, values, names);
+  }
+
+  /** One conditional update of the item `pk` (`#s` is its status); false when the condition did not hold. */
+  private async updateIf(
+    pk: string,
     update: string,
     condition: string,
     values: Record<string, unknown>,
@@ -792,7 +949,7 @@ export class OrderStore {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: orderPk(orderId) },
+          Key: { pk },
           UpdateExpression: update,
           ConditionExpression: condition,
           ...(Object.keys(allNames).length ? { ExpressionAttributeNames: allNames } : {}),

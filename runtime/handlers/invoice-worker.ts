@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { orderMessageSchema, type OrderMessage, type OrderStatus } from "../domain/order";
 import { MAX_NUMBERING_BATCH, OrderStore, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import type { WorkerSettings } from "../settings";
-import type { InvoiceDocument } from "../invoices/document";
+import type { CreditNoteDocument, InvoiceDocument } from "../invoices/document";
 import type { Logger } from "../log";
 import { type MetricsEmitter } from "../metrics";
 import { METRICS } from "../contracts/metrics";
@@ -20,6 +20,8 @@ export interface WorkerDeps {
   readonly settings: WorkerSettings;
   /** Renders the PDF: in-line (renderInvoicePdf) or on a thread pool (invoices/render-pool.ts). */
   readonly render: (doc: InvoiceDocument) => Uint8Array | Promise<Uint8Array>;
+  /** Renders a credit note's PDF. @default renderCreditNotePdf, in-line (credit notes are rare) */
+  readonly renderCreditNote?: (doc: CreditNoteDocument) => Uint8Array | Promise<Uint8Array>;
   readonly now: () => Date;
   readonly log: Logger;
   readonly metrics: MetricsEmitter;
@@ -28,7 +30,7 @@ export interface WorkerDeps {
    * numbers every order waiting in this task. @default the store's assignInvoiceNumber, one by one
    */
   readonly numberInvoice?: (current: OrderRecord) => Promise<OrderRecord>;
-  /** Publishes invoice.issued for other systems (runtime/events.ts). @default none: nothing is published */
+  /** Publishes invoice.issued and credit_note.issued for other systems (runtime/events.ts). @default none: nothing is published */
   readonly events?: EventPublisher;
 }
 

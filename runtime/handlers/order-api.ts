@@ -21,7 +21,7 @@ import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { resolveLocale } from "../i18n";
 import { isLang } from "../i18n/langs";
 import { customerFromClaims, parseCreateOrderRequest, type CreateOrderRequest } from "./order-request";
-import { OrderStore, hasInvoice, isDiscarded, type InvoicedRecord, type OrderRecord } from "../domain/store";
+import { OrderStore, hasInvoice, isDiscarded, isIssued, type InvoicedRecord, type OrderRecord } from "../domain/store";
 import {
   IdempotencyKeyReused,
   LinkExpired,
@@ -41,7 +41,7 @@ import {
 import { IDEMPOTENCY_TTL_SECONDS, type ApiSettings } from "../settings";
 import type { LinkSigner } from "../invoices/link";
 import { errorFields, type Logger } from "../log";
-import { isOrderId } from "../domain/ids";
+import { isCreditNoteId, isOrderId } from "../domain/ids";
 import { isDependencyUnavailable } from "../clients";
 import { type MetricsEmitter } from "../metrics";
 import { METRICS } from "../contracts/metrics";
@@ -465,14 +465,19 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
   };
 }
 
-async function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
+function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
+  return presignPdf(deps, rec.invoiceKey, rec.invoiceNumber);
+}
+
+/** A short-lived URL of the PDF at `key`, shown inline as `<number>.pdf`. */
+function presignPdf(deps: OrderApiDeps, key: string, number: string): Promise<string> {
   return getSignedUrl(
     deps.s3,
     new GetObjectCommand({
       Bucket: deps.settings.invoicesBucket,
-      Key: rec.invoiceKey,
+      Key: key,
       ResponseContentType: "application/pdf",
-      ResponseContentDisposition: `inline; filename="${rec.invoiceNumber}.pdf"`,
+      ResponseContentDisposition: `inline; filename="${number}.pdf"`,
     }),
     { expiresIn: deps.settings.presignTtlSeconds },
   );
@@ -549,22 +554,31 @@ export async function handleListOrders(event: APIGatewayProxyEvent, deps: OrderA
   });
 }
 
-/** GET /invoices/{orderId}?expires&sig: the emailed link; a valid one redirects to a fresh presigned URL. */
+/** GET /invoices/{orderId}?[document&]expires&sig: the emailed link; a valid one redirects to a fresh presigned URL of its PDF. */
 export async function handleInvoiceLink(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
   const orderId = event.pathParameters?.orderId ?? "";
   const q = event.queryStringParameters ?? {};
   const expires = Number(q.expires);
   const sig = q.sig ?? "";
-  if (!isOrderId(orderId) || !Number.isSafeInteger(expires) || !sig) {
+  const document = q.document ?? undefined;
+  if (!isOrderId(orderId) || !Number.isSafeInteger(expires) || !sig || (document !== undefined && !isCreditNoteId(document))) {
     throw new LinkInvalid("This invoice link is incomplete. Open the link from your email again.");
   }
-  if (!(await deps.links.verify(orderId, expires, sig))) {
+  if (!(await deps.links.verify(orderId, expires, sig, document))) {
     throw new LinkInvalid("This invoice link is not valid. Open the link from your email again.");
   }
   if (expires * 1000 <= deps.now().getTime()) {
     throw new LinkExpired("This invoice link has expired. Sign in to your account to download the invoice.");
   }
-  const rec = await new OrderStore(deps.ddb, deps.settings.ordersTable).get(orderId);
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  if (document !== undefined) {
+    // A credit note only of this very order, and only once its PDF is committed.
+    const cn = await store.getCreditNote(document);
+    if (!cn || cn.orderId !== orderId || !isIssued(cn)) throw new NotFound("No such credit note.");
+    const location = await presignPdf(deps, cn.documentKey, cn.creditNoteNumber);
+    return { statusCode: 302, headers: { location, "cache-control": "no-store" }, body: "" };
+  }
+  const rec = await store.get(orderId);
   if (!rec || !hasInvoice(rec)) throw new NotFound("No such invoice.");
   return { statusCode: 302, headers: { location: await presign(deps, rec), "cache-control": "no-store" }, body: "" };
 }

@@ -13,21 +13,30 @@ import {
   type WorkerDeps,
 } from "./invoice-worker";
 import { recordProbe } from "./worker-probe";
+import { issueCreditNote, type CreditNoteOutcome } from "./credit-note-worker";
 
 /**
  * The worker's SQS transport: long-polls the orders queue, hands each message to
  * processQueueMessage with bounded concurrency (an order to invoiceOrder in invoice-worker.ts, the
- * invoice logic; a probe to recordProbe in worker-probe.ts), deletes a message only once its work
+ * invoice logic; a credit note to issueCreditNote in credit-note-worker.ts; a probe to recordProbe in worker-probe.ts), deletes a message only once its work
  * is done, and backs off a failed one.
  */
 
 /** What one message of the orders queue came to. */
-export type QueueMessageResult = { orderId: string; outcome: MessageOutcome } | { probeId: string; outcome: "probe-recorded" };
+export type QueueMessageResult =
+  | { orderId: string; outcome: MessageOutcome }
+  | { orderId: string; creditNoteId: string; outcome: CreditNoteOutcome }
+  | { probeId: string; outcome: "probe-recorded" };
 
-/** One message of the orders queue, checked once at the edge: an order is invoiced, a probe recorded; anything else is poison. */
+/**
+ * One message of the orders queue, checked once at the edge: an order is invoiced, a credit note
+ * issued, a probe recorded; anything else is poison.
+ */
 export async function processQueueMessage(body: string, deps: WorkerDeps): Promise<QueueMessageResult> {
   const message = parseMessage(queueMessageSchema(), body, "queue message");
-  return message.kind === "probe" ? recordProbe(message, deps) : invoiceOrder(message, deps);
+  if (message.kind === "probe") return recordProbe(message, deps);
+  if (message.kind === "credit-note") return issueCreditNote(message, deps);
+  return invoiceOrder(message, deps);
 }
 
 /** Backoff before a failed message is seen again: 10 s, 20 s, 40 s ... at most 5 min. */

@@ -82,5 +82,12 @@ export const de: Messages = {
   emailLinkValidity: "Der Link ist {days} Tage gültig.",
   emailLinkValidityInline: "der Link ist {days} Tage gültig.",
 
+  // Die E-Mail zur Rechnungskorrektur.
+  emailCreditNoteSubject: "Ihre Rechnungskorrektur {number} zur Rechnung {invoice} von {seller}",
+  emailCreditNoteReady:
+    "wir haben Ihre Rechnung {invoice} zur Bestellung {orderId} korrigiert. Ihre Rechnungskorrektur {number} steht bereit.",
+  emailCreditedTotal: "Gesamtbetrag der Korrektur",
+  emailCreditNoteDownload: "Rechnungskorrektur herunterladen (PDF)",
+
   labelColon: "{label}:",
 };

@@ -88,6 +88,12 @@ export const en = {
   emailLinkValidity: "The link works for {days} days.",
   emailLinkValidityInline: "the link works for {days} days.",
 
+  // The credit-note email.
+  emailCreditNoteSubject: "Your credit note {number} for invoice {invoice} from {seller}",
+  emailCreditNoteReady: "we have corrected your invoice {invoice} for order {orderId}. Your credit note {number} is ready.",
+  emailCreditedTotal: "Total credited",
+  emailCreditNoteDownload: "Download your credit note (PDF)",
+
   // Punctuation that differs between languages (French sets a no-break space before the colon).
   labelColon: "{label}:",
 } as const;

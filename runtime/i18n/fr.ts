@@ -81,5 +81,11 @@ export const fr: Messages = {
   emailLinkValidity: "Le lien est valable {days} jours.",
   emailLinkValidityInline: "le lien est valable {days} jours.",
 
+  // L'e-mail de l'avoir.
+  emailCreditNoteSubject: "Votre avoir {number} sur la facture {invoice} – {seller}",
+  emailCreditNoteReady: "Nous avons corrigé votre facture {invoice} de la commande {orderId}. Votre avoir {number} est disponible.",
+  emailCreditedTotal: "Total de l'avoir",
+  emailCreditNoteDownload: "Télécharger votre avoir (PDF)",
+
   labelColon: "{label}\u00a0:",
 };

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { useLocalAws, SENDER, LINK_BASE, type LocalAws } from "../helpers/aws";
 import { apiDeps, drainQueue, tableItems, workerDeps } from "../helpers/deps";
-import { ALICE, apiEvent, orderBody, postOrder, s3Event } from "../helpers/events";
+import { ALICE, linkEvent, orderBody, postOrder, s3Event } from "../helpers/events";
 import { contractTargets, notifierTarget, type NotifierTarget } from "./targets";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
@@ -24,18 +24,8 @@ const linkIn = (text: string) =>
   text.match(new RegExp(`${LINK_BASE.replace(/[/.]/g, "\\$&")}/invoices/[^\\s"<]+`))![0].replace(/&amp;/g, "&");
 
 /** What the API answers to an emailed link (the API's own contract suite covers the rest). */
-async function followLink(ctx: LocalAws, link: string) {
-  const u = new URL(link);
-  const orderId = decodeURIComponent(u.pathname.split("/").pop()!);
-  const event = apiEvent({
-    method: "GET",
-    resource: "/invoices/{orderId}",
-    path: `/invoices/${orderId}`,
-    pathParameters: { orderId },
-    query: Object.fromEntries(u.searchParams),
-    claims: null,
-  });
-  return handleApiRequest(event, apiDeps(ctx));
+function followLink(ctx: LocalAws, link: string) {
+  return handleApiRequest(linkEvent(link), apiDeps(ctx));
 }
 
 for (const target of contractTargets(["source", "artifact"]) as ("source" | "artifact")[]) {

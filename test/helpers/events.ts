@@ -51,6 +51,20 @@ export function apiEvent(o: {
   } as APIGatewayProxyEvent;
 }
 
+/** GET /invoices/{orderId} as an emailed `link` makes it (no sign-in: the signature in the query is the credential). */
+export function linkEvent(link: string): APIGatewayProxyEvent {
+  const u = new URL(link);
+  const orderId = decodeURIComponent(u.pathname.split("/").pop()!);
+  return apiEvent({
+    method: "GET",
+    resource: "/invoices/{orderId}",
+    path: `/invoices/${orderId}`,
+    pathParameters: { orderId },
+    query: Object.fromEntries(u.searchParams),
+    claims: null,
+  });
+}
+
 /** A valid POST /orders body. */
 export function orderBody(overrides: Record<string, unknown> = {}) {
   return {
