@@ -123,7 +123,7 @@ export function hasInvoice(rec: OrderRecord): rec is InvoicedRecord {
 }
 
 /** Where a credit note is: reserved (caps moved, no number), ISSUED (numbered, PDF stored), NOTIFIED (emailed). */
-export type CreditNoteStatus = "REQUESTED" | "ISSUED" | "NOTIFIED";
+export type CreditNoteStatus = "REQUESTED" | "ISSUED" | "NOTIFIED" | "VOID";
 
 /** Who asked for a credit note: an admin (Cognito sub), or the payment provider's refund (its webhook). */
 export type CreditNoteOrigin = { readonly by: "admin"; readonly adminSub: string } | { readonly by: "provider"; readonly refundId: string };
@@ -295,7 +295,7 @@ export class OrderStore {
       values[":email"] = filter.email.toLowerCase();
     }
     if (filter.invoiceNumber) {
-      conditions.push("invoiceNumber = :number");
+      conditions.push("(invoiceNumber = :number OR contains(creditNoteNumbers, :number))");
       values[":number"] = filter.invoiceNumber;
     }
     const r = await this.ddb.send(
@@ -635,12 +635,7 @@ export class OrderStore {
 
   /** The credit notes numbered from `from` to `to` (ISO instants, inclusive), oldest first. */
   async listCreditNotesIssued(from: string, to: string): Promise<CreditNoteRecord[]> {
-    const out: CreditNoteRecord[] = [];
-    for (const item of await this.listIssued("CREDITNOTES", from, to)) {
-      const cn = await this.getCreditNote(String(item.pk).slice(creditNotePk("").length));
-      if (cn) out.push(cn);
-    }
-    return out;
+    return (await this.listIssued("CREDITNOTES", from, to)).map(toCreditNoteRecord);
   }
 
   /**
@@ -834,6 +829,65 @@ export class OrderStore {
   }
 
   /**
+   * Voids a reserved credit note whose refund the provider refused: it takes no number, and what it
+   * reserved of the invoice (amount, units, shipping) is given back, in one transaction. False when it
+   * is no longer voidable (numbered, refunded, or voided already).
+   */
+  async voidCreditNote(creditNoteId: string, now: Date): Promise<boolean> {
+    const cn = await this.getCreditNote(creditNoteId);
+    if (!cn || cn.status !== "REQUESTED" || cn.creditNoteNumber) return false;
+    const c = cn.creditNote;
+    const orderNames: Record<string, string> = {};
+    const orderValues: Record<string, unknown> = { ":amount": c.totalMinor };
+    const sets = ["creditedMinor = creditedMinor - :amount"];
+    c.lines.forEach((l, i) => {
+      if (l.invoiceLine < 0) return;
+      orderNames[`#q${i}`] = creditedQtyAttribute(l.invoiceLine);
+      orderValues[`:q${i}`] = l.quantity;
+      sets.push(`#q${i} = #q${i} - :q${i}`);
+    });
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: creditNotePk(creditNoteId) },
+                UpdateExpression: "SET #s = :void, voidedAt = :at",
+                ConditionExpression:
+                  "#s = :requested AND attribute_not_exists(creditNoteNumber) AND (attribute_not_exists(refund) OR NOT refund.#s IN (:ok, :pending))",
+                ExpressionAttributeNames: { "#s": "status" },
+                ExpressionAttributeValues: {
+                  ":void": "VOID",
+                  ":requested": "REQUESTED",
+                  ":ok": "succeeded",
+                  ":pending": "pending",
+                  ":at": now.toISOString(),
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: orderPk(cn.orderId) },
+                UpdateExpression: `SET ${sets.join(", ")}${c.shipping ? " REMOVE shippingCredited" : ""}`,
+                ConditionExpression: "creditedMinor >= :amount",
+                ...(Object.keys(orderNames).length ? { ExpressionAttributeNames: orderNames } : {}),
+                ExpressionAttributeValues: orderValues,
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isTxCancelled(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
    * The worker's half: gives the reserved credit note the next number of the credit notes' own
    * series, once. One transaction moves the counter by one and sets the number on the item, only if
    * it has none; a redelivery (or another worker) gets the number it already has. Numbers stay
@@ -844,6 +898,7 @@ export class OrderStore {
       const current = await this.getCreditNote(creditNoteId);
       if (!current) throw new Error(`Credit note ${creditNoteId} does not exist`);
       if (isNumbered(current)) return current;
+      if (current.status === "VOID") throw new Error(`Credit note ${creditNoteId} was voided (its refund was refused): it takes no number`);
       const last = await this.counterValue(CREDIT_NOTE_COUNTER_PK);
       const assigned = { creditNoteSeq: last + 1, creditNoteNumber: formatCreditNoteNumber(last + 1), issuedAt: now.toISOString() };
       try {
@@ -855,9 +910,31 @@ export class OrderStore {
                 Update: {
                   TableName: this.table,
                   Key: { pk: creditNotePk(creditNoteId) },
-                  UpdateExpression: "SET creditNoteSeq = :n, creditNoteNumber = :num, issuedAt = :at",
-                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(creditNoteNumber)",
-                  ExpressionAttributeValues: { ":n": assigned.creditNoteSeq, ":num": assigned.creditNoteNumber, ":at": assigned.issuedAt },
+                  // Numbered, it is listed by the month it was issued in (the accountant's export).
+                  UpdateExpression: "SET creditNoteSeq = :n, creditNoteNumber = :num, issuedAt = :at, #ipk = :month, #isk = :at",
+                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(creditNoteNumber) AND #s = :requested",
+                  ExpressionAttributeNames: {
+                    "#s": "status",
+                    "#ipk": TABLE_DESIGN.stateIndex.partitionKey,
+                    "#isk": TABLE_DESIGN.stateIndex.sortKey,
+                  },
+                  ExpressionAttributeValues: {
+                    ":n": assigned.creditNoteSeq,
+                    ":num": assigned.creditNoteNumber,
+                    ":at": assigned.issuedAt,
+                    ":month": documentPartition("CREDITNOTES", assigned.issuedAt),
+                    ":requested": "REQUESTED",
+                  },
+                },
+              },
+              {
+                // The order lists its credit notes' numbers: the admins find it by one.
+                Update: {
+                  TableName: this.table,
+                  Key: { pk: orderPk(current.orderId) },
+                  UpdateExpression: "ADD creditNoteNumbers :nums",
+                  ConditionExpression: "attribute_exists(pk)",
+                  ExpressionAttributeValues: { ":nums": new Set([assigned.creditNoteNumber]) },
                 },
               },
             ],
@@ -1134,7 +1211,8 @@ export function creditedQuantity(rec: OrderRecord, line: number): number {
  */
 function overCredit(rec: OrderRecord, creditNote: PricedCreditNote): CreditNoteRefused | undefined {
   const refuse = (message: string) => new CreditNoteRefused("OVER_CREDIT", message);
-  for (const l of creditNote.lines) {
+  // An "amount" credit note's lines (invoiceLine -1) correct no one invoice line: only its total counts.
+  for (const l of creditNote.lines.filter((x) => x.invoiceLine >= 0)) {
     const invoiced = rec.order.lines[l.invoiceLine]?.quantity ?? 0;
     const credited = creditedQuantity(rec, l.invoiceLine);
     if (credited + l.quantity > invoiced)
@@ -1171,6 +1249,7 @@ function creditedUpdate(order: PricedOrder, creditNote: PricedCreditNote) {
     "(attribute_not_exists(creditedMinor) OR creditedMinor <= :cap)",
   ];
   creditNote.lines.forEach((l, i) => {
+    if (l.invoiceLine < 0) return; // an "amount" credit note's line: only the total counts
     names[`#q${i}`] = creditedQtyAttribute(l.invoiceLine);
     values[`:q${i}`] = l.quantity;
     values[`:qmax${i}`] = order.lines[l.invoiceLine].quantity - l.quantity;

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { once } from "../memo";
 import { creditNoteOf, creditNoteRequestSchema, CreditNoteRefused, type PricedCreditNote } from "../domain/credit-note";
@@ -21,6 +20,7 @@ import { auditAdminAction } from "./admin-audit";
 import { t } from "../i18n";
 import { errorFields, type Logger } from "../log";
 import { adminFromClaims } from "./catalog-api";
+import { enqueueCreditNote } from "./credit-note-queue";
 import { header, issuesOf, parseJsonText, readJsonText } from "./order-request";
 import type { OrderApiDeps } from "./order-api";
 
@@ -73,21 +73,6 @@ const creditedSoFar = (rec: OrderRecord) => ({
   shippingCredited: rec.shippingCredited === true,
 });
 
-/** Puts a credit note on the orders queue for the worker (a redelivered or repeated message makes no second one). */
-export async function enqueueCreditNote(
-  deps: Pick<OrderApiDeps, "sqs" | "settings">,
-  orderId: string,
-  creditNoteId: string,
-): Promise<void> {
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: deps.settings.ordersQueueUrl,
-      MessageBody: JSON.stringify({ v: 1, kind: "credit-note", orderId, creditNoteId }),
-      MessageAttributes: { orderId: { DataType: "String", StringValue: orderId } },
-    }),
-  );
-}
-
 /** Is the refund one the provider accepted (a card refund may stay pending for days, and almost never fails)? */
 const accepted = (r: { readonly status: string }) => r.status === "succeeded" || r.status === "pending";
 
@@ -118,17 +103,20 @@ async function refundAndQueue(deps: OrderApiDeps, store: OrderStore, rec: OrderR
         );
       }
       if (e instanceof RefundRefused) {
-        await store.recordCreditNoteRefund(cn.creditNote.id, { refundId: "", status: "failed", amountMinor: cn.creditNote.totalMinor });
+        // Nothing was refunded: the reservation is given back, so the invoice can still be credited otherwise.
+        await store.voidCreditNote(cn.creditNote.id, deps.now());
         throw new RefundNotMade(`The payment provider refused the refund (${e.reason}): nothing was refunded and no credit note issued.`);
       }
       throw e;
     }
     refund = { refundId: state.refundId, status: state.status === "canceled" ? "failed" : state.status, amountMinor: state.amountMinor };
     await store.recordCreditNoteRefund(cn.creditNote.id, refund);
-    if (!accepted(refund))
+    if (!accepted(refund)) {
+      await store.voidCreditNote(cn.creditNote.id, deps.now());
       throw new RefundNotMade(`The payment provider did not make the refund (${state.status}): no credit note issued.`);
+    }
   }
-  if (cn.status === "REQUESTED") await enqueueCreditNote(deps, rec.order.orderId, cn.creditNote.id);
+  if (cn.status === "REQUESTED") await enqueueCreditNote(deps.sqs, deps.settings.ordersQueueUrl, rec.order.orderId, cn.creditNote.id);
   return { ...cn, refund };
 }
 
@@ -174,13 +162,20 @@ export async function handleAdminCreateCreditNote(event: APIGatewayProxyEvent, d
   } catch (e) {
     throw e instanceof CreditNoteRefused ? refusal(e) : e;
   }
+  if (reserved.status === "VOID")
+    throw new RefundNotMade("The payment provider refused this credit note's refund, so it was voided. Send a new request (a new Idempotency-Key).");
   await auditAdminAction(deps, event, who, "credit_note.requested", `order:${orderId}`, {
     creditNoteId: reserved.creditNote.id,
     kind: reserved.creditNote.kind,
     totalMinor: reserved.creditNote.totalMinor,
   });
   const done = await refundAndQueue(deps, store, rec, reserved, log);
-  log.info("credit note requested", { creditNoteId: done.creditNote.id, totalMinor: done.creditNote.totalMinor, refund: done.refund });
+  log.info("credit note requested", {
+    creditNoteId: done.creditNote.id,
+    totalMinor: done.creditNote.totalMinor,
+    refundId: done.refund.refundId,
+    refundStatus: done.refund.status,
+  });
   return {
     statusCode: 202,
     headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
@@ -243,8 +238,12 @@ export async function creditProviderRefunds(deps: OrderApiDeps, store: OrderStor
     }
     if (!cn) continue;
     if (!cn.refund || !accepted(cn.refund))
-      await store.recordCreditNoteRefund(id, { refundId: r.refundId, status: r.status, amountMinor: r.amountMinor });
-    if (cn.status === "REQUESTED") await enqueueCreditNote(deps, rec.order.orderId, id);
+      await store.recordCreditNoteRefund(id, {
+        refundId: r.refundId,
+        status: r.status === "succeeded" ? "succeeded" : "pending",
+        amountMinor: r.amountMinor,
+      });
+    if (cn.status === "REQUESTED") await enqueueCreditNote(deps.sqs, deps.settings.ordersQueueUrl, rec.order.orderId, id);
   }
   return made > 0 ? "credited" : "already-credited";
 }
