@@ -145,6 +145,12 @@ export async function handlePaymentWebhook(event: APIGatewayProxyEvent, deps: Or
     log.info("payment event of another shop on this provider account; ignored", { paymentId: p.paymentId });
     return ok("other-shop");
   }
+  if (ev.kind === "refunded") {
+    // A refund changes no payment state: the order stays as paid. Credit notes for refunds made at the
+    // provider are the credit-note path's; a refund this shop asked for is already recorded by its caller.
+    log.info("refund reported by the provider", { paymentId: p.paymentId, orderId: p.orderId });
+    return ok("refund-noted");
+  }
   if (!p.orderId || !isOrderId(p.orderId)) {
     log.error("payment event for no order of this shop; nothing changed", { alarm: "payment-webhook-foreign", paymentId: p.paymentId });
     return ok("foreign");

@@ -43,7 +43,8 @@ export interface PaymentState {
 export interface PaymentEvent {
   /** The provider's event id (evt_...): the same event redelivered carries the same id. */
   readonly eventId: string;
-  readonly kind: "succeeded" | "failed" | "canceled" | "other";
+  /** "refunded": money went back to the customer (Stripe `charge.refunded`); `payment` is the refunded payment. */
+  readonly kind: "succeeded" | "failed" | "canceled" | "refunded" | "other";
   /** The provider's event type, e.g. "payment_intent.succeeded". */
   readonly type: string;
   /** When the provider created the event (epoch seconds). */
@@ -68,6 +69,36 @@ export interface CreatePaymentRequest {
   readonly description?: string;
 }
 
+/** The request to give money of a succeeded payment back, for one credit note (or cancellation). */
+export interface RefundRequest {
+  readonly paymentId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly orderId: string;
+  /** The credit note (or cancellation) the refund is for: the provider-side idempotency key is derived from it. */
+  readonly creditNoteId: string;
+  readonly shop?: string;
+}
+
+/** Where a refund stands at the provider. */
+export type RefundStatus = "succeeded" | "pending" | "failed" | "canceled";
+
+/** One refund (a Stripe Refund) as the provider reports it. */
+export interface RefundState {
+  /** The provider's id of the refund (re_...). */
+  readonly refundId: string;
+  readonly paymentId: string;
+  readonly status: RefundStatus;
+  readonly amountMinor: number;
+  /** Upper-case ISO 4217. */
+  readonly currency: string;
+  /** The credit note it was made for (its metadata); absent for a refund made elsewhere (the provider's dashboard). */
+  readonly creditNoteId?: string;
+  readonly orderId?: string;
+  /** When the provider created it (epoch seconds). */
+  readonly created: number;
+}
+
 /** The provider's port. Every call is idempotent per order (the order id is the provider-side idempotency key). */
 export interface PaymentProvider {
   readonly id: string;
@@ -77,6 +108,13 @@ export interface PaymentProvider {
   getPayment(paymentId: string): Promise<PaymentState>;
   /** Cancels a payment that has not succeeded; answers the state it is in afterwards (e.g. "succeeded" if it won the race). */
   cancelPayment(paymentId: string): Promise<PaymentState>;
+  /**
+   * Gives `amountMinor` of a succeeded payment back; idempotent per credit note (a repeat returns the same
+   * refund). RefundRefused when the payment has not succeeded or less than the amount is left to refund.
+   */
+  refundPayment(req: RefundRequest): Promise<RefundState>;
+  /** Every refund of the payment, oldest first, whoever made it. */
+  listRefunds(paymentId: string): Promise<RefundState[]>;
   /** Verifies a webhook's signature over the raw body (with the provider's tolerance for its age) and reads it. */
   parseWebhook(rawBody: string, signatureHeader: string | undefined): Promise<PaymentEvent>;
 }
@@ -107,6 +145,22 @@ export class PaymentRequestRefused extends Error {
   constructor(
     message: string,
     readonly field: "paymentMethod" | "amount",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The provider refused a refund: the amount is above what is left to refund, or the payment has not
+ * succeeded (nothing to refund). Not an outage and not to retry as it is; `reason` is the provider's.
+ */
+export class RefundRefused extends Error {
+  override name = "RefundRefused";
+  constructor(
+    message: string,
+    /** Why, in the provider's machine words where it gave them (e.g. "amount_too_large", "charge_already_refunded"). */
+    readonly reason: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
