@@ -35,6 +35,16 @@ export type ErrorCode =
   | "PAYMENT_OUTCOME_UNKNOWN"
   /** VIES did not answer about the buyer's VAT ID and the shop holds such orders (503, Retry-After): nothing was recorded or charged. */
   | "VAT_CHECK_UNAVAILABLE"
+  /** An admin asked to cancel an invoiced order (409): an invoice is corrected with a credit note, never cancelled. */
+  | "ORDER_INVOICED"
+  /** The order has no invoice yet (409): nothing to re-send or credit. */
+  | "NOT_INVOICED"
+  /** The order cannot be cancelled in its state (409): it expired unpaid, or its payment is still being processed. */
+  | "ORDER_NOT_CANCELLABLE"
+  /** The payment provider refused the refund (409): e.g. the payment was refunded elsewhere already; details say why. */
+  | "REFUND_REFUSED"
+  /** The invoice email of this order was re-sent less than 10 minutes ago (429, with Retry-After). */
+  | "RESEND_TOO_SOON"
   /** API Gateway's stage throttling refused the request (429, with Retry-After). */
   | "THROTTLED"
   /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */

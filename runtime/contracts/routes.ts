@@ -17,6 +17,7 @@ export const API_ROUTE_CONTRACT = [
   { method: "DELETE", resource: "/admin/products/{sku}", auth: "cognito", role: "admin" },
   { method: "GET", resource: "/admin/orders", auth: "cognito", role: "admin" },
   { method: "GET", resource: "/admin/orders/{orderId}", auth: "cognito", role: "admin" },
+  { method: "POST", resource: "/admin/orders/{orderId}/cancel", auth: "cognito", role: "admin" },
   { method: "POST", resource: "/webhooks/stripe", auth: "provider-signature" },
 ] as const;
 

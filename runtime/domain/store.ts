@@ -70,8 +70,21 @@ export interface OrderRecord {
   readonly creditedMinor?: number;
   /** The ids of the invoice's credit notes, in the order they were numbered. */
   readonly creditNoteIds?: string[];
+  /** When an admin's cancellation moved the PAID order to CANCELLING, and under which Idempotency-Key. */
+  readonly cancelRequestedAt?: string;
+  readonly cancelKey?: string;
+  /** The refund of a PAID order's cancellation (credit-note id `cancel-<orderId>` at the provider). */
+  readonly cancelRefund?: CancelRefund;
   /** A credit note took back the shipping (it is credited whole, so once at most). Units credited per line: `creditedQty_<line>`. */
   readonly shippingCredited?: boolean;
+}
+
+/** The refund a cancellation made, as the provider reported it. */
+export interface CancelRefund {
+  readonly refundId: string;
+  readonly status: string;
+  readonly amountMinor: number;
+  readonly currency: string;
 }
 
 /** What the admins' order listing filters on (each exact; the email case-insensitively). */
@@ -487,6 +500,31 @@ export class OrderStore {
       { ":status": status, ":awaiting": "AWAITING_PAYMENT", ":failed": "PAYMENT_FAILED", ":at": at.toISOString() },
       STATE_INDEX_NAMES,
     );
+  }
+
+  /**
+   * An admin cancels a PAID order, step 1: PAID -> CANCELLING, only while it has no invoice number
+   * (the numbering transaction takes PAID orders only, so from here no worker numbers it). It leaves
+   * the outbox: no sweep sends its message. False when it was numbered (or left PAID) meanwhile.
+   */
+  beginCancellation(orderId: string, at: Date, cancelKey: string): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET #s = :cancelling, cancelRequestedAt = :at, cancelKey = :key REMOVE enqueueClaimId, enqueueClaimedAt, #g2pk, #g2sk",
+      "#s = :paid AND attribute_not_exists(invoiceNumber)",
+      { ":cancelling": "CANCELLING", ":paid": "PAID", ":at": at.toISOString(), ":key": cancelKey },
+      STATE_INDEX_NAMES,
+    );
+  }
+
+  /** Step 2, after the refund: CANCELLING -> CANCELLED with the refund; false when it was not CANCELLING (a repeat). */
+  finishCancellation(orderId: string, at: Date, refund: CancelRefund): Promise<boolean> {
+    return this.updateOrderIf(orderId, "SET #s = :cancelled, closedAt = :at, cancelRefund = :r", "#s = :cancelling", {
+      ":cancelled": "CANCELLED",
+      ":cancelling": "CANCELLING",
+      ":at": at.toISOString(),
+      ":r": refund,
+    });
   }
 
   /**

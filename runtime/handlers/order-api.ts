@@ -14,7 +14,7 @@ import { CatalogStore } from "../domain/catalog-store";
 import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider, type PaymentState } from "../payments/provider";
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
-import { handleAdminGetOrder, handleAdminListOrders } from "./admin-api";
+import { handleAdminCancelOrder, handleAdminGetOrder, handleAdminListOrders } from "./admin-api";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { resolveLocale } from "../i18n";
 import { isLang } from "../i18n/langs";
@@ -578,6 +578,7 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
   "DELETE /admin/products/{sku}": handleDeleteProduct,
   "GET /admin/orders": handleAdminListOrders,
   "GET /admin/orders/{orderId}": handleAdminGetOrder,
+  "POST /admin/orders/{orderId}/cancel": handleAdminCancelOrder,
   "POST /webhooks/stripe": handlePaymentWebhook,
 };
 /** Every route of the contract with its handler; the local gateway and the router read this list. */
