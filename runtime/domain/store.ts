@@ -18,6 +18,8 @@ const CREDIT_NOTE_COUNTER_PK = "COUNTER#creditNote";
 const creditNotePk = (creditNoteId: string) => `CREDITNOTE#${creditNoteId}`;
 /** The state index's attribute names, for expressions that set or remove them. */
 const STATE_INDEX_NAMES = { "#g2pk": TABLE_DESIGN.stateIndex.partitionKey, "#g2sk": TABLE_DESIGN.stateIndex.sortKey };
+/** The condition that no re-send was asked for after `:since` (a conditional write holds the re-sends' rate limit). */
+const NO_RESEND_SINCE = "(attribute_not_exists(resendRequestedAt) OR resendRequestedAt <= :since)";
 /** Orders one numbering transaction can number: TransactWriteItems holds 100 items, one is the counter. */
 export const MAX_NUMBERING_BATCH = 99;
 
@@ -848,15 +850,17 @@ export class OrderStore {
   /**
    * Hands a NOTIFIED order back to the notifier to email its invoice again, to `to`: INVOICED, with
    * no claim, its current email moved to the earlier ones and its outcome cleared. `seen` is the
-   * record the caller read; false when the order changed since (or was not NOTIFIED).
+   * record the caller read; false when the order changed since (or was not NOTIFIED), or was re-sent
+   * after `notBefore` (the rate limit of re-sends).
    */
-  reopenForResend(seen: OrderRecord, to: string, now: Date): Promise<boolean> {
+  reopenForResend(seen: OrderRecord, to: string, now: Date, notBefore: Date = now): Promise<boolean> {
     return this.updateOrderIf(
       seen.order.orderId,
       "SET #s = :invoiced, emailTo = :to, resendRequestedAt = :now, previousEmailMessageIds = list_append(if_not_exists(previousEmailMessageIds, :none), :mids) " +
         "REMOVE emailMessageId, emailStatus, emailFailure, emailOutcomeAt, notifiedAt, notifyClaimedAt, notifyClaimId",
-      "#s = :notified AND emailMessageId = :mid",
+      `#s = :notified AND emailMessageId = :mid AND ${NO_RESEND_SINCE}`,
       {
+        ":since": notBefore.toISOString(),
         ":invoiced": "INVOICED",
         ":notified": "NOTIFIED",
         ":to": to,
@@ -866,6 +870,20 @@ export class OrderStore {
         ":mid": seen.emailMessageId ?? "unknown",
       },
     );
+  }
+
+  /**
+   * Re-sends an INVOICED order's email (not sent yet, or failed every attempt) to `to`: records the
+   * address and the request; the notifier, handed the order, mails it. False when it is no longer
+   * INVOICED or was re-sent after `notBefore`.
+   */
+  requestResend(seen: OrderRecord, to: string, now: Date, notBefore: Date = now): Promise<boolean> {
+    return this.updateOrderIf(seen.order.orderId, "SET emailTo = :to, resendRequestedAt = :now", `#s = :invoiced AND ${NO_RESEND_SINCE}`, {
+      ":invoiced": "INVOICED",
+      ":to": to,
+      ":now": now.toISOString(),
+      ":since": notBefore.toISOString(),
+    });
   }
 
   /** Moves the order to INVOICED; false when it was already past PAID (a redelivery). */

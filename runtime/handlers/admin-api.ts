@@ -7,13 +7,23 @@ import { LIST_LIMITS, ORDER_STATUSES, listOrdersQuerySchema } from "../domain/or
 import { OrderStore, type AdminOrderFilter, type OrderRecord } from "../domain/store";
 import { monthPartition } from "../contracts/table";
 import { isOrderId } from "../domain/ids";
-import { NotFound, OrderInvoiced, OrderNotCancellable, RefundRefusedError, ValidationFailed } from "../errors";
+import {
+  NotFound,
+  NotInvoiced,
+  OrderInvoiced,
+  OrderNotCancellable,
+  RefundRefusedError,
+  ResendTooSoon,
+  ServiceUnavailable,
+  ValidationFailed,
+} from "../errors";
 import { adminFromClaims } from "./catalog-api";
 import type { Logger } from "../log";
 import { recordAudit } from "../domain/audit";
 import { RefundRefused, type RefundState } from "../payments/provider";
 import { settlePayment } from "./payment-flow";
-import { idempotencyKeyOf } from "./order-request";
+import { idempotencyKeyOf, issuesOf, parseJsonText, readJsonText } from "./order-request";
+import { ADMIN_RESEND_POLICY, recipientOf, resendInvoice, ResendRefused } from "../invoices/resend";
 import type { OrderApiDeps } from "./order-api";
 
 /** The admins' read side of orders: GET /admin/orders (filtered listing) and GET /admin/orders/{orderId} (record and timeline). */
@@ -381,7 +391,7 @@ async function refundAndFinish(deps: OrderApiDeps, store: OrderStore, rec: Order
 }
 
 /** The audit entry of a cancellation this request completed. */
-async function auditCancel(
+function auditCancel(
   event: APIGatewayProxyEvent,
   deps: OrderApiDeps,
   who: { sub: string; email?: string },
@@ -389,17 +399,75 @@ async function auditCancel(
   from: string,
   idempotencyKey: string,
 ): Promise<void> {
+  return auditOrderAction(event, deps, who, "order.cancelled", rec.order.orderId, {
+    from,
+    idempotencyKey,
+    ...(rec.cancelRefund ? { refundId: rec.cancelRefund.refundId, refundMinor: rec.cancelRefund.amountMinor } : {}),
+  });
+}
+
+/** Records an admin's action on an order: who, which route and request, a small summary. */
+async function auditOrderAction(
+  event: APIGatewayProxyEvent,
+  deps: OrderApiDeps,
+  who: { sub: string; email?: string },
+  action: string,
+  orderId: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   await recordAudit(deps.ddb, deps.settings.ordersTable, deps.now(), {
     adminSub: who.sub,
     ...(who.email ? { adminEmail: who.email } : {}),
-    action: "order.cancelled",
-    target: `order:${rec.order.orderId}`,
+    action,
+    target: `order:${orderId}`,
     route: `${event.httpMethod} ${event.resource}`,
     ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
-    detail: {
-      from,
-      idempotencyKey,
-      ...(rec.cancelRefund ? { refundId: rec.cancelRefund.refundId, refundMinor: rec.cancelRefund.amountMinor } : {}),
-    },
+    detail,
   });
+}
+
+/** The optional body of POST /admin/orders/{orderId}/resend: another address to send to. */
+export const resendBodySchema = once(() => z.object({ email: z.string().email().max(254).optional() }).strict());
+
+/**
+ * POST /admin/orders/{orderId}/resend (body optional: {"email": "..."}): hands an invoiced order back to
+ * the notifier, which mails the invoice again with a fresh signed link, to `email` or the last recipient.
+ * One re-send per order per 10 minutes (a conditional write on the order: 429 RESEND_TOO_SOON with
+ * Retry-After); 409 NOT_INVOICED before the invoice exists. 202: the email is on its way.
+ */
+export async function handleAdminResendInvoice(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const who = adminFromClaims(event, "re-send invoices");
+  const orderId = event.pathParameters?.orderId ?? "";
+  if (!isOrderId(orderId)) throw new NotFound("No such order.");
+  const hasBody = Boolean(event.body && event.body.trim());
+  const body = resendBodySchema().safeParse(hasBody ? parseJsonText(readJsonText(event, "re-send request"), "re-send request") : {});
+  if (!body.success) throw new ValidationFailed("The re-send request is not valid; see details.", issuesOf(body.error));
+  if (!deps.notifyInvoice)
+    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const rec = await store.get(orderId);
+  if (!rec) throw new NotFound("No such order.");
+  const to = body.data.email ?? recipientOf(rec);
+  let result;
+  try {
+    result = await resendInvoice(store, orderId, to, deps.now(), deps.notifyInvoice, ADMIN_RESEND_POLICY);
+  } catch (e) {
+    if (!(e instanceof ResendRefused)) throw e;
+    if (e.reason === "no-order") throw new NotFound("No such order.");
+    if (e.reason === "not-invoiced") throw new NotInvoiced(`This order is ${rec.status}: it has no invoice to send yet.`);
+    if (e.reason === "too-soon")
+      throw new ResendTooSoon("This order's invoice was re-sent less than 10 minutes ago; try again later.", e.retryAfterSeconds ?? 600);
+    if (e.reason === "complained")
+      throw new ValidationFailed("The recipient marked this invoice email as spam: send it to another address.", [
+        { path: "email", message: "marked the invoice email as spam; give another address" },
+      ]);
+    throw new ServiceUnavailable("The order changed while its invoice was being re-sent; try again.");
+  }
+  deps.log.info("invoice re-sent by an admin", { orderId, adminSub: who.sub });
+  await auditOrderAction(event, deps, who, "order.invoice-resent", orderId, {
+    to: result.to,
+    previousTo: result.previous.to,
+    ...(result.previous.messageId ? { previousMessageId: result.previous.messageId } : {}),
+  });
+  return json(202, { orderId, status: "INVOICED", to: result.to });
 }

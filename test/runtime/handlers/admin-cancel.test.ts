@@ -1,20 +1,12 @@
 import { expect } from "chai";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
-import { ALICE, BOB, apiEvent, orderBody, postOrder, type Claims } from "../../helpers/events";
+import { ADMIN, ALICE, apiEvent, orderBody, postOrder, type Claims } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
 import { OrderStore } from "../../../runtime/domain/store";
-import { ADMIN_GROUP } from "../../../runtime/contracts/routes";
 import { cancellationRefundId } from "../../../runtime/handlers/admin-api";
 import { providerFor, sdkFor } from "../../helpers/stripe";
-
-const ADMIN = {
-  ...BOB,
-  sub: "4f1c2a9e-3333-4a1b-9c1d-cccccccccccc",
-  email: "admin@shop.example",
-  "cognito:groups": `[${ADMIN_GROUP}]`,
-} as Claims;
 
 const cancelEvent = (orderId: string, o: { key?: string | null; claims?: Claims } = {}) =>
   apiEvent({
