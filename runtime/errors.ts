@@ -107,7 +107,8 @@ export class ResendTooSoon extends ApiError {
   readonly code = "RESEND_TOO_SOON" as const;
   constructor(
     message: string,
-    override readonly retryAfterSeconds: number,
+    /** Seconds until the next re-send may go. @default 600, the whole interval */
+    override readonly retryAfterSeconds: number = 600,
   ) {
     super(message);
   }
