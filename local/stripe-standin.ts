@@ -7,7 +7,7 @@
 import { startStripeStandIn } from "./stripe/standin";
 
 export { startStripeStandIn, signStripePayload } from "./stripe/standin";
-export type { StripeStandIn, StripeStandInOptions, RecordedRequest, StripeEvent, WebhookDelivery } from "./stripe/standin";
+export type { StripeStandIn, StripeStandInOptions, RecordedRequest, RefundJson, StripeEvent, WebhookDelivery } from "./stripe/standin";
 
 async function main(): Promise<void> {
   const env = process.env;

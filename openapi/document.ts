@@ -22,7 +22,7 @@ import { productInputSchema, TAX_CATEGORIES } from "../runtime/domain/catalog";
 import { CREDIT_NOTE_ID_PATTERN } from "../runtime/domain/ids";
 import { API_ROUTES } from "../runtime/handlers/order-api";
 import { CATALOG_MAX_AGE_SECONDS } from "../runtime/handlers/catalog-api";
-import { ADMIN_LIST_LIMITS } from "../runtime/handlers/admin-api";
+import { ADMIN_LIST_LIMITS, resendBodySchema } from "../runtime/handlers/admin-api";
 import { creditNoteBodySchema } from "../runtime/handlers/admin-corrections";
 import { EXPORT_LIMITS } from "../runtime/handlers/admin-export";
 import { ADMIN_GROUP } from "../runtime/contracts/routes";
@@ -381,6 +381,25 @@ export function responseSchemas() {
       })
       .strict()
       .openapi("AdminOrderList"),
+    cancelled: z
+      .object({
+        orderId: z.string(),
+        status: z.literal("CANCELLED"),
+        refund: z
+          .object({ refundId: z.string(), status: z.string(), amount: money })
+          .optional()
+          .openapi({ description: "The refund of the payment taken, as the provider reported it" }),
+      })
+      .openapi("CancelledOrder", {
+        example: {
+          orderId: ORDER_ID_EXAMPLE,
+          status: "CANCELLED",
+          refund: { refundId: "re_3QjX8aLkdIwHu7ix", status: "succeeded", amount: eur(6828) },
+        },
+      }),
+    resent: z
+      .object({ orderId: z.string(), status: z.literal("INVOICED"), to: z.string() })
+      .openapi("InvoiceResent", { example: { orderId: ORDER_ID_EXAMPLE, status: "INVOICED", to: "alice@example.com" } }),
     adminOrder: z
       .object({
         order: z.record(z.unknown()).openapi({ description: "The order as stored (lines, addresses, buyer, tax, totals)" }),
@@ -817,6 +836,63 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         "IDEMPOTENCY_KEY_REUSED",
         "CREDIT_NOTE_REFUSED",
         "REFUND_REFUSED",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "PAYLOAD_TOO_LARGE",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL",
+      ],
+    },
+    "POST /admin/orders/{orderId}/cancel": {
+      operationId: "adminCancelOrder",
+      summary: "Cancel an order not invoiced yet, refunding a payment taken (shop admins)",
+      description:
+        `Only members of \`${ADMIN_GROUP}\` (else 403). Idempotency-Key required. An unpaid order's payment is cancelled at the provider ` +
+        "(one that succeeded meanwhile is refunded instead); a PAID order not numbered yet becomes CANCELLING (no invoice number can be given to it " +
+        "from then on), is refunded in full at the provider (once per order, whatever the key: its refund's id is cancel-<orderId>), then CANCELLED. " +
+        "A cancelled order answers 200 as before. An invoiced order is 409 ORDER_INVOICED: it is corrected with a credit note. " +
+        "409 REFUND_REFUSED when the provider refuses the refund (the order stays CANCELLING, never invoiced). Recorded in the audit trail.",
+      request: {
+        params: orderIdParam,
+        headers: z.object({
+          "Idempotency-Key": z
+            .string()
+            .regex(/^[\x21-\x7e]{1,128}$/)
+            .openapi({ description: `1 to ${LIMITS.maxIdempotencyKeyLength} visible ASCII characters`, example: "cancel-7f3a" }),
+        }),
+      },
+      ok: { 200: { description: "Cancelled; `refund` when a payment was refunded", content: json(s.cancelled) } },
+      errors: [
+        "VALIDATION_FAILED",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "ORDER_INVOICED",
+        "ORDER_NOT_CANCELLABLE",
+        "REFUND_REFUSED",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL",
+      ],
+    },
+    "POST /admin/orders/{orderId}/resend": {
+      operationId: "adminResendInvoice",
+      summary: "Email an order's invoice again, with a fresh link (shop admins)",
+      description:
+        `Only members of \`${ADMIN_GROUP}\` (else 403). An INVOICED or NOTIFIED order's invoice goes to the notifier again, ` +
+        "to `email` or to its last recipient, with a freshly signed link. One re-send per order per 10 minutes (429 RESEND_TOO_SOON with Retry-After). " +
+        "409 NOT_INVOICED before the invoice exists. Recorded in the audit trail.",
+      request: {
+        params: orderIdParam,
+        body: { required: false, content: json(resendBodySchema().openapi("ResendRequest", { example: { email: "alice@example.com" } })) },
+      },
+      ok: { 202: { description: "Handed to the notifier", content: json(s.resent) } },
+      errors: [
+        "INVALID_JSON",
+        "VALIDATION_FAILED",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "NOT_INVOICED",
+        "RESEND_TOO_SOON",
         "UNSUPPORTED_MEDIA_TYPE",
         "PAYLOAD_TOO_LARGE",
         "SERVICE_UNAVAILABLE",

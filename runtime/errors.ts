@@ -76,6 +76,43 @@ export class PreconditionFailed extends ApiError {
   readonly status = 412;
   readonly code = "PRECONDITION_FAILED" as const;
 }
+/** An invoiced order cannot be cancelled: it is corrected with a credit note. */
+export class OrderInvoiced extends ApiError {
+  override name = "OrderInvoiced";
+  readonly status = 409;
+  readonly code = "ORDER_INVOICED" as const;
+}
+/** The order has no invoice (yet): nothing to re-send or credit. */
+export class NotInvoiced extends ApiError {
+  override name = "NotInvoiced";
+  readonly status = 409;
+  readonly code = "NOT_INVOICED" as const;
+}
+/** The order cannot be cancelled in its state (expired unpaid, payment still processing). */
+export class OrderNotCancellable extends ApiError {
+  override name = "OrderNotCancellable";
+  readonly status = 409;
+  readonly code = "ORDER_NOT_CANCELLABLE" as const;
+}
+/** The payment provider refused the refund; the order keeps its state. */
+export class RefundRefusedError extends ApiError {
+  override name = "RefundRefusedError";
+  readonly status = 409;
+  readonly code = "REFUND_REFUSED" as const;
+}
+/** The order's invoice email was re-sent too recently; `Retry-After` says when the next may go. */
+export class ResendTooSoon extends ApiError {
+  override name = "ResendTooSoon";
+  readonly status = 429;
+  readonly code = "RESEND_TOO_SOON" as const;
+  constructor(
+    message: string,
+    /** Seconds until the next re-send may go. @default 600, the whole interval */
+    override readonly retryAfterSeconds: number = 600,
+  ) {
+    super(message);
+  }
+}
 /** The body is larger than the API accepts. */
 export class PayloadTooLarge extends ApiError {
   override name = "PayloadTooLarge";
@@ -190,13 +227,6 @@ export class VatCheckUnavailable extends ApiError {
   override readonly retryAfterSeconds = 60;
 }
 
-/** An order without an invoice cannot take a credit note: it is cancelled instead. */
-export class NotInvoiced extends ApiError {
-  override name = "NotInvoiced";
-  readonly status = 409;
-  readonly code = "NOT_INVOICED" as const;
-}
-
 /** A credit note that does not fit its invoice; `problem` is the stable reason (runtime/domain/credit-note.ts). */
 export class CreditNoteNotPossible extends ApiError {
   override name = "CreditNoteNotPossible";
@@ -208,13 +238,6 @@ export class CreditNoteNotPossible extends ApiError {
   ) {
     super(message);
   }
-}
-
-/** The payment provider refused a refund; nothing was refunded. */
-export class RefundNotMade extends ApiError {
-  override name = "RefundNotMade";
-  readonly status = 409;
-  readonly code = "REFUND_REFUSED" as const;
 }
 
 /** The JSON error body every failing response carries. */

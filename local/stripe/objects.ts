@@ -55,6 +55,18 @@ export interface ChargeRecord {
   readonly card: TestCard;
   readonly succeeded: boolean;
   readonly created: number;
+  /** The sum of its refunds so far. */
+  amountRefunded: number;
+}
+
+/** A Refund as the stand-in keeps it (card refunds succeed at once). */
+export interface RefundRecord {
+  readonly id: string;
+  readonly charge: ChargeRecord;
+  readonly amount: number;
+  readonly metadata: Record<string, string>;
+  readonly reason: string | null;
+  readonly created: number;
 }
 
 /** A Stripe-style id: prefix, underscore, 24 random characters. */
@@ -117,7 +129,7 @@ export function chargeJson(ch: ChargeRecord): Record<string, unknown> {
     object: "charge",
     amount: intent.amount,
     amount_captured: succeeded ? intent.amount : 0,
-    amount_refunded: 0,
+    amount_refunded: ch.amountRefunded,
     application: null,
     application_fee: null,
     application_fee_amount: null,
@@ -136,7 +148,8 @@ export function chargeJson(ch: ChargeRecord): Record<string, unknown> {
     fraud_details: {},
     invoice: null,
     livemode: false,
-    metadata: {},
+    // Stripe copies the PaymentIntent's metadata onto its charges.
+    metadata: intent.metadata,
     on_behalf_of: null,
     outcome: succeeded
       ? {
@@ -182,7 +195,7 @@ export function chargeJson(ch: ChargeRecord): Record<string, unknown> {
     receipt_email: null,
     receipt_number: null,
     receipt_url: null,
-    refunded: false,
+    refunded: ch.amountRefunded > 0 && ch.amountRefunded === intent.amount,
     review: null,
     shipping: null,
     source_transfer: null,
@@ -191,6 +204,30 @@ export function chargeJson(ch: ChargeRecord): Record<string, unknown> {
     status: succeeded ? "succeeded" : "failed",
     transfer_data: null,
     transfer_group: null,
+  };
+}
+
+/** The Refund's JSON (Stripe's `refund` object for a card refund). */
+export function refundJson(r: RefundRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    object: "refund",
+    amount: r.amount,
+    balance_transaction: null,
+    charge: r.charge.id,
+    created: r.created,
+    currency: r.charge.intent.currency,
+    destination_details: {
+      card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" },
+      type: "card",
+    },
+    metadata: r.metadata,
+    payment_intent: r.charge.intent.id,
+    reason: r.reason,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: "succeeded",
+    transfer_reversal: null,
   };
 }
 
@@ -276,6 +313,31 @@ export const stripeErrors = {
       `You cannot ${action} this PaymentIntent because it has a status of ${pi.status as string}. Only a PaymentIntent with one of the following statuses may be ${action === "cancel" ? "canceled" : "confirmed"}: ${allowed.join(", ")}.`,
       { code: "payment_intent_unexpected_state", payment_intent: pi },
     );
+  },
+  /** A refund above what is left of the charge (Stripe names the amounts in the currency). */
+  amountTooLarge(requested: number, left: number, currency: string): StripeErrorAnswer {
+    const fmt = (n: number) => `${(n / 100).toFixed(2)} ${currency.toUpperCase()}`;
+    return invalid(`Refund amount (${fmt(requested)}) is greater than unrefunded amount on charge (${fmt(left)})`, {
+      code: "amount_too_large",
+      param: "amount",
+      doc_url: "https://stripe.com/docs/error-codes/amount-too-large",
+    });
+  },
+  chargeAlreadyRefunded(chargeId: string): StripeErrorAnswer {
+    return invalid(`Charge ${chargeId} has already been refunded.`, {
+      code: "charge_already_refunded",
+      doc_url: "https://stripe.com/docs/error-codes/charge-already-refunded",
+    });
+  },
+  /** A refund of an intent that has no successful charge (not paid, declined, canceled). */
+  nothingToRefund(intentId: string): StripeErrorAnswer {
+    return invalid(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, { param: "payment_intent" });
+  },
+  noSuchRefund(id: string): StripeErrorAnswer {
+    return {
+      status: 404,
+      body: { error: { type: "invalid_request_error", code: "resource_missing", param: "id", message: `No such refund: '${id}'` } },
+    };
   },
   idempotencyReused(key: string): StripeErrorAnswer {
     return {

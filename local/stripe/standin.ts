@@ -1,8 +1,8 @@
 /**
  * A local Stripe: the part of Stripe's HTTP API that the payment provider (runtime/payments/stripe.ts) and a
  * browser confirming with the client secret use, spoken to the official SDK unchanged. PaymentIntents with
- * Stripe's documented test payment methods, idempotency keys, Stripe's error shapes, a 3-D Secure page, and
- * signed webhooks with retries. State lives in memory; nothing leaves 127.0.0.1.
+ * Stripe's documented test payment methods, Refunds (by payment intent), idempotency keys, Stripe's error
+ * shapes, a 3-D Secure page, and signed webhooks with retries. State lives in memory; nothing leaves 127.0.0.1.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,12 +10,15 @@ import Stripe from "stripe";
 import { expandList, type FormParams, parseStripeForm, str } from "./form";
 import {
   authenticationFailure,
+  chargeJson,
   type ChargeRecord,
   declineError,
   type IntentRecord,
   intentJson,
   nowSeconds,
   paymentMethodJson,
+  type RefundRecord,
+  refundJson,
   stripeErrors,
   stripeId,
   TEST_PAYMENT_METHODS,
@@ -70,7 +73,15 @@ export interface StripeStandIn {
   authenticate(paymentIntentId: string, outcome: "succeed" | "fail"): void;
   /** Resolves when every webhook has been delivered or given up on. */
   webhooksIdle(): Promise<void>;
+  /**
+   * Refunds a succeeded intent as the Stripe dashboard would: `amountMinor` (default: what is left), no
+   * credit-note metadata; sends the same `charge.refunded` webhook. Throws with Stripe's message when Stripe would refuse.
+   */
+  dashboardRefund(paymentIntentId: string, amountMinor?: number): RefundJson;
 }
+
+/** A Refund as the stand-in answers it (Stripe's `refund` object). */
+export type RefundJson = Record<string, unknown> & { readonly id: string; readonly object: "refund"; readonly amount: number };
 
 interface Answer {
   readonly status: number;
@@ -101,6 +112,9 @@ const CREATE_PARAMS = new Set([
 ]);
 const CONFIRM_PARAMS = new Set(["payment_method", "return_url", "expand", "client_secret", "key"]);
 const CANCEL_PARAMS = new Set(["cancellation_reason", "expand"]);
+const REFUND_PARAMS = new Set(["payment_intent", "amount", "metadata", "reason"]);
+const REFUND_REASONS = new Set(["duplicate", "fraudulent", "requested_by_customer"]);
+const LIST_PARAMS = new Set(["payment_intent", "limit", "starting_after", "ending_before"]);
 const MAX_BODY = 1 << 20;
 
 /** Starts the stand-in on 127.0.0.1. */
@@ -114,18 +128,21 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   });
   const intents = new Map<string, IntentRecord>();
   const charges = new Map<string, ChargeRecord>();
+  /** Oldest first (Stripe lists newest first). */
+  const refunds: RefundRecord[] = [];
   const idempotency = new Map<string, { fingerprint: string; answer: Answer }>();
   const events: StripeEvent[] = [];
   const requests: RecordedRequest[] = [];
   let base = "";
 
-  const emit = (type: string, pi: IntentRecord, caller: Caller | undefined): void => {
+  const emit = (type: string, pi: IntentRecord, caller: Caller | undefined): void => emitObject(type, intentJson(pi), caller);
+  const emitObject = (type: string, object: Record<string, unknown>, caller: Caller | undefined): void => {
     const event: StripeEvent = {
       id: stripeId("evt"),
       object: "event",
       api_version: caller?.stripeVersion ?? Stripe.API_VERSION,
       created: nowSeconds(),
-      data: { object: intentJson(pi) },
+      data: { object },
       livemode: false,
       pending_webhooks: 1,
       request: { id: caller?.requestId ?? null, idempotency_key: caller?.idempotencyKey ?? null },
@@ -143,6 +160,7 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
       card: TEST_PAYMENT_METHODS[pm]!,
       succeeded,
       created: nowSeconds(),
+      amountRefunded: 0,
     };
     charges.set(charge.id, charge);
     pi.latestCharge = charge.id;
@@ -181,6 +199,29 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
       emit("payment_intent.requires_action", pi, caller);
     }
     return render(pi, params);
+  };
+
+  /**
+   * Refunds `amount` (default: what is left) of the intent's successful charge, refusing as Stripe does,
+   * and sends `charge.refunded` carrying the charge as it is after the refund.
+   */
+  const refund = (
+    pi: IntentRecord,
+    amount: number | undefined,
+    metadata: Record<string, string>,
+    reason: string | null,
+    caller: Caller | undefined,
+  ): Answer => {
+    const charge = pi.status === "succeeded" && pi.latestCharge ? charges.get(pi.latestCharge) : undefined;
+    if (!charge?.succeeded) return stripeErrors.nothingToRefund(pi.id);
+    const left = pi.amount - charge.amountRefunded;
+    if (left === 0) return stripeErrors.chargeAlreadyRefunded(charge.id);
+    if (amount !== undefined && amount > left) return stripeErrors.amountTooLarge(amount, left, pi.currency);
+    const r: RefundRecord = { id: stripeId("re"), charge, amount: amount ?? left, metadata, reason, created: nowSeconds() };
+    charge.amountRefunded += r.amount;
+    refunds.push(r);
+    emitObject("charge.refunded", chargeJson(charge), caller);
+    return { status: 200, body: refundJson(r) };
   };
 
   const operations = {
@@ -240,6 +281,56 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
       return confirm(pi, pm, params, caller);
     },
 
+    PostRefunds(params: FormParams, caller: Caller): Answer {
+      const unknown = Object.keys(params).find((k) => !REFUND_PARAMS.has(k));
+      if (unknown) return stripeErrors.unknownParam(unknown);
+      const id = str(params, "payment_intent");
+      // Stripe also refunds by `charge`; this shop refunds by payment intent only.
+      if (id === undefined) return stripeErrors.missingParam("payment_intent");
+      const pi = intents.get(id);
+      if (!pi) return stripeErrors.noSuchIntent(id);
+      const amount = str(params, "amount");
+      if (amount !== undefined && !/^[1-9]\d{0,7}$/.test(amount))
+        return stripeErrors.invalidParam("amount", "Invalid integer: amount must be a positive integer up to 8 digits.");
+      const reason = str(params, "reason");
+      if (reason !== undefined && !REFUND_REASONS.has(reason)) return stripeErrors.invalidParam("reason", `Invalid reason: ${reason}`);
+      const metadata = params.metadata;
+      const meta = metadata && typeof metadata === "object" && !Array.isArray(metadata) ? (metadata as Record<string, string>) : {};
+      return refund(pi, amount === undefined ? undefined : Number(amount), meta, reason ?? null, caller);
+    },
+
+    GetRefunds(params: FormParams): Answer {
+      const unknown = Object.keys(params).find((k) => !LIST_PARAMS.has(k));
+      if (unknown) return stripeErrors.unknownParam(unknown);
+      const limitText = str(params, "limit") ?? "10";
+      if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 100)
+        return stripeErrors.invalidParam("limit", "Invalid integer: limit must be between 1 and 100.");
+      const intent = str(params, "payment_intent");
+      const newestFirst = refunds.filter((r) => intent === undefined || r.charge.intent.id === intent).reverse();
+      let from = 0;
+      let to = newestFirst.length;
+      const after = str(params, "starting_after");
+      const before = str(params, "ending_before");
+      if (after !== undefined) {
+        const i = newestFirst.findIndex((r) => r.id === after);
+        if (i < 0) return stripeErrors.noSuchRefund(after);
+        from = i + 1;
+      } else if (before !== undefined) {
+        const i = newestFirst.findIndex((r) => r.id === before);
+        if (i < 0) return stripeErrors.noSuchRefund(before);
+        to = i;
+        from = Math.max(0, i - Number(limitText));
+      }
+      const page = newestFirst.slice(from, Math.min(to, from + Number(limitText)));
+      const hasMore = before !== undefined ? from > 0 : from + page.length < to;
+      return { status: 200, body: { object: "list", data: page.map(refundJson), has_more: hasMore, url: "/v1/refunds" } };
+    },
+
+    GetRefundsRefund(id: string): Answer {
+      const r = refunds.find((x) => x.id === id);
+      return r ? { status: 200, body: refundJson(r) } : stripeErrors.noSuchRefund(id);
+    },
+
     PostPaymentIntentsIntentCancel(pi: IntentRecord, params: FormParams, caller: Caller): Answer {
       const unknown = Object.keys(params).find((k) => !CANCEL_PARAMS.has(k));
       if (unknown) return stripeErrors.unknownParam(unknown);
@@ -274,6 +365,23 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
 
   /** Routes one API request; answers Stripe's error shapes for everything it refuses. */
   const api = (method: string, path: string, params: FormParams, caller: Caller): { operation?: string; answer: Answer } => {
+    const refundPath = /^\/v1\/refunds(?:\/([^/]+))?$/.exec(path);
+    if (refundPath) {
+      const operation =
+        method === "POST" && !refundPath[1]
+          ? "PostRefunds"
+          : method === "GET"
+            ? refundPath[1]
+              ? "GetRefundsRefund"
+              : "GetRefunds"
+            : undefined;
+      if (!operation) return { answer: stripeErrors.notFound(path) };
+      // Refunds need the secret key: a browser's publishable key may not touch them.
+      if (caller.kind !== "secret") return { operation, answer: stripeErrors.unauthenticated() };
+      if (operation === "PostRefunds") return { operation, answer: operations.PostRefunds(params, caller) };
+      if (operation === "GetRefunds") return { operation, answer: operations.GetRefunds(params) };
+      return { operation, answer: operations.GetRefundsRefund(decodeURIComponent(refundPath[1]!)) };
+    }
     if (path === "/v1/payment_intents" && method === "POST") {
       if (caller.kind !== "secret") return { operation: "PostPaymentIntents", answer: stripeErrors.unauthenticated() };
       return { operation: "PostPaymentIntents", answer: operations.PostPaymentIntents(params, caller) };
@@ -413,11 +521,19 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
       authenticate(id, outcome);
     },
     webhooksIdle: () => sender.idle(),
+    dashboardRefund(paymentIntentId, amountMinor) {
+      const pi = intents.get(paymentIntentId);
+      if (!pi) throw new Error(`no payment intent ${paymentIntentId}`);
+      const answer = refund(pi, amountMinor, {}, "requested_by_customer", undefined);
+      if (answer.status !== 200) throw new Error((answer.body as { error: { message: string } }).error.message);
+      return answer.body as RefundJson;
+    },
   };
 }
 
 function operationOf(method: string, path: string): string | undefined {
   if (method === "POST" && path === "/v1/payment_intents") return "PostPaymentIntents";
+  if (method === "POST" && path === "/v1/refunds") return "PostRefunds";
   const m = /^\/v1\/payment_intents\/[^/]+\/(confirm|cancel)$/.exec(path);
   if (method === "POST" && m) return m[1] === "confirm" ? "PostPaymentIntentsIntentConfirm" : "PostPaymentIntentsIntentCancel";
   return undefined;

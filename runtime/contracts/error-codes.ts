@@ -41,6 +41,12 @@ export type ErrorCode =
   | "CREDIT_NOTE_REFUSED"
   /** The payment provider refused the refund (409): e.g. the payment was refunded already in its dashboard. */
   | "REFUND_REFUSED"
+  /** An admin asked to cancel an invoiced order (409): an invoice is corrected with a credit note, never cancelled. */
+  | "ORDER_INVOICED"
+  /** The order cannot be cancelled in its state (409): it expired unpaid, or its payment is still being processed. */
+  | "ORDER_NOT_CANCELLABLE"
+  /** The invoice email of this order was re-sent less than 10 minutes ago (429, with Retry-After). */
+  | "RESEND_TOO_SOON"
   /** API Gateway's stage throttling refused the request (429, with Retry-After). */
   | "THROTTLED"
   /** Any other 4xx API Gateway answers itself before the API runs; the status says which. */

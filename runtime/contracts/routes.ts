@@ -19,6 +19,8 @@ export const API_ROUTE_CONTRACT = [
   { method: "GET", resource: "/admin/orders/{orderId}", auth: "cognito", role: "admin" },
   { method: "POST", resource: "/admin/orders/{orderId}/credit-notes", auth: "cognito", role: "admin" },
   { method: "GET", resource: "/admin/exports", auth: "cognito", role: "admin" },
+  { method: "POST", resource: "/admin/orders/{orderId}/cancel", auth: "cognito", role: "admin" },
+  { method: "POST", resource: "/admin/orders/{orderId}/resend", auth: "cognito", role: "admin" },
   { method: "POST", resource: "/webhooks/stripe", auth: "provider-signature" },
 ] as const;
 

@@ -438,8 +438,19 @@ export const MAX_TOTAL_MINOR = 1_000_000_000_000;
  * confirmed makes an order PAID, and only a PAID order is invoiced. AWAITING_PAYMENT -> PAYMENT_FAILED
  * (declined; the customer may still pay until the deadline) -> EXPIRED (not paid in time) or
  * CANCELLED (its payment was cancelled at the provider): none of these takes an invoice number.
+ * An admin's cancellation of a PAID order not numbered yet: PAID -> CANCELLING (no worker numbers it
+ * any more; its payment is being refunded) -> CANCELLED. An invoiced order is corrected by a credit note.
  */
-export const ORDER_STATUSES = ["AWAITING_PAYMENT", "PAYMENT_FAILED", "EXPIRED", "CANCELLED", "PAID", "INVOICED", "NOTIFIED"] as const;
+export const ORDER_STATUSES = [
+  "AWAITING_PAYMENT",
+  "PAYMENT_FAILED",
+  "EXPIRED",
+  "CANCELLING",
+  "CANCELLED",
+  "PAID",
+  "INVOICED",
+  "NOTIFIED",
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Page sizes of GET /orders. */

@@ -18,6 +18,8 @@ const CREDIT_NOTE_COUNTER_PK = "COUNTER#creditNote";
 const creditNotePk = (creditNoteId: string) => `CREDITNOTE#${creditNoteId}`;
 /** The state index's attribute names, for expressions that set or remove them. */
 const STATE_INDEX_NAMES = { "#g2pk": TABLE_DESIGN.stateIndex.partitionKey, "#g2sk": TABLE_DESIGN.stateIndex.sortKey };
+/** The condition that no re-send was asked for after `:since` (a conditional write holds the re-sends' rate limit). */
+const NO_RESEND_SINCE = "(attribute_not_exists(resendRequestedAt) OR resendRequestedAt <= :since)";
 /** Orders one numbering transaction can number: TransactWriteItems holds 100 items, one is the counter. */
 export const MAX_NUMBERING_BATCH = 99;
 
@@ -70,8 +72,21 @@ export interface OrderRecord {
   readonly creditedMinor?: number;
   /** The ids of the invoice's credit notes, in the order they were requested. */
   readonly creditNoteIds?: string[];
+  /** When an admin's cancellation moved the PAID order to CANCELLING, and under which Idempotency-Key. */
+  readonly cancelRequestedAt?: string;
+  readonly cancelKey?: string;
+  /** The refund of a PAID order's cancellation (credit-note id `cancel-<orderId>` at the provider). */
+  readonly cancelRefund?: CancelRefund;
   /** A credit note took back the shipping (it is credited whole, so once at most). Units credited per line: `creditedQty_<line>`. */
   readonly shippingCredited?: boolean;
+}
+
+/** The refund a cancellation made, as the provider reported it. */
+export interface CancelRefund {
+  readonly refundId: string;
+  readonly status: string;
+  readonly amountMinor: number;
+  readonly currency: string;
 }
 
 /** What the admins' order listing filters on (each exact; the email case-insensitively). */
@@ -536,6 +551,31 @@ export class OrderStore {
       { ":status": status, ":awaiting": "AWAITING_PAYMENT", ":failed": "PAYMENT_FAILED", ":at": at.toISOString() },
       STATE_INDEX_NAMES,
     );
+  }
+
+  /**
+   * An admin cancels a PAID order, step 1: PAID -> CANCELLING, only while it has no invoice number
+   * (the numbering transaction takes PAID orders only, so from here no worker numbers it). It leaves
+   * the outbox: no sweep sends its message. False when it was numbered (or left PAID) meanwhile.
+   */
+  beginCancellation(orderId: string, at: Date, cancelKey: string): Promise<boolean> {
+    return this.updateOrderIf(
+      orderId,
+      "SET #s = :cancelling, cancelRequestedAt = :at, cancelKey = :key REMOVE enqueueClaimId, enqueueClaimedAt, #g2pk, #g2sk",
+      "#s = :paid AND attribute_not_exists(invoiceNumber)",
+      { ":cancelling": "CANCELLING", ":paid": "PAID", ":at": at.toISOString(), ":key": cancelKey },
+      STATE_INDEX_NAMES,
+    );
+  }
+
+  /** Step 2, after the refund: CANCELLING -> CANCELLED with the refund; false when it was not CANCELLING (a repeat). */
+  finishCancellation(orderId: string, at: Date, refund: CancelRefund): Promise<boolean> {
+    return this.updateOrderIf(orderId, "SET #s = :cancelled, closedAt = :at, cancelRefund = :r", "#s = :cancelling", {
+      ":cancelled": "CANCELLED",
+      ":cancelling": "CANCELLING",
+      ":at": at.toISOString(),
+      ":r": refund,
+    });
   }
 
   /**
@@ -1112,15 +1152,17 @@ export class OrderStore {
   /**
    * Hands a NOTIFIED order back to the notifier to email its invoice again, to `to`: INVOICED, with
    * no claim, its current email moved to the earlier ones and its outcome cleared. `seen` is the
-   * record the caller read; false when the order changed since (or was not NOTIFIED).
+   * record the caller read; false when the order changed since (or was not NOTIFIED), or was re-sent
+   * after `notBefore` (the rate limit of re-sends).
    */
-  reopenForResend(seen: OrderRecord, to: string, now: Date): Promise<boolean> {
+  reopenForResend(seen: OrderRecord, to: string, now: Date, notBefore: Date = now): Promise<boolean> {
     return this.updateOrderIf(
       seen.order.orderId,
       "SET #s = :invoiced, emailTo = :to, resendRequestedAt = :now, previousEmailMessageIds = list_append(if_not_exists(previousEmailMessageIds, :none), :mids) " +
         "REMOVE emailMessageId, emailStatus, emailFailure, emailOutcomeAt, notifiedAt, notifyClaimedAt, notifyClaimId",
-      "#s = :notified AND emailMessageId = :mid",
+      `#s = :notified AND emailMessageId = :mid AND ${NO_RESEND_SINCE}`,
       {
+        ":since": notBefore.toISOString(),
         ":invoiced": "INVOICED",
         ":notified": "NOTIFIED",
         ":to": to,
@@ -1130,6 +1172,20 @@ export class OrderStore {
         ":mid": seen.emailMessageId ?? "unknown",
       },
     );
+  }
+
+  /**
+   * Re-sends an INVOICED order's email (not sent yet, or failed every attempt) to `to`: records the
+   * address and the request; the notifier, handed the order, mails it. False when it is no longer
+   * INVOICED or was re-sent after `notBefore`.
+   */
+  requestResend(seen: OrderRecord, to: string, now: Date, notBefore: Date = now): Promise<boolean> {
+    return this.updateOrderIf(seen.order.orderId, "SET emailTo = :to, resendRequestedAt = :now", `#s = :invoiced AND ${NO_RESEND_SINCE}`, {
+      ":invoiced": "INVOICED",
+      ":to": to,
+      ":now": now.toISOString(),
+      ":since": notBefore.toISOString(),
+    });
   }
 
   /** Moves the order to INVOICED; false when it was already past PAID (a redelivery). */

@@ -7,9 +7,24 @@ import { LIST_LIMITS, ORDER_STATUSES, listOrdersQuerySchema } from "../domain/or
 import { OrderStore, type AdminOrderFilter, type OrderRecord } from "../domain/store";
 import { monthPartition } from "../contracts/table";
 import { isOrderId } from "../domain/ids";
-import { NotFound, ValidationFailed } from "../errors";
+import {
+  NotFound,
+  NotInvoiced,
+  OrderInvoiced,
+  OrderNotCancellable,
+  RefundRefusedError,
+  ResendTooSoon,
+  ServiceUnavailable,
+  ValidationFailed,
+} from "../errors";
 import { adminFromClaims } from "./catalog-api";
 import type { Logger } from "../log";
+import { recordAudit } from "../domain/audit";
+import { RefundRefused, type RefundState } from "../payments/provider";
+import { settlePayment } from "./payment-flow";
+import { idempotencyKeyOf, issuesOf, parseJsonText, readJsonText } from "./order-request";
+import { ADMIN_RESEND_POLICY, recipientOf, resendInvoice, ResendRefused } from "../invoices/resend";
+import type { OrderApiDeps } from "./order-api";
 
 /** The admins' read side of orders: GET /admin/orders (filtered listing) and GET /admin/orders/{orderId} (record and timeline). */
 
@@ -249,4 +264,210 @@ export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: Adm
     },
     timeline: timelineOf(rec, emails),
   });
+}
+
+/** The provider-side id of a cancellation's refund (its idempotency key is `refund-cancel-<orderId>`): one per order, whoever retries. */
+export const cancellationRefundId = (orderId: string): string => `cancel-${orderId}`;
+
+const INVOICED_MESSAGE = "This order is invoiced: an invoiced order is corrected with a credit note, not cancelled.";
+
+/** The body of a cancellation's answer. */
+function cancelledBody(rec: OrderRecord) {
+  const r = rec.cancelRefund;
+  return {
+    orderId: rec.order.orderId,
+    status: "CANCELLED" as const,
+    ...(r ? { refund: { refundId: r.refundId, status: r.status, amount: { amount: r.amountMinor, currency: r.currency } } } : {}),
+  };
+}
+
+/**
+ * POST /admin/orders/{orderId}/cancel (Idempotency-Key required): an unpaid order's payment is cancelled
+ * at the provider and the order CANCELLED; a PAID order not numbered yet is first moved to CANCELLING
+ * (from then no worker numbers it), then refunded in full, then CANCELLED, so money and status never
+ * disagree: a crash in between leaves it CANCELLING, and any retry (whatever its key) refunds under the
+ * same provider idempotency key and finishes. An invoiced order is refused (409 ORDER_INVOICED); a
+ * cancelled one answers as before (200).
+ */
+export async function handleAdminCancelOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const who = adminFromClaims(event, "cancel orders");
+  const orderId = event.pathParameters?.orderId ?? "";
+  if (!isOrderId(orderId)) throw new NotFound("No such order.");
+  const key = idempotencyKeyOf(event, true);
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const log = deps.log.child({ orderId, adminSub: who.sub });
+  let rec = await store.get(orderId);
+  if (!rec) throw new NotFound("No such order.");
+  const from = rec.status;
+  // Each pass moves the order one step or answers; a state changed by someone else is read again.
+  for (let pass = 0; pass < 5; pass++) {
+    switch (rec.status) {
+      case "CANCELLED":
+        if (pass === 0) return json(200, cancelledBody(rec));
+        await auditCancel(event, deps, who, rec, from, key);
+        return json(200, cancelledBody(rec));
+      case "INVOICED":
+      case "NOTIFIED":
+        throw new OrderInvoiced(INVOICED_MESSAGE);
+      case "EXPIRED":
+        throw new OrderNotCancellable("This order expired unpaid: it is closed already and nothing was charged.");
+      case "AWAITING_PAYMENT":
+      case "PAYMENT_FAILED":
+        rec = await cancelUnpaid(deps, store, rec, log);
+        break;
+      case "PAID":
+        if (rec.invoiceNumber) throw new OrderInvoiced(INVOICED_MESSAGE);
+        if (!(await store.beginCancellation(orderId, deps.now(), key))) log.info("order changed before it could be cancelled; read again");
+        break;
+      case "CANCELLING":
+        await refundAndFinish(deps, store, rec, log);
+        break;
+    }
+    const next = await store.get(orderId);
+    if (!next) throw new Error(`order ${orderId} vanished while being cancelled`);
+    if (next.status === "PAID" && next.invoiceNumber) throw new OrderInvoiced(INVOICED_MESSAGE);
+    rec = next;
+  }
+  throw new Error(`order ${orderId} kept changing while being cancelled`);
+}
+
+/**
+ * Cancels the unpaid order's payment at the provider, then closes the order. A payment that won the
+ * race (the provider answers "succeeded") makes the order PAID instead, and the caller goes on as for a
+ * PAID order. Answers the order as it is afterwards.
+ */
+async function cancelUnpaid(deps: OrderApiDeps, store: OrderStore, rec: OrderRecord, log: Logger): Promise<OrderRecord> {
+  const orderId = rec.order.orderId;
+  if (rec.paymentId) {
+    const state = await deps.payments.cancelPayment(rec.paymentId);
+    if (state.status === "succeeded") {
+      log.info("the payment succeeded before it could be cancelled: the order is PAID, and is refunded instead", {
+        paymentId: state.paymentId,
+      });
+      await settlePayment(deps, store, rec, state, log);
+      return rec;
+    }
+    if (state.status !== "canceled") {
+      throw new OrderNotCancellable(
+        `The order's payment is ${state.status} at the payment provider and cannot be cancelled now: try again in a few minutes.`,
+      );
+    }
+  }
+  if (await store.closeUnpaid(orderId, "CANCELLED", deps.now()))
+    log.info("unpaid order cancelled by an admin", { paymentId: rec.paymentId });
+  return rec;
+}
+
+/** Refunds the CANCELLING order's whole payment (once, whoever retries) and makes it CANCELLED. */
+async function refundAndFinish(deps: OrderApiDeps, store: OrderStore, rec: OrderRecord, log: Logger): Promise<void> {
+  const { order } = rec;
+  if (!rec.paymentId) throw new Error(`order ${order.orderId} is CANCELLING without a payment`);
+  const creditNoteId = cancellationRefundId(order.orderId);
+  let refund: RefundState;
+  try {
+    refund = await deps.payments.refundPayment({
+      paymentId: rec.paymentId,
+      amountMinor: order.totalMinor,
+      currency: order.currency,
+      orderId: order.orderId,
+      creditNoteId,
+      shop: deps.settings.ordersTable,
+    });
+  } catch (e) {
+    if (!(e instanceof RefundRefused)) throw e;
+    // The order stays CANCELLING: never invoiced, and a person sees why (e.g. refunded in the dashboard already).
+    log.error("refund of a cancelled order refused by the provider", { alarm: "cancel-refund-refused", reason: e.reason });
+    throw new RefundRefusedError(
+      `The payment provider refused to refund the order (${e.reason}); it stays cancelled-pending (CANCELLING) and is never invoiced. Check the payment at the provider.`,
+    );
+  }
+  const done = await store.finishCancellation(order.orderId, deps.now(), {
+    refundId: refund.refundId,
+    status: refund.status,
+    amountMinor: refund.amountMinor,
+    currency: refund.currency,
+  });
+  if (done) log.info("paid order cancelled and refunded", { refundId: refund.refundId, amountMinor: refund.amountMinor });
+}
+
+/** The audit entry of a cancellation this request completed. */
+function auditCancel(
+  event: APIGatewayProxyEvent,
+  deps: OrderApiDeps,
+  who: { sub: string; email?: string },
+  rec: OrderRecord,
+  from: string,
+  idempotencyKey: string,
+): Promise<void> {
+  return auditOrderAction(event, deps, who, "order.cancelled", rec.order.orderId, {
+    from,
+    idempotencyKey,
+    ...(rec.cancelRefund ? { refundId: rec.cancelRefund.refundId, refundMinor: rec.cancelRefund.amountMinor } : {}),
+  });
+}
+
+/** Records an admin's action on an order: who, which route and request, a small summary. */
+async function auditOrderAction(
+  event: APIGatewayProxyEvent,
+  deps: OrderApiDeps,
+  who: { sub: string; email?: string },
+  action: string,
+  orderId: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(deps.ddb, deps.settings.ordersTable, deps.now(), {
+    adminSub: who.sub,
+    ...(who.email ? { adminEmail: who.email } : {}),
+    action,
+    target: `order:${orderId}`,
+    route: `${event.httpMethod} ${event.resource}`,
+    ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
+    detail,
+  });
+}
+
+/** The optional body of POST /admin/orders/{orderId}/resend: another address to send to. */
+export const resendBodySchema = once(() => z.object({ email: z.string().email().max(254).optional() }).strict());
+
+/**
+ * POST /admin/orders/{orderId}/resend (body optional: {"email": "..."}): hands an invoiced order back to
+ * the notifier, which mails the invoice again with a fresh signed link, to `email` or the last recipient.
+ * One re-send per order per 10 minutes (a conditional write on the order: 429 RESEND_TOO_SOON with
+ * Retry-After); 409 NOT_INVOICED before the invoice exists. 202: the email is on its way.
+ */
+export async function handleAdminResendInvoice(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {
+  const who = adminFromClaims(event, "re-send invoices");
+  const orderId = event.pathParameters?.orderId ?? "";
+  if (!isOrderId(orderId)) throw new NotFound("No such order.");
+  const hasBody = Boolean(event.body && event.body.trim());
+  const body = resendBodySchema().safeParse(hasBody ? parseJsonText(readJsonText(event, "re-send request"), "re-send request") : {});
+  if (!body.success) throw new ValidationFailed("The re-send request is not valid; see details.", issuesOf(body.error));
+  if (!deps.notifyInvoice)
+    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
+  const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
+  const rec = await store.get(orderId);
+  if (!rec) throw new NotFound("No such order.");
+  const to = body.data.email ?? recipientOf(rec);
+  let result;
+  try {
+    result = await resendInvoice(store, orderId, to, deps.now(), deps.notifyInvoice, ADMIN_RESEND_POLICY);
+  } catch (e) {
+    if (!(e instanceof ResendRefused)) throw e;
+    if (e.reason === "no-order") throw new NotFound("No such order.");
+    if (e.reason === "not-invoiced") throw new NotInvoiced(`This order is ${rec.status}: it has no invoice to send yet.`);
+    if (e.reason === "too-soon")
+      throw new ResendTooSoon("This order's invoice was re-sent less than 10 minutes ago; try again later.", e.retryAfterSeconds ?? 600);
+    if (e.reason === "complained")
+      throw new ValidationFailed("The recipient marked this invoice email as spam: send it to another address.", [
+        { path: "email", message: "marked the invoice email as spam; give another address" },
+      ]);
+    throw new ServiceUnavailable("The order changed while its invoice was being re-sent; try again.");
+  }
+  deps.log.info("invoice re-sent by an admin", { orderId, adminSub: who.sub });
+  await auditOrderAction(event, deps, who, "order.invoice-resent", orderId, {
+    to: result.to,
+    previousTo: result.previous.to,
+    ...(result.previous.messageId ? { previousMessageId: result.previous.messageId } : {}),
+  });
+  return json(202, { orderId, status: "INVOICED", to: result.to });
 }

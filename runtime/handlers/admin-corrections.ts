@@ -11,7 +11,7 @@ import {
   IdempotencyKeyReused,
   NotFound,
   NotInvoiced,
-  RefundNotMade,
+  RefundRefusedError,
   ServiceUnavailable,
   ValidationFailed,
 } from "../errors";
@@ -105,7 +105,9 @@ async function refundAndQueue(deps: OrderApiDeps, store: OrderStore, rec: OrderR
       if (e instanceof RefundRefused) {
         // Nothing was refunded: the reservation is given back, so the invoice can still be credited otherwise.
         await store.voidCreditNote(cn.creditNote.id, deps.now());
-        throw new RefundNotMade(`The payment provider refused the refund (${e.reason}): nothing was refunded and no credit note issued.`);
+        throw new RefundRefusedError(
+          `The payment provider refused the refund (${e.reason}): nothing was refunded and no credit note issued.`,
+        );
       }
       throw e;
     }
@@ -113,7 +115,7 @@ async function refundAndQueue(deps: OrderApiDeps, store: OrderStore, rec: OrderR
     await store.recordCreditNoteRefund(cn.creditNote.id, refund);
     if (!accepted(refund)) {
       await store.voidCreditNote(cn.creditNote.id, deps.now());
-      throw new RefundNotMade(`The payment provider did not make the refund (${state.status}): no credit note issued.`);
+      throw new RefundRefusedError(`The payment provider did not make the refund (${state.status}): no credit note issued.`);
     }
   }
   if (cn.status === "REQUESTED") await enqueueCreditNote(deps.sqs, deps.settings.ordersQueueUrl, rec.order.orderId, cn.creditNote.id);
@@ -163,7 +165,9 @@ export async function handleAdminCreateCreditNote(event: APIGatewayProxyEvent, d
     throw e instanceof CreditNoteRefused ? refusal(e) : e;
   }
   if (reserved.status === "VOID")
-    throw new RefundNotMade("The payment provider refused this credit note's refund, so it was voided. Send a new request (a new Idempotency-Key).");
+    throw new RefundRefusedError(
+      "The payment provider refused this credit note's refund, so it was voided. Send a new request (a new Idempotency-Key).",
+    );
   await auditAdminAction(deps, event, who, "credit_note.requested", `order:${orderId}`, {
     creditNoteId: reserved.creditNote.id,
     kind: reserved.creditNote.kind,

@@ -88,6 +88,13 @@ export type MessageOutcome = "invoiced" | "duplicate" | "dropped";
 /** The statuses of orders whose payment was confirmed: PAID (to invoice) and what follows it. */
 const INVOICEABLE_OR_DONE: ReadonlySet<OrderStatus> = new Set(["PAID", "INVOICED", "NOTIFIED"]);
 
+/**
+ * Did an admin cancel the order after it was paid (runtime/handlers/admin-api.ts: being refunded, or done)?
+ * Its message may still arrive. A CANCELLED order never paid has no message: that one still alarms.
+ */
+const cancelledAfterPayment = (rec: OrderRecord): boolean =>
+  rec.status === "CANCELLING" || (rec.status === "CANCELLED" && rec.cancelRequestedAt !== undefined);
+
 /** Parses a queue message body with `schema` (named `what` in the error); a body that is not JSON or does not match is poison. */
 export function parseMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: string, what: string): T {
   let json: unknown;
@@ -120,6 +127,11 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
     log.warn("message for an order that does not exist; dropped");
     return { orderId: order.orderId, outcome: "dropped" };
   }
+  // An admin cancelled it after it was paid: its message may still arrive; it never takes a number.
+  if (cancelledAfterPayment(before)) {
+    log.info("message for a cancelled order; dropped, nothing invoiced", { status: before.status });
+    return { orderId: order.orderId, outcome: "dropped" };
+  }
   // Only a PAID order is invoiced: its message is sent only after the provider confirmed the payment.
   if (!INVOICEABLE_OR_DONE.has(before.status)) {
     log.error("message for an order that is not paid; dropped, nothing invoiced", { alarm: "unpaid-order-message", status: before.status });
@@ -129,7 +141,16 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
     log.info("duplicate delivery: order already invoiced", { status: before.status });
     return { orderId: order.orderId, outcome: "duplicate" };
   }
-  const numbered = await (deps.numberInvoice ? deps.numberInvoice(before) : store.assignInvoiceNumber(before, deps.now()));
+  let numbered: OrderRecord;
+  try {
+    numbered = await (deps.numberInvoice ? deps.numberInvoice(before) : store.assignInvoiceNumber(before, deps.now()));
+  } catch (e) {
+    // The numbering takes PAID orders only: one cancelled since it was read is dropped, not retried.
+    const now = await store.get(order.orderId);
+    if (!now || !cancelledAfterPayment(now)) throw e;
+    log.info("order cancelled while being numbered; dropped, nothing invoiced", { status: now.status });
+    return { orderId: order.orderId, outcome: "dropped" };
+  }
   if (!numbered.invoiceNumber || !numbered.invoiceKey || !numbered.invoiceIssuedAt) {
     throw new Error(`order ${order.orderId} came back with an incomplete invoice assignment`);
   }

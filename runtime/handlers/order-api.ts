@@ -14,9 +14,10 @@ import { CatalogStore } from "../domain/catalog-store";
 import { PaymentProviderUnavailable, PaymentRequestRefused, type PaymentProvider, type PaymentState } from "../payments/provider";
 import { settlePayment, handlePaymentWebhook, sweepPayments } from "./payment-flow";
 import { handleDeleteProduct, handleListProducts, handlePutProduct } from "./catalog-api";
-import { handleAdminGetOrder, handleAdminListOrders } from "./admin-api";
 import { handleAdminCreateCreditNote } from "./admin-corrections";
 import { handleAdminExport } from "./admin-export";
+import { handleAdminCancelOrder, handleAdminGetOrder, handleAdminListOrders, handleAdminResendInvoice } from "./admin-api";
+import type { Notify } from "../invoices/resend";
 import { EXPIRE_PAYMENTS_TASK } from "../contracts/payments";
 import { resolveLocale } from "../i18n";
 import { isLang } from "../i18n/langs";
@@ -62,6 +63,11 @@ export interface OrderApiDeps {
   readonly newOrderId: () => string;
   readonly log: Logger;
   readonly metrics: MetricsEmitter;
+  /**
+   * Hands an order's invoice back to the notifier (POST /admin/orders/{orderId}/resend); locally the
+   * notifier driver's event queue. @default none: the route answers 503
+   */
+  readonly notifyInvoice?: Notify;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -596,6 +602,8 @@ const ROUTE_HANDLERS: Record<RouteKey, (event: APIGatewayProxyEvent, deps: Order
   "GET /admin/orders/{orderId}": handleAdminGetOrder,
   "POST /admin/orders/{orderId}/credit-notes": handleAdminCreateCreditNote,
   "GET /admin/exports": handleAdminExport,
+  "POST /admin/orders/{orderId}/cancel": handleAdminCancelOrder,
+  "POST /admin/orders/{orderId}/resend": handleAdminResendInvoice,
   "POST /webhooks/stripe": handlePaymentWebhook,
 };
 /** Every route of the contract with its handler; the local gateway and the router read this list. */

@@ -151,12 +151,20 @@ export function parseCreateOrderRequest(event: APIGatewayProxyEvent): CreateOrde
   const body = createOrderBodySchema().safeParse(parsedJson);
   if (!body.success) throw new ValidationFailed("The order is not valid; see details for each problem.", issuesOf(body.error));
 
-  const idempotencyKey = header(event, "idempotency-key");
-  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
-    throw new ValidationFailed("The Idempotency-Key header must be 1 to 128 visible ASCII characters.", [
-      { path: "headers.Idempotency-Key", message: "must be 1 to 128 visible ASCII characters" },
-    ]);
-  }
+  const idempotencyKey = idempotencyKeyOf(event);
   const locale = (event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined)?.locale;
   return { customer, body: body.data, idempotencyKey, ...(typeof locale === "string" ? { claimLocale: locale } : {}) };
+}
+
+/** The request's Idempotency-Key header: 1 to 128 visible ASCII characters, else 400; `required` refuses its absence too. */
+export function idempotencyKeyOf(event: APIGatewayProxyEvent, required: true): string;
+export function idempotencyKeyOf(event: APIGatewayProxyEvent, required?: boolean): string | undefined;
+export function idempotencyKeyOf(event: APIGatewayProxyEvent, required = false): string | undefined {
+  const key = header(event, "idempotency-key");
+  if (key === undefined && !required) return undefined;
+  if (key === undefined || !/^[\x21-\x7e]{1,128}$/.test(key)) {
+    const message = key === undefined ? "is required" : "must be 1 to 128 visible ASCII characters";
+    throw new ValidationFailed(`The Idempotency-Key header ${message}.`, [{ path: "headers.Idempotency-Key", message }]);
+  }
+  return key;
 }

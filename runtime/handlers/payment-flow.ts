@@ -162,6 +162,7 @@ export async function handlePaymentWebhook(event: APIGatewayProxyEvent, deps: Or
   }
   const olog = log.child({ orderId: p.orderId });
   if (ev.kind === "refunded") {
+    // A refund changes no payment state: the order stays paid. Each refund of an invoiced order gets its credit note.
     if (rec.paymentId !== p.paymentId) {
       olog.error("refund of a payment that is not the order's; nothing credited", { alarm: "payment-mismatch", paymentId: p.paymentId });
       return ok("refused");

@@ -43,6 +43,7 @@ export interface PaymentState {
 export interface PaymentEvent {
   /** The provider's event id (evt_...): the same event redelivered carries the same id. */
   readonly eventId: string;
+  /** "refunded": money went back to the customer (Stripe `charge.refunded`); `payment` is the refunded payment. */
   readonly kind: "succeeded" | "failed" | "canceled" | "refunded" | "other";
   /** The provider's event type, e.g. "payment_intent.succeeded". */
   readonly type: string;
@@ -68,27 +69,30 @@ export interface CreatePaymentRequest {
   readonly description?: string;
 }
 
-/** A refund of (part of) an order's payment, for one credit note. */
+/** The request to give money of a succeeded payment back, for one credit note (or cancellation). */
 export interface RefundRequest {
   readonly paymentId: string;
   readonly amountMinor: number;
   readonly currency: string;
   readonly orderId: string;
+  /** The credit note (or cancellation) the refund is for: the provider-side idempotency key is derived from it. */
   readonly creditNoteId: string;
   readonly shop?: string;
 }
 
-/** Where a refund stands. */
+/** Where a refund stands at the provider. */
 export type RefundStatus = "succeeded" | "pending" | "failed" | "canceled";
 
-/** One refund as the provider reports it. */
+/** One refund (a Stripe Refund) as the provider reports it. */
 export interface RefundState {
+  /** The provider's id of the refund (re_...). */
   readonly refundId: string;
   readonly paymentId: string;
   readonly status: RefundStatus;
   readonly amountMinor: number;
+  /** Upper-case ISO 4217. */
   readonly currency: string;
-  /** The credit note the refund was made for (its metadata); absent for one made in the provider's dashboard. */
+  /** The credit note it was made for (its metadata); absent for a refund made elsewhere (the provider's dashboard). */
   readonly creditNoteId?: string;
   readonly orderId?: string;
   /** When the provider created it (epoch seconds). */
@@ -104,12 +108,15 @@ export interface PaymentProvider {
   getPayment(paymentId: string): Promise<PaymentState>;
   /** Cancels a payment that has not succeeded; answers the state it is in afterwards (e.g. "succeeded" if it won the race). */
   cancelPayment(paymentId: string): Promise<PaymentState>;
+  /**
+   * Gives `amountMinor` of a succeeded payment back; idempotent per credit note (a repeat returns the same
+   * refund). RefundRefused when the payment has not succeeded or less than the amount is left to refund.
+   */
+  refundPayment(req: RefundRequest): Promise<RefundState>;
+  /** Every refund of the payment, oldest first, whoever made it. */
+  listRefunds(paymentId: string): Promise<RefundState[]>;
   /** Verifies a webhook's signature over the raw body (with the provider's tolerance for its age) and reads it. */
   parseWebhook(rawBody: string, signatureHeader: string | undefined): Promise<PaymentEvent>;
-  /** Refunds (part of) a payment for a credit note; idempotent per credit note. */
-  refundPayment(req: RefundRequest): Promise<RefundState>;
-  /** Every refund of the payment, oldest first. */
-  listRefunds(paymentId: string): Promise<RefundState[]>;
 }
 
 /** The provider could not be reached, timed out, throttled or failed on its side: retry later. */
@@ -144,19 +151,23 @@ export class PaymentRequestRefused extends Error {
   }
 }
 
-/** A webhook whose signature does not verify, or that is older than the tolerance (a replay). */
-export class WebhookSignatureInvalid extends Error {
-  override name = "WebhookSignatureInvalid";
-}
-
-/** The provider refused the refund: more than is left to refund, or a payment that did not succeed. */
+/**
+ * The provider refused a refund: the amount is above what is left to refund, or the payment has not
+ * succeeded (nothing to refund). Not an outage and not to retry as it is; `reason` is the provider's.
+ */
 export class RefundRefused extends Error {
   override name = "RefundRefused";
   constructor(
     message: string,
+    /** Why, in the provider's machine words where it gave them (e.g. "amount_too_large", "charge_already_refunded"). */
     readonly reason: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
   }
+}
+
+/** A webhook whose signature does not verify, or that is older than the tolerance (a replay). */
+export class WebhookSignatureInvalid extends Error {
+  override name = "WebhookSignatureInvalid";
 }

@@ -11,6 +11,10 @@ import {
   PaymentRequestRefused,
   type PaymentState,
   type PaymentStatus,
+  RefundRefused,
+  type RefundRequest,
+  type RefundState,
+  type RefundStatus,
   WebhookSignatureInvalid,
 } from "./provider";
 
@@ -89,6 +93,39 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
       return retrieve(stripe, paymentId);
     },
 
+    async refundPayment(req: RefundRequest): Promise<RefundState> {
+      const { stripe } = await client();
+      const params: Stripe.RefundCreateParams = {
+        payment_intent: req.paymentId,
+        amount: req.amountMinor,
+        metadata: { order_id: req.orderId, credit_note_id: req.creditNoteId, ...(req.shop ? { shop: req.shop } : {}) },
+      };
+      let refund: Stripe.Refund;
+      try {
+        refund = await stripe.refunds.create(params, { idempotencyKey: `refund-${req.creditNoteId}` });
+      } catch (err) {
+        throw refusedRefund(err) ?? translate(err, "refund a payment");
+      }
+      const state = toRefundState(refund);
+      if (state.currency !== req.currency.toUpperCase()) {
+        throw new Error(`Stripe refunded ${state.amountMinor} ${state.currency} of ${req.paymentId}, asked for ${req.currency}`);
+      }
+      return state;
+    },
+
+    async listRefunds(paymentId: string): Promise<RefundState[]> {
+      const { stripe } = await client();
+      const all: RefundState[] = [];
+      try {
+        // Auto-pagination walks every page (Stripe lists newest first).
+        for await (const r of stripe.refunds.list({ payment_intent: paymentId, limit: 100 })) all.push(toRefundState(r));
+      } catch (err) {
+        throw translate(err, "list a payment's refunds");
+      }
+      // Newest first from Stripe: reversed, then a stable sort by time keeps same-second refunds in Stripe's order.
+      return all.reverse().sort((a, b) => a.created - b.created);
+    },
+
     async parseWebhook(rawBody: string, signatureHeader: string | undefined): Promise<PaymentEvent> {
       if (!signatureHeader) throw new WebhookSignatureInvalid("the webhook has no Stripe-Signature header");
       const { stripe, webhookSecret } = await client();
@@ -101,7 +138,13 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
         }
         throw err;
       }
-      return toPaymentEvent(event);
+      const parsed = toPaymentEvent(event);
+      if (parsed !== NEEDS_INTENT) return parsed;
+      // A charge without the order in its metadata: the PaymentIntent holds it.
+      const charge = event.data.object as Stripe.Charge;
+      const intentId = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
+      if (!intentId) throw new Error(`Stripe event ${event.id} (${event.type}) names no payment_intent`);
+      return { eventId: event.id, kind: "refunded", type: event.type, created: event.created, payment: await retrieve(stripe, intentId) };
     },
   };
 }
@@ -208,6 +251,47 @@ function notSent(e: Stripe.errors.StripeError): boolean {
   return e.type === "StripeConnectionError" && typeof code === "string" && NEVER_SENT_CODES.has(code);
 }
 
+/** A Stripe Refund reduced to what a credit note needs. */
+export function toRefundState(r: Stripe.Refund): RefundState {
+  const paymentId = typeof r.payment_intent === "string" ? r.payment_intent : r.payment_intent?.id;
+  if (!paymentId) throw new Error(`Stripe refund ${r.id} names no payment_intent`);
+  return {
+    refundId: r.id,
+    paymentId,
+    status: toRefundStatus(r.status),
+    amountMinor: r.amount,
+    currency: r.currency.toUpperCase(),
+    ...(r.metadata?.credit_note_id ? { creditNoteId: r.metadata.credit_note_id } : {}),
+    ...(r.metadata?.order_id ? { orderId: r.metadata.order_id } : {}),
+    created: r.created,
+  };
+}
+
+/** Stripe's refund statuses on the port's four: `requires_action` (a customer must act) is not final, so pending. */
+function toRefundStatus(status: string | null): RefundStatus {
+  switch (status) {
+    case "succeeded":
+    case "failed":
+    case "canceled":
+      return status;
+    default:
+      return "pending";
+  }
+}
+
+/**
+ * Stripe's 400s for a refund it will not make: more than is left (`amount_too_large`), nothing left
+ * (`charge_already_refunded`), or a payment with no successful charge.
+ */
+const REFUND_REFUSALS = new Set(["amount_too_large", "charge_already_refunded", "charge_disputed", "charge_not_refundable"]);
+function refusedRefund(err: unknown): RefundRefused | undefined {
+  const e = stripeError(err);
+  if (e?.type !== "StripeInvalidRequestError") return undefined;
+  const reason =
+    e.code && REFUND_REFUSALS.has(e.code) ? e.code : e.param === "payment_intent" && !e.code ? "payment_not_succeeded" : undefined;
+  return reason ? new RefundRefused(`Stripe refused the refund: ${e.message}`, reason, { cause: e }) : undefined;
+}
+
 /** Stripe's 400 for a payment method it does not know or an amount above its 8-digit limit: the order's, not an outage. */
 function refusedRequest(err: unknown): PaymentRequestRefused | undefined {
   const e = stripeError(err);
@@ -244,17 +328,45 @@ const EVENT_KINDS: Readonly<Record<string, PaymentEvent["kind"]>> = {
   "payment_intent.succeeded": "succeeded",
   "payment_intent.payment_failed": "failed",
   "payment_intent.canceled": "canceled",
+  "charge.refunded": "refunded",
 };
 
-/** A verified Stripe event as the order sees it. */
-export function toPaymentEvent(event: Stripe.Event): PaymentEvent {
+/** toPaymentEvent's answer for a `charge.refunded` whose charge lacks the order: its PaymentIntent must be read. */
+export const NEEDS_INTENT = Symbol("needs the PaymentIntent");
+
+/** A verified Stripe event as the order sees it (NEEDS_INTENT: read the charge's PaymentIntent first). */
+export function toPaymentEvent(event: Stripe.Event): PaymentEvent | typeof NEEDS_INTENT {
   const kind = EVENT_KINDS[event.type] ?? "other";
   const base = { eventId: event.id, kind, type: event.type, created: event.created };
   if (kind === "other") return base;
+  if (kind === "refunded") return refundedEvent(event, base);
   const pi = event.data.object as Partial<Stripe.PaymentIntent>;
   // Signed by Stripe, but still read at the edge: a payment event must carry a PaymentIntent.
   if (pi.object !== "payment_intent" || typeof pi.id !== "string" || typeof pi.amount !== "number" || typeof pi.currency !== "string") {
     throw new Error(`Stripe event ${event.id} (${event.type}) does not carry a payment_intent`);
   }
   return { ...base, payment: toPaymentState(pi as Stripe.PaymentIntent) };
+}
+
+/**
+ * `charge.refunded` carries the Charge: its PaymentIntent, amount and currency, and (Stripe copies them
+ * from the intent) the intent's metadata with the order. The payment stays "succeeded": money was taken.
+ */
+function refundedEvent(event: Stripe.Event, base: Omit<PaymentEvent, "payment">): PaymentEvent | typeof NEEDS_INTENT {
+  const ch = event.data.object as Partial<Stripe.Charge>;
+  if (ch.object !== "charge" || typeof ch.amount !== "number" || typeof ch.currency !== "string") {
+    throw new Error(`Stripe event ${event.id} (${event.type}) does not carry a charge`);
+  }
+  const intentId = typeof ch.payment_intent === "string" ? ch.payment_intent : ch.payment_intent?.id;
+  const orderId = ch.metadata?.orderId;
+  if (!intentId || !orderId) return NEEDS_INTENT;
+  const payment: PaymentState = {
+    paymentId: intentId,
+    status: "succeeded",
+    amountMinor: ch.amount,
+    currency: ch.currency.toUpperCase(),
+    orderId,
+    ...(ch.metadata?.shop ? { shop: ch.metadata.shop } : {}),
+  };
+  return { ...base, payment };
 }

@@ -453,6 +453,8 @@ describe("API route decisions", () => {
       { method: "DELETE", resource: "/admin/products/{sku}", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/admin/orders", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/admin/orders/{orderId}", authorization: "COGNITO_USER_POOLS" },
+      { method: "POST", resource: "/admin/orders/{orderId}/cancel", authorization: "COGNITO_USER_POOLS" },
+      { method: "POST", resource: "/admin/orders/{orderId}/resend", authorization: "COGNITO_USER_POOLS" },
       { method: "POST", resource: "/webhooks/stripe", authorization: "NONE" },
     ]);
     expect(methodSpecs().length).to.equal(API_ROUTES.length);
@@ -472,6 +474,8 @@ describe("API route decisions", () => {
       "/webhooks/stripe",
       "/admin/orders/{orderId}",
       "/admin/products/{sku}",
+      "/admin/orders/{orderId}/cancel",
+      "/admin/orders/{orderId}/resend",
     ]);
     expect(pathSlug("/orders/{orderId}")).to.equal("orders-orderId");
   });

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { ADMIN_GROUP } from "../../runtime/contracts/routes";
 
 /** A Cognito user's claims as the REST API authorizer passes them. */
 export interface Claims {
@@ -9,6 +10,14 @@ export interface Claims {
 
 export const ALICE: Claims = { sub: "4f1c2a9e-1111-4a1b-9c1d-aaaaaaaaaaaa", email: "alice@example.com", name: "Alice Example" };
 export const BOB: Claims = { sub: "4f1c2a9e-2222-4a1b-9c1d-bbbbbbbbbbbb", email: "bob@example.com", name: "Bob Example" };
+
+/** A shop admin's claims: in the admins' Cognito group (as the authorizer passes groups, a bracketed list). */
+export const ADMIN: Claims = {
+  ...BOB,
+  sub: "4f1c2a9e-3333-4a1b-9c1d-cccccccccccc",
+  email: "admin@shop.example",
+  "cognito:groups": `[${ADMIN_GROUP}]`,
+} as Claims;
 
 /** Builds an API Gateway REST proxy event shaped as AWS sends it. */
 export function apiEvent(o: {

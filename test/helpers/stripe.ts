@@ -4,9 +4,20 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
 import { signStripePayload, startStripeStandIn, type StripeStandIn, type StripeStandInOptions } from "../../local/stripe-standin";
 import { createStripeProvider, type StripeProviderOptions } from "../../runtime/payments/stripe";
 import type { PaymentProvider } from "../../runtime/payments/provider";
+
+/** The error a promise rejects with, as `E` (fails the test if it resolves). */
+export async function rejection<E = Error>(p: Promise<unknown>): Promise<E> {
+  try {
+    await p;
+  } catch (err) {
+    return err as E;
+  }
+  throw new Error("expected a rejection");
+}
 
 /** Test-mode keys of the stand-in (made up: not Stripe's, not secrets). */
 export const STRIPE_KEYS = {
@@ -18,6 +29,33 @@ export const STRIPE_KEYS = {
 /** Starts a stand-in with the test keys and quick redeliveries. */
 export function startTestStandIn(opts: Partial<StripeStandInOptions> = {}): Promise<StripeStandIn> {
   return startStripeStandIn({ ...STRIPE_KEYS, webhookBackoffMs: 20, ...opts });
+}
+
+/** The official SDK pointed at `standIn` with the test secret key, without retries (tests see each answer). */
+export function sdkFor(standIn: { port: number }): Stripe {
+  return new Stripe(STRIPE_KEYS.secretKey, { host: "127.0.0.1", port: standIn.port, protocol: "http", maxNetworkRetries: 0 });
+}
+
+/**
+ * A stand-in whose webhooks go to a recording endpoint, and the SDK on it, started before the suite's
+ * tests and closed after them (mocha hooks of the calling `describe`).
+ */
+export function useStandInWithEndpoint(): {
+  readonly standIn: StripeStandIn;
+  readonly endpoint: Awaited<ReturnType<typeof startWebhookEndpoint>>;
+  readonly stripe: Stripe;
+} {
+  const ctx = {} as { standIn: StripeStandIn; endpoint: Awaited<ReturnType<typeof startWebhookEndpoint>>; stripe: Stripe };
+  before(async () => {
+    ctx.endpoint = await startWebhookEndpoint();
+    ctx.standIn = await startTestStandIn({ webhookUrl: ctx.endpoint.url });
+    ctx.stripe = sdkFor(ctx.standIn);
+  });
+  after(async () => {
+    await ctx.standIn.close();
+    await ctx.endpoint.close();
+  });
+  return ctx;
 }
 
 /** The Stripe provider pointed at `standIn`, without SDK retries (tests see each answer). */

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import Stripe from "stripe";
-import type { StripeStandIn } from "../../local/stripe-standin";
-import { startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../helpers/stripe";
+import { rejection as rejectionOf, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS, useStandInWithEndpoint } from "../helpers/stripe";
 import { requestSchema, responseValidator, STRIPE_SPEC_SOURCE } from "../helpers/stripe-openapi";
 import { waitUntil } from "../helpers/wait";
 
@@ -16,22 +15,12 @@ const KNOWN_NEWER_THAN_SPEC: Readonly<Record<string, string>> = {
     "replaced payment_method_types in later API versions (the SDK's types have only this one)",
 };
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Stripe.errors.StripeError;
-  }
-  throw new Error("expected a rejection");
-}
+const rejection = (p: Promise<unknown>) => rejectionOf<Stripe.errors.StripeError>(p);
 
 describe("Stripe stand-in (local/stripe-standin.ts)", () => {
-  let standIn: StripeStandIn;
-  let endpoint: Awaited<ReturnType<typeof startWebhookEndpoint>>;
-  let stripe: Stripe;
+  const ctx = useStandInWithEndpoint();
   const api = (path: string, init: RequestInit & { key?: string } = {}) =>
-    fetch(`${standIn.url}${path}`, {
+    fetch(`${ctx.standIn.url}${path}`, {
       ...init,
       headers: {
         authorization: `Bearer ${init.key ?? STRIPE_KEYS.secretKey}`,
@@ -40,20 +29,10 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
       },
     });
   const create = (params: Partial<Stripe.PaymentIntentCreateParams> = {}, options?: Stripe.RequestOptions) =>
-    stripe.paymentIntents.create(
+    ctx.stripe.paymentIntents.create(
       { amount: 1250, currency: "eur", allowed_payment_method_types: ["card"], metadata: { orderId: "o-1" }, ...params },
       options,
     );
-
-  before(async () => {
-    endpoint = await startWebhookEndpoint();
-    standIn = await startTestStandIn({ webhookUrl: endpoint.url });
-    stripe = new Stripe(STRIPE_KEYS.secretKey, { host: "127.0.0.1", port: standIn.port, protocol: "http", maxNetworkRetries: 0 });
-  });
-  after(async () => {
-    await standIn.close();
-    await endpoint.close();
-  });
 
   it("refuses a request without the secret key with Stripe's 401 error", async () => {
     const r = await api("/v1/payment_intents", { method: "POST", body: "amount=100&currency=eur", key: "sk_test_wrong" });
@@ -61,7 +40,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
     expect(r.status).to.equal(401);
     expect(((await r.json()) as { error: { type: string } }).error.type).to.equal("invalid_request_error");
     const err = await rejection(
-      new Stripe("sk_test_wrong", { host: "127.0.0.1", port: standIn.port, protocol: "http" }).paymentIntents.retrieve("pi_1"),
+      new Stripe("sk_test_wrong", { host: "127.0.0.1", port: ctx.standIn.port, protocol: "http" }).paymentIntents.retrieve("pi_1"),
     );
     expect(err.type).to.equal("StripeAuthenticationError");
   });
@@ -77,7 +56,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
     expect(pi.metadata).to.deep.equal({ orderId: "o-form", note: "a&b=c" });
     expect(pi.amount).to.equal(1250);
     expect((pi.latest_charge as Stripe.Charge).payment_method_details?.card?.last4).to.equal("4242");
-    expect(standIn.requests().at(-1)?.params).to.deep.include({ expand: ["latest_charge"], confirm: "true" });
+    expect(ctx.standIn.requests().at(-1)?.params).to.deep.include({ expand: ["latest_charge"], confirm: "true" });
   });
 
   it("answers with a Request-Id and, for the same Idempotency-Key and params, replays the first answer", async () => {
@@ -114,7 +93,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
   it("confirms a declined intent again with another card (the client's retry)", async () => {
     const declined = (await rejection(create({ payment_method: "pm_card_chargeDeclined", confirm: true }))).payment_intent!;
 
-    const paid = await stripe.paymentIntents.confirm(declined.id, { payment_method: "pm_card_mastercard", expand: ["latest_charge"] });
+    const paid = await ctx.stripe.paymentIntents.confirm(declined.id, { payment_method: "pm_card_mastercard", expand: ["latest_charge"] });
 
     expect(paid.status).to.equal("succeeded");
     expect(paid.last_payment_error).to.equal(null);
@@ -139,7 +118,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
   it("3-D Secure: the page's Complete button succeeds the intent and sends the customer back to return_url", async () => {
     const pi = await create({ payment_method: "pm_card_threeDSecure2Required", confirm: true, return_url: "https://shop.example/paid" });
     expect(pi.status).to.equal("requires_action");
-    expect(pi.next_action?.redirect_to_url?.url).to.equal(`${standIn.url}/_standin/3ds/${pi.id}`);
+    expect(pi.next_action?.redirect_to_url?.url).to.equal(`${ctx.standIn.url}/_standin/3ds/${pi.id}`);
 
     const r = await fetch(`${pi.next_action!.redirect_to_url!.url}?outcome=succeed`, { method: "POST", redirect: "manual" });
 
@@ -147,15 +126,15 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
     const back = new URL(r.headers.get("location")!);
     expect(back.origin + back.pathname).to.equal("https://shop.example/paid");
     expect(back.searchParams.get("redirect_status")).to.equal("succeeded");
-    expect((await stripe.paymentIntents.retrieve(pi.id)).status).to.equal("succeeded");
+    expect((await ctx.stripe.paymentIntents.retrieve(pi.id)).status).to.equal("succeeded");
   });
 
   it("cancels an open intent and refuses to cancel a succeeded one (payment_intent_unexpected_state)", async () => {
     const open = await create();
     const paid = await create({ payment_method: "pm_card_visa", confirm: true });
 
-    const canceled = await stripe.paymentIntents.cancel(open.id, { cancellation_reason: "abandoned" });
-    const err = await rejection(stripe.paymentIntents.cancel(paid.id));
+    const canceled = await ctx.stripe.paymentIntents.cancel(open.id, { cancellation_reason: "abandoned" });
+    const err = await rejection(ctx.stripe.paymentIntents.cancel(paid.id));
 
     expect(canceled).to.include({ status: "canceled", cancellation_reason: "abandoned" });
     expect(canceled.canceled_at).to.be.a("number");
@@ -166,28 +145,28 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
     const pi = await create({ payment_method: "pm_card_visa", confirm: true, metadata: { orderId: "o-hook" } });
 
     const hooks = await waitUntil(() => {
-      const mine = endpoint.received.filter((w) => w.body.includes(pi.id));
+      const mine = ctx.endpoint.received.filter((w) => w.body.includes(pi.id));
       return mine.length >= 2 ? mine : undefined;
     }, 5000);
 
-    const events = hooks!.map((h) => stripe.webhooks.constructEvent(h.body, h.signature!, STRIPE_KEYS.webhookSecret));
+    const events = hooks!.map((h) => ctx.stripe.webhooks.constructEvent(h.body, h.signature!, STRIPE_KEYS.webhookSecret));
     expect(events.map((e) => e.type)).to.have.members(["payment_intent.created", "payment_intent.succeeded"]);
     for (const e of events) {
       expect(e).to.include({ object: "event", livemode: false, api_version: Stripe.API_VERSION });
       expect((e.data.object as Stripe.PaymentIntent).id).to.equal(pi.id);
     }
-    expect(() => stripe.webhooks.constructEvent(hooks![0]!.body, hooks![0]!.signature!, "whsec_other")).to.throw(/signature/i);
+    expect(() => ctx.stripe.webhooks.constructEvent(hooks![0]!.body, hooks![0]!.signature!, "whsec_other")).to.throw(/signature/i);
   });
 
-  it("redelivers a webhook the endpoint refused, recording each attempt, with the same event id", async () => {
+  it("redelivers a webhook the ctx.endpoint refused, recording each attempt, with the same event id", async () => {
     const flaky = await startWebhookEndpoint([500, 503]);
-    standIn.setWebhookUrl(flaky.url);
+    ctx.standIn.setWebhookUrl(flaky.url);
     try {
       const pi = await create();
 
-      await standIn.webhooksIdle();
+      await ctx.standIn.webhooksIdle();
 
-      const attempts = standIn.deliveries().filter((d) => d.url === flaky.url);
+      const attempts = ctx.standIn.deliveries().filter((d) => d.url === flaky.url);
       expect(attempts.map((d) => [d.attempt, d.status])).to.deep.equal([
         [1, 500],
         [2, 503],
@@ -196,12 +175,12 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
       expect(new Set(attempts.map((d) => d.eventId)).size).to.equal(1);
       expect(flaky.received.every((w) => w.body.includes(pi.id))).to.equal(true);
     } finally {
-      standIn.setWebhookUrl(endpoint.url);
+      ctx.standIn.setWebhookUrl(ctx.endpoint.url);
       await flaky.close();
     }
   });
 
-  it("gives up after the configured attempts when the endpoint is down", async () => {
+  it("gives up after the configured attempts when the ctx.endpoint is down", async () => {
     const down = await startWebhookEndpoint();
     await down.close();
     const quick = await startTestStandIn({ webhookUrl: down.url, webhookAttempts: 3, webhookBackoffMs: 5 });
@@ -225,7 +204,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
 
   describe(`every answer given above matches Stripe's OpenAPI description (${STRIPE_SPEC_SOURCE})`, () => {
     it("covers success, decline, 3DS, confirm, cancel (both ways), retrieve and replay", () => {
-      const seen = new Set(standIn.requests().map((r) => `${r.operation} ${r.status}${r.replayed ? " replayed" : ""}`));
+      const seen = new Set(ctx.standIn.requests().map((r) => `${r.operation} ${r.status}${r.replayed ? " replayed" : ""}`));
 
       for (const want of [
         "PostPaymentIntents 200",
@@ -238,11 +217,11 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
       ]) {
         expect(seen, want).to.include(want);
       }
-      expect(standIn.requests().some((r) => (r.body as { next_action?: unknown }).next_action)).to.equal(true);
+      expect(ctx.standIn.requests().some((r) => (r.body as { next_action?: unknown }).next_action)).to.equal(true);
     });
 
     it("validates each answer against the operation's schema for its status", () => {
-      const failures = standIn
+      const failures = ctx.standIn
         .requests()
         .filter((r) => r.operation)
         .flatMap((r) => {
@@ -256,7 +235,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
     it("the SDK sends only parameters the spec declares for the operation, of the declared types", () => {
       const undeclared = new Set<string>();
       const invalid: string[] = [];
-      for (const r of standIn.requests().filter((x) => x.operation)) {
+      for (const r of ctx.standIn.requests().filter((x) => x.operation)) {
         const { names, validate } = requestSchema(r.operation!);
         const params = structuredClone(r.params) as Record<string, unknown>;
         for (const name of Object.keys(params)) {
@@ -274,7 +253,7 @@ describe("Stripe stand-in (local/stripe-standin.ts)", () => {
     });
 
     it("the check can fail: an intent with a status Stripe does not have is refused", () => {
-      const good = standIn.requests().find((r) => r.operation === "GetPaymentIntentsIntent" && r.status === 200)!.body as Record<
+      const good = ctx.standIn.requests().find((r) => r.operation === "GetPaymentIntentsIntent" && r.status === 200)!.body as Record<
         string,
         unknown
       >;

@@ -80,6 +80,8 @@ for (const stack of STACKS) {
           "delete-admin-products-sku": ["DELETE", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-admin-orders": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-admin-orders-orderId": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "post-admin-orders-orderId-cancel": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "post-admin-orders-orderId-resend": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "post-webhooks-stripe": ["POST", "NONE", undefined],
         });
         const fn = st.run.one("aws:lambda/function:Function", "-api-handler");
@@ -92,11 +94,13 @@ for (const stack of STACKS) {
           .sort();
         expect(paths).to.deep.equal([
           "admin",
+          "cancel",
           "invoices",
           "orders",
           "orders",
           "products",
           "products",
+          "resend",
           "stripe",
           "webhooks",
           "{orderId}",
@@ -113,6 +117,8 @@ for (const stack of STACKS) {
         expect(st.run.ofType("aws:apigateway/resource:Resource").map(fullPath).sort()).to.include.members([
           "/admin/products/{sku}",
           "/admin/orders/{orderId}",
+          "/admin/orders/{orderId}/cancel",
+          "/admin/orders/{orderId}/resend",
           "/webhooks/stripe",
           "/products",
         ]);

@@ -2,22 +2,15 @@ import { expect } from "chai";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps } from "../../helpers/deps";
-import { ALICE, BOB, apiEvent, type Claims } from "../../helpers/events";
+import { ADMIN, ALICE, BOB, apiEvent, type Claims } from "../../helpers/events";
 import { makePricedOrder, recordPaidOrder, DUE_LATER } from "../../helpers/orders";
 import { productInput } from "../../helpers/catalog";
 import { OrderStore } from "../../../runtime/domain/store";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
-import { ADMIN_GROUP } from "../../../runtime/contracts/routes";
 import { monthsBetween } from "../../../runtime/handlers/admin-api";
 import type { PricedOrder } from "../../../runtime/domain/order";
 
 const NOW = new Date("2026-12-02T09:00:00.000Z");
-const ADMIN = {
-  ...BOB,
-  sub: "4f1c2a9e-3333-4a1b-9c1d-cccccccccccc",
-  email: "admin@shop.example",
-  "cognito:groups": `[${ADMIN_GROUP}]`,
-} as Claims;
 const BOB_MIXED_CASE = "Bob@Example.com";
 
 const listEvent = (query: Record<string, string> | null, claims: Claims = ADMIN) =>

@@ -3,21 +3,12 @@ import {
   PaymentProviderUnavailable,
   PaymentRequestRefused,
   type PaymentProvider,
+  RefundRefused,
   WebhookSignatureInvalid,
 } from "../../../runtime/payments/provider";
 import { signStripePayload, type StripeStandIn } from "../../../local/stripe-standin";
-import { providerFor, startFailingStripe, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../../helpers/stripe";
+import { providerFor, rejection, startFailingStripe, startTestStandIn, startWebhookEndpoint, STRIPE_KEYS } from "../../helpers/stripe";
 import { waitUntil } from "../../helpers/wait";
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A Stripe event's body and the Stripe-Signature header for it, signed now with the test webhook secret. */
 function signedEvent(id: string, type: string, object: Record<string, unknown>, created = 1): { body: string; header: string } {
@@ -189,11 +180,164 @@ describe("createStripeProvider (through the official SDK against the local stand
   });
 
   it("reads an event it does not act on as kind other, without a payment", async () => {
-    const { body, header } = signedEvent("evt_other", "charge.refunded", { id: "ch_1" }, 1700000000);
+    const { body, header } = signedEvent("evt_other", "charge.captured", { id: "ch_1" }, 1700000000);
 
     const event = await provider.parseWebhook(body, header);
 
-    expect(event).to.deep.equal({ eventId: "evt_other", kind: "other", type: "charge.refunded", created: 1700000000 });
+    expect(event).to.deep.equal({ eventId: "evt_other", kind: "other", type: "charge.captured", created: 1700000000 });
+  });
+
+  describe("refunds", () => {
+    /** A succeeded payment of a new order. */
+    const paidOrder = async (amountMinor = 3000) => {
+      const orderId = newOrderId();
+      const state = await provider.createPayment({ orderId, amountMinor, currency: "EUR", paymentMethod: "pm_card_visa", shop: "shop-t" });
+      return { orderId, paymentId: state.paymentId };
+    };
+
+    it("refunds part of a payment with idempotency key refund-<creditNoteId> and the order, credit note and shop as metadata", async () => {
+      const { orderId, paymentId } = await paidOrder();
+
+      const r = await provider.refundPayment({
+        paymentId,
+        amountMinor: 1200,
+        currency: "EUR",
+        orderId,
+        creditNoteId: "cn_a1",
+        shop: "shop-t",
+      });
+
+      expect(r).to.include({ paymentId, status: "succeeded", amountMinor: 1200, currency: "EUR", creditNoteId: "cn_a1", orderId });
+      expect(r.refundId).to.match(/^re_/);
+      const sent = standIn
+        .requests()
+        .filter((x) => x.operation === "PostRefunds")
+        .at(-1)!;
+      expect(sent.params).to.deep.equal({
+        payment_intent: paymentId,
+        amount: "1200",
+        metadata: { order_id: orderId, credit_note_id: "cn_a1", shop: "shop-t" },
+      });
+    });
+
+    it("a retried refund for the same credit note is the same refund, not a second one", async () => {
+      const { orderId, paymentId } = await paidOrder();
+      const req = { paymentId, amountMinor: 3000, currency: "EUR", orderId, creditNoteId: "cn_again" };
+
+      const first = await provider.refundPayment(req);
+      const again = await provider.refundPayment(req);
+
+      expect(again.refundId).to.equal(first.refundId);
+      expect((await provider.listRefunds(paymentId)).map((x) => x.refundId)).to.deep.equal([first.refundId]);
+    });
+
+    const refusals = [
+      { name: "more than is left", amountMinor: 3001, reason: "amount_too_large" },
+      { name: "after a full refund", amountMinor: 1, reason: "charge_already_refunded", fullFirst: true },
+    ];
+    for (const c of refusals) {
+      it(`refusing a refund of ${c.name} is RefundRefused with reason ${c.reason}, not an outage`, async () => {
+        const { orderId, paymentId } = await paidOrder();
+        if (c.fullFirst)
+          await provider.refundPayment({ paymentId, amountMinor: 3000, currency: "EUR", orderId, creditNoteId: `cn_full_${orderId}` });
+
+        const err = await rejection(
+          provider.refundPayment({ paymentId, amountMinor: c.amountMinor, currency: "EUR", orderId, creditNoteId: `cn_x_${orderId}` }),
+        );
+
+        expect(err).to.be.instanceOf(RefundRefused);
+        expect((err as RefundRefused).reason).to.equal(c.reason);
+      });
+    }
+
+    it("refunding a payment that has not succeeded is RefundRefused (payment_not_succeeded)", async () => {
+      const open = await pay(undefined, 500);
+
+      const err = await rejection(
+        provider.refundPayment({
+          paymentId: open.paymentId,
+          amountMinor: 500,
+          currency: "EUR",
+          orderId: open.orderId!,
+          creditNoteId: "cn_open",
+        }),
+      );
+
+      expect(err).to.be.instanceOf(RefundRefused);
+      expect((err as RefundRefused).reason).to.equal("payment_not_succeeded");
+    });
+
+    it("lists every refund of a payment, oldest first, across pages, with the dashboard's (no credit note) among them", async () => {
+      const { orderId, paymentId } = await paidOrder(12000);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++)
+        ids.push(
+          (await provider.refundPayment({ paymentId, amountMinor: 100, currency: "EUR", orderId, creditNoteId: `cn_l${i}_${orderId}` }))
+            .refundId,
+        );
+      ids.push(standIn.dashboardRefund(paymentId, 200).id);
+      // More than one page of the SDK's auto-pagination (100 per page): 101 more refunds of 1 cent.
+      for (let i = 0; i < 101; i++) ids.push(standIn.dashboardRefund(paymentId, 1).id);
+
+      const listed = await provider.listRefunds(paymentId);
+
+      expect(listed.map((r) => r.refundId)).to.deep.equal(ids);
+      expect(listed[3]).to.include({ amountMinor: 200, status: "succeeded" });
+      expect(listed[3]!.creditNoteId).to.equal(undefined);
+      expect(listed[0]!.creditNoteId).to.equal(`cn_l0_${orderId}`);
+      expect(standIn.requests().filter((x) => x.operation === "GetRefunds" && x.params.payment_intent === paymentId)).to.have.length(2);
+    });
+
+    it("a refund's charge.refunded webhook reads as kind refunded with the order's payment", async () => {
+      const { orderId, paymentId } = await paidOrder(2200);
+      standIn.dashboardRefund(paymentId, 700);
+      const hook = await waitUntil(
+        () => endpoint.received.find((w) => w.body.includes('"type": "charge.refunded"') && w.body.includes(paymentId)),
+        5000,
+      );
+
+      const event = await provider.parseWebhook(hook!.body, hook!.signature);
+
+      expect(event).to.include({ kind: "refunded", type: "charge.refunded" });
+      expect(event.payment).to.deep.include({
+        paymentId,
+        status: "succeeded",
+        amountMinor: 2200,
+        currency: "EUR",
+        orderId,
+        shop: "shop-t",
+      });
+    });
+
+    it("a charge.refunded whose charge lacks the order's metadata reads the PaymentIntent for it", async () => {
+      const { orderId, paymentId } = await paidOrder(900);
+      const { body, header } = signedEvent("evt_bare", "charge.refunded", {
+        id: "ch_bare",
+        object: "charge",
+        amount: 900,
+        currency: "eur",
+        payment_intent: paymentId,
+        metadata: {},
+      });
+
+      const event = await provider.parseWebhook(body, header);
+
+      expect(event).to.include({ kind: "refunded", eventId: "evt_bare" });
+      expect(event.payment).to.include({ paymentId, orderId, amountMinor: 900 });
+    });
+
+    it("Stripe failing while refunding: PaymentProviderUnavailable", async () => {
+      const failing = await startFailingStripe({ status: 500, type: "api_error" });
+      try {
+        const err = await rejection(
+          providerFor(failing).refundPayment({ paymentId: "pi_1", amountMinor: 1, currency: "EUR", orderId: "o", creditNoteId: "cn_f" }),
+        );
+
+        expect(err).to.be.instanceOf(PaymentProviderUnavailable);
+      } finally {
+        await failing.close();
+      }
+    });
   });
 
   describe("parseWebhook refuses what Stripe did not sign (WebhookSignatureInvalid)", () => {
