@@ -20,6 +20,7 @@ import { auditAdminAction } from "./admin-audit";
 import { t } from "../i18n";
 import { errorFields, type Logger } from "../log";
 import { adminFromClaims } from "./catalog-api";
+import { cancellationRefundId } from "./admin-api";
 import { enqueueCreditNote } from "./credit-note-queue";
 import { header, issuesOf, parseJsonText, readJsonText } from "./order-request";
 import type { OrderApiDeps } from "./order-api";
@@ -194,7 +195,8 @@ export async function handleAdminCreateCreditNote(event: APIGatewayProxyEvent, d
  */
 export async function creditProviderRefunds(deps: OrderApiDeps, store: OrderStore, rec: OrderRecord, p: PaymentState, log: Logger) {
   const refunds = (await deps.payments.listRefunds(p.paymentId)).filter(accepted);
-  const ours = refunds.filter((r) => !r.creditNoteId?.startsWith("cancel-"));
+  // A cancellation's refund is the cancellation's: the order has no invoice to credit.
+  const ours = refunds.filter((r) => r.creditNoteId !== cancellationRefundId(rec.order.orderId));
   if (ours.length === 0) return "no-refund";
   if (!hasInvoice(rec)) {
     // Refunded before its invoice exists: a 503 makes the provider deliver the event again once it does.
