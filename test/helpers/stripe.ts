@@ -111,7 +111,7 @@ export async function startFailingStripe(
 }
 
 /** Listens on a free port of 127.0.0.1; `close` also drops kept-alive connections. */
-async function listenLocally(server: http.Server): Promise<{ origin: string; close(): Promise<void> }> {
+export async function listenLocally(server: http.Server): Promise<{ origin: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
