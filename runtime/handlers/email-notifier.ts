@@ -15,6 +15,8 @@ import { refusedByService } from "../clients";
 import { type MetricsEmitter } from "../metrics";
 import { METRICS } from "../contracts/metrics";
 import { ORDER_ID_PATTERN } from "../domain/ids";
+import { emailSentEvent } from "../domain/events";
+import { publishCommitted, type EventPublisher } from "../events";
 
 /** What the email notifier needs from the outside world. */
 export interface NotifierDeps {
@@ -29,6 +31,8 @@ export interface NotifierDeps {
   readonly newClaimId?: () => string;
   /** Waits between tries of the NOTIFIED write. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Publishes email.sent for other systems (runtime/events.ts). @default none: nothing is published */
+  readonly events?: EventPublisher;
 }
 
 /** The part of an S3 event record the notifier reads. */
@@ -222,9 +226,11 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
     throw e;
   }
   // SES accepted: never release the claim now; record NOTIFIED, retrying through a brown-out.
+  let notifiedAt = deps.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      await store.markNotified(orderId, deps.now(), messageId);
+      notifiedAt = deps.now();
+      await store.markNotified(orderId, notifiedAt, messageId);
       break;
     } catch (e) {
       if (attempt >= NOTIFIED_WRITE_TRIES) {
@@ -239,6 +245,7 @@ export async function notifyInvoice(key: string, deps: NotifierDeps): Promise<Re
     }
   }
   log.info("invoice email sent", { invoiceNumber: rec.invoiceNumber, messageId });
+  if (messageId) await publishCommitted(deps.events, emailSentEvent(orderId, "invoice", messageId, notifiedAt.toISOString()), log);
   const props = { orderId, invoiceNumber: rec.invoiceNumber };
   deps.metrics.emit(METRICS.emailsSent, 1, {}, props);
   // A re-send is the back office's, days later: it says nothing about the pipeline's latency.

@@ -42,6 +42,7 @@ import { errorFields, type Logger } from "../log";
 import { isOrderId } from "../domain/ids";
 import { isDependencyUnavailable } from "../clients";
 import { type MetricsEmitter } from "../metrics";
+import type { EventPublisher } from "../events";
 import { METRICS } from "../contracts/metrics";
 import { API_ROUTE_CONTRACT, routeKey, type RouteKey } from "../contracts/routes";
 
@@ -60,6 +61,8 @@ export interface OrderApiDeps {
   readonly newOrderId: () => string;
   readonly log: Logger;
   readonly metrics: MetricsEmitter;
+  /** Publishes order.paid for other systems (runtime/events.ts). @default none: nothing is published */
+  readonly events?: EventPublisher;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };

@@ -10,6 +10,8 @@ import { isOrderId } from "../domain/ids";
 import { STATE_INDEX_KEYS } from "../contracts/table";
 import { METRICS } from "../contracts/metrics";
 import { header } from "./order-request";
+import { orderPaidEvent } from "../domain/events";
+import { publishCommitted } from "../events";
 import type { OrderApiDeps } from "./order-api";
 
 /**
@@ -101,6 +103,8 @@ export async function settlePayment(
     if (paid) {
       log.info("payment confirmed: order PAID", { paymentId: p.paymentId });
       deps.metrics.emit(METRICS.ordersPaid, 1, {}, { orderId });
+      // Only the caller whose write made the order PAID announces it (checkout, webhook or sweep): once per order.
+      await publishCommitted(deps.events, orderPaidEvent(now, now.paidAt ?? deps.now().toISOString()), log);
     }
     // Only the transition's winner (or, after its lease, a redelivery) sends the message.
     if (now.status === "PAID" && !now.enqueuedAt) {
