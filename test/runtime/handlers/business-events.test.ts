@@ -9,10 +9,10 @@ import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
 import { notifyInvoice } from "../../../runtime/handlers/email-notifier";
 import { handleEmailEvents } from "../../../runtime/handlers/email-events";
 import { EXPIRE_PAYMENTS_TASK } from "../../../runtime/contracts/payments";
-import { createEventInbox, receiveEvents, type ReceivedEvent } from "../../../local/event-log";
+import { receiveEvents, type ReceivedEvent } from "../../../local/event-log";
 import { sentMessages, sesEventsFor, snsNotification, type SentMessage } from "../../../local/ses-events";
 import type { Part } from "../../../local/identities";
-import { partClient, REGION, useLocalAws } from "../../helpers/aws";
+import { eventInbox, partClient, REGION, useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, emailEventsDeps, notifierDeps, workerDeps } from "../../helpers/deps";
 import { ALICE, orderBody, postOrder, webhookEvent, type Claims } from "../../helpers/events";
 import { eventsOf, signedWebhook } from "../../helpers/stripe";
@@ -39,11 +39,7 @@ describe("business events from the order API, the notifier and the email events 
   let inbox: string;
   const made: { destroy(): void }[] = [];
 
-  beforeEach(async () => {
-    const setup = eventBridgeClient(clientConfig({ region: REGION, endpoint: ctx.moto.endpoint }));
-    inbox = await createEventInbox(ctx.clients.sqs, setup, ctx.resources.eventBus, "erp-inbox");
-    setup.destroy();
-  });
+  beforeEach(async () => (inbox = await eventInbox(ctx)));
   afterEach(() => made.splice(0).forEach((c) => c.destroy()));
 
   /** A publisher on the test's bus whose PutEvents signs as `part` (the IAM check judges it by that role). */
