@@ -88,7 +88,11 @@ export async function settlePayment(
   const orderId = rec.order.orderId;
   if (p.status === "succeeded") {
     const claimId = randomUUID();
-    const paid = await store.markPaid(orderId, { paymentId: p.paymentId, card: p.card }, deps.now(), claimId);
+    const paidAt = deps.now();
+    const paid = await store.markPaid(orderId, { paymentId: p.paymentId, card: p.card }, paidAt, claimId);
+    // Only the caller whose write made the order PAID announces it (checkout, webhook or sweep): once per order,
+    // and before anything else can fail (a store that stops answering now leaves the order PAID all the same).
+    if (paid) await publishCommitted(deps.events, orderPaidEvent(rec, paidAt.toISOString()), log);
     const now = await store.get(orderId);
     if (!now) throw new Error(`order ${orderId} vanished while being paid`);
     if (!paid && !["PAID", "INVOICED", "NOTIFIED"].includes(now.status)) {
@@ -103,8 +107,6 @@ export async function settlePayment(
     if (paid) {
       log.info("payment confirmed: order PAID", { paymentId: p.paymentId });
       deps.metrics.emit(METRICS.ordersPaid, 1, {}, { orderId });
-      // Only the caller whose write made the order PAID announces it (checkout, webhook or sweep): once per order.
-      await publishCommitted(deps.events, orderPaidEvent(now, now.paidAt ?? deps.now().toISOString()), log);
     }
     // Only the transition's winner (or, after its lease, a redelivery) sends the message.
     if (now.status === "PAID" && !now.enqueuedAt) {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { clientConfig, eventBridgeClient } from "../../../runtime/clients";
+import { API_CLIENT_OPTIONS, clientConfig, eventBridgeClient } from "../../../runtime/clients";
+import { useFaultProxy } from "../../helpers/faulty-aws";
 import { eventSource, type EventType } from "../../../runtime/contracts/events";
 import { EVENT_DETAIL_SCHEMAS, orderPaidEvent } from "../../../runtime/domain/events";
 import { OrderStore } from "../../../runtime/domain/store";
@@ -36,6 +37,7 @@ const refusing: EventPublisher = {
 describe("business events from the order API, the notifier and the email events handler", function () {
   this.timeout(30000);
   const ctx = useLocalAws();
+  const f = useFaultProxy(ctx, "order-api", API_CLIENT_OPTIONS);
   let inbox: string;
   const made: { destroy(): void }[] = [];
 
@@ -122,6 +124,23 @@ describe("business events from the order API, the notifier and the email events 
       expect((await deliver(s.raw, s.signature)).outcome).to.equal("already-paid");
 
       expect(swept).to.deep.equal({ swept: { expired: 0, paid: 1, sent: 0 } });
+      expect((await received("order.paid", 2)).map((d) => d.orderId)).to.deep.equal([r.body.orderId]);
+    });
+
+    it("is published when the store stops answering right after the PAID write, and not again by the webhook that follows", async () => {
+      f.proxy.arm({ service: "dynamodb", action: "GetItem", fault: { kind: "fail", status: 500, code: "InternalServerError" } });
+      const { log, lines } = capturingLogger("order-api");
+
+      const r = await post(orderBody(), api({ ddb: f.clients.ddb, log }));
+      f.proxy.clear();
+
+      // The answer could not read the order back; the order is PAID all the same, and said so on the bus.
+      expect([r.status, r.body.payment.status]).to.deep.equal([202, "succeeded"]);
+      expect(lines.some((l) => l.includes('"alarm":"paid-not-recorded"'))).to.equal(true);
+      expect((await record(r.body.orderId)).status).to.equal("PAID");
+      const paymentId = (await record(r.body.orderId)).paymentId as string;
+      const s = signedWebhook(eventsOf(ctx.stripe, paymentId, "payment_intent.succeeded")[0]);
+      expect((await deliver(s.raw, s.signature)).outcome).to.equal("already-paid");
       expect((await received("order.paid", 2)).map((d) => d.orderId)).to.deep.equal([r.body.orderId]);
     });
 
