@@ -32,11 +32,15 @@ const stores = { table: data.table, bucket: data.bucket, linkKey: data.linkKey }
 // The sender's address as IAM and Cognito name it, verified by its own identity or by its domain's.
 const senderArn = sesIdentityArn(config.region, config.emailSender);
 
+// The stack's own bus for business events (order.paid, invoice.issued, ...): every publisher gets PutEvents on it alone.
+const events = new EventBus(`${prefix}-events`);
+
 const api = new ApiTier(`${prefix}-api`, {
   ...config.api,
   ...stores,
   stageName: config.stack,
   queue: queues.queue,
+  eventBus: events,
   seller: config.seller,
   tax: config.tax,
   logLevel,
@@ -57,6 +61,7 @@ const api = new ApiTier(`${prefix}-api`, {
 const emailEvents = new EmailEvents(`${prefix}-mail`, {
   table: data.table,
   failureQueue: queues.emailFailureQueue,
+  eventBus: events,
   memoryMb: config.notifier.memoryMb,
   timeoutSeconds: config.notifier.timeoutSeconds,
   logLevel,
@@ -68,6 +73,7 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
   ...stores,
   linkBaseUrl: api.stage.invokeUrl,
   failureQueue: queues.emailFailureQueue,
+  eventBus: events,
   sender: config.emailSender,
   senderArn,
   senderIdentity: config.senderIdentity,
@@ -79,8 +85,6 @@ const notifications = new NotificationTier(`${prefix}-notify`, {
 });
 
 const network = new Network(`${prefix}-net`, { ...config.network, region: config.region });
-
-const events = new EventBus(`${prefix}-events`);
 
 const worker = new WorkerTier(`${prefix}-worker`, {
   ...stores,

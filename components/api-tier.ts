@@ -15,7 +15,7 @@ import {
   resourcePaths,
 } from "./api-routes";
 import { createHandlerFunction, type HandlerFunction } from "./lambda";
-import type { ArnRef, BucketRef, QueueRef, TableRef } from "./refs";
+import type { ArnRef, BucketRef, NameRef, QueueRef, TableRef } from "./refs";
 import { apiFunctionPolicy, assumeRolePolicy } from "./policies";
 
 /** Arguments of the API tier (defaults: components/config.ts). */
@@ -27,6 +27,8 @@ export interface ApiTierArgs {
   readonly bucket: BucketRef;
   /** The KMS HMAC key that signs invoice links; the API only verifies. */
   readonly linkKey: ArnRef;
+  /** The stack's business events bus (components/event-bus.ts): ENV.eventBusName, and PutEvents on it alone. */
+  readonly eventBus: NameRef & ArnRef;
   /** The seller (its country and VAT ID decide the tax rules) and the shop's tax settings. */
   readonly seller: SellerConfig;
   readonly tax: TaxConfig;
@@ -238,9 +240,9 @@ function createApiFunction(name: string, args: ApiTierArgs, paymentSecret: ArnRe
       entry: "order-api",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, args.queue.arn, args.bucket.arn, args.linkKey.arn, paymentSecret.arn, logGroupArn])
-          .apply(([tableArn, queueArn, bucketArn, linkKeyArn, paymentSecretArn, lg]) =>
-            apiFunctionPolicy({ tableArn, queueArn, bucketArn, linkKeyArn, paymentSecretArn, logGroupArn: lg }),
+          .all([args.table.arn, args.queue.arn, args.bucket.arn, args.linkKey.arn, paymentSecret.arn, args.eventBus.arn, logGroupArn])
+          .apply(([tableArn, queueArn, bucketArn, linkKeyArn, paymentSecretArn, eventBusArn, lg]) =>
+            apiFunctionPolicy({ tableArn, queueArn, bucketArn, linkKeyArn, paymentSecretArn, eventBusArn, logGroupArn: lg }),
           ),
       environment: {
         [ENV.ordersTable]: args.table.name,
@@ -253,6 +255,7 @@ function createApiFunction(name: string, args: ApiTierArgs, paymentSecret: ArnRe
         [ENV.paymentProvider]: args.payment.provider,
         [ENV.paymentExpiryMinutes]: String(args.payment.expiryMinutes),
         [ENV.paymentSecretId]: paymentSecret.arn,
+        [ENV.eventBusName]: args.eventBus.name,
       },
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,

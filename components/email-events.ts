@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { ENV, type LogLevel } from "../runtime/contracts/env";
 import { PUBLISHED_EMAIL_EVENTS } from "../runtime/contracts/email-events";
 import { createHandlerFunction, keepFailedEvents, type HandlerFunction } from "./lambda";
-import type { ArnRef, TableRef } from "./refs";
+import type { ArnRef, NameRef, TableRef } from "./refs";
 import { emailEventsFunctionPolicy, sesEventsTopicPolicy } from "./policies";
 
 /** Arguments of the email events tier (defaults: components/config.ts). */
@@ -11,6 +11,8 @@ export interface EmailEventsArgs {
   readonly table: TableRef;
   /** Where an event that failed every asynchronous retry goes (shared with the notifier's: redrive routes by function). */
   readonly failureQueue: ArnRef;
+  /** The stack's business events bus (components/event-bus.ts): ENV.eventBusName, and PutEvents on it alone. */
+  readonly eventBus: NameRef & ArnRef;
   readonly logLevel: LogLevel;
   /** The email Lambdas' size and timeout (notifierMemoryMb, notifierTimeoutSeconds). */
   readonly memoryMb: number;
@@ -111,9 +113,11 @@ function createEventsFunction(name: string, args: EmailEventsArgs, parent: pulum
       entry: "email-events",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, args.failureQueue.arn, logGroupArn])
-          .apply(([tableArn, failureQueueArn, lg]) => emailEventsFunctionPolicy({ tableArn, failureQueueArn, logGroupArn: lg })),
-      environment: { [ENV.ordersTable]: args.table.name },
+          .all([args.table.arn, args.failureQueue.arn, args.eventBus.arn, logGroupArn])
+          .apply(([tableArn, failureQueueArn, eventBusArn, lg]) =>
+            emailEventsFunctionPolicy({ tableArn, failureQueueArn, eventBusArn, logGroupArn: lg }),
+          ),
+      environment: { [ENV.ordersTable]: args.table.name, [ENV.eventBusName]: args.eventBus.name },
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,

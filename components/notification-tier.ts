@@ -18,6 +18,8 @@ export interface NotificationTierArgs {
   readonly linkBaseUrl: pulumi.Input<string>;
   /** Where a failed asynchronous invocation's event goes (after Lambda's retries). */
   readonly failureQueue: ArnRef;
+  /** The stack's business events bus (components/event-bus.ts): ENV.eventBusName, and PutEvents on it alone. */
+  readonly eventBus: NameRef & ArnRef;
   /** The From address. */
   readonly sender: string;
   /** The ARN of the sender's address identity (`identity/<sender>`), as IAM and Cognito name it, whichever identity verifies it. */
@@ -77,8 +79,16 @@ function createNotifierFunction(name: string, args: NotificationTierArgs, parent
       entry: "email-notifier",
       policy: (logGroupArn) =>
         pulumi
-          .all([args.table.arn, args.senderArn, args.configurationSet.arn, args.failureQueue.arn, args.linkKey.arn, logGroupArn])
-          .apply(([tableArn, senderIdentityArn, configurationSetArn, failureQueueArn, linkKeyArn, lg]) =>
+          .all([
+            args.table.arn,
+            args.senderArn,
+            args.configurationSet.arn,
+            args.failureQueue.arn,
+            args.linkKey.arn,
+            args.eventBus.arn,
+            logGroupArn,
+          ])
+          .apply(([tableArn, senderIdentityArn, configurationSetArn, failureQueueArn, linkKeyArn, eventBusArn, lg]) =>
             notifierFunctionPolicy({
               tableArn,
               senderIdentityArn,
@@ -86,6 +96,7 @@ function createNotifierFunction(name: string, args: NotificationTierArgs, parent
               sender: args.sender,
               failureQueueArn,
               linkKeyArn,
+              eventBusArn,
               logGroupArn: lg,
             }),
           ),
@@ -98,6 +109,7 @@ function createNotifierFunction(name: string, args: NotificationTierArgs, parent
         [ENV.linkKeyId]: args.linkKey.arn,
         [ENV.linkBaseUrl]: args.linkBaseUrl,
         [ENV.linkTtlDays]: String(args.linkTtlDays),
+        [ENV.eventBusName]: args.eventBus.name,
       },
       logLevel: args.logLevel,
       memoryMb: args.memoryMb,

@@ -61,6 +61,8 @@ export interface ApiFunctionArns {
   readonly logGroupArn: string;
   /** The Secrets Manager secret holding the payment provider's keys (runtime/contracts/payments.ts PaymentSecret). */
   readonly paymentSecretArn: string;
+  /** The business events bus it publishes on (components/event-bus.ts). */
+  readonly eventBusArn: string;
 }
 
 /**
@@ -91,7 +93,8 @@ export function auditRecordsProtected(tableArn: string, alsoPut: boolean): State
  * item by item: PutItem, UpdateItem, DeleteItem; DeleteItem only on an idempotency record), the catalog's prices of an order's lines in one
  * BatchGetItem, a customer's order history (Query on the byCustomer index), the catalog and the
  * orders awaiting payment (Query on the byState index), enqueue, presign invoice downloads (the URL
- * carries the role's GetObject right), verify links, read the payment provider's keys, write its traces.
+ * carries the role's GetObject right), verify links, read the payment provider's keys, publish order.paid,
+ * write its traces.
  */
 export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
   return doc(
@@ -133,6 +136,7 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
     { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
     { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
     { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },
+    publishEventsStatement(a.eventBusArn),
     logsStatement(a.logGroupArn),
     traceWritingStatement,
   );
@@ -151,6 +155,8 @@ export interface NotifierFunctionArns {
   readonly failureQueueArn: string;
   readonly linkKeyArn: string;
   readonly logGroupArn: string;
+  /** The business events bus it publishes on (components/event-bus.ts). */
+  readonly eventBusArn: string;
 }
 
 /** Every SES identity of the sender identity's account and region (`.../identity/*`). */
@@ -162,7 +168,7 @@ export function sesIdentitiesArn(senderIdentityArn: string): string {
 
 /**
  * The notifier: read the order, claim and mark it; send as the configured sender; sign links;
- * hand a failed event to its failure queue; write its traces. In the SES sandbox SES authorizes a send against the
+ * hand a failed event to its failure queue; publish email.sent; write its traces. In the SES sandbox SES authorizes a send against the
  * recipient's identity as well as the sender's, so sending is granted on the account's identities
  * with the From address pinned by condition; a send that names a configuration set is authorized
  * against the set as well, so the stack's set is named too. SES SendEmail (HTML and text parts, not raw MIME) is authorized as
@@ -181,6 +187,7 @@ export function notifierFunctionPolicy(a: NotifierFunctionArns): PolicyDocument 
     },
     { Sid: "SignInvoiceLinks", Effect: "Allow", Action: ["kms:GenerateMac"], Resource: a.linkKeyArn },
     { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.failureQueueArn },
+    publishEventsStatement(a.eventBusArn),
     logsStatement(a.logGroupArn),
     traceWritingStatement,
   );
@@ -192,18 +199,21 @@ export interface EmailEventsFunctionArns {
   /** The on-failure destination of its asynchronous invocations (SNS invokes it asynchronously). */
   readonly failureQueueArn: string;
   readonly logGroupArn: string;
+  /** The business events bus it publishes on (components/event-bus.ts). */
+  readonly eventBusArn: string;
 }
 
 /**
  * The email events Lambda: record each SES event on its message and its order (UpdateItem), read the
  * order when the event is not about its current email (GetItem); Lambda hands a failed event to
- * the failure queue with the function's role; write its logs and traces.
+ * the failure queue with the function's role; publish email.failed; write its logs and traces.
  */
 export function emailEventsFunctionPolicy(a: EmailEventsFunctionArns): PolicyDocument {
   return doc(
     { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: a.tableArn },
     auditRecordsProtected(a.tableArn, true),
     { Sid: "RecordFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.failureQueueArn },
+    publishEventsStatement(a.eventBusArn),
     logsStatement(a.logGroupArn),
     traceWritingStatement,
   );

@@ -3,7 +3,8 @@
  * runtime/handlers/invoice-worker.ts; this file only wires settings, clients and signals.
  */
 import { writeFileSync } from "node:fs";
-import { createClients, destroyClients } from "../runtime/clients";
+import { clientConfig, createClients, destroyClients } from "../runtime/clients";
+import { eventPublisherFromEnv } from "../runtime/events";
 import { createLogger, errorFields } from "../runtime/log";
 import { createEmfEmitter, metricsStack } from "../runtime/metrics";
 import { METRICS } from "../runtime/contracts/metrics";
@@ -44,7 +45,17 @@ function main(): void {
     }
   };
   const loop = startWorkerLoop(
-    { ddb: clients.ddb, sqs: clients.sqs, s3: clients.s3, settings, render: pool.render, now: () => new Date(), log, metrics },
+    {
+      ddb: clients.ddb,
+      sqs: clients.sqs,
+      s3: clients.s3,
+      settings,
+      render: pool.render,
+      now: () => new Date(),
+      log,
+      metrics,
+      events: eventPublisherFromEnv(clientConfig({ region: settings.region })),
+    },
     { onPoll: beat },
   );
 

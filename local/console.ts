@@ -16,6 +16,7 @@ import {
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ORDER_STATUSES, type OrderStatus } from "../runtime/domain/order";
 import { LOCAL_EMAIL } from "./auth";
+import type { ReceivedEvent } from "./event-log";
 
 /** What the console reads and drives. */
 export interface ConsoleDeps {
@@ -30,6 +31,8 @@ export interface ConsoleDeps {
   signInAs(email: string): Promise<string>;
   /** How many emails SES (moto) accepted. */
   emailsSent(): Promise<number>;
+  /** The business events published on the local bus, newest first (local/event-log.ts). */
+  events(): readonly ReceivedEvent[];
 }
 
 /** A local answer of the gateway. */
@@ -174,6 +177,7 @@ export function consoleRoutes(d: ConsoleDeps, dir = path.join(__dirname, "consol
       ]);
       return jsonAnswer(200, { queues: { orders, dlq }, orders: byStatus, emailsSent });
     }
+    if (url.pathname === "/_local/api/events" && method === "GET") return jsonAnswer(200, { events: d.events() });
     if (url.pathname === "/_local/api/redrive" && method === "POST") {
       return jsonAnswer(200, { moved: await redriveDlq(d.sqs, d.dlqUrl, d.queueUrl) });
     }

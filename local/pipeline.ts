@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createClients, destroyClients } from "../runtime/clients";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { createOrderApiHandler } from "../runtime/lambda/order-api";
@@ -17,6 +18,7 @@ import { startSesEventPublisher } from "./ses-events";
 import { createEmailEventsHandler } from "../runtime/lambda/email-events";
 import { LocalInbox, inboxHtml } from "./inbox";
 import { consoleRoutes } from "./console";
+import { createEventInbox, LocalEventLog, startEventLogDrain, type ReceivedEvent } from "./event-log";
 import { formatLogLine } from "./logfmt";
 import { LocalMetrics, localLogWriter } from "./metrics";
 import { spawnWorkerProcess } from "./worker-process";
@@ -88,6 +90,8 @@ export interface LocalPipeline {
   readonly env: Record<string, string>;
   /** The business metrics the parts emitted (EMF lines), as GET /_local/metrics shows them. */
   readonly metrics: LocalMetrics;
+  /** The business events the parts published on the local bus, as GET /_local/api/events shows them. */
+  readonly events: LocalEventLog;
   /** When the notifier retries a failed event and how long its email claim lasts. */
   readonly notifierSchedule: NotifierSchedule;
   /** The worker's WORKER_RELEASE (the stack's is a hash of its task definition): `npm run smoke -- --read-only` checks who answered. */
@@ -131,10 +135,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     const clients = createClients({ region: s.region, endpoint });
     const ddbRaw = new DynamoDBClient({ region: s.region, endpoint });
     const cognito = new CognitoIdentityProviderClient({ region: s.region, endpoint });
+    const eventBridge = new EventBridgeClient({ region: s.region, endpoint });
     cleanups.push(() => {
       destroyClients(clients);
       ddbRaw.destroy();
       cognito.destroy();
+      eventBridge.destroy();
     });
 
     // A run id keeps names unique when an external endpoint already holds an earlier run.
@@ -148,6 +154,17 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       bucketEventsQueue: true,
       retention: s.retention,
     });
+    // What an ERP's rule on the bus would get: every event the parts publish, kept for the console and printed.
+    const events = new LocalEventLog();
+    const eventInbox = await createEventInbox(clients.sqs, eventBridge, resources.eventBus, `${prefix}-event-inbox`);
+    const eventDrain = startEventLogDrain({
+      sqs: clients.sqs,
+      queueUrl: eventInbox,
+      log: events,
+      onEvent: (e) => print(formatLogLine(eventLogLine(e), "events")),
+      onError: (e) => sys("could not read the business events' queue; retrying", { error: e.message }),
+    });
+    cleanups.push(() => eventDrain.stop());
     const demoCatalog = await loadDemoCatalog(clients.ddb, resources.table, new Date());
     sys(demoCatalog === "kept" ? "catalog has products: demo catalog not loaded" : "demo catalog loaded", {
       file: path.relative(process.cwd(), DEMO_CATALOG_FILE),
@@ -201,6 +218,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       signInAs: (email) =>
         email === demoUser.email ? signIn(cognito, pool, email, demoUser.password) : localUserToken(cognito, pool, email),
       emailsSent: async () => (await inbox.list()).length,
+      events: () => events.list(),
     });
     const gateway = await startGateway({
       host: o.host ?? "127.0.0.1",
@@ -319,6 +337,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       resources,
       env: envOf("invoice-worker"),
       metrics,
+      events,
       notifierSchedule: schedule,
       stripe,
       vies,
@@ -330,4 +349,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     await stop();
     throw e;
   }
+}
+
+/** One event as one log line of `npm start`: its type, order and id, and the detail's other plain fields. */
+function eventLogLine(e: ReceivedEvent): string {
+  const plain = Object.entries(e.detail).filter(([k, v]) => !["version", "occurredAt"].includes(k) && typeof v !== "object");
+  return JSON.stringify({ time: e.time || new Date().toISOString(), part: "events", msg: e.detailType, ...Object.fromEntries(plain) });
 }

@@ -4,8 +4,12 @@
  * refused (FailedEntryCount) and naming the ones it still refuses in an EventPublishError.
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { MAX_PUT_EVENTS_ENTRIES } from "./contracts/events";
+import { eventSource, MAX_PUT_EVENTS_ENTRIES } from "./contracts/events";
+import { ENV } from "./contracts/env";
 import { EVENT_DETAIL_SCHEMAS, type ShopEvent } from "./domain/events";
+import { eventBridgeClient, type ClientConfig } from "./clients";
+import { metricsStack } from "./metrics";
+import type { Logger } from "./log";
 
 /** Publishes events; handlers take it as a dependency. */
 export interface EventPublisher {
@@ -101,4 +105,36 @@ export function eventBridgePublisher(opts: EventBridgePublisherOptions): EventPu
       if (failed.length) throw new EventPublishError(failed);
     },
   };
+}
+
+/**
+ * The publisher of a part's entry: on the bus ENV.eventBusName names, with the stack's source
+ * (`shop-backend.<stack>`, the stack as METRICS_STACK names it); undefined when no bus is set, and
+ * the part publishes nothing.
+ */
+export function eventPublisherFromEnv(c: ClientConfig, env: NodeJS.ProcessEnv = process.env): EventPublisher | undefined {
+  const busName = env[ENV.eventBusName]?.trim();
+  if (!busName) return undefined;
+  return eventBridgePublisher({ client: eventBridgeClient(c), busName, source: eventSource(metricsStack(env)) });
+}
+
+/**
+ * Publishes one event of something already committed (a payment, an invoice, an email): a failure
+ * must not undo or fail it (a retry would find it done and publish nothing), so it is logged with
+ * `alarm: "event-not-published"` instead of thrown. False when it was not published.
+ */
+export async function publishCommitted(events: EventPublisher | undefined, event: ShopEvent, log: Logger): Promise<boolean> {
+  if (!events) return false;
+  try {
+    await events.publish([event]);
+    return true;
+  } catch (e) {
+    log.error(`${event.type} not published`, {
+      alarm: "event-not-published",
+      event: event.type,
+      eventId: event.detail.eventId,
+      error: (e as Error).message,
+    });
+    return false;
+  }
 }

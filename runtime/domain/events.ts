@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { EVENT_VERSION, type EventType } from "../contracts/events";
 import { VAT_CATEGORY_CODES } from "./tax/codes";
-import type { InvoicedRecord, NumberedCreditNoteRecord } from "./store";
+import type { EmailFailure, InvoicedRecord, NumberedCreditNoteRecord, OrderRecord } from "./store";
 import type { OrderTax, PricedOrder } from "./order";
 
 const minor = z.number().int().nonnegative();
@@ -102,6 +102,51 @@ export function creditNoteIssuedEvent(rec: NumberedCreditNoteRecord, order: Pric
       taxMinor: c.taxMinor,
       totalMinor: c.totalMinor,
       vatGroups: vatGroupsOf(c.tax),
+    },
+  };
+}
+
+/** `order.paid` of an order whose payment was confirmed; one per order (its id is the order's), at `paidAt`. */
+export function orderPaidEvent(rec: OrderRecord, paidAt: string): ShopEvent {
+  const o = rec.order;
+  return {
+    type: "order.paid",
+    detail: {
+      version: EVENT_VERSION,
+      eventId: `order.paid:${o.orderId}`,
+      occurredAt: paidAt,
+      orderId: o.orderId,
+      customerId: o.customer.id,
+      currency: o.currency,
+      totalMinor: o.totalMinor,
+    },
+  };
+}
+
+/** `email.sent` of an email SES accepted (`kind` is its EMAIL_KIND_TAG, "invoice"); one per SES message. */
+export function emailSentEvent(orderId: string, kind: string, messageId: string, sentAt: string): ShopEvent {
+  return {
+    type: "email.sent",
+    detail: { version: EVENT_VERSION, eventId: `email.sent:${messageId}`, occurredAt: sentAt, orderId, kind, messageId },
+  };
+}
+
+/**
+ * `email.failed` of an email SES reported bounced, complained about or rejected. Its id is the SES
+ * event's (a bounce's or complaint's feedback id), so SNS's redelivery of one report is the same event.
+ * The failure's reason text stays out: it quotes the address.
+ */
+export function emailFailedEvent(orderId: string, kind: string, failure: EmailFailure, eventKey: string): ShopEvent {
+  return {
+    type: "email.failed",
+    detail: {
+      version: EVENT_VERSION,
+      eventId: `email.failed:${failure.messageId}:${eventKey}`,
+      occurredAt: new Date(failure.at).toISOString(),
+      orderId,
+      kind,
+      messageId: failure.messageId,
+      reason: failure.event,
     },
   };
 }

@@ -3,11 +3,13 @@ import { z } from "zod";
 import { once } from "../memo";
 import { OrderStore, type EmailEventEntry, type EmailFailure } from "../domain/store";
 import type { EmailEventsSettings } from "../settings";
-import { EMAIL_EVENT_TYPES, ORDER_ID_TAG, type EmailEventType } from "../contracts/email-events";
+import { EMAIL_EVENT_TYPES, EMAIL_KIND_TAG, ORDER_ID_TAG, type EmailEventType } from "../contracts/email-events";
 import { METRICS, type MetricKey } from "../contracts/metrics";
 import { errorFields, type Logger } from "../log";
 import type { MetricsEmitter } from "../metrics";
 import { isOrderId } from "../domain/ids";
+import { emailFailedEvent } from "../domain/events";
+import { publishCommitted, type EventPublisher } from "../events";
 
 /**
  * What SES reports after it accepted an invoice email (the stack's configuration set publishes it
@@ -23,6 +25,8 @@ export interface EmailEventsDeps {
   readonly now: () => Date;
   readonly log: Logger;
   readonly metrics: MetricsEmitter;
+  /** Publishes email.failed for other systems (runtime/events.ts). @default none: nothing is published */
+  readonly events?: EventPublisher;
 }
 
 /** The parts of an SES event record (event publishing, `eventType`) this handler reads. */
@@ -143,8 +147,12 @@ export async function recordEmailEvent(e: SesEvent, deps: EmailEventsDeps): Prom
   const failure: EmailFailure | undefined =
     entry.type === "Delivery" ? undefined : { event: entry.type, reason: entry.detail, messageId, at: entry.at };
   if (await store.markEmailOutcome(orderId, messageId, deps.now(), failure)) {
-    if (failure) log.error("invoice email failed", { alarm: "invoice-email-failed", event: failure.event, reason: failure.reason });
-    else log.info("invoice email delivered");
+    if (failure) {
+      log.error("invoice email failed", { alarm: "invoice-email-failed", event: failure.event, reason: failure.reason });
+      // SNS may deliver the report again: the event's id is the report's, so a consumer sees one failure.
+      const kind = e.mail.tags?.[EMAIL_KIND_TAG]?.[0] ?? "invoice";
+      await publishCommitted(deps.events, emailFailedEvent(orderId, kind, failure, entry.key), log);
+    } else log.info("invoice email delivered");
     return failure ? "failed" : "delivered";
   }
   const rec = await store.get(orderId);

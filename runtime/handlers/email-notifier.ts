@@ -16,6 +16,8 @@ import { refusedByService } from "../clients";
 import { type MetricsEmitter } from "../metrics";
 import { METRICS } from "../contracts/metrics";
 import { CREDIT_NOTE_ID_PATTERN, ORDER_ID_PATTERN } from "../domain/ids";
+import { emailSentEvent } from "../domain/events";
+import { publishCommitted, type EventPublisher } from "../events";
 
 /** What the email notifier needs from the outside world. */
 export interface NotifierDeps {
@@ -30,6 +32,8 @@ export interface NotifierDeps {
   readonly newClaimId?: () => string;
   /** Waits between tries of the NOTIFIED write. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Publishes email.sent for other systems (runtime/events.ts). @default none: nothing is published */
+  readonly events?: EventPublisher;
 }
 
 /** The part of an S3 event record the notifier reads. */
@@ -321,9 +325,11 @@ async function sendOnce(job: EmailJob, deps: NotifierDeps, log: Logger): Promise
     throw e;
   }
   // SES accepted: never release the claim now; record NOTIFIED, retrying through a brown-out.
+  let notifiedAt = deps.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      await job.markNotified(deps.now(), messageId);
+      notifiedAt = deps.now();
+      await job.markNotified(notifiedAt, messageId);
       break;
     } catch (e) {
       if (attempt >= NOTIFIED_WRITE_TRIES) {
@@ -338,6 +344,7 @@ async function sendOnce(job: EmailJob, deps: NotifierDeps, log: Logger): Promise
     }
   }
   log.info(`${job.what} email sent`, { messageId });
+  if (messageId) await publishCommitted(deps.events, emailSentEvent(job.orderId, job.kind, messageId, notifiedAt.toISOString()), log);
   return "sent";
 }
 

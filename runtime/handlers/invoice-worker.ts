@@ -10,7 +10,7 @@ import type { Logger } from "../log";
 import { type MetricsEmitter } from "../metrics";
 import { METRICS } from "../contracts/metrics";
 import { invoiceIssuedEvent } from "../domain/events";
-import type { EventPublisher } from "../events";
+import { publishCommitted, type EventPublisher } from "../events";
 
 /** What the invoice worker needs from the outside world. */
 export interface WorkerDeps {
@@ -206,10 +206,5 @@ export async function invoiceOrder(message: OrderMessage, deps: WorkerDeps): Pro
  * fail it (a redelivery would find it INVOICED and publish nothing), so it is logged for the alarm.
  */
 async function publishInvoiceIssued(rec: InvoicedRecord, deps: WorkerDeps, log: Logger): Promise<void> {
-  if (!deps.events) return;
-  try {
-    await deps.events.publish([invoiceIssuedEvent(rec)]);
-  } catch (e) {
-    log.error("invoice.issued not published", { alarm: "event-not-published", event: "invoice.issued", error: (e as Error).message });
-  }
+  await publishCommitted(deps.events, invoiceIssuedEvent(rec), log);
 }

@@ -45,6 +45,7 @@ import { errorFields, type Logger } from "../log";
 import { isCreditNoteId, isOrderId } from "../domain/ids";
 import { isDependencyUnavailable } from "../clients";
 import { type MetricsEmitter } from "../metrics";
+import type { EventPublisher } from "../events";
 import { METRICS } from "../contracts/metrics";
 import { API_ROUTE_CONTRACT, routeKey, type RouteKey } from "../contracts/routes";
 
@@ -68,6 +69,8 @@ export interface OrderApiDeps {
    * notifier driver's event queue. @default none: the route answers 503
    */
   readonly notifyInvoice?: Notify;
+  /** Publishes order.paid for other systems (runtime/events.ts). @default none: nothing is published */
+  readonly events?: EventPublisher;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };

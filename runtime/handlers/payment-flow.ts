@@ -11,6 +11,8 @@ import { STATE_INDEX_KEYS } from "../contracts/table";
 import { METRICS } from "../contracts/metrics";
 import { header } from "./order-request";
 import { creditProviderRefunds } from "./admin-corrections";
+import { orderPaidEvent } from "../domain/events";
+import { publishCommitted } from "../events";
 import type { OrderApiDeps } from "./order-api";
 
 /**
@@ -87,7 +89,11 @@ export async function settlePayment(
   const orderId = rec.order.orderId;
   if (p.status === "succeeded") {
     const claimId = randomUUID();
-    const paid = await store.markPaid(orderId, { paymentId: p.paymentId, card: p.card }, deps.now(), claimId);
+    const paidAt = deps.now();
+    const paid = await store.markPaid(orderId, { paymentId: p.paymentId, card: p.card }, paidAt, claimId);
+    // Only the caller whose write made the order PAID announces it (checkout, webhook or sweep): once per order,
+    // and before anything else can fail (a store that stops answering now leaves the order PAID all the same).
+    if (paid) await publishCommitted(deps.events, orderPaidEvent(rec, paidAt.toISOString()), log);
     const now = await store.get(orderId);
     if (!now) throw new Error(`order ${orderId} vanished while being paid`);
     if (!paid && !["PAID", "INVOICED", "NOTIFIED"].includes(now.status)) {

@@ -3,6 +3,7 @@ import { ddbClient } from "../clients";
 import { loadEmailEventsSettings } from "../settings";
 import { handleEmailEvents } from "../handlers/email-events";
 import { ORDER_ID_TAG } from "../contracts/email-events";
+import { eventPublisherFromEnv } from "../events";
 import { entryBasics, lambdaInvocation, withRequestId } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
@@ -21,6 +22,7 @@ export function createEmailEventsHandler(
     now: () => new Date(),
     log,
     metrics,
+    events: eventPublisherFromEnv(c, env),
   };
   return lambdaInvocation(
     PART,

@@ -3,6 +3,7 @@ import { ddbClient, kmsClient, sesClient } from "../clients";
 import { loadNotifierSettings } from "../settings";
 import { decodeS3Key, handleS3Event, orderIdOfInvoiceKey } from "../handlers/email-notifier";
 import { kmsLinkSigner } from "../invoices/link";
+import { eventPublisherFromEnv } from "../events";
 import { entryBasics, lambdaInvocation, withRequestId } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
@@ -23,6 +24,7 @@ export function createEmailNotifierHandler(
     now: () => new Date(),
     log,
     metrics,
+    events: eventPublisherFromEnv(c, env),
   };
   return lambdaInvocation(
     PART,

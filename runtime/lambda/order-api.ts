@@ -8,6 +8,7 @@ import { vatIdVerifierFor } from "../tax/vies";
 import { paymentKeys } from "../payments/keys";
 import { kmsLinkSigner } from "../invoices/link";
 import { isOrderId, newOrderId } from "../domain/ids";
+import { eventPublisherFromEnv } from "../events";
 import { entryBasics, lambdaInvocation } from "./observability";
 import type { EntryOptions } from "./entry-options";
 
@@ -45,6 +46,7 @@ export function createOrderApiHandler(
     newOrderId,
     log,
     metrics,
+    events: eventPublisherFromEnv(c, env),
   };
   return lambdaInvocation(
     PART,

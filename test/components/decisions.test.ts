@@ -271,6 +271,7 @@ describe("IAM policy documents", () => {
     failureQueueArn: "arn:aws:sqs:eu-west-1:1:email-failures",
     repositoryArn: "arn:aws:ecr:eu-west-1:1:repository/r",
     paymentSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:payment-keys-AbCdEf",
+    eventBusArn: "arn:aws:events:eu-west-1:1:event-bus/shop-backend-dev",
   };
   /** What a document allows (its one Deny, on audit records, is checked on its own below). */
   const actions = (d: PolicyDocument) =>
@@ -288,6 +289,7 @@ describe("IAM policy documents", () => {
       "dynamodb:Query",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
+      "events:PutEvents",
       "kms:VerifyMac",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
@@ -299,10 +301,11 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the notifier read and mark orders, send as the sender, sign links, record failed events and write its traces", () => {
+  it("lets the notifier read and mark orders, send as the sender, sign links, record failed events, publish and write its traces", () => {
     expect(actions(notifierFunctionPolicy(arns))).to.deep.equal([
       "dynamodb:GetItem",
       "dynamodb:UpdateItem",
+      "events:PutEvents",
       "kms:GenerateMac",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
@@ -320,10 +323,11 @@ describe("IAM policy documents", () => {
     expect(() => sesIdentitiesArn("arn:aws:sqs:eu-west-1:1:q")).to.throw(/not an SES identity ARN/);
   });
 
-  it("lets the email events Lambda read and update orders, record failed events and write its logs and traces, and nothing else", () => {
+  it("lets the email events Lambda read and update orders, record failed events, publish and write its logs and traces, and nothing else", () => {
     expect(actions(emailEventsFunctionPolicy(arns))).to.deep.equal([
       "dynamodb:GetItem",
       "dynamodb:UpdateItem",
+      "events:PutEvents",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "sqs:SendMessage",
@@ -346,16 +350,24 @@ describe("IAM policy documents", () => {
     ]);
   });
 
-  it("lets the worker consume, number and store, with no deletes, no SendMessage, no reads of invoices and no traces", () => {
+  it("lets the worker consume, number, store and publish, with no deletes, no SendMessage, no reads of invoices and no traces", () => {
     expect(actions(workerTaskPolicy(arns))).to.deep.equal([
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
+      "events:PutEvents",
       "s3:PutObject",
       "sqs:ChangeMessageVisibility",
       "sqs:DeleteMessage",
       "sqs:ReceiveMessage",
     ]);
+  });
+
+  it("lets each publisher put events on the stack's bus alone (no other bus, not the default one)", () => {
+    const publish = { Sid: "PublishEvents", Effect: "Allow", Action: ["events:PutEvents"], Resource: arns.eventBusArn };
+    for (const d of [apiFunctionPolicy(arns), notifierFunctionPolicy(arns), emailEventsFunctionPolicy(arns), workerTaskPolicy(arns)])
+      expect(d.Statement.filter((st) => st.Action.some((a) => a.startsWith("events:")))).to.deep.equal([publish]);
+    expect(workerExecutionPolicy(arns).Statement.filter((st) => st.Action.some((a) => a.startsWith("events:")))).to.deep.equal([]);
   });
 
   it("lets the API query only the customer, state and month indexes, not the table", () => {

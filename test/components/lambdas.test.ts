@@ -55,7 +55,7 @@ describe("Lambda bundles", function () {
     });
   }
 
-  it("each bundle holds only the SDK clients its handler uses", () => {
+  it("each bundle holds only the SDK clients its handler uses, the EventBridge client included", () => {
     expect(inputsUnder(bundles["order-api"], "@aws-sdk/s3-request-presigner")).to.not.be.empty;
     expect(inputsUnder(bundles["order-api"], "@aws-sdk/client-sqs")).to.not.be.empty;
     expect(inputsUnder(bundles["order-api"], "@aws-sdk/client-ses")).to.be.empty;
@@ -63,9 +63,12 @@ describe("Lambda bundles", function () {
     expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/client-sesv2")).to.be.empty;
     expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/client-sqs")).to.be.empty;
     expect(inputsUnder(bundles["email-notifier"], "@aws-sdk/s3-request-presigner")).to.be.empty;
-    // The email events Lambda only reads and writes the table.
+    // The email events Lambda only reads and writes the table (and publishes email.failed).
     for (const pkg of ["@aws-sdk/client-ses", "@aws-sdk/client-sqs", "@aws-sdk/client-s3", "@aws-sdk/client-kms"])
       expect(inputsUnder(bundles["email-events"], pkg), pkg).to.be.empty;
+    // Each publishes business events (order.paid, email.sent, email.failed) on the stack's bus.
+    for (const entry of ["order-api", "email-notifier", "email-events"] as const)
+      expect(inputsUnder(bundles[entry], "@aws-sdk/client-eventbridge"), entry).to.not.be.empty;
   });
 
   it("is byte-for-byte reproducible, so an unchanged function is not redeployed", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { useLocalAws, type LocalAws } from "../helpers/aws";
+import { eventInbox, useLocalAws, type LocalAws } from "../helpers/aws";
+import { receiveEvents } from "../../local/event-log";
 import { drainQueue, tableItems } from "../helpers/deps";
 import { orderBody } from "../helpers/events";
 import { eventsOf, forgedEvent, signedWebhook, STRIPE_KEYS } from "../helpers/stripe";
@@ -132,12 +133,17 @@ for (const target of contractTargets(["source", "artifact", "gateway"])) {
     });
 
     describe("POST /orders, paid through the provider", () => {
-      it("a card that succeeds at once: 202 PAID, one message on the queue", async () => {
+      it("a card that succeeds at once: 202 PAID, one message on the queue, order.paid on the stack's bus", async () => {
+        const inbox = await eventInbox(ctx);
         const r = await t.request(post(orderBody()));
         expect([r.status, r.json().status], r.text).to.deep.equal([202, "PAID"]);
         expect(r.json().total).to.deep.equal({ amount: 6828, currency: "EUR" });
         expect((await record(ctx, r.json().orderId))!.status).to.equal("PAID");
         expect(await queued(ctx)).to.deep.equal([r.json().orderId]);
+        const events = await receiveEvents(ctx.clients.sqs, inbox, 1);
+        expect(events.map((e) => [e.detailType, e.detail.orderId, e.detail.totalMinor])).to.deep.equal([
+          ["order.paid", r.json().orderId, 6828],
+        ]);
       });
 
       it("a declined card: 402 PAYMENT_DECLINED naming the order, which is PAYMENT_FAILED and not queued", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { useLocalAws, REGION, type LocalAws } from "../helpers/aws";
+import { eventInbox, useLocalAws, REGION, type LocalAws } from "../helpers/aws";
+import { receiveEvents } from "../../local/event-log";
 import { apiDeps, drainQueue, notifierDeps, tableItems, workerDeps } from "../helpers/deps";
 import { ALICE, orderBody, postOrder } from "../helpers/events";
 import { contractTargets, emailEventsTarget, type NotifierTarget } from "./targets";
@@ -36,12 +37,17 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
     afterEach(() => t.stop());
     const order = async (orderId: string) => (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)!;
 
-    it("marks the order's email FAILED with the reason when SES reports a bounce", async () => {
+    it("marks the order's email FAILED with the reason when SES reports a bounce, and publishes email.failed", async () => {
       const { orderId, messageId, notifications } = await mailedOrder(ctx, "bounce@simulator.amazonses.com");
+      const inbox = await eventInbox(ctx);
       expect(await t.deliver(notifications[0])).to.include({ failed: 1 });
       const item = await order(orderId);
       expect([item.status, item.emailStatus]).to.deep.equal(["NOTIFIED", "FAILED"]);
       expect(item.emailFailure).to.deep.include({ event: "Bounce", reason: "Permanent/General: smtp; 550 5.1.1 user unknown", messageId });
+      const events = await receiveEvents(ctx.clients.sqs, inbox, 1);
+      expect(events.map((e) => [e.detailType, e.detail.orderId, e.detail.messageId, e.detail.reason])).to.deep.equal([
+        ["email.failed", orderId, messageId, "Bounce"],
+      ]);
     });
 
     it("marks it DELIVERED on a delivery", async () => {

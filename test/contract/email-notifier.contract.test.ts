@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { useLocalAws, SENDER, LINK_BASE, type LocalAws } from "../helpers/aws";
+import { eventInbox, useLocalAws, SENDER, LINK_BASE, type LocalAws } from "../helpers/aws";
+import { receiveEvents } from "../../local/event-log";
 import { apiDeps, drainQueue, tableItems, workerDeps } from "../helpers/deps";
 import { ALICE, linkEvent, orderBody, postOrder, s3Event } from "../helpers/events";
 import { contractTargets, notifierTarget, type NotifierTarget } from "./targets";
@@ -36,8 +37,9 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
     beforeEach(() => (n = notifierTarget(target, ctx)));
     afterEach(() => n.stop());
 
-    it("mails the customer once, from the sender, with the invoice number, total and a 30-day link to the PDF", async () => {
+    it("mails the customer once, from the sender, with the invoice number, total and a 30-day link to the PDF; publishes email.sent", async () => {
       const orderId = await placedOrder(ctx);
+      const inbox = await eventInbox(ctx);
       const counts = (await n.deliver(s3Event(ctx.resources.bucket, [`invoices/${orderId}.pdf`]))) as Record<string, number>;
       expect(counts).to.include({ sent: 1, ignored: 0 });
       const mails = await motoSentEmails(ctx.moto.endpoint);
@@ -50,7 +52,12 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       const days = (Number(new URL(link).searchParams.get("expires")) * 1000 - Date.now()) / 86400_000;
       expect(days).to.be.within(29.9, 30);
       expect((await followLink(ctx, link)).statusCode).to.equal(302);
-      expect((await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)!.status).to.equal("NOTIFIED");
+      const item = (await tableItems(ctx)).find((i) => i.pk === `ORDER#${orderId}`)!;
+      expect(item.status).to.equal("NOTIFIED");
+      const events = await receiveEvents(ctx.clients.sqs, inbox, 1);
+      expect(events.map((e) => [e.detailType, e.detail.orderId, e.detail.messageId])).to.deep.equal([
+        ["email.sent", orderId, item.emailMessageId],
+      ]);
     });
 
     it("never mails twice for one invoice: a doubled record, a repeated event, events at once", async () => {

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createClients, destroyClients, type AwsClients, type ClientOptions } from "../../runtime/clients";
+import { clientConfig, createClients, destroyClients, eventBridgeClient, type AwsClients, type ClientOptions } from "../../runtime/clients";
+import { createEventInbox } from "../../local/event-log";
 import { localCredentials, PARTS, type Part } from "../../local/identities";
 import { startMoto, type MotoServer } from "../../local/moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "../../local/provision";
@@ -215,4 +216,17 @@ export function writeTestSession(ctx: LocalAws): { file: string; remove(): void 
     }),
   );
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * An ERP's rule on the test's bus: every business event type into a new queue (local/event-log.ts,
+ * as the local pipeline's console has it); returns the queue's URL. Set up by the test, not by a part.
+ */
+export async function eventInbox(ctx: LocalAws, name = "erp-inbox"): Promise<string> {
+  const events = eventBridgeClient(clientConfig({ region: REGION, endpoint: ctx.moto.endpoint }));
+  try {
+    return await createEventInbox(ctx.clients.sqs, events, ctx.resources.eventBus, name);
+  } finally {
+    events.destroy();
+  }
 }

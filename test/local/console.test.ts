@@ -12,6 +12,10 @@ import { sessionOf, writeSession } from "../../local/session";
 import { userArg } from "../../local/token";
 import { ORDER_STATUSES } from "../../runtime/domain/order";
 import { TEST_PAYMENT_METHODS } from "../../local/stripe/objects";
+import { EVENT_DETAIL_SCHEMAS } from "../../runtime/domain/events";
+import type { EventType } from "../../runtime/contracts/events";
+import { orderBody } from "../helpers/events";
+import { waitUntil } from "../helpers/wait";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -112,5 +116,40 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
       queues: { dlq: { waiting: number; inFlight: number } };
     };
     expect(after.queues.dlq).to.deep.equal({ waiting: 0, inFlight: 0 });
+  });
+
+  // Last: it places an order, which the counts above must not see.
+  it("serves the business events the parts published on the local bus at /_local/api/events, newest first, each detail valid", async () => {
+    const { token } = (await (await post(`${p.apiUrl}/_local/api/sign-in`, { email: "erin@example.com" })).json()) as { token: string };
+    const placed = await fetch(`${p.apiUrl}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(orderBody()),
+    });
+    expect(placed.status).to.equal(202);
+    const { orderId } = (await placed.json()) as { orderId: string };
+
+    type Listed = { source: string; detailType: string; detail: Record<string, unknown> };
+    let ofOrder: Listed[] = [];
+    await waitUntil(
+      async () => {
+        const r = await fetch(`${p.apiUrl}/_local/api/events`);
+        expect(r.headers.get("content-type")).to.match(/^application\/json/);
+        const { events } = (await r.json()) as { events: Listed[] };
+        ofOrder = events.filter((e) => e.detail.orderId === orderId);
+        return ofOrder.length >= 3;
+      },
+      60_000,
+      250,
+    );
+
+    expect(ofOrder.map((e) => e.detailType).sort()).to.deep.equal(["email.sent", "invoice.issued", "order.paid"]);
+    // order.paid goes out before the order is even queued: the oldest of the three, so the last of the list.
+    expect(ofOrder[ofOrder.length - 1].detailType).to.equal("order.paid");
+    for (const e of ofOrder) {
+      expect(e.source).to.equal("shop-backend.local");
+      EVENT_DETAIL_SCHEMAS[e.detailType as EventType].parse(e.detail);
+    }
+    expect(p.events.list().filter((e) => e.detail.orderId === orderId)).to.deep.equal(ofOrder);
   });
 });

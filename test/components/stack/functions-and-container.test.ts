@@ -38,12 +38,14 @@ for (const stack of STACKS) {
           PAYMENT_PROVIDER: "stripe",
           PAYMENT_EXPIRY_MINUTES: "30",
           PAYMENT_SECRET_ID: st.arn.paymentSecret,
+          EVENT_BUS_NAME: `shop-backend-${stack}`,
           LOG_LEVEL: stack === "dev" ? "debug" : "info",
           METRICS_STACK: stack,
         });
         expect(Object.keys(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler"))).sort()).to.deep.equal([
           "EMAIL_CONFIGURATION_SET",
           "EMAIL_SENDER",
+          "EVENT_BUS_NAME",
           "INVOICES_BUCKET",
           "INVOICE_LINK_BASE_URL",
           "INVOICE_LINK_KEY_ID",
@@ -64,6 +66,7 @@ for (const stack of STACKS) {
         expect(envOf(st.run.one("aws:lambda/function:Function", "-notify-handler")).EMAIL_CONFIGURATION_SET).to.equal(`shop-${stack}-mail`);
         expect(envOf(st.run.one("aws:lambda/function:Function", "-mail-handler"))).to.deep.equal({
           ORDERS_TABLE: st.run.one("aws:dynamodb/table:Table").state.name,
+          EVENT_BUS_NAME: `shop-backend-${stack}`,
           LOG_LEVEL: stack === "dev" ? "debug" : "info",
           METRICS_STACK: stack,
         });

@@ -37,6 +37,12 @@ for (const stack of STACKS) {
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${st.arn.bucket}/invoices/*` },
           { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: st.arn.key },
           {
+            Sid: "PublishEvents",
+            Effect: "Allow",
+            Action: ["events:PutEvents"],
+            Resource: st.run.one("aws:cloudwatch/eventBus:EventBus").state.arn,
+          },
+          {
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -77,6 +83,12 @@ for (const stack of STACKS) {
             Resource: st.run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
           },
           {
+            Sid: "PublishEvents",
+            Effect: "Allow",
+            Action: ["events:PutEvents"],
+            Resource: st.run.one("aws:cloudwatch/eventBus:EventBus").state.arn,
+          },
+          {
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -86,7 +98,7 @@ for (const stack of STACKS) {
         ]);
       });
 
-      it("gives the email events Lambda exactly what its handler calls: the orders table, no SES, no bucket, no key", () => {
+      it("gives the email events Lambda exactly what its handler calls: the orders table and the events bus, no SES, no bucket, no key", () => {
         expect(statementsOf(st.run.one("aws:iam/rolePolicy:RolePolicy", "-mail-handler-policy"))).to.deep.equal([
           { Sid: "OrdersTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: st.arn.table },
           {
@@ -101,6 +113,12 @@ for (const stack of STACKS) {
             Effect: "Allow",
             Action: ["sqs:SendMessage"],
             Resource: st.run.one("aws:sqs/queue:Queue", "-email-failures").state.arn,
+          },
+          {
+            Sid: "PublishEvents",
+            Effect: "Allow",
+            Action: ["events:PutEvents"],
+            Resource: st.run.one("aws:cloudwatch/eventBus:EventBus").state.arn,
           },
           {
             Sid: "WriteOwnLogs",
