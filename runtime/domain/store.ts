@@ -989,7 +989,11 @@ export class OrderStore {
     }
   }
 
-  /** Moves a numbered credit note to ISSUED once its PDF is stored at `documentKey`; false when it was already past REQUESTED (a redelivery). */
+  /**
+   * Moves a numbered credit note to ISSUED once its PDF is stored at `documentKey`; false when it was
+   * already past REQUESTED (a redelivery). The credit note's date stays its numbering's (`issuedAt`):
+   * `_at` is taken for the shared signature and not stored.
+   */
   markCreditNoteIssued(creditNoteId: string, documentKey: string, _at: Date): Promise<boolean> {
     return this.updateIf(
       creditNotePk(creditNoteId),

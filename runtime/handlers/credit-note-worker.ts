@@ -1,12 +1,11 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { CreditNoteMessage } from "../domain/credit-note";
-import { OrderStore, type NumberedCreditNoteRecord } from "../domain/store";
-import type { PricedOrder } from "../domain/order";
+import { OrderStore } from "../domain/store";
 import { creditNoteKey } from "../contracts/env";
 import { METRICS } from "../contracts/metrics";
 import { creditNoteIssuedEvent } from "../domain/events";
+import { publishCommitted } from "../events";
 import { renderCreditNotePdf } from "../invoices/pdf";
-import type { Logger } from "../log";
 import type { WorkerDeps } from "./invoice-worker";
 
 /** What processing a credit-note message did; "dropped": the credit note does not exist or is not of the message's order. */
@@ -80,21 +79,8 @@ export async function issueCreditNote(
     deps.metrics.emit(METRICS.creditNotesIssued, 1, {}, props);
     deps.metrics.emit(METRICS.renderDuration, Math.round(renderMs), {}, props);
     deps.metrics.emit(METRICS.pdfBytes, pdf.byteLength, {}, props);
-    await publishCreditNoteIssued(numbered, order, deps, log);
+    // Like invoice.issued: a failure is logged for the alarm, never fails the committed credit note.
+    await publishCommitted(deps.events, creditNoteIssuedEvent(numbered, order), log);
   }
   return result(moved ? "issued" : "duplicate");
-}
-
-/** Tells other systems the credit note exists; like invoice.issued, a failure is logged for the alarm, never fails the committed note. */
-async function publishCreditNoteIssued(rec: NumberedCreditNoteRecord, order: PricedOrder, deps: WorkerDeps, log: Logger): Promise<void> {
-  if (!deps.events) return;
-  try {
-    await deps.events.publish([creditNoteIssuedEvent(rec, order)]);
-  } catch (e) {
-    log.error("credit_note.issued not published", {
-      alarm: "event-not-published",
-      event: "credit_note.issued",
-      error: (e as Error).message,
-    });
-  }
 }

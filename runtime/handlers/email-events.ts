@@ -91,6 +91,8 @@ export type EmailEventOutcome =
   | "kept-failed"
   /** An event of an earlier email of the order (re-sent since, or a duplicate send): kept on its message only. */
   | "superseded"
+  /** An event of a credit note's email: kept on its message; the order's own (invoice) email outcome is not about it. */
+  | "credit-note"
   /** No order claims the message (no orderId tag, or the order is gone). */
   | "no-order"
   /** An event type this handler does not act on. */
@@ -146,6 +148,11 @@ export async function recordEmailEvent(e: SesEvent, deps: EmailEventsDeps): Prom
     deps.metrics.emit(METRICS[METRIC_OF[entry.type]], 1, {}, { orderId, messageId });
   const failure: EmailFailure | undefined =
     entry.type === "Delivery" ? undefined : { event: entry.type, reason: entry.detail, messageId, at: entry.at };
+  if (e.mail.tags?.[EMAIL_KIND_TAG]?.[0] === "credit-note") {
+    if (failure) log.error("credit note email failed", { alarm: "credit-note-email-failed", event: failure.event, reason: failure.reason });
+    else log.info("credit note email delivered");
+    return "credit-note";
+  }
   if (await store.markEmailOutcome(orderId, messageId, deps.now(), failure)) {
     if (failure) {
       log.error("invoice email failed", { alarm: "invoice-email-failed", event: failure.event, reason: failure.reason });
@@ -179,6 +186,7 @@ export async function handleEmailEvents(event: unknown, deps: EmailEventsDeps): 
     failed: 0,
     "kept-failed": 0,
     superseded: 0,
+    "credit-note": 0,
     "no-order": 0,
     ignored: 0,
   };

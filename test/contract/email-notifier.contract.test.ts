@@ -7,6 +7,12 @@ import { contractTargets, notifierTarget, type NotifierTarget } from "./targets"
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../runtime/handlers/invoice-worker";
 import { motoSentEmails } from "../../local/moto";
+import { processQueueMessage } from "../../runtime/handlers/worker-loop";
+import { enqueueCreditNote } from "../../runtime/handlers/credit-note-queue";
+import { OrderStore } from "../../runtime/domain/store";
+import { creditNoteOf, creditNoteRequestSchema } from "../../runtime/domain/credit-note";
+
+const ADMIN = { by: "admin", adminSub: "contract" } as const;
 
 /**
  * The email notifier's contract, run against the handler from source and the archive the stack
@@ -58,6 +64,36 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       expect(events.map((e) => [e.detailType, e.detail.orderId, e.detail.messageId])).to.deep.equal([
         ["email.sent", orderId, item.emailMessageId],
       ]);
+    });
+
+    it("mails a credit note once, in the order's language, with a link that opens it; an event before it is ISSUED fails for a retry", async () => {
+      // Prepare: a German order, invoiced; a full credit note reserved and numbered, its PDF not yet committed
+      const r = await handleApiRequest(postOrder(orderBody({ locale: "de-DE" })), apiDeps(ctx));
+      const orderId = JSON.parse(r.body).orderId as string;
+      await processQueueMessage((await drainQueue(ctx))[0].body, workerDeps(ctx));
+      const store = new OrderStore(ctx.clients.ddb, ctx.resources.table);
+      const request = creditNoteRequestSchema().parse({ id: "cn_contract2", kind: "full", reason: "Storniert" });
+      await store.reserveCreditNote(orderId, creditNoteOf((await store.get(orderId))!.order, request), new Date(), ADMIN);
+      await enqueueCreditNote(ctx.clients.sqs, ctx.resources.queueUrl, orderId, "cn_contract2");
+      const [message] = await drainQueue(ctx);
+      await store.numberCreditNote("cn_contract2", new Date());
+      const event = s3Event(ctx.resources.bucket, ["invoices/credit-notes/cn_contract2.pdf"]);
+      // Act
+      const early = await n.deliver(event).catch((e: unknown) => e);
+      expect((await processQueueMessage(message.body, workerDeps(ctx))).outcome).to.equal("issued");
+      const counts = (await n.deliver(event)) as Record<string, number>;
+      const again = (await n.deliver(event)) as Record<string, number>;
+      // Assess
+      expect(String(early)).to.contain("InvoiceNotCommitted");
+      expect([counts.sent, again["already-notified"]]).to.deep.equal([1, 1]);
+      const mails = await motoSentEmails(ctx.moto.endpoint);
+      // Only the credit note's email: this test never delivers the invoice's event.
+      expect(mails.map((m) => m.subject)).to.deep.equal(["Ihre Rechnungskorrektur CN-000001 zur Rechnung INV-000001 von Acme Shop GmbH"]);
+      const link = linkIn(mails[0].body);
+      const opened = await followLink(ctx, link);
+      expect(opened.statusCode).to.equal(302);
+      expect(String(opened.headers!.location)).to.contain("invoices/credit-notes/cn_contract2.pdf");
+      expect((await store.getCreditNote("cn_contract2"))?.status).to.equal("NOTIFIED");
     });
 
     it("never mails twice for one invoice: a doubled record, a repeated event, events at once", async () => {

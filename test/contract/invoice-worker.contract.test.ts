@@ -8,6 +8,9 @@ import { waitUntil } from "../helpers/wait";
 import { contractTargets } from "./targets";
 import { handleApiRequest } from "../../runtime/handlers/order-api";
 import { spawnWorkerProcess, type WorkerBuild } from "../../local/worker-process";
+import { OrderStore } from "../../runtime/domain/store";
+import { creditNoteOf, creditNoteRequestSchema } from "../../runtime/domain/credit-note";
+import { enqueueCreditNote } from "../../runtime/handlers/credit-note-queue";
 
 /**
  * The invoice worker's contract, as the queue and the stores see it, run against the container's
@@ -54,6 +57,25 @@ for (const target of contractTargets(["source", "artifact"]) as ("source" | "art
       expect(done.map((o) => o.invoiceSeq as number).sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5, 6]);
       expect(await pdfKeys(ctx)).to.deep.equal(ids.map((id) => `invoices/${id}.pdf`).sort());
       expect(await waitUntil(async () => (await queueDepth(ctx)) === 0, 10000)).to.equal(true);
+    });
+
+    it("issues a queued credit note: numbered CN-000001 once, its PDF stored beside the invoice, ISSUED", async () => {
+      // Prepare: an invoiced order and a credit note reserved as the admin API does, its message sent twice
+      const [id] = await placeOrders(ctx, 1);
+      worker = start();
+      expect(await waitUntil(async () => (await orders(ctx))[0]?.status === "INVOICED", 60000)).to.equal(true);
+      const store = new OrderStore(ctx.clients.ddb, ctx.resources.table);
+      const order = (await store.get(id))!.order;
+      const request = creditNoteRequestSchema().parse({ id: "cn_contract1", kind: "full", reason: "Cancelled" });
+      await store.reserveCreditNote(id, creditNoteOf(order, request), new Date(), { by: "admin", adminSub: "contract" });
+      // Act
+      for (let i = 0; i < 2; i++) await enqueueCreditNote(ctx.as["order-api"].sqs, ctx.resources.queueUrl, id, "cn_contract1");
+      // Assess
+      expect(await waitUntil(async () => (await store.getCreditNote("cn_contract1"))?.status === "ISSUED", 60000)).to.equal(true);
+      expect(await waitUntil(async () => (await queueDepth(ctx)) === 0, 30000)).to.equal(true);
+      expect(await store.getCreditNote("cn_contract1")).to.deep.include({ creditNoteNumber: "CN-000001", creditNoteSeq: 1 });
+      expect(await pdfKeys(ctx)).to.deep.equal(["invoices/credit-notes/cn_contract1.pdf", `invoices/${id}.pdf`]);
+      expect((await tableItems(ctx)).find((i) => i.pk === "COUNTER#creditNote")?.value).to.equal(1);
     });
 
     it("makes one invoice of a message delivered twice", async () => {

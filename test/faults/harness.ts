@@ -18,6 +18,7 @@ import type { StripeStandIn } from "../../local/stripe-standin";
 import { localCredentials } from "../../local/identities";
 import { createOrderApiHandler } from "../../runtime/lambda/order-api";
 import { EXPIRE_PAYMENTS_TASK } from "../../runtime/contracts/payments";
+import { CREDIT_NOTE_PREFIX } from "../../runtime/contracts/env";
 
 /** Fault-test settings: short budgets so recovery happens within a test; the dev stack otherwise. */
 export const FAULT_ENV = {
@@ -384,7 +385,7 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
   const mails = await motoSentEmails(rig.moto.endpoint);
   const mailsPer = new Map<string, number>();
   let wrongAddress = 0;
-  for (const m of mails) {
+  for (const m of mails.filter((m) => !creditNoteOfMail(m.body))) {
     const id = /ord_[A-Za-z0-9]{10,40}/.exec(m.body)?.[0] ?? "?";
     mailsPer.set(id, (mailsPer.get(id) ?? 0) + 1);
     const to = m.destinations.ToAddresses ?? [];
@@ -396,7 +397,8 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
     unaccepted: confirmed.map((i) => i.order.orderId).filter((id) => !accepted.has(id)),
     lost: [...accepted].filter((id) => byId.get(id)?.status !== "NOTIFIED"),
     numbersGapFree: seqs.length === confirmed.length && seqs.every((n, i) => n === i + 1),
-    pdfs: objects.filter((k) => k.startsWith("invoices/")).length,
+    // Credit notes have their own figures (creditNoteState): their PDFs and emails are not the orders' invoices.
+    pdfs: objects.filter((k) => k.startsWith("invoices/") && !k.startsWith(CREDIT_NOTE_PREFIX)).length,
     emailDuplicates: [...mailsPer.values()].filter((n) => n > 1).length,
     duplicatedOrders: [...mailsPer].filter(([, n]) => n > 1).map(([id]) => id),
     emailMissing: confirmed.filter((i) => !mailsPer.has(i.order.orderId)).length,
@@ -406,6 +408,53 @@ export async function endState(rig: FaultRig, accepted: Set<string>): Promise<En
     unconfirmed: unconfirmed.length,
     unconfirmedInvoiced: unconfirmed.filter((i) => i.invoiceNumber || objects.includes(`invoices/${i.order.orderId}.pdf`)).length,
   };
+}
+
+/** The credit note an email is about (its link names the document), or undefined for an invoice email. */
+const creditNoteOfMail = (body: string): string | undefined => /[?&](?:amp;)?document=(cn_[A-Za-z0-9_-]+)/.exec(body)?.[1];
+
+/** The credit notes' end state, straight from the stores: items, their counter, PDFs and emails per credit note. */
+export async function creditNoteState(rig: FaultRig): Promise<{
+  items: Record<string, unknown>[];
+  counter: number;
+  /** The numbers given out are 1..counter, each on one credit note. */
+  numbersGapFree: boolean;
+  pdfs: string[];
+  emailsPer: Map<string, number>;
+}> {
+  const stored = await storedItems(rig);
+  const items = stored.filter((i) => i.type === "creditNote");
+  const counter = Number(stored.find((i) => i.pk === "COUNTER#creditNote")?.value ?? 0);
+  const seqs = items
+    .map((i) => i.creditNoteSeq)
+    .filter((n): n is number => typeof n === "number")
+    .sort((a, b) => a - b);
+  const r = await rig.direct.s3.send(new ListObjectsV2Command({ Bucket: rig.p.resources.bucket, Prefix: CREDIT_NOTE_PREFIX }));
+  const emailsPer = new Map<string, number>();
+  for (const m of await motoSentEmails(rig.moto.endpoint)) {
+    const id = creditNoteOfMail(m.body);
+    if (id) emailsPer.set(id, (emailsPer.get(id) ?? 0) + 1);
+  }
+  return {
+    items,
+    counter,
+    numbersGapFree: seqs.length === counter && seqs.every((n, i) => n === i + 1),
+    pdfs: (r.Contents ?? []).map((c) => c.Key!),
+    emailsPer,
+  };
+}
+
+/** The worker processes still running: the pipeline's own and those the rig started. */
+export function liveWorkerPids(rig: FaultRig): number[] {
+  const pids = [rig.p.pids.worker, ...rig.workers.map((w) => w.child.pid!)];
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** One line of figures for the report. */

@@ -3,8 +3,13 @@ import { DeleteIdentityCommand, VerifyEmailIdentityCommand } from "@aws-sdk/clie
 import { sleep, waitUntil } from "../helpers/wait";
 import { orderBody, s3Event } from "../helpers/events";
 import { loadNotifierSettings } from "../../runtime/settings";
+import { OrderStore } from "../../runtime/domain/store";
+import { creditNoteOf, creditNoteRequestSchema } from "../../runtime/domain/credit-note";
+import { enqueueCreditNote } from "../../runtime/handlers/credit-note-queue";
 import {
   DOCUMENTED,
+  creditNoteState,
+  liveWorkerPids,
   depth,
   endState,
   orderItems,
@@ -414,5 +419,80 @@ describe("faults: the local pipeline keeps its promises", function () {
     rig.spawnWorker();
     const log = absorb(await runClients(rig, { n: 20, concurrency: 10, keyed: () => false, tag: "two" }));
     await assertEndState("two workers", { orders: log.accepted.size, workers: 2 });
+  });
+
+  it("worker crash in the middle of a credit note: after a restart one number each, no gap, one PDF and one email each", async () => {
+    // Prepare: one invoiced and emailed order, as a customer places it
+    const log = absorb(await runClients(rig, { n: 1, concurrency: 1, keyed: () => true, tag: "cn" }));
+    await assertEndState("credit-note crash: the order", { orders: log.accepted.size });
+    const [orderId] = [...log.accepted].slice(-1);
+    const store = new OrderStore(rig.direct.ddb, rig.p.resources.table);
+    const order = (await store.get(orderId))!.order;
+    const before = await creditNoteState(rig);
+    const started = () => rig.lines.filter((l) => l.includes("worker started")).length;
+    /** Reserves (as the admin API does) and enqueues a credit note of `line`; holds the worker at `hold`; SIGKILLs every worker there and starts one. */
+    const crashAt = async (id: string, line: number, hold: Parameters<typeof rig.proxy.arm>[0]) => {
+      const rule = rig.proxy.arm(hold);
+      const request = creditNoteRequestSchema().parse({ id, kind: "partial", reason: "Returned", lines: [{ line, quantity: 1 }] });
+      await store.reserveCreditNote(orderId, creditNoteOf(order, request), new Date(), { by: "admin", adminSub: "fault-test" });
+      await enqueueCreditNote(rig.direct.sqs, rig.p.resources.queueUrl, orderId, id);
+      expect(await waitUntil(() => rig.proxy.injected(rule) === 1, 60_000, 20), `worker held at ${String(hold.action)}`).to.equal(true);
+      const numbered = await store.getCreditNote(id);
+      for (const pid of liveWorkerPids(rig)) process.kill(pid, "SIGKILL");
+      const count = started();
+      rig.spawnWorker();
+      await waitUntil(() => started() > count, 30_000, 50);
+      return { rule, numbered };
+    };
+
+    // Act 1: killed after numbering, with its PutObject in flight (held unanswered, so nothing is stored yet)
+    const a = await crashAt("cn_crashPut1", 0, {
+      service: "s3",
+      action: /^PUT \/.*credit-notes\/cn_crashPut1\.pdf/,
+      fault: { kind: "freeze" },
+      times: 1,
+    });
+    // Act 2: killed after the PDF is stored, with the write that marks it ISSUED held
+    const b = await crashAt("cn_crashIss1", 1, {
+      service: "dynamodb",
+      action: "UpdateItem",
+      body: /^(?=[\s\S]*documentKey = :key)(?=[\s\S]*CREDITNOTE#cn_crashIss1)/,
+      fault: { kind: "freeze" },
+      times: 1,
+    });
+    const done = await waitUntil(
+      async () => (await creditNoteState(rig)).items.filter((i) => i.status === "NOTIFIED").length === before.items.length + 2,
+      120_000,
+      500,
+    );
+    // The held calls of the dead process now reach moto late (a request in flight when a process dies can still commit).
+    rig.proxy.clear(a.rule);
+    rig.proxy.clear(b.rule);
+    await sleep(3000);
+    expect(await settle(rig, 60_000), "settled").to.equal(true);
+
+    // Assess
+    const s = await creditNoteState(rig);
+    const ours = ["cn_crashPut1", "cn_crashIss1"].map((id) => s.items.find((i) => i.pk === `CREDITNOTE#${id}`)!);
+    report("credit-note crash", {
+      numberedBeforeKill: [a.numbered?.creditNoteNumber, b.numbered?.creditNoteNumber].join("/"),
+      numbers: ours.map((i) => i.creditNoteNumber).join("/"),
+      counter: s.counter,
+      pdfs: s.pdfs.length,
+      emails: ours.map((i) => s.emailsPer.get(String(i.pk).slice("CREDITNOTE#".length)) ?? 0).join("/"),
+    });
+    expect(done, "both credit notes emailed").to.equal(true);
+    // The number each had when its worker died is the number it kept: none given twice, none skipped.
+    expect(ours.map((i) => i.creditNoteNumber)).to.deep.equal([a.numbered?.creditNoteNumber, b.numbered?.creditNoteNumber]);
+    expect(ours.map((i) => i.creditNoteNumber)).to.not.include(undefined);
+    expect(s.counter).to.equal(before.counter + 2);
+    expect(s.numbersGapFree, "credit-note numbers 1..n, each once").to.equal(true);
+    expect(ours.map((i) => i.status)).to.deep.equal(["NOTIFIED", "NOTIFIED"]);
+    expect(s.pdfs.filter((k) => /cn_crash(Put1|Iss1)/.test(k)).sort()).to.deep.equal([
+      "invoices/credit-notes/cn_crashIss1.pdf",
+      "invoices/credit-notes/cn_crashPut1.pdf",
+    ]);
+    expect([s.emailsPer.get("cn_crashPut1"), s.emailsPer.get("cn_crashIss1")]).to.deep.equal([1, 1]);
+    await assertEndState("credit-note crash: orders unharmed", { creditNotes: 2 });
   });
 });

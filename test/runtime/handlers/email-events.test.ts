@@ -73,6 +73,25 @@ describe("email events: what SES reports after accepting an invoice email", func
     expect(lines.join("\n")).to.not.include(BOUNCE);
   });
 
+  it("keeps a credit note's email events on their message only: the order's invoice email outcome is not theirs", async () => {
+    // Prepare: the order's invoice email went out; then a credit note's email (kind "credit-note") to the same bouncing address
+    const { orderId, sent } = await emailedOrder(ctx, BOUNCE);
+    const creditNoteMail: SentMessage = { ...sent, id: `${sent.id}-cn`, tags: { ...sent.tags, kind: "credit-note" } };
+    const [bounce] = notificationsFor(creditNoteMail);
+    const { log, lines } = capturingLogger();
+    // Act
+    const counts = await handleEmailEvents(bounce, emailEventsDeps(ctx, { log }));
+    // Assess
+    expect(counts).to.include({ "credit-note": 1, failed: 0, superseded: 0 });
+    const rec = await order(orderId);
+    expect([rec.emailMessageId, rec.emailStatus]).to.deep.equal([sent.id, undefined]);
+    expect((await store().emailEvents(creditNoteMail.id))?.events.map((e) => e.type)).to.deep.equal(["Bounce"]);
+    expect(lines.map((l) => JSON.parse(l)).find((l) => l.alarm === "credit-note-email-failed")).to.deep.include({
+      orderId,
+      event: "Bounce",
+    });
+  });
+
   it("marks it DELIVERED on a delivery; the complaint that follows marks it FAILED", async () => {
     const { orderId, sent } = await emailedOrder(ctx, COMPLAINT);
     const [delivery, complaint] = notificationsFor(sent);
