@@ -145,7 +145,8 @@ export async function handleAdminListOrders(event: APIGatewayProxyEvent, deps: A
   if (months.length > ADMIN_LIST_LIMITS.maxMonths)
     throw queryFailed([{ path: "query.from", message: `the range spans more than ${ADMIN_LIST_LIMITS.maxMonths} months` }]);
   const filter: AdminOrderFilter = { status: q.data.status, email: q.data.email, invoiceNumber: q.data.number };
-  const scope = JSON.stringify([q.data.status, q.data.email?.toLowerCase(), q.data.number, from, to]);
+  // The filters as given, not their defaults: a default `to` is "now", and would void the cursor a moment later.
+  const scope = JSON.stringify([q.data.status, q.data.email?.toLowerCase(), q.data.number, q.data.from, q.data.to]);
   const start = q.data.cursor === undefined ? { month: months[0] } : decodeAdminCursor(scope, q.data.cursor);
   const limit = q.data.limit ?? LIST_LIMITS.defaultLimit;
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);

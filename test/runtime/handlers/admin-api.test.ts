@@ -102,6 +102,16 @@ describe("admin API: orders and the audit trail", function () {
       expect(other.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(["query.cursor"]);
     });
 
+    it("takes its own cursor back a moment later, when the listing has no explicit from/to (the next page of a console)", async () => {
+      const first = await call(listEvent({ limit: "2" }));
+      const later = await handleApiRequest(
+        listEvent({ limit: "2", cursor: first.body.nextCursor }),
+        apiDeps(ctx, { now: () => new Date(NOW.getTime() + 1500) }),
+      );
+      expect(later.statusCode).to.equal(200);
+      expect(ids(JSON.parse(later.body))).to.deep.equal([o.b1, o.a2].map((x) => x.orderId));
+    });
+
     it("refuses a bad query string with 400 VALIDATION_FAILED naming each parameter", async () => {
       const r = await call(listEvent({ status: "LOST", from: "yesterday", limit: "0", email: "nope", sort: "asc" }));
       expect(r.status).to.equal(400);
