@@ -45,6 +45,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   "/_local/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/_local/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
   "/_local/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
+  "/_local/admin.js": { file: "admin.js", type: "text/javascript; charset=utf-8" },
 };
 
 const jsonAnswer = (status: number, body: unknown): LocalAnswer => ({
