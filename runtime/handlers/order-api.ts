@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { presignDocument } from "../invoices/presign";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LIST_LIMITS, listOrdersQuerySchema, type Buyer, type CreateOrderBody, type PricedOrder } from "../domain/order";
 import { taxDestination, vatIdDecides } from "../domain/tax/engine";
@@ -463,18 +463,7 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
   };
 }
 
-async function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
-  return getSignedUrl(
-    deps.s3,
-    new GetObjectCommand({
-      Bucket: deps.settings.invoicesBucket,
-      Key: rec.invoiceKey,
-      ResponseContentType: "application/pdf",
-      ResponseContentDisposition: `inline; filename="${rec.invoiceNumber}.pdf"`,
-    }),
-    { expiresIn: deps.settings.presignTtlSeconds },
-  );
-}
+const presign = (deps: OrderApiDeps, rec: InvoicedRecord) => presignDocument(deps.s3, deps.settings, rec.invoiceKey, rec.invoiceNumber);
 
 /** GET /orders/{orderId}: the owner sees it; anyone else gets 404, as if it did not exist. */
 export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {

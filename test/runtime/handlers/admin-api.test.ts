@@ -10,6 +10,7 @@ import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { ADMIN_GROUP } from "../../../runtime/contracts/routes";
 import { monthsBetween } from "../../../runtime/handlers/admin-api";
 import type { PricedOrder } from "../../../runtime/domain/order";
+import { creditNoteOf, creditNoteRequestSchema, type PricedCreditNote } from "../../../runtime/domain/credit-note";
 
 const NOW = new Date("2026-12-02T09:00:00.000Z");
 const ADMIN = {
@@ -34,6 +35,8 @@ describe("admin API: orders and the audit trail", function () {
     return { status: r.statusCode, body: JSON.parse(r.body), raw: r.body };
   };
   const ids = (body: { orders: { orderId: string }[] }) => body.orders.map((o) => o.orderId);
+  // A numbered credit note of the order (the store numbers it in one step today; split into reserve + number by the worker's branch).
+  const numberedCreditNote = (orderId: string, cn: PricedCreditNote, now: Date) => store().assignCreditNoteNumber(orderId, cn, now);
 
   // Five orders over three months, newest last: a1 (Oct), a2 (Nov, invoiced), b1 (Nov), b2 (Dec), a3 (Dec).
   let o: Record<"a1" | "a2" | "b1" | "b2" | "a3", PricedOrder>;
@@ -139,14 +142,55 @@ describe("admin API: orders and the audit trail", function () {
       expect(r.body.order.orderId).to.equal(o.a2.orderId);
       expect(r.body.status).to.equal("INVOICED");
       expect(r.body.payment).to.include({ paidAt: "2026-11-10T10:01:00.000Z" });
-      expect(r.body.invoice).to.deep.equal({
+      expect(r.body.invoice).to.include({
         number: "INV-000001",
         issuedAt: "2026-11-10T10:02:00.000Z",
         key: `invoices/${o.a2.orderId}.pdf`,
         invoicedAt: "2026-11-10T10:03:00.000Z",
       });
+      // A short-lived link to the PDF, as the customer's GET /orders/{orderId} gives.
+      const url = new URL(r.body.invoice.url);
+      expect(url.pathname).to.equal(`/${ctx.resources.bucket}/invoices/${o.a2.orderId}.pdf`);
+      expect(url.searchParams.get("X-Amz-Expires")).to.match(/^\d+$/);
+      expect(r.body.creditNotes).to.deep.equal([]);
       expect(r.body.email).to.include({ to: ALICE.email, status: null });
       expect(r.body.timeline.map((t: { event: string }) => t.event)).to.deep.equal(["created", "paid", "invoice-numbered", "invoiced"]);
+    });
+
+    it("lists the order's credit notes in the order they were made, with their numbers, and their numbering in the timeline", async () => {
+      const partial = creditNoteOf(
+        o.a2,
+        creditNoteRequestSchema().parse({ id: "cn_admin01", kind: "partial", reason: "Broken", lines: [{ line: 0, quantity: 1 }] }),
+      );
+      const rest = creditNoteOf(
+        o.a2,
+        creditNoteRequestSchema().parse({ id: "cn_admin02", kind: "partial", reason: "Late", shipping: true }),
+      );
+      await numberedCreditNote(o.a2.orderId, partial, new Date("2026-11-12T08:00:00.000Z"));
+      await numberedCreditNote(o.a2.orderId, rest, new Date("2026-11-13T08:00:00.000Z"));
+      const r = await call(getEvent(o.a2.orderId));
+      expect(r.body.creditNotes).to.deep.equal([
+        {
+          creditNoteId: "cn_admin01",
+          number: "CN-000001",
+          issuedAt: "2026-11-12T08:00:00.000Z",
+          kind: "partial",
+          reason: "Broken",
+          total: { amount: partial.totalMinor, currency: "EUR" },
+        },
+        {
+          creditNoteId: "cn_admin02",
+          number: "CN-000002",
+          issuedAt: "2026-11-13T08:00:00.000Z",
+          kind: "partial",
+          reason: "Late",
+          total: { amount: rest.totalMinor, currency: "EUR" },
+        },
+      ]);
+      expect(r.body.timeline.slice(-2)).to.deep.equal([
+        { at: "2026-11-12T08:00:00.000Z", event: "credit-note-numbered", detail: "CN-000001" },
+        { at: "2026-11-13T08:00:00.000Z", event: "credit-note-numbered", detail: "CN-000002" },
+      ]);
     });
 
     it("answers 404 for an unknown or malformed order id", async () => {
