@@ -201,37 +201,28 @@
     }
   }
 
-  /** The credit notes of the record, in whichever of the shapes the admin API gives them (creditNotes, or documents.creditNotes). */
-  const creditNotesOf = (d) => (Array.isArray(d.creditNotes) ? d.creditNotes : (d.documents && d.documents.creditNotes) || []);
-
+  /** The invoice and the credit notes of GET /admin/orders/{orderId}, each with its number and, once stored, a link to its PDF. */
   function renderDocuments(d) {
     const ul = $("admin-order-documents");
     ul.replaceChildren();
-    const inv = d.invoice || (d.documents && d.documents.invoice);
-    if (inv) {
-      const li = el("li", undefined, { className: "document invoice" });
-      li.dataset.number = inv.number;
-      li.append(
-        safeLink(inv.url || inv.link || "", `Invoice ${inv.number}`),
-        el("span", ` issued ${instant(inv.issuedAt)}`, { className: "meta" }),
-      );
-      if (!inv.url && !inv.link && inv.key) li.append(el("span", ` (S3 ${inv.key})`, { className: "meta" }));
-      ul.append(li);
-    }
-    for (const cn of creditNotesOf(d)) {
-      const number = cn.creditNoteNumber || cn.number;
-      const li = el("li", undefined, { className: "document credit-note" });
-      li.dataset.creditNoteId = cn.creditNoteId || cn.id || "";
-      li.dataset.status = cn.status || "";
+    const addDocument = (className, number, label, url, meta) => {
+      const li = el("li", undefined, { className: `document ${className}` });
       if (number) li.dataset.number = number;
-      const label = `Credit note ${number || "(not numbered yet)"}`;
-      li.append(cn.url || cn.link ? safeLink(cn.url || cn.link, label) : el("span", label));
-      const total = cn.totalMinor !== undefined ? `, ${money(cn.totalMinor, cn.currency || d.order.currency)}` : "";
-      const what = cn.creditNote
-        ? `${cn.creditNote.kind}, ${money(cn.creditNote.totalMinor, cn.creditNote.currency)}`
-        : `${cn.kind || ""}${total}`;
-      li.append(el("span", ` ${cn.status || ""} ${what}${cn.refund ? `, refund ${cn.refund.status}` : ""}`, { className: "meta" }));
+      li.append(url ? safeLink(url, label) : el("span", label), el("span", meta, { className: "meta" }));
       ul.append(li);
+      return li;
+    };
+    if (d.invoice)
+      addDocument("invoice", d.invoice.number, `Invoice ${d.invoice.number}`, d.invoice.url, ` issued ${instant(d.invoice.issuedAt)}`);
+    for (const cn of d.creditNotes || []) {
+      const meta = [
+        cn.number ? ` issued ${instant(cn.issuedAt)}` : "",
+        cn.status ? ` ${cn.status}` : "",
+        ` ${cn.kind}, ${money(cn.total.amount, cn.total.currency)}: ${cn.reason}`,
+        cn.refund ? `; refund ${cn.refund.status}` : "",
+      ].join("");
+      const li = addDocument("credit-note", cn.number, `Credit note ${cn.number || "(not numbered yet)"}`, cn.url, meta);
+      li.dataset.creditNoteId = cn.creditNoteId;
     }
     if (!ul.children.length) ul.append(el("li", "No document yet (an invoice is issued once the order is paid)."));
   }

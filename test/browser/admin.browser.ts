@@ -122,6 +122,10 @@ describe("the console's admin view (/_local/, Orders (admin)) in a real headless
     expect(await b.page.locator("#admin-order-totals dd").allTextContents()).to.deep.equal(["29.90 EUR", "5.68 EUR", "35.58 EUR"]);
     const invoiceNumber = await b.page.getAttribute("#admin-order-documents li.invoice", "data-number");
     expect(invoiceNumber).to.match(/^INV-\d{6}$/);
+    // The invoice's link is the API's short-lived presigned URL of the stored PDF.
+    const href = await b.page.getAttribute("#admin-order-documents li.invoice a", "href");
+    const pdf = Buffer.from(await (await fetch(href!)).arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).to.equal("%PDF-");
     expect(await b.page.textContent("#admin-order-summary")).to.contain(`customer ${b.p.demoUser.email}`);
     const events = await b.page.locator("#admin-order-timeline li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-event")));
     const milestones = events.filter((e) => ["created", "paid", "invoice-numbered", "invoiced", "notified"].includes(e!));
