@@ -340,23 +340,33 @@
     return raw.replace(/[^A-Za-z0-9._-]/g, "_") || fallback;
   }
 
+  /**
+   * The exported file of an answer: the body itself (named by Content-Disposition), or the JSON envelope
+   * GET /admin/exports answers with ({filename, contentType, encoding: "base64", content}).
+   */
+  async function exportedFile(r, fallback) {
+    if (!(r.headers.get("content-type") || "").startsWith("application/json"))
+      return { blob: await r.blob(), name: fileNameOf(r.headers.get("content-disposition"), fallback) };
+    const e = await r.json();
+    const bytes = Uint8Array.from(atob(e.content), (c) => c.charCodeAt(0));
+    return { blob: new Blob([bytes], { type: e.contentType || "text/csv" }), name: fileNameOf(`filename="${e.filename}"`, fallback) };
+  }
+
   /** Fetches the export with the admin's token (a plain link could not send it) and hands it to the browser as a download. */
   async function downloadExport(ev) {
     ev.preventDefault();
     if (!admin.token) return answer("export-result", false, "Sign in as the shop admin first.");
     const f = ev.target;
-    const q = new URLSearchParams({
-      from: f.elements.namedItem("from").value,
-      to: f.elements.namedItem("to").value,
-      format: f.elements.namedItem("format").value,
-    });
+    const v = (n) => f.elements.namedItem(n).value.trim();
+    const q = new URLSearchParams({ from: v("from"), to: v("to"), format: v("format") });
+    // DATEV's header names the tax adviser (Beraternummer) and the client (Mandantennummer).
+    if (v("format") === "datev") for (const n of ["consultant", "client"]) if (v(n)) q.set(n, v(n));
     const r = await send("GET", `/admin/exports?${q}`);
     if (!r.ok) {
       const data = await r.json().catch(() => null);
       return answer("export-result", false, problemText({ status: r.status, data, failure: r.failure }));
     }
-    const blob = await r.blob();
-    const name = fileNameOf(r.headers.get("content-disposition"), `export-${q.get("from")}-${q.get("to")}-${q.get("format")}.csv`);
+    const { blob, name } = await exportedFile(r, `export_${q.get("from")}_${q.get("to")}_${q.get("format")}.csv`);
     if (admin.exportUrl) URL.revokeObjectURL(admin.exportUrl);
     admin.exportUrl = URL.createObjectURL(blob);
     const a = el("a", name, { href: admin.exportUrl, download: name, id: "export-link" });
