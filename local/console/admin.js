@@ -231,9 +231,24 @@
   /** Resend and credit notes need an invoice; cancelling needs an order that has none and is still open. */
   function enableActions(d) {
     const closed = ["CANCELLED", "EXPIRED", "PAYMENT_FAILED"].includes(d.status);
-    $("cancel-form").querySelector("button").disabled = invoiced(d) || closed;
-    $("resend-form").querySelector("button").disabled = !invoiced(d);
-    $("credit-form").querySelector('button[type="submit"]').disabled = !invoiced(d);
+    const allowed = { "cancel-form": !invoiced(d) && !closed, "resend-form": invoiced(d), "credit-form": invoiced(d) };
+    for (const [form, ok] of Object.entries(allowed)) submitOf(form).disabled = !ok || busy.has(form);
+  }
+
+  // The forms with a request in flight: their button stays disabled until the answer is shown, also as the order refreshes.
+  const busy = new Set();
+  const submitOf = (form) => $(form).querySelector('button[type="submit"]');
+  /** Runs one request of a form at a time (no double submit). */
+  async function oneAtATime(form, f) {
+    if (busy.has(form)) return;
+    busy.add(form);
+    submitOf(form).disabled = true;
+    try {
+      await f();
+    } finally {
+      busy.delete(form);
+      if (admin.order) enableActions(admin.order.record);
+    }
   }
 
   function newKey(form) {
@@ -266,30 +281,40 @@
     ev.preventDefault();
     const { orderId } = admin.order;
     const email = ev.target.elements.namedItem("email").value.trim();
-    const r = await call("POST", `/admin/orders/${encodeURIComponent(orderId)}/resend`, email ? { body: { email } } : {});
-    if (r.status === 202 || r.status === 200)
-      answer("resend-result", true, `The invoice email goes out again${email ? ` to ${email}` : ""}.`);
-    else if (r.status === 429) {
-      const wait = r.headers.get("retry-after");
-      answer("resend-result", false, `${problemText(r)}${wait ? ` Try again in ${wait} s.` : ""}`);
-    } else answer("resend-result", false, problemText(r));
-    await openOrder(orderId);
+    await oneAtATime("resend-form", async () => {
+      const r = await call("POST", `/admin/orders/${encodeURIComponent(orderId)}/resend`, email ? { body: { email } } : {});
+      if (r.status === 202 || r.status === 200)
+        answer("resend-result", true, `The invoice email goes out again${email ? ` to ${email}` : ""}.`);
+      else if (r.status === 429) {
+        const wait = r.headers.get("retry-after");
+        answer("resend-result", false, `${problemText(r)}${wait ? ` Try again in ${wait} s.` : ""}`);
+      } else answer("resend-result", false, problemText(r));
+      await openOrder(orderId);
+    });
   }
 
   async function cancel(ev) {
     ev.preventDefault();
     const { orderId } = admin.order;
     if (!confirm(`Cancel order ${orderId}? No invoice number is used; a payment already taken is refunded.`)) return;
-    const r = await call("POST", `/admin/orders/${encodeURIComponent(orderId)}/cancel`, {
-      headers: { "Idempotency-Key": admin.keys.cancel },
+    await oneAtATime("cancel-form", async () => {
+      const r = await call("POST", `/admin/orders/${encodeURIComponent(orderId)}/cancel`, {
+        headers: { "Idempotency-Key": admin.keys.cancel },
+      });
+      if (r.status === 200) {
+        answer("cancel-result", true, `Order ${r.data.status}${refundText(r.data.refund)}.`);
+        newKey("cancel");
+      } else answer("cancel-result", false, problemText(r));
+      await openOrder(orderId);
     });
-    if (r.status === 200) {
-      const refund = r.data.refund;
-      answer("cancel-result", true, `Order ${r.data.status}${refund ? `; refund ${refund.status} (${refund.refundId || ""})` : ""}.`);
-      newKey("cancel");
-    } else answer("cancel-result", false, problemText(r));
-    await openOrder(orderId);
   }
+
+  /** A refund of an answer, for people ("; refund succeeded (re_123)"), or nothing. */
+  const refundText = (refund) => {
+    if (!refund) return "";
+    const id = refund.refundId || refund.id;
+    return `; refund ${refund.status}${id ? ` (${id})` : ""}`;
+  };
 
   /** The credit-note body of the form, or a message saying what is missing. */
   function creditBody(f) {
@@ -314,23 +339,18 @@
     const { orderId } = admin.order;
     const { body, problem } = creditBody(ev.target);
     if (problem) return answer("credit-result", false, problem);
-    const button = ev.target.querySelector('button[type="submit"]');
-    button.disabled = true;
-    const r = await call("POST", `/admin/orders/${encodeURIComponent(orderId)}/credit-notes`, {
-      body,
-      headers: { "Idempotency-Key": admin.keys.credit },
+    await oneAtATime("credit-form", async () => {
+      const r = await call("POST", `/admin/orders/${encodeURIComponent(orderId)}/credit-notes`, {
+        body,
+        headers: { "Idempotency-Key": admin.keys.credit },
+      });
+      if (r.status === 202 || r.status === 200 || r.status === 201) {
+        const done = `Credit note ${r.data.creditNoteId} ${r.data.status}${refundText(r.data.refund)}.`;
+        answer("credit-result", true, `${done} The pipeline numbers and emails it.`);
+        newKey("credit");
+      } else answer("credit-result", false, `${problemText(r)} (sending again reuses the same Idempotency-Key)`);
+      await openOrder(orderId);
     });
-    button.disabled = false;
-    if (r.status === 202 || r.status === 200 || r.status === 201) {
-      const refund = r.data.refund;
-      answer(
-        "credit-result",
-        true,
-        `Credit note ${r.data.creditNoteId} ${r.data.status}${refund ? `; refund ${refund.status}` : ""}. It is numbered and emailed by the pipeline.`,
-      );
-      newKey("credit");
-    } else answer("credit-result", false, `${problemText(r)} (sending again reuses the same Idempotency-Key)`);
-    await openOrder(orderId);
   }
 
   /** A file name from Content-Disposition, reduced to safe characters. */

@@ -187,6 +187,39 @@ describe("the console's admin view (/_local/, Orders (admin)) in a real headless
     }
   });
 
+  it("sends a form's request once while it is in flight: a second submit does nothing until the answer is shown", async () => {
+    await filter({});
+    await b.page.click(`#admin-rows tr[data-order-id="${ids.oneMug}"]`);
+    await b.page.locator(`#admin-order[data-order-id="${ids.oneMug}"]`).waitFor();
+    await b.page.fill('#credit-form input[name="reason"]', "Returned");
+    const sent: string[] = [];
+    // The answer is held back a moment (the contract's 202), so the second submit lands while the first is in flight.
+    await b.page.route("**/credit-notes", async (route) => {
+      sent.push(route.request().headers()["idempotency-key"]);
+      await new Promise((f) => setTimeout(f, 1000));
+      await route.fulfill({
+        status: 202,
+        contentType: "application/json",
+        body: JSON.stringify({ creditNoteId: "cn_console01", status: "REQUESTED", refund: null }),
+      });
+    });
+    try {
+      await b.page.$eval("#credit-form", (f) => (f as unknown as { requestSubmit(): void }).requestSubmit());
+      expect(await b.page.isDisabled('#credit-form button[type="submit"]')).to.equal(true);
+      await b.page.$eval("#credit-form", (f) => (f as unknown as { requestSubmit(): void }).requestSubmit());
+      await b.page
+        .locator("#credit-result.ok", { hasText: "Credit note cn_console01 REQUESTED. The pipeline numbers and emails it." })
+        .waitFor();
+    } finally {
+      await b.page.unroute("**/credit-notes");
+    }
+    expect(sent).to.have.length(1);
+    expect(sent[0]).to.match(/^[0-9a-f-]{36}$/);
+    expect(await b.page.isEnabled('#credit-form button[type="submit"]')).to.equal(true);
+    // Accepted: the form's next request is another credit note, under a new key.
+    expect(await b.page.textContent("#credit-key")).to.not.equal(sent[0]);
+  });
+
   it("shows a route the build lacks (404) readably, and the rest of the page keeps working", async () => {
     await filter({});
     await b.page.click(`#admin-rows tr[data-order-id="${ids.oneMug}"]`);
