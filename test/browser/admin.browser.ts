@@ -1,5 +1,9 @@
+import * as path from "node:path";
 import { expect } from "chai";
 import { orderReaches, placeOrder, useConsoleBrowser, waitUntil } from "./harness";
+
+/** Where the test leaves its screenshot of an open order. */
+export const ADMIN_SCREENSHOT = path.resolve(__dirname, "..", "..", ".local-state", "console-admin.png");
 
 /** The admin view of the console against the real local pipeline: the read side of the admin API (GET /admin/orders[/{id}]). */
 describe("the console's admin view (/_local/, Orders (admin)) in a real headless browser", function () {
@@ -131,6 +135,7 @@ describe("the console's admin view (/_local/, Orders (admin)) in a real headless
     const milestones = events.filter((e) => ["created", "paid", "invoice-numbered", "invoiced", "notified"].includes(e!));
     expect(milestones).to.deep.equal(["created", "paid", "invoice-numbered", "invoiced", "notified"]);
     expect(await b.page.textContent("#admin-order-timeline")).to.contain(`invoice-numbered: ${invoiceNumber}`);
+    await b.page.locator("#admin-order").screenshot({ path: ADMIN_SCREENSHOT });
     // An invoiced order is corrected by a credit note, never cancelled.
     expect(await b.page.isDisabled("#cancel-form button")).to.equal(true);
     expect(await b.page.isEnabled("#resend-form button")).to.equal(true);
