@@ -112,6 +112,13 @@ describe("the console's admin actions (/_local/: resend, cancel, credit notes, e
     expect(await b.page.textContent("#credit-key")).to.not.equal(key);
     await waitUntil(b.page, "the credit note's number", async () => (await creditNoteNumbers()).length === 1);
     expect((await creditNoteNumbers())[0]).to.match(/^CN-\d{6}$/);
+    await b.page.locator("#admin-order-documents li.credit-note a").waitFor();
+    const href = await b.page.getAttribute("#admin-order-documents li.credit-note a", "href");
+    expect(
+      Buffer.from(await (await fetch(href!)).arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).to.equal("%PDF-");
   });
 
   it("shows the API's refusal of a credit note above what is left (a full one after a partial) with its code", async () => {
