@@ -96,6 +96,9 @@ export async function createLocalUser(
   );
 }
 
+/** The local shop admin's address: a member of the shop admins' group, created with the local pipeline. */
+export const LOCAL_ADMIN_EMAIL = "admin@shop.example";
+
 /** Makes a local user a shop admin (what `aws cognito-idp admin-add-user-to-group` does for a deployed stack). */
 export async function addLocalAdmin(cognito: CognitoIdentityProviderClient, pool: LocalUserPool, email: string): Promise<void> {
   await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.poolId, Username: email, GroupName: pool.adminGroup }));

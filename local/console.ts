@@ -27,6 +27,8 @@ export interface ConsoleDeps {
   readonly dlqUrl: string;
   /** The demo user's address (offered first on the page). */
   readonly demoEmail: string;
+  /** A shop admin's address (the admin view signs in as this user). */
+  readonly adminEmail: string;
   /** A fresh ID token of a local user (the demo user, or another one created on first use). */
   signInAs(email: string): Promise<string>;
   /** How many emails SES (moto) accepted. */
@@ -46,6 +48,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   "/_local/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/_local/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
   "/_local/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
+  "/_local/admin.js": { file: "admin.js", type: "text/javascript; charset=utf-8" },
 };
 
 const jsonAnswer = (status: number, body: unknown): LocalAnswer => ({
@@ -160,7 +163,8 @@ export function consoleRoutes(d: ConsoleDeps, dir = path.join(__dirname, "consol
     const page = STATIC[url.pathname];
     if (page && method === "GET")
       return { status: 200, headers: { "content-type": page.type, "cache-control": "no-store" }, body: file(page.file) };
-    if (url.pathname === "/_local/api/config" && method === "GET") return jsonAnswer(200, { demoEmail: d.demoEmail });
+    if (url.pathname === "/_local/api/config" && method === "GET")
+      return jsonAnswer(200, { demoEmail: d.demoEmail, adminEmail: d.adminEmail });
     if (url.pathname === "/_local/api/sign-in" && method === "POST") {
       const body = (await readJson(req)) as { email?: unknown } | undefined;
       const email = typeof body?.email === "string" ? body.email.trim() : "";

@@ -11,7 +11,17 @@ import { createOrderApiHandler } from "../runtime/lambda/order-api";
 import { createEmailNotifierHandler } from "../runtime/lambda/email-notifier";
 import { startMoto, type MotoServer } from "./moto";
 import { provisionLocalResources, runtimeEnv, type LocalResources } from "./provision";
-import { cognitoVerifier, createLocalUser, createLocalUserPool, localUserToken, signIn, type LocalUser, type LocalUserPool } from "./auth";
+import {
+  LOCAL_ADMIN_EMAIL,
+  addLocalAdmin,
+  cognitoVerifier,
+  createLocalUser,
+  createLocalUserPool,
+  localUserToken,
+  signIn,
+  type LocalUser,
+  type LocalUserPool,
+} from "./auth";
 import { startGateway } from "./gateway";
 import { LOCAL_FUNCTION_ARNS, notifierSchedule, startNotifierDriver, type NotifierSchedule } from "./notifier-driver";
 import { startSesEventPublisher } from "./ses-events";
@@ -85,6 +95,8 @@ export interface LocalPipeline {
   readonly region: string;
   readonly pool: LocalUserPool;
   readonly demoUser: LocalUser;
+  /** A member of the shop admins' group (ADMIN_GROUP): the console's admin view signs in as this user. */
+  readonly adminUser: LocalUser;
   readonly resources: LocalResources;
   /** The worker's runtime environment, signed as the worker (to start more worker processes). */
   readonly env: Record<string, string>;
@@ -176,6 +188,13 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       password: `Demo-${randomBytes(9).toString("base64url")}1a`,
     };
     await createLocalUser(cognito, pool, demoUser);
+    const adminUser: LocalUser = {
+      email: LOCAL_ADMIN_EMAIL,
+      name: "Shop Admin (local)",
+      password: `Admin-${randomBytes(9).toString("base64url")}1a`,
+    };
+    await createLocalUser(cognito, pool, adminUser);
+    await addLocalAdmin(cognito, pool, adminUser.email);
     sys("resources created", {
       table: resources.table,
       queue: resources.queueUrl.split("/").pop(),
@@ -215,6 +234,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       queueUrl: resources.queueUrl,
       dlqUrl: resources.dlqUrl,
       demoEmail: demoUser.email,
+      adminEmail: adminUser.email,
       signInAs: (email) =>
         email === demoUser.email ? signIn(cognito, pool, email, demoUser.password) : localUserToken(cognito, pool, email),
       emailsSent: async () => (await inbox.list()).length,
@@ -334,6 +354,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       region: s.region,
       pool,
       demoUser,
+      adminUser,
       resources,
       env: envOf("invoice-worker"),
       metrics,

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     `  Inbox      ${p.inboxUrl}   (the emails SES would have sent)`,
     `  Metrics    ${p.apiUrl}/_local/metrics   (what the stack's dashboard will show)`,
     `  Demo user  ${p.demoUser.email}   password ${p.demoUser.password}`,
+    `  Admin      ${p.adminUser.email}   (in the shop-admins group: the console's "Orders (admin)"; npm run token -- --user ${p.adminUser.email})`,
     `  AWS        ${p.endpoint}   (moto_server)`,
     `  Stripe     ${p.stripe.url}   (stand-in: test cards pm_card_visa, pm_card_chargeDeclined, pm_card_threeDSecure2Required)`,
     `  VIES       ${p.vies.url}   (stand-in: FR32123456789 and ATU12345675 registered, IT01234560017 unanswered)`,

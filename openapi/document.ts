@@ -408,9 +408,30 @@ export function responseSchemas() {
           .record(z.unknown())
           .openapi({ description: "provider, paymentId, dueBy, paidAt, card, lastFailure, closedAt, closeReason" }),
         invoice: z
-          .object({ number: z.string(), issuedAt: z.string().nullable(), key: z.string().nullable(), invoicedAt: z.string().nullable() })
+          .object({
+            number: z.string(),
+            issuedAt: z.string().nullable(),
+            key: z.string().nullable(),
+            invoicedAt: z.string().nullable(),
+            url: z.string().url().nullable().openapi({ description: "A short-lived presigned URL of the PDF, once the invoice is stored" }),
+          })
           .strict()
           .nullable(),
+        creditNotes: z
+          .array(
+            z
+              .object({
+                creditNoteId: z.string(),
+                number: z.string().nullable().openapi({ description: "CN-000001; null until the worker numbered it" }),
+                issuedAt: z.string().nullable(),
+                kind: z.enum(["full", "partial"]),
+                reason: z.string(),
+                total: money,
+              })
+              .strict()
+              .openapi("AdminCreditNote"),
+          )
+          .openapi({ description: "The order's credit notes, in the order they were requested" }),
         email: z.record(z.unknown()).openapi({ description: "to, messageId, status, failure, outcomeAt, notifiedAt, previousMessageIds" }),
         timeline: z.array(z.object({ at: z.string(), event: z.string(), detail: z.string().optional() }).strict()),
       })

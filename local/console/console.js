@@ -261,6 +261,8 @@
     };
     tick();
   };
+  // Shared with the admin view (admin.js, loaded after this file).
+  window.shopConsole = Object.freeze({ every });
   every(1000, refreshOrders);
   every(1500, refreshPipeline);
   every(2000, refreshInbox);

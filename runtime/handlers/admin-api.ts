@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { once } from "../memo";
 import { LIST_LIMITS, ORDER_STATUSES, listOrdersQuerySchema } from "../domain/order";
-import { OrderStore, type AdminOrderFilter, type OrderRecord } from "../domain/store";
+import { OrderStore, hasInvoice, type AdminOrderFilter, type CreditNoteRecord, type OrderRecord } from "../domain/store";
+import { presignDocument, type PresignSettings } from "../invoices/presign";
 import { monthPartition } from "../contracts/table";
 import { isOrderId } from "../domain/ids";
 import {
@@ -31,7 +33,9 @@ import type { OrderApiDeps } from "./order-api";
 /** What the admin order routes need. */
 export interface AdminApiDeps {
   readonly ddb: DynamoDBDocumentClient;
-  readonly settings: { readonly ordersTable: string };
+  /** Signs the documents' short-lived links (as GET /orders/{orderId} does for the customer). */
+  readonly s3: S3Client;
+  readonly settings: { readonly ordersTable: string } & PresignSettings;
   readonly now: () => Date;
   readonly log: Logger;
 }
@@ -160,7 +164,8 @@ export async function handleAdminListOrders(event: APIGatewayProxyEvent, deps: A
   if (months.length > ADMIN_LIST_LIMITS.maxMonths)
     throw queryFailed([{ path: "query.from", message: `the range spans more than ${ADMIN_LIST_LIMITS.maxMonths} months` }]);
   const filter: AdminOrderFilter = { status: q.data.status, email: q.data.email, invoiceNumber: q.data.number };
-  const scope = JSON.stringify([q.data.status, q.data.email?.toLowerCase(), q.data.number, from, to]);
+  // The filters as given, not their defaults: a default `to` is "now", and would void the cursor a moment later.
+  const scope = JSON.stringify([q.data.status, q.data.email?.toLowerCase(), q.data.number, q.data.from, q.data.to]);
   const start = q.data.cursor === undefined ? { month: months[0] } : decodeAdminCursor(scope, q.data.cursor);
   const limit = q.data.limit ?? LIST_LIMITS.defaultLimit;
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
@@ -190,6 +195,19 @@ export async function handleAdminListOrders(event: APIGatewayProxyEvent, deps: A
   return json(200, { orders: found.map(adminOrderSummary), nextCursor: resume ? encodeAdminCursor(scope, resume) : null });
 }
 
+/** One credit note of an order as the admin record shows it (in the order they were requested). */
+export function adminCreditNoteSummary(cn: CreditNoteRecord) {
+  const c = cn.creditNote;
+  return {
+    creditNoteId: c.id,
+    number: cn.creditNoteNumber ?? null,
+    issuedAt: cn.issuedAt ?? null,
+    kind: c.kind,
+    reason: c.reason,
+    total: { amount: c.totalMinor, currency: c.currency },
+  };
+}
+
 /** One event of an order's life, for the admin timeline. */
 interface TimelineEntry {
   readonly at: string;
@@ -197,8 +215,12 @@ interface TimelineEntry {
   readonly detail?: string;
 }
 
-/** The order's timeline, oldest first: its own timestamps and the SES events of each of its emails. */
-export function timelineOf(rec: OrderRecord, emails: { messageId: string; events: { type: string; at: string; detail: string }[] }[]) {
+/** The order's timeline, oldest first: its own timestamps, its credit notes' numbering and the SES events of each of its emails. */
+export function timelineOf(
+  rec: OrderRecord,
+  emails: { messageId: string; events: { type: string; at: string; detail: string }[] }[],
+  creditNotes: readonly CreditNoteRecord[] = [],
+) {
   const entries: TimelineEntry[] = [];
   const add = (at: string | undefined, event: string, detail?: string) => {
     if (at) entries.push({ at, event, ...(detail ? { detail } : {}) });
@@ -212,6 +234,7 @@ export function timelineOf(rec: OrderRecord, emails: { messageId: string; events
   add(rec.invoicedAt, "invoiced");
   add(rec.resendRequestedAt, "resend-requested", rec.emailTo);
   add(rec.notifiedAt, "notified", rec.emailMessageId);
+  for (const cn of creditNotes) add(cn.issuedAt, "credit-note-numbered", cn.creditNoteNumber);
   for (const e of emails) for (const ev of e.events) add(ev.at, `email-${ev.type.toLowerCase()}`, `${e.messageId}: ${ev.detail}`);
   return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
@@ -232,6 +255,11 @@ export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: Adm
     const e = await store.emailEvents(messageId);
     emails.push({ messageId, events: e?.events ?? [] });
   }
+  const creditNotes: CreditNoteRecord[] = [];
+  for (const id of rec.creditNoteIds ?? []) {
+    const cn = await store.getCreditNote(id);
+    if (cn) creditNotes.push(cn);
+  }
   return json(200, {
     order: rec.order,
     status: rec.status,
@@ -251,8 +279,10 @@ export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: Adm
           issuedAt: rec.invoiceIssuedAt ?? null,
           key: rec.invoiceKey ?? null,
           invoicedAt: rec.invoicedAt ?? null,
+          url: hasInvoice(rec) ? await presignDocument(deps.s3, deps.settings, rec.invoiceKey, rec.invoiceNumber) : null,
         }
       : null,
+    creditNotes: creditNotes.map(adminCreditNoteSummary),
     email: {
       to: rec.emailTo ?? rec.order.customer.email,
       messageId: rec.emailMessageId ?? null,
@@ -262,7 +292,7 @@ export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: Adm
       notifiedAt: rec.notifiedAt ?? null,
       previousMessageIds: rec.previousEmailMessageIds ?? [],
     },
-    timeline: timelineOf(rec, emails),
+    timeline: timelineOf(rec, emails, creditNotes),
   });
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { presignDocument } from "../invoices/presign";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LIST_LIMITS, listOrdersQuerySchema, type Buyer, type CreateOrderBody, type PricedOrder } from "../domain/order";
 import { taxDestination, vatIdDecides } from "../domain/tax/engine";
@@ -474,23 +474,10 @@ export function orderView(rec: OrderRecord, invoiceUrl: string | undefined) {
   };
 }
 
-function presign(deps: OrderApiDeps, rec: InvoicedRecord): Promise<string> {
-  return presignPdf(deps, rec.invoiceKey, rec.invoiceNumber);
-}
+const presign = (deps: OrderApiDeps, rec: InvoicedRecord) => presignDocument(deps.s3, deps.settings, rec.invoiceKey, rec.invoiceNumber);
 
 /** A short-lived URL of the PDF at `key`, shown inline as `<number>.pdf`. */
-function presignPdf(deps: OrderApiDeps, key: string, number: string): Promise<string> {
-  return getSignedUrl(
-    deps.s3,
-    new GetObjectCommand({
-      Bucket: deps.settings.invoicesBucket,
-      Key: key,
-      ResponseContentType: "application/pdf",
-      ResponseContentDisposition: `inline; filename="${number}.pdf"`,
-    }),
-    { expiresIn: deps.settings.presignTtlSeconds },
-  );
-}
+const presignPdf = (deps: OrderApiDeps, key: string, number: string) => presignDocument(deps.s3, deps.settings, key, number);
 
 /** GET /orders/{orderId}: the owner sees it; anyone else gets 404, as if it did not exist. */
 export async function handleGetOrder(event: APIGatewayProxyEvent, deps: OrderApiDeps): Promise<APIGatewayProxyResult> {

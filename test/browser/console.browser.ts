@@ -1,69 +1,29 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { SendMessageCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { startLocalPipeline, type LocalPipeline } from "../../local/pipeline";
-import { localStackSettings } from "../../local/stack-settings";
+import type { LocalPipeline } from "../../local/pipeline";
+import { useConsoleBrowser, waitUntil } from "./harness";
 
-/** Debian's Chromium; no browser is downloaded at install. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/** Flags this machine's closed network needs (see the machine notes): no background connections. */
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Where the test leaves its screenshot. */
 export const SCREENSHOT = path.resolve(__dirname, "..", "..", ".local-state", "console.png");
 
 describe("the local console (/_local/) in a real headless browser", function () {
   this.timeout(180000);
+  const b = useConsoleBrowser();
   let p: LocalPipeline;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
   let sqs: SQSClient;
 
-  before(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
-      );
-    }
-    p = await startLocalPipeline({ port: 0, stack: localStackSettings("dev"), print: () => undefined });
+  before(() => {
+    ({ p, context, page } = b);
     sqs = new SQSClient({ region: p.region, endpoint: p.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), "shop-console-profile-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 1000 },
-    });
-    page = await context.newPage();
-    await page.goto(`${p.apiUrl}/_local/`);
   });
-  after(async () => {
-    await context?.close();
-    sqs?.destroy();
-    await p?.stop();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  });
+  after(() => sqs?.destroy());
 
   const statusOf = (orderId: string) => page.locator(`tr[data-order-id="${orderId}"]`).getAttribute("data-status");
-  const waitFor = async (what: string, check: () => Promise<boolean>, ms = 60000) => {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await page.waitForTimeout(250);
-    }
-  };
+  const waitFor = (what: string, check: () => Promise<boolean>) => waitUntil(page, what, check);
 
   const historyOf = async (orderId: string) => (await page.locator(`tr[data-order-id="${orderId}"]`).getAttribute("data-history"))!;
   const placed = async (result: string) => {

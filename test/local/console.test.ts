@@ -11,6 +11,7 @@ import { localStackSettings } from "../../local/stack-settings";
 import { sessionOf, writeSession } from "../../local/session";
 import { userArg } from "../../local/token";
 import { ORDER_STATUSES } from "../../runtime/domain/order";
+import { ADMIN_GROUP } from "../../runtime/contracts/routes";
 import { TEST_PAYMENT_METHODS } from "../../local/stripe/objects";
 import { EVENT_DETAIL_SCHEMAS } from "../../runtime/domain/events";
 import type { EventType } from "../../runtime/contracts/events";
@@ -80,6 +81,18 @@ describe("the local pipeline's own routes (/openapi.json, /_local/ console API)"
     expect(await list.json()).to.deep.equal({ orders: [], nextCursor: null });
     const bad = await post(`${p.apiUrl}/_local/api/sign-in`, { email: "not an address" });
     expect(bad.status).to.equal(400);
+  });
+
+  it("names the shop admin in its config and signs them in with the shop-admins group, whose token reads GET /admin/orders and a customer's does not", async () => {
+    const config = (await (await fetch(`${p.apiUrl}/_local/api/config`)).json()) as { demoEmail: string; adminEmail: string };
+    expect(config).to.deep.equal({ demoEmail: p.demoUser.email, adminEmail: p.adminUser.email });
+    const asAdmin = (await (await post(`${p.apiUrl}/_local/api/sign-in`, { email: config.adminEmail })).json()) as { token: string };
+    expect(decodeJwt(asAdmin.token)["cognito:groups"]).to.deep.equal([ADMIN_GROUP]);
+    const list = await fetch(`${p.apiUrl}/admin/orders`, { headers: { authorization: `Bearer ${asAdmin.token}` } });
+    expect(list.status).to.equal(200);
+    const asDemo = (await (await post(`${p.apiUrl}/_local/api/sign-in`, { email: config.demoEmail })).json()) as { token: string };
+    const refused = await fetch(`${p.apiUrl}/admin/orders`, { headers: { authorization: `Bearer ${asDemo.token}` } });
+    expect(refused.status).to.equal(403);
   });
 
   it("gives the same user's token through `npm run token -- --user` (the session file of npm start)", async () => {

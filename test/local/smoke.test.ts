@@ -11,6 +11,7 @@ import { ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/cli
 import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import "../helpers/aws"; // fake credentials: nothing here may reach a real account
 import { parseSmokeArgs } from "../../local/smoke";
+import { LOCAL_ADMIN_EMAIL } from "../../local/auth";
 import type { LocalSession } from "../../local/session";
 
 /** Runs a project script as its own process; resolves with its exit code and output. */
@@ -123,7 +124,7 @@ describe("npm run smoke -- --local --read-only against npm start", function () {
       items,
       objects,
       emails: (ses.Message?.length ?? 0) + (ses.RawMessage?.length ?? 0),
-      users: users.map((u) => u.Attributes?.find((a) => a.Name === "email")?.Value),
+      users: users.map((u) => u.Attributes?.find((a) => a.Name === "email")?.Value).sort(),
     };
   }
 
@@ -150,7 +151,7 @@ describe("npm run smoke -- --local --read-only against npm start", function () {
     expect(written[0].expiresAt as number).to.be.within(Date.now() / 1000, Date.now() / 1000 + 3600);
     expect(t.objects, "objects in the buckets").to.equal(0);
     expect(t.emails, "emails SES accepted").to.equal(0);
-    expect(t.users, "the throwaway user is deleted").to.deep.equal([session.demoUser.email]);
+    expect(t.users, "the throwaway user is deleted").to.deep.equal([LOCAL_ADMIN_EMAIL, session.demoUser.email].sort());
   });
 
   it("fails when the worker that answered is not the release just deployed (a rolled-back deploy answers from the old tasks)", async () => {
@@ -189,6 +190,6 @@ describe("npm run smoke -- --local --read-only against npm start", function () {
     expect(smoke.output()).to.match(
       /smoke: FAILED: smoke step "wait for the worker to record the probe" failed: no worker recorded probe smoke-[0-9a-f]{12} within 5 s/,
     );
-    expect((await traces()).users).to.deep.equal([session.demoUser.email]);
+    expect((await traces()).users).to.deep.equal([LOCAL_ADMIN_EMAIL, session.demoUser.email].sort());
   });
 });

@@ -224,6 +224,29 @@ describe("the OpenAPI document (openapi/openapi.json)", () => {
       expectValid(s.error, bad.body);
     });
 
+    it("answers GET /admin/orders and GET /admin/orders/{orderId} (an invoiced order, with its PDF link) in the documented shapes", async () => {
+      const accepted = await call(postOrder(orderBody()));
+      const { orderId } = JSON.parse(accepted.body);
+      const [msg] = await drainQueue(ctx);
+      await processOrderMessage(msg.body, workerDeps(ctx));
+      const admin = { ...ALICE, "cognito:groups": ADMIN_GROUP } as Claims;
+      const list = await call(apiEvent({ method: "GET", resource: "/admin/orders", path: "/admin/orders", claims: admin }));
+      expect(list.statusCode).to.equal(200);
+      expectValid(s.adminList, list.body);
+      const one = await call(
+        apiEvent({
+          method: "GET",
+          resource: "/admin/orders/{orderId}",
+          path: `/admin/orders/${orderId}`,
+          pathParameters: { orderId },
+          claims: admin,
+        }),
+      );
+      expect(one.statusCode).to.equal(200);
+      expectValid(s.adminOrder, one.body);
+      expect(JSON.parse(one.body).invoice.url).to.be.a("string");
+    });
+
     it("answers a business order (VIES confirms the VAT ID) and its GET in the documented shapes, as the example shows it", async () => {
       const accepted = await call(postOrder(EXAMPLES.createBusinessOrder));
       expect(accepted.statusCode, accepted.body).to.equal(202);

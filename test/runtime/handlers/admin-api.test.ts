@@ -9,6 +9,7 @@ import { OrderStore } from "../../../runtime/domain/store";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { monthsBetween } from "../../../runtime/handlers/admin-api";
 import type { PricedOrder } from "../../../runtime/domain/order";
+import { creditNoteOf, creditNoteRequestSchema, type PricedCreditNote } from "../../../runtime/domain/credit-note";
 
 const NOW = new Date("2026-12-02T09:00:00.000Z");
 const BOB_MIXED_CASE = "Bob@Example.com";
@@ -27,6 +28,11 @@ describe("admin API: orders and the audit trail", function () {
     return { status: r.statusCode, body: JSON.parse(r.body), raw: r.body };
   };
   const ids = (body: { orders: { orderId: string }[] }) => body.orders.map((o) => o.orderId);
+  /** A numbered credit note of the order: reserved as the admin route does, numbered as the worker does. */
+  const numberedCreditNote = async (orderId: string, cn: PricedCreditNote, now: Date) => {
+    await store().reserveCreditNote(orderId, cn, now, { by: "admin", adminSub: ADMIN.sub });
+    return store().numberCreditNote(cn.id, now);
+  };
 
   // Five orders over three months, newest last: a1 (Oct), a2 (Nov, invoiced), b1 (Nov), b2 (Dec), a3 (Dec).
   let o: Record<"a1" | "a2" | "b1" | "b2" | "a3", PricedOrder>;
@@ -95,6 +101,16 @@ describe("admin API: orders and the audit trail", function () {
       expect(other.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(["query.cursor"]);
     });
 
+    it("takes its own cursor back a moment later, when the listing has no explicit from/to (the next page of a console)", async () => {
+      const first = await call(listEvent({ limit: "2" }));
+      const later = await handleApiRequest(
+        listEvent({ limit: "2", cursor: first.body.nextCursor }),
+        apiDeps(ctx, { now: () => new Date(NOW.getTime() + 1500) }),
+      );
+      expect(later.statusCode).to.equal(200);
+      expect(ids(JSON.parse(later.body))).to.deep.equal([o.b1, o.a2].map((x) => x.orderId));
+    });
+
     it("refuses a bad query string with 400 VALIDATION_FAILED naming each parameter", async () => {
       const r = await call(listEvent({ status: "LOST", from: "yesterday", limit: "0", email: "nope", sort: "asc" }));
       expect(r.status).to.equal(400);
@@ -122,14 +138,55 @@ describe("admin API: orders and the audit trail", function () {
       expect(r.body.order.orderId).to.equal(o.a2.orderId);
       expect(r.body.status).to.equal("INVOICED");
       expect(r.body.payment).to.include({ paidAt: "2026-11-10T10:01:00.000Z" });
-      expect(r.body.invoice).to.deep.equal({
+      expect(r.body.invoice).to.include({
         number: "INV-000001",
         issuedAt: "2026-11-10T10:02:00.000Z",
         key: `invoices/${o.a2.orderId}.pdf`,
         invoicedAt: "2026-11-10T10:03:00.000Z",
       });
+      // A short-lived link to the PDF, as the customer's GET /orders/{orderId} gives.
+      const url = new URL(r.body.invoice.url);
+      expect(url.pathname).to.equal(`/${ctx.resources.bucket}/invoices/${o.a2.orderId}.pdf`);
+      expect(url.searchParams.get("X-Amz-Expires")).to.match(/^\d+$/);
+      expect(r.body.creditNotes).to.deep.equal([]);
       expect(r.body.email).to.include({ to: ALICE.email, status: null });
       expect(r.body.timeline.map((t: { event: string }) => t.event)).to.deep.equal(["created", "paid", "invoice-numbered", "invoiced"]);
+    });
+
+    it("lists the order's credit notes in the order they were made, with their numbers, and their numbering in the timeline", async () => {
+      const partial = creditNoteOf(
+        o.a2,
+        creditNoteRequestSchema().parse({ id: "cn_admin01", kind: "partial", reason: "Broken", lines: [{ line: 0, quantity: 1 }] }),
+      );
+      const rest = creditNoteOf(
+        o.a2,
+        creditNoteRequestSchema().parse({ id: "cn_admin02", kind: "partial", reason: "Late", shipping: true }),
+      );
+      await numberedCreditNote(o.a2.orderId, partial, new Date("2026-11-12T08:00:00.000Z"));
+      await numberedCreditNote(o.a2.orderId, rest, new Date("2026-11-13T08:00:00.000Z"));
+      const r = await call(getEvent(o.a2.orderId));
+      expect(r.body.creditNotes).to.deep.equal([
+        {
+          creditNoteId: "cn_admin01",
+          number: "CN-000001",
+          issuedAt: "2026-11-12T08:00:00.000Z",
+          kind: "partial",
+          reason: "Broken",
+          total: { amount: partial.totalMinor, currency: "EUR" },
+        },
+        {
+          creditNoteId: "cn_admin02",
+          number: "CN-000002",
+          issuedAt: "2026-11-13T08:00:00.000Z",
+          kind: "partial",
+          reason: "Late",
+          total: { amount: rest.totalMinor, currency: "EUR" },
+        },
+      ]);
+      expect(r.body.timeline.slice(-2)).to.deep.equal([
+        { at: "2026-11-12T08:00:00.000Z", event: "credit-note-numbered", detail: "CN-000001" },
+        { at: "2026-11-13T08:00:00.000Z", event: "credit-note-numbered", detail: "CN-000002" },
+      ]);
     });
 
     it("answers 404 for an unknown or malformed order id", async () => {
