@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
-import { ADMIN, ALICE, apiEvent, orderBody, postOrder, type Claims } from "../../helpers/events";
+import { ADMIN, ALICE, apiEvent, orderBody, postOrder, webhookEvent, type Claims } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
 import { OrderStore } from "../../../runtime/domain/store";
 import { cancellationRefundId } from "../../../runtime/handlers/admin-api";
-import { providerFor, sdkFor } from "../../helpers/stripe";
+import { providerFor, sdkFor, signedWebhook } from "../../helpers/stripe";
 
 const cancelEvent = (orderId: string, o: { key?: string | null; claims?: Claims } = {}) =>
   apiEvent({
@@ -68,6 +68,21 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
     expect(
       ctx.stripe.events().filter((e) => e.type === "charge.refunded" && e.data.object.payment_intent === rec.paymentId),
     ).to.have.length(1);
+  });
+
+  it("the refund's charge.refunded webhook changes nothing: the order stays CANCELLED, with no paid-after-close alarm", async () => {
+    const rec = await placeOrder();
+    await call(cancelEvent(rec.order.orderId));
+    const event = ctx.stripe.events().find((e) => e.type === "charge.refunded" && e.data.object.payment_intent === rec.paymentId);
+    const { raw, signature } = signedWebhook(event);
+    const log = capturingLogger("order-api");
+
+    const r = await call(webhookEvent(raw, signature), log);
+
+    expect(r.status).to.equal(200);
+    expect(r.body.outcome).to.equal("refund-noted");
+    expect((await store().get(rec.order.orderId))!.status).to.equal("CANCELLED");
+    expect(log.lines.join("\n")).to.not.include("alarm");
   });
 
   it("a crash between the refund and CANCELLED is finished by the retry with the same refund (CANCELLING -> CANCELLED)", async () => {
