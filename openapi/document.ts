@@ -234,7 +234,7 @@ export function responseSchemas() {
     .openapi("Money");
   const status = z.enum(ORDER_STATUSES).openapi("OrderStatus", {
     description:
-      "AWAITING_PAYMENT -> PAID -> INVOICED -> NOTIFIED. AWAITING_PAYMENT -> PAYMENT_FAILED (declined; may still be paid until dueBy) -> EXPIRED (not paid in time) or CANCELLED (its payment was cancelled at the provider). Only PAID orders are invoiced.",
+      "AWAITING_PAYMENT -> PAID -> INVOICED -> NOTIFIED. AWAITING_PAYMENT -> PAYMENT_FAILED (declined; may still be paid until dueBy) -> EXPIRED (not paid in time) or CANCELLED (its payment was cancelled at the provider). Only PAID orders are invoiced. An admin's cancellation of a PAID order not yet invoiced: PAID -> CANCELLING (being refunded; never invoiced) -> CANCELLED.",
   });
   const orderId = z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/);
   const links = z.object({ self: z.string() }).strict();

@@ -206,6 +206,9 @@ export function timelineOf(rec: OrderRecord, emails: { messageId: string; events
   add(rec.order.createdAt, "created");
   add(rec.paymentFailure?.at, "payment-failed", rec.paymentFailure?.message);
   add(rec.paidAt, "paid");
+  add(rec.cancelRequestedAt, "cancel-requested");
+  const refund = rec.cancelRefund;
+  if (refund) add(rec.closedAt, "refunded", `${refund.refundId}: ${refund.amountMinor} ${refund.currency} (${refund.status})`);
   add(rec.closedAt, rec.status === "EXPIRED" ? "expired" : "closed", rec.closeReason);
   add(rec.enqueuedAt, "enqueued");
   add(rec.invoiceIssuedAt, "invoice-numbered", rec.invoiceNumber);

@@ -55,6 +55,27 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
     expect(after.cancelRefund?.refundId).to.equal(refunds[0]!.refundId);
   });
 
+  it("the admin's view of the order shows the cancellation and its refund in the timeline", async () => {
+    const rec = await placeOrder();
+    const r = await call(cancelEvent(rec.order.orderId));
+    const id = rec.order.orderId;
+
+    const view = await call(
+      apiEvent({
+        method: "GET",
+        resource: "/admin/orders/{orderId}",
+        path: `/admin/orders/${id}`,
+        pathParameters: { orderId: id },
+        claims: ADMIN,
+      }),
+    );
+
+    const events = (view.body.timeline as { event: string; detail?: string }[]).map((t) => t.event);
+    expect(view.body.status).to.equal("CANCELLED");
+    expect(events.slice(-3)).to.deep.equal(["cancel-requested", "refunded", "closed"]);
+    expect(view.body.timeline.find((t: { event: string }) => t.event === "refunded").detail).to.include(r.body.refund.refundId);
+  });
+
   it("a retried cancellation (same key, another key, and two at once) refunds exactly once and answers the same", async () => {
     const rec = await placeOrder();
     const id = rec.order.orderId;
