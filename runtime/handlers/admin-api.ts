@@ -445,11 +445,13 @@ export async function handleAdminResendInvoice(event: APIGatewayProxyEvent, deps
   const hasBody = Boolean(event.body && event.body.trim());
   const body = resendBodySchema().safeParse(hasBody ? parseJsonText(readJsonText(event, "re-send request"), "re-send request") : {});
   if (!body.success) throw new ValidationFailed("The re-send request is not valid; see details.", issuesOf(body.error));
-  if (!deps.notifyInvoice)
-    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const rec = await store.get(orderId);
   if (!rec) throw new NotFound("No such order.");
+  if (rec.status !== "INVOICED" && rec.status !== "NOTIFIED")
+    throw new NotInvoiced(`This order is ${rec.status}: it has no invoice to send yet.`);
+  if (!deps.notifyInvoice)
+    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
   const to = body.data.email ?? recipientOf(rec);
   let result;
   try {
