@@ -769,7 +769,8 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         "(one that succeeded meanwhile is refunded instead); a PAID order not numbered yet becomes CANCELLING (no invoice number can be given to it " +
         "from then on), is refunded in full at the provider (once per order, whatever the key: its refund's id is cancel-<orderId>), then CANCELLED. " +
         "A cancelled order answers 200 as before. An invoiced order is 409 ORDER_INVOICED: it is corrected with a credit note. " +
-        "409 REFUND_REFUSED when the provider refuses the refund (the order stays CANCELLING, never invoiced). Recorded in the audit trail.",
+        "A payment already refunded in full at the provider (its dashboard) is not refunded again: the order closes with that refund. " +
+        "409 REFUND_REFUSED when the provider refuses the refund otherwise (the order stays CANCELLING, never invoiced). Recorded in the audit trail.",
       request: {
         params: orderIdParam,
         headers: z.object({

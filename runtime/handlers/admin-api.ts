@@ -378,11 +378,17 @@ async function refundAndFinish(deps: OrderApiDeps, store: OrderStore, rec: Order
     });
   } catch (e) {
     if (!(e instanceof RefundRefused)) throw e;
-    // The order stays CANCELLING: never invoiced, and a person sees why (e.g. refunded in the dashboard already).
-    log.error("refund of a cancelled order refused by the provider", { alarm: "cancel-refund-refused", reason: e.reason });
-    throw new RefundRefusedError(
-      `The payment provider refused to refund the order (${e.reason}); it stays cancelled-pending (CANCELLING) and is never invoiced. Check the payment at the provider.`,
-    );
+    // Refunded in full elsewhere already (the provider's dashboard): the money is back, so the order may close.
+    const elsewhere = await refundedInFull(deps, rec.paymentId, order.totalMinor);
+    if (!elsewhere) {
+      // The order stays CANCELLING: never invoiced, and a person sees why.
+      log.error("refund of a cancelled order refused by the provider", { alarm: "cancel-refund-refused", reason: e.reason });
+      throw new RefundRefusedError(
+        `The payment provider refused to refund the order (${e.reason}); it stays cancelled-pending (CANCELLING) and is never invoiced. Check the payment at the provider.`,
+      );
+    }
+    log.warn("the cancelled order's payment was refunded in full elsewhere already; closing it", { refundId: elsewhere.refundId });
+    refund = elsewhere;
   }
   const done = await store.finishCancellation(order.orderId, deps.now(), {
     refundId: refund.refundId,
@@ -391,6 +397,17 @@ async function refundAndFinish(deps: OrderApiDeps, store: OrderStore, rec: Order
     currency: refund.currency,
   });
   if (done) log.info("paid order cancelled and refunded", { refundId: refund.refundId, amountMinor: refund.amountMinor });
+}
+
+/**
+ * The payment's succeeded refunds when they add up to `totalMinor` (summed into one state, named by the
+ * latest refund), else undefined.
+ */
+async function refundedInFull(deps: OrderApiDeps, paymentId: string, totalMinor: number): Promise<RefundState | undefined> {
+  const done = (await deps.payments.listRefunds(paymentId)).filter((r) => r.status === "succeeded");
+  const sum = done.reduce((n, r) => n + r.amountMinor, 0);
+  const last = done.at(-1);
+  return last && sum >= totalMinor ? { ...last, amountMinor: sum } : undefined;
 }
 
 /** The audit entry of a cancellation this request completed. */

@@ -127,6 +127,31 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
     expect(await refundsOf(rec.paymentId!)).to.have.length(1);
   });
 
+  it("a payment refunded in full in the dashboard before the cancellation: no second refund, the order CANCELLED with the dashboard's refund", async () => {
+    const rec = await placeOrder();
+    const dashboard = ctx.stripe.dashboardRefund(rec.paymentId!);
+
+    const r = await call(cancelEvent(rec.order.orderId));
+
+    expect(r.status).to.equal(200);
+    expect(r.body.refund).to.deep.include({ refundId: dashboard.id, amount: { amount: rec.order.totalMinor, currency: "EUR" } });
+    expect(await refundsOf(rec.paymentId!)).to.have.length(1);
+  });
+
+  it("a payment refunded in part in the dashboard: 409 REFUND_REFUSED, the order stays CANCELLING and is never invoiced", async () => {
+    const rec = await placeOrder();
+    ctx.stripe.dashboardRefund(rec.paymentId!, 100);
+    const log = capturingLogger("order-api");
+
+    const r = await call(cancelEvent(rec.order.orderId), log);
+
+    expect(r.status).to.equal(409);
+    expect(r.body.error.code).to.equal("REFUND_REFUSED");
+    expect((await store().get(rec.order.orderId))!.status).to.equal("CANCELLING");
+    expect(log.lines.join("\n")).to.include("cancel-refund-refused");
+    expect(await refundsOf(rec.paymentId!)).to.have.length(1);
+  });
+
   it("a cancelled order never gets an invoice number, even when its queue message arrives afterwards, and no alarm is raised", async () => {
     const rec = await placeOrder();
     const messages = await drainQueue(ctx);
