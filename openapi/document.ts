@@ -237,7 +237,7 @@ export function responseSchemas() {
     .openapi("Money");
   const status = z.enum(ORDER_STATUSES).openapi("OrderStatus", {
     description:
-      "AWAITING_PAYMENT -> PAID -> INVOICED -> NOTIFIED. AWAITING_PAYMENT -> PAYMENT_FAILED (declined; may still be paid until dueBy) -> EXPIRED (not paid in time) or CANCELLED (its payment was cancelled at the provider). Only PAID orders are invoiced.",
+      "AWAITING_PAYMENT -> PAID -> INVOICED -> NOTIFIED. AWAITING_PAYMENT -> PAYMENT_FAILED (declined; may still be paid until dueBy) -> EXPIRED (not paid in time) or CANCELLED (its payment was cancelled at the provider). Only PAID orders are invoiced. An admin's cancellation of a PAID order not yet invoiced: PAID -> CANCELLING (being refunded; never invoiced) -> CANCELLED.",
   });
   const orderId = z.string().regex(/^ord_[A-Za-z0-9]{10,40}$/);
   const links = z.object({ self: z.string() }).strict();
@@ -871,7 +871,8 @@ function routeDocs(s: ReturnType<typeof responseSchemas>): Record<string, RouteD
         "(one that succeeded meanwhile is refunded instead); a PAID order not numbered yet becomes CANCELLING (no invoice number can be given to it " +
         "from then on), is refunded in full at the provider (once per order, whatever the key: its refund's id is cancel-<orderId>), then CANCELLED. " +
         "A cancelled order answers 200 as before. An invoiced order is 409 ORDER_INVOICED: it is corrected with a credit note. " +
-        "409 REFUND_REFUSED when the provider refuses the refund (the order stays CANCELLING, never invoiced). Recorded in the audit trail.",
+        "A payment already refunded in full at the provider (its dashboard) is not refunded again: the order closes with that refund. " +
+        "409 REFUND_REFUSED when the provider refuses the refund otherwise (the order stays CANCELLING, never invoiced). Recorded in the audit trail.",
       request: {
         params: orderIdParam,
         headers: z.object({

@@ -228,6 +228,9 @@ export function timelineOf(
   add(rec.order.createdAt, "created");
   add(rec.paymentFailure?.at, "payment-failed", rec.paymentFailure?.message);
   add(rec.paidAt, "paid");
+  add(rec.cancelRequestedAt, "cancel-requested");
+  const refund = rec.cancelRefund;
+  if (refund) add(rec.closedAt, "refunded", `${refund.refundId}: ${refund.amountMinor} ${refund.currency} (${refund.status})`);
   add(rec.closedAt, rec.status === "EXPIRED" ? "expired" : "closed", rec.closeReason);
   add(rec.enqueuedAt, "enqueued");
   add(rec.invoiceIssuedAt, "invoice-numbered", rec.invoiceNumber);
@@ -405,11 +408,17 @@ async function refundAndFinish(deps: OrderApiDeps, store: OrderStore, rec: Order
     });
   } catch (e) {
     if (!(e instanceof RefundRefused)) throw e;
-    // The order stays CANCELLING: never invoiced, and a person sees why (e.g. refunded in the dashboard already).
-    log.error("refund of a cancelled order refused by the provider", { alarm: "cancel-refund-refused", reason: e.reason });
-    throw new RefundRefusedError(
-      `The payment provider refused to refund the order (${e.reason}); it stays cancelled-pending (CANCELLING) and is never invoiced. Check the payment at the provider.`,
-    );
+    // Refunded in full elsewhere already (the provider's dashboard): the money is back, so the order may close.
+    const elsewhere = await refundedInFull(deps, rec.paymentId, order.totalMinor);
+    if (!elsewhere) {
+      // The order stays CANCELLING: never invoiced, and a person sees why.
+      log.error("refund of a cancelled order refused by the provider", { alarm: "cancel-refund-refused", reason: e.reason });
+      throw new RefundRefusedError(
+        `The payment provider refused to refund the order (${e.reason}); it stays cancelled-pending (CANCELLING) and is never invoiced. Check the payment at the provider.`,
+      );
+    }
+    log.warn("the cancelled order's payment was refunded in full elsewhere already; closing it", { refundId: elsewhere.refundId });
+    refund = elsewhere;
   }
   const done = await store.finishCancellation(order.orderId, deps.now(), {
     refundId: refund.refundId,
@@ -418,6 +427,17 @@ async function refundAndFinish(deps: OrderApiDeps, store: OrderStore, rec: Order
     currency: refund.currency,
   });
   if (done) log.info("paid order cancelled and refunded", { refundId: refund.refundId, amountMinor: refund.amountMinor });
+}
+
+/**
+ * The payment's succeeded refunds when they add up to `totalMinor` (summed into one state, named by the
+ * latest refund), else undefined.
+ */
+async function refundedInFull(deps: OrderApiDeps, paymentId: string, totalMinor: number): Promise<RefundState | undefined> {
+  const done = (await deps.payments.listRefunds(paymentId)).filter((r) => r.status === "succeeded");
+  const sum = done.reduce((n, r) => n + r.amountMinor, 0);
+  const last = done.at(-1);
+  return last && sum >= totalMinor ? { ...last, amountMinor: sum } : undefined;
 }
 
 /** The audit entry of a cancellation this request completed. */
@@ -472,11 +492,13 @@ export async function handleAdminResendInvoice(event: APIGatewayProxyEvent, deps
   const hasBody = Boolean(event.body && event.body.trim());
   const body = resendBodySchema().safeParse(hasBody ? parseJsonText(readJsonText(event, "re-send request"), "re-send request") : {});
   if (!body.success) throw new ValidationFailed("The re-send request is not valid; see details.", issuesOf(body.error));
-  if (!deps.notifyInvoice)
-    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
   const store = new OrderStore(deps.ddb, deps.settings.ordersTable);
   const rec = await store.get(orderId);
   if (!rec) throw new NotFound("No such order.");
+  if (rec.status !== "INVOICED" && rec.status !== "NOTIFIED")
+    throw new NotInvoiced(`This order is ${rec.status}: it has no invoice to send yet.`);
+  if (!deps.notifyInvoice)
+    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
   const to = body.data.email ?? recipientOf(rec);
   let result;
   try {

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { useLocalAws } from "../../helpers/aws";
 import { apiDeps, capturingLogger, drainQueue, tableItems, workerDeps } from "../../helpers/deps";
-import { ADMIN, ALICE, apiEvent, orderBody, postOrder, type Claims } from "../../helpers/events";
+import { ADMIN, ALICE, apiEvent, orderBody, postOrder, webhookEvent, type Claims } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
 import { OrderStore } from "../../../runtime/domain/store";
 import { cancellationRefundId } from "../../../runtime/handlers/admin-api";
-import { providerFor, sdkFor } from "../../helpers/stripe";
+import { providerFor, sdkFor, signedWebhook } from "../../helpers/stripe";
 
 const cancelEvent = (orderId: string, o: { key?: string | null; claims?: Claims } = {}) =>
   apiEvent({
@@ -55,6 +55,27 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
     expect(after.cancelRefund?.refundId).to.equal(refunds[0]!.refundId);
   });
 
+  it("the admin's view of the order shows the cancellation and its refund in the timeline", async () => {
+    const rec = await placeOrder();
+    const r = await call(cancelEvent(rec.order.orderId));
+    const id = rec.order.orderId;
+
+    const view = await call(
+      apiEvent({
+        method: "GET",
+        resource: "/admin/orders/{orderId}",
+        path: `/admin/orders/${id}`,
+        pathParameters: { orderId: id },
+        claims: ADMIN,
+      }),
+    );
+
+    const events = (view.body.timeline as { event: string; detail?: string }[]).map((t) => t.event);
+    expect(view.body.status).to.equal("CANCELLED");
+    expect(events.slice(-3)).to.deep.equal(["cancel-requested", "refunded", "closed"]);
+    expect(view.body.timeline.find((t: { event: string }) => t.event === "refunded").detail).to.include(r.body.refund.refundId);
+  });
+
   it("a retried cancellation (same key, another key, and two at once) refunds exactly once and answers the same", async () => {
     const rec = await placeOrder();
     const id = rec.order.orderId;
@@ -68,6 +89,21 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
     expect(
       ctx.stripe.events().filter((e) => e.type === "charge.refunded" && e.data.object.payment_intent === rec.paymentId),
     ).to.have.length(1);
+  });
+
+  it("the refund's charge.refunded webhook changes nothing: the order stays CANCELLED, with no paid-after-close alarm", async () => {
+    const rec = await placeOrder();
+    await call(cancelEvent(rec.order.orderId));
+    const event = ctx.stripe.events().find((e) => e.type === "charge.refunded" && e.data.object.payment_intent === rec.paymentId);
+    const { raw, signature } = signedWebhook(event);
+    const log = capturingLogger("order-api");
+
+    const r = await call(webhookEvent(raw, signature), log);
+
+    expect(r.status).to.equal(200);
+    expect(r.body.outcome).to.equal("refund-noted");
+    expect((await store().get(rec.order.orderId))!.status).to.equal("CANCELLED");
+    expect(log.lines.join("\n")).to.not.include("alarm");
   });
 
   it("a crash between the refund and CANCELLED is finished by the retry with the same refund (CANCELLING -> CANCELLED)", async () => {
@@ -88,6 +124,31 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
 
     expect(r.status).to.equal(200);
     expect(r.body.refund.refundId).to.equal(made.refundId);
+    expect(await refundsOf(rec.paymentId!)).to.have.length(1);
+  });
+
+  it("a payment refunded in full in the dashboard before the cancellation: no second refund, the order CANCELLED with the dashboard's refund", async () => {
+    const rec = await placeOrder();
+    const dashboard = ctx.stripe.dashboardRefund(rec.paymentId!);
+
+    const r = await call(cancelEvent(rec.order.orderId));
+
+    expect(r.status).to.equal(200);
+    expect(r.body.refund).to.deep.include({ refundId: dashboard.id, amount: { amount: rec.order.totalMinor, currency: "EUR" } });
+    expect(await refundsOf(rec.paymentId!)).to.have.length(1);
+  });
+
+  it("a payment refunded in part in the dashboard: 409 REFUND_REFUSED, the order stays CANCELLING and is never invoiced", async () => {
+    const rec = await placeOrder();
+    ctx.stripe.dashboardRefund(rec.paymentId!, 100);
+    const log = capturingLogger("order-api");
+
+    const r = await call(cancelEvent(rec.order.orderId), log);
+
+    expect(r.status).to.equal(409);
+    expect(r.body.error.code).to.equal("REFUND_REFUSED");
+    expect((await store().get(rec.order.orderId))!.status).to.equal("CANCELLING");
+    expect(log.lines.join("\n")).to.include("cancel-refund-refused");
     expect(await refundsOf(rec.paymentId!)).to.have.length(1);
   });
 
