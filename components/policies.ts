@@ -135,6 +135,15 @@ export function apiFunctionPolicy(a: ApiFunctionArns): PolicyDocument {
     { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: a.paymentSecretArn },
     { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.queueArn },
     { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: invoiceObjectsArn(a.bucketArn) },
+    {
+      // A re-send copies the stored invoice onto itself (same bytes, a new version): S3 announces it to the
+      // notifier. Only copies of the bucket's own invoices: the API can write no content of its own there.
+      Sid: "ResendInvoicesByCopy",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: invoiceObjectsArn(a.bucketArn),
+      Condition: { StringLike: { "s3:x-amz-copy-source": `${a.bucketArn.replace(/^arn:aws:s3:::/, "")}/${INVOICE_PREFIX}*` } },
+    },
     { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: a.linkKeyArn },
     publishEventsStatement(a.eventBusArn),
     logsStatement(a.logGroupArn),

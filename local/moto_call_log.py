@@ -148,6 +148,10 @@ def _s3_call(method, path, query, headers):
     params = {"Bucket": bucket}
     if key:
         params["Key"] = key
+    if action == "CopyObject":
+        # IAM's s3:x-amz-copy-source (bucket/key, as sent) and s3:x-amz-metadata-directive.
+        params["CopySource"] = unquote(headers.get("x-amz-copy-source", "")).lstrip("/")
+        params["MetadataDirective"] = headers.get("x-amz-metadata-directive", "COPY")
     if not action:
         action = f"{method} /{bucket}{'/<key>' if key else ''}{'?' + '&'.join(subresources) if subresources else ''}"
     return action, params

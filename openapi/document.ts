@@ -424,9 +424,16 @@ export function responseSchemas() {
                 creditNoteId: z.string(),
                 number: z.string().nullable().openapi({ description: "CN-000001; null until the worker numbered it" }),
                 issuedAt: z.string().nullable(),
-                kind: z.enum(["full", "partial"]),
+                status: z.enum(["REQUESTED", "ISSUED", "NOTIFIED", "VOID"]),
+                kind: z.enum(["full", "partial", "amount"]),
                 reason: z.string(),
                 total: money,
+                refund: z
+                  .object({ refundId: z.string(), status: z.enum(["succeeded", "pending", "failed"]), amountMinor: z.number().int() })
+                  .strict()
+                  .nullable(),
+                origin: z.record(z.unknown()).openapi({ description: '{"by":"admin","adminSub"} or {"by":"provider","refundId"}' }),
+                url: z.string().url().nullable().openapi({ description: "A short-lived presigned URL of the PDF, once it is stored" }),
               })
               .strict()
               .openapi("AdminCreditNote"),

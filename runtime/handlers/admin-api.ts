@@ -5,7 +5,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { once } from "../memo";
 import { LIST_LIMITS, ORDER_STATUSES, listOrdersQuerySchema } from "../domain/order";
-import { OrderStore, hasInvoice, type AdminOrderFilter, type CreditNoteRecord, type OrderRecord } from "../domain/store";
+import { OrderStore, hasInvoice, isIssued, type AdminOrderFilter, type CreditNoteRecord, type OrderRecord } from "../domain/store";
 import { presignDocument, type PresignSettings } from "../invoices/presign";
 import { monthPartition } from "../contracts/table";
 import { isOrderId } from "../domain/ids";
@@ -25,7 +25,7 @@ import { recordAudit } from "../domain/audit";
 import { RefundRefused, type RefundState } from "../payments/provider";
 import { settlePayment } from "./payment-flow";
 import { idempotencyKeyOf, issuesOf, parseJsonText, readJsonText } from "./order-request";
-import { ADMIN_RESEND_POLICY, recipientOf, resendInvoice, ResendRefused } from "../invoices/resend";
+import { ADMIN_RESEND_POLICY, notifyThroughBucket, recipientOf, resendInvoice, ResendRefused } from "../invoices/resend";
 import type { OrderApiDeps } from "./order-api";
 
 /** The admins' read side of orders: GET /admin/orders (filtered listing) and GET /admin/orders/{orderId} (record and timeline). */
@@ -196,15 +196,19 @@ export async function handleAdminListOrders(event: APIGatewayProxyEvent, deps: A
 }
 
 /** One credit note of an order as the admin record shows it (in the order they were requested). */
-export function adminCreditNoteSummary(cn: CreditNoteRecord) {
+export async function adminCreditNoteSummary(cn: CreditNoteRecord, deps: Pick<AdminApiDeps, "s3" | "settings">) {
   const c = cn.creditNote;
   return {
     creditNoteId: c.id,
     number: cn.creditNoteNumber ?? null,
     issuedAt: cn.issuedAt ?? null,
+    status: cn.status,
     kind: c.kind,
     reason: c.reason,
     total: { amount: c.totalMinor, currency: c.currency },
+    refund: cn.refund ?? null,
+    origin: cn.origin,
+    url: isIssued(cn) ? await presignDocument(deps.s3, deps.settings, cn.documentKey, cn.creditNoteNumber) : null,
   };
 }
 
@@ -237,7 +241,12 @@ export function timelineOf(
   add(rec.invoicedAt, "invoiced");
   add(rec.resendRequestedAt, "resend-requested", rec.emailTo);
   add(rec.notifiedAt, "notified", rec.emailMessageId);
-  for (const cn of creditNotes) add(cn.issuedAt, "credit-note-numbered", cn.creditNoteNumber);
+  for (const cn of creditNotes) {
+    const by = cn.origin.by === "admin" ? "by an admin" : `refund ${cn.origin.refundId} at the provider`;
+    add(cn.requestedAt, "credit-note-requested", `${cn.creditNote.id} (${cn.creditNote.kind}, ${cn.creditNote.totalMinor}, ${by})`);
+    add(cn.issuedAt, "credit-note-numbered", cn.creditNoteNumber);
+    add(cn.notifiedAt, "credit-note-emailed", cn.emailMessageId);
+  }
   for (const e of emails) for (const ev of e.events) add(ev.at, `email-${ev.type.toLowerCase()}`, `${e.messageId}: ${ev.detail}`);
   return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
@@ -285,7 +294,7 @@ export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: Adm
           url: hasInvoice(rec) ? await presignDocument(deps.s3, deps.settings, rec.invoiceKey, rec.invoiceNumber) : null,
         }
       : null,
-    creditNotes: creditNotes.map(adminCreditNoteSummary),
+    creditNotes: await Promise.all(creditNotes.map((cn) => adminCreditNoteSummary(cn, deps))),
     email: {
       to: rec.emailTo ?? rec.order.customer.email,
       messageId: rec.emailMessageId ?? null,
@@ -497,12 +506,11 @@ export async function handleAdminResendInvoice(event: APIGatewayProxyEvent, deps
   if (!rec) throw new NotFound("No such order.");
   if (rec.status !== "INVOICED" && rec.status !== "NOTIFIED")
     throw new NotInvoiced(`This order is ${rec.status}: it has no invoice to send yet.`);
-  if (!deps.notifyInvoice)
-    throw new ServiceUnavailable("Re-sending invoices is not configured in this deployment (no notifier to hand the order to).");
   const to = body.data.email ?? recipientOf(rec);
   let result;
   try {
-    result = await resendInvoice(store, orderId, to, deps.now(), deps.notifyInvoice, ADMIN_RESEND_POLICY);
+    const notify = deps.notifyInvoice ?? notifyThroughBucket(deps.s3, deps.settings.invoicesBucket, deps.now);
+    result = await resendInvoice(store, orderId, to, deps.now(), notify, ADMIN_RESEND_POLICY);
   } catch (e) {
     if (!(e instanceof ResendRefused)) throw e;
     if (e.reason === "no-order") throw new NotFound("No such order.");

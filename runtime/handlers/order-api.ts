@@ -65,8 +65,8 @@ export interface OrderApiDeps {
   readonly log: Logger;
   readonly metrics: MetricsEmitter;
   /**
-   * Hands an order's invoice back to the notifier (POST /admin/orders/{orderId}/resend); locally the
-   * notifier driver's event queue. @default none: the route answers 503
+   * Hands an order's invoice back to the notifier (POST /admin/orders/{orderId}/resend).
+   * @default through the bucket (notifyThroughBucket): the invoice copied onto itself, which S3 announces to the notifier
    */
   readonly notifyInvoice?: Notify;
   /** Publishes order.paid for other systems (runtime/events.ts). @default none: nothing is published */

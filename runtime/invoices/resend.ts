@@ -1,3 +1,4 @@
+import { CopyObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { OrderStore, type OrderRecord } from "../domain/store";
 import { invoiceKey } from "../contracts/env";
 
@@ -10,6 +11,39 @@ import { invoiceKey } from "../contracts/env";
 
 /** Hands an order's invoice to the notifier again (it then reads the order and mails it). */
 export type Notify = (orderId: string) => Promise<void>;
+
+/**
+ * Hands the order's invoice back to the notifier through the bucket, the way the worker first did: the
+ * stored PDF is copied onto itself (the same bytes and metadata, marked `resent-at`; a new version, the
+ * first one kept under the bucket's retention), which S3 announces to the notifier as ObjectCreated:Copy.
+ * The API needs no way to the notifier itself (in the stack the notifier depends on the API's URL).
+ */
+export function notifyThroughBucket(s3: S3Client, bucket: string, now: () => Date): Notify {
+  return async (orderId) => {
+    const key = invoiceKey(orderId);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const copy = new CopyObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      CopySource: `${bucket}/${key}`,
+      MetadataDirective: "REPLACE",
+      Metadata: { ...head.Metadata, "resent-at": now().toISOString() },
+      ContentType: head.ContentType ?? "application/pdf",
+      ChecksumAlgorithm: "CRC32",
+    });
+    // The bucket is under Object Lock: a write there names its checksum algorithm as the worker's PutObject does
+    // (moto refuses a copy without this header; S3 takes it as the SDK's own note).
+    copy.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers["x-amz-sdk-checksum-algorithm"] = "CRC32";
+        return next(args);
+      },
+      { step: "build", name: "objectLockChecksumHeader" },
+    );
+    await s3.send(copy);
+  };
+}
 
 /** Why a re-send was refused; nothing was changed. */
 export class ResendRefused extends Error {

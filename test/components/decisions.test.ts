@@ -294,6 +294,7 @@ describe("IAM policy documents", () => {
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:GetObject",
+      "s3:PutObject",
       "secretsmanager:GetSecretValue",
       "sqs:SendMessage",
       "xray:PutTelemetryRecords",
@@ -465,6 +466,8 @@ describe("API route decisions", () => {
       { method: "DELETE", resource: "/admin/products/{sku}", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/admin/orders", authorization: "COGNITO_USER_POOLS" },
       { method: "GET", resource: "/admin/orders/{orderId}", authorization: "COGNITO_USER_POOLS" },
+      { method: "POST", resource: "/admin/orders/{orderId}/credit-notes", authorization: "COGNITO_USER_POOLS" },
+      { method: "GET", resource: "/admin/exports", authorization: "COGNITO_USER_POOLS" },
       { method: "POST", resource: "/admin/orders/{orderId}/cancel", authorization: "COGNITO_USER_POOLS" },
       { method: "POST", resource: "/admin/orders/{orderId}/resend", authorization: "COGNITO_USER_POOLS" },
       { method: "POST", resource: "/webhooks/stripe", authorization: "NONE" },
@@ -479,6 +482,7 @@ describe("API route decisions", () => {
       "/orders",
       "/products",
       "/webhooks",
+      "/admin/exports",
       "/admin/orders",
       "/admin/products",
       "/invoices/{orderId}",
@@ -487,6 +491,7 @@ describe("API route decisions", () => {
       "/admin/orders/{orderId}",
       "/admin/products/{sku}",
       "/admin/orders/{orderId}/cancel",
+      "/admin/orders/{orderId}/credit-notes",
       "/admin/orders/{orderId}/resend",
     ]);
     expect(pathSlug("/orders/{orderId}")).to.equal("orders-orderId");

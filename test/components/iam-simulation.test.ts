@@ -482,6 +482,20 @@ for (const stack of ["dev", "prod"] as const) {
       });
     }
 
+    it("lets only the worker write an invoice's content; the order API may only copy a stored invoice (its re-send)", async () => {
+      const bucket = run.one("aws:s3/bucket:Bucket").state.arn;
+      const bucketName = bucket.replace("arn:aws:s3:::", "");
+      const writers = async (context: Record<string, string>) =>
+        none(await verdicts("s3:PutObject", `${bucket}/invoices/ord_1.pdf`, context)).map(([name]) => name.replace(`shop-${stack}-`, ""));
+      expect(await writers({})).to.deep.equal(["worker-task-policy"]);
+      expect(await writers({ "s3:x-amz-copy-source": `${bucketName}/invoices/ord_1.pdf` })).to.deep.equal([
+        "api-handler-policy",
+        "worker-task-policy",
+      ]);
+      expect(await writers({ "s3:x-amz-copy-source": `some-other-bucket/invoices/ord_1.pdf` })).to.deep.equal(["worker-task-policy"]);
+      expect(await writers({ "s3:x-amz-copy-source": `${bucketName}/exports/x.pdf` })).to.deep.equal(["worker-task-policy"]);
+    });
+
     const bucketActions = [
       "s3:PutBucketObjectLockConfiguration",
       "s3:PutLifecycleConfiguration",

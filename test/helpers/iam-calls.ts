@@ -189,6 +189,19 @@ export function iamRequestsOf(call: RecordedCall, arns: StackArns): IamRequest[]
       const action = call.action === "HeadObject" ? "GetObject" : call.action;
       if (action === "GetObject" || action === "PutObject")
         return [req(`s3:${action}`, `${stackArnOf("bucket", p.Bucket, arns)}/${p.Key}`)];
+      if (action === "CopyObject") {
+        // A copy is a PutObject of the destination (with the copy's condition keys) and a GetObject of the source.
+        const [srcBucket, ...srcKey] = String(p.CopySource).split("/");
+        const source = `${stackArnOf("bucket", srcBucket, arns)}/${srcKey.join("/")}`;
+        const bucketName = source.slice("arn:aws:s3:::".length).split("/")[0];
+        return [
+          req(`s3:PutObject`, `${stackArnOf("bucket", p.Bucket, arns)}/${p.Key}`, {
+            "s3:x-amz-copy-source": `${bucketName}/${srcKey.join("/")}`,
+            "s3:x-amz-metadata-directive": String(p.MetadataDirective),
+          }),
+          req("s3:GetObject", source),
+        ];
+      }
       break;
     }
     case "secretsmanager":

@@ -35,6 +35,13 @@ for (const stack of STACKS) {
           { Sid: "ReadPaymentSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: st.arn.paymentSecret },
           { Sid: "EnqueueOrders", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: st.arn.queue },
           { Sid: "PresignInvoices", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${st.arn.bucket}/invoices/*` },
+          {
+            Sid: "ResendInvoicesByCopy",
+            Effect: "Allow",
+            Action: ["s3:PutObject"],
+            Resource: `${st.arn.bucket}/invoices/*`,
+            Condition: { StringLike: { "s3:x-amz-copy-source": `${st.arn.bucket.replace("arn:aws:s3:::", "")}/invoices/*` } },
+          },
           { Sid: "VerifyInvoiceLinks", Effect: "Allow", Action: ["kms:VerifyMac"], Resource: st.arn.key },
           {
             Sid: "PublishEvents",

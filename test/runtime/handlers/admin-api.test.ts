@@ -170,21 +170,32 @@ describe("admin API: orders and the audit trail", function () {
           creditNoteId: "cn_admin01",
           number: "CN-000001",
           issuedAt: "2026-11-12T08:00:00.000Z",
+          status: "REQUESTED",
           kind: "partial",
           reason: "Broken",
           total: { amount: partial.totalMinor, currency: "EUR" },
+          refund: null,
+          origin: { by: "admin", adminSub: ADMIN.sub },
+          url: null,
         },
         {
           creditNoteId: "cn_admin02",
           number: "CN-000002",
           issuedAt: "2026-11-13T08:00:00.000Z",
+          status: "REQUESTED",
           kind: "partial",
           reason: "Late",
           total: { amount: rest.totalMinor, currency: "EUR" },
+          refund: null,
+          origin: { by: "admin", adminSub: ADMIN.sub },
+          url: null,
         },
       ]);
-      expect(r.body.timeline.slice(-2)).to.deep.equal([
+      const by = "by an admin";
+      expect(r.body.timeline.slice(-4)).to.deep.equal([
+        { at: "2026-11-12T08:00:00.000Z", event: "credit-note-requested", detail: `cn_admin01 (partial, ${partial.totalMinor}, ${by})` },
         { at: "2026-11-12T08:00:00.000Z", event: "credit-note-numbered", detail: "CN-000001" },
+        { at: "2026-11-13T08:00:00.000Z", event: "credit-note-requested", detail: `cn_admin02 (partial, ${rest.totalMinor}, ${by})` },
         { at: "2026-11-13T08:00:00.000Z", event: "credit-note-numbered", detail: "CN-000002" },
       ]);
     });

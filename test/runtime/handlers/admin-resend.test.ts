@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { useLocalAws } from "../../helpers/aws";
-import { apiDeps, drainQueue, notifierDeps, tableItems, workerDeps } from "../../helpers/deps";
+import { apiDeps, capturingLogger, drainQueue, notifierDeps, tableItems, workerDeps } from "../../helpers/deps";
 import { ADMIN, ALICE, apiEvent, orderBody, postOrder, type Claims } from "../../helpers/events";
 import { handleApiRequest } from "../../../runtime/handlers/order-api";
 import { processOrderMessage } from "../../../runtime/handlers/invoice-worker";
-import { notifyInvoice } from "../../../runtime/handlers/email-notifier";
+import { handleS3Event, notifyInvoice } from "../../../runtime/handlers/email-notifier";
+import { GetObjectCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { OrderStore } from "../../../runtime/domain/store";
 import { sentMessages } from "../../../local/ses-events";
 
@@ -148,5 +149,45 @@ describe("admin API: POST /admin/orders/{orderId}/resend", function () {
       requestId: e.requestContext.requestId,
     });
     expect(audits[0]!.detail).to.deep.include({ to: CORRECTED, previousTo: ALICE.email });
+  });
+});
+
+describe("admin API: a re-send through the bucket, as deployed (the invoice copied onto itself wakes the notifier)", function () {
+  this.timeout(60000);
+  const ctx = useLocalAws({ bucketEventsQueue: true });
+  const store = () => new OrderStore(ctx.clients.ddb, ctx.resources.table);
+  const sent = async () => (await sentMessages(ctx.moto.endpoint))?.messages ?? [];
+  /** Feeds the bucket's ObjectCreated events to the notifier, as S3 invokes it. */
+  const deliverBucketEvents = async () => {
+    const events = await drainQueue(ctx, ctx.resources.bucketEventsQueueUrl!);
+    for (const m of events) await handleS3Event(JSON.parse(m.body), notifierDeps(ctx));
+    return events.map((m) => (JSON.parse(m.body).Records ?? []).map((r: { eventName: string }) => r.eventName)).flat();
+  };
+
+  it("re-sends the invoice to the corrected address: the same PDF bytes, a new version marked resent-at, one more email", async () => {
+    const r = await handleApiRequest(postOrder(orderBody()), apiDeps(ctx));
+    const orderId = JSON.parse(r.body).orderId as string;
+    for (const m of await drainQueue(ctx)) await processOrderMessage(m.body, workerDeps(ctx));
+    expect(await deliverBucketEvents()).to.deep.equal(["ObjectCreated:Put"]);
+    expect((await store().get(orderId))!.status).to.equal("NOTIFIED");
+    const before = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: ctx.resources.bucket, Key: `invoices/${orderId}.pdf` }));
+    const originalBytes = Buffer.from(await before.Body!.transformToByteArray());
+
+    const log = capturingLogger("order-api");
+    const resend = await handleApiRequest(resendEvent(orderId, { body: { email: CORRECTED } }), apiDeps(ctx, { log: log.log }));
+    expect(resend.statusCode, `${resend.body} ${log.lines.join("\n")}`).to.equal(202);
+
+    expect(await deliverBucketEvents()).to.deep.equal(["ObjectCreated:Copy"]);
+    const mails = await sent();
+    expect(mails.map((m) => m.destinations.ToAddresses)).to.deep.equal([[ALICE.email], [CORRECTED]]);
+    const after = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: ctx.resources.bucket, Key: `invoices/${orderId}.pdf` }));
+    expect(Buffer.from(await after.Body!.transformToByteArray()).equals(originalBytes)).to.equal(true);
+    expect(after.Metadata).to.include({ "order-id": orderId });
+    expect(after.Metadata!["resent-at"]).to.match(/^\d{4}-\d{2}-\d{2}T/);
+    const versions = await ctx.clients.s3.send(
+      new ListObjectVersionsCommand({ Bucket: ctx.resources.bucket, Prefix: `invoices/${orderId}.pdf` }),
+    );
+    expect(versions.Versions).to.have.length(2); // the first one is kept
+    expect((await store().get(orderId))!.status).to.equal("NOTIFIED");
   });
 });
