@@ -20,8 +20,8 @@ import {
   ValidationFailed,
 } from "../errors";
 import { adminFromClaims } from "./catalog-api";
+import { auditAdminAction } from "./admin-audit";
 import type { Logger } from "../log";
-import { recordAudit } from "../domain/audit";
 import { RefundRefused, type RefundState } from "../payments/provider";
 import { settlePayment } from "./payment-flow";
 import { idempotencyKeyOf, issuesOf, parseJsonText, readJsonText } from "./order-request";
@@ -466,7 +466,7 @@ function auditCancel(
 }
 
 /** Records an admin's action on an order: who, which route and request, a small summary. */
-async function auditOrderAction(
+function auditOrderAction(
   event: APIGatewayProxyEvent,
   deps: OrderApiDeps,
   who: { sub: string; email?: string },
@@ -474,15 +474,7 @@ async function auditOrderAction(
   orderId: string,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  await recordAudit(deps.ddb, deps.settings.ordersTable, deps.now(), {
-    adminSub: who.sub,
-    ...(who.email ? { adminEmail: who.email } : {}),
-    action,
-    target: `order:${orderId}`,
-    route: `${event.httpMethod} ${event.resource}`,
-    ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
-    detail,
-  });
+  return auditAdminAction(deps, event, who, action, `order:${orderId}`, detail);
 }
 
 /** The optional body of POST /admin/orders/{orderId}/resend: another address to send to. */

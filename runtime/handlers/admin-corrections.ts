@@ -197,7 +197,7 @@ export async function creditProviderRefunds(deps: OrderApiDeps, store: OrderStor
   const refunds = (await deps.payments.listRefunds(p.paymentId)).filter(accepted);
   // A cancellation's refund is the cancellation's: the order has no invoice to credit.
   const ours = refunds.filter((r) => r.creditNoteId !== cancellationRefundId(rec.order.orderId));
-  if (ours.length === 0) return "no-refund";
+  if (ours.length === 0) return "nothing-to-credit";
   if (!hasInvoice(rec)) {
     // Refunded before its invoice exists: a 503 makes the provider deliver the event again once it does.
     log.warn("refund of an order not invoiced yet; the provider will deliver the event again", { status: rec.status });

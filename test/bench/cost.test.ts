@@ -363,8 +363,8 @@ describe("the cost model (bench/cost.ts)", () => {
         // 4 Lambda, 5xx rate (2), p99, worker crashed, tasks below desired (2), no invoices, invoice emails bounced,
         // the account's SES bounce and complaint rates: 14.
         expect(s.alarmMetrics).to.equal(30);
-        // 10 methods with detailed metrics on (the 4 order routes; the catalog, the 4 admin routes and the webhook), 5 metrics each.
-        expect(s.apiDetailedMetrics).to.equal(50);
+        // 14 methods with detailed metrics on (the 4 order routes; the catalog, the 8 admin routes and the webhook), 5 metrics each.
+        expect(s.apiDetailedMetrics).to.equal(70);
       });
     }
   });

@@ -80,6 +80,8 @@ for (const stack of STACKS) {
           "delete-admin-products-sku": ["DELETE", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-admin-orders": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "get-admin-orders-orderId": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "post-admin-orders-orderId-credit-notes": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
+          "get-admin-exports": ["GET", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "post-admin-orders-orderId-cancel": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "post-admin-orders-orderId-resend": ["POST", "COGNITO_USER_POOLS", `${authorizer.name}-id`],
           "post-webhooks-stripe": ["POST", "NONE", undefined],
@@ -95,6 +97,8 @@ for (const stack of STACKS) {
         expect(paths).to.deep.equal([
           "admin",
           "cancel",
+          "credit-notes",
+          "exports",
           "invoices",
           "orders",
           "orders",
@@ -118,7 +122,9 @@ for (const stack of STACKS) {
           "/admin/products/{sku}",
           "/admin/orders/{orderId}",
           "/admin/orders/{orderId}/cancel",
+          "/admin/orders/{orderId}/credit-notes",
           "/admin/orders/{orderId}/resend",
+          "/admin/exports",
           "/webhooks/stripe",
           "/products",
         ]);

@@ -52,10 +52,10 @@ export const COMMON_COUNTS: Record<string, number> = {
   "aws:apigateway/restApi:RestApi": 1,
   "aws:apigateway/authorizer:Authorizer": 1,
   // orders, orders/{orderId}, invoices, invoices/{orderId}, products, admin, admin/products, admin/products/{sku}, webhooks, webhooks/stripe, admin/orders, admin/orders/{orderId},
-  // admin/orders/{orderId}/cancel, admin/orders/{orderId}/resend
-  "aws:apigateway/resource:Resource": 14,
-  "aws:apigateway/method:Method": 12,
-  "aws:apigateway/integration:Integration": 12,
+  // admin/orders/{orderId}/cancel, admin/orders/{orderId}/resend, admin/orders/{orderId}/credit-notes, admin/exports
+  "aws:apigateway/resource:Resource": 16,
+  "aws:apigateway/method:Method": 14,
+  "aws:apigateway/integration:Integration": 14,
   "aws:apigateway/response:Response": 6,
   "aws:apigateway/deployment:Deployment": 1,
   "aws:apigateway/stage:Stage": 1,

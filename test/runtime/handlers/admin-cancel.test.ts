@@ -101,7 +101,7 @@ describe("admin API: POST /admin/orders/{orderId}/cancel", function () {
     const r = await call(webhookEvent(raw, signature), log);
 
     expect(r.status).to.equal(200);
-    expect(r.body.outcome).to.equal("refund-noted");
+    expect(r.body.outcome).to.equal("nothing-to-credit"); // the cancellation's own refund: no invoice, no credit note
     expect((await store().get(rec.order.orderId))!.status).to.equal("CANCELLED");
     expect(log.lines.join("\n")).to.not.include("alarm");
   });
