@@ -191,6 +191,8 @@ describe("admin API: orders and the audit trail", function () {
           url: null,
         },
       ]);
+      const byNumber = await call(listEvent({ number: "CN-000002" }));
+      expect(ids(byNumber.body), "an order is found by its credit note's number").to.deep.equal([o.a2.orderId]);
       const by = "by an admin";
       expect(r.body.timeline.slice(-4)).to.deep.equal([
         { at: "2026-11-12T08:00:00.000Z", event: "credit-note-requested", detail: `cn_admin01 (partial, ${partial.totalMinor}, ${by})` },
