@@ -147,6 +147,33 @@ export class CreditNoteRefused extends Error {
   }
 }
 
+/**
+ * The credit note of `order` that credits `lines` (and the shipping, when `withShipping`) under `groups`:
+ * its totals are the groups' sums, its notes those of the credited groups and the treatment's.
+ */
+export function creditNoteOfGroups(
+  order: PricedOrder,
+  head: Pick<PricedCreditNote, "id" | "kind" | "reason">,
+  lines: readonly CreditedLine[],
+  groups: OrderTax["groups"],
+  withShipping = false,
+): PricedCreditNote {
+  const subtotalMinor = groups.reduce((s, g) => s + g.taxableMinor, 0);
+  const taxMinor = groups.reduce((s, g) => s + g.taxMinor, 0);
+  return {
+    ...head,
+    orderId: order.orderId,
+    currency: order.currency,
+    lang: order.lang,
+    lines,
+    ...(withShipping && order.shipping.priceMinor > 0 ? { shipping: order.shipping } : {}),
+    subtotalMinor,
+    taxMinor,
+    totalMinor: subtotalMinor + taxMinor,
+    tax: { ...order.tax, groups, notes: creditedNotes(order.tax, groups) },
+  };
+}
+
 /** The invoice's notes a credit note of `groups` keeps: notes of groups not credited go; the treatment's note (no group has it) stays. */
 export function creditedNotes(tax: OrderTax, groups: readonly { readonly note?: string }[]): OrderTax["notes"] {
   const groupNotes = new Set<string | undefined>(tax.groups.map((g) => g.note));
@@ -199,21 +226,5 @@ export function creditNoteOf(order: PricedOrder, request: CreditNoteRequest): Pr
     if (!groups.some((g) => g.code === l.vat.code && g.rateBps === l.vat.rateBps))
       throw new Error(`Line ${l.invoiceLine}'s VAT ${l.vat.code} ${l.vat.rateBps} is in none of the invoice's groups`);
   }
-  const subtotalMinor = groups.reduce((s, g) => s + g.taxableMinor, 0);
-  const taxMinor = groups.reduce((s, g) => s + g.taxMinor, 0);
-  const notes = creditedNotes(order.tax, groups);
-  return {
-    id: request.id,
-    orderId: order.orderId,
-    kind: request.kind,
-    reason: request.reason,
-    currency: order.currency,
-    lang: order.lang,
-    lines,
-    ...(withShipping && order.shipping.priceMinor > 0 ? { shipping: order.shipping } : {}),
-    subtotalMinor,
-    taxMinor,
-    totalMinor: subtotalMinor + taxMinor,
-    tax: { ...order.tax, groups, notes },
-  };
+  return creditNoteOfGroups(order, { id: request.id, kind: request.kind, reason: request.reason }, lines, groups, withShipping);
 }

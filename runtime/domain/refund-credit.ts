@@ -6,7 +6,7 @@
  */
 import { taxOf } from "./money";
 import { splitProportionally } from "./tax/engine";
-import { creditedNotes, creditNoteOf, CreditNoteRefused, type CreditedLine, type PricedCreditNote } from "./credit-note";
+import { creditNoteOf, creditNoteOfGroups, CreditNoteRefused, type CreditedLine, type PricedCreditNote } from "./credit-note";
 import type { PricedOrder } from "./order";
 
 /** What the invoice's credit notes took back so far. */
@@ -91,20 +91,5 @@ function amountCreditNote(order: PricedOrder, refund: RefundToCredit): PricedCre
     taxableMinor: netMinor,
     taxMinor,
   }));
-  const subtotalMinor = groups.reduce((s, g) => s + g.taxableMinor, 0);
-  const taxMinor = groups.reduce((s, g) => s + g.taxMinor, 0);
-  const notes = creditedNotes(order.tax, groups);
-  return {
-    id: refund.creditNoteId,
-    orderId: order.orderId,
-    kind: "amount",
-    reason: refund.reason,
-    currency: order.currency,
-    lang: order.lang,
-    lines,
-    subtotalMinor,
-    taxMinor,
-    totalMinor: subtotalMinor + taxMinor,
-    tax: { ...order.tax, groups, notes },
-  };
+  return creditNoteOfGroups(order, { id: refund.creditNoteId, kind: "amount", reason: refund.reason }, lines, groups);
 }
