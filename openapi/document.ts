@@ -428,10 +428,7 @@ export function responseSchemas() {
                 kind: z.enum(["full", "partial", "amount"]),
                 reason: z.string(),
                 total: money,
-                refund: z
-                  .object({ refundId: z.string(), status: z.enum(["succeeded", "pending", "failed"]), amountMinor: z.number().int() })
-                  .strict()
-                  .nullable(),
+                refund: z.object({ refundId: z.string(), status: z.string(), amount: money }).strict().nullable(),
                 origin: z.record(z.unknown()).openapi({ description: '{"by":"admin","adminSub"} or {"by":"provider","refundId"}' }),
                 url: z.string().url().nullable().openapi({ description: "A short-lived presigned URL of the PDF, once it is stored" }),
               })
@@ -454,7 +451,7 @@ export function responseSchemas() {
         kind: z.enum(["full", "partial", "amount"]),
         reason: z.string(),
         total: money,
-        refund: z.object({ id: z.string().nullable(), status: z.string(), amount: z.number().int() }).strict().nullable(),
+        refund: z.object({ refundId: z.string(), status: z.string(), amount: money }).strict().nullable(),
         origin: z.record(z.unknown()).openapi({ description: '{"by":"admin","adminSub"} or {"by":"provider","refundId"}' }),
         links: z.object({ order: z.string() }).strict(),
       })

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
+import { queryEveryPage } from "./query-pages";
 import {
   BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
@@ -200,25 +200,15 @@ export class CatalogStore {
     return { products: all.products.filter((p) => p.active), shippingMethods: all.shippingMethods.filter((m) => m.active) };
   }
 
-  private async queryState(partition: string): Promise<Record<string, unknown>[]> {
+  private queryState(partition: string): Promise<Record<string, unknown>[]> {
     const { name, partitionKey } = TABLE_DESIGN.stateIndex;
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: name,
-          KeyConditionExpression: "#pk = :pk",
-          ExpressionAttributeNames: { "#pk": partitionKey },
-          ExpressionAttributeValues: { ":pk": partition },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryEveryPage(this.ddb, {
+      TableName: this.table,
+      IndexName: name,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": partitionKey },
+      ExpressionAttributeValues: { ":pk": partition },
+    });
   }
 
   /** Reads one product (strongly consistent), or undefined. */

@@ -6,6 +6,7 @@ import { invoiceKey } from "../contracts/env";
 import { formatCreditNoteNumber, formatInvoiceNumber } from "../contracts/numbers";
 import { CreditNoteRefused, pricedCreditNoteSchema, type PricedCreditNote } from "./credit-note";
 import { KEY_PREFIXES, STATE_INDEX_KEYS, TABLE_DESIGN, documentPartition, monthPartition } from "../contracts/table";
+import { queryEveryPage } from "./query-pages";
 import type { EmailEventType } from "../contracts/email-events";
 
 const orderPk = (orderId: string) => `${KEY_PREFIXES.order}${orderId}`;
@@ -646,21 +647,15 @@ export class OrderStore {
     const { name, partitionKey, sortKey } = TABLE_DESIGN.stateIndex;
     const items: Record<string, unknown>[] = [];
     for (let month = from.slice(0, 7); month <= to.slice(0, 7); month = nextMonth(month)) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await this.ddb.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: name,
-            KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
-            ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
-            ExpressionAttributeValues: { ":pk": documentPartition(kind, `${month}-01`), ":from": from, ":to": to },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(r.Items ?? []));
-        start = r.LastEvaluatedKey;
-      } while (start);
+      items.push(
+        ...(await queryEveryPage(this.ddb, {
+          TableName: this.table,
+          IndexName: name,
+          KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
+          ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
+          ExpressionAttributeValues: { ":pk": documentPartition(kind, `${month}-01`), ":from": from, ":to": to },
+        })),
+      );
     }
     return items;
   }
@@ -784,10 +779,9 @@ export class OrderStore {
     return r.Item ? toCreditNoteRecord(r.Item) : undefined;
   }
 
-  /** The order's credit notes, in the order they were requested. */
-  async listCreditNotes(orderId: string): Promise<CreditNoteRecord[]> {
-    const order = await this.get(orderId);
-    const records = await Promise.all((order?.creditNoteIds ?? []).map((id) => this.getCreditNote(id)));
+  /** The credit notes of `order` (as just read), in the order they were requested, read in parallel. */
+  async listCreditNotes(order: OrderRecord): Promise<CreditNoteRecord[]> {
+    const records = await Promise.all((order.creditNoteIds ?? []).map((id) => this.getCreditNote(id)));
     return records.filter((r): r is CreditNoteRecord => r !== undefined);
   }
 

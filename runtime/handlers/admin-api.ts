@@ -206,7 +206,7 @@ export async function adminCreditNoteSummary(cn: CreditNoteRecord, deps: Pick<Ad
     kind: c.kind,
     reason: c.reason,
     total: { amount: c.totalMinor, currency: c.currency },
-    refund: cn.refund ?? null,
+    refund: cn.refund ? refundView(cn.refund, c.currency) : null,
     origin: cn.origin,
     url: isIssued(cn) ? await presignDocument(deps.s3, deps.settings, cn.documentKey, cn.creditNoteNumber) : null,
   };
@@ -267,11 +267,7 @@ export async function handleAdminGetOrder(event: APIGatewayProxyEvent, deps: Adm
     const e = await store.emailEvents(messageId);
     emails.push({ messageId, events: e?.events ?? [] });
   }
-  const creditNotes: CreditNoteRecord[] = [];
-  for (const id of rec.creditNoteIds ?? []) {
-    const cn = await store.getCreditNote(id);
-    if (cn) creditNotes.push(cn);
-  }
+  const creditNotes = await store.listCreditNotes(rec);
   return json(200, {
     order: rec.order,
     status: rec.status,
@@ -313,13 +309,18 @@ export const cancellationRefundId = (orderId: string): string => `cancel-${order
 
 const INVOICED_MESSAGE = "This order is invoiced: an invoiced order is corrected with a credit note, not cancelled.";
 
+/** A refund as every admin answer shows it (a cancellation's, a credit note's): the provider's id, its status, the money. */
+export function refundView(r: { readonly refundId: string; readonly status: string; readonly amountMinor: number }, currency: string) {
+  return { refundId: r.refundId, status: r.status, amount: { amount: r.amountMinor, currency } };
+}
+
 /** The body of a cancellation's answer. */
 function cancelledBody(rec: OrderRecord) {
   const r = rec.cancelRefund;
   return {
     orderId: rec.order.orderId,
     status: "CANCELLED" as const,
-    ...(r ? { refund: { refundId: r.refundId, status: r.status, amount: { amount: r.amountMinor, currency: r.currency } } } : {}),
+    ...(r ? { refund: refundView(r, r.currency) } : {}),
   };
 }
 

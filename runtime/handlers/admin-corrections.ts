@@ -20,7 +20,7 @@ import { auditAdminAction } from "./admin-audit";
 import { t } from "../i18n";
 import { errorFields, type Logger } from "../log";
 import { adminFromClaims } from "./catalog-api";
-import { cancellationRefundId } from "./admin-api";
+import { cancellationRefundId, refundView } from "./admin-api";
 import { enqueueCreditNote } from "./credit-note-queue";
 import { header, issuesOf, parseJsonText, readJsonText } from "./order-request";
 import type { OrderApiDeps } from "./order-api";
@@ -135,7 +135,7 @@ export function creditNoteView(cn: CreditNoteRecord) {
     kind: c.kind,
     reason: c.reason,
     total: { amount: c.totalMinor, currency: c.currency },
-    refund: cn.refund ? { id: cn.refund.refundId || null, status: cn.refund.status, amount: cn.refund.amountMinor } : null,
+    refund: cn.refund ? refundView(cn.refund, c.currency) : null,
     origin: cn.origin,
     links: { order: `/admin/orders/${c.orderId}` },
   };

@@ -100,7 +100,10 @@ describe("OrderStore credit notes: reserveCreditNote (API) and numberCreditNote 
     await reserve(order.orderId, oneUnit(order, "cn_later01", 1));
     expect((await store().numberCreditNote("cn_later01", new Date())).creditNoteNumber).to.equal("CN-000001");
     expect((await store().numberCreditNote("cn_early01", new Date())).creditNoteNumber).to.equal("CN-000002");
-    expect((await store().listCreditNotes(order.orderId)).map((r) => r.creditNote.id)).to.deep.equal(["cn_early01", "cn_later01"]);
+    expect((await store().listCreditNotes((await store().get(order.orderId))!)).map((r) => r.creditNote.id)).to.deep.equal([
+      "cn_early01",
+      "cn_later01",
+    ]);
   });
 
   it("refuses to number a credit note that was never reserved, taking no number", async () => {

@@ -86,7 +86,8 @@ describe("admin API: POST /admin/orders/{orderId}/credit-notes, and refunds made
     expect(r.status, JSON.stringify(r.body)).to.equal(202);
     expect(r.body).to.deep.include({ status: "REQUESTED", number: null, invoiceNumber: rec.invoiceNumber, kind: "full" });
     expect(r.body.total).to.deep.equal({ amount: rec.order.totalMinor, currency: "EUR" });
-    expect(r.body.refund).to.deep.include({ status: "succeeded", amount: rec.order.totalMinor });
+    expect(r.body.refund).to.deep.include({ status: "succeeded", amount: { amount: rec.order.totalMinor, currency: "EUR" } });
+    expect(r.body.refund.refundId).to.match(/^re_/);
     expect((await refundsOf(rec.paymentId!)).map((x) => [x.amountMinor, x.creditNoteId])).to.deep.equal([
       [rec.order.totalMinor, r.body.creditNoteId],
     ]);
