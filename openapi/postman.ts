@@ -261,6 +261,16 @@ function cases(): Case[] {
       code: "FORBIDDEN",
     },
     {
+      name: "Refuses a customer's credit note on their own order: only shop admins correct invoices",
+      method: "POST",
+      route: "/admin/orders/{orderId}/credit-notes",
+      url: "/admin/orders/{{orderId}}/credit-notes",
+      headers: { "Idempotency-Key": "postman-credit-note-1" },
+      body: json({ kind: "full", reason: "Returned" }),
+      status: 403,
+      code: "FORBIDDEN",
+    },
+    {
       name: "Refuses a webhook that Stripe did not sign",
       method: "POST",
       route: "/webhooks/stripe",
